@@ -1,0 +1,170 @@
+//! The traits a directory implements, and the snapshot read through them.
+
+use crate::{Capabilities, DirectoryError, Field, FieldValue, Person, Record, RecordId};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::fmt;
+
+/// One field's new value in an update. A sync only ever sets values; it never clears a field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChange {
+    /// The field.
+    pub field: Field,
+    /// Its new value.
+    pub value: FieldValue,
+}
+
+/// A system that holds people: Huma, Azure AD, or [`crate::InMemoryDirectory`] in tests.
+///
+/// Object safe, so a sync can hold `Box<dyn Directory>` or `Arc<dyn Directory>`.
+#[async_trait]
+pub trait Directory: Send + Sync {
+    /// What this directory can write and the limits its values must keep.
+    fn capabilities(&self) -> Capabilities;
+
+    /// Every record the directory can see, inactive ones included and marked.
+    ///
+    /// # Errors
+    /// Any failed read fails the whole snapshot: a partial snapshot is never returned, because
+    /// "not fetched" must never be mistaken for "absent".
+    async fn snapshot(&self) -> Result<Vec<Record>, DirectoryError>;
+
+    /// One record, or `None` if it does not exist.
+    ///
+    /// # Errors
+    /// A failed read.
+    async fn get(&self, id: &RecordId) -> Result<Option<Record>, DirectoryError>;
+
+    /// Creates a record for `person` and returns it as the directory now holds it.
+    ///
+    /// Whatever else the directory needs to create an account (a user principal name, a password)
+    /// is the adapter's to fill in from its configuration.
+    ///
+    /// # Errors
+    /// The directory refused or could not be reached.
+    async fn create(&self, person: &Person) -> Result<Record, DirectoryError>;
+
+    /// Sets the given fields of one record.
+    ///
+    /// # Errors
+    /// The directory refused or could not be reached; no change was made, or the adapter says
+    /// which were.
+    async fn update(&self, id: &RecordId, changes: &[FieldChange]) -> Result<(), DirectoryError>;
+
+    /// Records that hold the same person as `person` by employment id or email (case-insensitive),
+    /// used before a create so that a re-run never makes a duplicate.
+    ///
+    /// The default reads a whole snapshot; adapters with a search should override it.
+    ///
+    /// # Errors
+    /// A failed read.
+    async fn find_matching(&self, person: &Person) -> Result<Vec<Record>, DirectoryError> {
+        let records = self.snapshot().await?;
+        Ok(records.into_iter().filter(|r| same_person(&r.person, person)).collect())
+    }
+}
+
+/// Whether two people share an employment id or an email (case-insensitive).
+pub fn same_person(a: &Person, b: &Person) -> bool {
+    let same_id = a.employment_id().is_some() && a.employment_id() == b.employment_id();
+    let same_email = a.email_key().is_some() && a.email_key() == b.email_key();
+    same_id || same_email
+}
+
+/// An opaque position in a directory's change feed (a Graph deltaLink, a sequence number).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Cursor(String);
+
+impl Cursor {
+    /// Wraps a directory's cursor.
+    pub fn new(cursor: impl Into<String>) -> Self {
+        Cursor(cursor.into())
+    }
+
+    /// The cursor as the directory gave it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Cursor {
+    // A Graph deltaLink is long; its start is enough to tell cursors apart in logs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let short: String = self.0.chars().take(32).collect();
+        write!(f, "Cursor({short}…)")
+    }
+}
+
+/// What changed in a directory since a cursor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Changes {
+    /// Records created or changed since the cursor, as they are now.
+    pub changed: Vec<Record>,
+    /// Records removed since the cursor.
+    pub removed: Vec<RecordId>,
+    /// Where to continue next time.
+    pub cursor: Cursor,
+    /// Set when the cursor could not be used (none given, or expired) and everything was read
+    /// again: `changed` is then a whole snapshot and the reason says why.
+    pub full_read: Option<String>,
+}
+
+/// A directory that can tell what changed since a cursor, so a sync need not read everyone.
+#[async_trait]
+pub trait IncrementalDirectory: Directory {
+    /// The changes since `cursor`, or everything when `cursor` is `None` or no longer valid.
+    ///
+    /// # Errors
+    /// A failed read. An expired cursor is not an error: it falls back to a full read.
+    async fn changes_since(&self, cursor: Option<&Cursor>) -> Result<Changes, DirectoryError>;
+}
+
+/// One side's records and capabilities: the engine's input.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// What the directory can write.
+    pub capabilities: Capabilities,
+    /// Every record it holds.
+    pub records: Vec<Record>,
+}
+
+impl Snapshot {
+    /// A snapshot from records, with default capabilities.
+    pub fn new(records: Vec<Record>) -> Self {
+        Snapshot { capabilities: Capabilities::default(), records }
+    }
+
+    /// Reads a whole snapshot from `directory`.
+    ///
+    /// # Errors
+    /// The directory's read failed.
+    pub async fn read(directory: &(impl Directory + ?Sized)) -> Result<Snapshot, DirectoryError> {
+        Ok(Snapshot {
+            capabilities: directory.capabilities(),
+            records: directory.snapshot().await?,
+        })
+    }
+
+    /// Brings a snapshot kept from an earlier run up to date with a directory's changes.
+    pub fn apply_changes(&mut self, changes: Changes) {
+        if changes.full_read.is_some() {
+            self.records = changes.changed;
+            return;
+        }
+        let mut index: HashMap<RecordId, usize> =
+            self.records.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
+        for record in changes.changed {
+            match index.get(&record.id) {
+                Some(&i) => self.records[i] = record,
+                None => {
+                    index.insert(record.id.clone(), self.records.len());
+                    self.records.push(record);
+                }
+            }
+        }
+        let removed: std::collections::HashSet<RecordId> = changes.removed.into_iter().collect();
+        self.records.retain(|r| !removed.contains(&r.id));
+    }
+}

@@ -1,0 +1,31 @@
+//! # dirsync
+//!
+//! Keep people in step between an HR system (Huma) and an identity directory (Azure AD / Entra ID).
+//!
+//! This crate is the vendor-neutral core: the model of a [`Person`], the supported [`Field`]s,
+//! ISO 3166-1 alpha-2 [`CountryCode`]s, the [`Directory`] trait that adapters implement, and the
+//! pure reconciliation engine. It does no HTTP; the `azure-graph` and `huma-api` crates do.
+#![warn(missing_docs)]
+
+mod capabilities;
+mod country;
+mod directory;
+mod error;
+mod field;
+mod memory;
+mod person;
+mod record;
+mod side;
+mod text;
+
+pub use capabilities::{Capabilities, Limits, TooLong};
+pub use country::{CountryCode, CountryError};
+pub use directory::{
+    Changes, Cursor, Directory, FieldChange, IncrementalDirectory, Snapshot, same_person,
+};
+pub use error::{DirectoryError, ErrorKind};
+pub use field::{Field, FieldSet};
+pub use memory::InMemoryDirectory;
+pub use person::{Address, FieldRef, FieldValue, Person, WrongKind};
+pub use record::{InvalidValue, Record, RecordId};
+pub use side::Side;

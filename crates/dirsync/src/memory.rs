@@ -1,0 +1,223 @@
+//! A real, in-memory directory: for tests, demos and users' own tests.
+
+use crate::directory::same_person;
+use crate::{
+    Capabilities, Changes, Cursor, Directory, DirectoryError, ErrorKind, FieldChange,
+    IncrementalDirectory, Person, Record, RecordId,
+};
+use async_trait::async_trait;
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard};
+
+/// A directory held in memory that behaves like a real one: it refuses writes to read-only or
+/// unwritable fields and values over its limits, refuses a second person with the same email, and
+/// keeps a change feed for incremental reads.
+///
+/// ```
+/// # tokio_test_block_on(async {
+/// use dirsync::{Directory, FieldChange, FieldValue, Field, InMemoryDirectory, Person, Record};
+/// let dir = InMemoryDirectory::new([Record::new("u1", Person::new().with_given_name("Ada"))]);
+/// dir.update(&"u1".into(), &[FieldChange { field: Field::JobTitle, value: FieldValue::Text("CTO".into()) }])
+///     .await?;
+/// let ada = dir.get(&"u1".into()).await?.expect("u1 exists");
+/// assert_eq!(ada.person.job_title(), Some("CTO"));
+/// # Ok::<(), dirsync::DirectoryError>(())
+/// # }).unwrap();
+/// # fn tokio_test_block_on<F: std::future::Future>(f: F) -> F::Output {
+/// #     futures::executor::block_on(f)
+/// # }
+/// ```
+#[derive(Debug, Default)]
+pub struct InMemoryDirectory {
+    capabilities: Capabilities,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    records: BTreeMap<RecordId, Entry>,
+    removed: BTreeMap<RecordId, u64>,
+    sequence: u64,
+    next_id: u64,
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    record: Record,
+    changed_at: u64,
+}
+
+impl InMemoryDirectory {
+    /// A directory holding `records`, with default capabilities.
+    pub fn new(records: impl IntoIterator<Item = Record>) -> Self {
+        Self::with_capabilities(Capabilities::default(), records)
+    }
+
+    /// A directory holding `records` that keeps to `capabilities`.
+    pub fn with_capabilities(
+        capabilities: Capabilities,
+        records: impl IntoIterator<Item = Record>,
+    ) -> Self {
+        let dir = InMemoryDirectory { capabilities, inner: Mutex::default() };
+        {
+            let mut inner = dir.lock();
+            for record in records {
+                inner.put(record);
+            }
+        }
+        dir
+    }
+
+    /// Every record, in id order.
+    pub fn records(&self) -> Vec<Record> {
+        self.lock().records.values().map(|e| e.record.clone()).collect()
+    }
+
+    /// Adds or replaces a record, as if someone changed it in the directory.
+    pub fn put(&self, record: Record) {
+        self.lock().put(record);
+    }
+
+    /// Removes a record, as if someone deleted it in the directory.
+    pub fn remove(&self, id: &RecordId) -> Option<Record> {
+        let mut inner = self.lock();
+        let entry = inner.records.remove(id)?;
+        inner.sequence += 1;
+        let at = inner.sequence;
+        inner.removed.insert(id.clone(), at);
+        Some(entry.record)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock cannot leave a record half-written, so the data is usable.
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn check_writable(&self, record: &Record, change: &FieldChange) -> Result<(), DirectoryError> {
+        let field = change.field;
+        if !self.capabilities.writable.contains(field) || record.read_only.contains(field) {
+            return Err(DirectoryError::new(
+                ErrorKind::PermissionDenied,
+                format!("{field} of {} is read-only in this directory", record.id),
+            ));
+        }
+        self.capabilities
+            .check(field, change.value.as_ref())
+            .map_err(|e| DirectoryError::from_source(ErrorKind::InvalidValue, e))
+    }
+}
+
+impl Inner {
+    fn put(&mut self, record: Record) {
+        self.sequence += 1;
+        self.removed.remove(&record.id);
+        let changed_at = self.sequence;
+        self.records.insert(record.id.clone(), Entry { record, changed_at });
+    }
+}
+
+#[async_trait]
+impl Directory for InMemoryDirectory {
+    fn capabilities(&self) -> Capabilities {
+        self.capabilities.clone()
+    }
+
+    async fn snapshot(&self) -> Result<Vec<Record>, DirectoryError> {
+        Ok(self.records())
+    }
+
+    async fn get(&self, id: &RecordId) -> Result<Option<Record>, DirectoryError> {
+        Ok(self.lock().records.get(id).map(|e| e.record.clone()))
+    }
+
+    async fn create(&self, person: &Person) -> Result<Record, DirectoryError> {
+        if !self.capabilities.can_create {
+            return Err(DirectoryError::new(
+                ErrorKind::PermissionDenied,
+                "this directory does not allow creating people",
+            ));
+        }
+        let mut inner = self.lock();
+        if let Some(twin) = inner.records.values().find(|e| {
+            e.record.person.email_key().is_some()
+                && e.record.person.email_key() == person.email_key()
+        }) {
+            return Err(DirectoryError::new(
+                ErrorKind::AlreadyExists,
+                format!("{} already has the email of the person to create", twin.record.id),
+            ));
+        }
+        inner.next_id += 1;
+        let id = RecordId::new(format!("mem-{}", inner.next_id));
+        let record = Record::new(id, person.clone());
+        inner.put(record.clone());
+        Ok(record)
+    }
+
+    async fn update(&self, id: &RecordId, changes: &[FieldChange]) -> Result<(), DirectoryError> {
+        let mut inner = self.lock();
+        let Some(entry) = inner.records.get(id) else {
+            return Err(DirectoryError::new(ErrorKind::NotFound, format!("{id} does not exist")));
+        };
+        let mut record = entry.record.clone();
+        for change in changes {
+            self.check_writable(&record, change)?;
+            record
+                .person
+                .set(change.field, change.value.clone())
+                .map_err(|e| DirectoryError::from_source(ErrorKind::InvalidValue, e))?;
+            record.invalid.retain(|v| v.field != change.field);
+        }
+        inner.put(record);
+        Ok(())
+    }
+
+    async fn find_matching(&self, person: &Person) -> Result<Vec<Record>, DirectoryError> {
+        let inner = self.lock();
+        Ok(inner
+            .records
+            .values()
+            .filter(|e| same_person(&e.record.person, person))
+            .map(|e| e.record.clone())
+            .collect())
+    }
+}
+
+#[async_trait]
+impl IncrementalDirectory for InMemoryDirectory {
+    async fn changes_since(&self, cursor: Option<&Cursor>) -> Result<Changes, DirectoryError> {
+        let inner = self.lock();
+        let now = Cursor::new(inner.sequence.to_string());
+        let since = match cursor.map(|c| c.as_str().parse::<u64>()) {
+            Some(Ok(since)) if since <= inner.sequence => since,
+            other => {
+                let reason = match other {
+                    None => "no cursor yet",
+                    _ => "the cursor is not one this directory gave",
+                };
+                return Ok(Changes {
+                    changed: inner.records.values().map(|e| e.record.clone()).collect(),
+                    removed: Vec::new(),
+                    cursor: now,
+                    full_read: Some(reason.to_owned()),
+                });
+            }
+        };
+        Ok(Changes {
+            changed: inner
+                .records
+                .values()
+                .filter(|e| e.changed_at > since)
+                .map(|e| e.record.clone())
+                .collect(),
+            removed: inner
+                .removed
+                .iter()
+                .filter(|(_, at)| **at > since)
+                .map(|(id, _)| id.clone())
+                .collect(),
+            cursor: now,
+            full_read: None,
+        })
+    }
+}

@@ -1,0 +1,419 @@
+//! A person as both systems know them: the supported fields plus the email used for matching.
+
+use crate::text::{clean, clean_street};
+use crate::{CountryCode, Field};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The supported fields of one person, normalised on the way in.
+///
+/// Every setter trims its value and treats an empty one as absent, so two records that hold the same
+/// person compare equal however the two systems pad their values.
+///
+/// ```
+/// use dirsync::{Address, CountryCode, Person};
+/// let ada = Person::new()
+///     .with_email(" Ada@Example.com ")
+///     .with_given_name("Ada ")
+///     .with_family_name("Lovelace")
+///     .with_address(Address::new("1 Main St\r\nFlat 2 ", "0150", "Oslo", Some(CountryCode::parse("no")?)));
+/// assert_eq!(ada.given_name(), Some("Ada"));
+/// assert_eq!(ada.email_key().as_deref(), Some("ada@example.com"));
+/// assert_eq!(ada.address().unwrap().street(), Some("1 Main St\nFlat 2"));
+/// assert_eq!(Person::new().with_phone("  "), Person::new());
+/// # Ok::<(), dirsync::CountryError>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Person {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    employment_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    given_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    family_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    address: Option<Address>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    job_title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    employment_start_date: Option<NaiveDate>,
+}
+
+macro_rules! text_field {
+    ($get:ident, $with:ident, $doc:literal) => {
+        #[doc = concat!("The ", $doc, ", if known.")]
+        pub fn $get(&self) -> Option<&str> {
+            self.$get.as_deref()
+        }
+
+        #[doc = concat!("Sets the ", $doc, " (trimmed; blank means absent).")]
+        #[must_use]
+        pub fn $with(mut self, value: impl AsRef<str>) -> Self {
+            self.$get = clean(value.as_ref());
+            self
+        }
+    };
+}
+
+impl Person {
+    /// A person with no values.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    text_field!(email, with_email, "email address used for matching");
+    text_field!(employment_id, with_employment_id, "employment id");
+    text_field!(given_name, with_given_name, "given name");
+    text_field!(family_name, with_family_name, "family name");
+    text_field!(phone, with_phone, "phone number");
+    text_field!(job_title, with_job_title, "job title");
+
+    /// The address, if any part of it is known.
+    pub fn address(&self) -> Option<&Address> {
+        self.address.as_ref()
+    }
+
+    /// Sets the address; an address with no parts is absent.
+    #[must_use]
+    pub fn with_address(mut self, address: Address) -> Self {
+        self.address = (!address.is_empty()).then_some(address);
+        self
+    }
+
+    /// The employment start date, if known.
+    pub fn employment_start_date(&self) -> Option<NaiveDate> {
+        self.employment_start_date
+    }
+
+    /// Sets the employment start date.
+    #[must_use]
+    pub fn with_employment_start_date(mut self, date: NaiveDate) -> Self {
+        self.employment_start_date = Some(date);
+        self
+    }
+
+    /// The email in the form used for matching: lower case.
+    pub fn email_key(&self) -> Option<String> {
+        self.email.as_deref().map(str::to_lowercase)
+    }
+
+    /// A readable name: given and family name, else the email, else the employment id.
+    pub fn display_name(&self) -> Option<String> {
+        let name = [self.given_name(), self.family_name()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if !name.is_empty() {
+            return Some(name);
+        }
+        self.email.clone().or_else(|| self.employment_id.clone())
+    }
+
+    /// The value of one field, borrowed.
+    pub fn get(&self, field: Field) -> Option<FieldRef<'_>> {
+        match field {
+            Field::EmploymentId => self.employment_id.as_deref().map(FieldRef::Text),
+            Field::GivenName => self.given_name.as_deref().map(FieldRef::Text),
+            Field::FamilyName => self.family_name.as_deref().map(FieldRef::Text),
+            Field::Phone => self.phone.as_deref().map(FieldRef::Text),
+            Field::Address => self.address.as_ref().map(FieldRef::Address),
+            Field::JobTitle => self.job_title.as_deref().map(FieldRef::Text),
+            Field::EmploymentStartDate => self.employment_start_date.map(FieldRef::Date),
+        }
+    }
+
+    /// Sets one field from a value of the right kind.
+    ///
+    /// # Errors
+    /// [`WrongKind`] when the value's kind does not fit the field (a date for a name, say).
+    pub fn set(&mut self, field: Field, value: FieldValue) -> Result<(), WrongKind> {
+        let slot = match (field, value) {
+            (Field::Address, FieldValue::Address(address)) => {
+                self.address = (!address.is_empty()).then_some(address);
+                return Ok(());
+            }
+            (Field::EmploymentStartDate, FieldValue::Date(date)) => {
+                self.employment_start_date = Some(date);
+                return Ok(());
+            }
+            (Field::EmploymentId, FieldValue::Text(text)) => (&mut self.employment_id, text),
+            (Field::GivenName, FieldValue::Text(text)) => (&mut self.given_name, text),
+            (Field::FamilyName, FieldValue::Text(text)) => (&mut self.family_name, text),
+            (Field::Phone, FieldValue::Text(text)) => (&mut self.phone, text),
+            (Field::JobTitle, FieldValue::Text(text)) => (&mut self.job_title, text),
+            (field, _) => return Err(WrongKind { field }),
+        };
+        *slot.0 = clean(&slot.1);
+        Ok(())
+    }
+
+    /// Removes one field's value (used for baselines and for leaving out values that cannot be
+    /// written; a sync never clears a field on a directory).
+    pub fn clear(&mut self, field: Field) {
+        match field {
+            Field::EmploymentId => self.employment_id = None,
+            Field::GivenName => self.given_name = None,
+            Field::FamilyName => self.family_name = None,
+            Field::Phone => self.phone = None,
+            Field::Address => self.address = None,
+            Field::JobTitle => self.job_title = None,
+            Field::EmploymentStartDate => self.employment_start_date = None,
+        }
+    }
+}
+
+/// A value of the wrong kind was given for a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a value of the wrong kind was given for {field}")]
+pub struct WrongKind {
+    /// The field that was being set.
+    pub field: Field,
+}
+
+/// A postal address: street (one or more lines), postal code, city and an alpha-2 country.
+///
+/// Parts are normalised like [`Person`]'s fields; the street's lines are trimmed and joined by `\n`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Address {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    street: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    postal_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    city: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    country: Option<CountryCode>,
+}
+
+impl Address {
+    /// An address from its parts; blank parts are absent.
+    pub fn new(
+        street: impl AsRef<str>,
+        postal_code: impl AsRef<str>,
+        city: impl AsRef<str>,
+        country: Option<CountryCode>,
+    ) -> Self {
+        Address {
+            street: clean_street(street.as_ref()),
+            postal_code: clean(postal_code.as_ref()),
+            city: clean(city.as_ref()),
+            country,
+        }
+    }
+
+    /// The street lines, joined by `\n`.
+    pub fn street(&self) -> Option<&str> {
+        self.street.as_deref()
+    }
+
+    /// The street's lines.
+    pub fn street_lines(&self) -> impl Iterator<Item = &str> {
+        self.street.as_deref().into_iter().flat_map(|s| s.split('\n'))
+    }
+
+    /// The postal code.
+    pub fn postal_code(&self) -> Option<&str> {
+        self.postal_code.as_deref()
+    }
+
+    /// The city.
+    pub fn city(&self) -> Option<&str> {
+        self.city.as_deref()
+    }
+
+    /// The country.
+    pub fn country(&self) -> Option<CountryCode> {
+        self.country
+    }
+
+    /// Whether no part is known.
+    pub fn is_empty(&self) -> bool {
+        self.street.is_none()
+            && self.postal_code.is_none()
+            && self.city.is_none()
+            && self.country.is_none()
+    }
+
+    /// This address with its missing parts taken from `other`: what is known is never lost.
+    #[must_use]
+    pub fn filled_from(&self, other: &Address) -> Address {
+        Address {
+            street: self.street.clone().or_else(|| other.street.clone()),
+            postal_code: self.postal_code.clone().or_else(|| other.postal_code.clone()),
+            city: self.city.clone().or_else(|| other.city.clone()),
+            country: self.country.or(other.country),
+        }
+    }
+
+    /// Whether every known part of this address is known, and the same, in `other`.
+    pub fn is_part_of(&self, other: &Address) -> bool {
+        fn within<T: PartialEq>(mine: &Option<T>, theirs: &Option<T>) -> bool {
+            mine.is_none() || mine == theirs
+        }
+        within(&self.street, &other.street)
+            && within(&self.postal_code, &other.postal_code)
+            && within(&self.city, &other.city)
+            && within(&self.country, &other.country)
+    }
+}
+
+impl fmt::Display for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let street = self.street_lines().collect::<Vec<_>>().join(", ");
+        let place =
+            [self.postal_code(), self.city()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+        let country = self.country.map(|c| c.as_str());
+        let parts: Vec<&str> = [Some(street.as_str()), Some(place.as_str()), country]
+            .into_iter()
+            .flatten()
+            .filter(|p| !p.is_empty())
+            .collect();
+        f.write_str(&parts.join(", "))
+    }
+}
+
+/// One field's value, owned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldValue {
+    /// A text field: employment id, names, phone, job title.
+    Text(String),
+    /// The address.
+    Address(Address),
+    /// A date: the employment start date.
+    Date(NaiveDate),
+}
+
+impl FieldValue {
+    /// The value borrowed.
+    pub fn as_ref(&self) -> FieldRef<'_> {
+        match self {
+            FieldValue::Text(text) => FieldRef::Text(text),
+            FieldValue::Address(address) => FieldRef::Address(address),
+            FieldValue::Date(date) => FieldRef::Date(*date),
+        }
+    }
+}
+
+impl fmt::Display for FieldValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.as_ref().fmt(f)
+    }
+}
+
+/// One field's value, borrowed from a [`Person`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldRef<'a> {
+    /// A text field.
+    Text(&'a str),
+    /// The address.
+    Address(&'a Address),
+    /// A date.
+    Date(NaiveDate),
+}
+
+impl FieldRef<'_> {
+    /// The value owned.
+    pub fn to_owned(self) -> FieldValue {
+        match self {
+            FieldRef::Text(text) => FieldValue::Text(text.to_owned()),
+            FieldRef::Address(address) => FieldValue::Address(address.clone()),
+            FieldRef::Date(date) => FieldValue::Date(date),
+        }
+    }
+}
+
+impl fmt::Display for FieldRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FieldRef::Text(text) => f.write_str(text),
+            FieldRef::Address(address) => address.fmt(f),
+            FieldRef::Date(date) => write!(f, "{}", date.format("%Y-%m-%d")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no() -> Option<CountryCode> {
+        CountryCode::parse("NO").ok()
+    }
+
+    #[test]
+    fn setters_trim_and_treat_blank_as_absent() {
+        let p = Person::new().with_given_name("  Ada\t").with_phone("   ");
+        assert_eq!(p.given_name(), Some("Ada"));
+        assert_eq!(p.phone(), None);
+    }
+
+    #[test]
+    fn email_matching_key_ignores_case_and_padding() {
+        let a = Person::new().with_email(" Ada@Example.COM");
+        let b = Person::new().with_email("ada@example.com ");
+        assert_eq!(a.email_key(), b.email_key());
+    }
+
+    #[test]
+    fn streets_with_different_line_breaks_are_equal() {
+        let a = Address::new("a\nb", "", "", None);
+        let b = Address::new("a\r\nb ", " ", "", None);
+        assert_eq!(a, b);
+        assert_eq!(a.street_lines().collect::<Vec<_>>(), ["a", "b"]);
+    }
+
+    #[test]
+    fn an_empty_address_is_absent() {
+        let p = Person::new().with_address(Address::new(" ", "", "\n", None));
+        assert_eq!(p.address(), None);
+    }
+
+    #[test]
+    fn set_rejects_a_value_of_the_wrong_kind() {
+        let mut p = Person::new();
+        let date = NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();
+        assert_eq!(
+            p.set(Field::GivenName, FieldValue::Date(date)),
+            Err(WrongKind { field: Field::GivenName })
+        );
+        p.set(Field::EmploymentStartDate, FieldValue::Date(date)).unwrap();
+        assert_eq!(p.employment_start_date(), Some(date));
+        p.set(Field::JobTitle, FieldValue::Text(" CTO ".into())).unwrap();
+        assert_eq!(p.get(Field::JobTitle), Some(FieldRef::Text("CTO")));
+    }
+
+    #[test]
+    fn filling_an_address_keeps_every_known_part() {
+        let a = Address::new("Main St 1", "", "Oslo", None);
+        let b = Address::new("Other 2", "0150", "", no());
+        let merged = a.filled_from(&b);
+        assert_eq!(merged, Address::new("Main St 1", "0150", "Oslo", no()));
+        assert!(a.is_part_of(&merged));
+        assert!(!b.is_part_of(&merged));
+    }
+
+    #[test]
+    fn address_displays_on_one_line() {
+        let a = Address::new("Main St 1\nFlat 2", "0150", "Oslo", no());
+        assert_eq!(a.to_string(), "Main St 1, Flat 2, 0150 Oslo, NO");
+    }
+
+    #[test]
+    fn person_json_round_trips() {
+        let p = Person::new()
+            .with_email("a@b.c")
+            .with_address(Address::new("x", "1", "y", no()))
+            .with_employment_start_date(NaiveDate::from_ymd_opt(2020, 1, 2).unwrap());
+        let json = serde_json::to_string(&p).unwrap();
+        assert_eq!(serde_json::from_str::<Person>(&json).unwrap(), p);
+    }
+}

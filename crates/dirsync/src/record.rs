@@ -1,0 +1,126 @@
+//! One user as a directory sees them.
+
+use crate::{Field, FieldSet, Person};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A directory's own id for a record (a Huma user UUID, a Graph user object id). Opaque to the core.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RecordId(String);
+
+impl RecordId {
+    /// Wraps a directory's id.
+    pub fn new(id: impl Into<String>) -> Self {
+        RecordId(id.into())
+    }
+
+    /// The id as the directory spells it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for RecordId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for RecordId {
+    fn from(id: &str) -> Self {
+        RecordId::new(id)
+    }
+}
+
+impl From<String> for RecordId {
+    fn from(id: String) -> Self {
+        RecordId(id)
+    }
+}
+
+/// One user as a directory sees them: their values, which fields may not be written, whether they
+/// are active, and any value the directory holds that could not be understood.
+///
+/// ```
+/// use dirsync::{Field, Person, Record};
+/// let record = Record::new("u1", Person::new().with_given_name("Ada"))
+///     .read_only(Field::Phone)
+///     .inactive();
+/// assert!(!record.active);
+/// assert!(record.read_only.contains(Field::Phone));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    /// The directory's id for this user.
+    pub id: RecordId,
+    /// The supported values.
+    pub person: Person,
+    /// Fields this directory will not let us write for this user.
+    #[serde(default, skip_serializing_if = "FieldSet::is_empty")]
+    pub read_only: FieldSet,
+    /// Whether the user is active (an inactive Huma user, a disabled Azure account).
+    pub active: bool,
+    /// Values the directory holds that are not valid for their field (e.g. the Azure country
+    /// "Norway"); the field is left out of [`Record::person`] and never written to the other side.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub invalid: Vec<InvalidValue>,
+}
+
+impl Record {
+    /// An active record with no read-only fields.
+    pub fn new(id: impl Into<RecordId>, person: Person) -> Self {
+        Record {
+            id: id.into(),
+            person,
+            read_only: FieldSet::empty(),
+            active: true,
+            invalid: Vec::new(),
+        }
+    }
+
+    /// Marks `field` read-only.
+    #[must_use]
+    pub fn read_only(mut self, field: Field) -> Self {
+        self.read_only.insert(field);
+        self
+    }
+
+    /// Marks the record inactive.
+    #[must_use]
+    pub fn inactive(mut self) -> Self {
+        self.active = false;
+        self
+    }
+
+    /// Notes a value that could not be understood.
+    #[must_use]
+    pub fn with_invalid(mut self, invalid: InvalidValue) -> Self {
+        self.invalid.push(invalid);
+        self
+    }
+
+    /// The invalid value noted for `field`, if any.
+    pub fn invalid_value(&self, field: Field) -> Option<&InvalidValue> {
+        self.invalid.iter().find(|v| v.field == field)
+    }
+}
+
+/// A value a directory holds that does not fit its field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvalidValue {
+    /// The field it belongs to.
+    pub field: Field,
+    /// The value as the directory holds it.
+    pub value: String,
+    /// Why it is not valid, for a person to read (e.g. "country \"Norway\" is not an ISO 3166-1
+    /// alpha-2 code; did you mean NO?").
+    pub reason: String,
+}
+
+impl InvalidValue {
+    /// A value of `field` that is not valid, with the reason.
+    pub fn new(field: Field, value: impl Into<String>, reason: impl fmt::Display) -> Self {
+        InvalidValue { field, value: value.into(), reason: reason.to_string() }
+    }
+}
