@@ -1,1 +1,33 @@
-//! Placeholder.
+//! # huma-api
+//!
+//! A typed client for the parts of Huma's Open API that people sync needs, verification of Huma's
+//! profile webhooks, and the [`dirsync::Directory`] implementation over them.
+//!
+//! Webhooks need no client: verify a request from its raw body and headers.
+//!
+//! ```
+//! use hmac::{Hmac, Mac};
+//! use huma_api::webhook::{Topic, WebhookVerifier};
+//!
+//! let body = br#"{"topic":"users-update","users":[{"id":"0b6c8f5e-1d2a-4c3b-9e8f-7a6b5c4d3e2f","email":"ada@example.com"}]}"#;
+//! // What Huma sends: the HMAC-SHA256 of the raw body with the webhook's client secret.
+//! let mut mac = Hmac::<sha2::Sha256>::new_from_slice(b"webhook-secret").unwrap();
+//! mac.update(body);
+//! let signature = hex::encode(mac.finalize().into_bytes());
+//!
+//! let verifier = WebhookVerifier::new(Some("webhook-secret".into()), None);
+//! let event = verifier.verify(&[("Huma-HMAC-SHA256", signature.as_str())], body)?;
+//! assert_eq!(event.topic, Topic::UsersUpdate);
+//! assert_eq!(event.users[0].email.as_deref(), Some("ada@example.com"));
+//!
+//! // A tampered body is refused, and the error says nothing about the expected signature.
+//! let tampered = br#"{"topic":"users-delete","users":[{"id":"0b6c8f5e-1d2a-4c3b-9e8f-7a6b5c4d3e2f"}]}"#;
+//! assert!(verifier.verify(&[("huma-hmac-sha256", signature.as_str())], tampered).is_err());
+//! # Ok::<(), huma_api::webhook::WebhookError>(())
+//! ```
+
+mod ids;
+pub mod webhook;
+
+pub use ids::{HumaUserId, JobTitleId, PositionId};
+pub use secrecy::SecretString;
