@@ -65,7 +65,7 @@ impl Capabilities {
             if let (Some(text), Some(max)) = (text, max) {
                 let len = char_len(text);
                 if len > max {
-                    return Err(TooLong { field, part, len, max });
+                    return Err(TooLong { field, part: part.to_owned(), len, max });
                 }
             }
         }
@@ -114,7 +114,7 @@ pub struct TooLong {
     /// The field.
     pub field: Field,
     /// The part of the address, or empty for a whole field.
-    pub part: &'static str,
+    pub part: String,
     /// The value's length in characters.
     pub len: usize,
     /// The limit.
@@ -150,7 +150,7 @@ mod tests {
         assert!(caps.check(Field::Address, FieldRef::Address(&ok)).is_ok());
         let long = Address::new("x", "01500", "Oslo", None);
         let err = caps.check(Field::Address, FieldRef::Address(&long)).unwrap_err();
-        assert_eq!((err.part, err.len, err.max), ("postal code", 5, 4));
+        assert_eq!((err.part.as_str(), err.len, err.max), ("postal code", 5, 4));
     }
 
     #[test]

@@ -106,7 +106,7 @@ impl FieldSet {
     }
 
     /// How many fields the set holds.
-    pub fn len(self) -> usize {
+    pub fn len(&self) -> usize {
         self.0.count_ones() as usize
     }
 

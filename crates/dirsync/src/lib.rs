@@ -12,10 +12,16 @@ mod country;
 mod directory;
 mod error;
 mod field;
+mod id;
 mod memory;
+mod operations;
 mod person;
+mod plan;
+mod policy;
+mod reconcile;
 mod record;
 mod side;
+mod state;
 mod text;
 
 pub use capabilities::{Capabilities, Limits, TooLong};
@@ -25,7 +31,16 @@ pub use directory::{
 };
 pub use error::{DirectoryError, ErrorKind};
 pub use field::{Field, FieldSet};
+pub use id::ItemId;
 pub use memory::InMemoryDirectory;
+pub use operations::{Create, Operation, Operations, PlannedChange, SkippedWrite, Update};
 pub use person::{Address, FieldRef, FieldValue, Person, WrongKind};
+pub use plan::{
+    BlockReason, Blocked, Change, ChangeKind, Creation, DecidedBy, Decision, DecisionError,
+    Finding, FindingKind, MatchedBy, Pair, PendingDecisions, Plan, RecordRef, Settled, Summary,
+};
+pub use policy::{ConflictRule, CreationRule, MissingRule, Policy, Scope};
+pub use reconcile::reconcile;
 pub use record::{InvalidValue, Record, RecordId};
 pub use side::Side;
+pub use state::{Link, SyncState};

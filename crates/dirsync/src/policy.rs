@@ -1,0 +1,134 @@
+//! How the engine settles what it can without asking a person.
+
+use crate::{Field, RecordId, Side};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What to do when both sides hold a different value for a field.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConflictRule {
+    /// The HR system's value wins.
+    PreferHr,
+    /// The identity directory's value wins.
+    PreferIdp,
+    /// Leave it to a person: a pending decision.
+    #[default]
+    Ask,
+    /// Leave both values as they are.
+    Skip,
+}
+
+/// What to do when one side has a value and the other has none.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MissingRule {
+    /// Copy the value to the empty side.
+    #[default]
+    Fill,
+    /// Leave it to a person: a pending decision.
+    Ask,
+    /// Leave the empty side empty.
+    Skip,
+}
+
+/// Which people found on one side only are created on the other.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CreationRule {
+    /// Nobody.
+    #[default]
+    None,
+    /// Everybody.
+    All,
+    /// Leave it to a person: a pending decision each.
+    Ask,
+    /// Only these records (ids on the side where the person exists).
+    Selected(BTreeSet<RecordId>),
+}
+
+/// Which people a run may change. Out-of-scope people still take part in pairing, so their twin is
+/// never mistaken for someone missing; they are simply left alone.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Scope {
+    /// Also change and create inactive people (inactive in Huma, disabled in Azure AD).
+    pub include_inactive: bool,
+}
+
+/// The rules the engine settles a plan by.
+///
+/// The default asks about every conflict, fills missing values, creates nobody, leaves inactive
+/// people alone and has no safety threshold.
+///
+/// ```
+/// use dirsync::{ConflictRule, CreationRule, Field, Policy};
+/// let policy = Policy {
+///     conflicts: ConflictRule::PreferHr,
+///     create_in_idp: CreationRule::All,
+///     max_people_changed: Some(500),
+///     ..Policy::default()
+/// }
+/// .with_conflict_rule(Field::Phone, ConflictRule::PreferIdp);
+/// assert_eq!(policy.conflict_rule(Field::Phone), ConflictRule::PreferIdp);
+/// assert_eq!(policy.conflict_rule(Field::JobTitle), ConflictRule::PreferHr);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Policy {
+    /// The conflict rule for every field without its own.
+    pub conflicts: ConflictRule,
+    /// Conflict rules for single fields.
+    pub field_conflicts: BTreeMap<Field, ConflictRule>,
+    /// The missing-value rule.
+    pub missing: MissingRule,
+    /// Who of those found only in the HR system is created in the identity directory.
+    pub create_in_idp: CreationRule,
+    /// Who of those found only in the identity directory is created in the HR system.
+    pub create_in_hr: CreationRule,
+    /// Which people may be changed.
+    pub scope: Scope,
+    /// The most people one run may change or create; a plan over it is refused before any write.
+    pub max_people_changed: Option<usize>,
+}
+
+impl Policy {
+    /// The policy with its own conflict rule for `field`.
+    #[must_use]
+    pub fn with_conflict_rule(mut self, field: Field, rule: ConflictRule) -> Self {
+        self.field_conflicts.insert(field, rule);
+        self
+    }
+
+    /// The conflict rule for `field`.
+    pub fn conflict_rule(&self, field: Field) -> ConflictRule {
+        self.field_conflicts.get(&field).copied().unwrap_or(self.conflicts)
+    }
+
+    /// The rule for creating people on `target`.
+    pub fn creation_rule(&self, target: Side) -> &CreationRule {
+        match target {
+            Side::Hr => &self.create_in_hr,
+            Side::Idp => &self.create_in_idp,
+        }
+    }
+
+    /// The same policy with the two sides' roles swapped.
+    #[must_use]
+    pub fn mirrored(&self) -> Policy {
+        let swap = |rule: ConflictRule| match rule {
+            ConflictRule::PreferHr => ConflictRule::PreferIdp,
+            ConflictRule::PreferIdp => ConflictRule::PreferHr,
+            other => other,
+        };
+        Policy {
+            conflicts: swap(self.conflicts),
+            field_conflicts: self.field_conflicts.iter().map(|(f, r)| (*f, swap(*r))).collect(),
+            missing: self.missing,
+            create_in_idp: self.create_in_hr.clone(),
+            create_in_hr: self.create_in_idp.clone(),
+            scope: self.scope,
+            max_people_changed: self.max_people_changed,
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! Comparing one pair field by field, and settling what the baseline and the policy can.
+
+use super::findings::finding;
+use super::pairing::PairedRecords;
+use super::{Input, name_of};
+use crate::{
+    BlockReason, Blocked, Change, ChangeKind, ConflictRule, DecidedBy, Decision, Field, FieldRef,
+    Finding, FindingKind, ItemId, MissingRule, Pair, Person, Plan, Record, RecordRef, Settled,
+    Side,
+};
+
+pub(super) fn compare_pair(
+    input: &Input<'_>,
+    paired: &PairedRecords<'_>,
+    plan: &mut Plan,
+    findings: &mut Vec<Finding>,
+) {
+    let hr = input.record(Side::Hr, paired.hr);
+    let idp = input.record(Side::Idp, paired.idp);
+    let name = name_of(hr);
+    let in_scope = input.in_scope(hr) && input.in_scope(idp);
+    let mut agreed = Person::new();
+    for field in crate::Field::ALL {
+        let (h, i) = (hr.person.get(field), idp.person.get(field));
+        if h == i {
+            if let Some(value) = h {
+                // Cannot fail: the value comes from the same field.
+                let _ = agreed.set(field, value.to_owned());
+            }
+            continue;
+        }
+        if !in_scope {
+            continue;
+        }
+        let baseline = paired.baseline.and_then(|b| b.get(field));
+        let kind = kind_of(h, i, baseline);
+        let blocked = blocked(input, hr, idp, field, h, i);
+        let settled = settle(input, field, kind);
+        plan.changes.push(Change {
+            id: change_id(hr, idp, field, h, i),
+            hr: hr.id.clone(),
+            idp: idp.id.clone(),
+            name: name.clone(),
+            field,
+            kind,
+            hr_value: h.map(FieldRef::to_owned),
+            idp_value: i.map(FieldRef::to_owned),
+            blocked,
+            settled,
+        });
+    }
+    if in_scope {
+        for (side, record) in [(Side::Hr, hr), (Side::Idp, idp)] {
+            for invalid in &record.invalid {
+                findings.push(finding(
+                    FindingKind::InvalidValue,
+                    vec![RecordRef { side, id: record.id.clone() }],
+                    invalid.field.label(),
+                    format!(
+                        "{} of {name} in the {side}: {}; it is not synced to the {}",
+                        invalid.field,
+                        invalid.reason,
+                        side.other()
+                    ),
+                ));
+            }
+        }
+    }
+    plan.pairs.push(Pair {
+        hr: hr.id.clone(),
+        idp: idp.id.clone(),
+        name,
+        matched_by: paired.matched_by,
+        in_scope,
+        agreed,
+    });
+}
+
+/// What kind of difference two unequal values are.
+fn kind_of(
+    h: Option<FieldRef<'_>>,
+    i: Option<FieldRef<'_>>,
+    base: Option<FieldRef<'_>>,
+) -> ChangeKind {
+    match (h, i) {
+        (None, _) => ChangeKind::Missing(Side::Hr),
+        (_, None) => ChangeKind::Missing(Side::Idp),
+        (Some(FieldRef::Address(a)), Some(FieldRef::Address(b))) if a.is_part_of(b) => {
+            ChangeKind::Missing(Side::Hr)
+        }
+        (Some(FieldRef::Address(a)), Some(FieldRef::Address(b))) if b.is_part_of(a) => {
+            ChangeKind::Missing(Side::Idp)
+        }
+        _ if base.is_some() && base == h => ChangeKind::Changed(Side::Idp),
+        _ if base.is_some() && base == i => ChangeKind::Changed(Side::Hr),
+        _ => ChangeKind::Conflict,
+    }
+}
+
+/// The sides `field` cannot be written to, and why.
+fn blocked(
+    input: &Input<'_>,
+    hr: &Record,
+    idp: &Record,
+    field: Field,
+    h: Option<FieldRef<'_>>,
+    i: Option<FieldRef<'_>>,
+) -> Vec<Blocked> {
+    let mut blocked = Vec::new();
+    for (target, source_value, target_record, source_record) in
+        [(Side::Hr, i, hr, idp), (Side::Idp, h, idp, hr)]
+    {
+        let caps = &input.snapshot(target).capabilities;
+        let reason = if !caps.writable.contains(field) {
+            Some(BlockReason::NotWritable)
+        } else if target_record.read_only.contains(field) {
+            Some(BlockReason::ReadOnly)
+        } else if let Some(invalid) = source_record.invalid_value(field) {
+            Some(BlockReason::InvalidSource(invalid.clone()))
+        } else {
+            source_value.and_then(|v| caps.check(field, v).err()).map(BlockReason::TooLong)
+        };
+        if let Some(reason) = reason {
+            blocked.push(Blocked { toward: target, reason });
+        }
+    }
+    blocked
+}
+
+/// How the baseline or the policy settles a difference, if it can.
+fn settle(input: &Input<'_>, field: Field, kind: ChangeKind) -> Option<Settled> {
+    let use_side = |side: Side| match side {
+        Side::Hr => Decision::UseHr,
+        Side::Idp => Decision::UseIdp,
+    };
+    let (decision, by) = match kind {
+        ChangeKind::Changed(side) => (use_side(side), DecidedBy::Baseline),
+        ChangeKind::Missing(empty) => match input.policy.missing {
+            MissingRule::Fill => (use_side(empty.other()), DecidedBy::Policy),
+            MissingRule::Skip => (Decision::Skip, DecidedBy::Policy),
+            MissingRule::Ask => return None,
+        },
+        ChangeKind::Conflict => match input.policy.conflict_rule(field) {
+            ConflictRule::PreferHr => (Decision::UseHr, DecidedBy::Policy),
+            ConflictRule::PreferIdp => (Decision::UseIdp, DecidedBy::Policy),
+            ConflictRule::Skip => (Decision::Skip, DecidedBy::Policy),
+            ConflictRule::Ask => return None,
+        },
+    };
+    Some(Settled { decision, by })
+}
+
+fn change_id(
+    hr: &Record,
+    idp: &Record,
+    field: Field,
+    h: Option<FieldRef<'_>>,
+    i: Option<FieldRef<'_>>,
+) -> ItemId {
+    let show = |v: Option<FieldRef<'_>>| v.map(|v| v.to_string()).unwrap_or_default();
+    let (hs, is) = (show(h), show(i));
+    ItemId::derive("chg", &[hr.id.as_str(), idp.id.as_str(), field.label(), &hs, &is])
+}

@@ -1,0 +1,232 @@
+//! Pairing: which HR record and which directory record hold the same person.
+//!
+//! First the links remembered from earlier syncs, then the employment id, then the email (ignoring
+//! case). A key shared by several records pairs none of them: guessing is how duplicates are made.
+
+use super::findings::finding;
+use super::side_index;
+use crate::MatchedBy;
+use crate::{Finding, FindingKind, Person, Record, RecordRef, Side, Snapshot, SyncState};
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
+/// Two paired records (indexes into the snapshots) and the baseline remembered for them.
+pub(super) struct PairedRecords<'a> {
+    pub(super) hr: usize,
+    pub(super) idp: usize,
+    pub(super) matched_by: MatchedBy,
+    pub(super) baseline: Option<&'a Person>,
+}
+
+/// The outcome of pairing.
+pub(super) struct Pairing<'a> {
+    /// The pairs, in HR record-id order.
+    pub(super) pairs: Vec<PairedRecords<'a>>,
+    /// Records of each side (HR first) that are neither paired nor held back by a finding.
+    pub(super) unpaired: [Vec<usize>; 2],
+    pub(super) findings: Vec<Finding>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Free,
+    Paired,
+    /// Held back by a finding: neither paired by a key nor created on the other side.
+    Held,
+}
+
+struct Sides<'s> {
+    records: [&'s [Record]; 2],
+    slots: [Vec<Slot>; 2],
+}
+
+impl Sides<'_> {
+    fn free(&self, side: Side, index: usize) -> bool {
+        self.slots[side_index(side)][index] == Slot::Free
+    }
+
+    fn set(&mut self, side: Side, index: usize, slot: Slot) {
+        self.slots[side_index(side)][index] = slot;
+    }
+
+    fn reference(&self, side: Side, index: usize) -> RecordRef {
+        RecordRef { side, id: self.records[side_index(side)][index].id.clone() }
+    }
+}
+
+pub(super) fn pair<'a>(hr: &Snapshot, idp: &Snapshot, state: &'a SyncState) -> Pairing<'a> {
+    let mut findings = Vec::new();
+    let mut sides = Sides {
+        records: [&hr.records, &idp.records],
+        slots: [vec![Slot::Free; hr.records.len()], vec![Slot::Free; idp.records.len()]],
+    };
+    let hr_ids = index_ids(&mut sides, Side::Hr, &mut findings);
+    let idp_ids = index_ids(&mut sides, Side::Idp, &mut findings);
+    let mut pairs = Vec::new();
+
+    for (hr_id, link) in &state.links {
+        let h = hr_ids.get(hr_id.as_str()).copied().filter(|&h| sides.free(Side::Hr, h));
+        let i = idp_ids.get(link.idp.as_str()).copied();
+        match (h, i) {
+            (Some(h), Some(i)) if sides.free(Side::Idp, i) => {
+                sides.set(Side::Hr, h, Slot::Paired);
+                sides.set(Side::Idp, i, Slot::Paired);
+                pairs.push(PairedRecords {
+                    hr: h,
+                    idp: i,
+                    matched_by: MatchedBy::Link,
+                    baseline: Some(&link.baseline),
+                });
+            }
+            (Some(h), Some(i)) => findings.push(finding(
+                FindingKind::Ambiguous,
+                vec![sides.reference(Side::Hr, h), sides.reference(Side::Idp, i)],
+                "link",
+                format!(
+                    "the state links HR record {hr_id} to directory record {}, which is already \
+                     linked to another HR record; fix or remove one of the links in the state",
+                    link.idp
+                ),
+            )),
+            (Some(h), None) => findings.push(finding(
+                FindingKind::LinkBroken,
+                vec![sides.reference(Side::Hr, h)],
+                link.idp.as_str(),
+                format!(
+                    "HR record {hr_id} was linked to directory record {}, which no longer exists; \
+                     the person is treated as found in the HR system only",
+                    link.idp
+                ),
+            )),
+            (None, Some(i)) if !hr_ids.contains_key(hr_id.as_str()) => findings.push(finding(
+                FindingKind::LinkBroken,
+                vec![sides.reference(Side::Idp, i)],
+                hr_id.as_str(),
+                format!(
+                    "directory record {} was linked to HR record {hr_id}, which no longer exists; \
+                     the person is treated as found in the directory only",
+                    link.idp
+                ),
+            )),
+            _ => {}
+        }
+    }
+
+    let employment_ids = |side: Side| -> Vec<Option<String>> {
+        sides.records[side_index(side)]
+            .iter()
+            .map(|r| r.person.employment_id().map(str::to_owned))
+            .collect()
+    };
+    let hr_employment = employment_ids(Side::Hr);
+    let idp_employment = employment_ids(Side::Idp);
+    let email_keys = |records: &[Record]| -> Vec<Option<String>> {
+        records.iter().map(|r| r.person.email_key()).collect()
+    };
+    let hr_email = email_keys(&hr.records);
+    let idp_email = email_keys(&idp.records);
+
+    let keys = [
+        (MatchedBy::EmploymentId, "employment id", [&hr_employment, &idp_employment]),
+        (MatchedBy::Email, "email", [&hr_email, &idp_email]),
+    ];
+    for (matched_by, key_name, [hr_keys, idp_keys]) in keys {
+        pair_by_key(
+            &mut sides,
+            matched_by,
+            key_name,
+            [hr_keys, idp_keys],
+            &mut pairs,
+            &mut findings,
+        );
+    }
+
+    pairs.sort_by(|a, b| hr.records[a.hr].id.cmp(&hr.records[b.hr].id));
+    let unpaired = [Side::Hr, Side::Idp].map(|side| {
+        let slots = &sides.slots[side_index(side)];
+        (0..slots.len()).filter(|&i| slots[i] == Slot::Free).collect()
+    });
+    Pairing { pairs, unpaired, findings }
+}
+
+/// Indexes a side's records by id; a repeated id is a finding and the repeat is held back.
+fn index_ids<'s>(
+    sides: &mut Sides<'s>,
+    side: Side,
+    findings: &mut Vec<Finding>,
+) -> HashMap<&'s str, usize> {
+    let records = sides.records[side_index(side)];
+    let mut ids = HashMap::with_capacity(records.len());
+    for (index, record) in records.iter().enumerate() {
+        match ids.entry(record.id.as_str()) {
+            Entry::Vacant(vacant) => {
+                vacant.insert(index);
+            }
+            Entry::Occupied(_) => {
+                sides.set(side, index, Slot::Held);
+                findings.push(finding(
+                    FindingKind::DuplicateRecordId,
+                    vec![sides.reference(side, index)],
+                    "",
+                    format!(
+                        "the {side} returned record {} more than once; only the first is used",
+                        record.id
+                    ),
+                ));
+            }
+        }
+    }
+    ids
+}
+
+/// Pairs free records that share a key one to one; a key shared by more than one record on a
+/// side holds every record with it back, with a finding that names them all.
+fn pair_by_key<'a>(
+    sides: &mut Sides<'_>,
+    matched_by: MatchedBy,
+    key_name: &str,
+    keys: [&Vec<Option<String>>; 2],
+    pairs: &mut Vec<PairedRecords<'a>>,
+    findings: &mut Vec<Finding>,
+) {
+    let mut groups: HashMap<&str, [Vec<usize>; 2]> = HashMap::new();
+    for side in Side::BOTH {
+        for (index, key) in keys[side_index(side)].iter().enumerate() {
+            if let Some(key) = key.as_deref().filter(|_| sides.free(side, index)) {
+                groups.entry(key).or_default()[side_index(side)].push(index);
+            }
+        }
+    }
+    for (key, [hs, is]) in groups {
+        match (hs.as_slice(), is.as_slice()) {
+            ([h], [i]) => {
+                sides.set(Side::Hr, *h, Slot::Paired);
+                sides.set(Side::Idp, *i, Slot::Paired);
+                pairs.push(PairedRecords { hr: *h, idp: *i, matched_by, baseline: None });
+            }
+            _ if hs.len() > 1 || is.len() > 1 => {
+                let mut records = Vec::with_capacity(hs.len() + is.len());
+                for (side, indexes) in [(Side::Hr, &hs), (Side::Idp, &is)] {
+                    for &index in indexes {
+                        sides.set(side, index, Slot::Held);
+                        records.push(sides.reference(side, index));
+                    }
+                }
+                let names: Vec<String> =
+                    records.iter().map(|r| format!("{} {}", r.side, r.id)).collect();
+                findings.push(finding(
+                    FindingKind::Ambiguous,
+                    records,
+                    key,
+                    format!(
+                        "{} records share the {key_name} {key:?} ({}): none of them is paired or \
+                         created by it; make it unique, or link the right records in the state",
+                        names.len(),
+                        names.join(", ")
+                    ),
+                ));
+            }
+            _ => {}
+        }
+    }
+}
