@@ -107,8 +107,16 @@ impl Change {
 
     /// The value both sides should hold once `winner`'s value is taken: the winner's value, with
     /// any address parts it lacks kept from the other side (a sync never loses a known value).
+    ///
+    /// A winner whose value is invalid for the field (e.g. a country that is not alpha-2) keeps
+    /// its value untouched: it cannot flow, and nothing is merged into it either.
     pub fn resolved_value(&self, winner: Side) -> Option<FieldValue> {
         let win = self.value(winner)?;
+        let winner_invalid =
+            matches!(self.blocked_toward(winner.other()), Some(BlockReason::InvalidSource(_)));
+        if winner_invalid {
+            return Some(win.clone());
+        }
         match (win, self.value(winner.other())) {
             (FieldValue::Address(w), Some(FieldValue::Address(other))) => {
                 Some(FieldValue::Address(w.filled_from(other)))

@@ -1,0 +1,124 @@
+//! Who is created where: the creation rules, scope, and what a target cannot take.
+
+mod common;
+
+use common::{person, plan, snap};
+use dirsync::{
+    BlockReason, Capabilities, CreationRule, DecidedBy, Decision, Field, FieldSet, FindingKind,
+    Limits, Operation, Policy, Record, Scope, Side, SyncState, reconcile,
+};
+
+fn hr_only() -> Vec<Record> {
+    vec![
+        Record::new("h1", person("a@x.no").with_given_name("Ada")),
+        Record::new("h2", person("b@x.no").with_given_name("Bo")),
+    ]
+}
+
+fn create_decisions(policy: Policy) -> Vec<(String, Option<Decision>)> {
+    plan(hr_only(), vec![], &policy)
+        .creations
+        .iter()
+        .map(|c| (c.record.to_string(), c.settled.map(|s| s.decision)))
+        .collect()
+}
+
+#[test]
+fn each_creation_rule_settles_as_it_says() {
+    let rule = |create_in_idp| Policy { create_in_idp, ..Policy::default() };
+    let skip = Some(Decision::Skip);
+    let create = Some(Decision::Create);
+    assert_eq!(
+        create_decisions(rule(CreationRule::None)),
+        [("h1".into(), skip), ("h2".into(), skip)]
+    );
+    assert_eq!(
+        create_decisions(rule(CreationRule::All)),
+        [("h1".into(), create), ("h2".into(), create)]
+    );
+    assert_eq!(
+        create_decisions(rule(CreationRule::Ask)),
+        [("h1".into(), None), ("h2".into(), None)]
+    );
+    let selected = CreationRule::Selected(["h2".into()].into_iter().collect());
+    assert_eq!(create_decisions(rule(selected)), [("h1".into(), skip), ("h2".into(), create)]);
+}
+
+#[test]
+fn people_only_in_the_directory_are_created_in_hr_by_their_own_rule() {
+    let idp = vec![Record::new("a1", person("c@x.no"))];
+    let policy = Policy { create_in_hr: CreationRule::All, ..Policy::default() };
+    let plan = plan(vec![], idp, &policy);
+    let ops = plan.operations().unwrap();
+    match &ops.operations[..] {
+        [Operation::Create(c)] => {
+            assert_eq!((c.target, c.source.as_str()), (Side::Hr, "a1"));
+            assert_eq!(c.person.email(), Some("c@x.no"));
+        }
+        other => panic!("expected one create, got {other:?}"),
+    }
+}
+
+#[test]
+fn inactive_people_are_not_created_unless_the_scope_includes_them() {
+    let hr = vec![Record::new("h1", person("a@x.no")).inactive()];
+    let all = Policy { create_in_idp: CreationRule::All, ..Policy::default() };
+    assert!(plan(hr.clone(), vec![], &all).creations.is_empty());
+    let with_inactive = Policy { scope: Scope { include_inactive: true }, ..all };
+    assert_eq!(plan(hr, vec![], &with_inactive).creations.len(), 1);
+}
+
+#[test]
+fn values_the_target_cannot_take_are_left_out_of_a_creation_with_the_reason() {
+    let mut idp = snap(vec![]);
+    idp.capabilities.limits = Limits { employment_id: Some(16), ..Limits::default() };
+    let hr = snap(vec![Record::new(
+        "h1",
+        person("a@x.no").with_given_name("Ada").with_employment_id("E-00000000000000017"),
+    )]);
+    let policy = Policy { create_in_idp: CreationRule::All, ..Policy::default() };
+    let plan = reconcile(&hr, &idp, &SyncState::new(), &policy);
+    let creation = &plan.creations[0];
+    assert_eq!(creation.person.employment_id(), None);
+    assert_eq!(creation.person.given_name(), Some("Ada"));
+    assert!(matches!(creation.left_out[..], [(Field::EmploymentId, BlockReason::TooLong(_))]));
+}
+
+#[test]
+fn a_person_missing_what_the_target_requires_cannot_be_created() {
+    let mut hr = snap(vec![]);
+    hr.capabilities = Capabilities {
+        required_on_create: FieldSet::empty().with(Field::GivenName).with(Field::FamilyName),
+        email_required: true,
+        ..Capabilities::default()
+    };
+    let idp = snap(vec![Record::new("a1", dirsync::Person::new().with_given_name("Ada"))]);
+    let policy = Policy { create_in_hr: CreationRule::All, ..Policy::default() };
+    let plan = reconcile(&hr, &idp, &SyncState::new(), &policy);
+    assert!(plan.creations.is_empty());
+    let finding = &plan.findings[0];
+    assert_eq!(finding.kind, FindingKind::CannotCreate);
+    assert!(finding.message.contains("Family name, Email"), "{}", finding.message);
+}
+
+#[test]
+fn a_target_that_cannot_create_gets_no_creations() {
+    let mut idp = snap(vec![]);
+    idp.capabilities.can_create = false;
+    let policy = Policy { create_in_idp: CreationRule::All, ..Policy::default() };
+    let plan = reconcile(&snap(hr_only()), &idp, &SyncState::new(), &policy);
+    assert!(plan.creations.is_empty());
+    assert_eq!(plan.findings.len(), 2);
+    assert!(plan.findings.iter().all(|f| f.kind == FindingKind::CannotCreate));
+}
+
+#[test]
+fn a_caller_can_create_someone_the_policy_skipped() {
+    let mut plan = plan(hr_only(), vec![], &Policy::default());
+    let id = plan.creations[1].id.clone();
+    plan.decide(&id, Decision::Create).unwrap();
+    assert_eq!(plan.creations[1].settled.map(|s| s.by), Some(DecidedBy::Caller));
+    let ops = plan.operations().unwrap();
+    assert_eq!(ops.operations.len(), 1);
+    assert_eq!(ops.people_changed(), 1);
+}
