@@ -26,8 +26,39 @@
 //! # Ok::<(), huma_api::webhook::WebhookError>(())
 //! ```
 
+//!
+//! Reading and writing people goes through a [`HumaClient`] (client credentials from System
+//! settings → Open API in Huma) and, for a sync, a [`HumaDirectory`] over it:
+//!
+//! ```no_run
+//! use huma_api::{HumaClient, HumaDirectory, HumaDirectoryConfig, SecretString};
+//! use dirsync::Directory;
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = HumaClient::builder()
+//!     .credentials("client-id", SecretString::from("client-secret"))
+//!     .detail_concurrency(8)
+//!     .build()?;
+//! let huma = HumaDirectory::new(client, HumaDirectoryConfig::default());
+//! let everyone = huma.snapshot().await?;
+//! # Ok(()) }
+//! ```
+
+mod auth;
+mod client;
+mod directory;
+mod errors;
 mod ids;
+pub mod mapping;
+pub mod model;
+mod positions;
+mod retry;
+mod users;
 pub mod webhook;
 
+pub use client::{DEFAULT_BASE_URL, DEFAULT_DETAIL_CONCURRENCY, HumaClient, HumaClientBuilder};
+pub use directory::{HumaDirectory, HumaDirectoryConfig};
+pub use errors::HumaError;
 pub use ids::{HumaUserId, JobTitleId, PositionId};
+pub use retry::RetryPolicy;
 pub use secrecy::SecretString;
+pub use users::PAGE_SIZE;

@@ -1,0 +1,238 @@
+//! Huma as a [`dirsync::Directory`].
+
+use crate::mapping::{SplitChanges, current_position, record_from_details, split_changes};
+use crate::model::{PositionUpdateInput, UserDetailsInput, UserInput};
+use crate::{HumaClient, HumaError, HumaUserId, JobTitleId};
+use async_trait::async_trait;
+use dirsync::{
+    Capabilities, Directory, DirectoryError, FieldChange, FieldSet, Limits, Person, Record,
+    RecordId,
+};
+use std::collections::HashMap;
+use tokio::sync::Mutex;
+
+/// What [`HumaDirectory`] does where Huma needs more than a person's fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HumaDirectoryConfig {
+    /// Group UUIDs every new user is added to (may be empty).
+    pub groups_for_new_users: Vec<String>,
+    /// Whether Huma sends new users an invitation (off by default).
+    pub invite: bool,
+    /// Whether a job title that does not exist in Huma is created (off by default: the update
+    /// then fails with [`HumaError::JobTitleNotFound`]).
+    pub create_job_titles: bool,
+}
+
+/// Huma as a [`Directory`]: every user's details as records, updates through `PATCH /users/{id}`
+/// and the current position, creation through `POST /users`.
+///
+/// ```
+/// use huma_api::{HumaClient, HumaDirectory, HumaDirectoryConfig, SecretString};
+/// use dirsync::{Directory, Field};
+/// let client = HumaClient::builder()
+///     .credentials("client-id", SecretString::from("client-secret"))
+///     .build()?;
+/// let huma = HumaDirectory::new(client, HumaDirectoryConfig {
+///     create_job_titles: true,
+///     ..HumaDirectoryConfig::default()
+/// });
+/// assert!(huma.capabilities().writable.contains(Field::JobTitle));
+/// # Ok::<(), huma_api::HumaError>(())
+/// ```
+#[derive(Debug)]
+pub struct HumaDirectory {
+    client: HumaClient,
+    config: HumaDirectoryConfig,
+    /// Job title ids by lower-case name. The lock is held while a title is looked up or
+    /// created, so two updates never create the same title twice.
+    job_titles: Mutex<HashMap<String, JobTitleId>>,
+}
+
+impl HumaDirectory {
+    /// Huma through `client`, configured by `config`.
+    pub fn new(client: HumaClient, config: HumaDirectoryConfig) -> Self {
+        HumaDirectory { client, config, job_titles: Mutex::new(HashMap::new()) }
+    }
+
+    /// The client underneath.
+    pub fn client(&self) -> &HumaClient {
+        &self.client
+    }
+
+    /// Reads one user as a record.
+    ///
+    /// # Errors
+    /// [`HumaError::NotFound`] when the user does not exist; other failures.
+    pub async fn record(&self, id: &HumaUserId) -> Result<Record, HumaError> {
+        self.client.user(id).await.map(|details| record_from_details(&details))
+    }
+
+    /// Applies changes to one user: their own fields first, then the current position.
+    ///
+    /// # Errors
+    /// The first failure; when the user's own fields were already written, the error is
+    /// [`HumaError::Incomplete`] and says so.
+    pub async fn apply(&self, id: &HumaUserId, changes: &[FieldChange]) -> Result<(), HumaError> {
+        let split = split_changes(changes)?;
+        if !split.user.is_empty() {
+            self.client.update_user(id, &split.user).await?;
+        }
+        if split.touches_position() {
+            self.write_position(id, &split).await.map_err(|e| {
+                if split.user.is_empty() {
+                    e
+                } else {
+                    HumaError::Incomplete {
+                        done: format!("updated {}'s own fields in Huma", id),
+                        source: Box::new(e),
+                    }
+                }
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Writes job title and start date to the user's current position.
+    async fn write_position(&self, id: &HumaUserId, split: &SplitChanges) -> Result<(), HumaError> {
+        let positions = self.client.positions(id).await?;
+        let position = current_position(&positions)
+            .ok_or_else(|| HumaError::NoCurrentPosition { user: id.clone() })?;
+        let title_id = match &split.job_title {
+            Some(name) => Some(self.job_title_id(name).await?),
+            None => None,
+        };
+        let input = PositionUpdateInput { title_id, contract_start_date: split.start_date };
+        self.client.update_position(id, &position.id, &input).await
+    }
+
+    /// The id of the job title named `name` (letter case ignored, exact case preferred),
+    /// created when allowed.
+    async fn job_title_id(&self, name: &str) -> Result<JobTitleId, HumaError> {
+        let key = name.trim().to_lowercase();
+        let mut cache = self.job_titles.lock().await;
+        if let Some(id) = cache.get(&key) {
+            return Ok(id.clone());
+        }
+        let found = self.client.job_titles(name).await?;
+        let named = |exact: bool| {
+            found.iter().find(|t| {
+                t.name.as_deref().is_some_and(|n| {
+                    if exact { n.trim() == name.trim() } else { n.trim().to_lowercase() == key }
+                })
+            })
+        };
+        let existing = named(true).or_else(|| named(false)).and_then(|t| t.id.clone());
+        let id = match existing {
+            Some(id) => id,
+            None if self.config.create_job_titles => {
+                tracing::info!(title = name, "creating a job title in Huma");
+                let created = self.client.create_job_title(name.trim()).await?;
+                created.id.ok_or_else(|| HumaError::Unexpected {
+                    status: 200,
+                    body: "the created job title has no id".to_owned(),
+                })?
+            }
+            None => return Err(HumaError::JobTitleNotFound { name: name.trim().to_owned() }),
+        };
+        cache.insert(key, id.clone());
+        Ok(id)
+    }
+
+    /// Creates `person` in Huma and returns them as Huma now holds them.
+    ///
+    /// # Errors
+    /// A missing email or name, or a refusal; when the user was created but a later step
+    /// failed, [`HumaError::Incomplete`] names the new user.
+    pub async fn create_person(&self, person: &Person) -> Result<Record, HumaError> {
+        let required = |value: Option<&str>, missing| {
+            value.map(str::to_owned).ok_or(HumaError::MissingForCreate { missing })
+        };
+        let input = UserInput {
+            email: required(person.email(), "an email")?,
+            given_name: required(person.given_name(), "a given name")?,
+            family_name: required(person.family_name(), "a family name")?,
+            phone: person.phone().map(str::to_owned),
+            groups: self.config.groups_for_new_users.clone(),
+            invite: self.config.invite,
+        };
+        let created = self.client.create_user(&input).await?;
+        let id = created.id;
+        let incomplete = |e: HumaError| HumaError::Incomplete {
+            done: format!("created user {id} in Huma"),
+            source: Box::new(e),
+        };
+        let rest = UserDetailsInput {
+            employment_id: person.employment_id().map(str::to_owned),
+            home_address: person.address().map(crate::mapping::address_to_wire),
+            ..UserDetailsInput::default()
+        };
+        if !rest.is_empty() {
+            self.client.update_user(&id, &rest).await.map_err(incomplete)?;
+        }
+        let split = SplitChanges {
+            user: UserDetailsInput::default(),
+            job_title: person.job_title().map(str::to_owned),
+            start_date: person.employment_start_date(),
+        };
+        let mut details = self.client.user(&id).await.map_err(incomplete)?;
+        if split.touches_position() {
+            let positions = details.current_positions.as_deref().unwrap_or_default();
+            if current_position(positions).is_some() {
+                self.write_position(&id, &split).await.map_err(incomplete)?;
+                details = self.client.user(&id).await.map_err(incomplete)?;
+            } else {
+                tracing::warn!(
+                    user = %id,
+                    "the new user has no position in Huma, so job title and start date are not set"
+                );
+            }
+        }
+        Ok(record_from_details(&details))
+    }
+}
+
+#[async_trait]
+impl Directory for HumaDirectory {
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            writable: FieldSet::all(),
+            required_on_create: FieldSet::empty()
+                .with(dirsync::Field::GivenName)
+                .with(dirsync::Field::FamilyName),
+            email_required: true,
+            can_create: true,
+            limits: Limits {
+                employment_id: Some(255),
+                given_name: Some(255),
+                family_name: Some(255),
+                phone: Some(255),
+                job_title: Some(255),
+                postal_code: Some(255),
+                city: Some(255),
+                // Each street line may hold 255; the limit is per line, not for the street.
+                street: None,
+            },
+        }
+    }
+
+    async fn snapshot(&self) -> Result<Vec<Record>, DirectoryError> {
+        let details = self.client.all_user_details().await?;
+        Ok(details.iter().map(record_from_details).collect())
+    }
+
+    async fn get(&self, id: &RecordId) -> Result<Option<Record>, DirectoryError> {
+        match self.record(&HumaUserId::from(id)).await {
+            Ok(record) => Ok(Some(record)),
+            Err(HumaError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn create(&self, person: &Person) -> Result<Record, DirectoryError> {
+        Ok(self.create_person(person).await?)
+    }
+
+    async fn update(&self, id: &RecordId, changes: &[FieldChange]) -> Result<(), DirectoryError> {
+        Ok(self.apply(&HumaUserId::from(id), changes).await?)
+    }
+}

@@ -1,0 +1,351 @@
+//! The crate's error, built from Huma's error answers, and its mapping to the core's error kinds.
+
+use crate::HumaUserId;
+use dirsync::{DirectoryError, ErrorKind};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// How much of an unparsed answer body an error keeps.
+const KEPT_BODY: usize = 4096;
+
+/// Something went wrong talking to Huma. Each variant says what to do about it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HumaError {
+    /// The client was configured wrongly (a bad base URL, missing credentials).
+    #[error("invalid Huma client configuration: {message}")]
+    Config {
+        /// What is wrong.
+        message: String,
+    },
+    /// Huma refused the Client ID and Client secret.
+    #[error(
+        "Huma refused the API key (HTTP {status}{}): check the Client ID and Client secret under System settings → Open API",
+        suffix(.description)
+    )]
+    InvalidCredentials {
+        /// The HTTP status of the token endpoint's answer.
+        status: u16,
+        /// What Huma said, if anything.
+        description: Option<String>,
+    },
+    /// Huma refused a freshly fetched access token.
+    #[error(
+        "Huma refused the access token even after fetching a new one{}: check that the API key under System settings → Open API still exists and may use this endpoint",
+        suffix(.description)
+    )]
+    Unauthorized {
+        /// What Huma said, if anything.
+        description: Option<String>,
+    },
+    /// Huma refused one or more values (HTTP 400).
+    #[error("Huma refused the request: {message}{}", fields_suffix(.fields))]
+    InvalidField {
+        /// Huma's error code, e.g. `field:invalid-format`.
+        code: Option<String>,
+        /// Huma's message.
+        message: String,
+        /// The fields Huma named.
+        fields: Vec<String>,
+    },
+    /// The object does not exist (HTTP 404, `object:not-found`).
+    #[error("not found in Huma: {message}")]
+    NotFound {
+        /// Huma's message.
+        message: String,
+        /// What Huma says was looked for (e.g. `type`, `id`).
+        interpolations: BTreeMap<String, String>,
+    },
+    /// The API key may not do this (HTTP 403).
+    #[error(
+        "Huma denied access (HTTP 403){}: give the API key the permissions it needs under System settings → Open API",
+        suffix(.message)
+    )]
+    Forbidden {
+        /// Huma's message, if any.
+        message: Option<String>,
+    },
+    /// Huma kept asking to slow down (HTTP 429) beyond the retry budget.
+    #[error("Huma kept asking to slow down (HTTP 429){}: try again later", after(.retry_after))]
+    Throttled {
+        /// How long Huma asked to wait, if it said.
+        retry_after: Option<Duration>,
+    },
+    /// Huma answered with a server error beyond the retry budget.
+    #[error("Huma had a server error (HTTP {status}){}: try again later", suffix(.message))]
+    Server {
+        /// The HTTP status.
+        status: u16,
+        /// Huma's message, if the answer could be read.
+        message: Option<String>,
+        /// How long Huma asked to wait, if it said.
+        retry_after: Option<Duration>,
+        /// The answer's body (its start).
+        body: String,
+    },
+    /// An answer this client does not expect.
+    #[error("Huma answered HTTP {status} unexpectedly: {body}")]
+    Unexpected {
+        /// The HTTP status.
+        status: u16,
+        /// The answer's body (its start).
+        body: String,
+    },
+    /// An answer that could not be understood.
+    #[error("could not understand Huma's answer to {what}: {source}")]
+    Decode {
+        /// Which call was answered.
+        what: String,
+        /// What did not fit.
+        #[source]
+        source: serde_json::Error,
+        /// The answer's body (its start), withheld where it could hold a token.
+        body: String,
+    },
+    /// Huma could not be reached or the connection failed.
+    #[error("could not reach Huma: {0}")]
+    Http(#[source] reqwest::Error),
+    /// A job title that does not exist in Huma, and creating job titles is not allowed.
+    #[error(
+        "job title {name:?} does not exist in Huma: create it under the job titles in Huma, or allow creating job titles"
+    )]
+    JobTitleNotFound {
+        /// The title's name.
+        name: String,
+    },
+    /// The user has no current position, which is where job title and start date are kept.
+    #[error(
+        "user {user} has no current position in Huma, where job title and employment start date are kept: add a position to the user in Huma"
+    )]
+    NoCurrentPosition {
+        /// The user.
+        user: HumaUserId,
+    },
+    /// A person cannot be created in Huma without this value.
+    #[error("a person cannot be created in Huma without {missing}")]
+    MissingForCreate {
+        /// The missing value.
+        missing: &'static str,
+    },
+    /// A value of the wrong kind was given for a field.
+    #[error("a value of the wrong kind was given for {field}")]
+    WrongKind {
+        /// The field.
+        field: dirsync::Field,
+    },
+    /// Part of a change was made before a later step failed.
+    #[error("{done}, but then: {source}")]
+    Incomplete {
+        /// What was done.
+        done: String,
+        /// What failed.
+        #[source]
+        source: Box<HumaError>,
+    },
+}
+
+fn suffix(text: &Option<String>) -> String {
+    match text {
+        Some(text) if !text.is_empty() => format!(": {text}"),
+        _ => String::new(),
+    }
+}
+
+fn fields_suffix(fields: &[String]) -> String {
+    if fields.is_empty() { String::new() } else { format!(" (fields: {})", fields.join(", ")) }
+}
+
+fn after(retry_after: &Option<Duration>) -> String {
+    match retry_after {
+        Some(wait) => format!(", asked to wait {}s", wait.as_secs()),
+        None => String::new(),
+    }
+}
+
+impl HumaError {
+    /// The core's kind of this failure.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            HumaError::InvalidCredentials { .. } | HumaError::Unauthorized { .. } => {
+                ErrorKind::Authentication
+            }
+            HumaError::InvalidField { .. }
+            | HumaError::JobTitleNotFound { .. }
+            | HumaError::MissingForCreate { .. }
+            | HumaError::WrongKind { .. } => ErrorKind::InvalidValue,
+            HumaError::NotFound { .. } => ErrorKind::NotFound,
+            HumaError::Forbidden { .. } | HumaError::NoCurrentPosition { .. } => {
+                ErrorKind::PermissionDenied
+            }
+            HumaError::Throttled { .. } => ErrorKind::Throttled,
+            HumaError::Server { .. } | HumaError::Http(_) => ErrorKind::Unavailable,
+            HumaError::Decode { .. } => ErrorKind::InvalidResponse,
+            HumaError::Unexpected { status: 409, .. } => ErrorKind::AlreadyExists,
+            HumaError::Incomplete { source, .. } => source.kind(),
+            HumaError::Config { .. } | HumaError::Unexpected { .. } => ErrorKind::Other,
+        }
+    }
+
+    /// The error for a non-success answer from an API call (not the token endpoint).
+    pub(crate) fn from_answer(status: u16, retry_after: Option<Duration>, body: &[u8]) -> Self {
+        match status {
+            400 => match serde_json::from_slice::<InvalidFieldFormat>(body) {
+                Ok(e) => HumaError::InvalidField {
+                    code: e.error_code,
+                    message: e.error_message.unwrap_or_else(|| "invalid request".to_owned()),
+                    fields: e.fields.unwrap_or_default(),
+                },
+                Err(_) => HumaError::Unexpected { status, body: kept(body) },
+            },
+            401 => HumaError::Unauthorized { description: token_error_description(body) },
+            403 => HumaError::Forbidden { message: standard_message(body) },
+            404 => match serde_json::from_slice::<NotFoundError>(body) {
+                Ok(e) => HumaError::NotFound {
+                    message: e.error_message.unwrap_or_else(|| "object not found".to_owned()),
+                    interpolations: e
+                        .interpolations
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|(k, v)| (k, json_text(v)))
+                        .collect(),
+                },
+                Err(_) => HumaError::NotFound {
+                    message: format!("HTTP 404: {}", kept(body)),
+                    interpolations: BTreeMap::new(),
+                },
+            },
+            429 => HumaError::Throttled { retry_after },
+            500..=599 => HumaError::Server {
+                status,
+                message: standard_message(body),
+                retry_after,
+                body: kept(body),
+            },
+            _ => HumaError::Unexpected { status, body: kept(body) },
+        }
+    }
+
+    /// A decoding failure, keeping the body.
+    pub(crate) fn decode(what: impl Into<String>, source: serde_json::Error, body: &[u8]) -> Self {
+        HumaError::Decode { what: what.into(), source, body: kept(body) }
+    }
+}
+
+impl From<HumaError> for DirectoryError {
+    fn from(error: HumaError) -> Self {
+        DirectoryError::from_source(error.kind(), error)
+    }
+}
+
+/// The start of a body, as text, for an error.
+pub(crate) fn kept(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    if text.len() <= KEPT_BODY {
+        return text.into_owned();
+    }
+    let mut end = KEPT_BODY;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+/// The `error_description` (or another message) of a token error answer.
+pub(crate) fn token_error_description(body: &[u8]) -> Option<String> {
+    let e: TokenError = serde_json::from_slice(body).ok()?;
+    e.error_description.or(e.error_message).or(e.message).or(e.error)
+}
+
+/// The `message` of a `StandardServerErrorResponse` (or the `errorMessage` of another shape).
+fn standard_message(body: &[u8]) -> Option<String> {
+    let e: StandardError = serde_json::from_slice(body).ok()?;
+    e.message.or(e.error_message).or(e.error).filter(|m| !m.is_empty())
+}
+
+fn json_text(value: serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(text) => text,
+        other => other.to_string(),
+    }
+}
+
+/// `InvalidFieldFormatResponse`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct InvalidFieldFormat {
+    error_code: Option<String>,
+    error_message: Option<String>,
+    fields: Option<Vec<String>>,
+}
+
+/// `NotFoundErrorResponse`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NotFoundError {
+    error_message: Option<String>,
+    interpolations: Option<BTreeMap<String, serde_json::Value>>,
+}
+
+/// `InvalidTokenResponse`, and the other shapes a token endpoint may answer with.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TokenError {
+    error: Option<String>,
+    #[serde(rename = "error_description")]
+    error_description: Option<String>,
+    error_message: Option<String>,
+    message: Option<String>,
+}
+
+/// `StandardServerErrorResponse` (and tolerance for the camel-case error shape).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StandardError {
+    message: Option<String>,
+    error_message: Option<String>,
+    error: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_field_keeps_message_and_fields() {
+        let body = br#"{"errorCode":"field:invalid-format","errorMessage":"Invalid field Format","fields":["homeAddress.country","phone"]}"#;
+        let err = HumaError::from_answer(400, None, body);
+        let HumaError::InvalidField { code, message, fields } = &err else { panic!("{err:?}") };
+        assert_eq!(code.as_deref(), Some("field:invalid-format"));
+        assert_eq!(message, "Invalid field Format");
+        assert_eq!(fields, &["homeAddress.country", "phone"]);
+        assert!(err.to_string().contains("homeAddress.country, phone"));
+        assert_eq!(err.kind(), ErrorKind::InvalidValue);
+    }
+
+    #[test]
+    fn an_unparsable_body_is_kept() {
+        let err = HumaError::from_answer(400, None, b"<html>bad gateway</html>");
+        assert!(
+            matches!(&err, HumaError::Unexpected { status: 400, body } if body.contains("<html>"))
+        );
+    }
+
+    #[test]
+    fn kept_bodies_are_cut_on_a_character_boundary() {
+        let long = "é".repeat(KEPT_BODY);
+        let text = kept(long.as_bytes());
+        assert!(text.ends_with('…'));
+        assert!(text.len() <= KEPT_BODY + '…'.len_utf8());
+    }
+
+    #[test]
+    fn kinds_follow_the_core() {
+        assert_eq!(HumaError::from_answer(503, None, b"").kind(), ErrorKind::Unavailable);
+        assert_eq!(HumaError::from_answer(429, None, b"").kind(), ErrorKind::Throttled);
+        assert_eq!(HumaError::from_answer(401, None, b"").kind(), ErrorKind::Authentication);
+        assert_eq!(HumaError::from_answer(403, None, b"").kind(), ErrorKind::PermissionDenied);
+        assert_eq!(HumaError::from_answer(409, None, b"").kind(), ErrorKind::AlreadyExists);
+        assert_eq!(HumaError::from_answer(404, None, b"").kind(), ErrorKind::NotFound);
+    }
+}

@@ -1,0 +1,63 @@
+//! Positions (where job title and start date live) and job titles.
+
+use crate::client::Body;
+use crate::model::{
+    JobTitleCreateInput, JobTitleSummary, PositionPage, PositionSummary, PositionUpdateInput,
+};
+use crate::{HumaClient, HumaError, HumaUserId, PositionId};
+use reqwest::Method;
+
+impl HumaClient {
+    /// A user's positions: `GET /users/{userId}/positions`, every page.
+    ///
+    /// # Errors
+    /// The request failed, or there is no such user.
+    pub async fn positions(&self, user: &HumaUserId) -> Result<Vec<PositionSummary>, HumaError> {
+        const LIMIT: u64 = 50;
+        let mut positions = Vec::new();
+        loop {
+            let query = [("limit", LIMIT.to_string()), ("offset", positions.len().to_string())];
+            let page: PositionPage = self
+                .call_json(Method::GET, &["users", user.as_str(), "positions"], &query, Body::None)
+                .await?;
+            let short = (page.items.len() as u64) < LIMIT;
+            positions.extend(page.items);
+            let done = page.total.is_some_and(|t| positions.len() as u64 >= t);
+            if short || done {
+                return Ok(positions);
+            }
+        }
+    }
+
+    /// Updates a position: `PATCH /users/{userId}/positions/{id}` with only the keys set.
+    ///
+    /// # Errors
+    /// Huma refused a value, or the position is gone.
+    pub async fn update_position(
+        &self,
+        user: &HumaUserId,
+        position: &PositionId,
+        input: &PositionUpdateInput,
+    ) -> Result<(), HumaError> {
+        let path = ["users", user.as_str(), "positions", position.as_str()];
+        self.call(Method::PATCH, &path, &[], Body::json(input)?).await.map(|_| ())
+    }
+
+    /// Job titles whose name matches `search`: `GET /job-titles?search=..`.
+    ///
+    /// # Errors
+    /// The request failed.
+    pub async fn job_titles(&self, search: &str) -> Result<Vec<JobTitleSummary>, HumaError> {
+        let query = [("search", search.to_owned())];
+        self.call_json(Method::GET, &["job-titles"], &query, Body::None).await
+    }
+
+    /// Creates a job title: `POST /job-titles`.
+    ///
+    /// # Errors
+    /// Huma refused it.
+    pub async fn create_job_title(&self, name: &str) -> Result<JobTitleSummary, HumaError> {
+        let input = JobTitleCreateInput { name: name.to_owned() };
+        self.call_json(Method::POST, &["job-titles"], &[], Body::json(&input)?).await
+    }
+}

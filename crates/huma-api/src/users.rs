@@ -1,0 +1,118 @@
+//! Users: the paged list, each user's details, updates and creation.
+
+use crate::client::Body;
+use crate::model::{UserDetails, UserDetailsInput, UserInput, UserPage, UserSummary};
+use crate::{HumaClient, HumaError, HumaUserId};
+use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use reqwest::Method;
+use std::collections::HashSet;
+
+/// The most users Huma returns in one page.
+pub const PAGE_SIZE: u64 = 50;
+
+impl HumaClient {
+    /// One page of users: `GET /users?limit=..&offset=..` (inactive users included).
+    ///
+    /// # Errors
+    /// The request failed or was refused.
+    pub async fn list_users(&self, offset: u64, limit: u64) -> Result<UserPage, HumaError> {
+        let query = [("limit", limit.to_string()), ("offset", offset.to_string())];
+        self.call_json(Method::GET, &["users"], &query, Body::None).await
+    }
+
+    /// Every user in the list, following the pages: until `total` is reached or a page comes
+    /// back short. Once the first page gives `total`, the other pages are read in parallel.
+    ///
+    /// # Errors
+    /// Any page failed: no partial list is returned.
+    pub async fn all_users(&self) -> Result<Vec<UserSummary>, HumaError> {
+        self.user_pages()
+            .map_ok(|page| stream::iter(page).map(Ok))
+            .try_flatten()
+            .try_collect()
+            .await
+    }
+
+    /// One user in full: `GET /users/{id}`.
+    ///
+    /// # Errors
+    /// [`HumaError::NotFound`] when there is no such user; other failures.
+    pub async fn user(&self, id: &HumaUserId) -> Result<UserDetails, HumaError> {
+        self.call_json(Method::GET, &["users", id.as_str()], &[], Body::None).await
+    }
+
+    /// Every user in full: the list, then each user's details, read
+    /// [`HumaClient::detail_concurrency`] at a time while later list pages are still arriving.
+    /// A user listed twice (the list shifted while it was read) is read once.
+    ///
+    /// # Errors
+    /// Any page or detail failed: no partial result is returned.
+    pub async fn all_user_details(&self) -> Result<Vec<UserDetails>, HumaError> {
+        let mut seen = HashSet::new();
+        let details: Vec<UserDetails> = self
+            .user_pages()
+            .map_ok(|page| stream::iter(page).map(Ok))
+            .try_flatten()
+            .try_filter(move |user| std::future::ready(seen.insert(user.id.clone())))
+            .map_ok(|user| async move { self.user(&user.id).await })
+            .try_buffer_unordered(self.detail_concurrency())
+            .try_collect()
+            .await?;
+        tracing::debug!(users = details.len(), "read every Huma user's details");
+        Ok(details)
+    }
+
+    /// Updates a user: `PATCH /users/{id}` with only the keys set in `input`.
+    ///
+    /// # Errors
+    /// Huma refused a value ([`HumaError::InvalidField`] names the fields), or the user is gone.
+    pub async fn update_user(
+        &self,
+        id: &HumaUserId,
+        input: &UserDetailsInput,
+    ) -> Result<UserDetails, HumaError> {
+        self.call_json(Method::PATCH, &["users", id.as_str()], &[], Body::json(input)?).await
+    }
+
+    /// Creates a user: `POST /users`.
+    ///
+    /// # Errors
+    /// Huma refused the user, e.g. an email already in use.
+    pub async fn create_user(&self, input: &UserInput) -> Result<UserSummary, HumaError> {
+        self.call_json(Method::POST, &["users"], &[], Body::json(input)?).await
+    }
+
+    /// The list's pages in order, ending at `total` or after the first short page.
+    fn user_pages(&self) -> BoxStream<'_, Result<Vec<UserSummary>, HumaError>> {
+        let concurrency = self.detail_concurrency();
+        stream::once(self.list_users(0, PAGE_SIZE))
+            .map_ok(move |first| {
+                let full = first.items.len() as u64 >= PAGE_SIZE;
+                let rest: BoxStream<'_, Result<UserPage, HumaError>> = match first.total {
+                    _ if !full => stream::empty().boxed(),
+                    Some(total) => stream::iter((PAGE_SIZE..total).step_by(PAGE_SIZE as usize))
+                        .map(move |offset| self.list_users(offset, PAGE_SIZE))
+                        .buffered(concurrency)
+                        .boxed(),
+                    // Without a total, one page after another until a short one.
+                    None => stream::try_unfold(PAGE_SIZE, move |offset| async move {
+                        let page = self.list_users(offset, PAGE_SIZE).await?;
+                        Ok(Some((page, offset + PAGE_SIZE)))
+                    })
+                    .boxed(),
+                };
+                stream::once(std::future::ready(Ok(first))).chain(rest)
+            })
+            .try_flatten()
+            .scan(false, |ended, page| {
+                if *ended {
+                    return std::future::ready(None);
+                }
+                if let Ok(page) = &page {
+                    *ended = (page.items.len() as u64) < PAGE_SIZE;
+                }
+                std::future::ready(Some(page.map(|p| p.items)))
+            })
+            .boxed()
+    }
+}
