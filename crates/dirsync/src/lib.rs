@@ -22,6 +22,7 @@ mod reconcile;
 mod record;
 mod side;
 mod state;
+mod store;
 mod text;
 
 pub use capabilities::{Capabilities, Limits, TooLong};
@@ -44,3 +45,4 @@ pub use reconcile::reconcile;
 pub use record::{InvalidValue, Record, RecordId};
 pub use side::Side;
 pub use state::{Link, SyncState};
+pub use store::{JsonFileStore, STATE_FORMAT, StateError, StateStore};
