@@ -1,0 +1,239 @@
+//! The Microsoft identity platform's token endpoint and Graph's bearer-token check.
+
+use super::GraphState;
+use super::errors::unauthorized;
+use crate::server::{Reply, trace_id};
+use rand::Rng;
+use serde_json::json;
+use std::collections::{HashMap, HashSet};
+
+/// Issued tokens and codes.
+#[derive(Debug, Default)]
+pub(crate) struct Tokens {
+    /// Access token → authenticated requests made with it.
+    access: HashMap<String, u64>,
+    expired: HashSet<String>,
+    refresh: HashSet<String>,
+    expired_refresh: HashSet<String>,
+    codes: HashSet<String>,
+    pub(crate) max_uses: Option<u64>,
+}
+
+impl Tokens {
+    fn mint(prefix: &str, rng: &mut impl Rng) -> String {
+        format!("{prefix}.{:032x}", rng.random::<u128>())
+    }
+
+    pub(crate) fn new_code(&mut self, rng: &mut impl Rng) -> String {
+        let code = Self::mint("code", rng);
+        self.codes.insert(code.clone());
+        code
+    }
+
+    pub(crate) fn new_refresh(&mut self, rng: &mut impl Rng) -> String {
+        let token = Self::mint("graph-rt", rng);
+        self.refresh.insert(token.clone());
+        token
+    }
+
+    pub(crate) fn expire_access(&mut self) {
+        let access = std::mem::take(&mut self.access);
+        self.expired.extend(access.into_keys());
+    }
+
+    pub(crate) fn expire_refresh(&mut self) {
+        let refresh = std::mem::take(&mut self.refresh);
+        self.expired_refresh.extend(refresh);
+    }
+
+    /// Checks a bearer token and counts its use; the 401 to answer otherwise.
+    pub(crate) fn check(&mut self, token: Option<&str>) -> Result<(), Reply> {
+        let Some(token) = token else { return Err(unauthorized("Access token is empty.")) };
+        if self.expired.contains(token) {
+            return Err(unauthorized("Lifetime validation failed, the token is expired."));
+        }
+        let Some(uses) = self.access.get_mut(token) else {
+            return Err(unauthorized("IDX14100: JWT is not well formed, there are no dots (.)."));
+        };
+        *uses += 1;
+        if self.max_uses.is_some_and(|max| *uses > max) {
+            self.access.remove(token);
+            self.expired.insert(token.to_owned());
+            return Err(unauthorized("Lifetime validation failed, the token is expired."));
+        }
+        Ok(())
+    }
+}
+
+/// An error from the token endpoint, in the identity platform's shape.
+fn aad_error(status: u16, error: &str, code: u32, message: &str) -> Reply {
+    let trace = trace_id();
+    let correlation = trace_id();
+    let timestamp = chrono::Utc::now().format("%Y-%m-%d %H:%M:%SZ").to_string();
+    Reply::json(
+        status,
+        json!({
+            "error": error,
+            "error_description": format!(
+                "AADSTS{code}: {message}\r\nTrace ID: {trace}\r\nCorrelation ID: {correlation}\r\nTimestamp: {timestamp}"
+            ),
+            "error_codes": [code],
+            "timestamp": timestamp,
+            "trace_id": trace,
+            "correlation_id": correlation,
+            "error_uri": format!("https://login.microsoftonline.com/error?code={code}"),
+        }),
+    )
+}
+
+/// `POST /{tenant}/oauth2/v2.0/token`.
+pub(crate) fn token(state: &mut GraphState, tenant: &str, body: &[u8]) -> Reply {
+    let Ok(form) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(body) else {
+        return aad_error(
+            400,
+            "invalid_request",
+            900144,
+            "The request body must contain the following parameter: 'grant_type'.",
+        );
+    };
+    let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    if !tenant.eq_ignore_ascii_case(&state.config.tenant_id) {
+        return aad_error(
+            400,
+            "invalid_request",
+            90002,
+            &format!(
+                "Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."
+            ),
+        );
+    }
+    let Some(grant) = field("grant_type") else {
+        return aad_error(
+            400,
+            "invalid_request",
+            900144,
+            "The request body must contain the following parameter: 'grant_type'.",
+        );
+    };
+    let Some(client_id) = field("client_id") else {
+        return aad_error(
+            400,
+            "invalid_request",
+            900144,
+            "The request body must contain the following parameter: 'client_id'.",
+        );
+    };
+    if client_id != state.config.client_id {
+        return aad_error(
+            400,
+            "unauthorized_client",
+            700016,
+            &format!(
+                "Application with identifier '{client_id}' was not found in the directory '{tenant}'."
+            ),
+        );
+    }
+    match field("client_secret") {
+        None => {
+            return aad_error(
+                401,
+                "invalid_client",
+                7000216,
+                "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.",
+            );
+        }
+        Some(secret) if secret != state.config.client_secret => {
+            return aad_error(
+                401,
+                "invalid_client",
+                7000215,
+                &format!(
+                    "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{client_id}'."
+                ),
+            );
+        }
+        Some(_) if state.config.secret_expired => {
+            return aad_error(
+                401,
+                "invalid_client",
+                7000222,
+                &format!(
+                    "The provided client secret keys for app '{client_id}' are expired. Visit the Azure portal to create new keys for your app."
+                ),
+            );
+        }
+        Some(_) => {}
+    }
+    let scope = field("scope").unwrap_or_default().to_owned();
+    let refresh = match grant {
+        "client_credentials" => {
+            if !scope.split(' ').any(|s| s.ends_with("/.default")) {
+                return aad_error(
+                    400,
+                    "invalid_scope",
+                    1002012,
+                    &format!(
+                        "The provided value for scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."
+                    ),
+                );
+            }
+            None
+        }
+        "authorization_code" => {
+            let code = field("code").unwrap_or_default();
+            if !state.tokens.codes.remove(code) {
+                return aad_error(
+                    400,
+                    "invalid_grant",
+                    70008,
+                    "The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.",
+                );
+            }
+            scope
+                .split(' ')
+                .any(|s| s == "offline_access")
+                .then(|| state.tokens.new_refresh(&mut state.users.rng))
+        }
+        "refresh_token" => {
+            let old = field("refresh_token").unwrap_or_default();
+            if state.tokens.expired_refresh.contains(old) {
+                return aad_error(
+                    400,
+                    "invalid_grant",
+                    700082,
+                    "The refresh token has expired due to inactivity. The token was issued a long time ago and was inactive for 90.00:00:00.",
+                );
+            }
+            if !state.tokens.refresh.remove(old) {
+                return aad_error(
+                    400,
+                    "invalid_grant",
+                    70008,
+                    "The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.",
+                );
+            }
+            Some(state.tokens.new_refresh(&mut state.users.rng))
+        }
+        other => {
+            return aad_error(
+                400,
+                "unsupported_grant_type",
+                70003,
+                &format!("The app requested an unsupported grant type '{other}'."),
+            );
+        }
+    };
+    let access = Tokens::mint("graph-at", &mut state.users.rng);
+    state.tokens.access.insert(access.clone(), 0);
+    let mut body = json!({
+        "token_type": "Bearer",
+        "expires_in": 3599,
+        "ext_expires_in": 3599,
+        "access_token": access,
+    });
+    if let Some(refresh) = refresh {
+        body["refresh_token"] = json!(refresh);
+        body["scope"] = json!(scope);
+    }
+    Reply::json(200, body)
+}

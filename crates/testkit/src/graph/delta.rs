@@ -1,0 +1,204 @@
+//! `/v1.0/users/delta`: a full round ending in a deltaLink, then only what changed since.
+
+use super::errors::{bad_request, error};
+use super::state::Change;
+use super::users::{context, decode_token, encode_token, parse_select};
+use super::{Call, GraphState};
+use crate::server::Reply;
+use serde_json::{Map, Value, json};
+use std::ops::Bound;
+
+/// Where a delta round stands; what its links carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Position {
+    /// `true` in the first (full) round, where `cursor` is the last id served; otherwise `cursor` is
+    /// the last change number served.
+    initial: bool,
+    epoch: u64,
+    issued_ms: u64,
+    /// The change number this round reads up to (later changes wait for the next round).
+    upto: u64,
+    cursor: String,
+    select: Option<Vec<&'static str>>,
+}
+
+impl Position {
+    fn encode(&self) -> String {
+        let select = self.select.as_ref().map_or("*".to_owned(), |names| names.join(","));
+        let kind = if self.initial { "i" } else { "c" };
+        encode_token(&format!(
+            "{kind}|{}|{}|{}|{select}|{}",
+            self.epoch, self.issued_ms, self.upto, self.cursor
+        ))
+    }
+
+    fn decode(token: &str) -> Option<Position> {
+        let text = decode_token(token)?;
+        let mut parts = text.splitn(6, '|');
+        let initial = match parts.next()? {
+            "i" => true,
+            "c" => false,
+            _ => return None,
+        };
+        let epoch = parts.next()?.parse().ok()?;
+        let issued_ms = parts.next()?.parse().ok()?;
+        let upto = parts.next()?.parse().ok()?;
+        let select = match parts.next()? {
+            "*" => None,
+            names => Some(
+                names
+                    .split(',')
+                    .filter(|n| !n.is_empty())
+                    .map(|n| super::state::property_named(n).map(|(c, _)| c))
+                    .collect::<Option<Vec<_>>>()?,
+            ),
+        };
+        let cursor = parts.next()?.to_owned();
+        Some(Position { initial, epoch, issued_ms, upto, cursor, select })
+    }
+}
+
+fn expired() -> Reply {
+    error(
+        410,
+        "syncStateNotFound",
+        "The sync state generation is not found. The token has expired: start a new round of delta query without a token.",
+    )
+}
+
+/// `GET /v1.0/users/delta` with no token, a `$skiptoken` or a `$deltatoken`.
+pub(crate) fn delta(state: &GraphState, call: &Call) -> Reply {
+    let now_ms = u64::try_from(state.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let skip = call.param("$skiptoken");
+    let delta = call.param("$deltatoken");
+    let position = match (skip, delta) {
+        (Some(_), Some(_)) => {
+            return bad_request("A request cannot carry both a skip token and a delta token.");
+        }
+        (None, Some("latest")) => {
+            let select = match parse_select(call) {
+                Ok(select) => select,
+                Err(reply) => return reply,
+            };
+            let at = Position {
+                initial: false,
+                epoch: state.delta_epoch,
+                issued_ms: now_ms,
+                upto: state.users.seq,
+                cursor: state.users.seq.to_string(),
+                select,
+            };
+            return page(state, Vec::new(), None, Some(&at), at.select.as_deref());
+        }
+        (None, None) => {
+            let select = match parse_select(call) {
+                Ok(select) => select,
+                Err(reply) => return reply,
+            };
+            Position {
+                initial: true,
+                epoch: state.delta_epoch,
+                issued_ms: now_ms,
+                upto: state.users.seq,
+                cursor: String::new(),
+                select,
+            }
+        }
+        (Some(token), None) | (None, Some(token)) => {
+            let Some(mut position) = Position::decode(token) else { return expired() };
+            let too_old = state.config.delta_token_ttl.is_some_and(|ttl| {
+                now_ms.saturating_sub(position.issued_ms) > ttl.as_millis() as u64
+            });
+            if position.epoch != state.delta_epoch || too_old {
+                return expired();
+            }
+            if delta.is_some() {
+                // A new round: everything changed after the last one, up to now.
+                position.initial = false;
+                position.cursor = position.upto.to_string();
+                position.upto = state.users.seq;
+                position.issued_ms = now_ms;
+            }
+            position
+        }
+    };
+    let size = state.config.delta_page_size.max(1);
+    let mut value = Vec::with_capacity(size);
+    let mut next_cursor = None;
+    if position.initial {
+        let range = state
+            .users
+            .by_id
+            .range::<str, _>((Bound::Excluded(position.cursor.as_str()), Bound::Unbounded));
+        for (id, stored) in range {
+            if value.len() == size {
+                next_cursor =
+                    value.last().and_then(|v: &Value| v["id"].as_str()).map(str::to_owned);
+                break;
+            }
+            value.push(stored.user.to_json(position.select.as_deref()));
+            let _ = id;
+        }
+    } else {
+        let from: u64 = position.cursor.parse().unwrap_or(0);
+        let mut last = from;
+        for (seq, change) in state.users.changes.range(from + 1..=position.upto) {
+            if value.len() == size {
+                next_cursor = Some(last.to_string());
+                break;
+            }
+            last = *seq;
+            value.push(match change {
+                Change::Updated(id) => match state.users.by_id.get(id) {
+                    Some(stored) => stored.user.to_json(position.select.as_deref()),
+                    None => removed(id),
+                },
+                Change::Deleted(id) => removed(id),
+            });
+        }
+    }
+    match next_cursor {
+        Some(cursor) => {
+            let next = Position { cursor, ..position.clone() };
+            page(state, value, Some(&next), None, position.select.as_deref())
+        }
+        None => {
+            let done = Position {
+                initial: false,
+                cursor: position.upto.to_string(),
+                issued_ms: now_ms,
+                ..position.clone()
+            };
+            page(state, value, None, Some(&done), position.select.as_deref())
+        }
+    }
+}
+
+fn removed(id: &str) -> Value {
+    json!({"id": id, "@removed": {"reason": "deleted"}})
+}
+
+fn page(
+    state: &GraphState,
+    value: Vec<Value>,
+    next: Option<&Position>,
+    delta: Option<&Position>,
+    select: Option<&[&'static str]>,
+) -> Reply {
+    let mut body = Map::new();
+    body.insert("@odata.context".into(), json!(context(select)));
+    if let Some(next) = next {
+        body.insert(
+            "@odata.nextLink".into(),
+            json!(format!("{}/v1.0/users/delta?$skiptoken={}", state.base, next.encode())),
+        );
+    }
+    if let Some(delta) = delta {
+        body.insert(
+            "@odata.deltaLink".into(),
+            json!(format!("{}/v1.0/users/delta?$deltatoken={}", state.base, delta.encode())),
+        );
+    }
+    body.insert("value".into(), Value::Array(value));
+    Reply::json(200, Value::Object(body))
+}

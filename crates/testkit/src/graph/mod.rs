@@ -1,0 +1,496 @@
+//! The fake Microsoft Graph (and Microsoft identity platform token endpoint).
+
+mod auth;
+mod batch;
+mod delta;
+mod errors;
+mod state;
+mod users;
+
+pub use state::GraphUser;
+
+use crate::counters::RequestCounts;
+use crate::faults::{Fault, FaultEngine, whole_seconds};
+use crate::server::{Common, Reply, Service, bearer, lock, segments};
+use crate::{FaultRule, Route, SeedError};
+use auth::Tokens;
+use dirsync::Person;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use serde_json::Value;
+use state::Users;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use wiremock::{MockServer, Request};
+
+/// Graph's write budget: at most `writes` creations and updates per sliding `window`; more answer
+/// `429` with a `Retry-After` that says when the oldest write leaves the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriteBudget {
+    /// Writes allowed per window.
+    pub writes: usize,
+    /// The window's length.
+    pub window: Duration,
+}
+
+impl Default for WriteBudget {
+    /// Graph's documented ceiling: 3,000 writes per 2 min 30 s per app and tenant.
+    fn default() -> Self {
+        WriteBudget { writes: 3_000, window: Duration::from_secs(150) }
+    }
+}
+
+/// How a [`FakeGraph`] behaves. `GraphConfig::default()` suits most tests; set fields to taste.
+#[derive(Debug, Clone)]
+pub struct GraphConfig {
+    /// The tenant in the token URL (`{uri}/{tenant_id}/oauth2/v2.0/token`).
+    pub tenant_id: String,
+    /// The application (client) id the token endpoint accepts.
+    pub client_id: String,
+    /// The client secret the token endpoint accepts.
+    pub client_secret: String,
+    /// Whether the client secret has expired (the token endpoint answers AADSTS7000222).
+    pub secret_expired: bool,
+    /// Domains a userPrincipalName may use; empty accepts any domain.
+    pub verified_domains: Vec<String>,
+    /// Added to every response (see [`FakeGraph::set_latency`]).
+    pub latency: Duration,
+    /// Fault-injection rules (see [`FaultRule`]).
+    pub faults: Vec<FaultRule>,
+    /// Seed of the random stream that rate-based faults draw from.
+    pub fault_seed: u64,
+    /// Each access token works for this many requests, then answers 401 until a new one is fetched.
+    pub token_max_uses: Option<u64>,
+    /// The write budget.
+    pub write_budget: WriteBudget,
+    /// Users per page of delta query.
+    pub delta_page_size: usize,
+    /// Delta links (and their nextLinks) older than this answer 410 `syncStateNotFound`.
+    pub delta_token_ttl: Option<Duration>,
+    /// Whether `$batch` answers come back in shuffled order (as Graph allows).
+    pub shuffle_batch_responses: bool,
+    /// Seed for generated ids and tokens.
+    pub seed: u64,
+}
+
+impl Default for GraphConfig {
+    fn default() -> Self {
+        GraphConfig {
+            tenant_id: FakeGraph::TENANT_ID.to_owned(),
+            client_id: FakeGraph::CLIENT_ID.to_owned(),
+            client_secret: FakeGraph::CLIENT_SECRET.to_owned(),
+            secret_expired: false,
+            verified_domains: Vec::new(),
+            latency: Duration::ZERO,
+            faults: Vec::new(),
+            fault_seed: 0,
+            token_max_uses: None,
+            write_budget: WriteBudget::default(),
+            delta_page_size: 100,
+            delta_token_ttl: None,
+            shuffle_batch_responses: false,
+            seed: 1,
+        }
+    }
+}
+
+/// Everything behind the one lock.
+#[derive(Debug)]
+pub(crate) struct GraphState {
+    pub(crate) users: Users,
+    pub(crate) tokens: Tokens,
+    pub(crate) config: GraphConfig,
+    writes: VecDeque<Instant>,
+    pub(crate) delta_epoch: u64,
+    pub(crate) started: Instant,
+    pub(crate) base: String,
+}
+
+impl GraphState {
+    /// Spends one write of the budget, or says how many seconds until one is free.
+    fn spend_write(&mut self) -> Result<(), u64> {
+        let WriteBudget { writes, window } = self.config.write_budget;
+        let now = Instant::now();
+        while self.writes.front().is_some_and(|t| now.duration_since(*t) >= window) {
+            self.writes.pop_front();
+        }
+        if self.writes.len() >= writes {
+            let wait = self.writes.front().map_or(window, |t| window.saturating_sub(now - *t));
+            return Err(whole_seconds(wait));
+        }
+        self.writes.push_back(now);
+        Ok(())
+    }
+}
+
+/// One API call, from an HTTP request or from inside a `$batch`.
+#[derive(Debug)]
+pub(crate) struct Call {
+    /// Path segments after `/v1.0`.
+    pub(crate) segments: Vec<String>,
+    pub(crate) query: Vec<(String, String)>,
+    pub(crate) body: Option<Value>,
+}
+
+impl Call {
+    pub(crate) fn param(&self, name: &str) -> Option<&str> {
+        self.query.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// The route of a method and path (`segments` after `/v1.0` unless `with_version`).
+pub(crate) fn classify(method: &str, segments: &[String], with_version: bool) -> Route {
+    let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
+    if with_version {
+        if let [_tenant, "oauth2", "v2.0", "token"] = segs.as_slice() {
+            return if method == "POST" { Route::Token } else { Route::Other };
+        }
+    }
+    let api = if with_version {
+        match segs.split_first() {
+            Some((&"v1.0", rest)) => rest,
+            _ => return Route::Other,
+        }
+    } else {
+        segs.as_slice()
+    };
+    match (method, api) {
+        ("GET", ["users"]) => Route::ListUsers,
+        ("POST", ["users"]) => Route::CreateUser,
+        ("GET", ["users", "delta"]) | ("GET", ["users", "delta()"]) => Route::Delta,
+        ("GET", ["users", _]) => Route::GetUser,
+        ("PATCH", ["users", _]) => Route::UpdateUser,
+        ("POST", ["$batch"]) => Route::Batch,
+        _ => Route::Other,
+    }
+}
+
+/// Runs one authenticated API call of a known route.
+pub(crate) fn api(state: &mut GraphState, common: &Common, route: Route, call: &Call) -> Reply {
+    if route.is_write() {
+        if let Err(retry_after) = state.spend_write() {
+            common.counters.throttled();
+            return errors::throttled(retry_after);
+        }
+    }
+    let key = call.segments.get(1).map(String::as_str).unwrap_or_default();
+    match route {
+        Route::ListUsers => users::list(state, call),
+        Route::GetUser => users::get(state, key, call),
+        Route::CreateUser => users::create(state, call),
+        Route::UpdateUser => users::update(state, key, call),
+        Route::Delta => delta::delta(state, call),
+        Route::Batch => batch::batch(state, common, call),
+        _ => match call.segments.first().map(String::as_str) {
+            Some("users") | Some("$batch") => errors::error(
+                405,
+                "Request_BadRequest",
+                "Specified HTTP method is not allowed for the request target.",
+            ),
+            Some(segment) => errors::error(
+                400,
+                "BadRequest",
+                format!("Resource not found for the segment '{segment}'."),
+            ),
+            None => errors::error(400, "BadRequest", "Invalid request."),
+        },
+    }
+}
+
+pub(crate) struct GraphService {
+    common: Common,
+    state: Mutex<GraphState>,
+}
+
+impl Service for GraphService {
+    fn common(&self) -> &Common {
+        &self.common
+    }
+
+    fn route(&self, request: &Request) -> Route {
+        classify(request.method.as_str(), &segments(request.url.path()), true)
+    }
+
+    fn fault_reply(&self, route: Route, fault: &Fault, _request: &Request) -> Reply {
+        match (route, fault) {
+            (Route::Token, Fault::Throttle { retry_after_secs }) => Reply::json(
+                429,
+                serde_json::json!({"error": "temporarily_unavailable", "error_description": "AADSTS50196: The server terminated an operation because it encountered a client request loop.", "error_codes": [50196]}),
+            )
+            .header("Retry-After", retry_after_secs.to_string()),
+            (Route::Token, Fault::ServerError { status }) => Reply::json(
+                *status,
+                serde_json::json!({"error": "temporarily_unavailable", "error_description": "AADSTS90033: A transient error has occurred. Please try again.", "error_codes": [90033]}),
+            ),
+            (_, Fault::Throttle { retry_after_secs }) => errors::throttled(*retry_after_secs),
+            (_, Fault::ServerError { status }) => errors::server_error(*status),
+            (_, Fault::DropConnection) => errors::server_error(504),
+        }
+    }
+
+    fn handle(&self, route: Route, request: &Request) -> Reply {
+        let segments = segments(request.url.path());
+        let mut state = lock(&self.state);
+        if route == Route::Token {
+            let tenant = segments.first().map(String::as_str).unwrap_or_default();
+            return auth::token(&mut state, tenant, &request.body);
+        }
+        if segments.first().map(String::as_str) != Some("v1.0") {
+            return Reply::empty(404);
+        }
+        if let Err(reply) = state.tokens.check(bearer(&request.headers).as_deref()) {
+            self.common.counters.unauthorized();
+            return reply;
+        }
+        let body = if request.body.iter().all(u8::is_ascii_whitespace) {
+            None
+        } else {
+            match serde_json::from_slice(&request.body) {
+                Ok(body) => Some(body),
+                Err(_) => {
+                    return errors::bad_request(
+                        "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.",
+                    );
+                }
+            }
+        };
+        let call =
+            Call { segments: segments[1..].to_vec(), query: crate::server::query(request), body };
+        api(&mut state, &self.common, route, &call)
+    }
+}
+
+/// A running fake Microsoft Graph: users, delta query, `$batch` and the token endpoint, over shared
+/// state that tests seed and inspect. Dropping it stops the server.
+///
+/// ```no_run
+/// # async fn demo() {
+/// use testkit::{FakeGraph, GraphConfig, GraphUser};
+/// let graph = FakeGraph::start(GraphConfig::default()).await;
+/// let id = graph.insert_user(GraphUser::new("ada@example.com")).unwrap();
+/// // Token: POST {graph.token_url()} with FakeGraph::CLIENT_ID / CLIENT_SECRET;
+/// // then GET {graph.uri()}/v1.0/users/{id} with the bearer token.
+/// assert_eq!(graph.user(&id).unwrap().mail.as_deref(), Some("ada@example.com"));
+/// # }
+/// ```
+pub struct FakeGraph {
+    server: MockServer,
+    service: Arc<GraphService>,
+}
+
+impl std::fmt::Debug for FakeGraph {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeGraph").field("uri", &self.server.uri()).finish_non_exhaustive()
+    }
+}
+
+impl FakeGraph {
+    /// The tenant id of the default configuration.
+    pub const TENANT_ID: &'static str = "11111111-2222-3333-4444-555555555555";
+    /// The client id of the default configuration.
+    pub const CLIENT_ID: &'static str = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
+    /// The client secret of the default configuration.
+    pub const CLIENT_SECRET: &'static str = "fake-graph-client-secret";
+
+    /// Starts the fake on a free local port.
+    pub async fn start(config: GraphConfig) -> FakeGraph {
+        let common = Common::new(config.faults.clone(), config.fault_seed, config.latency);
+        let mut tokens = Tokens::default();
+        tokens.max_uses = config.token_max_uses;
+        let state = GraphState {
+            users: Users::new(StdRng::seed_from_u64(config.seed)),
+            tokens,
+            config,
+            writes: VecDeque::new(),
+            delta_epoch: 0,
+            started: Instant::now(),
+            base: String::new(),
+        };
+        let service = Arc::new(GraphService { common, state: Mutex::new(state) });
+        let server = crate::server::start(service.clone()).await;
+        lock(&service.state).base = server.uri();
+        FakeGraph { server, service }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, GraphState> {
+        lock(&self.service.state)
+    }
+
+    /// The base URL (`http://127.0.0.1:port`) for both login and Graph.
+    pub fn uri(&self) -> String {
+        self.server.uri()
+    }
+
+    /// `{uri}/{tenant}/oauth2/v2.0/token`.
+    pub fn token_url(&self) -> String {
+        format!("{}/{}/oauth2/v2.0/token", self.uri(), self.state().config.tenant_id)
+    }
+
+    /// `{uri}/v1.0`.
+    pub fn graph_url(&self) -> String {
+        format!("{}/v1.0", self.uri())
+    }
+
+    /// Every user, in id order (Graph's paging order).
+    pub fn users(&self) -> Vec<GraphUser> {
+        self.state().users.by_id.values().map(|s| s.user.clone()).collect()
+    }
+
+    /// One user by id or user principal name.
+    pub fn user(&self, key: &str) -> Option<GraphUser> {
+        let state = self.state();
+        let id = state.users.resolve(key)?;
+        state.users.by_id.get(&id).map(|s| s.user.clone())
+    }
+
+    /// How many users there are.
+    pub fn user_count(&self) -> usize {
+        self.state().users.by_id.len()
+    }
+
+    /// Adds a user (or replaces the one with its id) and returns its id, assigning one if `id` is
+    /// empty. The change shows in delta query like any other.
+    ///
+    /// # Errors
+    /// [`SeedError::Taken`] when another user holds its userPrincipalName.
+    pub fn insert_user(&self, user: GraphUser) -> Result<String, SeedError> {
+        let upn = user.user_principal_name.clone().unwrap_or_default();
+        self.state().users.put(user).map_err(|_| SeedError::Taken(upn))
+    }
+
+    /// Adds many users under one lock (fast seeding); returns their ids in order.
+    ///
+    /// # Errors
+    /// [`SeedError::Taken`] at the first userPrincipalName already held (earlier ones stay added).
+    pub fn insert_users(
+        &self,
+        users: impl IntoIterator<Item = GraphUser>,
+    ) -> Result<Vec<String>, SeedError> {
+        let mut state = self.state();
+        users
+            .into_iter()
+            .map(|user| {
+                let upn = user.user_principal_name.clone().unwrap_or_default();
+                state.users.put(user).map_err(|_| SeedError::Taken(upn))
+            })
+            .collect()
+    }
+
+    /// Adds the user Azure AD would hold for this person (see [`GraphUser::from_person`]).
+    ///
+    /// # Errors
+    /// [`SeedError::Taken`] when the person's email is already a userPrincipalName.
+    pub fn insert_person(&self, person: &Person) -> Result<String, SeedError> {
+        self.insert_user(GraphUser::from_person(person))
+    }
+
+    /// Replaces a user out of band (as an admin in the portal would); same as
+    /// [`insert_user`](Self::insert_user).
+    ///
+    /// # Errors
+    /// [`SeedError::Taken`] when another user holds its userPrincipalName.
+    pub fn set_user(&self, user: GraphUser) -> Result<String, SeedError> {
+        self.insert_user(user)
+    }
+
+    /// Changes a user out of band with a closure; false when there is no such user.
+    pub fn update_user(&self, key: &str, change: impl FnOnce(&mut GraphUser)) -> bool {
+        let mut state = self.state();
+        let Some(id) = state.users.resolve(key) else { return false };
+        let Some(mut user) = state.users.by_id.get(&id).map(|s| s.user.clone()) else {
+            return false;
+        };
+        change(&mut user);
+        user.id = id;
+        state.users.put(user).is_ok()
+    }
+
+    /// Deletes a user out of band; delta query reports it as removed. False when there was none.
+    pub fn delete_user(&self, key: &str) -> bool {
+        let mut state = self.state();
+        let Some(id) = state.users.resolve(key) else { return false };
+        state.users.remove(&id)
+    }
+
+    /// Marks a user as holding an admin role (or not): changing its sensitive properties
+    /// (`accountEnabled`, `businessPhones`, `mobilePhone`, `otherMails`, `passwordProfile`,
+    /// `userPrincipalName`) answers 403 `Authorization_RequestDenied`.
+    pub fn set_admin(&self, id: &str, admin: bool) {
+        let mut state = self.state();
+        if admin {
+            state.users.admins.insert(id.to_owned());
+        } else {
+            state.users.admins.remove(id);
+        }
+    }
+
+    /// A one-time authorization code for the `authorization_code` grant (as if a user had signed in).
+    pub fn issue_authorization_code(&self) -> String {
+        let mut state = self.state();
+        let state = &mut *state;
+        state.tokens.new_code(&mut state.users.rng)
+    }
+
+    /// A valid refresh token for the `refresh_token` grant.
+    pub fn issue_refresh_token(&self) -> String {
+        let mut state = self.state();
+        let state = &mut *state;
+        state.tokens.new_refresh(&mut state.users.rng)
+    }
+
+    /// Makes every access token issued so far expire (401 until a new one is fetched).
+    pub fn expire_access_tokens(&self) {
+        self.state().tokens.expire_access();
+    }
+
+    /// Makes every refresh token issued so far expire (AADSTS700082).
+    pub fn expire_refresh_tokens(&self) {
+        self.state().tokens.expire_refresh();
+    }
+
+    /// Sets whether the client secret has expired (AADSTS7000222).
+    pub fn set_secret_expired(&self, expired: bool) {
+        self.state().config.secret_expired = expired;
+    }
+
+    /// Sets how many requests each access token serves before it expires (`None`: no limit).
+    pub fn set_token_max_uses(&self, max_uses: Option<u64>) {
+        self.state().tokens.max_uses = max_uses;
+    }
+
+    /// Makes every delta link and delta nextLink issued so far answer 410 `syncStateNotFound`.
+    pub fn expire_delta_tokens(&self) {
+        self.state().delta_epoch += 1;
+    }
+
+    /// Sets the write budget (spent writes stay counted).
+    pub fn set_write_budget(&self, budget: WriteBudget) {
+        self.state().config.write_budget = budget;
+    }
+
+    /// Sets whether `$batch` answers are shuffled.
+    pub fn set_shuffle_batch_responses(&self, shuffle: bool) {
+        self.state().config.shuffle_batch_responses = shuffle;
+    }
+
+    /// Sets the latency added to every response.
+    pub fn set_latency(&self, latency: Duration) {
+        self.service.common.set_latency(latency);
+    }
+
+    /// Replaces the fault rules; request numbers start again from 1.
+    pub fn set_faults(&self, rules: Vec<FaultRule>, seed: u64) {
+        *lock(&self.service.common.faults) = FaultEngine::new(rules, seed);
+    }
+
+    /// What the fake has been asked so far.
+    pub fn counts(&self) -> RequestCounts {
+        self.service.common.counters.snapshot()
+    }
+
+    /// Sets every counter back to zero.
+    pub fn reset_counts(&self) {
+        self.service.common.counters.reset();
+    }
+}

@@ -1,0 +1,415 @@
+//! Graph's users as the fake stores them, and the change log that delta query reads.
+
+use crate::server::uuid;
+use dirsync::Person;
+use rand::rngs::StdRng;
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// A Microsoft Graph user, as seeded into and read back from [`FakeGraph`](crate::FakeGraph).
+///
+/// Field names follow Graph's properties in snake case (`surname`, `employee_id`, `mobile_phone`,
+/// ...). An empty `id` asks the fake to assign one. Properties the fake does not model get stored in
+/// `extra` under their Graph name.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct GraphUser {
+    /// `id` (a GUID); empty when seeding means "assign one".
+    pub id: String,
+    /// `accountEnabled`.
+    pub account_enabled: Option<bool>,
+    /// `displayName`.
+    pub display_name: Option<String>,
+    /// `givenName`.
+    pub given_name: Option<String>,
+    /// `surname`.
+    pub surname: Option<String>,
+    /// `mail`.
+    pub mail: Option<String>,
+    /// `mailNickname`.
+    pub mail_nickname: Option<String>,
+    /// `userPrincipalName`.
+    pub user_principal_name: Option<String>,
+    /// `employeeId`.
+    pub employee_id: Option<String>,
+    /// `mobilePhone`.
+    pub mobile_phone: Option<String>,
+    /// `businessPhones`.
+    pub business_phones: Vec<String>,
+    /// `streetAddress`.
+    pub street_address: Option<String>,
+    /// `postalCode`.
+    pub postal_code: Option<String>,
+    /// `city`.
+    pub city: Option<String>,
+    /// `state`.
+    pub state: Option<String>,
+    /// `country` (free text in Graph).
+    pub country: Option<String>,
+    /// `jobTitle`.
+    pub job_title: Option<String>,
+    /// `department`.
+    pub department: Option<String>,
+    /// `companyName`.
+    pub company_name: Option<String>,
+    /// `officeLocation`.
+    pub office_location: Option<String>,
+    /// `preferredLanguage`.
+    pub preferred_language: Option<String>,
+    /// `usageLocation`.
+    pub usage_location: Option<String>,
+    /// `employeeHireDate`, as Graph writes it (`2024-03-01T00:00:00Z`).
+    pub employee_hire_date: Option<String>,
+    /// Other Graph properties by name.
+    pub extra: BTreeMap<String, Value>,
+}
+
+impl GraphUser {
+    /// A user with this user principal name (also its mail, display name and mail nickname), enabled.
+    pub fn new(user_principal_name: impl Into<String>) -> Self {
+        let upn = user_principal_name.into();
+        let nickname = upn.split('@').next().unwrap_or_default().to_owned();
+        GraphUser {
+            account_enabled: Some(true),
+            display_name: Some(nickname.clone()),
+            mail_nickname: Some(nickname),
+            mail: Some(upn.clone()),
+            user_principal_name: Some(upn),
+            ..GraphUser::default()
+        }
+    }
+
+    /// The user Azure AD would hold for this person: UPN and mail from the email, names, employee
+    /// id, mobile phone, address parts (country as its alpha-2 code), job title and hire date.
+    pub fn from_person(person: &Person) -> Self {
+        let email = person.email().unwrap_or("unknown@example.com");
+        let mut user = GraphUser::new(email);
+        if let Some(name) = person.display_name() {
+            user.display_name = Some(name);
+        }
+        user.given_name = person.given_name().map(str::to_owned);
+        user.surname = person.family_name().map(str::to_owned);
+        user.employee_id = person.employment_id().map(str::to_owned);
+        user.mobile_phone = person.phone().map(str::to_owned);
+        user.job_title = person.job_title().map(str::to_owned);
+        if let Some(address) = person.address() {
+            user.street_address = address.street().map(str::to_owned);
+            user.postal_code = address.postal_code().map(str::to_owned);
+            user.city = address.city().map(str::to_owned);
+            user.country = address.country().map(|c| c.as_str().to_owned());
+        }
+        user.employee_hire_date =
+            person.employment_start_date().map(|d| format!("{}T00:00:00Z", d.format("%Y-%m-%d")));
+        user
+    }
+
+    /// The value of one property by its Graph name (JSON `null` when unset).
+    pub fn property(&self, name: &str) -> Value {
+        let text = |v: &Option<String>| v.clone().map_or(Value::Null, Value::String);
+        match name {
+            "id" => Value::String(self.id.clone()),
+            "accountEnabled" => self.account_enabled.map_or(Value::Null, Value::Bool),
+            "displayName" => text(&self.display_name),
+            "givenName" => text(&self.given_name),
+            "surname" => text(&self.surname),
+            "mail" => text(&self.mail),
+            "mailNickname" => text(&self.mail_nickname),
+            "userPrincipalName" => text(&self.user_principal_name),
+            "employeeId" => text(&self.employee_id),
+            "mobilePhone" => text(&self.mobile_phone),
+            "businessPhones" => {
+                Value::Array(self.business_phones.iter().cloned().map(Value::String).collect())
+            }
+            "streetAddress" => text(&self.street_address),
+            "postalCode" => text(&self.postal_code),
+            "city" => text(&self.city),
+            "state" => text(&self.state),
+            "country" => text(&self.country),
+            "jobTitle" => text(&self.job_title),
+            "department" => text(&self.department),
+            "companyName" => text(&self.company_name),
+            "officeLocation" => text(&self.office_location),
+            "preferredLanguage" => text(&self.preferred_language),
+            "usageLocation" => text(&self.usage_location),
+            "employeeHireDate" => text(&self.employee_hire_date),
+            other => self.extra.get(other).cloned().unwrap_or(Value::Null),
+        }
+    }
+
+    /// Sets one property from a value already validated for it.
+    pub(crate) fn set_property(&mut self, name: &str, value: Value) {
+        let text = |v: Value| match v {
+            Value::String(s) => Some(s),
+            _ => None,
+        };
+        match name {
+            "accountEnabled" => self.account_enabled = value.as_bool(),
+            "displayName" => self.display_name = text(value),
+            "givenName" => self.given_name = text(value),
+            "surname" => self.surname = text(value),
+            "mail" => self.mail = text(value),
+            "mailNickname" => self.mail_nickname = text(value),
+            "userPrincipalName" => self.user_principal_name = text(value),
+            "employeeId" => self.employee_id = text(value),
+            "mobilePhone" => self.mobile_phone = text(value),
+            "businessPhones" => {
+                self.business_phones = match value {
+                    Value::Array(items) => items.into_iter().filter_map(text).collect(),
+                    _ => Vec::new(),
+                }
+            }
+            "streetAddress" => self.street_address = text(value),
+            "postalCode" => self.postal_code = text(value),
+            "city" => self.city = text(value),
+            "state" => self.state = text(value),
+            "country" => self.country = text(value),
+            "jobTitle" => self.job_title = text(value),
+            "department" => self.department = text(value),
+            "companyName" => self.company_name = text(value),
+            "officeLocation" => self.office_location = text(value),
+            "preferredLanguage" => self.preferred_language = text(value),
+            "usageLocation" => self.usage_location = text(value),
+            "employeeHireDate" => self.employee_hire_date = text(value),
+            "id" | "passwordProfile" => {}
+            other => {
+                if value.is_null() {
+                    self.extra.remove(other);
+                } else {
+                    self.extra.insert(other.to_owned(), value);
+                }
+            }
+        }
+    }
+
+    /// The JSON Graph answers for this user: the selected properties and `id`, or Graph's default
+    /// set when nothing was selected.
+    pub(crate) fn to_json(&self, select: Option<&[&'static str]>) -> Value {
+        let names = select.unwrap_or(DEFAULT_SELECT);
+        let mut object = Map::with_capacity(names.len() + 1);
+        object.insert("id".to_owned(), Value::String(self.id.clone()));
+        for name in names {
+            object.insert((*name).to_owned(), self.property(name));
+        }
+        Value::Object(object)
+    }
+}
+
+/// What Graph answers for a user when no `$select` is given.
+pub(crate) const DEFAULT_SELECT: &[&str] = &[
+    "businessPhones",
+    "displayName",
+    "givenName",
+    "jobTitle",
+    "mail",
+    "mobilePhone",
+    "officeLocation",
+    "preferredLanguage",
+    "surname",
+    "userPrincipalName",
+];
+
+/// How a property may be written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// A string (or `null` to clear) of at most this many characters.
+    Text(usize),
+    /// A boolean.
+    Bool,
+    /// A collection of strings holding at most this many items.
+    Phones(usize),
+    /// A date and time (`DateTimeOffset`).
+    DateTime,
+    /// The write-only password profile.
+    Password,
+    /// Any JSON value, stored as given.
+    Any,
+    /// Cannot be written.
+    ReadOnly,
+}
+
+/// The user properties the fake knows, with how they may be written.
+pub(crate) const PROPERTIES: &[(&str, Kind)] = &[
+    ("id", Kind::ReadOnly),
+    ("accountEnabled", Kind::Bool),
+    ("displayName", Kind::Text(256)),
+    ("givenName", Kind::Text(64)),
+    ("surname", Kind::Text(64)),
+    ("mail", Kind::Text(256)),
+    ("mailNickname", Kind::Text(64)),
+    ("userPrincipalName", Kind::Text(113)),
+    ("employeeId", Kind::Text(16)),
+    ("mobilePhone", Kind::Text(64)),
+    ("businessPhones", Kind::Phones(1)),
+    ("streetAddress", Kind::Text(1024)),
+    ("postalCode", Kind::Text(40)),
+    ("city", Kind::Text(128)),
+    ("state", Kind::Text(128)),
+    ("country", Kind::Text(128)),
+    ("jobTitle", Kind::Text(128)),
+    ("department", Kind::Text(64)),
+    ("companyName", Kind::Text(64)),
+    ("officeLocation", Kind::Text(128)),
+    ("preferredLanguage", Kind::Text(64)),
+    ("usageLocation", Kind::Text(2)),
+    ("employeeHireDate", Kind::DateTime),
+    ("passwordProfile", Kind::Password),
+    ("otherMails", Kind::Any),
+    ("employeeType", Kind::Any),
+    ("faxNumber", Kind::Any),
+    ("ageGroup", Kind::Any),
+    ("userType", Kind::Any),
+    ("passwordPolicies", Kind::Any),
+    ("showInAddressList", Kind::Any),
+    ("consentProvidedForMinor", Kind::Any),
+    ("employeeOrgData", Kind::Any),
+    ("employeeLeaveDateTime", Kind::Any),
+    ("aboutMe", Kind::Any),
+    ("birthday", Kind::Any),
+    ("interests", Kind::Any),
+    ("mySite", Kind::Any),
+    ("pastProjects", Kind::Any),
+    ("preferredName", Kind::Any),
+    ("responsibilities", Kind::Any),
+    ("schools", Kind::Any),
+    ("skills", Kind::Any),
+    ("imAddresses", Kind::ReadOnly),
+    ("createdDateTime", Kind::ReadOnly),
+    ("deletedDateTime", Kind::ReadOnly),
+    ("creationType", Kind::ReadOnly),
+    ("externalUserState", Kind::ReadOnly),
+    ("identities", Kind::Any),
+    ("onPremisesSyncEnabled", Kind::ReadOnly),
+    ("onPremisesImmutableId", Kind::Any),
+    ("onPremisesSamAccountName", Kind::ReadOnly),
+    ("onPremisesUserPrincipalName", Kind::ReadOnly),
+    ("onPremisesDistinguishedName", Kind::ReadOnly),
+    ("onPremisesDomainName", Kind::ReadOnly),
+    ("onPremisesSecurityIdentifier", Kind::ReadOnly),
+    ("onPremisesLastSyncDateTime", Kind::ReadOnly),
+    ("onPremisesExtensionAttributes", Kind::Any),
+    ("proxyAddresses", Kind::ReadOnly),
+    ("securityIdentifier", Kind::ReadOnly),
+    ("signInSessionsValidFromDateTime", Kind::ReadOnly),
+    ("assignedLicenses", Kind::ReadOnly),
+    ("assignedPlans", Kind::ReadOnly),
+    ("provisionedPlans", Kind::ReadOnly),
+    ("licenseAssignmentStates", Kind::ReadOnly),
+    ("legalAgeGroupClassification", Kind::ReadOnly),
+    ("isResourceAccount", Kind::ReadOnly),
+];
+
+/// A property by name, as Graph matches names in `$select` (ignoring case).
+pub(crate) fn property_named(name: &str) -> Option<(&'static str, Kind)> {
+    PROPERTIES.iter().find(|(known, _)| known.eq_ignore_ascii_case(name)).copied()
+}
+
+/// The properties that need a higher admin role to change on users who hold admin roles.
+pub(crate) const SENSITIVE: &[&str] = &[
+    "accountEnabled",
+    "businessPhones",
+    "mobilePhone",
+    "otherMails",
+    "passwordProfile",
+    "userPrincipalName",
+];
+
+/// One change in the log that delta query reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Change {
+    Updated(String),
+    Deleted(String),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Stored {
+    pub(crate) user: GraphUser,
+    pub(crate) version: u64,
+}
+
+/// The users, indexed by id (paging order) and by UPN, with a change log ordered by sequence number.
+#[derive(Debug)]
+pub(crate) struct Users {
+    pub(crate) by_id: BTreeMap<String, Stored>,
+    upns: HashMap<String, String>,
+    pub(crate) changes: BTreeMap<u64, Change>,
+    pub(crate) seq: u64,
+    pub(crate) admins: HashSet<String>,
+    pub(crate) rng: StdRng,
+}
+
+/// Why a user could not be stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct UpnTaken;
+
+impl Users {
+    pub(crate) fn new(rng: StdRng) -> Self {
+        Users {
+            by_id: BTreeMap::new(),
+            upns: HashMap::new(),
+            changes: BTreeMap::new(),
+            seq: 0,
+            admins: HashSet::new(),
+            rng,
+        }
+    }
+
+    pub(crate) fn new_id(&mut self) -> String {
+        loop {
+            let id = uuid(&mut self.rng);
+            if !self.by_id.contains_key(&id) {
+                return id;
+            }
+        }
+    }
+
+    /// The id of the user with this id or user principal name.
+    pub(crate) fn resolve(&self, key: &str) -> Option<String> {
+        if self.by_id.contains_key(key) {
+            return Some(key.to_owned());
+        }
+        self.upns.get(&key.to_lowercase()).cloned()
+    }
+
+    /// Whether another user than `id` holds this UPN.
+    pub(crate) fn upn_taken(&self, upn: &str, id: &str) -> bool {
+        self.upns.get(&upn.to_lowercase()).is_some_and(|holder| holder != id)
+    }
+
+    /// Stores a user (new or replacing the one with its id) and logs the change.
+    pub(crate) fn put(&mut self, mut user: GraphUser) -> Result<String, UpnTaken> {
+        if user.id.is_empty() {
+            user.id = self.new_id();
+        }
+        if let Some(upn) = &user.user_principal_name {
+            if self.upn_taken(upn, &user.id) {
+                return Err(UpnTaken);
+            }
+        }
+        let id = user.id.clone();
+        if let Some(old) = self.by_id.get(&id) {
+            self.changes.remove(&old.version);
+            if let Some(upn) = &old.user.user_principal_name {
+                self.upns.remove(&upn.to_lowercase());
+            }
+        }
+        if let Some(upn) = &user.user_principal_name {
+            self.upns.insert(upn.to_lowercase(), id.clone());
+        }
+        self.seq += 1;
+        self.changes.insert(self.seq, Change::Updated(id.clone()));
+        self.by_id.insert(id.clone(), Stored { user, version: self.seq });
+        Ok(id)
+    }
+
+    /// Removes a user and logs the deletion; false when there was none.
+    pub(crate) fn remove(&mut self, id: &str) -> bool {
+        let Some(old) = self.by_id.remove(id) else { return false };
+        self.changes.remove(&old.version);
+        if let Some(upn) = &old.user.user_principal_name {
+            self.upns.remove(&upn.to_lowercase());
+        }
+        self.seq += 1;
+        self.changes.insert(self.seq, Change::Deleted(id.to_owned()));
+        true
+    }
+}
