@@ -2,7 +2,7 @@
 
 use crate::directory::same_person;
 use crate::{
-    Capabilities, Changes, Cursor, Directory, DirectoryError, ErrorKind, FieldChange,
+    Capabilities, Changes, Cursor, Directory, DirectoryError, ErrorKind, FieldChange, FieldValue,
     IncrementalDirectory, Person, Record, RecordId,
 };
 use async_trait::async_trait;
@@ -166,7 +166,13 @@ impl Directory for InMemoryDirectory {
                 .person
                 .set(change.field, change.value.clone())
                 .map_err(|e| DirectoryError::from_source(ErrorKind::InvalidValue, e))?;
-            record.invalid.retain(|v| v.field != change.field);
+            // A write replaces an invalid value, except an address written without a country:
+            // like the real directories, an absent part is left as it was, invalid or not.
+            let keeps_invalid =
+                matches!(&change.value, FieldValue::Address(a) if a.country().is_none());
+            if !keeps_invalid {
+                record.invalid.retain(|v| v.field != change.field);
+            }
         }
         inner.put(record);
         Ok(())

@@ -41,7 +41,9 @@ pub struct Pair {
     pub matched_by: MatchedBy,
     /// Whether the policy's scope lets this run change them.
     pub in_scope: bool,
-    /// The values both sides hold now: the next baseline, before any change is applied.
+    /// The baseline to remember if none of this pair's writes succeeds: the values both sides
+    /// hold now, and for fields that still differ, the value agreed on before. Each write that
+    /// succeeds adds its value on top.
     pub agreed: Person,
 }
 

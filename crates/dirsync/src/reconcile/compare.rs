@@ -29,10 +29,15 @@ pub(super) fn compare_pair(
             }
             continue;
         }
+        let baseline = paired.baseline.and_then(|b| b.get(field));
+        if let Some(value) = baseline {
+            // Still different: remember what was agreed before, so a change that cannot be
+            // written now is still known as a one-sided change next time, not a conflict.
+            let _ = agreed.set(field, value.to_owned());
+        }
         if !in_scope {
             continue;
         }
-        let baseline = paired.baseline.and_then(|b| b.get(field));
         let kind = kind_of(h, i, baseline);
         let blocked = blocked(input, hr, idp, field, h, i);
         let settled = settle(input, field, kind);

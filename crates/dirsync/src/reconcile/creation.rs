@@ -123,11 +123,16 @@ impl<'a> Twins<'a> {
         let index = |records: &'a [Record]| {
             let mut map = std::collections::HashMap::with_capacity(records.len() * 2);
             for record in records {
-                if let Some(id) = record.person.employment_id() {
-                    map.entry(format!("i:{id}")).or_insert(record);
-                }
-                if let Some(email) = record.person.email_key() {
-                    map.entry(format!("e:{email}")).or_insert(record);
+                let keys = [
+                    record.person.employment_id().map(|id| format!("i:{id}")),
+                    record.person.email_key().map(|email| format!("e:{email}")),
+                ];
+                for key in keys.into_iter().flatten() {
+                    // The lowest id names the twin, whatever order the records came in.
+                    let twin = map.entry(key).or_insert(record);
+                    if record.id < twin.id {
+                        *twin = record;
+                    }
                 }
             }
             map

@@ -212,6 +212,7 @@ fn pair_by_key<'a>(
                         records.push(sides.reference(side, index));
                     }
                 }
+                records.sort();
                 let names: Vec<String> =
                     records.iter().map(|r| format!("{} {}", r.side, r.id)).collect();
                 findings.push(finding(
