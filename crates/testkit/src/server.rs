@@ -146,7 +146,11 @@ impl<S: Service> Respond for Responder<S> {
                 common.counters.fault();
                 service.fault_reply(route, &fault, request)
             }
-            None => service.handle(route, request),
+            // A bug in a fake must not take the server down: it answers a bare 500 instead.
+            None => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                service.handle(route, request)
+            }))
+            .unwrap_or_else(|_| Reply::empty(500)),
         };
         let latency = common.latency();
         let template = reply.into_template();

@@ -130,19 +130,22 @@ pub(crate) fn delta(state: &GraphState, call: &Call) -> Reply {
             .users
             .by_id
             .range::<str, _>((Bound::Excluded(position.cursor.as_str()), Bound::Unbounded));
+        let mut last_id: Option<&String> = None;
         for (id, stored) in range {
             if value.len() == size {
-                next_cursor =
-                    value.last().and_then(|v: &Value| v["id"].as_str()).map(str::to_owned);
+                next_cursor = last_id.cloned();
                 break;
             }
             value.push(stored.user.to_json(position.select.as_deref()));
-            let _ = id;
+            last_id = Some(id);
         }
     } else {
         let from: u64 = position.cursor.parse().unwrap_or(0);
         let mut last = from;
-        for (seq, change) in state.users.changes.range(from + 1..=position.upto) {
+        let upto = position.upto.max(from);
+        for (seq, change) in
+            state.users.changes.range((Bound::Excluded(from), Bound::Included(upto)))
+        {
             if value.len() == size {
                 next_cursor = Some(last.to_string());
                 break;
