@@ -82,10 +82,11 @@ impl HumaClient {
         self.call_json(Method::POST, &["users"], &[], Body::json(input)?).await
     }
 
-    /// The list's pages in order, ending at `total` or after the first short page.
+    /// The list's pages in order, ending at `total` or after the first short page (without
+    /// asking for the page after it).
     fn user_pages(&self) -> BoxStream<'_, Result<Vec<UserSummary>, HumaError>> {
         let concurrency = self.detail_concurrency();
-        stream::once(self.list_users(0, PAGE_SIZE))
+        let pages = stream::once(self.list_users(0, PAGE_SIZE))
             .map_ok(move |first| {
                 let full = first.items.len() as u64 >= PAGE_SIZE;
                 let rest: BoxStream<'_, Result<UserPage, HumaError>> = match first.total {
@@ -104,15 +105,15 @@ impl HumaClient {
                 stream::once(std::future::ready(Ok(first))).chain(rest)
             })
             .try_flatten()
-            .scan(false, |ended, page| {
-                if *ended {
-                    return std::future::ready(None);
-                }
-                if let Ok(page) = &page {
-                    *ended = (page.items.len() as u64) < PAGE_SIZE;
-                }
-                std::future::ready(Some(page.map(|p| p.items)))
-            })
-            .boxed()
+            .boxed();
+        stream::unfold((pages, false), |(mut pages, ended)| async move {
+            if ended {
+                return None;
+            }
+            let page = pages.next().await?;
+            let ended = page.as_ref().map_or(true, |p| (p.items.len() as u64) < PAGE_SIZE);
+            Some((page.map(|p| p.items), (pages, ended)))
+        })
+        .boxed()
     }
 }
