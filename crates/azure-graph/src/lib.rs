@@ -1,1 +1,73 @@
-//! Placeholder.
+//! # azure-graph
+//!
+//! A small, hand-written client for the parts of Microsoft Graph v1.0 that people sync needs, and
+//! the [`dirsync::Directory`] implementation over it ([`AzureDirectory`]).
+//!
+//! - Authentication in Huma's two modes: "Service to service" (client credentials) and "With user
+//!   account" ([`AuthorizationCodeFlow`] with PKCE, then refresh tokens that are handed back to be
+//!   persisted). Tokens are cached and refreshed shortly before expiry, once, however many calls
+//!   wait on them.
+//! - Users: list (`$select` of the mapped properties, `$top=999`, every `@odata.nextLink`), get,
+//!   find, create, PATCH only what changed, and batched PATCHes through `/$batch`.
+//! - Incremental reads through `/users/delta`; an expired delta token falls back to a full read.
+//! - Throttling: `Retry-After` honoured, otherwise exponential backoff with jitter, capped in
+//!   attempts and total wait; bounded concurrency; writes paced to Graph's write budget.
+//! - Errors that say what to do ([`GraphError`]); secrets never in `Debug` output or logs.
+//!
+//! ```
+//! use azure_graph::{AzureDirectory, AzureDirectoryConfig, GraphClient, PhoneProperty};
+//! use dirsync::{Directory, Field};
+//! use secrecy::SecretString;
+//!
+//! let client = GraphClient::builder()
+//!     .tenant("contoso.onmicrosoft.com")
+//!     .client_credentials("11111111-2222-3333-4444-555555555555", SecretString::from("value"))
+//!     .build()?;
+//! let azure = AzureDirectory::new(
+//!     client,
+//!     AzureDirectoryConfig {
+//!         upn_domain: "contoso.com".into(),
+//!         phone_property: PhoneProperty::MobilePhone,
+//!         ..AzureDirectoryConfig::default()
+//!     },
+//! );
+//! // No request is made until a read or a write.
+//! let caps = azure.capabilities();
+//! assert!(caps.writable.contains(Field::Phone));
+//! assert_eq!(caps.limits.employment_id, Some(16));
+//! assert!(!format!("{azure:?}").contains("value\""));
+//! # Ok::<(), azure_graph::GraphError>(())
+//! ```
+#![warn(missing_docs)]
+
+mod auth;
+mod batch;
+mod budget;
+mod client;
+mod delta;
+mod directory;
+mod errors;
+mod mapping;
+mod paging;
+mod password;
+mod retry;
+mod token_cache;
+mod transport;
+mod users;
+
+pub use auth::{
+    AuthorizationCodeFlow, AuthorizeRequest, GRAPH_DEFAULT_SCOPE, PkceVerifier,
+    RefreshTokenCallback, USER_ACCOUNT_SCOPES, UserTokens,
+};
+pub use batch::MAX_BATCH;
+pub use budget::WriteBudget;
+pub use client::{DEFAULT_GRAPH_URL, DEFAULT_LOGIN_URL, GraphClient, GraphClientBuilder};
+pub use delta::DeltaRound;
+pub use directory::{AzureDirectory, AzureDirectoryConfig};
+pub use errors::{ErrorDetails, GraphError};
+pub use mapping::{
+    GRAPH_LIMITS, PhoneProperty, mail_nickname, new_user, patch_for, select, to_record,
+};
+pub use retry::{RetryPolicy, Sleep, TokioSleep, retry_after};
+pub use transport::RequestStats;
+pub use users::{GraphUser, GraphUserId, NewUser, UserPatch};

@@ -1,0 +1,194 @@
+//! Writing many users through JSON batches (`/$batch`, at most 20 requests each).
+
+use crate::client::{Call, GraphClient};
+use crate::errors::{ErrorDetails, GraphError};
+use crate::users::{GraphUserId, UserPatch};
+use futures::StreamExt;
+use reqwest::Method;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The most requests Graph accepts in one batch.
+pub const MAX_BATCH: usize = 20;
+
+#[derive(Deserialize)]
+struct BatchAnswer {
+    responses: Vec<InnerAnswer>,
+}
+
+#[derive(Deserialize)]
+struct InnerAnswer {
+    id: String,
+    status: u16,
+    #[serde(default)]
+    headers: Map<String, Value>,
+    #[serde(default)]
+    body: Value,
+}
+
+impl InnerAnswer {
+    fn header(&self, name: &str) -> Option<String> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).and_then(|(_, v)| match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        })
+    }
+
+    fn details(&self) -> ErrorDetails {
+        let body = if self.body.is_null() { String::new() } else { self.body.to_string() };
+        ErrorDetails::from_response(self.status, self.header("request-id"), &body)
+    }
+
+    fn retry_after(&self) -> Option<Duration> {
+        let mut headers = reqwest::header::HeaderMap::new();
+        let value = self.header("retry-after")?;
+        headers.insert(reqwest::header::RETRY_AFTER, value.parse().ok()?);
+        crate::retry::retry_after(&headers)
+    }
+}
+
+impl GraphClient {
+    /// PATCHes many users through `/$batch`, 20 per batch, and returns one result per input, in
+    /// input order.
+    ///
+    /// Each inner answer is read on its own: a 403 on one user (an admin's phone) fails that user
+    /// only; inner 429s (and 503/504s) are sent again, alone, after their own `Retry-After`
+    /// (else a backoff), within the retry policy's caps. Batches run up to the client's
+    /// concurrency and every inner request counts against the write budget. Empty patches send
+    /// nothing and succeed.
+    pub async fn update_users(
+        &self,
+        updates: &[(GraphUserId, UserPatch)],
+    ) -> Vec<Result<(), GraphError>> {
+        let wanted: Vec<usize> = (0..updates.len()).filter(|&i| !updates[i].1.is_empty()).collect();
+        let mut results: Vec<Result<(), GraphError>> = (0..updates.len()).map(|_| Ok(())).collect();
+        let chunks: Vec<Vec<usize>> = wanted.chunks(MAX_BATCH).map(<[usize]>::to_vec).collect();
+        let done: Vec<Vec<(usize, Result<(), GraphError>)>> = futures::stream::iter(chunks)
+            .map(|chunk| self.run_batch(updates, chunk))
+            .buffer_unordered(self.batch_concurrency())
+            .collect()
+            .await;
+        for (i, result) in done.into_iter().flatten() {
+            results[i] = result;
+        }
+        results
+    }
+
+    fn batch_concurrency(&self) -> usize {
+        // The transport limits requests in flight; this only keeps enough batches ready.
+        8
+    }
+
+    /// One group of at most 20, with its inner retries.
+    async fn run_batch(
+        &self,
+        updates: &[(GraphUserId, UserPatch)],
+        chunk: Vec<usize>,
+    ) -> Vec<(usize, Result<(), GraphError>)> {
+        let policy = *self.retry_policy();
+        let mut out = Vec::with_capacity(chunk.len());
+        let mut pending = chunk;
+        let mut attempt: u32 = 0;
+        let mut waited = Duration::ZERO;
+        while !pending.is_empty() {
+            attempt += 1;
+            let requests: Vec<Value> = pending
+                .iter()
+                .map(|&i| {
+                    let (id, patch) = &updates[i];
+                    json!({
+                        "id": i.to_string(),
+                        "method": "PATCH",
+                        "url": format!("/users/{}", id.path_segment()),
+                        "headers": {"Content-Type": "application/json"},
+                        "body": patch.to_json(),
+                    })
+                })
+                .collect();
+            let body = json!({ "requests": requests });
+            let writes = u32::try_from(pending.len()).unwrap_or(u32::MAX);
+            let call = Call { writes, idempotent: true, body: Some(&body), ..Call::default() };
+            let answer = match self.call(Method::POST, &self.api("/$batch"), call).await {
+                Ok(answer) => answer,
+                Err(e) => {
+                    let shared = Arc::new(e);
+                    out.extend(
+                        pending.iter().map(|&i| (i, Err(GraphError::BatchFailed(shared.clone())))),
+                    );
+                    return out;
+                }
+            };
+            let parsed: BatchAnswer = match serde_json::from_slice(&answer.body) {
+                Ok(parsed) => parsed,
+                Err(e) => {
+                    let shared = Arc::new(GraphError::InvalidResponse {
+                        reason: format!("the batch answer could not be read: {e}"),
+                        body: answer.text().chars().take(4096).collect(),
+                    });
+                    out.extend(
+                        pending.iter().map(|&i| (i, Err(GraphError::BatchFailed(shared.clone())))),
+                    );
+                    return out;
+                }
+            };
+            let mut again: Vec<(usize, InnerAnswer)> = Vec::new();
+            let mut answered = std::collections::HashSet::new();
+            for inner in parsed.responses {
+                let Some(i) = inner.id.parse::<usize>().ok().filter(|i| pending.contains(i)) else {
+                    tracing::warn!(id = %inner.id, "batch answer for a request that was not sent");
+                    continue;
+                };
+                if !answered.insert(i) {
+                    continue;
+                }
+                match inner.status {
+                    200..=299 => out.push((i, Ok(()))),
+                    429 | 503 | 504 => again.push((i, inner)),
+                    _ => out.push((i, Err(GraphError::from_graph(inner.details(), true)))),
+                }
+            }
+            for &i in pending.iter().filter(|i| !answered.contains(i)) {
+                out.push((
+                    i,
+                    Err(GraphError::InvalidResponse {
+                        reason: format!("the batch answer has no response for request {i}"),
+                        body: String::new(),
+                    }),
+                ));
+            }
+            if again.is_empty() {
+                break;
+            }
+            let server_wait = again.iter().filter_map(|(_, a)| a.retry_after()).max();
+            let delay = policy.delay(attempt, server_wait);
+            if attempt >= policy.max_attempts || waited + delay > policy.max_total_wait {
+                for (i, inner) in again {
+                    let details = Box::new(inner.details());
+                    let err = if inner.status == 429 {
+                        GraphError::Throttled {
+                            retry_after: inner.retry_after(),
+                            attempts: attempt,
+                            details,
+                        }
+                    } else {
+                        GraphError::Unavailable { attempts: attempt, details }
+                    };
+                    out.push((i, Err(err)));
+                }
+                break;
+            }
+            tracing::info!(
+                count = again.len(),
+                wait_ms = delay.as_millis() as u64,
+                "retrying throttled batch requests"
+            );
+            self.sleeper().sleep(delay).await;
+            waited += delay;
+            pending = again.into_iter().map(|(i, _)| i).collect();
+        }
+        out
+    }
+}
