@@ -2,7 +2,7 @@
 //! refreshed only once however many requests need a token at the same time.
 
 use crate::HumaError;
-use crate::errors::{kept, token_error_description};
+use crate::errors::token_error_description;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use std::time::Duration;
@@ -104,10 +104,7 @@ pub(crate) fn read_token_answer(status: u16, body: &[u8]) -> Result<TokenAnswer,
             description: token_error_description(body),
         }),
         404 => Err(HumaError::Config {
-            message: format!(
-                "the base URL has no token endpoint (HTTP 404 from /auth/oauth/token): check the base URL ({})",
-                kept(body)
-            ),
+            message: "the base URL has no token endpoint (HTTP 404 from /auth/oauth/token): check the base URL".to_owned(),
         }),
         _ => Err(HumaError::from_answer(status, None, body)),
     }

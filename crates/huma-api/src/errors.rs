@@ -348,4 +348,15 @@ mod tests {
         assert_eq!(HumaError::from_answer(409, None, b"").kind(), ErrorKind::AlreadyExists);
         assert_eq!(HumaError::from_answer(404, None, b"").kind(), ErrorKind::NotFound);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_answer_maps_to_an_error_without_panicking(
+            status in 100u16..600,
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+        ) {
+            let err = HumaError::from_answer(status, None, &body);
+            let _ = (err.kind(), err.to_string());
+        }
+    }
 }

@@ -1,8 +1,9 @@
 //! Wire types: the parts of Huma's Open API schemas (version 1.53.2) that people sync uses.
 //!
-//! Reading is lenient: every field is optional and unknown fields are ignored, because Huma adds
-//! fields over time and one odd value should be reported, not fail a whole read. Writing sends
-//! exactly the keys the spec asks for.
+//! Reading is lenient where it can be: every field is optional and unknown fields are ignored,
+//! because Huma adds fields over time; dates and countries are kept as text so that a bad one is
+//! reported on the record rather than failing the read. A value of the wrong JSON type still fails
+//! the read (with the body kept in the error). Writing sends exactly the keys the spec asks for.
 
 use crate::{HumaUserId, JobTitleId, PositionId};
 use chrono::NaiveDate;
