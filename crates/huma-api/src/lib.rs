@@ -3,7 +3,15 @@
 //! A typed client for the parts of Huma's Open API that people sync needs, verification of Huma's
 //! profile webhooks, and the [`dirsync::Directory`] implementation over them.
 //!
-//! Webhooks need no client: verify a request from its raw body and headers.
+//! - [`webhook`]: verify a webhook request from its raw body and headers and parse it into a
+//!   typed event; needs no client.
+//! - [`HumaClient`]: client credentials (System settings → Open API in Huma), a cached token,
+//!   retries, and the calls sync needs: users, their details, positions, job titles.
+//! - [`HumaDirectory`]: Huma as a [`dirsync::Directory`] over a client.
+//! - [`mapping`] and [`model`]: Huma's JSON and the core's `Person` and `Record`.
+//! - [`HumaError`]: what went wrong and what to do about it.
+//!
+//! Webhooks need no client:
 //!
 //! ```
 //! use hmac::{Hmac, Mac};
@@ -25,10 +33,9 @@
 //! assert!(verifier.verify(&[("huma-hmac-sha256", signature.as_str())], tampered).is_err());
 //! # Ok::<(), huma_api::webhook::WebhookError>(())
 //! ```
-
 //!
-//! Reading and writing people goes through a [`HumaClient`] (client credentials from System
-//! settings → Open API in Huma) and, for a sync, a [`HumaDirectory`] over it:
+//! Reading and writing people goes through a [`HumaClient`] and, for a sync, a
+//! [`HumaDirectory`] over it:
 //!
 //! ```no_run
 //! use huma_api::{HumaClient, HumaDirectory, HumaDirectoryConfig, SecretString};
@@ -40,6 +47,7 @@
 //!     .build()?;
 //! let huma = HumaDirectory::new(client, HumaDirectoryConfig::default());
 //! let everyone = huma.snapshot().await?;
+//! # let _ = everyone;
 //! # Ok(()) }
 //! ```
 

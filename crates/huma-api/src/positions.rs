@@ -20,6 +20,8 @@ impl HumaClient {
             let page: PositionPage = self
                 .call_json(Method::GET, &["users", user.as_str(), "positions"], &query, Body::None)
                 .await?;
+            // A short (or empty) page is the last, so a server that ignores `offset` cannot
+            // keep this loop going for long.
             let short = (page.items.len() as u64) < LIMIT;
             positions.extend(page.items);
             let done = page.total.is_some_and(|t| positions.len() as u64 >= t);
