@@ -1,11 +1,11 @@
 //! Huma as a [`dirsync::Directory`].
 
 use crate::mapping::{SplitChanges, current_position, record_from_details, split_changes};
-use crate::model::{PositionUpdateInput, UserDetailsInput, UserInput};
+use crate::model::{PositionUpdateInput, UserInput};
 use crate::{HumaClient, HumaError, HumaUserId, JobTitleId};
 use async_trait::async_trait;
 use dirsync::{
-    Capabilities, Directory, DirectoryError, FieldChange, FieldSet, Limits, Person, Record,
+    Capabilities, Directory, DirectoryError, Field, FieldChange, FieldSet, Limits, Person, Record,
     RecordId,
 };
 use std::collections::HashMap;
@@ -161,19 +161,18 @@ impl HumaDirectory {
             done: format!("created user {id} in Huma"),
             source: Box::new(e),
         };
-        let rest = UserDetailsInput {
-            employment_id: person.employment_id().map(str::to_owned),
-            home_address: person.address().map(crate::mapping::address_to_wire),
-            ..UserDetailsInput::default()
-        };
-        if !rest.is_empty() {
-            self.client.update_user(&id, &rest).await.map_err(incomplete)?;
+        // The fields `POST /users` does not take are written like any update.
+        let rest: Vec<FieldChange> =
+            [Field::EmploymentId, Field::Address, Field::JobTitle, Field::EmploymentStartDate]
+                .into_iter()
+                .filter_map(|field| {
+                    person.get(field).map(|value| FieldChange { field, value: value.to_owned() })
+                })
+                .collect();
+        let split = split_changes(&rest).map_err(incomplete)?;
+        if !split.user.is_empty() {
+            self.client.update_user(&id, &split.user).await.map_err(incomplete)?;
         }
-        let split = SplitChanges {
-            user: UserDetailsInput::default(),
-            job_title: person.job_title().map(str::to_owned),
-            start_date: person.employment_start_date(),
-        };
         let mut details = self.client.user(&id).await.map_err(incomplete)?;
         if split.touches_position() {
             let positions = details.current_positions.as_deref().unwrap_or_default();
@@ -196,9 +195,7 @@ impl Directory for HumaDirectory {
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             writable: FieldSet::all(),
-            required_on_create: FieldSet::empty()
-                .with(dirsync::Field::GivenName)
-                .with(dirsync::Field::FamilyName),
+            required_on_create: FieldSet::empty().with(Field::GivenName).with(Field::FamilyName),
             email_required: true,
             can_create: true,
             limits: Limits {
