@@ -158,7 +158,16 @@ impl Directory for AzureDirectory {
         if terms.is_empty() {
             return Ok(Vec::new());
         }
-        let users = self.client.find_users(&terms.join(" or "), &self.select).await?;
+        let users = match self.client.find_users(&terms.join(" or "), &self.select).await {
+            Ok(users) => users,
+            // A service that refuses the advanced query (400 Request_UnsupportedQuery) is still
+            // searched: by reading everyone, as the trait's default does.
+            Err(GraphError::Rejected { details, .. }) => {
+                tracing::info!(%details, "the user filter was refused; reading every user instead");
+                self.client.list_users(&self.select).await?
+            }
+            Err(e) => return Err(e.into()),
+        };
         // Graph's filter is the coarse step; the core's rule decides.
         Ok(users
             .iter()

@@ -345,6 +345,7 @@ impl GraphError {
             404 => GraphError::NotFound { details },
             // Gone: only the delta feed answers so, for a token it no longer keeps.
             410 => GraphError::DeltaExpired { details },
+            500..=599 => GraphError::Unavailable { attempts: 1, details },
             _ => GraphError::Rejected {
                 message: details.message.clone().unwrap_or_else(|| "no message".to_owned()),
                 details,
