@@ -1,7 +1,7 @@
 //! # testkit
 //!
 //! Stateful fake servers for tests, demos and benchmarks: [`FakeGraph`] plays Microsoft Graph and
-//! the Microsoft identity platform's token endpoint, `FakeHuma` plays Huma's Open API. Both are
+//! the Microsoft identity platform's token endpoint, [`FakeHuma`] plays Huma's Open API. Both are
 //! [wiremock](https://docs.rs/wiremock) servers whose one custom responder works over shared state,
 //! so what a client writes it reads back, and what a test seeds the client sees.
 //!
@@ -32,12 +32,14 @@
 mod counters;
 mod faults;
 mod graph;
+mod huma;
 mod route;
 mod server;
 
 pub use counters::RequestCounts;
 pub use faults::{Fault, FaultRule, Trigger};
 pub use graph::{FakeGraph, GraphConfig, GraphUser, WriteBudget};
+pub use huma::{FakeHuma, HumaAddress, HumaConfig, HumaPosition, HumaUser, JobTitle};
 pub use route::Route;
 
 /// Why seeding a user failed.

@@ -3,7 +3,7 @@
 use std::fmt;
 
 /// One kind of request. The two fakes share this list: `ListUsers` is Graph's `GET /v1.0/users` on
-/// [`FakeGraph`](crate::FakeGraph) and Huma's `GET /users` on `FakeHuma`.
+/// [`FakeGraph`](crate::FakeGraph) and Huma's `GET /users` on [`FakeHuma`](crate::FakeHuma).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Route {
