@@ -2,12 +2,14 @@
 
 use crate::mapping::{SplitChanges, current_position, record_from_details, split_changes};
 use crate::model::{PositionUpdateInput, UserInput};
+use crate::webhook::WebhookEvent;
 use crate::{HumaClient, HumaError, HumaUserId, JobTitleId};
 use async_trait::async_trait;
 use dirsync::{
     Capabilities, Directory, DirectoryError, Field, FieldChange, FieldSet, Limits, Person, Record,
     RecordId,
 };
+use futures::{StreamExt, TryStreamExt};
 use std::collections::HashMap;
 use tokio::sync::Mutex;
 
@@ -65,6 +67,28 @@ impl HumaDirectory {
     /// [`HumaError::NotFound`] when the user does not exist; other failures.
     pub async fn record(&self, id: &HumaUserId) -> Result<Record, HumaError> {
         self.client.user(id).await.map(|details| record_from_details(&details))
+    }
+
+    /// One user as a record, or `None` when Huma has no such user.
+    async fn find(&self, id: &HumaUserId) -> Result<Option<Record>, HumaError> {
+        match self.record(id).await {
+            Ok(record) => Ok(Some(record)),
+            Err(HumaError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The people a webhook is about, as Huma holds them now (a webhook carries only ids, so each
+    /// is read again, [`HumaClient::detail_concurrency`] at a time). Users that no longer exist,
+    /// as after `users-delete`, are left out.
+    ///
+    /// # Errors
+    /// Any other failed read.
+    pub async fn records_for(&self, event: &WebhookEvent) -> Result<Vec<Record>, HumaError> {
+        let reads = futures::stream::iter(&event.users)
+            .map(|user| self.find(&user.id))
+            .buffered(self.client.detail_concurrency());
+        reads.try_filter_map(|record| std::future::ready(Ok(record))).try_collect().await
     }
 
     /// Applies changes to one user: their own fields first, then the current position.
@@ -218,11 +242,7 @@ impl Directory for HumaDirectory {
     }
 
     async fn get(&self, id: &RecordId) -> Result<Option<Record>, DirectoryError> {
-        match self.record(&HumaUserId::from(id)).await {
-            Ok(record) => Ok(Some(record)),
-            Err(HumaError::NotFound { .. }) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
+        Ok(self.find(&HumaUserId::from(id)).await?)
     }
 
     async fn create(&self, person: &Person) -> Result<Record, DirectoryError> {

@@ -343,3 +343,24 @@ async fn detail_reads_keep_to_the_configured_concurrency() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_webhooks_users_are_read_again_and_deleted_ones_left_out() {
+    let server = server().await;
+    mount_one(&server, "u1", details("u1")).await;
+    Mock::given(method("GET"))
+        .and(path("/users/u2"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({
+            "errorCode": "object:not-found", "errorMessage": "Object not found", "interpolations": {}
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let event = huma_api::webhook::parse_event(
+        br#"{"topic":"users-update","users":[{"id":"u1","email":"u1@example.com"},{"id":"u2"}]}"#,
+    )
+    .unwrap();
+    let records = directory(&server).records_for(&event).await.unwrap();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].person.email(), Some("u1@example.com"));
+}
