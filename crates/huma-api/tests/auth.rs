@@ -45,12 +45,14 @@ async fn the_token_is_requested_with_the_form_and_reused() {
 #[tokio::test]
 async fn concurrent_requests_share_one_token_request() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/auth/oauth/token"))
-        .respond_with(token_answer("tok-a", 3600).set_delay(Duration::from_millis(100)))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mock(
+        &server,
+        "POST",
+        "/auth/oauth/token",
+        token_answer("tok-a", 3600).set_delay(Duration::from_millis(100)),
+        1,
+    )
+    .await;
     mount_user(&server, "tok-a", 10).await;
     let client = client(&server);
     let calls = (0..10).map(|_| {
@@ -65,12 +67,7 @@ async fn concurrent_requests_share_one_token_request() {
 #[tokio::test]
 async fn an_expired_token_is_refreshed_before_the_next_request() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/auth/oauth/token"))
-        .respond_with(token_answer("tok-short", 0))
-        .expect(2)
-        .mount(&server)
-        .await;
+    mock(&server, "POST", "/auth/oauth/token", token_answer("tok-short", 0), 2).await;
     mount_user(&server, "tok-short", 2).await;
     let client = client(&server);
     client.user(&HumaUserId::new("u1")).await.unwrap();
@@ -87,12 +84,7 @@ async fn a_401_invalid_token_mid_run_refreshes_once_and_retries() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
-        .and(path("/auth/oauth/token"))
-        .respond_with(token_answer("tok-new", 3600))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mock(&server, "POST", "/auth/oauth/token", token_answer("tok-new", 3600), 1).await;
     Mock::given(method("GET"))
         .and(path("/users/u1"))
         .and(header("authorization", "Bearer tok-old"))
@@ -112,20 +104,17 @@ async fn a_401_invalid_token_mid_run_refreshes_once_and_retries() {
 #[tokio::test]
 async fn a_token_refused_again_after_a_refresh_is_an_authentication_error() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/auth/oauth/token"))
-        .respond_with(token_answer("tok", 3600))
-        .expect(2)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/users/u1"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(json!({
+    mock(&server, "POST", "/auth/oauth/token", token_answer("tok", 3600), 2).await;
+    mock(
+        &server,
+        "GET",
+        "/users/u1",
+        ResponseTemplate::new(401).set_body_json(json!({
             "error": "invalid_token", "error_description": "User does not exist"
-        })))
-        .expect(2)
-        .mount(&server)
-        .await;
+        })),
+        2,
+    )
+    .await;
     let huma = HumaDirectory::new(client(&server), HumaDirectoryConfig::default());
     let err = huma.get(&RecordId::new("u1")).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Authentication);
@@ -135,20 +124,17 @@ async fn a_token_refused_again_after_a_refresh_is_an_authentication_error() {
 #[tokio::test]
 async fn a_wrong_key_says_so_plainly_and_nothing_else_is_called() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/auth/oauth/token"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(json!({
+    mock(
+        &server,
+        "POST",
+        "/auth/oauth/token",
+        ResponseTemplate::new(401).set_body_json(json!({
             "error": "invalid_client", "error_description": "Bad client credentials"
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/users"))
-        .respond_with(page(&[], Some(0)))
-        .expect(0)
-        .mount(&server)
-        .await;
+        })),
+        1,
+    )
+    .await;
+    mock(&server, "GET", "/users", page(&[], Some(0)), 0).await;
     let huma = HumaDirectory::new(client(&server), HumaDirectoryConfig::default());
     let err = huma.snapshot().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Authentication);
@@ -164,14 +150,9 @@ async fn a_wrong_key_says_so_plainly_and_nothing_else_is_called() {
 #[tokio::test]
 async fn authenticate_checks_the_key_up_front() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/auth/oauth/token"))
-        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+    mock(&server, "POST", "/auth/oauth/token", ResponseTemplate::new(400).set_body_json(json!({
             "errorCode": "field:invalid-format", "errorMessage": "client_secret must be a UUID", "fields": ["client_secret"]
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
+        })), 1).await;
     let err = client(&server).authenticate().await.unwrap_err();
     assert!(matches!(err, HumaError::InvalidCredentials { status: 400, .. }), "{err:?}");
     assert!(err.to_string().contains("client_secret must be a UUID"));
@@ -187,12 +168,7 @@ async fn the_token_request_is_retried_on_a_server_error() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
-        .and(path("/auth/oauth/token"))
-        .respond_with(token_answer("tok", 3600))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mock(&server, "POST", "/auth/oauth/token", token_answer("tok", 3600), 1).await;
     client(&server).authenticate().await.unwrap();
 }
 

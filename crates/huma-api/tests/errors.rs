@@ -82,11 +82,7 @@ async fn server_errors_are_retried_then_succeed() {
         .expect(2)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/users/u1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(details("u1")))
-        .expect(1)
-        .mount(&server)
+    mock(&server, "GET", "/users/u1", ResponseTemplate::new(200).set_body_json(details("u1")), 1)
         .await;
     let details = client(&server).user(&HumaUserId::new("u1")).await.unwrap();
     assert_eq!(details.id.as_str(), "u1");
@@ -168,12 +164,7 @@ async fn a_retry_after_longer_than_the_cap_ends_at_once_with_the_wait() {
 #[tokio::test]
 async fn a_creation_is_not_retried_after_a_server_error() {
     let server = server().await;
-    Mock::given(method("POST"))
-        .and(path("/users"))
-        .respond_with(ResponseTemplate::new(503))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mock(&server, "POST", "/users", ResponseTemplate::new(503), 1).await;
     let person = Person::new().with_email("a@b.c").with_given_name("A").with_family_name("B");
     let err = HumaDirectory::new(client(&server), HumaDirectoryConfig::default())
         .create(&person)
@@ -200,12 +191,14 @@ async fn a_creation_is_retried_after_a_429() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/users/new1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(details("new1")))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mock(
+        &server,
+        "GET",
+        "/users/new1",
+        ResponseTemplate::new(200).set_body_json(details("new1")),
+        1,
+    )
+    .await;
     let person = Person::new().with_email("a@b.c").with_given_name("A").with_family_name("B");
     let record = HumaDirectory::new(client(&server), HumaDirectoryConfig::default())
         .create(&person)
@@ -232,12 +225,14 @@ async fn forbidden_is_permission_denied() {
 #[tokio::test]
 async fn an_answer_that_does_not_fit_is_an_invalid_response_with_the_body_kept() {
     let server = server().await;
-    Mock::given(method("GET"))
-        .and(path("/users/u1"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(r#"{"id": 42}"#))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mock(
+        &server,
+        "GET",
+        "/users/u1",
+        ResponseTemplate::new(200).set_body_string(r#"{"id": 42}"#),
+        1,
+    )
+    .await;
     let err = HumaDirectory::new(client(&server), HumaDirectoryConfig::default())
         .get(&RecordId::new("u1"))
         .await

@@ -36,11 +36,7 @@ async fn mount_details(server: &MockServer, expected: u64) {
 }
 
 async fn mount_one(server: &MockServer, id: &str, body: serde_json::Value) {
-    Mock::given(method("GET"))
-        .and(path(format!("/users/{id}")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(body))
-        .expect(1)
-        .mount(server)
+    mock(server, "GET", format!("/users/{id}"), ResponseTemplate::new(200).set_body_json(body), 1)
         .await;
 }
 
@@ -137,15 +133,17 @@ async fn a_failed_detail_fails_the_whole_snapshot() {
 async fn a_missing_user_between_list_and_detail_fails_the_snapshot() {
     let server = server().await;
     mount_page(&server, 0, page(&user_ids(0..2), Some(2))).await;
-    Mock::given(method("GET"))
-        .and(path("/users/u001"))
-        .respond_with(ResponseTemplate::new(404).set_body_json(json!({
+    mock(
+        &server,
+        "GET",
+        "/users/u001",
+        ResponseTemplate::new(404).set_body_json(json!({
             "errorCode": "object:not-found", "errorMessage": "Object not found",
             "interpolations": { "type": "User", "id": "u001" }
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
+        })),
+        1,
+    )
+    .await;
     Mock::given(method("GET"))
         .and(path("/users/u000"))
         .respond_with(DetailsById)
@@ -255,14 +253,9 @@ async fn a_country_that_is_not_alpha2_is_reported_and_the_rest_of_the_address_ke
 #[tokio::test]
 async fn a_user_that_does_not_exist_is_none() {
     let server = server().await;
-    Mock::given(method("GET"))
-        .and(path("/users/gone"))
-        .respond_with(ResponseTemplate::new(404).set_body_json(json!({
+    mock(&server, "GET", "/users/gone", ResponseTemplate::new(404).set_body_json(json!({
             "errorCode": "object:not-found", "errorMessage": "Object not found", "interpolations": {}
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
+        })), 1).await;
     assert!(directory(&server).get(&RecordId::new("gone")).await.unwrap().is_none());
 }
 
@@ -348,14 +341,9 @@ async fn detail_reads_keep_to_the_configured_concurrency() {
 async fn a_webhooks_users_are_read_again_and_deleted_ones_left_out() {
     let server = server().await;
     mount_one(&server, "u1", details("u1")).await;
-    Mock::given(method("GET"))
-        .and(path("/users/u2"))
-        .respond_with(ResponseTemplate::new(404).set_body_json(json!({
+    mock(&server, "GET", "/users/u2", ResponseTemplate::new(404).set_body_json(json!({
             "errorCode": "object:not-found", "errorMessage": "Object not found", "interpolations": {}
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
+        })), 1).await;
     let event = huma_api::webhook::parse_event(
         br#"{"topic":"users-update","users":[{"id":"u1","email":"u1@example.com"},{"id":"u2"}]}"#,
     )

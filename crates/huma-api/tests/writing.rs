@@ -49,14 +49,16 @@ async fn no_position_calls(server: &MockServer) {
 }
 
 async fn mount_positions(server: &MockServer, user: &str, items: serde_json::Value) {
-    Mock::given(method("GET"))
-        .and(path(format!("/users/{user}/positions")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(
+    mock(
+        server,
+        "GET",
+        format!("/users/{user}/positions"),
+        ResponseTemplate::new(200).set_body_json(
             json!({ "total": items.as_array().map_or(0, Vec::len), "items": items }),
-        ))
-        .expect(1)
-        .mount(server)
-        .await;
+        ),
+        1,
+    )
+    .await;
 }
 
 fn two_positions() -> serde_json::Value {
@@ -147,18 +149,8 @@ async fn a_job_title_is_written_by_id_to_the_current_position() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("PATCH"))
-        .and(path("/users/u1"))
-        .respond_with(ResponseTemplate::new(500))
-        .expect(0)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/job-titles"))
-        .respond_with(ResponseTemplate::new(500))
-        .expect(0)
-        .mount(&server)
-        .await;
+    mock(&server, "PATCH", "/users/u1", ResponseTemplate::new(500), 0).await;
+    mock(&server, "POST", "/job-titles", ResponseTemplate::new(500), 0).await;
     let huma = directory(&server, HumaDirectoryConfig::default());
     huma.update(&RecordId::new("u1"), &[text(Field::JobTitle, "CTO")]).await.unwrap();
 }
@@ -221,27 +213,17 @@ async fn user_fields_and_position_fields_go_to_their_own_endpoints_in_one_update
 async fn an_unknown_job_title_is_refused_unless_creating_is_allowed() {
     let server = server().await;
     mount_positions(&server, "u1", two_positions()).await;
-    Mock::given(method("GET"))
-        .and(path("/job-titles"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!([{ "id": "t-x", "name": "Chief Tea Officer Deputy" }])),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/job-titles"))
-        .respond_with(ResponseTemplate::new(500))
-        .expect(0)
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .and(path("/users/u1/positions/p-now"))
-        .respond_with(ResponseTemplate::new(500))
-        .expect(0)
-        .mount(&server)
-        .await;
+    mock(
+        &server,
+        "GET",
+        "/job-titles",
+        ResponseTemplate::new(200)
+            .set_body_json(json!([{ "id": "t-x", "name": "Chief Tea Officer Deputy" }])),
+        1,
+    )
+    .await;
+    mock(&server, "POST", "/job-titles", ResponseTemplate::new(500), 0).await;
+    mock(&server, "PATCH", "/users/u1/positions/p-now", ResponseTemplate::new(500), 0).await;
     let err = directory(&server, HumaDirectoryConfig::default())
         .update(&RecordId::new("u1"), &[text(Field::JobTitle, "Chief Tea Officer")])
         .await
@@ -253,20 +235,15 @@ async fn an_unknown_job_title_is_refused_unless_creating_is_allowed() {
 #[tokio::test]
 async fn a_job_title_is_created_once_when_allowed_and_then_remembered() {
     let server = server().await;
-    Mock::given(method("GET"))
-        .and(path("/users/u1/positions"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({ "total": 2, "items": two_positions() })),
-        )
-        .expect(2)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/job-titles"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-        .expect(1)
-        .mount(&server)
+    mock(
+        &server,
+        "GET",
+        "/users/u1/positions",
+        ResponseTemplate::new(200).set_body_json(json!({ "total": 2, "items": two_positions() })),
+        2,
+    )
+    .await;
+    mock(&server, "GET", "/job-titles", ResponseTemplate::new(200).set_body_json(json!([])), 1)
         .await;
     Mock::given(method("POST"))
         .and(path("/job-titles"))
@@ -341,12 +318,7 @@ async fn creating_a_person_posts_the_user_then_the_remaining_fields() {
     .await;
     let mut created = details("new1");
     created["currentPositions"] = json!([]);
-    Mock::given(method("GET"))
-        .and(path("/users/new1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(created))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mock(&server, "GET", "/users/new1", ResponseTemplate::new(200).set_body_json(created), 1).await;
     no_position_calls(&server).await;
     let huma = directory(
         &server,
@@ -378,21 +350,23 @@ async fn a_new_user_with_a_current_position_gets_job_title_and_start_date_and_an
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/users/new1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(details("new1")))
-        .expect(2)
-        .mount(&server)
-        .await;
+    mock(
+        &server,
+        "GET",
+        "/users/new1",
+        ResponseTemplate::new(200).set_body_json(details("new1")),
+        2,
+    )
+    .await;
     mount_positions(&server, "new1", json!([{ "id": "p1", "status": "CURRENT" }])).await;
-    Mock::given(method("GET"))
-        .and(path("/job-titles"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!([{ "id": "t-cto", "name": "CTO" }])),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
+    mock(
+        &server,
+        "GET",
+        "/job-titles",
+        ResponseTemplate::new(200).set_body_json(json!([{ "id": "t-cto", "name": "CTO" }])),
+        1,
+    )
+    .await;
     Mock::given(method("PATCH"))
         .and(path("/users/new1/positions/p1"))
         .and(body_json(json!({ "titleId": "t-cto", "contractStartDate": "2024-02-01" })))
@@ -400,12 +374,7 @@ async fn a_new_user_with_a_current_position_gets_job_title_and_start_date_and_an
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("PATCH"))
-        .and(path("/users/new1"))
-        .respond_with(ResponseTemplate::new(500))
-        .expect(0)
-        .mount(&server)
-        .await;
+    mock(&server, "PATCH", "/users/new1", ResponseTemplate::new(500), 0).await;
     let huma =
         directory(&server, HumaDirectoryConfig { invite: true, ..HumaDirectoryConfig::default() });
     let person = Person::new()
@@ -420,12 +389,7 @@ async fn a_new_user_with_a_current_position_gets_job_title_and_start_date_and_an
 #[tokio::test]
 async fn a_person_without_email_or_names_is_not_sent() {
     let server = server().await;
-    Mock::given(method("POST"))
-        .and(path("/users"))
-        .respond_with(ResponseTemplate::new(500))
-        .expect(0)
-        .mount(&server)
-        .await;
+    mock(&server, "POST", "/users", ResponseTemplate::new(500), 0).await;
     let huma = directory(&server, HumaDirectoryConfig::default());
     let no_email = Person::new().with_given_name("Ada").with_family_name("L");
     let err = huma.create(&no_email).await.unwrap_err();
@@ -438,20 +402,11 @@ async fn a_person_without_email_or_names_is_not_sent() {
 #[tokio::test]
 async fn a_failure_after_creation_names_the_new_user() {
     let server = server().await;
-    Mock::given(method("POST"))
-        .and(path("/users"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(summary("new1")))
-        .expect(1)
-        .mount(&server)
+    mock(&server, "POST", "/users", ResponseTemplate::new(200).set_body_json(summary("new1")), 1)
         .await;
-    Mock::given(method("PATCH"))
-        .and(path("/users/new1"))
-        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+    mock(&server, "PATCH", "/users/new1", ResponseTemplate::new(400).set_body_json(json!({
             "errorCode": "field:invalid-format", "errorMessage": "Invalid field Format", "fields": ["employmentId"]
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
+        })), 1).await;
     let huma = directory(&server, HumaDirectoryConfig::default());
     let person = Person::new()
         .with_email("a@b.c")

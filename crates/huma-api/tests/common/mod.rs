@@ -120,3 +120,19 @@ pub fn page(ids: &[String], total: Option<usize>) -> ResponseTemplate {
     }
     ResponseTemplate::new(200).set_body_json(body)
 }
+
+/// Mounts `method route` answering `answer`, expected exactly `times` times.
+pub async fn mock(
+    server: &MockServer,
+    verb: &str,
+    route: impl Into<String>,
+    answer: ResponseTemplate,
+    times: u64,
+) {
+    Mock::given(method(verb))
+        .and(path(route))
+        .respond_with(answer)
+        .expect(times)
+        .mount(server)
+        .await;
+}
