@@ -7,6 +7,7 @@
 //! pure reconciliation engine. It does no HTTP; the `azure-graph` and `huma-api` crates do.
 #![warn(missing_docs)]
 
+mod apply;
 mod capabilities;
 mod country;
 mod directory;
@@ -20,11 +21,13 @@ mod plan;
 mod policy;
 mod reconcile;
 mod record;
+mod report;
 mod side;
 mod state;
 mod store;
 mod text;
 
+pub use apply::{ApplyError, ApplyOptions, Progress, apply};
 pub use capabilities::{Capabilities, Limits, TooLong};
 pub use country::{CountryCode, CountryError};
 pub use directory::{
@@ -43,6 +46,7 @@ pub use plan::{
 pub use policy::{ConflictRule, CreationRule, MissingRule, Policy, Scope};
 pub use reconcile::reconcile;
 pub use record::{InvalidValue, Record, RecordId};
+pub use report::{Action, Counts, FieldReport, OperationReport, Outcome, Report, SkippedItem};
 pub use side::Side;
 pub use state::{Link, SyncState};
 pub use store::{JsonFileStore, STATE_FORMAT, StateError, StateStore};

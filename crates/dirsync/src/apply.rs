@@ -1,0 +1,541 @@
+//! Carrying out a settled plan: the writes on both sides, the new state, and the report.
+
+use crate::report::{Action, FieldReport, OperationReport, Outcome, Report, SkippedItem};
+use crate::{
+    Create, Decision, Directory, DirectoryError, ErrorKind, Field, FieldValue, ItemId, Operation,
+    Operations, PendingDecisions, Person, Plan, Record, RecordId, Side, SyncState, Update,
+};
+use futures::{FutureExt, StreamExt};
+use std::collections::{BTreeMap, HashMap};
+use std::panic::AssertUnwindSafe;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use tracing::Instrument;
+
+/// How [`apply`] runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplyOptions {
+    /// How many writes may be under way at once (at least one is).
+    ///
+    /// The default, 4, keeps a steady stream of writes to Microsoft Graph without queueing in its
+    /// throttling: Graph lets one app write about 20 users per second per tenant, whatever the
+    /// concurrency, so more buys nothing in steady state.
+    pub concurrency: usize,
+    /// Apply even when the plan changes more people than its safety threshold allows.
+    pub override_safety_threshold: bool,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        ApplyOptions { concurrency: 4, override_safety_threshold: false }
+    }
+}
+
+/// What [`apply`] tells while it runs, so a CLI can draw a progress bar and a service can log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Progress {
+    /// The writes are about to start.
+    Started {
+        /// How many writes there are.
+        operations: usize,
+    },
+    /// One write ended.
+    Finished {
+        /// How many writes have ended so far, this one included.
+        finished: usize,
+        /// How many writes there are.
+        operations: usize,
+        /// The write and how it ended.
+        report: OperationReport,
+    },
+    /// Every write has ended (or was not attempted); the report is ready.
+    Done {
+        /// The report's counts.
+        counts: crate::report::Counts,
+    },
+}
+
+/// Why [`apply`] did not carry out a plan, or stopped.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ApplyError {
+    /// Some items of the plan still wait for a decision; nothing was written.
+    #[error(transparent)]
+    Pending(#[from] PendingDecisions),
+    /// The plan changes more people than its safety threshold allows; nothing was written.
+    #[error(
+        "the plan would change {people} people, over the limit of {max}; nothing was written: \
+         check the plan, then raise --max-changes or override the safety threshold"
+    )]
+    SafetyThreshold {
+        /// How many people the plan changes or creates.
+        people: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A directory refused the connection's credentials, so the run stopped starting writes.
+    ///
+    /// The writes that were made are in the report and in the state (which was advanced for
+    /// them); the rest are reported as not attempted.
+    #[error(
+        "the sync stopped: the {side} refused the credentials ({source}); {} write(s) were not \
+         attempted. Reconnect, then sync again: what was done is remembered",
+        .report.counts.not_attempted
+    )]
+    Fatal {
+        /// The side whose credentials were refused.
+        side: Side,
+        /// Its error.
+        source: DirectoryError,
+        /// What was done before the run stopped.
+        report: Box<Report>,
+    },
+}
+
+/// How one operation ended, with the record it produced or found (for a create).
+struct Ended {
+    outcome: Outcome,
+    record: Option<Record>,
+    fatal: Option<DirectoryError>,
+}
+
+impl Ended {
+    fn done(record: Option<Record>) -> Self {
+        Ended { outcome: Outcome::Done, record, fatal: None }
+    }
+
+    fn failed(error: DirectoryError) -> Self {
+        let outcome = Outcome::failed(&error);
+        let fatal = error.kind().is_fatal().then_some(error);
+        Ended { outcome, record: None, fatal }
+    }
+
+    fn skipped(reason: String, record: Option<Record>) -> Self {
+        Ended { outcome: Outcome::Skipped { reason }, record, fatal: None }
+    }
+}
+
+/// Carries out a settled plan: every write through `hr` and `idp`, at most
+/// [`ApplyOptions::concurrency`] at once, then advances `state` for the writes that succeeded and
+/// returns a [`Report`] in which every write is done, skipped (with why) or failed (with the error
+/// and what to do). One failed write never stops the others.
+///
+/// Before any write:
+/// - a plan with pending decisions is refused ([`ApplyError::Pending`]);
+/// - a plan that changes more people than [`Plan::max_people_changed`] is refused
+///   ([`ApplyError::SafetyThreshold`]) unless [`ApplyOptions::override_safety_threshold`] is set.
+///
+/// Re-running a plan that was half applied (after a crash) makes no duplicates: before each
+/// create, the target is asked for someone with the same employment id or email
+/// ([`Directory::find_matching`]); if one record holds them, the create is skipped as "already
+/// exists" and the person is linked to that record.
+///
+/// A create passes only the person to [`Directory::create`]: whatever else the target needs for
+/// a new account (for Azure AD a user principal name in a verified domain, a mail nickname, a
+/// display name and an initial password) is the adapter's to fill in from its configuration, so
+/// no password ever passes through the plan, the state, the report or the logs.
+///
+/// When a directory refuses the credentials ([`ErrorKind::Authentication`]), no further write is
+/// started, the rest are reported as not attempted, and [`ApplyError::Fatal`] carries the report;
+/// `state` is advanced for what was done all the same.
+///
+/// The state is rebuilt from the plan: every pair is linked, with its agreed values as the
+/// baseline plus the value of each field whose every write succeeded; a field whose write failed
+/// or was skipped gets no new baseline value, so the next run compares it afresh. Each person
+/// created (or found already there) is linked to their new record. Links of records that were not
+/// paired are dropped; cursors are kept.
+///
+/// The core has no async runtime: the returned future runs on any executor.
+///
+/// ```
+/// use dirsync::{apply, ApplyOptions, CreationRule, InMemoryDirectory, Person, Policy, Record,
+///               Snapshot, SyncState, reconcile};
+/// # futures::executor::block_on(async {
+/// let hr = InMemoryDirectory::new([
+///     Record::new("h1", Person::new().with_email("ada@example.com").with_job_title("CTO")),
+///     Record::new("h2", Person::new().with_email("alan@example.com").with_given_name("Alan")),
+/// ]);
+/// let idp = InMemoryDirectory::new([Record::new("a1", Person::new().with_email("ada@example.com"))]);
+/// let policy = Policy { create_in_idp: CreationRule::All, ..Policy::default() };
+/// let mut state = SyncState::new();
+///
+/// let plan = reconcile(&Snapshot::read(&hr).await?, &Snapshot::read(&idp).await?, &state, &policy);
+/// let report = apply(&plan, &hr, &idp, &mut state, &ApplyOptions::default(), &|_| {}).await?;
+///
+/// assert_eq!(report.counts.updated_in_idp, 1); // Ada's job title
+/// assert_eq!(report.counts.created_in_idp, 1); // Alan
+/// assert_eq!(state.links.len(), 2);
+/// assert!(report.to_markdown().contains("| Identity directory | Job title | — | CTO |"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
+///
+/// # Errors
+/// [`ApplyError`]: a pending decision or the safety threshold (nothing written), or refused
+/// credentials (the run stopped; the report is in the error).
+pub async fn apply(
+    plan: &Plan,
+    hr: &dyn Directory,
+    idp: &dyn Directory,
+    state: &mut SyncState,
+    options: &ApplyOptions,
+    progress: &(dyn Fn(&Progress) + Send + Sync),
+) -> Result<Report, ApplyError> {
+    let ops = plan.operations()?;
+    let people = ops.people_changed();
+    if let Some(max) = plan.max_people_changed {
+        if people > max {
+            if !options.override_safety_threshold {
+                tracing::warn!(people, max, "plan refused by the safety threshold");
+                return Err(ApplyError::SafetyThreshold { people, max });
+            }
+            tracing::warn!(people, max, "safety threshold overridden");
+        }
+    }
+    let span = tracing::info_span!(
+        "apply",
+        operations = ops.operations.len(),
+        people,
+        concurrency = options.concurrency.max(1)
+    );
+    run(plan, &ops, hr, idp, state, options, progress).instrument(span).await
+}
+
+async fn run(
+    plan: &Plan,
+    ops: &Operations,
+    hr: &dyn Directory,
+    idp: &dyn Directory,
+    state: &mut SyncState,
+    options: &ApplyOptions,
+    progress: &(dyn Fn(&Progress) + Send + Sync),
+) -> Result<Report, ApplyError> {
+    let total = ops.operations.len();
+    progress(&Progress::Started { operations: total });
+    let stop = AtomicBool::new(false);
+    let fatal: Mutex<Option<(Side, DirectoryError)>> = Mutex::new(None);
+    let directory = |side: Side| match side {
+        Side::Hr => hr,
+        Side::Idp => idp,
+    };
+
+    let mut ended: Vec<Option<Ended>> = (0..total).map(|_| None).collect();
+    let mut reports: Vec<Option<OperationReport>> = vec![None; total];
+    // The futures are built up front (they start only when polled): a stream combinator holding
+    // a closure over borrowed operations would keep the whole future from being `Send`.
+    let runs: Vec<_> = ops
+        .operations
+        .iter()
+        .enumerate()
+        .map(|(index, op)| {
+            let stop = &stop;
+            let fatal = &fatal;
+            let target = directory(op.target());
+            async move {
+                if stop.load(Ordering::SeqCst) {
+                    let end = Ended { outcome: Outcome::NotAttempted, record: None, fatal: None };
+                    return (index, end);
+                }
+                let span = operation_span(index, op);
+                let end = AssertUnwindSafe(run_one(op, target).instrument(span))
+                    .catch_unwind()
+                    .await
+                    .unwrap_or_else(|panic| Ended::failed(panicked(&panic)));
+                if let Some(error) = &end.fatal {
+                    stop.store(true, Ordering::SeqCst);
+                    let mut first = fatal.lock().unwrap_or_else(|p| p.into_inner());
+                    if first.is_none() {
+                        let kept = DirectoryError::new(error.kind(), error.message());
+                        *first = Some((op.target(), kept));
+                    }
+                }
+                (index, end)
+            }
+        })
+        .collect();
+    let mut stream = futures::stream::iter(runs).buffer_unordered(options.concurrency.max(1));
+
+    let mut finished = 0;
+    while let Some((index, end)) = stream.next().await {
+        finished += 1;
+        let report = operation_report(&ops.operations[index], &end);
+        match &end.outcome {
+            Outcome::Failed { kind, message, .. } => {
+                tracing::warn!(index, kind = %kind, message = %message, "write failed");
+            }
+            outcome => tracing::info!(index, outcome = outcome.label(), "write ended"),
+        }
+        progress(&Progress::Finished { finished, operations: total, report: report.clone() });
+        reports[index] = Some(report);
+        ended[index] = Some(end);
+    }
+    drop(stream);
+
+    let ended: Vec<Ended> = ended.into_iter().flatten().collect();
+    *state = advanced_state(plan, ops, &ended, state);
+
+    let mut report = Report {
+        operations: reports.into_iter().flatten().collect(),
+        skipped: skipped_items(plan, ops),
+        findings: plan.findings.clone(),
+        ..Report::default()
+    };
+    let fatal = fatal.into_inner().unwrap_or_else(|p| p.into_inner());
+    if let Some((side, error)) = &fatal {
+        report.stopped = Some(format!(
+            "the {side} refused the credentials ({error}); the writes after that were not \
+             attempted: reconnect, then sync again"
+        ));
+    }
+    report.recount();
+    report.sort();
+    tracing::info!(counts = ?report.counts, "apply finished");
+    progress(&Progress::Done { counts: report.counts });
+    match fatal {
+        Some((side, source)) => Err(ApplyError::Fatal { side, source, report: Box::new(report) }),
+        None => Ok(report),
+    }
+}
+
+fn operation_span(index: usize, op: &Operation) -> tracing::Span {
+    match op {
+        Operation::Update(u) => {
+            let fields: Vec<&str> = u.changes.iter().map(|c| c.field.label()).collect();
+            tracing::info_span!(
+                "operation",
+                index,
+                action = "update",
+                target = ?u.target,
+                record = %u.record(),
+                fields = ?fields
+            )
+        }
+        Operation::Create(c) => tracing::info_span!(
+            "operation",
+            index,
+            action = "create",
+            target = ?c.target,
+            source = %c.source,
+            item = %c.item
+        ),
+    }
+}
+
+fn panicked(panic: &Box<dyn std::any::Any + Send>) -> DirectoryError {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_owned());
+    DirectoryError::new(
+        ErrorKind::Other,
+        format!("the directory adapter panicked ({what}); this is a bug in the adapter"),
+    )
+}
+
+async fn run_one(op: &Operation, target: &dyn Directory) -> Ended {
+    match op {
+        Operation::Update(update) => {
+            tracing::debug!(name = %update.name, "updating");
+            match target.update(update.record(), &update.field_changes()).await {
+                Ok(()) => Ended::done(None),
+                Err(e) => Ended::failed(e),
+            }
+        }
+        Operation::Create(create) => {
+            tracing::debug!(name = %create.name, "creating");
+            create_once(create, target).await
+        }
+    }
+}
+
+/// Creates the person unless the target already holds them.
+async fn create_once(create: &Create, target: &dyn Directory) -> Ended {
+    let found = match target.find_matching(&create.person).await {
+        Ok(found) => found,
+        Err(e) => return Ended::failed(e),
+    };
+    match found.as_slice() {
+        [] => match target.create(&create.person).await {
+            Ok(record) => Ended::done(Some(record)),
+            Err(e) => Ended::failed(e),
+        },
+        [record] => Ended::skipped(
+            format!(
+                "already exists in the {} as {} (same employment id or email); linked to it \
+                 instead of creating a duplicate",
+                create.target, record.id
+            ),
+            Some(record.clone()),
+        ),
+        several => {
+            let ids: Vec<&str> = several.iter().map(|r| r.id.as_str()).collect();
+            Ended::skipped(
+                format!(
+                    "{} records in the {} already have this person's employment id or email \
+                     ({}); not created: remove the duplicates, then sync again",
+                    several.len(),
+                    create.target,
+                    ids.join(", ")
+                ),
+                None,
+            )
+        }
+    }
+}
+
+fn operation_report(op: &Operation, end: &Ended) -> OperationReport {
+    match op {
+        Operation::Update(Update { target, hr, idp, name, changes }) => OperationReport {
+            action: Action::Update,
+            target: *target,
+            name: name.clone(),
+            hr: Some(hr.clone()),
+            idp: Some(idp.clone()),
+            fields: changes
+                .iter()
+                .map(|c| FieldReport { field: c.field, from: c.from.clone(), to: c.to.clone() })
+                .collect(),
+            outcome: end.outcome.clone(),
+        },
+        Operation::Create(create) => {
+            let made = end.record.as_ref().map(|r| r.id.clone());
+            let (hr, idp) = match create.target {
+                Side::Idp => (Some(create.source.clone()), made),
+                Side::Hr => (made, Some(create.source.clone())),
+            };
+            OperationReport {
+                action: Action::Create,
+                target: create.target,
+                name: create.name.clone(),
+                hr,
+                idp,
+                fields: Field::ALL
+                    .into_iter()
+                    .filter_map(|field| {
+                        let to = create.person.get(field)?.to_owned();
+                        Some(FieldReport { field, from: None, to })
+                    })
+                    .collect(),
+                outcome: end.outcome.clone(),
+            }
+        }
+    }
+}
+
+/// What the plan leaves as it is: writes it cannot make, and items settled as "skip".
+fn skipped_items(plan: &Plan, ops: &Operations) -> Vec<SkippedItem> {
+    let mut items: Vec<SkippedItem> = ops
+        .skipped
+        .iter()
+        .map(|s| SkippedItem {
+            item: s.item.clone(),
+            name: s.name.clone(),
+            field: Some(s.field),
+            target: Some(s.target),
+            reason: s.reason.to_string(),
+        })
+        .collect();
+    for change in &plan.changes {
+        if let Some(settled) = change.settled.filter(|s| s.decision == Decision::Skip) {
+            items.push(SkippedItem {
+                item: change.id.clone(),
+                name: change.name.clone(),
+                field: Some(change.field),
+                target: None,
+                reason: SkippedItem::reason_for_skipped_change(change.kind, settled.by),
+            });
+        }
+    }
+    for creation in &plan.creations {
+        match creation.settled {
+            Some(settled) if settled.decision == Decision::Skip => items.push(SkippedItem {
+                item: creation.id.clone(),
+                name: creation.name.clone(),
+                field: None,
+                target: Some(creation.target()),
+                reason: SkippedItem::reason_for_skipped_creation(creation.source, settled.by),
+            }),
+            Some(settled) if settled.decision == Decision::Create => {
+                for (field, reason) in &creation.left_out {
+                    items.push(SkippedItem {
+                        item: creation.id.clone(),
+                        name: creation.name.clone(),
+                        field: Some(*field),
+                        target: Some(creation.target()),
+                        reason: format!("left out of the new person: {reason}"),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    items
+}
+
+/// The state after this run: links rebuilt from the plan, baselines advanced only for writes that
+/// succeeded.
+fn advanced_state(plan: &Plan, ops: &Operations, ended: &[Ended], old: &SyncState) -> SyncState {
+    // For each HR record and field: whether every write of it succeeded, and the value written.
+    let mut written: HashMap<(&RecordId, Field), (bool, &FieldValue)> = HashMap::new();
+    let hr_of_item: HashMap<&ItemId, &RecordId> =
+        plan.changes.iter().map(|c| (&c.id, &c.hr)).collect();
+    for (op, end) in ops.operations.iter().zip(ended) {
+        if let Operation::Update(update) = op {
+            let ok = matches!(end.outcome, Outcome::Done);
+            for change in &update.changes {
+                let entry = written.entry((&update.hr, change.field)).or_insert((true, &change.to));
+                entry.0 &= ok;
+            }
+        }
+    }
+    for skipped in &ops.skipped {
+        if let Some(hr) = hr_of_item.get(&skipped.item) {
+            if let Some(entry) = written.get_mut(&(*hr, skipped.field)) {
+                entry.0 = false;
+            }
+        }
+    }
+
+    let mut links = BTreeMap::new();
+    for pair in &plan.pairs {
+        let mut baseline = pair.agreed.clone();
+        for field in Field::ALL {
+            if let Some((true, value)) = written.get(&(&pair.hr, field)) {
+                // Cannot fail: the value was planned for this field.
+                let _ = baseline.set(field, (*value).clone());
+            }
+        }
+        links.insert(pair.hr.clone(), (pair.idp.clone(), baseline));
+    }
+    for (op, end) in ops.operations.iter().zip(ended) {
+        let (Operation::Create(create), Some(record)) = (op, &end.record) else { continue };
+        let baseline = common_values(&create.person, &record.person);
+        let (hr, idp) = match create.target {
+            Side::Idp => (create.source.clone(), record.id.clone()),
+            Side::Hr => (record.id.clone(), create.source.clone()),
+        };
+        links.insert(hr, (idp, baseline));
+    }
+
+    let mut state = SyncState { links: BTreeMap::new(), cursors: old.cursors.clone() };
+    for (hr, (idp, baseline)) in links {
+        state.link(hr, idp, baseline);
+    }
+    state
+}
+
+/// The values two people share, field by field.
+fn common_values(a: &Person, b: &Person) -> Person {
+    let mut common = Person::new();
+    for field in Field::ALL {
+        if let (Some(x), Some(y)) = (a.get(field), b.get(field)) {
+            if x == y {
+                // Cannot fail: the value comes from the same field.
+                let _ = common.set(field, x.to_owned());
+            }
+        }
+    }
+    common
+}

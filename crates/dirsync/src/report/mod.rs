@@ -1,0 +1,304 @@
+//! What a run did, for a person: counts, every change with its old and new value, what was skipped
+//! and why, what failed and what to do about it. Serialises to JSON and renders as Markdown and as
+//! a self-contained HTML page (for the confirmation email sent after a sync).
+//!
+//! A report holds names, record ids and field values, never a secret: the core never sees a
+//! password or a token, so there is none to leak.
+
+mod render;
+
+use crate::{
+    ChangeKind, DecidedBy, DirectoryError, ErrorKind, Field, FieldValue, Finding, ItemId, RecordId,
+    Side,
+};
+use serde::{Deserialize, Serialize};
+
+/// What one run of [`crate::apply`] did.
+///
+/// Everything in it is sorted, so the same run gives the same report, byte for byte.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    /// A heading, e.g. "Huma and Azure AD: people synchronised"; set by the caller.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// When the run happened, as the caller wants it shown; the core reads no clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generated_at: Option<String>,
+    /// How many of each outcome.
+    pub counts: Counts,
+    /// Every write the plan called for and how it ended, by person, then side.
+    pub operations: Vec<OperationReport>,
+    /// What the plan left as it is, and why, by person.
+    pub skipped: Vec<SkippedItem>,
+    /// Problems with records that kept them from being paired, created or fully synced.
+    pub findings: Vec<Finding>,
+    /// Why the run stopped before every write was tried, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
+}
+
+/// How many of each outcome a run had.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    /// Records updated in the HR system.
+    pub updated_in_hr: usize,
+    /// Records updated in the identity directory.
+    pub updated_in_idp: usize,
+    /// People created in the HR system.
+    pub created_in_hr: usize,
+    /// People created in the identity directory.
+    pub created_in_idp: usize,
+    /// Writes left out, with why: skipped operations and the plan's skipped items.
+    pub skipped: usize,
+    /// Writes that failed.
+    pub failed: usize,
+    /// Writes not tried because the run stopped early.
+    pub not_attempted: usize,
+    /// Findings.
+    pub findings: usize,
+}
+
+impl Counts {
+    /// Records updated on `side`.
+    pub fn updated(&self, side: Side) -> usize {
+        match side {
+            Side::Hr => self.updated_in_hr,
+            Side::Idp => self.updated_in_idp,
+        }
+    }
+
+    /// People created on `side`.
+    pub fn created(&self, side: Side) -> usize {
+        match side {
+            Side::Hr => self.created_in_hr,
+            Side::Idp => self.created_in_idp,
+        }
+    }
+}
+
+/// One write and how it ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperationReport {
+    /// Update or create.
+    pub action: Action,
+    /// The side written to.
+    pub target: Side,
+    /// The person's name.
+    pub name: String,
+    /// The HR record: the one updated or the source, or the one created (once known).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hr: Option<RecordId>,
+    /// The identity directory's record, likewise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idp: Option<RecordId>,
+    /// The fields written (for a create: the values the person was created with).
+    pub fields: Vec<FieldReport>,
+    /// How it ended.
+    pub outcome: Outcome,
+}
+
+impl OperationReport {
+    /// The record written to, once known.
+    pub fn record(&self) -> Option<&RecordId> {
+        match self.target {
+            Side::Hr => self.hr.as_ref(),
+            Side::Idp => self.idp.as_ref(),
+        }
+    }
+}
+
+/// What kind of write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Fields of an existing record were set.
+    Update,
+    /// A person was created.
+    Create,
+}
+
+/// One field's value before and after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldReport {
+    /// The field.
+    pub field: Field,
+    /// The value before (none for a new person or an empty field).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<FieldValue>,
+    /// The value after.
+    pub to: FieldValue,
+}
+
+/// How one write ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "status")]
+pub enum Outcome {
+    /// It was made.
+    Done,
+    /// It was not made, on purpose.
+    Skipped {
+        /// Why.
+        reason: String,
+    },
+    /// The directory refused it or could not be reached.
+    Failed {
+        /// What kind of failure, e.g. "permission denied".
+        kind: String,
+        /// The directory's message.
+        message: String,
+        /// What to do about it.
+        advice: String,
+    },
+    /// The run stopped before it was tried.
+    NotAttempted,
+}
+
+impl Outcome {
+    /// The outcome for an error from a directory, with advice for its kind.
+    pub fn failed(error: &DirectoryError) -> Outcome {
+        Outcome::Failed {
+            kind: error.kind().to_string(),
+            message: error.message().to_owned(),
+            advice: advice(error.kind()).to_owned(),
+        }
+    }
+
+    /// A short word for people: "done", "skipped", "failed", "not attempted".
+    pub fn label(&self) -> &'static str {
+        match self {
+            Outcome::Done => "done",
+            Outcome::Skipped { .. } => "skipped",
+            Outcome::Failed { .. } => "failed",
+            Outcome::NotAttempted => "not attempted",
+        }
+    }
+}
+
+/// What to do about a failure of `kind`.
+fn advice(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::NotFound => {
+            "the record no longer exists; the next sync reads both systems again and pairs anew"
+        }
+        ErrorKind::AlreadyExists => {
+            "someone with the same email or employment id already exists there; the next sync \
+             pairs them instead"
+        }
+        ErrorKind::Authentication => {
+            "the connection's credentials were refused; reconnect (e.g. create a new client \
+             secret), then sync again"
+        }
+        ErrorKind::PermissionDenied => {
+            "the integration may not write this; grant the permission (or change the value by \
+             hand), then sync again"
+        }
+        ErrorKind::InvalidValue => "correct the value where it comes from, then sync again",
+        ErrorKind::Throttled | ErrorKind::Unavailable => {
+            "a temporary problem; sync again later and it is tried again"
+        }
+        _ => "sync again; if it keeps failing, report the message to the integration's maintainers",
+    }
+}
+
+/// Something the plan left as it is, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkippedItem {
+    /// The plan item.
+    pub item: ItemId,
+    /// The person's name.
+    pub name: String,
+    /// The field, when one field was left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<Field>,
+    /// The side it would have been written to, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Side>,
+    /// Why.
+    pub reason: String,
+}
+
+impl SkippedItem {
+    /// Why a change settled as "skip" is left as it is.
+    pub(crate) fn reason_for_skipped_change(kind: ChangeKind, by: DecidedBy) -> String {
+        let what = match kind {
+            ChangeKind::Conflict => "the two systems hold different values".to_owned(),
+            ChangeKind::Missing(side) => format!("the value is missing in the {side}"),
+            ChangeKind::Changed(side) => format!("it changed in the {side}"),
+        };
+        format!("{what}; left as it is, as {}", decided_by(by))
+    }
+
+    /// Why a creation settled as "skip" is not made.
+    pub(crate) fn reason_for_skipped_creation(source: Side, by: DecidedBy) -> String {
+        format!(
+            "found only in the {source}; not created in the {}, as {}",
+            source.other(),
+            decided_by(by)
+        )
+    }
+}
+
+fn decided_by(by: DecidedBy) -> &'static str {
+    match by {
+        DecidedBy::Baseline => "the last sync's values say",
+        DecidedBy::Policy => "the sync settings say",
+        DecidedBy::Caller => "decided before the sync",
+    }
+}
+
+impl Report {
+    /// The report with a heading.
+    #[must_use]
+    pub fn with_title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// The report with the time of the run, as it should be shown.
+    #[must_use]
+    pub fn with_generated_at(mut self, at: impl Into<String>) -> Self {
+        self.generated_at = Some(at.into());
+        self
+    }
+
+    /// Whether every write that was needed was made.
+    pub fn is_success(&self) -> bool {
+        self.counts.failed == 0 && self.counts.not_attempted == 0 && self.stopped.is_none()
+    }
+
+    /// The operations that ended with `outcome`'s label ("done", "skipped", "failed",
+    /// "not attempted").
+    pub fn operations_with(&self, label: &str) -> impl Iterator<Item = &OperationReport> {
+        let label = label.to_owned();
+        self.operations.iter().filter(move |o| o.outcome.label() == label)
+    }
+
+    /// Recounts [`Report::counts`] from the entries.
+    pub(crate) fn recount(&mut self) {
+        let mut counts = Counts { findings: self.findings.len(), ..Counts::default() };
+        counts.skipped = self.skipped.len();
+        for op in &self.operations {
+            match (&op.outcome, op.action, op.target) {
+                (Outcome::Done, Action::Update, Side::Hr) => counts.updated_in_hr += 1,
+                (Outcome::Done, Action::Update, Side::Idp) => counts.updated_in_idp += 1,
+                (Outcome::Done, Action::Create, Side::Hr) => counts.created_in_hr += 1,
+                (Outcome::Done, Action::Create, Side::Idp) => counts.created_in_idp += 1,
+                (Outcome::Skipped { .. }, ..) => counts.skipped += 1,
+                (Outcome::Failed { .. }, ..) => counts.failed += 1,
+                (Outcome::NotAttempted, ..) => counts.not_attempted += 1,
+            }
+        }
+        self.counts = counts;
+    }
+
+    /// Puts every list in its fixed order.
+    pub(crate) fn sort(&mut self) {
+        self.operations.sort_by(|a, b| {
+            (&a.name, a.target, a.action, &a.hr, &a.idp)
+                .cmp(&(&b.name, b.target, b.action, &b.hr, &b.idp))
+        });
+        self.skipped.sort_by(|a, b| {
+            (&a.name, a.field, a.target, &a.item).cmp(&(&b.name, b.field, b.target, &b.item))
+        });
+    }
+}
