@@ -99,8 +99,8 @@ impl HumaClientBuilder {
         self
     }
 
-    /// How many user details are read at the same time (default
-    /// [`DEFAULT_DETAIL_CONCURRENCY`]; at least 1).
+    /// How many user details (and, once the total is known, list pages) are read at the same
+    /// time (default [`DEFAULT_DETAIL_CONCURRENCY`]; at least 1).
     #[must_use]
     pub fn detail_concurrency(mut self, n: usize) -> Self {
         self.detail_concurrency = n.max(1);
