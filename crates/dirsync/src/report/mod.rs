@@ -185,8 +185,8 @@ fn advice(kind: ErrorKind) -> &'static str {
              pairs them instead"
         }
         ErrorKind::Authentication => {
-            "the connection's credentials were refused; reconnect (e.g. create a new client \
-             secret), then sync again"
+            "the connection's credentials were refused; renew them (a new client secret or API \
+             key) and reconnect, then sync again"
         }
         ErrorKind::PermissionDenied => {
             "the integration may not write this; grant the permission (or change the value by \

@@ -34,8 +34,18 @@ fn action_text(op: &OperationReport) -> String {
         Action::Create => "create",
     };
     let record = op.record().map(|r| format!(" of {r}")).unwrap_or_default();
-    let fields: Vec<&str> = op.fields.iter().map(|f| f.field.label()).collect();
-    format!("{verb}{record} ({})", fields.join(", "))
+    let fields: Vec<String> = match op.action {
+        Action::Update => op
+            .fields
+            .iter()
+            .map(|f| {
+                let (from, to) = (value_text(f.from.as_ref()), value_text(Some(&f.to)));
+                format!("{} {from} → {to}", f.field.label())
+            })
+            .collect(),
+        Action::Create => op.fields.iter().map(|f| f.field.label().to_owned()).collect(),
+    };
+    format!("{verb}{record} ({})", fields.join("; "))
 }
 
 /// The one-line explanation of an operation that did not end as done.

@@ -1,0 +1,289 @@
+//! The report: exact Markdown and HTML for a run with every kind of outcome, escaping, JSON.
+//!
+//! The expected renderings live in `tests/snapshots/`; run with `UPDATE_SNAPSHOTS=1` to rewrite
+//! them after a deliberate change, and review the difference.
+
+use async_trait::async_trait;
+use dirsync::{
+    Address, ApplyError, ApplyOptions, Capabilities, ConflictRule, CreationRule, Directory,
+    DirectoryError, ErrorKind, Field, FieldChange, InMemoryDirectory, InvalidValue, Person, Policy,
+    Record, RecordId, Report, Snapshot, SyncState, apply, reconcile,
+};
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+/// Compares `actual` with the snapshot file `name`, or rewrites it when `UPDATE_SNAPSHOTS=1`.
+fn assert_snapshot(name: &str, actual: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots").join(name);
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some_and(|v| v == "1") {
+        std::fs::create_dir_all(path.parent().expect("a folder")).expect("folder created");
+        std::fs::write(&path, actual).expect("snapshot written");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!("cannot read {}: {e}; run with UPDATE_SNAPSHOTS=1 to create it", path.display())
+    });
+    if expected != actual {
+        let line = expected
+            .lines()
+            .zip(actual.lines())
+            .position(|(e, a)| e != a)
+            .map_or_else(|| "the end".to_owned(), |i| format!("line {}", i + 1));
+        panic!(
+            "{name} differs from the snapshot from {line}; if the change is intended, rerun \
+             with UPDATE_SNAPSHOTS=1 and review the diff\n--- actual ---\n{actual}"
+        );
+    }
+}
+
+/// A directory that refuses chosen writes.
+struct Refusing {
+    inner: InMemoryDirectory,
+    refuse_update_of: Option<RecordId>,
+    refuse_creates: bool,
+}
+
+#[async_trait]
+impl Directory for Refusing {
+    fn capabilities(&self) -> Capabilities {
+        self.inner.capabilities()
+    }
+    async fn snapshot(&self) -> Result<Vec<Record>, DirectoryError> {
+        self.inner.snapshot().await
+    }
+    async fn get(&self, id: &RecordId) -> Result<Option<Record>, DirectoryError> {
+        self.inner.get(id).await
+    }
+    async fn create(&self, person: &Person) -> Result<Record, DirectoryError> {
+        if self.refuse_creates {
+            return Err(DirectoryError::new(
+                ErrorKind::Authentication,
+                "the API key was revoked: create a new API key and reconnect",
+            ));
+        }
+        self.inner.create(person).await
+    }
+    async fn update(&self, id: &RecordId, changes: &[FieldChange]) -> Result<(), DirectoryError> {
+        if self.refuse_update_of.as_ref() == Some(id) {
+            return Err(DirectoryError::new(
+                ErrorKind::PermissionDenied,
+                format!("Insufficient privileges to update {id} (Authorization_RequestDenied)"),
+            ));
+        }
+        self.inner.update(id, changes).await
+    }
+}
+
+const SCRIPT_NAME: &str = "<script>alert(\"x\")</script>";
+
+fn hr_records() -> Vec<Record> {
+    let p = |email: &str, id: &str| Person::new().with_email(email).with_employment_id(id);
+    vec![
+        Record::new(
+            "h1",
+            p("ada@example.com", "E1")
+                .with_given_name("Ada")
+                .with_family_name("Lovelace")
+                .with_job_title("CTO")
+                .with_phone("+47 100"),
+        ),
+        Record::new("h2", p("alan@example.com", "E2").with_given_name("Alan")),
+        Record::new(
+            "h3",
+            p("grace@example.com", "E3").with_given_name("Grace").with_family_name("Hopper"),
+        ),
+        Record::new(
+            "h4",
+            p("s@example.com", "E4").with_given_name(SCRIPT_NAME).with_job_title("R&D | *lead*"),
+        ),
+        Record::new("h5", p("linus@example.com", "E5").with_given_name("Linus")),
+        Record::new(
+            "h6",
+            p("barbara@example.com", "E6").with_given_name("Barbara").with_phone("+1 555"),
+        ),
+    ]
+}
+
+fn idp_records() -> Vec<Record> {
+    let p = |email: &str, id: &str| Person::new().with_email(email).with_employment_id(id);
+    vec![
+        Record::new(
+            "a1",
+            p("ada@example.com", "E1")
+                .with_given_name("Ada")
+                .with_family_name("Lovelace")
+                .with_job_title("Engineer"),
+        )
+        .read_only(Field::Phone),
+        Record::new(
+            "a2",
+            p("alan@example.com", "E2")
+                .with_given_name("Alan")
+                .with_phone("+47 200")
+                .with_address(Address::new("Storgata 1", "0150", "Oslo", None)),
+        )
+        .with_invalid(InvalidValue::new(
+            Field::Address,
+            "Norway",
+            "country \"Norway\" is not an ISO 3166-1 alpha-2 code; did you mean NO?",
+        )),
+        Record::new(
+            "a4",
+            p("s@example.com", "E4").with_given_name(SCRIPT_NAME).with_job_title("Researcher"),
+        ),
+        Record::new(
+            "a5",
+            Person::new().with_email("margaret@example.com").with_given_name("Margaret"),
+        ),
+        Record::new("a6", Person::new().with_email("ken@example.com").with_given_name("Ken")),
+        Record::new("a7", Person::new().with_email("kim@example.com").with_given_name("Kim")),
+        Record::new(
+            "a8",
+            p("barbara@example.com", "E6").with_given_name("Barbara").with_phone("+1 666"),
+        ),
+    ]
+}
+
+fn policy() -> Policy {
+    Policy {
+        conflicts: ConflictRule::PreferHr,
+        create_in_idp: CreationRule::All,
+        create_in_hr: CreationRule::Selected(BTreeSet::from(["a5".into(), "a6".into()])),
+        ..Policy::default()
+    }
+    .with_conflict_rule(Field::Phone, ConflictRule::Skip)
+}
+
+/// A run with every outcome: updates done on both sides, a create done, a create skipped because
+/// the person appeared meanwhile, a write the target refuses, a value the target marks read-only,
+/// an invalid country, a conflict and a creation left alone by the policy, refused credentials,
+/// and a write not attempted after them.
+async fn every_outcome() -> Report {
+    let hr = Refusing {
+        inner: InMemoryDirectory::new(hr_records()),
+        refuse_update_of: None,
+        refuse_creates: true,
+    };
+    let idp = Refusing {
+        inner: InMemoryDirectory::new(idp_records()),
+        refuse_update_of: Some("a4".into()),
+        refuse_creates: false,
+    };
+    let mut state = SyncState::new();
+    let plan = reconcile(
+        &Snapshot::read(&hr).await.expect("read"),
+        &Snapshot::read(&idp).await.expect("read"),
+        &state,
+        &policy(),
+    );
+    // Linus appears in the directory after the plan was made.
+    idp.inner.put(Record::new("a9", Person::new().with_email("LINUS@example.com")));
+    let options = ApplyOptions { concurrency: 1, ..ApplyOptions::default() };
+    match apply(&plan, &hr, &idp, &mut state, &options, &|_| {}).await {
+        Err(ApplyError::Fatal { report, .. }) => report
+            .with_title("Huma and Azure AD: people synchronised")
+            .with_generated_at("2026-11-26 13:00 UTC"),
+        other => panic!("expected the run to stop on the refused credentials, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_report_counts_every_kind_of_outcome() {
+    let report = every_outcome().await;
+    let c = report.counts;
+    assert_eq!(
+        (c.updated_in_hr, c.updated_in_idp, c.created_in_hr, c.created_in_idp),
+        (1, 1, 0, 1)
+    );
+    assert_eq!((c.skipped, c.failed, c.not_attempted, c.findings), (5, 2, 1, 1));
+    let labels: Vec<(&str, &str)> =
+        report.operations.iter().map(|o| (o.name.as_str(), o.outcome.label())).collect();
+    assert_eq!(
+        labels,
+        vec![
+            (SCRIPT_NAME, "failed"),
+            ("Ada Lovelace", "done"),
+            ("Alan", "done"),
+            ("Grace Hopper", "done"),
+            ("Ken", "not attempted"),
+            ("Linus", "skipped"),
+            ("Margaret", "failed"),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_markdown_report_matches_its_snapshot() {
+    let report = every_outcome().await;
+    assert_snapshot("report_every_outcome.md", &report.to_markdown());
+}
+
+#[tokio::test]
+async fn the_html_report_matches_its_snapshot() {
+    let report = every_outcome().await;
+    assert_snapshot("report_every_outcome.html", &report.to_html());
+}
+
+#[tokio::test]
+async fn the_html_report_is_self_contained_and_escapes_every_value() {
+    let html = every_outcome().await.to_html();
+    assert!(!html.contains("<script"), "a raw script tag");
+    assert!(html.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"));
+    assert!(html.contains("R&amp;D | *lead*"));
+    for external in ["src=", "href=", "<link", "url(", "@import"] {
+        assert!(!html.contains(external), "the page loads something: {external}");
+    }
+    assert!(html.starts_with("<!DOCTYPE html>\n"));
+    assert!(html.ends_with("</html>\n"));
+}
+
+#[tokio::test]
+async fn the_markdown_report_escapes_every_value() {
+    let md = every_outcome().await.to_markdown();
+    assert!(!md.replace("\\<", "").contains('<'), "an unescaped <");
+    assert!(md.contains("\\<script\\>alert(\"x\")\\</script\\>"));
+    assert!(md.contains("R\\&D \\| \\*lead\\*"));
+}
+
+#[tokio::test]
+async fn the_report_round_trips_through_json() {
+    let report = every_outcome().await;
+    let json = serde_json::to_value(&report).expect("serialised");
+    assert_eq!(json["counts"]["failed"], 2);
+    assert_eq!(json["title"], "Huma and Azure AD: people synchronised");
+    let failed = &json["operations"][0];
+    assert_eq!(failed["outcome"]["status"], "failed");
+    assert_eq!(failed["outcome"]["kind"], "permission denied");
+    let back: Report = serde_json::from_value(json).expect("deserialised");
+    assert_eq!(back, report);
+}
+
+#[tokio::test]
+async fn the_report_does_not_depend_on_the_order_writes_end_in() {
+    let run = |concurrency: usize| async move {
+        let hr = InMemoryDirectory::new(hr_records());
+        let idp = InMemoryDirectory::new(idp_records());
+        let mut state = SyncState::new();
+        let plan = reconcile(
+            &Snapshot::read(&hr).await.expect("read"),
+            &Snapshot::read(&idp).await.expect("read"),
+            &state,
+            &policy(),
+        );
+        let options = ApplyOptions { concurrency, ..ApplyOptions::default() };
+        apply(&plan, &hr, &idp, &mut state, &options, &|_| {}).await.expect("applied")
+    };
+    let one = run(1).await;
+    let many = run(8).await;
+    assert_eq!(one, many);
+    assert_eq!(one.to_markdown(), many.to_markdown());
+    assert_eq!(one.to_html(), many.to_html());
+}
+
+#[test]
+fn an_empty_run_says_nothing_needed_to_change() {
+    let md = Report::default().to_markdown();
+    assert!(md.starts_with("# Sync report\n"), "{md}");
+    assert!(md.ends_with("Nothing needed to change.\n\n"), "{md}");
+    assert!(Report::default().to_html().contains("<p>Nothing needed to change.</p>"));
+}
