@@ -19,6 +19,7 @@ mod operations;
 mod person;
 mod plan;
 mod policy;
+mod realtime;
 mod reconcile;
 mod record;
 mod report;
@@ -44,6 +45,7 @@ pub use plan::{
     Finding, FindingKind, MatchedBy, Pair, PendingDecisions, Plan, RecordRef, Settled, Summary,
 };
 pub use policy::{ConflictRule, CreationRule, MissingRule, Policy, Scope};
+pub use realtime::{RealtimeOp, realtime_push};
 pub use reconcile::reconcile;
 pub use record::{InvalidValue, Record, RecordId};
 pub use report::{Action, Counts, FieldReport, OperationReport, Outcome, Report, SkippedItem};

@@ -1,0 +1,196 @@
+//! Real-time push: the minimal identity-directory write for one HR person.
+
+use chrono::NaiveDate;
+use dirsync::{
+    Address, BlockReason, Capabilities, CountryCode, Directory, Field, FieldChange, FieldSet,
+    FieldValue, InMemoryDirectory, Limits, Person, RealtimeOp, Record, realtime_push,
+};
+
+fn no() -> Option<CountryCode> {
+    Some(CountryCode::parse("NO").expect("NO is alpha-2"))
+}
+
+fn ada() -> Person {
+    Person::new()
+        .with_email("ada@example.com")
+        .with_employment_id("E1")
+        .with_given_name("Ada")
+        .with_family_name("Lovelace")
+        .with_job_title("CTO")
+        .with_employment_start_date(NaiveDate::from_ymd_opt(2024, 3, 1).expect("a date"))
+}
+
+fn text(field: Field, value: &str) -> FieldChange {
+    FieldChange { field, value: FieldValue::Text(value.to_owned()) }
+}
+
+fn caps() -> Capabilities {
+    Capabilities::default()
+}
+
+#[test]
+fn nothing_is_pushed_when_nothing_differs() {
+    let linked = Record::new("a1", ada());
+    assert_eq!(realtime_push(&ada(), Some(&linked), &caps(), true), None);
+}
+
+#[test]
+fn only_the_fields_that_differ_are_pushed() {
+    let linked = Record::new("a1", ada().with_job_title("Engineer").with_given_name("A."));
+    let op = realtime_push(&ada(), Some(&linked), &caps(), false);
+    assert_eq!(
+        op,
+        Some(RealtimeOp::Update {
+            id: "a1".into(),
+            changes: vec![text(Field::GivenName, "Ada"), text(Field::JobTitle, "CTO")],
+            skipped: vec![],
+        })
+    );
+}
+
+#[test]
+fn a_value_the_hr_person_lacks_is_never_cleared_nor_pulled_back() {
+    // The directory has a phone HR lacks: nothing is pushed, and nothing flows back to HR.
+    let linked = Record::new("a1", ada().with_phone("+47 100"));
+    assert_eq!(realtime_push(&ada(), Some(&linked), &caps(), true), None);
+}
+
+#[test]
+fn the_address_is_merged_so_no_known_part_is_lost() {
+    let hr = ada().with_address(Address::new("Storgata 1", "", "Oslo", no()));
+    let linked =
+        Record::new("a1", ada().with_address(Address::new("Old street 9", "0150", "", None)));
+    let op = realtime_push(&hr, Some(&linked), &caps(), false);
+    assert_eq!(
+        op,
+        Some(RealtimeOp::Update {
+            id: "a1".into(),
+            changes: vec![FieldChange {
+                field: Field::Address,
+                value: FieldValue::Address(Address::new("Storgata 1", "0150", "Oslo", no())),
+            }],
+            skipped: vec![],
+        })
+    );
+
+    // An HR address that is part of the directory's is no difference.
+    let partial = ada().with_address(Address::new("", "0150", "", None));
+    assert_eq!(realtime_push(&partial, Some(&linked), &caps(), false), None);
+}
+
+#[test]
+fn read_only_unwritable_and_too_long_fields_are_skipped_with_why() {
+    let caps = Capabilities {
+        writable: FieldSet::all().iter().filter(|f| *f != Field::EmploymentStartDate).collect(),
+        limits: Limits { job_title: Some(3), ..Limits::default() },
+        ..Capabilities::default()
+    };
+    let hr = ada().with_phone("+47 100").with_job_title("Chief Technology Officer");
+    let linked =
+        Record::new("a1", Person::new().with_email("ada@example.com").with_given_name("Ada"))
+            .read_only(Field::Phone);
+    let Some(RealtimeOp::Update { id, changes, skipped }) =
+        realtime_push(&hr, Some(&linked), &caps, false)
+    else {
+        panic!("expected an update");
+    };
+    assert_eq!(id.as_str(), "a1");
+    assert_eq!(changes, vec![text(Field::EmploymentId, "E1"), text(Field::FamilyName, "Lovelace")]);
+    let skipped: Vec<(Field, String)> =
+        skipped.into_iter().map(|(f, reason)| (f, reason.to_string())).collect();
+    assert_eq!(
+        skipped,
+        vec![
+            (Field::Phone, "the field is read-only for this person there".to_owned()),
+            (
+                Field::JobTitle,
+                "Job title is 24 characters long, over the limit of 3: shorten it at the source"
+                    .to_owned()
+            ),
+            (Field::EmploymentStartDate, "that system cannot write this field".to_owned()),
+        ]
+    );
+}
+
+#[test]
+fn a_difference_that_cannot_be_written_is_reported_not_written() {
+    let linked = Record::new("a1", ada().with_job_title("Engineer")).read_only(Field::JobTitle);
+    let op = realtime_push(&ada(), Some(&linked), &caps(), false).expect("a difference");
+    assert!(!op.writes());
+    assert_eq!(
+        op,
+        RealtimeOp::Update {
+            id: "a1".into(),
+            changes: vec![],
+            skipped: vec![(Field::JobTitle, BlockReason::ReadOnly)],
+        }
+    );
+}
+
+#[test]
+fn an_unlinked_person_is_created_only_with_auto_provisioning() {
+    assert_eq!(realtime_push(&ada(), None, &caps(), false), None);
+    let op = realtime_push(&ada(), None, &caps(), true);
+    assert_eq!(op, Some(RealtimeOp::Create { person: ada(), left_out: vec![] }));
+}
+
+#[test]
+fn a_created_person_leaves_out_what_the_directory_cannot_take() {
+    let caps = Capabilities {
+        writable: FieldSet::all().iter().filter(|f| *f != Field::EmploymentStartDate).collect(),
+        limits: Limits { employment_id: Some(1), ..Limits::default() },
+        ..Capabilities::default()
+    };
+    let Some(RealtimeOp::Create { person, left_out }) = realtime_push(&ada(), None, &caps, true)
+    else {
+        panic!("expected a create");
+    };
+    assert_eq!(person.employment_id(), None);
+    assert_eq!(person.employment_start_date(), None);
+    assert_eq!(person.given_name(), Some("Ada"));
+    let fields: Vec<Field> = left_out.iter().map(|(f, _)| *f).collect();
+    assert_eq!(fields, [Field::EmploymentId, Field::EmploymentStartDate]);
+}
+
+#[test]
+fn a_person_who_cannot_be_created_is_said_so() {
+    let no_create = Capabilities { can_create: false, ..Capabilities::default() };
+    assert_eq!(
+        realtime_push(&ada(), None, &no_create, true),
+        Some(RealtimeOp::CannotCreate {
+            reason: "the identity directory does not allow creating people".to_owned()
+        })
+    );
+    let needs = Capabilities {
+        email_required: true,
+        required_on_create: FieldSet::empty().with(Field::Phone),
+        ..Capabilities::default()
+    };
+    assert_eq!(
+        realtime_push(&Person::new().with_given_name("Ada"), None, &needs, true),
+        Some(RealtimeOp::CannotCreate {
+            reason: "the identity directory requires Phone number, Email and it is missing or \
+                     cannot be written; fill it in the HR system"
+                .to_owned()
+        })
+    );
+}
+
+#[tokio::test]
+async fn pushing_the_update_leaves_nothing_to_push() {
+    let dir = InMemoryDirectory::new([Record::new(
+        "a1",
+        ada().with_job_title("Engineer").with_address(Address::new("", "0150", "", None)),
+    )]);
+    let hr = ada().with_address(Address::new("Storgata 1", "", "Oslo", no())).with_phone("+47 1");
+    let linked = dir.get(&"a1".into()).await.expect("read").expect("exists");
+    let Some(RealtimeOp::Update { id, changes, .. }) =
+        realtime_push(&hr, Some(&linked), &dir.capabilities(), false)
+    else {
+        panic!("expected an update");
+    };
+    dir.update(&id, &changes).await.expect("written");
+    let after = dir.get(&id).await.expect("read").expect("exists");
+    assert_eq!(after.person.address(), Some(&Address::new("Storgata 1", "0150", "Oslo", no())));
+    assert_eq!(realtime_push(&hr, Some(&after), &dir.capabilities(), false), None);
+}
