@@ -80,7 +80,8 @@ pub enum ApplyError {
     /// them); the rest are reported as not attempted.
     #[error(
         "the sync stopped: the {side} refused the credentials ({source}); {} write(s) were not \
-         attempted. Reconnect, then sync again: what was done is remembered",
+         attempted: reconnect, then sync again (the writes that were made are in the report and \
+         the state)",
         .report.counts.not_attempted
     )]
     Fatal {
@@ -140,11 +141,12 @@ impl Ended {
 /// started, the rest are reported as not attempted, and [`ApplyError::Fatal`] carries the report;
 /// `state` is advanced for what was done all the same.
 ///
-/// The state is rebuilt from the plan: every pair is linked, with its agreed values as the
+/// The state is rebuilt from the plan: every pair is linked, with [`crate::Pair::agreed`] as the
 /// baseline plus the value of each field whose every write succeeded; a field whose write failed
-/// or was skipped gets no new baseline value, so the next run compares it afresh. Each person
-/// created (or found already there) is linked to their new record. Links of records that were not
-/// paired are dropped; cursors are kept.
+/// or was skipped gets no new value, so the next run compares it again. Each person created (or
+/// found already there) is linked to their record, with the values both now hold as the baseline.
+/// Links of records that were not paired are dropped; cursors are kept. Saving the state is the
+/// caller's (see [`crate::StateStore`]).
 ///
 /// The core has no async runtime: the returned future runs on any executor.
 ///
@@ -242,12 +244,12 @@ async fn run(
                     .catch_unwind()
                     .await
                     .unwrap_or_else(|panic| Ended::failed(panicked(&panic)));
-                if let Some(error) = &end.fatal {
+                let mut end = end;
+                if let Some(error) = end.fatal.take() {
                     stop.store(true, Ordering::SeqCst);
                     let mut first = fatal.lock().unwrap_or_else(|p| p.into_inner());
                     if first.is_none() {
-                        let kept = DirectoryError::new(error.kind(), error.message());
-                        *first = Some((op.target(), kept));
+                        *first = Some((op.target(), error));
                     }
                 }
                 (index, end)

@@ -33,6 +33,8 @@ struct Faults {
     update_records: BTreeMap<RecordId, Fault>,
     /// Creates of people with these emails are made, but the answer is lost.
     lose_create_answer: Vec<String>,
+    /// Looking people up fails.
+    find: Option<ErrorKind>,
 }
 
 struct Faulty {
@@ -156,6 +158,10 @@ impl Directory for Faulty {
     }
 
     async fn find_matching(&self, person: &Person) -> Result<Vec<Record>, DirectoryError> {
+        let fault = self.faults.lock().expect("lock").find;
+        if let Some(kind) = fault {
+            return Err(strike(Fault::Error(kind)).await);
+        }
         self.inner.find_matching(person).await
     }
 }
@@ -441,7 +447,7 @@ async fn a_write_that_never_answers_times_out_and_the_others_finish() {
 
     let report = run(&hr, &idp, &mut state, &ApplyOptions::default()).await.expect("applied");
 
-    let failed: Vec<_> = report.operations_with("failed").map(|o| o.name.as_str()).collect();
+    let failed: Vec<_> = report.failures().map(|o| o.name.as_str()).collect();
     assert_eq!(failed, ["Linus"]);
     assert_eq!(report.counts.failed, 1);
     assert_eq!(report.counts.updated_in_idp + report.counts.updated_in_hr, 3);
@@ -535,6 +541,21 @@ async fn a_create_is_skipped_when_several_records_already_hold_the_person() {
 }
 
 #[tokio::test]
+async fn a_create_is_not_made_when_the_lookup_before_it_fails() {
+    let hr = Faulty::new(hr_records());
+    let idp = Faulty::new(idp_records());
+    idp.faults.lock().expect("lock").find = Some(ErrorKind::Throttled);
+    let mut state = SyncState::new();
+
+    let report = run(&hr, &idp, &mut state, &one()).await.expect("applied");
+    let grace = report.operations.iter().find(|o| o.name == "Grace Hopper").expect("reported");
+    assert_eq!(grace.outcome.label(), "failed");
+    assert_eq!(idp.creates.load(Ordering::SeqCst), 0, "no create without a lookup");
+    assert_eq!(report.counts.updated_in_idp, 3, "the updates went ahead");
+    assert!(!state.links.contains_key(&RecordId::from("h3")));
+}
+
+#[tokio::test]
 async fn a_plan_over_the_safety_threshold_is_refused_before_any_write() {
     let hr = Faulty::new(hr_records());
     let idp = Faulty::new(idp_records());
@@ -604,6 +625,12 @@ async fn refused_credentials_stop_new_writes_and_keep_what_was_done() {
     let mut state = SyncState::new();
 
     let err = run(&hr, &idp, &mut state, &one()).await.expect_err("stopped");
+    assert_eq!(
+        err.to_string(),
+        "the sync stopped: the identity directory refused the credentials (authentication failed \
+         (on purpose)); 3 write(s) were not attempted: reconnect, then sync again (the writes \
+         that were made are in the report and the state)"
+    );
     let ApplyError::Fatal { side, source, report } = err else { panic!("expected Fatal") };
     assert_eq!(side, Side::Idp);
     assert_eq!(source.kind(), ErrorKind::Authentication);

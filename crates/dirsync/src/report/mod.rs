@@ -266,10 +266,16 @@ impl Report {
         self.counts.failed == 0 && self.counts.not_attempted == 0 && self.stopped.is_none()
     }
 
-    /// The operations that ended with `outcome`'s label ("done", "skipped", "failed",
-    /// "not attempted").
-    pub fn operations_with(&self, label: &str) -> impl Iterator<Item = &OperationReport> {
-        let label = label.to_owned();
+    /// The writes that failed.
+    pub fn failures(&self) -> impl Iterator<Item = &OperationReport> {
+        self.operations_with("failed")
+    }
+
+    /// The operations whose outcome has this [`Outcome::label`].
+    pub(crate) fn operations_with<'a>(
+        &'a self,
+        label: &'a str,
+    ) -> impl Iterator<Item = &'a OperationReport> + 'a {
         self.operations.iter().filter(move |o| o.outcome.label() == label)
     }
 
