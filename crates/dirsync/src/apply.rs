@@ -148,7 +148,11 @@ impl Ended {
 /// Links of records that were not paired are dropped; cursors are kept. Saving the state is the
 /// caller's (see [`crate::StateStore`]).
 ///
-/// The core has no async runtime: the returned future runs on any executor.
+/// Retrying throttled or failed requests is the adapters' job (they know `Retry-After` and their
+/// budgets); a write that still fails is reported as failed and tried again on the next run.
+/// `progress` is called from the running future, so it should return quickly.
+///
+/// The core has no async runtime: the returned future runs on any executor, and is `Send`.
 ///
 /// ```
 /// use dirsync::{apply, ApplyOptions, CreationRule, InMemoryDirectory, Person, Policy, Record,

@@ -793,3 +793,57 @@ fn the_apply_future_can_be_spawned() {
     let report = futures::executor::block_on(future).expect("an empty plan applies");
     assert_eq!(report, Report::default());
 }
+
+/// A directory that, like the Azure adapter, makes up an initial password for each new account.
+struct IssuesPasswords {
+    inner: InMemoryDirectory,
+    issued: Mutex<Vec<String>>,
+}
+
+#[async_trait]
+impl Directory for IssuesPasswords {
+    fn capabilities(&self) -> Capabilities {
+        self.inner.capabilities()
+    }
+    async fn snapshot(&self) -> Result<Vec<Record>, DirectoryError> {
+        self.inner.snapshot().await
+    }
+    async fn get(&self, id: &RecordId) -> Result<Option<Record>, DirectoryError> {
+        self.inner.get(id).await
+    }
+    async fn create(&self, person: &Person) -> Result<Record, DirectoryError> {
+        {
+            let mut issued = self.issued.lock().expect("lock");
+            let password = format!("Pw-{}-x7!Q", issued.len());
+            issued.push(password);
+        }
+        self.inner.create(person).await
+    }
+    async fn update(&self, id: &RecordId, changes: &[FieldChange]) -> Result<(), DirectoryError> {
+        self.inner.update(id, changes).await
+    }
+}
+
+#[tokio::test]
+async fn a_generated_password_never_reaches_the_report_or_the_state() {
+    let hr = InMemoryDirectory::new(hr_records());
+    let idp =
+        IssuesPasswords { inner: InMemoryDirectory::new(idp_records()), issued: Mutex::default() };
+    let mut state = SyncState::new();
+    let report = run(&hr, &idp, &mut state, &ApplyOptions::default()).await.expect("applied");
+    let issued = idp.issued.into_inner().expect("lock");
+    assert_eq!(issued.len(), 1, "Grace's account");
+    let everything = [
+        serde_json::to_string(&report).expect("JSON"),
+        serde_json::to_string(&state).expect("JSON"),
+        format!("{report:?}{state:?}"),
+        report.to_markdown(),
+        report.to_html(),
+    ]
+    .concat();
+    assert!(everything.contains("Grace"));
+    for password in &issued {
+        assert!(!everything.contains(password.as_str()));
+    }
+    assert!(!everything.to_lowercase().contains("password"));
+}
