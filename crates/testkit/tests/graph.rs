@@ -267,3 +267,38 @@ async fn get_one_user_by_id_or_upn() {
     assert_eq!(status, 200);
     assert_eq!(user["id"], ids[0].as_str());
 }
+
+#[tokio::test]
+async fn filter_finds_by_employee_id_or_mail_and_counts_with_eventual_consistency() {
+    let graph = FakeGraph::start(GraphConfig::default()).await;
+    seed(&graph, 30);
+    let token = token(&graph).await;
+    let url = format!(
+        "{}/users?$filter=employeeId eq 'E7' or mail eq 'USER9@example.com'&$count=true&$select=employeeId",
+        graph.graph_url()
+    );
+    let response = reqwest::Client::new()
+        .get(&url)
+        .bearer_auth(&token)
+        .header("ConsistencyLevel", "eventual")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let page: Value = response.json().await.unwrap();
+    assert_eq!(page["@odata.count"], 2);
+    let mut found: Vec<&str> = page["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["employeeId"].as_str().unwrap())
+        .collect();
+    found.sort_unstable();
+    assert_eq!(found, ["E7", "E9"]);
+    let (status, _) = get(&url, &token).await;
+    assert_eq!(status, 400, "$count needs ConsistencyLevel: eventual");
+    let (status, body) =
+        get(&format!("{}/users?$filter=employeeId gt '1'", graph.graph_url()), &token).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"]["code"], "Request_UnsupportedQuery");
+}

@@ -119,6 +119,12 @@ fn inner(state: &mut GraphState, common: &Common, request: &Value) -> Reply {
         segments,
         query: url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect(),
         body,
+        eventual: request.get("headers").and_then(Value::as_object).is_some_and(|h| {
+            h.iter().any(|(k, v)| {
+                k.eq_ignore_ascii_case("consistencylevel")
+                    && v.as_str().is_some_and(|v| v.eq_ignore_ascii_case("eventual"))
+            })
+        }),
     };
     super::api(state, common, route, &call)
 }

@@ -4,6 +4,7 @@ mod auth;
 mod batch;
 mod delta;
 mod errors;
+mod filter;
 mod state;
 mod users;
 
@@ -131,6 +132,8 @@ pub(crate) struct Call {
     pub(crate) segments: Vec<String>,
     pub(crate) query: Vec<(String, String)>,
     pub(crate) body: Option<Value>,
+    /// Whether the request carried `ConsistencyLevel: eventual` (needed for `$count`).
+    pub(crate) eventual: bool,
 }
 
 impl Call {
@@ -255,8 +258,17 @@ impl Service for GraphService {
                 }
             }
         };
-        let call =
-            Call { segments: segments[1..].to_vec(), query: crate::server::query(request), body };
+        let eventual = request
+            .headers
+            .get("consistencylevel")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("eventual"));
+        let call = Call {
+            segments: segments[1..].to_vec(),
+            query: crate::server::query(request),
+            body,
+            eventual,
+        };
         api(&mut state, &self.common, route, &call)
     }
 }

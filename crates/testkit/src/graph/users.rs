@@ -1,6 +1,7 @@
 //! `/v1.0/users`: list pages, one user, create and update, with Graph's validation.
 
 use super::errors::{bad_request, forbidden, invalid_value, not_found};
+use super::filter::Filter;
 use super::state::{Kind, PROPERTIES, SENSITIVE, property_named};
 use super::{Call, GraphState, GraphUser};
 use crate::server::Reply;
@@ -83,7 +84,31 @@ pub(crate) fn list(state: &GraphState, call: &Call) -> Reply {
         Ok(top) => top,
         Err(reply) => return reply,
     };
-    for unsupported in ["$filter", "$orderby", "$search", "$count", "$expand", "$skip"] {
+    let filter = match call.param("$filter") {
+        None => None,
+        Some(text) => match Filter::parse(text) {
+            Some(filter) => Some(filter),
+            None => {
+                return super::errors::error(
+                    400,
+                    "Request_UnsupportedQuery",
+                    format!("Unsupported or invalid query filter clause specified: '{text}'."),
+                );
+            }
+        },
+    };
+    let count = match call.param("$count") {
+        None | Some("false") => false,
+        Some("true") if call.eventual => true,
+        Some(_) => {
+            return super::errors::error(
+                400,
+                "Request_BadRequest",
+                "$count is only supported with the ConsistencyLevel header set to eventual.",
+            );
+        }
+    };
+    for unsupported in ["$orderby", "$search", "$expand", "$skip"] {
         if call.param(unsupported).is_some() {
             return super::errors::error(
                 400,
@@ -111,6 +136,9 @@ pub(crate) fn list(state: &GraphState, call: &Call) -> Reply {
     let mut last = None;
     let mut more = false;
     for (id, stored) in range {
+        if filter.as_ref().is_some_and(|f| !f.matches(&stored.user)) {
+            continue;
+        }
         if value.len() == top {
             more = true;
             break;
@@ -120,10 +148,24 @@ pub(crate) fn list(state: &GraphState, call: &Call) -> Reply {
     }
     let mut body = Map::new();
     body.insert("@odata.context".into(), json!(context(select.as_deref())));
+    if count {
+        let total = match &filter {
+            Some(filter) => state.users.by_id.values().filter(|s| filter.matches(&s.user)).count(),
+            None => state.users.by_id.len(),
+        };
+        body.insert("@odata.count".into(), json!(total));
+    }
     if let (true, Some(last)) = (more, last) {
         let mut link = format!("{}/v1.0/users?", state.base);
         if select.is_some() {
             link.push_str(&format!("$select={}&", select_param(select.as_deref())));
+        }
+        if let Some(text) = call.param("$filter") {
+            let encoded: String = url::form_urlencoded::byte_serialize(text.as_bytes()).collect();
+            link.push_str(&format!("$filter={encoded}&"));
+        }
+        if count {
+            link.push_str("$count=true&");
         }
         link.push_str(&format!("$top={top}&$skiptoken={}", encode_token(last)));
         body.insert("@odata.nextLink".into(), json!(link));
