@@ -4,7 +4,12 @@ use crate::text::{clean, clean_street};
 use crate::{CountryCode, Field};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
+
+/// A value's text: shared, so that copying a person (into a plan, a baseline) costs no allocation.
+type Text = Arc<str>;
 
 /// The supported fields of one person, normalised on the way in.
 ///
@@ -28,19 +33,19 @@ use std::fmt;
 #[serde(default)]
 pub struct Person {
     #[serde(skip_serializing_if = "Option::is_none")]
-    email: Option<String>,
+    email: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    employment_id: Option<String>,
+    employment_id: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    given_name: Option<String>,
+    given_name: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    family_name: Option<String>,
+    family_name: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    phone: Option<String>,
+    phone: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
     address: Option<Address>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    job_title: Option<String>,
+    job_title: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
     employment_start_date: Option<NaiveDate>,
 }
@@ -55,7 +60,7 @@ macro_rules! text_field {
         #[doc = concat!("Sets the ", $doc, " (trimmed; blank means absent).")]
         #[must_use]
         pub fn $with(mut self, value: impl AsRef<str>) -> Self {
-            self.$get = clean(value.as_ref());
+            self.$get = clean(value.as_ref()).map(Text::from);
             self
         }
     };
@@ -103,6 +108,16 @@ impl Person {
         self.email.as_deref().map(str::to_lowercase)
     }
 
+    /// As [`Person::email_key`], borrowing when the email is lower case already (most are).
+    pub(crate) fn email_match_key(&self) -> Option<Cow<'_, str>> {
+        let email = self.email.as_deref()?;
+        Some(if email.chars().any(char::is_uppercase) {
+            Cow::Owned(email.to_lowercase())
+        } else {
+            Cow::Borrowed(email)
+        })
+    }
+
     /// A readable name: given and family name, else the email, else the employment id.
     pub fn display_name(&self) -> Option<String> {
         let name = [self.given_name(), self.family_name()]
@@ -113,7 +128,7 @@ impl Person {
         if !name.is_empty() {
             return Some(name);
         }
-        self.email.clone().or_else(|| self.employment_id.clone())
+        self.email.as_deref().or(self.employment_id.as_deref()).map(str::to_owned)
     }
 
     /// The value of one field, borrowed.
@@ -150,8 +165,21 @@ impl Person {
             (Field::JobTitle, FieldValue::Text(text)) => (&mut self.job_title, text),
             (field, _) => return Err(WrongKind { field }),
         };
-        *slot.0 = clean(&slot.1);
+        *slot.0 = clean(&slot.1).map(Text::from);
         Ok(())
+    }
+
+    /// Copies one field's value from `other`, sharing its text rather than copying it.
+    pub(crate) fn copy_field(&mut self, other: &Person, field: Field) {
+        match field {
+            Field::EmploymentId => self.employment_id.clone_from(&other.employment_id),
+            Field::GivenName => self.given_name.clone_from(&other.given_name),
+            Field::FamilyName => self.family_name.clone_from(&other.family_name),
+            Field::Phone => self.phone.clone_from(&other.phone),
+            Field::Address => self.address.clone_from(&other.address),
+            Field::JobTitle => self.job_title.clone_from(&other.job_title),
+            Field::EmploymentStartDate => self.employment_start_date = other.employment_start_date,
+        }
     }
 
     /// Removes one field's value (used for baselines and for leaving out values that cannot be
@@ -184,11 +212,11 @@ pub struct WrongKind {
 #[serde(default)]
 pub struct Address {
     #[serde(skip_serializing_if = "Option::is_none")]
-    street: Option<String>,
+    street: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    postal_code: Option<String>,
+    postal_code: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    city: Option<String>,
+    city: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
     country: Option<CountryCode>,
 }
@@ -202,9 +230,9 @@ impl Address {
         country: Option<CountryCode>,
     ) -> Self {
         Address {
-            street: clean_street(street.as_ref()),
-            postal_code: clean(postal_code.as_ref()),
-            city: clean(city.as_ref()),
+            street: clean_street(street.as_ref()).map(Text::from),
+            postal_code: clean(postal_code.as_ref()).map(Text::from),
+            city: clean(city.as_ref()).map(Text::from),
             country,
         }
     }

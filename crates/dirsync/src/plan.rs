@@ -35,8 +35,6 @@ pub struct Pair {
     pub hr: RecordId,
     /// The identity directory's record.
     pub idp: RecordId,
-    /// The person's name, for people reading the plan.
-    pub name: String,
     /// How they were found to be the same person.
     pub matched_by: MatchedBy,
     /// Whether the policy's scope lets this run change them.

@@ -3,16 +3,17 @@
 use crate::{Field, FieldSet, Person};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::sync::Arc;
 
 /// A directory's own id for a record (a Huma user UUID, a Graph user object id). Opaque to the core.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct RecordId(String);
+pub struct RecordId(Arc<str>);
 
 impl RecordId {
     /// Wraps a directory's id.
     pub fn new(id: impl Into<String>) -> Self {
-        RecordId(id.into())
+        RecordId(Arc::from(id.into()))
     }
 
     /// The id as the directory spells it.
@@ -35,7 +36,7 @@ impl From<&str> for RecordId {
 
 impl From<String> for RecordId {
     fn from(id: String) -> Self {
-        RecordId(id)
+        RecordId::new(id)
     }
 }
 

@@ -17,23 +17,22 @@ pub(super) fn compare_pair(
 ) {
     let hr = input.record(Side::Hr, paired.hr);
     let idp = input.record(Side::Idp, paired.idp);
-    let name = name_of(hr);
+    // Only people with changes or findings need a name; most pairs have none.
+    let name = std::cell::OnceCell::new();
+    let name = || name.get_or_init(|| name_of(hr)).clone();
     let in_scope = input.in_scope(hr) && input.in_scope(idp);
     let mut agreed = Person::new();
     for field in crate::Field::ALL {
         let (h, i) = (hr.person.get(field), idp.person.get(field));
         if h == i {
-            if let Some(value) = h {
-                // Cannot fail: the value comes from the same field.
-                let _ = agreed.set(field, value.to_owned());
-            }
+            agreed.copy_field(&hr.person, field);
             continue;
         }
         let baseline = paired.baseline.and_then(|b| b.get(field));
-        if let Some(value) = baseline {
+        if let Some(old) = paired.baseline {
             // Still different: remember what was agreed before, so a change that cannot be
             // written now is still known as a one-sided change next time, not a conflict.
-            let _ = agreed.set(field, value.to_owned());
+            agreed.copy_field(old, field);
         }
         if !in_scope {
             continue;
@@ -45,7 +44,7 @@ pub(super) fn compare_pair(
             id: change_id(hr, idp, field, h, i),
             hr: hr.id.clone(),
             idp: idp.id.clone(),
-            name: name.clone(),
+            name: name(),
             field,
             kind,
             hr_value: h.map(FieldRef::to_owned),
@@ -62,8 +61,9 @@ pub(super) fn compare_pair(
                     vec![RecordRef { side, id: record.id.clone() }],
                     invalid.field.label(),
                     format!(
-                        "{} of {name} in the {side}: {}; it is not synced to the {}",
+                        "{} of {} in the {side}: {}; it is not synced to the {}",
                         invalid.field,
+                        name(),
                         invalid.reason,
                         side.other()
                     ),
@@ -74,7 +74,6 @@ pub(super) fn compare_pair(
     plan.pairs.push(Pair {
         hr: hr.id.clone(),
         idp: idp.id.clone(),
-        name,
         matched_by: paired.matched_by,
         in_scope,
         agreed,

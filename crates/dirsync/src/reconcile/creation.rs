@@ -1,11 +1,13 @@
 //! People found on one side only: whether and how they may be created on the other.
 
 use super::findings::finding;
-use super::{Input, name_of};
+use super::{Input, name_of, side_index};
 use crate::{
     BlockReason, Creation, CreationRule, DecidedBy, Decision, Field, Finding, FindingKind, ItemId,
     Person, Record, RecordRef, Settled, Side,
 };
+use rustc_hash::FxHashMap;
+use std::borrow::Cow;
 
 /// Adds a creation for the unpaired record `index` of `source`, or a finding saying why it cannot
 /// be created; out-of-scope records are left alone.
@@ -112,38 +114,56 @@ fn writable_values(
     (person, left_out)
 }
 
-/// Every record of each side by employment id and by email, to tell whether creating someone would
-/// duplicate a record that is already there.
+/// For the people who may be created, the records already on the other side that share their
+/// employment id or email: creating them would make a duplicate.
 pub(super) struct Twins<'a> {
-    by_key: [std::collections::HashMap<String, &'a Record>; 2],
+    /// By side the twins are on: employment id and email key to the twin with the lowest id.
+    by_key: [[FxHashMap<Cow<'a, str>, Option<&'a Record>>; 2]; 2],
 }
 
 impl<'a> Twins<'a> {
-    pub(super) fn new(hr: &'a [Record], idp: &'a [Record]) -> Self {
-        let index = |records: &'a [Record]| {
-            let mut map = std::collections::HashMap::with_capacity(records.len() * 2);
-            for record in records {
-                let keys = [
-                    record.person.employment_id().map(|id| format!("i:{id}")),
-                    record.person.email_key().map(|email| format!("e:{email}")),
-                ];
-                for key in keys.into_iter().flatten() {
-                    // The lowest id names the twin, whatever order the records came in.
-                    let twin = map.entry(key).or_insert(record);
-                    if record.id < twin.id {
-                        *twin = record;
+    /// Indexes the keys of the `unpaired` records of each side, then looks for them among every
+    /// record of the other side: one pass, and no index of the (large) paired majority.
+    pub(super) fn new(records: [&'a [Record]; 2], unpaired: &[Vec<usize>; 2]) -> Self {
+        let mut by_key: [[FxHashMap<Cow<'a, str>, Option<&'a Record>>; 2]; 2] = Default::default();
+        for source in Side::BOTH {
+            let maps = &mut by_key[side_index(source.other())];
+            for &index in &unpaired[side_index(source)] {
+                for (map, key) in
+                    maps.iter_mut().zip(keys(&records[side_index(source)][index].person))
+                {
+                    if let Some(key) = key {
+                        map.insert(key, None);
                     }
                 }
             }
-            map
-        };
-        Twins { by_key: [index(hr), index(idp)] }
+        }
+        for target in Side::BOTH {
+            let maps = &mut by_key[side_index(target)];
+            if maps.iter().all(FxHashMap::is_empty) {
+                continue;
+            }
+            for record in records[side_index(target)] {
+                for (map, key) in maps.iter_mut().zip(keys(&record.person)) {
+                    if let Some(twin) = key.and_then(|key| map.get_mut(&key)) {
+                        // The lowest id names the twin, whatever order the records came in.
+                        if twin.is_none_or(|t| record.id < t.id) {
+                            *twin = Some(record);
+                        }
+                    }
+                }
+            }
+        }
+        Twins { by_key }
     }
 
     fn find(&self, side: Side, person: &Person) -> Option<&'a Record> {
-        let map = &self.by_key[super::side_index(side)];
-        let by_id = person.employment_id().and_then(|id| map.get(&format!("i:{id}")));
-        let by_email = || person.email_key().and_then(|e| map.get(&format!("e:{e}")));
-        by_id.or_else(by_email).copied()
+        let maps = &self.by_key[side_index(side)];
+        maps.iter().zip(keys(person)).find_map(|(map, key)| map.get(&key?).copied().flatten())
     }
+}
+
+/// A person's matching keys: employment id, then email.
+fn keys(person: &Person) -> [Option<Cow<'_, str>>; 2] {
+    [person.employment_id().map(Cow::Borrowed), person.email_match_key()]
 }

@@ -46,7 +46,7 @@ pub fn reconcile(hr: &Snapshot, idp: &Snapshot, state: &SyncState, policy: &Poli
         compare::compare_pair(&input, pair, &mut plan, &mut findings);
     }
     if unpaired.iter().any(|u| !u.is_empty()) {
-        let twins = creation::Twins::new(&hr.records, &idp.records);
+        let twins = creation::Twins::new([&hr.records, &idp.records], &unpaired);
         for side in Side::BOTH {
             for &index in &unpaired[side_index(side)] {
                 creation::consider(&input, side, index, &mut plan.creations, &mut findings, &twins);

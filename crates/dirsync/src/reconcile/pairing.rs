@@ -7,7 +7,8 @@ use super::findings::finding;
 use super::side_index;
 use crate::MatchedBy;
 use crate::{Finding, FindingKind, Person, Record, RecordRef, Side, Snapshot, SyncState};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
+use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 
 /// Two paired records (indexes into the snapshots) and the baseline remembered for them.
@@ -54,7 +55,11 @@ impl Sides<'_> {
     }
 }
 
-pub(super) fn pair<'a>(hr: &Snapshot, idp: &Snapshot, state: &'a SyncState) -> Pairing<'a> {
+pub(super) fn pair<'a, 's>(
+    hr: &'s Snapshot,
+    idp: &'s Snapshot,
+    state: &'a SyncState,
+) -> Pairing<'a> {
     let mut findings = Vec::new();
     let mut sides = Sides {
         records: [&hr.records, &idp.records],
@@ -112,36 +117,18 @@ pub(super) fn pair<'a>(hr: &Snapshot, idp: &Snapshot, state: &'a SyncState) -> P
         }
     }
 
-    let employment_ids = |side: Side| -> Vec<Option<String>> {
-        sides.records[side_index(side)]
-            .iter()
-            .map(|r| r.person.employment_id().map(str::to_owned))
-            .collect()
-    };
-    let hr_employment = employment_ids(Side::Hr);
-    let idp_employment = employment_ids(Side::Idp);
-    let email_keys = |records: &[Record]| -> Vec<Option<String>> {
-        records.iter().map(|r| r.person.email_key()).collect()
-    };
-    let hr_email = email_keys(&hr.records);
-    let idp_email = email_keys(&idp.records);
+    pair_by_key(
+        &mut sides,
+        MatchedBy::EmploymentId,
+        "employment id",
+        employment_key,
+        &mut pairs,
+        &mut findings,
+    );
+    pair_by_key(&mut sides, MatchedBy::Email, "email", email_key, &mut pairs, &mut findings);
 
-    let keys = [
-        (MatchedBy::EmploymentId, "employment id", [&hr_employment, &idp_employment]),
-        (MatchedBy::Email, "email", [&hr_email, &idp_email]),
-    ];
-    for (matched_by, key_name, [hr_keys, idp_keys]) in keys {
-        pair_by_key(
-            &mut sides,
-            matched_by,
-            key_name,
-            [hr_keys, idp_keys],
-            &mut pairs,
-            &mut findings,
-        );
-    }
-
-    pairs.sort_by(|a, b| hr.records[a.hr].id.cmp(&hr.records[b.hr].id));
+    // Record ids are unique per side, so an unstable sort gives one order, and faster.
+    pairs.sort_unstable_by(|a, b| hr.records[a.hr].id.cmp(&hr.records[b.hr].id));
     let unpaired = [Side::Hr, Side::Idp].map(|side| {
         let slots = &sides.slots[side_index(side)];
         (0..slots.len()).filter(|&i| slots[i] == Slot::Free).collect()
@@ -154,9 +141,9 @@ fn index_ids<'s>(
     sides: &mut Sides<'s>,
     side: Side,
     findings: &mut Vec<Finding>,
-) -> HashMap<&'s str, usize> {
+) -> FxHashMap<&'s str, usize> {
     let records = sides.records[side_index(side)];
-    let mut ids = HashMap::with_capacity(records.len());
+    let mut ids = FxHashMap::with_capacity_and_hasher(records.len(), Default::default());
     for (index, record) in records.iter().enumerate() {
         match ids.entry(record.id.as_str()) {
             Entry::Vacant(vacant) => {
@@ -179,26 +166,71 @@ fn index_ids<'s>(
     ids
 }
 
+fn employment_key(person: &Person) -> Option<Cow<'_, str>> {
+    person.employment_id().map(Cow::Borrowed)
+}
+
+fn email_key(person: &Person) -> Option<Cow<'_, str>> {
+    person.email_match_key()
+}
+
+/// The records of one side that carry a key: almost always one, so no allocation for that.
+#[derive(Default)]
+pub(super) enum Members {
+    #[default]
+    None,
+    One(usize),
+    Many(Vec<usize>),
+}
+
+impl Members {
+    pub(super) fn push(&mut self, index: usize) {
+        *self = match std::mem::take(self) {
+            Members::None => Members::One(index),
+            Members::One(first) => Members::Many(vec![first, index]),
+            Members::Many(mut all) => {
+                all.push(index);
+                Members::Many(all)
+            }
+        };
+    }
+
+    pub(super) fn as_slice(&self) -> &[usize] {
+        match self {
+            Members::None => &[],
+            Members::One(index) => std::slice::from_ref(index),
+            Members::Many(all) => all,
+        }
+    }
+}
+
 /// Pairs free records that share a key one to one; a key shared by more than one record on a
 /// side holds every record with it back, with a finding that names them all.
-fn pair_by_key<'a>(
-    sides: &mut Sides<'_>,
+fn pair_by_key<'s>(
+    sides: &mut Sides<'s>,
     matched_by: MatchedBy,
     key_name: &str,
-    keys: [&Vec<Option<String>>; 2],
-    pairs: &mut Vec<PairedRecords<'a>>,
+    key_of: fn(&'s Person) -> Option<Cow<'s, str>>,
+    pairs: &mut Vec<PairedRecords<'_>>,
     findings: &mut Vec<Finding>,
 ) {
-    let mut groups: HashMap<&str, [Vec<usize>; 2]> = HashMap::new();
+    let free = sides.slots.iter().flatten().filter(|s| **s == Slot::Free).count();
+    let mut groups: FxHashMap<Cow<'s, str>, [Members; 2]> =
+        FxHashMap::with_capacity_and_hasher(free, Default::default());
     for side in Side::BOTH {
-        for (index, key) in keys[side_index(side)].iter().enumerate() {
-            if let Some(key) = key.as_deref().filter(|_| sides.free(side, index)) {
+        let records = sides.records[side_index(side)];
+        for (index, record) in records.iter().enumerate() {
+            if !sides.free(side, index) {
+                continue;
+            }
+            if let Some(key) = key_of(&record.person) {
                 groups.entry(key).or_default()[side_index(side)].push(index);
             }
         }
     }
     for (key, [hs, is]) in groups {
-        match (hs.as_slice(), is.as_slice()) {
+        let (hs, is) = (hs.as_slice(), is.as_slice());
+        match (hs, is) {
             ([h], [i]) => {
                 sides.set(Side::Hr, *h, Slot::Paired);
                 sides.set(Side::Idp, *i, Slot::Paired);
@@ -206,7 +238,7 @@ fn pair_by_key<'a>(
             }
             _ if hs.len() > 1 || is.len() > 1 => {
                 let mut records = Vec::with_capacity(hs.len() + is.len());
-                for (side, indexes) in [(Side::Hr, &hs), (Side::Idp, &is)] {
+                for (side, indexes) in [(Side::Hr, hs), (Side::Idp, is)] {
                     for &index in indexes {
                         sides.set(side, index, Slot::Held);
                         records.push(sides.reference(side, index));
@@ -218,7 +250,7 @@ fn pair_by_key<'a>(
                 findings.push(finding(
                     FindingKind::Ambiguous,
                     records,
-                    key,
+                    &key,
                     format!(
                         "{} records share the {key_name} {key:?} ({}): none of them is paired or \
                          created by it; make it unique, or link the right records in the state",
