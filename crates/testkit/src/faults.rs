@@ -32,6 +32,11 @@ pub enum Fault {
     /// no effect). Inside a Graph `$batch`, where a single inner request cannot drop the
     /// connection, it answers `504 Gateway Timeout` instead.
     DropConnection,
+    /// Like [`DropConnection`](Self::DropConnection), but the request is carried out first (a
+    /// write is applied), as when a connection fails after the server did the work: what a retry
+    /// of a creation must survive. Inside a Graph `$batch` the inner request is carried out and
+    /// answers `504 Gateway Timeout`.
+    DropAfterApply,
 }
 
 /// When a rule fires.
@@ -83,6 +88,12 @@ impl FaultRule {
     /// A rule that drops the connection (fires always until told when).
     pub fn drop_connection() -> Self {
         Self::new(Fault::DropConnection)
+    }
+
+    /// A rule that carries the request out, then drops the connection (fires always until told
+    /// when).
+    pub fn drop_after_apply() -> Self {
+        Self::new(Fault::DropAfterApply)
     }
 
     /// A rule for any [`Fault`].

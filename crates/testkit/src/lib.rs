@@ -27,7 +27,9 @@
 //! ## Dropped connections
 //! A [`Fault::DropConnection`] closes the connection after the request was read and before any
 //! response: the client sees a connection error (reset / "connection closed before message
-//! completed"), not a timeout. The dropped request has no effect on the state.
+//! completed"), at once, not a timeout. The dropped request has no effect on the state.
+//! [`Fault::DropAfterApply`] carries the request out first, then drops the connection (a write
+//! that happened although the client saw an error). Latency is not added to dropped requests.
 
 mod counters;
 mod faults;

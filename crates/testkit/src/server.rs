@@ -107,16 +107,27 @@ impl<S: Service> Match for DropGate<S> {
     fn matches(&self, request: &Request) -> bool {
         let common = self.0.common();
         let route = self.0.route(request);
-        let mut faults = lock(&common.faults);
-        if faults.peek(route) != Some(Fault::DropConnection) {
-            return false;
-        }
-        // wiremock runs matchers and the responder of one request under one lock, so the peek above
-        // and this count cannot be split by another request.
-        faults.next(route);
+        let apply = {
+            let mut faults = lock(&common.faults);
+            let apply = match faults.peek(route) {
+                Some(Fault::DropConnection) => false,
+                Some(Fault::DropAfterApply) => true,
+                _ => return false,
+            };
+            // wiremock runs matchers and the responder of one request under one lock, so the peek
+            // above and this count cannot be split by another request.
+            faults.next(route);
+            apply
+        };
         common.counters.http(route);
         common.counters.fault();
         common.counters.dropped();
+        if apply {
+            let service = &self.0;
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                service.handle(route, request)
+            }));
+        }
         true
     }
 }

@@ -179,3 +179,27 @@ async fn counters_count_per_route_and_reset() {
     huma.reset_counts();
     assert_eq!(huma.counts().http_requests, 0);
 }
+
+#[tokio::test]
+async fn drop_after_apply_keeps_the_write_so_a_retry_meets_a_duplicate() {
+    let huma = FakeHuma::start(HumaConfig {
+        faults: vec![FaultRule::drop_after_apply().on_requests([1]).on_routes([Route::CreateUser])],
+        ..HumaConfig::default()
+    })
+    .await;
+    let token = huma_token(&huma).await;
+    let client = reqwest::Client::new();
+    let create = || {
+        client
+            .post(format!("{}/users", huma.uri()))
+            .bearer_auth(&token)
+            .json(&json!({"email": "n@example.com", "givenName": "N", "familyName": "M", "groups": []}))
+            .send()
+    };
+    assert!(create().await.is_err());
+    assert!(huma.user_by_email("n@example.com").is_some());
+    let retry = create().await.unwrap();
+    assert_eq!(retry.status(), 400);
+    assert_eq!(huma.user_count(), 1);
+    assert_eq!(huma.counts().dropped, 1);
+}

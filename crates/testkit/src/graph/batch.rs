@@ -104,14 +104,19 @@ fn inner(state: &mut GraphState, common: &Common, request: &Value) -> Reply {
     let segments = segments(url.path());
     let route = classify(&method, &segments, false);
     common.counters.batched(route);
-    if let Some(fault) = crate::server::lock(&common.faults).next(route) {
-        common.counters.fault();
-        return match fault {
-            Fault::Throttle { retry_after_secs } => throttled(retry_after_secs),
-            Fault::ServerError { status } => server_error(status),
-            Fault::DropConnection => server_error(504),
-        };
-    }
+    let fault = crate::server::lock(&common.faults).next(route);
+    let apply_then_fail = match fault {
+        None => false,
+        Some(fault) => {
+            common.counters.fault();
+            match fault {
+                Fault::Throttle { retry_after_secs } => return throttled(retry_after_secs),
+                Fault::ServerError { status } => return server_error(status),
+                Fault::DropConnection => return server_error(504),
+                Fault::DropAfterApply => true,
+            }
+        }
+    };
     if route == Route::Batch {
         return error(400, "BadRequest", "A batch cannot hold another batch.");
     }
@@ -126,7 +131,8 @@ fn inner(state: &mut GraphState, common: &Common, request: &Value) -> Reply {
             })
         }),
     };
-    super::api(state, common, route, &call)
+    let reply = super::api(state, common, route, &call);
+    if apply_then_fail { server_error(504) } else { reply }
 }
 
 fn answer(id: String, reply: Reply) -> Value {

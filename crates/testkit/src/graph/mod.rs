@@ -228,7 +228,7 @@ impl Service for GraphService {
             ),
             (_, Fault::Throttle { retry_after_secs }) => errors::throttled(*retry_after_secs),
             (_, Fault::ServerError { status }) => errors::server_error(*status),
-            (_, Fault::DropConnection) => errors::server_error(504),
+            (_, Fault::DropConnection | Fault::DropAfterApply) => errors::server_error(504),
         }
     }
 

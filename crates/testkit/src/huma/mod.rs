@@ -198,7 +198,9 @@ impl Service for HumaService {
                     .header("Retry-After", retry_after_secs.to_string())
             }
             Fault::ServerError { status } => errors::standard(*status, path, "Injected fault"),
-            Fault::DropConnection => errors::standard(504, path, "Injected fault"),
+            Fault::DropConnection | Fault::DropAfterApply => {
+                errors::standard(504, path, "Injected fault")
+            }
         }
     }
 
