@@ -43,7 +43,7 @@ impl Default for WriteBudget {
 }
 
 /// How a [`FakeGraph`] behaves. `GraphConfig::default()` suits most tests; set fields to taste.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct GraphConfig {
     /// The tenant in the token URL (`{uri}/{tenant_id}/oauth2/v2.0/token`).
     pub tenant_id: String,
@@ -73,6 +73,28 @@ pub struct GraphConfig {
     pub shuffle_batch_responses: bool,
     /// Seed for generated ids and tokens.
     pub seed: u64,
+}
+
+impl std::fmt::Debug for GraphConfig {
+    /// Shows every setting but the client secret.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GraphConfig")
+            .field("tenant_id", &self.tenant_id)
+            .field("client_id", &self.client_id)
+            .field("secret_expired", &self.secret_expired)
+            .field("verified_domains", &self.verified_domains)
+            .field("latency", &self.latency)
+            .field("faults", &self.faults)
+            .field("fault_seed", &self.fault_seed)
+            .field("token_max_uses", &self.token_max_uses)
+            .field("write_budget", &self.write_budget)
+            .field("delta_page_size", &self.delta_page_size)
+            .field("delta_token_ttl", &self.delta_token_ttl)
+            .field("shuffle_batch_responses", &self.shuffle_batch_responses)
+            .field("seed", &self.seed)
+            .field("client_secret", &"***")
+            .finish()
+    }
 }
 
 impl Default for GraphConfig {

@@ -23,7 +23,7 @@ use std::time::Duration;
 use wiremock::{MockServer, Request};
 
 /// How a [`FakeHuma`] behaves. `HumaConfig::default()` suits most tests.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct HumaConfig {
     /// The API key's client id.
     pub client_id: String,
@@ -46,6 +46,24 @@ pub struct HumaConfig {
     pub fault_seed: u64,
     /// Seed for generated ids and tokens.
     pub seed: u64,
+}
+
+impl std::fmt::Debug for HumaConfig {
+    /// Shows every setting but the client secret.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HumaConfig")
+            .field("client_id", &self.client_id)
+            .field("organization_id", &self.organization_id)
+            .field("service_user_id", &self.service_user_id)
+            .field("token_expires_in", &self.token_expires_in)
+            .field("token_max_uses", &self.token_max_uses)
+            .field("latency", &self.latency)
+            .field("faults", &self.faults)
+            .field("fault_seed", &self.fault_seed)
+            .field("seed", &self.seed)
+            .field("client_secret", &"***")
+            .finish()
+    }
 }
 
 impl Default for HumaConfig {
