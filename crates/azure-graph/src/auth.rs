@@ -132,8 +132,11 @@ impl LoginEndpoint {
         format!("{}/{}/oauth2/v2.0/token", self.base, self.tenant)
     }
 
-    pub(crate) fn authorize_url(&self) -> String {
-        format!("{}/{}/oauth2/v2.0/authorize", self.base, self.tenant)
+    fn authorize_endpoint(&self) -> Result<Url, GraphError> {
+        let url = format!("{}/{}/oauth2/v2.0/authorize", self.base, self.tenant);
+        Url::parse(&url).map_err(|e| {
+            GraphError::Config(format!("the tenant {:?} does not make a URL: {e}", self.tenant))
+        })
     }
 
     /// POSTs `form` to the token endpoint and reads the answer.
@@ -295,6 +298,7 @@ pub struct AuthorizeRequest {
 /// ```
 pub struct AuthorizationCodeFlow {
     login: LoginEndpoint,
+    authorize: Url,
     client_id: String,
     client_secret: SecretString,
     redirect_uri: Url,
@@ -327,11 +331,13 @@ impl AuthorizationCodeFlow {
         redirect_uri: &str,
     ) -> Result<AuthorizationCodeFlow, GraphError> {
         let redirect_uri = crate::client::checked_url("redirect URI", redirect_uri)?;
+        let login = LoginEndpoint {
+            base: crate::client::DEFAULT_LOGIN_URL.to_owned(),
+            tenant: tenant.into(),
+        };
         Ok(AuthorizationCodeFlow {
-            login: LoginEndpoint {
-                base: crate::client::DEFAULT_LOGIN_URL.to_owned(),
-                tenant: tenant.into(),
-            },
+            authorize: login.authorize_endpoint()?,
+            login,
             client_id: client_id.into(),
             client_secret,
             redirect_uri,
@@ -350,6 +356,7 @@ impl AuthorizationCodeFlow {
     /// [`GraphError::Config`] for a URL that is not allowed.
     pub fn login_url(mut self, url: &str) -> Result<AuthorizationCodeFlow, GraphError> {
         self.login.base = crate::client::base_url("login URL", url)?;
+        self.authorize = self.login.authorize_endpoint()?;
         Ok(self)
     }
 
@@ -359,9 +366,7 @@ impl AuthorizationCodeFlow {
         let mut state_bytes = [0u8; 16];
         rand::rng().fill_bytes(&mut state_bytes);
         let state = URL_SAFE_NO_PAD.encode(state_bytes);
-        // The login base was checked when it was set, so this parses.
-        let mut url =
-            Url::parse(&self.login.authorize_url()).unwrap_or_else(|_| self.redirect_uri.clone());
+        let mut url = self.authorize.clone();
         url.query_pairs_mut()
             .append_pair("client_id", &self.client_id)
             .append_pair("response_type", "code")

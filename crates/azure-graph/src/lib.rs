@@ -68,6 +68,6 @@ pub use errors::{ErrorDetails, GraphError};
 pub use mapping::{
     GRAPH_LIMITS, PhoneProperty, mail_nickname, new_user, patch_for, select, to_record,
 };
-pub use retry::{RetryPolicy, Sleep, TokioSleep, retry_after};
+pub use retry::{RetryPolicy, Sleep, TokioSleep};
 pub use transport::RequestStats;
 pub use users::{GraphUser, GraphUserId, NewUser, UserPatch};

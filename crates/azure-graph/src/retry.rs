@@ -66,7 +66,7 @@ impl RetryPolicy {
 }
 
 /// Reads a `Retry-After` header: whole seconds, or an HTTP date (a date in the past is no wait).
-pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     parse_retry_after(value, chrono::Utc::now())
 }

@@ -1,0 +1,134 @@
+//! End to end against testkit's stateful fake Graph: what the client writes, it reads back.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use azure_graph::{AzureDirectory, AzureDirectoryConfig, GraphClient};
+use common::{RecordingSleep, quick_retry};
+use dirsync::{
+    Directory, ErrorKind, Field, FieldChange, FieldValue, IncrementalDirectory, Person, RecordId,
+};
+use secrecy::SecretString;
+use std::sync::Arc;
+use std::time::Duration;
+use testkit::{FakeGraph, FaultRule, GraphConfig, GraphUser, Route};
+
+fn directory(graph: &FakeGraph, sleep: &RecordingSleep) -> AzureDirectory {
+    let client = GraphClient::builder()
+        .tenant(FakeGraph::TENANT_ID)
+        .client_credentials(FakeGraph::CLIENT_ID, SecretString::from(FakeGraph::CLIENT_SECRET))
+        .graph_url(graph.uri())
+        .login_url(graph.uri())
+        .retry_policy(quick_retry())
+        .write_budget(None)
+        .sleeper(Arc::new(sleep.clone()))
+        .build()
+        .unwrap();
+    AzureDirectory::new(
+        client,
+        AzureDirectoryConfig { upn_domain: "contoso.com".into(), ..Default::default() },
+    )
+}
+
+fn seed(graph: &FakeGraph, n: usize) {
+    for i in 0..n {
+        let mut u = GraphUser::new(format!("user{i}@contoso.com"));
+        u.country = Some(if i % 3 == 0 { "Norway".into() } else { "NO".into() });
+        u.employee_id = Some(format!("E{i}"));
+        graph.insert_user(u).unwrap();
+    }
+}
+
+fn text(field: Field, value: &str) -> FieldChange {
+    FieldChange { field, value: FieldValue::Text(value.into()) }
+}
+
+#[tokio::test]
+async fn reads_writes_and_delta_rounds_agree_with_the_fake_graph() {
+    // Tokens that die every 7 requests: the client refreshes and carries on.
+    let graph = FakeGraph::start(GraphConfig {
+        token_max_uses: Some(7),
+        delta_page_size: 50,
+        ..GraphConfig::default()
+    })
+    .await;
+    seed(&graph, 2500);
+    let sleep = RecordingSleep::default();
+    let dir = directory(&graph, &sleep);
+
+    let all = dir.snapshot().await.unwrap();
+    assert_eq!(all.len(), 2500);
+    assert_eq!(all.iter().filter(|r| r.invalid_value(Field::Address).is_some()).count(), 834);
+    let first = dir.changes_since(None).await.unwrap();
+    assert_eq!(first.changed.len(), 2500);
+    assert!(first.full_read.is_some());
+
+    dir.update(&all[5].id, &[text(Field::JobTitle, "CTO")]).await.unwrap();
+    let updates: Vec<(RecordId, Vec<FieldChange>)> = all
+        .iter()
+        .take(45)
+        .map(|r| (r.id.clone(), vec![text(Field::GivenName, "Batch")]))
+        .collect();
+    let results = dir.update_many(&updates).await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    let created = dir
+        .create(
+            &Person::new()
+                .with_given_name("Åsa")
+                .with_family_name("Berg")
+                .with_email("asa@contoso.com"),
+        )
+        .await
+        .unwrap();
+    let read_back = dir.get(&created.id).await.unwrap().unwrap();
+    assert_eq!(read_back.person.given_name(), Some("Åsa"));
+    assert_eq!(
+        graph.user(created.id.as_str()).unwrap().user_principal_name.as_deref(),
+        Some("asa@contoso.com")
+    );
+    let six = dir.get(&all[5].id).await.unwrap().unwrap();
+    assert_eq!((six.person.job_title(), six.person.given_name()), (Some("CTO"), Some("Batch")));
+
+    let found = dir.find_matching(&Person::new().with_email("USER7@contoso.com")).await.unwrap();
+    assert_eq!(found.len(), 1);
+
+    let next = dir.changes_since(Some(&first.cursor)).await.unwrap();
+    assert_eq!(next.full_read, None);
+    assert_eq!(
+        next.changed.len(),
+        46,
+        "45 batched updates (one also patched alone) and one creation"
+    );
+
+    graph.expire_delta_tokens();
+    let again = dir.changes_since(Some(&next.cursor)).await.unwrap();
+    assert!(again.full_read.unwrap().contains("expired"));
+    assert_eq!(again.changed.len(), 2501);
+    // Three batches of 20, 20 and 5 (one may be sent twice when its token dies on the way).
+    assert_eq!(graph.counts().batched, 45);
+    assert!((3..=4).contains(&graph.counts().get(Route::Batch)));
+}
+
+#[tokio::test]
+async fn a_throttled_page_waits_the_fakes_retry_after() {
+    let graph = FakeGraph::start(GraphConfig {
+        faults: vec![FaultRule::throttle(2).on_requests([2]).on_routes([Route::ListUsers])],
+        ..GraphConfig::default()
+    })
+    .await;
+    seed(&graph, 1500);
+    let sleep = RecordingSleep::default();
+    let dir = directory(&graph, &sleep);
+    assert_eq!(dir.snapshot().await.unwrap().len(), 1500);
+    assert_eq!(sleep.waits(), [Duration::from_secs(2)]);
+}
+
+#[tokio::test]
+async fn an_expired_secret_at_the_fake_says_what_to_do() {
+    let graph =
+        FakeGraph::start(GraphConfig { secret_expired: true, ..GraphConfig::default() }).await;
+    let dir = directory(&graph, &RecordingSleep::default());
+    let err = dir.snapshot().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Authentication);
+    assert!(err.to_string().contains("create a new client secret"), "{err}");
+}
