@@ -6,6 +6,10 @@
 //! `.on_routes([Route::ListUsers])` throttles the second list page whatever else was asked in
 //! between. Rate triggers draw from a random stream seeded by the fake's `fault_seed` and the
 //! request's number, so a run can be repeated exactly. The first rule that fires wins.
+//!
+//! Faults are decided when a request arrives, before its token is checked and before it is carried
+//! out, so a faulted request (other than [`Fault::DropAfterApply`]) changes nothing. Requests that
+//! answer 401 or 404 still take a number.
 
 use crate::Route;
 use rand::rngs::StdRng;

@@ -274,3 +274,58 @@ async fn positions_and_job_titles() {
     let counts = huma.counts();
     assert_eq!((counts.get(Route::CreatePosition), counts.get(Route::UpdatePosition)), (2, 1));
 }
+
+#[tokio::test]
+async fn refresh_tokens_give_new_tokens_once() {
+    let huma = FakeHuma::start(HumaConfig::default()).await;
+    let client = reqwest::Client::new();
+    let first: Value = client
+        .post(huma.token_url())
+        .json(&json!({"grant_type": "client_credentials", "client_id": FakeHuma::CLIENT_ID,
+                      "client_secret": FakeHuma::CLIENT_SECRET}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let refresh = first["refresh_token"].as_str().unwrap();
+    let form = [("grant_type", "refresh_token"), ("refresh_token", refresh)];
+    let second = client.post(huma.token_url()).form(&form).send().await.unwrap();
+    assert_eq!(second.status(), 200);
+    let second: Value = second.json().await.unwrap();
+    assert_ne!(second["access_token"], first["access_token"]);
+    let again = client.post(huma.token_url()).form(&form).send().await.unwrap();
+    assert_eq!(again.status(), 401);
+    let missing = client.post(huma.token_url()).form(&[("client_id", "x")]).send().await.unwrap();
+    assert_eq!(missing.status(), 400);
+    let body: Value = missing.json().await.unwrap();
+    assert_eq!(body["fields"], json!(["grant_type"]));
+}
+
+#[tokio::test]
+async fn seeding_from_a_person_builds_address_and_position() {
+    use dirsync::{Address, CountryCode, Person};
+    let huma = FakeHuma::start(HumaConfig::default()).await;
+    let person = Person::new()
+        .with_email("ada@example.com")
+        .with_given_name("Ada")
+        .with_family_name("Lovelace")
+        .with_job_title("Engineer")
+        .with_employment_start_date(NaiveDate::from_ymd_opt(2020, 2, 3).unwrap())
+        .with_address(Address::new(
+            "1 Main St\nFlat 2",
+            "0150",
+            "Oslo",
+            Some(CountryCode::parse("NO").unwrap()),
+        ));
+    let id = huma.insert_person(&person).unwrap();
+    let user = huma.user(&id).unwrap();
+    let address = user.home_address.clone().unwrap();
+    assert_eq!((address.line1.as_str(), address.line2.as_str()), ("1 Main St", "Flat 2"));
+    assert_eq!(address.country, "NO");
+    let position = user.current_position().unwrap();
+    assert_eq!(position.title.as_ref().unwrap().name, "Engineer");
+    assert!(!position.title.as_ref().unwrap().id.is_empty());
+    assert_eq!(huma.job_titles().len(), 1);
+}

@@ -96,10 +96,12 @@ pub(crate) fn get(state: &HumaState, id: &str) -> Reply {
     }
 }
 
-/// A text value of at most 255 characters, `None` for `null`; records the field if invalid.
+/// A text value of at most 255 characters, `None` for `null` or empty; records the field if
+/// invalid.
 fn text(value: &Value, field: &str, bad: &mut Vec<String>) -> Option<Option<String>> {
     match value {
         Value::Null => Some(None),
+        Value::String(s) if s.is_empty() => Some(None),
         Value::String(s) if s.chars().count() <= MAX_TEXT => Some(Some(s.clone())),
         _ => {
             bad.push(field.to_owned());
