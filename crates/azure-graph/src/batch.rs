@@ -55,8 +55,9 @@ impl GraphClient {
     /// input order.
     ///
     /// Each inner answer is read on its own: a 403 on one user (an admin's phone) fails that user
-    /// only; inner 429s (and 503/504s) are sent again, alone, after their own `Retry-After`
-    /// (else a backoff), within the retry policy's caps. Batches run up to the client's
+    /// only; inner 429s (and 503/504s) are sent again without the requests that succeeded, in a
+    /// new batch of their own, once the longest of their `Retry-After`s has passed (else after a
+    /// backoff), within the retry policy's caps. Batches run up to the client's
     /// concurrency and every inner request counts against the write budget. Empty patches send
     /// nothing and succeed.
     pub async fn update_users(

@@ -57,7 +57,8 @@ impl AzureDirectory {
 
     /// Writes many updates through `/$batch` (20 per batch) and returns one result per update, in
     /// order. One user's failure (a 403 on an admin's phone, a 404) fails that user only; inner
-    /// 429s are retried after their own `Retry-After`.
+    /// 429s are sent again on their own once their `Retry-After` has passed (see
+    /// [`GraphClient::update_users`]).
     pub async fn update_many(
         &self,
         updates: &[(RecordId, Vec<FieldChange>)],

@@ -21,7 +21,7 @@
 //!
 //! let client = GraphClient::builder()
 //!     .tenant("contoso.onmicrosoft.com")
-//!     .client_credentials("11111111-2222-3333-4444-555555555555", SecretString::from("value"))
+//!     .client_credentials("11111111-2222-3333-4444-555555555555", SecretString::from("s3cr3t-value"))
 //!     .build()?;
 //! let azure = AzureDirectory::new(
 //!     client,
@@ -35,7 +35,7 @@
 //! let caps = azure.capabilities();
 //! assert!(caps.writable.contains(Field::Phone));
 //! assert_eq!(caps.limits.employment_id, Some(16));
-//! assert!(!format!("{azure:?}").contains("value\""));
+//! assert!(!format!("{azure:?}").contains("s3cr3t-value"));
 //! # Ok::<(), azure_graph::GraphError>(())
 //! ```
 #![warn(missing_docs)]

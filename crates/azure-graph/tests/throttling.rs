@@ -184,3 +184,28 @@ async fn requests_in_flight_are_limited_by_the_concurrency_setting() {
     // Six 100 ms answers two at a time cannot take less than three rounds.
     assert!(start.elapsed() >= Duration::from_millis(300), "{:?}", start.elapsed());
 }
+
+#[tokio::test]
+async fn writes_are_paced_to_the_write_budget() {
+    let server = MockServer::start().await;
+    mount_token(&server, 1).await;
+    Mock::given(method("PATCH"))
+        .and(path("/v1.0/users/u1"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(6)
+        .mount(&server)
+        .await;
+    let sleep = RecordingSleep::default();
+    // 4 writes per 200 ms: a burst of 2, then one every 100 ms.
+    let budget = azure_graph::WriteBudget { writes: 4, per: Duration::from_millis(200) };
+    let client = builder(&server, &sleep).write_budget(Some(budget)).build().unwrap();
+    client.authenticate().await.unwrap();
+    let mut patch = azure_graph::UserPatch::new();
+    patch.set("city", "Oslo");
+    let start = Instant::now();
+    for _ in 0..6 {
+        client.update_user(&u1(), &patch).await.unwrap();
+    }
+    assert!(start.elapsed() >= Duration::from_millis(390), "{:?}", start.elapsed());
+    assert!(sleep.waits().is_empty(), "pacing is not a retry");
+}
