@@ -203,3 +203,32 @@ async fn drop_after_apply_keeps_the_write_so_a_retry_meets_a_duplicate() {
     assert_eq!(huma.user_count(), 1);
     assert_eq!(huma.counts().dropped, 1);
 }
+
+#[tokio::test]
+async fn tokens_expire_after_their_lifetime_and_say_so() {
+    let graph = FakeGraph::start(GraphConfig {
+        token_lifetime: Some(Duration::from_millis(100)),
+        ..GraphConfig::default()
+    })
+    .await;
+    let answer: Value = reqwest::Client::new()
+        .post(graph.token_url())
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", FakeGraph::CLIENT_ID),
+            ("client_secret", FakeGraph::CLIENT_SECRET),
+            ("scope", "https://graph.microsoft.com/.default"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["expires_in"], 1);
+    let token = answer["access_token"].as_str().unwrap();
+    let url = format!("{}/users", graph.graph_url());
+    assert_eq!(status(&url, token).await, 200);
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(status(&url, token).await, 401);
+}

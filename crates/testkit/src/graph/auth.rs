@@ -6,17 +6,19 @@ use crate::server::{Reply, trace_id};
 use rand::Rng;
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
 
 /// Issued tokens and codes.
 #[derive(Debug, Default)]
 pub(crate) struct Tokens {
-    /// Access token → authenticated requests made with it.
-    access: HashMap<String, u64>,
+    /// Access token → (authenticated requests made with it, when it was issued).
+    access: HashMap<String, (u64, Instant)>,
     expired: HashSet<String>,
     refresh: HashSet<String>,
     expired_refresh: HashSet<String>,
     codes: HashSet<String>,
     pub(crate) max_uses: Option<u64>,
+    pub(crate) lifetime: Option<Duration>,
 }
 
 impl Tokens {
@@ -52,11 +54,12 @@ impl Tokens {
         if self.expired.contains(token) {
             return Err(unauthorized("Lifetime validation failed, the token is expired."));
         }
-        let Some(uses) = self.access.get_mut(token) else {
+        let Some((uses, issued)) = self.access.get_mut(token) else {
             return Err(unauthorized("IDX14100: JWT is not well formed, there are no dots (.)."));
         };
         *uses += 1;
-        if self.max_uses.is_some_and(|max| *uses > max) {
+        let too_old = self.lifetime.is_some_and(|life| issued.elapsed() >= life);
+        if too_old || self.max_uses.is_some_and(|max| *uses > max) {
             self.access.remove(token);
             self.expired.insert(token.to_owned());
             return Err(unauthorized("Lifetime validation failed, the token is expired."));
@@ -224,11 +227,12 @@ pub(crate) fn token(state: &mut GraphState, tenant: &str, body: &[u8]) -> Reply 
         }
     };
     let access = Tokens::mint("graph-at", &mut state.users.rng);
-    state.tokens.access.insert(access.clone(), 0);
+    let expires_in = state.tokens.lifetime.map_or(3599, crate::faults::whole_seconds);
+    state.tokens.access.insert(access.clone(), (0, Instant::now()));
     let mut body = json!({
         "token_type": "Bearer",
-        "expires_in": 3599,
-        "ext_expires_in": 3599,
+        "expires_in": expires_in,
+        "ext_expires_in": expires_in,
         "access_token": access,
     });
     if let Some(refresh) = refresh {

@@ -63,6 +63,9 @@ pub struct GraphConfig {
     pub fault_seed: u64,
     /// Each access token works for this many requests, then answers 401 until a new one is fetched.
     pub token_max_uses: Option<u64>,
+    /// Each access token works for this long, and `expires_in` says so (rounded up to whole
+    /// seconds); `None`: tokens do not expire by time (`expires_in` is then 3599).
+    pub token_lifetime: Option<Duration>,
     /// The write budget.
     pub write_budget: WriteBudget,
     /// Users per page of delta query.
@@ -87,6 +90,7 @@ impl std::fmt::Debug for GraphConfig {
             .field("faults", &self.faults)
             .field("fault_seed", &self.fault_seed)
             .field("token_max_uses", &self.token_max_uses)
+            .field("token_lifetime", &self.token_lifetime)
             .field("write_budget", &self.write_budget)
             .field("delta_page_size", &self.delta_page_size)
             .field("delta_token_ttl", &self.delta_token_ttl)
@@ -109,6 +113,7 @@ impl Default for GraphConfig {
             faults: Vec::new(),
             fault_seed: 0,
             token_max_uses: None,
+            token_lifetime: None,
             write_budget: WriteBudget::default(),
             delta_page_size: 100,
             delta_token_ttl: None,
@@ -332,6 +337,7 @@ impl FakeGraph {
         let common = Common::new(config.faults.clone(), config.fault_seed, config.latency);
         let mut tokens = Tokens::default();
         tokens.max_uses = config.token_max_uses;
+        tokens.lifetime = config.token_lifetime;
         let state = GraphState {
             users: Users::new(StdRng::seed_from_u64(config.seed)),
             tokens,
@@ -486,6 +492,11 @@ impl FakeGraph {
     /// Sets whether the client secret has expired (AADSTS7000222).
     pub fn set_secret_expired(&self, expired: bool) {
         self.state().config.secret_expired = expired;
+    }
+
+    /// Sets how long access tokens work (`None`: no limit by time); applies to tokens already issued.
+    pub fn set_token_lifetime(&self, lifetime: Option<Duration>) {
+        self.state().tokens.lifetime = lifetime;
     }
 
     /// Sets how many requests each access token serves before it expires (`None`: no limit).

@@ -6,14 +6,17 @@ use crate::server::Reply;
 use rand::Rng;
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
 
 /// Issued tokens.
 #[derive(Debug, Default)]
 pub(crate) struct Tokens {
-    access: HashMap<String, u64>,
+    /// Access token → (authenticated requests made with it, when it was issued).
+    access: HashMap<String, (u64, Instant)>,
     expired: HashSet<String>,
     refresh: HashSet<String>,
     pub(crate) max_uses: Option<u64>,
+    pub(crate) lifetime: Option<Duration>,
 }
 
 impl Tokens {
@@ -33,11 +36,12 @@ impl Tokens {
         if self.expired.contains(token) {
             return Err(invalid_token("invalid_token", &format!("Access token expired: {token}")));
         }
-        let Some(uses) = self.access.get_mut(token) else {
+        let Some((uses, issued)) = self.access.get_mut(token) else {
             return Err(invalid_token("invalid_token", "Invalid access token"));
         };
         *uses += 1;
-        if self.max_uses.is_some_and(|max| *uses > max) {
+        let too_old = self.lifetime.is_some_and(|life| issued.elapsed() >= life);
+        if too_old || self.max_uses.is_some_and(|max| *uses > max) {
             self.access.remove(token);
             self.expired.insert(token.to_owned());
             return Err(invalid_token("invalid_token", &format!("Access token expired: {token}")));
@@ -94,14 +98,14 @@ pub(crate) fn token(state: &mut HumaState, content_type: &str, body: &[u8]) -> R
     };
     let access = format!("huma-at.{:032x}", state.rng.random::<u128>());
     let refresh = format!("huma-rt.{:032x}", state.rng.random::<u128>());
-    state.tokens.access.insert(access.clone(), 0);
+    state.tokens.access.insert(access.clone(), (0, Instant::now()));
     state.tokens.refresh.insert(refresh.clone());
     Reply::json(
         200,
         json!({
             "access_token": access,
             "token_type": "Bearer",
-            "expires_in": state.config.token_expires_in,
+            "expires_in": state.tokens.lifetime.map_or(state.config.token_expires_in, crate::faults::whole_seconds),
             "refresh_token": refresh,
             "organizationId": state.config.organization_id,
             "userId": state.config.service_user_id,

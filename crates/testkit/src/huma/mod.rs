@@ -33,11 +33,14 @@ pub struct HumaConfig {
     pub organization_id: String,
     /// `userId` in token answers (the API key's service user).
     pub service_user_id: String,
-    /// `expires_in` in token answers, in seconds (informational: tokens expire by use or by
-    /// [`FakeHuma::expire_access_tokens`], not by time).
+    /// `expires_in` in token answers, in seconds, when `token_lifetime` is `None` (tokens then do
+    /// not expire by time, only by use or by [`FakeHuma::expire_access_tokens`]).
     pub token_expires_in: u64,
     /// Each access token works for this many requests, then answers 401 until a new one is fetched.
     pub token_max_uses: Option<u64>,
+    /// Each access token works for this long, and `expires_in` says so (rounded up to whole
+    /// seconds); `None`: tokens do not expire by time (`expires_in` is then 3599).
+    pub token_lifetime: Option<Duration>,
     /// Added to every response.
     pub latency: Duration,
     /// Fault-injection rules (see [`FaultRule`]).
@@ -57,6 +60,7 @@ impl std::fmt::Debug for HumaConfig {
             .field("service_user_id", &self.service_user_id)
             .field("token_expires_in", &self.token_expires_in)
             .field("token_max_uses", &self.token_max_uses)
+            .field("token_lifetime", &self.token_lifetime)
             .field("latency", &self.latency)
             .field("faults", &self.faults)
             .field("fault_seed", &self.fault_seed)
@@ -75,6 +79,7 @@ impl Default for HumaConfig {
             service_user_id: "5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d".to_owned(),
             token_expires_in: 3599,
             token_max_uses: None,
+            token_lifetime: None,
             latency: Duration::ZERO,
             faults: Vec::new(),
             fault_seed: 0,
@@ -305,6 +310,7 @@ impl FakeHuma {
         let common = Common::new(config.faults.clone(), config.fault_seed, config.latency);
         let mut tokens = Tokens::default();
         tokens.max_uses = config.token_max_uses;
+        tokens.lifetime = config.token_lifetime;
         let state = HumaState {
             users: HashMap::new(),
             order: Vec::new(),
@@ -431,6 +437,11 @@ impl FakeHuma {
     /// Makes every access token issued so far expire (401 until a new one is fetched).
     pub fn expire_access_tokens(&self) {
         self.state().tokens.expire_access();
+    }
+
+    /// Sets how long access tokens work (`None`: no limit by time); applies to tokens already issued.
+    pub fn set_token_lifetime(&self, lifetime: Option<Duration>) {
+        self.state().tokens.lifetime = lifetime;
     }
 
     /// Sets how many requests each access token serves before it expires (`None`: no limit).
