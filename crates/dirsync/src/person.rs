@@ -111,11 +111,12 @@ impl Person {
     /// As [`Person::email_key`], borrowing when the email is lower case already (most are).
     pub(crate) fn email_match_key(&self) -> Option<Cow<'_, str>> {
         let email = self.email.as_deref()?;
-        Some(if email.chars().any(char::is_uppercase) {
-            Cow::Owned(email.to_lowercase())
+        let lower = if email.is_ascii() {
+            !email.bytes().any(|b| b.is_ascii_uppercase())
         } else {
-            Cow::Borrowed(email)
-        })
+            !email.chars().any(char::is_uppercase)
+        };
+        Some(if !lower { Cow::Owned(email.to_lowercase()) } else { Cow::Borrowed(email) })
     }
 
     /// A readable name: given and family name, else the email, else the employment id.
