@@ -36,7 +36,8 @@
 //!   validation, length limits and error bodies; admins ([`FakeGraph::set_admin`]) refuse
 //!   sensitive properties with 403.
 //! - `GET {uri}/v1.0/users/delta`: a full round ending in `@odata.deltaLink`, then only what
-//!   changed (writes, seeding and [`FakeGraph::delete_user`] included); `$deltatoken=latest`;
+//!   changed (writes, seeding and [`FakeGraph::delete_user`] included; with
+//!   `Prefer: return=minimal`, only the properties that changed); `$deltatoken=latest`;
 //!   410 `syncStateNotFound` after [`FakeGraph::expire_delta_tokens`] or
 //!   [`GraphConfig::delta_token_ttl`].
 //! - `POST {uri}/v1.0/$batch`: up to 20 requests, each counted, faulted and budgeted on its own.

@@ -228,3 +228,31 @@ async fn inner_requests_draw_faults_too() {
     assert_eq!(statuses, [200, 429, 200]);
     assert_eq!(answer["responses"][1]["headers"]["Retry-After"], "7");
 }
+
+#[tokio::test]
+async fn return_minimal_gives_only_the_changed_properties() {
+    let graph = FakeGraph::start(GraphConfig::default()).await;
+    let ids = seed(&graph, 3);
+    let token = token(&graph).await;
+    let start = format!("{}/users/delta?$select=city,jobTitle,mail", graph.graph_url());
+    let (_, link) = round(&start, &token).await;
+    assert!(graph.update_user(&ids[1], |u| u.job_title = Some("Chef".into())));
+    let new = graph.insert_user(GraphUser::new("new@example.com")).unwrap();
+    let page: Value = reqwest::Client::new()
+        .get(&link)
+        .bearer_auth(&token)
+        .header("Prefer", "return=minimal")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        page["value"],
+        json!([
+            {"id": ids[1], "jobTitle": "Chef"},
+            {"id": new, "mail": "new@example.com"},
+        ])
+    );
+}

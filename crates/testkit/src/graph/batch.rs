@@ -124,15 +124,19 @@ fn inner(state: &mut GraphState, common: &Common, request: &Value) -> Reply {
         segments,
         query: url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect(),
         body,
-        eventual: request.get("headers").and_then(Value::as_object).is_some_and(|h| {
-            h.iter().any(|(k, v)| {
-                k.eq_ignore_ascii_case("consistencylevel")
-                    && v.as_str().is_some_and(|v| v.eq_ignore_ascii_case("eventual"))
-            })
-        }),
+        eventual: header(request, "consistencylevel")
+            .is_some_and(|v| v.eq_ignore_ascii_case("eventual")),
+        minimal: header(request, "prefer")
+            .is_some_and(|v| v.to_ascii_lowercase().contains("return=minimal")),
     };
     let reply = super::api(state, common, route, &call);
     if apply_then_fail { server_error(504) } else { reply }
+}
+
+/// A header of an inner request, by name without case.
+fn header<'a>(request: &'a Value, name: &str) -> Option<&'a str> {
+    let headers = request.get("headers")?.as_object()?;
+    headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).and_then(|(_, v)| v.as_str())
 }
 
 fn answer(id: String, reply: Reply) -> Value {

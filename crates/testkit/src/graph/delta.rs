@@ -18,6 +18,8 @@ struct Position {
     issued_ms: u64,
     /// The change number this round reads up to (later changes wait for the next round).
     upto: u64,
+    /// The change number this round reads from (what the last round read up to).
+    since: u64,
     cursor: String,
     select: Option<Vec<&'static str>>,
 }
@@ -27,14 +29,14 @@ impl Position {
         let select = self.select.as_ref().map_or("*".to_owned(), |names| names.join(","));
         let kind = if self.initial { "i" } else { "c" };
         encode_token(&format!(
-            "{kind}|{}|{}|{}|{select}|{}",
-            self.epoch, self.issued_ms, self.upto, self.cursor
+            "{kind}|{}|{}|{}|{}|{select}|{}",
+            self.epoch, self.issued_ms, self.upto, self.since, self.cursor
         ))
     }
 
     fn decode(token: &str) -> Option<Position> {
         let text = decode_token(token)?;
-        let mut parts = text.splitn(6, '|');
+        let mut parts = text.splitn(7, '|');
         let initial = match parts.next()? {
             "i" => true,
             "c" => false,
@@ -43,6 +45,7 @@ impl Position {
         let epoch = parts.next()?.parse().ok()?;
         let issued_ms = parts.next()?.parse().ok()?;
         let upto = parts.next()?.parse().ok()?;
+        let since = parts.next()?.parse().ok()?;
         let select = match parts.next()? {
             "*" => None,
             names => Some(
@@ -54,7 +57,7 @@ impl Position {
             ),
         };
         let cursor = parts.next()?.to_owned();
-        Some(Position { initial, epoch, issued_ms, upto, cursor, select })
+        Some(Position { initial, epoch, issued_ms, upto, since, cursor, select })
     }
 }
 
@@ -85,6 +88,7 @@ pub(crate) fn delta(state: &GraphState, call: &Call) -> Reply {
                 epoch: state.delta_epoch,
                 issued_ms: now_ms,
                 upto: state.users.seq,
+                since: state.users.seq,
                 cursor: state.users.seq.to_string(),
                 select,
             };
@@ -100,6 +104,7 @@ pub(crate) fn delta(state: &GraphState, call: &Call) -> Reply {
                 epoch: state.delta_epoch,
                 issued_ms: now_ms,
                 upto: state.users.seq,
+                since: 0,
                 cursor: String::new(),
                 select,
             }
@@ -115,6 +120,7 @@ pub(crate) fn delta(state: &GraphState, call: &Call) -> Reply {
             if delta.is_some() {
                 // A new round: everything changed after the last one, up to now.
                 position.initial = false;
+                position.since = position.upto;
                 position.cursor = position.upto.to_string();
                 position.upto = state.users.seq;
                 position.issued_ms = now_ms;
@@ -153,6 +159,9 @@ pub(crate) fn delta(state: &GraphState, call: &Call) -> Reply {
             last = *seq;
             value.push(match change {
                 Change::Updated(id) => match state.users.by_id.get(id) {
+                    Some(stored) if call.minimal => {
+                        stored.changed_since(position.since, position.select.as_deref())
+                    }
                     Some(stored) => stored.user.to_json(position.select.as_deref()),
                     None => removed(id),
                 },

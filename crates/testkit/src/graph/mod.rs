@@ -161,6 +161,8 @@ pub(crate) struct Call {
     pub(crate) body: Option<Value>,
     /// Whether the request carried `ConsistencyLevel: eventual` (needed for `$count`).
     pub(crate) eventual: bool,
+    /// Whether the request carried `Prefer: return=minimal` (delta: only changed properties).
+    pub(crate) minimal: bool,
 }
 
 impl Call {
@@ -290,11 +292,16 @@ impl Service for GraphService {
             .get("consistencylevel")
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.eq_ignore_ascii_case("eventual"));
+        let minimal =
+            request.headers.get_all("prefer").iter().any(|v| {
+                v.to_str().is_ok_and(|v| v.to_ascii_lowercase().contains("return=minimal"))
+            });
         let call = Call {
             segments: segments[1..].to_vec(),
             query: crate::server::query(request),
             body,
             eventual,
+            minimal,
         };
         api(&mut state, &self.common, route, &call)
     }

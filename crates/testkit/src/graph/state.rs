@@ -324,6 +324,31 @@ pub(crate) enum Change {
 pub(crate) struct Stored {
     pub(crate) user: GraphUser,
     pub(crate) version: u64,
+    /// When each property last changed (change numbers), for `Prefer: return=minimal`.
+    pub(crate) changed: HashMap<String, u64>,
+}
+
+impl Stored {
+    /// The user with `id` and only the selected properties changed after change number `since`.
+    pub(crate) fn changed_since(&self, since: u64, select: Option<&[&'static str]>) -> Value {
+        let mut object = Map::new();
+        object.insert("id".to_owned(), Value::String(self.user.id.clone()));
+        for name in select.unwrap_or(DEFAULT_SELECT) {
+            if self.changed.get(*name).is_some_and(|at| *at > since) {
+                object.insert((*name).to_owned(), self.user.property(name));
+            }
+        }
+        Value::Object(object)
+    }
+}
+
+/// Every property name a user may hold a value for.
+fn property_names(user: &GraphUser) -> impl Iterator<Item = &str> {
+    PROPERTIES
+        .iter()
+        .map(|(name, _)| *name)
+        .filter(|name| !matches!(*name, "id" | "passwordProfile"))
+        .chain(user.extra.keys().map(String::as_str))
 }
 
 /// The users, indexed by id (paging order) and by UPN, with a change log ordered by sequence number.
@@ -386,10 +411,27 @@ impl Users {
             }
         }
         let id = user.id.clone();
+        let seq = self.seq + 1;
+        let mut changed = HashMap::new();
         if let Some(old) = self.by_id.get(&id) {
             self.changes.remove(&old.version);
             if let Some(upn) = &old.user.user_principal_name {
                 self.upns.remove(&upn.to_lowercase());
+            }
+            changed = old.changed.clone();
+            let names: Vec<String> =
+                property_names(&user).chain(property_names(&old.user)).map(str::to_owned).collect();
+            for name in names {
+                if user.property(&name) != old.user.property(&name) {
+                    changed.insert(name, seq);
+                }
+            }
+        } else {
+            for name in property_names(&user) {
+                let value = user.property(name);
+                if !value.is_null() && value != Value::Array(Vec::new()) {
+                    changed.insert(name.to_owned(), seq);
+                }
             }
         }
         if let Some(upn) = &user.user_principal_name {
@@ -397,7 +439,7 @@ impl Users {
         }
         self.seq += 1;
         self.changes.insert(self.seq, Change::Updated(id.clone()));
-        self.by_id.insert(id.clone(), Stored { user, version: self.seq });
+        self.by_id.insert(id.clone(), Stored { user, version: self.seq, changed });
         Ok(id)
     }
 
