@@ -2,8 +2,9 @@
 
 use crate::report::{Action, FieldReport, OperationReport, Outcome, Report, SkippedItem};
 use crate::{
-    Create, Decision, Directory, DirectoryError, ErrorKind, Field, FieldValue, ItemId, Operation,
-    Operations, PendingDecisions, Person, Plan, Record, RecordId, Side, SyncState, Update,
+    Create, Decision, Directory, DirectoryError, ErrorKind, Field, FieldChange, FieldValue, ItemId,
+    Operation, Operations, PendingDecisions, Person, Plan, Record, RecordId, Side, SyncState,
+    Update,
 };
 use futures::{FutureExt, StreamExt};
 use std::collections::{BTreeMap, HashMap};
@@ -230,37 +231,44 @@ async fn run(
     let mut reports: Vec<Option<OperationReport>> = vec![None; total];
     // The futures are built up front (they start only when polled): a stream combinator holding
     // a closure over borrowed operations would keep the whole future from being `Send`.
-    let runs: Vec<_> = ops
-        .operations
-        .iter()
-        .enumerate()
-        .map(|(index, op)| {
+    let runs: Vec<_> = units(&ops.operations, directory)
+        .into_iter()
+        .map(|unit| {
             let stop = &stop;
             let fatal = &fatal;
-            let target = directory(op.target());
+            let target = directory(ops.operations[unit[0]].target());
+            let operations = &ops.operations;
             async move {
                 if stop.load(Ordering::SeqCst) {
-                    let end = Ended { outcome: Outcome::NotAttempted, record: None, fatal: None };
-                    return (index, end);
+                    let not_attempted =
+                        || Ended { outcome: Outcome::NotAttempted, record: None, fatal: None };
+                    return unit.iter().map(|&index| (index, not_attempted())).collect();
                 }
-                let span = operation_span(index, op);
-                let end = AssertUnwindSafe(run_one(op, target).instrument(span))
+                let span = operation_span(unit[0], &operations[unit[0]], unit.len());
+                let ends = AssertUnwindSafe(run_unit(operations, &unit, target).instrument(span))
                     .catch_unwind()
                     .await
-                    .unwrap_or_else(|panic| Ended::failed(panicked(&panic)));
-                let mut end = end;
-                if let Some(error) = end.fatal.take() {
-                    stop.store(true, Ordering::SeqCst);
-                    let mut first = fatal.lock().unwrap_or_else(|p| p.into_inner());
-                    if first.is_none() {
-                        *first = Some((op.target(), error));
+                    .unwrap_or_else(|panic| {
+                        unit.iter().map(|_| Ended::failed(panicked(&panic))).collect()
+                    });
+                let mut out = Vec::with_capacity(unit.len());
+                for (&index, mut end) in unit.iter().zip(ends) {
+                    if let Some(error) = end.fatal.take() {
+                        stop.store(true, Ordering::SeqCst);
+                        let mut first = fatal.lock().unwrap_or_else(|p| p.into_inner());
+                        if first.is_none() {
+                            *first = Some((operations[index].target(), error));
+                        }
                     }
+                    out.push((index, end));
                 }
-                (index, end)
+                out
             }
         })
         .collect();
-    let mut stream = futures::stream::iter(runs).buffer_unordered(options.concurrency.max(1));
+    let mut stream = futures::stream::iter(runs)
+        .buffer_unordered(options.concurrency.max(1))
+        .flat_map(futures::stream::iter);
 
     let mut finished = 0;
     while let Some((index, end)) = stream.next().await {
@@ -304,8 +312,11 @@ async fn run(
     }
 }
 
-fn operation_span(index: usize, op: &Operation) -> tracing::Span {
+fn operation_span(index: usize, op: &Operation, batch: usize) -> tracing::Span {
     match op {
+        Operation::Update(u) if batch > 1 => {
+            tracing::info_span!("operation", index, action = "update", target = ?u.target, batch)
+        }
         Operation::Update(u) => {
             let fields: Vec<&str> = u.changes.iter().map(|c| c.field.label()).collect();
             tracing::info_span!(
@@ -340,19 +351,73 @@ fn panicked(panic: &Box<dyn std::any::Any + Send>) -> DirectoryError {
     )
 }
 
-async fn run_one(op: &Operation, target: &dyn Directory) -> Ended {
-    match op {
-        Operation::Update(update) => {
-            tracing::debug!(name = %update.name, "updating");
-            match target.update(update.record(), &update.field_changes()).await {
-                Ok(()) => Ended::done(None),
-                Err(e) => Ended::failed(e),
+/// The units of work: each create alone; updates of one side in groups of that directory's
+/// [`Directory::batch_size`], so a directory that writes many people per request (Graph's
+/// `$batch`) gets them together.
+fn units<'d>(
+    operations: &[Operation],
+    directory: impl Fn(Side) -> &'d dyn Directory,
+) -> Vec<Vec<usize>> {
+    let mut units = Vec::new();
+    for side in Side::BOTH {
+        let size = directory(side).batch_size().max(1);
+        let updates: Vec<usize> = (0..operations.len())
+            .filter(|&i| matches!(&operations[i], Operation::Update(u) if u.target == side))
+            .collect();
+        units.extend(updates.chunks(size).map(<[usize]>::to_vec));
+    }
+    units.extend(
+        (0..operations.len())
+            .filter(|&i| matches!(operations[i], Operation::Create(_)))
+            .map(|i| vec![i]),
+    );
+    units
+}
+
+/// Runs one unit: a create, or a group of updates of one side; one end per operation, in order.
+async fn run_unit(operations: &[Operation], unit: &[usize], target: &dyn Directory) -> Vec<Ended> {
+    let updates: Vec<&Update> = unit
+        .iter()
+        .filter_map(|&i| match &operations[i] {
+            Operation::Update(update) => Some(update),
+            Operation::Create(_) => None,
+        })
+        .collect();
+    match (unit, updates.as_slice()) {
+        ([index], []) => match &operations[*index] {
+            Operation::Create(create) => {
+                tracing::debug!(name = %create.name, "creating");
+                vec![create_once(create, target).await]
             }
+            Operation::Update(_) => Vec::new(),
+        },
+        (_, [update]) => {
+            tracing::debug!(name = %update.name, "updating");
+            vec![ended(target.update(update.record(), &update.field_changes()).await)]
         }
-        Operation::Create(create) => {
-            tracing::debug!(name = %create.name, "creating");
-            create_once(create, target).await
+        (_, updates) => {
+            let batch: Vec<(RecordId, Vec<FieldChange>)> =
+                updates.iter().map(|u| (u.record().clone(), u.field_changes())).collect();
+            let mut results = target.update_many(&batch).await.into_iter();
+            // A directory that answers fewer results than asked leaves the rest failed, not done.
+            (0..updates.len())
+                .map(|_| {
+                    results.next().map(ended).unwrap_or_else(|| {
+                        Ended::failed(DirectoryError::new(
+                            ErrorKind::InvalidResponse,
+                            "the directory gave no result for this update; sync again to retry it",
+                        ))
+                    })
+                })
+                .collect()
         }
+    }
+}
+
+fn ended(result: Result<(), DirectoryError>) -> Ended {
+    match result {
+        Ok(()) => Ended::done(None),
+        Err(e) => Ended::failed(e),
     }
 }
 

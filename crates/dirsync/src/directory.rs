@@ -52,6 +52,28 @@ pub trait Directory: Send + Sync {
     /// which were.
     async fn update(&self, id: &RecordId, changes: &[FieldChange]) -> Result<(), DirectoryError>;
 
+    /// How many updates [`Directory::update_many`] sends in one request: 1 (the default) for a
+    /// directory without batching, 20 for Microsoft Graph's `$batch`.
+    fn batch_size(&self) -> usize {
+        1
+    }
+
+    /// Sets fields of many records, returning one result per update, in order. One record's
+    /// failure fails that record only.
+    ///
+    /// The default calls [`Directory::update`] for each in turn; directories that can write many
+    /// records in one request override it together with [`Directory::batch_size`].
+    async fn update_many(
+        &self,
+        updates: &[(RecordId, Vec<FieldChange>)],
+    ) -> Vec<Result<(), DirectoryError>> {
+        let mut results = Vec::with_capacity(updates.len());
+        for (id, changes) in updates {
+            results.push(self.update(id, changes).await);
+        }
+        results
+    }
+
     /// Records that hold the same person as `person` by employment id or email (case-insensitive),
     /// used before a create so that a re-run never makes a duplicate.
     ///
