@@ -302,3 +302,17 @@ async fn filter_finds_by_employee_id_or_mail_and_counts_with_eventual_consistenc
     assert_eq!(status, 400);
     assert_eq!(body["error"]["code"], "Request_UnsupportedQuery");
 }
+
+#[tokio::test]
+async fn seeding_with_a_struct_literal() {
+    let graph = FakeGraph::start(GraphConfig::default()).await;
+    let id = graph
+        .insert_user(GraphUser {
+            user_principal_name: Some("kim@example.com".into()),
+            display_name: Some("Kim".into()),
+            employee_id: Some("7".into()),
+            ..GraphUser::default()
+        })
+        .unwrap();
+    assert_eq!(graph.user(&id).unwrap().employee_id.as_deref(), Some("7"));
+}

@@ -10,9 +10,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 ///
 /// Field names follow Graph's properties in snake case (`surname`, `employee_id`, `mobile_phone`,
 /// ...). An empty `id` asks the fake to assign one. Properties the fake does not model get stored in
-/// `extra` under their Graph name.
+/// `extra` under their Graph name. Build one with [`GraphUser::new`], [`GraphUser::from_person`]
+/// or a struct literal ending in `..GraphUser::default()`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
 pub struct GraphUser {
     /// `id` (a GUID); empty when seeding means "assign one".
     pub id: String,

@@ -140,9 +140,10 @@ impl HumaPosition {
     }
 }
 
-/// A Huma user, as seeded into and read back from [`FakeHuma`](crate::FakeHuma).
+/// A Huma user, as seeded into and read back from [`FakeHuma`](crate::FakeHuma). Build one with
+/// [`HumaUser::new`], [`HumaUser::from_person`] or a struct literal ending in
+/// `..HumaUser::default()` (whose `active` is false: set it).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct HumaUser {
     /// `id` (a UUID that never changes); empty when seeding means "assign one".
     pub id: String,
