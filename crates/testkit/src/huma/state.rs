@@ -142,8 +142,8 @@ impl HumaPosition {
 
 /// A Huma user, as seeded into and read back from [`FakeHuma`](crate::FakeHuma). Build one with
 /// [`HumaUser::new`], [`HumaUser::from_person`] or a struct literal ending in
-/// `..HumaUser::default()` (whose `active` is false: set it).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// `..HumaUser::default()` (an active user with empty names and email).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HumaUser {
     /// `id` (a UUID that never changes); empty when seeding means "assign one".
     pub id: String,
@@ -176,6 +176,27 @@ pub struct HumaUser {
     pub locked: BTreeMap<String, String>,
 }
 
+impl Default for HumaUser {
+    fn default() -> Self {
+        HumaUser {
+            id: String::new(),
+            email: String::new(),
+            given_name: String::new(),
+            family_name: String::new(),
+            preferred_name: None,
+            phone: None,
+            employment_id: None,
+            home_address: None,
+            active: true,
+            positions: Vec::new(),
+            legacy_job_title: None,
+            legacy_employment_start_date: None,
+            groups: Vec::new(),
+            locked: BTreeMap::new(),
+        }
+    }
+}
+
 impl HumaUser {
     /// An active user with these names and email.
     pub fn new(
@@ -187,7 +208,6 @@ impl HumaUser {
             email: email.into(),
             given_name: given_name.into(),
             family_name: family_name.into(),
-            active: true,
             ..HumaUser::default()
         }
     }
