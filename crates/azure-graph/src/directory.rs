@@ -147,6 +147,17 @@ impl Directory for AzureDirectory {
         Ok(())
     }
 
+    fn batch_size(&self) -> usize {
+        crate::batch::MAX_BATCH
+    }
+
+    async fn update_many(
+        &self,
+        updates: &[(RecordId, Vec<FieldChange>)],
+    ) -> Vec<Result<(), DirectoryError>> {
+        AzureDirectory::update_many(self, updates).await
+    }
+
     async fn find_matching(&self, person: &Person) -> Result<Vec<Record>, DirectoryError> {
         let mut terms = Vec::new();
         if let Some(id) = person.employment_id() {

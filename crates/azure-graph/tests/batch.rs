@@ -220,3 +220,22 @@ async fn invalid_changes_and_empty_patches_send_nothing() {
     assert_eq!(results[0].as_ref().unwrap_err().kind(), ErrorKind::InvalidValue);
     assert!(results[1].is_ok());
 }
+
+#[tokio::test]
+async fn the_core_writes_through_batches_of_twenty() {
+    use dirsync::Directory;
+    let server = MockServer::start().await;
+    mount_token(&server, 1).await;
+    let bodies = mount_batch(&server, Box::new(|_, _| json!({"status": 204})), 2).await;
+    let (dir, _) = directory(&server);
+    let dir: &dyn Directory = &dir;
+    assert_eq!(dir.batch_size(), 20);
+    let updates: Vec<(RecordId, Vec<FieldChange>)> =
+        (0..25).map(|i| (RecordId::new(format!("u{i}")), title("CTO"))).collect();
+    let results = dir.update_many(&updates).await;
+    assert_eq!(results.len(), 25);
+    assert!(results.iter().all(Result::is_ok));
+    let sizes: Vec<usize> =
+        bodies.lock().unwrap().iter().map(|b| b["requests"].as_array().unwrap().len()).collect();
+    assert_eq!(sizes, [20, 5]);
+}
