@@ -256,3 +256,32 @@ async fn return_minimal_gives_only_the_changed_properties() {
         ])
     );
 }
+
+#[tokio::test]
+async fn failed_dependencies_answer_424_and_answers_can_be_shuffled() {
+    let graph = FakeGraph::start(GraphConfig::default()).await;
+    let ids = seed(&graph, 1);
+    let token = token(&graph).await;
+    let (_, answer) = batch(
+        &graph,
+        &token,
+        json!({"requests": [
+            patch_request("a", "missing", json!({"city": "Oslo"})),
+            {"id": "b", "method": "GET", "url": format!("/users/{}", ids[0]), "dependsOn": ["a"]},
+        ]}),
+    )
+    .await;
+    assert_eq!(answer["responses"][1]["status"], 424);
+
+    graph.set_shuffle_batch_responses(true);
+    let requests: Vec<Value> = (0..20)
+        .map(|i| json!({"id": i.to_string(), "method": "GET", "url": format!("/users/{}", ids[0])}))
+        .collect();
+    let (_, answer) = batch(&graph, &token, json!({ "requests": requests })).await;
+    let order: Vec<&str> =
+        answer["responses"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    let mut sorted = order.clone();
+    sorted.sort_by_key(|id| id.parse::<u32>().unwrap());
+    assert_ne!(order, sorted, "shuffled");
+    assert_eq!(sorted.len(), 20);
+}

@@ -329,3 +329,19 @@ async fn seeding_from_a_person_builds_address_and_position() {
     assert!(!position.title.as_ref().unwrap().id.is_empty());
     assert_eq!(huma.job_titles().len(), 1);
 }
+
+#[tokio::test]
+async fn filters_active_users() {
+    let huma = FakeHuma::start(HumaConfig::default()).await;
+    let ids = seed(&huma, 4);
+    assert!(huma.update_user(&ids[2], |u| u.active = false));
+    let token = token(&huma).await;
+    let (_, page) = send(&huma, &token, reqwest::Method::GET, "/users?isActive=false", None).await;
+    assert_eq!(page["total"], 1);
+    assert_eq!(page["items"][0]["id"], ids[2].as_str());
+    assert_eq!(page["items"][0]["status"]["active"], false);
+    let (_, page) =
+        send(&huma, &token, reqwest::Method::GET, "/users?limit=2&offset=1", None).await;
+    assert_eq!(page["total"], 4);
+    assert_eq!(page["items"][0]["id"], ids[1].as_str());
+}
