@@ -155,7 +155,7 @@ impl FaultRule {
     }
 }
 
-/// Settings shared by both fakes: latency and faults.
+/// The fault rules of one fake, each with how many requests it has seen.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct FaultEngine {
     rules: Vec<(FaultRule, u64)>,
