@@ -7,7 +7,7 @@ use crate::{HumaClient, HumaError, HumaUserId, JobTitleId};
 use async_trait::async_trait;
 use dirsync::{
     Capabilities, Directory, DirectoryError, Field, FieldChange, FieldSet, Limits, Person, Record,
-    RecordId,
+    RecordId, same_person,
 };
 use futures::{StreamExt, TryStreamExt};
 use std::collections::HashMap;
@@ -251,5 +251,21 @@ impl Directory for HumaDirectory {
 
     async fn update(&self, id: &RecordId, changes: &[FieldChange]) -> Result<(), DirectoryError> {
         Ok(self.apply(&HumaUserId::from(id), changes).await?)
+    }
+
+    /// Searches by email (Huma's search covers emails; everyone created in Huma has one), then
+    /// reads the few users found in full, since only the details carry the employment id. A
+    /// person without an email is looked for by reading everyone.
+    async fn find_matching(&self, person: &Person) -> Result<Vec<Record>, DirectoryError> {
+        let Some(email) = person.email_key() else {
+            let records = self.snapshot().await?;
+            return Ok(records.into_iter().filter(|r| same_person(&r.person, person)).collect());
+        };
+        let found = self.client.search_users(&email).await?;
+        // A search finds a handful of people; their reads are built before the first await so
+        // that no borrowing closure is held across it (which would make the future non-Send).
+        let reads: Vec<_> = found.iter().map(|user| self.find(&user.id)).collect();
+        let records = futures::future::try_join_all(reads).await?;
+        Ok(records.into_iter().flatten().filter(|r| same_person(&r.person, person)).collect())
     }
 }

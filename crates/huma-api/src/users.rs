@@ -33,6 +33,30 @@ impl HumaClient {
             .await
     }
 
+    /// The users Huma's search finds for `text` (it matches names and emails):
+    /// `GET /users?search=..`, every page.
+    ///
+    /// # Errors
+    /// Any page failed: no partial list is returned.
+    pub async fn search_users(&self, text: &str) -> Result<Vec<UserSummary>, HumaError> {
+        let mut found = Vec::new();
+        loop {
+            let query = [
+                ("limit", PAGE_SIZE.to_string()),
+                ("offset", found.len().to_string()),
+                ("search", text.to_owned()),
+            ];
+            let page: UserPage =
+                self.call_json(Method::GET, &["users"], &query, Body::None).await?;
+            let short = (page.items.len() as u64) < PAGE_SIZE;
+            found.extend(page.items);
+            let done = page.total.is_some_and(|total| found.len() as u64 >= total);
+            if short || done {
+                return Ok(found);
+            }
+        }
+    }
+
     /// One user in full: `GET /users/{id}`.
     ///
     /// # Errors
