@@ -1,7 +1,7 @@
 //! What a directory can write, and the limits its values must keep.
 
-use crate::text::char_len;
-use crate::{Field, FieldRef, FieldSet};
+use crate::text::{char_len, first_control};
+use crate::{BlockReason, Field, FieldRef, FieldSet};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -70,6 +70,101 @@ impl Capabilities {
             }
         }
         Ok(())
+    }
+}
+
+impl Capabilities {
+    /// Why `value` cannot be written to this directory, if it cannot: it holds a control
+    /// character ([`InvalidCharacters`], the same rule for every directory) or breaks one of this
+    /// directory's limits ([`Capabilities::check`]). Whether the field may be written at all
+    /// ([`Capabilities::writable`], read-only fields) is not part of this check.
+    ///
+    /// This is the check the engine makes before it plans any write, on either side.
+    ///
+    /// ```
+    /// use dirsync::{BlockReason, Capabilities, Field, FieldRef};
+    /// let caps = Capabilities::default();
+    /// assert_eq!(caps.refusal(Field::GivenName, FieldRef::Text("Ada")), None);
+    /// let refused = caps.refusal(Field::GivenName, FieldRef::Text("Ad\u{0}a"));
+    /// assert!(matches!(refused, Some(BlockReason::InvalidCharacters(_))));
+    /// ```
+    pub fn refusal(&self, field: Field, value: FieldRef<'_>) -> Option<BlockReason> {
+        if let Some(invalid) = InvalidCharacters::find(field, value) {
+            return Some(BlockReason::InvalidCharacters(invalid));
+        }
+        self.check(field, value).err().map(BlockReason::TooLong)
+    }
+}
+
+/// A value that holds a control character, which is never written to any directory.
+///
+/// The rule: a text value may not hold a control character (Unicode category Cc: U+0000 to
+/// U+001F, U+007F and U+0080 to U+009F, which includes NUL, tab, carriage return and escape).
+/// The one exception is the line break (`\n`) between the lines of an address's street; the
+/// street's carriage returns are already gone, because [`crate::Address`] joins its lines with
+/// `\n`. Formatting characters such as zero-width joiners are not control characters: they occur
+/// in real names and are allowed.
+///
+/// Values are read as they are (so they still pair and compare), but a value with a control
+/// character is not written: the engine reports it as
+/// [`BlockReason::InvalidCharacters`], through [`Capabilities::refusal`].
+///
+/// ```
+/// use dirsync::{Address, Field, FieldRef, InvalidCharacters};
+/// let bad = InvalidCharacters::find(Field::FamilyName, FieldRef::Text("Love\u{0}lace")).unwrap();
+/// assert_eq!((bad.character, bad.position), ('\u{0}', 5));
+/// assert_eq!(bad.to_string(), "Family name holds the control character U+0000 at character 5: remove it at the source");
+///
+/// let street = Address::new("Main St 1\r\nFlat 2", "", "", None);
+/// assert_eq!(InvalidCharacters::find(Field::Address, FieldRef::Address(&street)), None);
+/// let tabbed = Address::new("", "", "Os\tlo", None);
+/// let bad = InvalidCharacters::find(Field::Address, FieldRef::Address(&tabbed)).unwrap();
+/// assert_eq!((bad.part.as_str(), bad.character), ("city", '\t'));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub struct InvalidCharacters {
+    /// The field.
+    pub field: Field,
+    /// The part of the address, or empty for a whole field.
+    pub part: String,
+    /// The first control character found.
+    pub character: char,
+    /// Its position in the value, in characters, counting from 1.
+    pub position: usize,
+}
+
+impl InvalidCharacters {
+    /// The first control character in `value` that may not be written, if there is one.
+    pub fn find(field: Field, value: FieldRef<'_>) -> Option<InvalidCharacters> {
+        let parts: [(&'static str, Option<&str>, bool); 3] = match value {
+            FieldRef::Address(a) => [
+                ("street", a.street(), true),
+                ("postal code", a.postal_code(), false),
+                ("city", a.city(), false),
+            ],
+            FieldRef::Text(text) => [("", Some(text), false), ("", None, false), ("", None, false)],
+            FieldRef::Date(_) => return None,
+        };
+        parts.into_iter().find_map(|(part, text, lines)| {
+            let allowed: &[char] = if lines { &['\n'] } else { &[] };
+            let (position, character) = first_control(text?, allowed)?;
+            Some(InvalidCharacters { field, part: part.to_owned(), character, position })
+        })
+    }
+}
+
+impl fmt::Display for InvalidCharacters {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.field)?;
+        if !self.part.is_empty() {
+            write!(f, " ({})", self.part)?;
+        }
+        write!(
+            f,
+            " holds the control character U+{:04X} at character {}: remove it at the source",
+            u32::from(self.character),
+            self.position
+        )
     }
 }
 
@@ -151,6 +246,48 @@ mod tests {
         let long = Address::new("x", "01500", "Oslo", None);
         let err = caps.check(Field::Address, FieldRef::Address(&long)).unwrap_err();
         assert_eq!((err.part.as_str(), err.len, err.max), ("postal code", 5, 4));
+    }
+
+    #[test]
+    fn control_characters_are_refused_except_street_line_breaks() {
+        let caps = Capabilities::default();
+        for bad in
+            ["Ada\u{0}", "A\u{0}da", "Ada\tLovelace", "Ada\u{1b}[31m", "Ada\u{7f}", "Ada\u{85}"]
+        {
+            let refused = caps.refusal(Field::GivenName, FieldRef::Text(bad));
+            assert!(matches!(refused, Some(BlockReason::InvalidCharacters(_))), "{bad:?}");
+        }
+        for good in ["Ada", "Åsa", "Zoë", "ज़\u{200d}", "O'Brien-Smith"] {
+            assert_eq!(caps.refusal(Field::GivenName, FieldRef::Text(good)), None, "{good:?}");
+        }
+        let street = Address::new("Main 1\nFlat 2", "0150", "Oslo", None);
+        assert_eq!(caps.refusal(Field::Address, FieldRef::Address(&street)), None);
+        let nul_street = Address::new("Main\u{0} 1\nFlat 2", "", "", None);
+        let Some(BlockReason::InvalidCharacters(bad)) =
+            caps.refusal(Field::Address, FieldRef::Address(&nul_street))
+        else {
+            panic!("a NUL in the street is refused");
+        };
+        assert_eq!((bad.part.as_str(), bad.character, bad.position), ("street", '\u{0}', 5));
+        let postal = Address::new("", "01\n50", "", None);
+        let Some(BlockReason::InvalidCharacters(bad)) =
+            caps.refusal(Field::Address, FieldRef::Address(&postal))
+        else {
+            panic!("a line break outside the street is refused");
+        };
+        assert_eq!((bad.part.as_str(), bad.character), ("postal code", '\n'));
+    }
+
+    #[test]
+    fn characters_are_checked_before_length() {
+        let caps = Capabilities {
+            limits: Limits { employment_id: Some(2), ..Limits::default() },
+            ..Capabilities::default()
+        };
+        let refused = caps.refusal(Field::EmploymentId, FieldRef::Text("E\u{0}123"));
+        assert!(matches!(refused, Some(BlockReason::InvalidCharacters(_))));
+        let refused = caps.refusal(Field::EmploymentId, FieldRef::Text("E123"));
+        assert!(matches!(refused, Some(BlockReason::TooLong(_))));
     }
 
     #[test]

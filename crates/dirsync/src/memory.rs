@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
 /// A directory held in memory that behaves like a real one: it refuses writes to read-only or
-/// unwritable fields and values over its limits, refuses a second person with the same email, and
-/// keeps a change feed for incremental reads.
+/// unwritable fields, values over its limits and values with control characters, refuses a second
+/// person with the same email, and keeps a change feed for incremental reads.
 ///
 /// ```
 /// # tokio_test_block_on(async {
@@ -100,6 +100,9 @@ impl InMemoryDirectory {
                 ErrorKind::PermissionDenied,
                 format!("{field} of {} is read-only in this directory", record.id),
             ));
+        }
+        if let Some(invalid) = crate::InvalidCharacters::find(field, change.value.as_ref()) {
+            return Err(DirectoryError::from_source(ErrorKind::InvalidValue, invalid));
         }
         self.capabilities
             .check(field, change.value.as_ref())

@@ -162,10 +162,10 @@ impl Plan {
                 if change.value(target) == Some(&value) {
                     continue;
                 }
-                let blocked = change.blocked_toward(target).cloned().or_else(|| {
-                    let limits = self.capabilities(target);
-                    limits.check(change.field, value.as_ref()).err().map(BlockReason::TooLong)
-                });
+                let blocked = change
+                    .blocked_toward(target)
+                    .cloned()
+                    .or_else(|| self.capabilities(target).refusal(change.field, value.as_ref()));
                 let record = change.record(target);
                 if let Some(reason) = blocked {
                     skipped.push(SkippedWrite {

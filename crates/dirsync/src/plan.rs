@@ -1,7 +1,8 @@
 //! The engine's answer: what differs, what the policy settled, what is left to decide.
 
 use crate::{
-    Capabilities, Field, FieldValue, InvalidValue, ItemId, Person, RecordId, Side, TooLong,
+    Capabilities, Field, FieldValue, InvalidCharacters, InvalidValue, ItemId, Person, RecordId,
+    Side, TooLong,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -194,6 +195,9 @@ pub enum BlockReason {
     TooLong(TooLong),
     /// The source's value is not valid (e.g. a country that is not ISO 3166-1 alpha-2).
     InvalidSource(InvalidValue),
+    /// The value holds a control character (such as NUL), which no directory is sent; see
+    /// [`InvalidCharacters`] for the rule.
+    InvalidCharacters(InvalidCharacters),
 }
 
 impl fmt::Display for BlockReason {
@@ -203,6 +207,7 @@ impl fmt::Display for BlockReason {
             BlockReason::NotWritable => f.write_str("that system cannot write this field"),
             BlockReason::TooLong(too_long) => too_long.fmt(f),
             BlockReason::InvalidSource(invalid) => f.write_str(&invalid.reason),
+            BlockReason::InvalidCharacters(invalid) => invalid.fmt(f),
         }
     }
 }
@@ -267,7 +272,8 @@ pub enum FindingKind {
     WouldDuplicate,
     /// A remembered link points at a record that no longer exists.
     LinkBroken,
-    /// A person cannot be created: a value the target requires is missing.
+    /// A person cannot be created: a value the target requires is missing, or their email
+    /// cannot be written (it holds a control character).
     CannotCreate,
     /// A record holds a value that is not valid for its field; that field is not synced from it.
     InvalidValue,

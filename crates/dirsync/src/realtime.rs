@@ -109,7 +109,7 @@ pub fn realtime_push(
         } else if record.read_only.contains(field) {
             Some(BlockReason::ReadOnly)
         } else {
-            caps.check(field, value.as_ref()).err().map(BlockReason::TooLong)
+            caps.refusal(field, value.as_ref())
         };
         match blocked {
             Some(reason) => skipped.push((field, reason)),
@@ -130,6 +130,17 @@ fn create(hr_person: &Person, caps: &Capabilities) -> RealtimeOp {
             reason: "the identity directory does not allow creating people".to_owned(),
         };
     }
+    if let Some((position, character)) =
+        hr_person.email().and_then(|email| crate::text::first_control(email, &[]))
+    {
+        return RealtimeOp::CannotCreate {
+            reason: format!(
+                "the email holds the control character U+{:04X} at character {position}; \
+                 correct it in the HR system",
+                u32::from(character)
+            ),
+        };
+    }
     let mut person = hr_person.clone();
     let mut left_out = Vec::new();
     for field in Field::ALL {
@@ -137,7 +148,7 @@ fn create(hr_person: &Person, caps: &Capabilities) -> RealtimeOp {
         let reason = if !caps.writable.contains(field) {
             Some(BlockReason::NotWritable)
         } else {
-            caps.check(field, value).err().map(BlockReason::TooLong)
+            caps.refusal(field, value)
         };
         if let Some(reason) = reason {
             person.clear(field);

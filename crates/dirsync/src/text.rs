@@ -14,6 +14,15 @@ pub(crate) fn clean_street(value: &str) -> Option<String> {
     (!lines.is_empty()).then(|| lines.join("\n"))
 }
 
+/// The first control character of `value` (counting from 1) that is not an allowed one.
+pub(crate) fn first_control(value: &str, allowed: &[char]) -> Option<(usize, char)> {
+    value
+        .chars()
+        .enumerate()
+        .find(|(_, c)| c.is_control() && !allowed.contains(c))
+        .map(|(index, c)| (index + 1, c))
+}
+
 /// How many characters a value has, as the services count them for their length limits.
 pub(crate) fn char_len(value: &str) -> usize {
     value.chars().count()

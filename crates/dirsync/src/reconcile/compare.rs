@@ -122,7 +122,7 @@ fn blocked(
         } else if let Some(invalid) = source_record.invalid_value(field) {
             Some(BlockReason::InvalidSource(invalid.clone()))
         } else {
-            source_value.and_then(|v| caps.check(field, v).err()).map(BlockReason::TooLong)
+            source_value.and_then(|v| caps.refusal(field, v))
         };
         if let Some(reason) = reason {
             blocked.push(Blocked { toward: target, reason });

@@ -2,6 +2,7 @@
 
 use super::findings::finding;
 use super::{Input, name_of, side_index};
+use crate::text::first_control;
 use crate::{
     BlockReason, Creation, CreationRule, DecidedBy, Decision, Field, Finding, FindingKind, ItemId,
     Person, Record, RecordRef, Settled, Side,
@@ -39,6 +40,22 @@ pub(super) fn consider(
                  {name} would make a duplicate, so it is not created: correct the employment id \
                  or email on one side",
                 record.id, twin.id
+            ),
+        ));
+        return;
+    }
+
+    if let Some((position, character)) =
+        record.person.email().and_then(|email| first_control(email, &[]))
+    {
+        findings.push(finding(
+            FindingKind::CannotCreate,
+            here(),
+            "",
+            format!(
+                "{name} exists only in the {source} and cannot be created: the email holds the \
+                 control character U+{:04X} at character {position}; correct it in the {source}",
+                u32::from(character)
             ),
         ));
         return;
@@ -104,7 +121,7 @@ fn writable_values(
         } else if let Some(invalid) = record.invalid_value(field) {
             Some(BlockReason::InvalidSource(invalid.clone()))
         } else {
-            caps.check(field, value).err().map(BlockReason::TooLong)
+            caps.refusal(field, value)
         };
         if let Some(reason) = reason {
             person.clear(field);
