@@ -1,1 +1,37 @@
-//! Examples.
+//! # dirsync examples
+//!
+//! The library behind the two example programs, so that tests drive exactly what the programs run.
+//!
+//! - [`cli`]: the `sync` program's arguments and their mapping to the core's policy.
+//! - [`connect`]: Huma and Azure AD directories from arguments and environment (or the fakes).
+//! - [`demo`]: the demo company seeded into the fakes, and the demo run.
+//! - [`plan_view`]: a plan printed for a person.
+//! - [`decisions`]: the JSON decisions file.
+//! - [`run`]: the plan / apply flow and its [`run::Outcome`] (the exit code).
+//! - [`webhook_server`]: the real-time push from Huma's webhooks to Azure AD.
+//!
+//! ```no_run
+//! # async fn demo() {
+//! use dirsync_examples::run::{Console, Outcome, main_with};
+//! use dirsync_examples::connect::Secrets;
+//! let mut console = Console::stdio();
+//! let outcome = main_with(["sync"], Secrets::from_env(), &mut console).await;
+//! assert_eq!(outcome, Outcome::Done);
+//! # }
+//! ```
+
+pub mod cli;
+pub mod connect;
+pub mod decisions;
+pub mod demo;
+pub mod plan_view;
+pub mod run;
+pub mod webhook_server;
+
+/// Logs to standard error, filtered by `RUST_LOG` (default `warn`).
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}

@@ -1,0 +1,262 @@
+//! The `sync` program's command line (clap derive) and its mapping to the core's [`Policy`].
+//!
+//! Huma is the HR side and Azure AD the identity-provider side: this module is the one place where
+//! the vendors' names on the command line become the core's vendor-neutral [`Side`]s.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use dirsync::{ConflictRule, CreationRule, MissingRule, Policy, Side};
+use std::path::PathBuf;
+
+/// `sync`: keep people in step between Huma and Azure AD.
+///
+/// Without a command it runs a demonstration against built-in fakes of both services.
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "sync",
+    version,
+    about = "Keep people in step between Huma (HR) and Azure AD / Entra ID.",
+    long_about = "Keep people in step between Huma (HR) and Azure AD / Entra ID.\n\n\
+        Without a command, runs a demonstration against built-in fakes of both services.\n\
+        Secrets are read from the environment only: HUMA_CLIENT_SECRET and AZURE_CLIENT_SECRET."
+)]
+pub struct Args {
+    /// What to do; nothing runs the demonstration.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The commands against real services.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Read both sides and print the plan; changes nothing.
+    Plan(PlanArgs),
+    /// Read both sides, settle the plan and carry it out.
+    Apply(SyncArgs),
+}
+
+/// Arguments of `sync plan`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PlanArgs {
+    /// Print the plan as JSON (for scripts and decisions files) instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Everything `apply` takes too.
+    #[command(flatten)]
+    pub sync: SyncArgs,
+}
+
+/// Arguments shared by `plan` and `apply`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SyncArgs {
+    /// Where the two services are and who we are there.
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// How the plan is settled.
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// Where the state and the reports go.
+    #[command(flatten)]
+    pub files: FileArgs,
+}
+
+/// The connection to both services. Secrets are not arguments: they come from the environment.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ConnectionArgs {
+    /// Huma's Open API base URL.
+    #[arg(long, env = "HUMA_BASE_URL", default_value = huma_api::DEFAULT_BASE_URL)]
+    pub huma_url: String,
+    /// The Huma API key's Client ID (System settings → Open API in Huma).
+    #[arg(long, env = "HUMA_CLIENT_ID", value_name = "ID")]
+    pub huma_client_id: Option<String>,
+    /// The Azure Directory (tenant) ID.
+    #[arg(long, env = "AZURE_TENANT_ID", value_name = "TENANT")]
+    pub azure_tenant: Option<String>,
+    /// The Azure app registration's Application (client) ID.
+    #[arg(long, env = "AZURE_CLIENT_ID", value_name = "ID")]
+    pub azure_client_id: Option<String>,
+    /// Microsoft Graph's base URL.
+    #[arg(long, env = "GRAPH_BASE_URL", default_value = azure_graph::DEFAULT_GRAPH_URL)]
+    pub graph_url: String,
+    /// The Microsoft identity platform's base URL.
+    #[arg(long, env = "AZURE_LOGIN_URL", default_value = azure_graph::DEFAULT_LOGIN_URL)]
+    pub login_url: String,
+}
+
+/// Which side's value wins a conflict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Prefer {
+    /// Huma's value wins.
+    Huma,
+    /// Azure AD's value wins.
+    Azure,
+}
+
+impl Prefer {
+    /// The core's side for this choice.
+    pub fn side(self) -> Side {
+        match self {
+            Prefer::Huma => Side::Hr,
+            Prefer::Azure => Side::Idp,
+        }
+    }
+}
+
+/// Who of the people found on one side only is created on the other.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum Create {
+    /// Nobody: they are listed for you to decide.
+    #[default]
+    None,
+    /// Everybody.
+    All,
+}
+
+impl Create {
+    fn rule(self) -> CreationRule {
+        match self {
+            Create::None => CreationRule::None,
+            Create::All => CreationRule::All,
+        }
+    }
+}
+
+/// How the plan is settled, and what new users get.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PolicyArgs {
+    /// Settle every conflict in favour of this side; without it, conflicts are asked about (in a
+    /// terminal) or must be settled with --decisions.
+    #[arg(long, value_enum)]
+    pub prefer: Option<Prefer>,
+    /// Copy a value to the side where it is missing (the default).
+    #[arg(long, overrides_with = "no_fill_missing")]
+    pub fill_missing: bool,
+    /// Leave a missing value missing.
+    #[arg(long, overrides_with = "fill_missing")]
+    pub no_fill_missing: bool,
+    /// Create in Azure AD the people found only in Huma.
+    #[arg(long, value_enum, default_value_t = Create::None)]
+    pub create_in_azure: Create,
+    /// Create in Huma the people found only in Azure AD.
+    #[arg(long, value_enum, default_value_t = Create::None)]
+    pub create_in_huma: Create,
+    /// The verified domain new Azure AD users sign in with (alias@DOMAIN).
+    #[arg(long, value_name = "DOMAIN")]
+    pub upn_domain: Option<String>,
+    /// Group UUIDs new Huma users are added to.
+    #[arg(long, value_name = "UUID,...", value_delimiter = ',', value_parser = parse_uuid)]
+    pub huma_groups: Vec<String>,
+    /// Create a job title in Huma when a person's title does not exist there yet.
+    #[arg(long)]
+    pub create_job_titles: bool,
+    /// Also change and create inactive people.
+    #[arg(long)]
+    pub include_inactive: bool,
+    /// The most people one run may change or create; a bigger plan writes nothing (exit code 4).
+    #[arg(long, value_name = "N")]
+    pub max_changes: Option<usize>,
+    /// A JSON file of decisions: {"ID": "huma" | "azure" | "skip" | "create"}, ids as `plan` prints them.
+    #[arg(long, value_name = "FILE")]
+    pub decisions: Option<PathBuf>,
+}
+
+impl PolicyArgs {
+    /// The core's policy for these arguments.
+    pub fn policy(&self) -> Policy {
+        let conflicts = match self.prefer {
+            None => ConflictRule::Ask,
+            Some(prefer) => match prefer.side() {
+                Side::Hr => ConflictRule::PreferHr,
+                Side::Idp => ConflictRule::PreferIdp,
+            },
+        };
+        Policy {
+            conflicts,
+            missing: if self.no_fill_missing { MissingRule::Skip } else { MissingRule::Fill },
+            create_in_idp: self.create_in_azure.rule(),
+            create_in_hr: self.create_in_huma.rule(),
+            scope: dirsync::Scope { include_inactive: self.include_inactive },
+            max_people_changed: self.max_changes,
+            ..Policy::default()
+        }
+    }
+}
+
+/// Where the state and the reports are kept.
+#[derive(Debug, Clone, clap::Args)]
+pub struct FileArgs {
+    /// The state file: links between the two sides and the values they agreed on.
+    #[arg(long, value_name = "FILE", default_value = "dirsync-state.json")]
+    pub state: PathBuf,
+    /// Write the report as JSON here.
+    #[arg(long, value_name = "FILE")]
+    pub report_json: Option<PathBuf>,
+    /// Write the report as a self-contained HTML page here.
+    #[arg(long, value_name = "FILE")]
+    pub report_html: Option<PathBuf>,
+}
+
+/// A group id as Huma spells it: a UUID (8-4-4-4-12 hexadecimal digits).
+fn parse_uuid(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    let parts: Vec<&str> = text.split('-').collect();
+    let lengths: Vec<usize> = parts.iter().map(|p| p.len()).collect();
+    let hex = parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_hexdigit()));
+    if lengths == [8, 4, 4, 4, 12] && hex {
+        Ok(text.to_lowercase())
+    } else {
+        Err(format!("{text:?} is not a group UUID such as 0b5e6a2c-3d4f-4a1b-9c8d-7e6f5a4b3c2d"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Args, clap::Error> {
+        Args::try_parse_from(std::iter::once("sync").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn no_arguments_means_the_demo() {
+        assert!(parse(&[]).is_ok_and(|a| a.command.is_none()));
+    }
+
+    #[test]
+    fn prefer_and_creation_flags_map_to_the_core_policy() {
+        let args = parse(&[
+            "apply",
+            "--prefer",
+            "azure",
+            "--no-fill-missing",
+            "--create-in-azure",
+            "all",
+            "--max-changes",
+            "7",
+        ]);
+        let Ok(Args { command: Some(Command::Apply(sync)), .. }) = args else {
+            panic!("apply parses: {args:?}")
+        };
+        let policy = sync.policy.policy();
+        assert_eq!(policy.conflicts, ConflictRule::PreferIdp);
+        assert_eq!(policy.missing, MissingRule::Skip);
+        assert_eq!(policy.create_in_idp, CreationRule::All);
+        assert_eq!(policy.create_in_hr, CreationRule::None);
+        assert_eq!(policy.max_people_changed, Some(7));
+    }
+
+    #[test]
+    fn fill_missing_is_on_by_default_and_the_last_flag_wins() {
+        let Ok(Args { command: Some(Command::Plan(plan)), .. }) =
+            parse(&["plan", "--no-fill-missing", "--fill-missing"])
+        else {
+            panic!("plan parses")
+        };
+        assert_eq!(plan.sync.policy.policy().missing, MissingRule::Fill);
+    }
+
+    #[test]
+    fn huma_groups_must_be_uuids() {
+        assert!(parse(&["apply", "--huma-groups", "0b5e6a2c-3d4f-4a1b-9c8d-7e6f5a4b3c2d"]).is_ok());
+        assert!(parse(&["apply", "--huma-groups", "admins"]).is_err());
+    }
+}

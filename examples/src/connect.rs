@@ -1,0 +1,255 @@
+//! Building the two directories from the command line and the environment, or for the fakes.
+//!
+//! Secrets come from the environment only ([`Secrets::from_env`]), are held as
+//! [`SecretString`], and are never printed: not in errors, not in `Debug` output.
+
+use crate::cli::{ConnectionArgs, PolicyArgs};
+use azure_graph::{AzureDirectory, AzureDirectoryConfig, GraphClient};
+use huma_api::{HumaClient, HumaDirectory, HumaDirectoryConfig, SecretString};
+use std::fmt;
+use testkit::{FakeGraph, FakeHuma};
+
+/// The environment variable holding the Huma API key's Client secret.
+pub const HUMA_CLIENT_SECRET: &str = "HUMA_CLIENT_SECRET";
+/// The environment variable holding the Azure app's client secret (its Value).
+pub const AZURE_CLIENT_SECRET: &str = "AZURE_CLIENT_SECRET";
+
+/// The secrets a connection needs. `Debug` shows only whether each is set.
+#[derive(Clone, Default)]
+pub struct Secrets {
+    /// The Huma API key's Client secret.
+    pub huma_client_secret: Option<SecretString>,
+    /// The Azure app's client secret.
+    pub azure_client_secret: Option<SecretString>,
+}
+
+impl Secrets {
+    /// The secrets from [`HUMA_CLIENT_SECRET`] and [`AZURE_CLIENT_SECRET`]; empty means unset.
+    pub fn from_env() -> Self {
+        Secrets {
+            huma_client_secret: secret_from_env(HUMA_CLIENT_SECRET),
+            azure_client_secret: secret_from_env(AZURE_CLIENT_SECRET),
+        }
+    }
+}
+
+impl fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let set = |s: &Option<SecretString>| if s.is_some() { "***" } else { "unset" };
+        f.debug_struct("Secrets")
+            .field("huma_client_secret", &set(&self.huma_client_secret))
+            .field("azure_client_secret", &set(&self.azure_client_secret))
+            .finish()
+    }
+}
+
+/// A secret from an environment variable; `None` when unset or blank.
+pub fn secret_from_env(name: &str) -> Option<SecretString> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty()).map(SecretString::from)
+}
+
+/// What the directories need beyond the connection: how new people are made.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewPeople {
+    /// The domain of new Azure AD users' sign-in names.
+    pub upn_domain: String,
+    /// Group UUIDs new Huma users are added to.
+    pub huma_groups: Vec<String>,
+    /// Whether a missing job title is created in Huma.
+    pub create_job_titles: bool,
+}
+
+impl From<&PolicyArgs> for NewPeople {
+    fn from(args: &PolicyArgs) -> Self {
+        NewPeople {
+            upn_domain: args.upn_domain.clone().unwrap_or_default(),
+            huma_groups: args.huma_groups.clone(),
+            create_job_titles: args.create_job_titles,
+        }
+    }
+}
+
+/// Huma and Azure AD, ready to read and write.
+#[derive(Debug)]
+pub struct Directories {
+    /// Huma, the HR side.
+    pub huma: HumaDirectory,
+    /// Azure AD, the identity-provider side.
+    pub azure: AzureDirectory,
+}
+
+/// The configuration is incomplete or wrong; the message says what to set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+fn required(value: &Option<String>, what: &str) -> Result<String, ConfigError> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| ConfigError(what.to_owned()))
+}
+
+/// Builds both directories from the arguments and the secrets. No request is made yet.
+///
+/// # Errors
+/// [`ConfigError`] naming the missing or wrong setting.
+pub fn connect(
+    connection: &ConnectionArgs,
+    new_people: &NewPeople,
+    secrets: &Secrets,
+) -> Result<Directories, ConfigError> {
+    let huma_id = required(
+        &connection.huma_client_id,
+        "the Huma Client ID is missing: set HUMA_CLIENT_ID (or --huma-client-id) to the API key's \
+         Client ID from System settings → Open API in Huma",
+    )?;
+    let huma_secret = secrets.huma_client_secret.clone().ok_or_else(|| {
+        ConfigError(format!(
+            "the Huma Client secret is missing: set {HUMA_CLIENT_SECRET} in the environment"
+        ))
+    })?;
+    let tenant = required(
+        &connection.azure_tenant,
+        "the Azure tenant is missing: set AZURE_TENANT_ID (or --azure-tenant) to the Directory \
+         (tenant) ID from the app's Overview page",
+    )?;
+    let azure_id = required(
+        &connection.azure_client_id,
+        "the Azure client id is missing: set AZURE_CLIENT_ID (or --azure-client-id) to the \
+         Application (client) ID from the app's Overview page",
+    )?;
+    let azure_secret = secrets.azure_client_secret.clone().ok_or_else(|| {
+        ConfigError(format!(
+            "the Azure client secret is missing: set {AZURE_CLIENT_SECRET} in the environment to \
+             the client secret's Value"
+        ))
+    })?;
+    let huma = HumaClient::builder()
+        .base_url(&connection.huma_url)
+        .credentials(huma_id, huma_secret)
+        .build()
+        .map_err(|e| ConfigError(e.to_string()))?;
+    let graph = GraphClient::builder()
+        .tenant(tenant)
+        .client_credentials(azure_id, azure_secret)
+        .graph_url(&connection.graph_url)
+        .login_url(&connection.login_url)
+        .build()
+        .map_err(|e| ConfigError(e.to_string()))?;
+    Ok(directories(huma, graph, new_people))
+}
+
+/// Both directories pointed at running fakes, with the fakes' default credentials.
+///
+/// # Panics
+/// Never for fakes started with their default configuration (their URLs are loopback `http`).
+pub fn connect_to_fakes(graph: &FakeGraph, huma: &FakeHuma, new_people: &NewPeople) -> Directories {
+    let connection = fake_connection(graph, huma);
+    let secrets = fake_secrets();
+    match connect(&connection, new_people, &secrets) {
+        Ok(directories) => directories,
+        Err(e) => panic!("the fakes' own settings are refused: {e}"),
+    }
+}
+
+/// The connection arguments that reach the fakes.
+pub fn fake_connection(graph: &FakeGraph, huma: &FakeHuma) -> ConnectionArgs {
+    ConnectionArgs {
+        huma_url: huma.uri(),
+        huma_client_id: Some(FakeHuma::CLIENT_ID.to_owned()),
+        azure_tenant: Some(FakeGraph::TENANT_ID.to_owned()),
+        azure_client_id: Some(FakeGraph::CLIENT_ID.to_owned()),
+        graph_url: graph.uri(),
+        login_url: graph.uri(),
+    }
+}
+
+/// The fakes' default secrets.
+pub fn fake_secrets() -> Secrets {
+    Secrets {
+        huma_client_secret: Some(SecretString::from(FakeHuma::CLIENT_SECRET)),
+        azure_client_secret: Some(SecretString::from(FakeGraph::CLIENT_SECRET)),
+    }
+}
+
+fn directories(huma: HumaClient, graph: GraphClient, new_people: &NewPeople) -> Directories {
+    let huma = HumaDirectory::new(
+        huma,
+        HumaDirectoryConfig {
+            groups_for_new_users: new_people.huma_groups.clone(),
+            invite: false,
+            create_job_titles: new_people.create_job_titles,
+        },
+    );
+    let azure = AzureDirectory::new(
+        graph,
+        AzureDirectoryConfig {
+            upn_domain: new_people.upn_domain.clone(),
+            ..AzureDirectoryConfig::default()
+        },
+    );
+    Directories { huma, azure }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn connection() -> ConnectionArgs {
+        ConnectionArgs {
+            huma_url: huma_api::DEFAULT_BASE_URL.to_owned(),
+            huma_client_id: Some("huma-id".into()),
+            azure_tenant: Some("contoso.onmicrosoft.com".into()),
+            azure_client_id: Some("azure-id".into()),
+            graph_url: azure_graph::DEFAULT_GRAPH_URL.to_owned(),
+            login_url: azure_graph::DEFAULT_LOGIN_URL.to_owned(),
+        }
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let secrets = Secrets {
+            huma_client_secret: Some(SecretString::from("hunter2-huma")),
+            azure_client_secret: Some(SecretString::from("hunter2-azure")),
+        };
+        let shown = format!("{secrets:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        let dirs = connect(&connection(), &NewPeople::default(), &secrets);
+        let shown = format!("{dirs:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+    }
+
+    #[test]
+    fn a_missing_secret_is_named_without_its_value() {
+        let secrets = Secrets {
+            huma_client_secret: Some(SecretString::from("hunter2")),
+            azure_client_secret: None,
+        };
+        let Err(e) = connect(&connection(), &NewPeople::default(), &secrets) else {
+            panic!("a missing secret is refused")
+        };
+        assert!(e.0.contains(AZURE_CLIENT_SECRET), "{e}");
+        assert!(!e.0.contains("hunter2"));
+    }
+
+    #[test]
+    fn plain_http_to_a_remote_host_is_refused() {
+        let mut args = connection();
+        args.huma_url = "http://huma.example.com".into();
+        let secrets = Secrets {
+            huma_client_secret: Some(SecretString::from("s")),
+            azure_client_secret: Some(SecretString::from("s")),
+        };
+        assert!(connect(&args, &NewPeople::default(), &secrets).is_err());
+    }
+}

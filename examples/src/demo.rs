@@ -1,0 +1,587 @@
+//! The demonstration: a made-up company of about 50 people ("Nordlys AS") seeded into the fakes of
+//! Huma and Microsoft Graph, with every case a real sync meets, then synchronised twice.
+//!
+//! The cases, each with one or more people below:
+//! - most people are the same on both sides: nothing to do for them;
+//! - conflicts: both sides hold a different value (job title, phone, family name);
+//! - missing values: one side lacks a value the other has (phone and start date missing in
+//!   Azure AD, an address missing in Huma);
+//! - a country in Azure AD that is not ISO 3166-1 alpha-2 ("Norway"): the address is not synced to
+//!   Huma, the rest of that person is;
+//! - a read-only field: an employment id locked in Huma by its payroll integration;
+//! - people only in Huma (new hires): created in Azure AD, one with an employment id too long for
+//!   Azure AD (left out, and said so);
+//! - people only in Azure AD (a contractor, a service account): listed, not created in Huma.
+
+use crate::connect::{self, Directories, NewPeople};
+use crate::run::{Console, Mode, Outcome, Settings, say, sync};
+use chrono::NaiveDate;
+use dirsync::{
+    Address, ApplyOptions, ConflictRule, CountryCode, CreationRule, MissingRule, Person, Policy,
+};
+use std::path::{Path, PathBuf};
+use testkit::{FakeGraph, FakeHuma, GraphConfig, GraphUser, HumaConfig, HumaUser};
+
+/// The demo company's email and sign-in domain.
+pub const DOMAIN: &str = "nordlys.example";
+
+/// The policy the demo settles its plan with, as Huma's own setup would be filled in: Huma wins
+/// conflicts, missing values are filled, people only in Huma are created in Azure AD, and people
+/// only in Azure AD are listed for a person to choose.
+pub fn policy() -> Policy {
+    Policy {
+        conflicts: ConflictRule::PreferHr,
+        missing: MissingRule::Fill,
+        create_in_idp: CreationRule::All,
+        create_in_hr: CreationRule::None,
+        ..Policy::default()
+    }
+}
+
+/// How new people are made in the demo.
+pub fn new_people() -> NewPeople {
+    NewPeople { upn_domain: DOMAIN.to_owned(), huma_groups: Vec::new(), create_job_titles: true }
+}
+
+/// The ids of the people the demo's cases are about: `(Huma id, Azure AD id)` for pairs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cast {
+    /// Kari Nordmann: job title differs (Huma "Head of Finance", Azure AD "Finance Manager").
+    pub conflicting_title: (String, String),
+    /// Lars Eriksson: phone differs.
+    pub conflicting_phone: (String, String),
+    /// Aino Virtanen-Korhonen: family name differs (a new married name in Huma).
+    pub conflicting_name: (String, String),
+    /// Ingrid Hansen: phone missing in Azure AD.
+    pub missing_phone: (String, String),
+    /// Mikko Lahtinen: address missing in Huma.
+    pub missing_address: (String, String),
+    /// Sofia Lindqvist: employment start date missing in Azure AD.
+    pub missing_start_date: (String, String),
+    /// Ola Berg: Azure AD's country is "Norway"; Huma has no address; phone missing in Azure AD.
+    pub bad_country: (String, String),
+    /// Per Johansen: employment id missing in Huma, where payroll locks it.
+    pub read_only: (String, String),
+    /// Emma Solberg, Jonas Holm, Elin Strand: only in Huma (Huma ids).
+    pub only_in_huma: Vec<String>,
+    /// Hedda Moe (contractor) and the backup service account: only in Azure AD (Azure AD ids).
+    pub only_in_azure: Vec<String>,
+}
+
+/// The fakes, seeded with the demo company.
+#[derive(Debug)]
+pub struct DemoOrg {
+    /// The fake Microsoft Graph.
+    pub graph: FakeGraph,
+    /// The fake Huma.
+    pub huma: FakeHuma,
+    /// Who is who.
+    pub cast: Cast,
+}
+
+impl DemoOrg {
+    /// Starts both fakes and seeds them.
+    ///
+    /// # Panics
+    /// If the fakes refuse the seed (a bug in this module: every email is unique).
+    pub async fn start() -> DemoOrg {
+        let (graph, huma) = tokio::join!(
+            FakeGraph::start(GraphConfig::default()),
+            FakeHuma::start(HumaConfig::default())
+        );
+        let cast = seed(&graph, &huma);
+        DemoOrg { graph, huma, cast }
+    }
+
+    /// The two directories, pointed at the fakes.
+    pub fn directories(&self) -> Directories {
+        connect::connect_to_fakes(&self.graph, &self.huma, &new_people())
+    }
+}
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+}
+
+fn country(code: &str) -> Option<CountryCode> {
+    CountryCode::parse(code).ok()
+}
+
+/// A person with every field.
+#[allow(clippy::too_many_arguments)]
+fn person(
+    given: &str,
+    family: &str,
+    employment_id: &str,
+    phone: &str,
+    street: &str,
+    postal: &str,
+    city: &str,
+    code: &str,
+    title: &str,
+    start: NaiveDate,
+) -> Person {
+    let email = format!("{}.{}@{DOMAIN}", ascii(given), ascii(family));
+    Person::new()
+        .with_email(email)
+        .with_given_name(given)
+        .with_family_name(family)
+        .with_employment_id(employment_id)
+        .with_phone(phone)
+        .with_address(Address::new(street, postal, city, country(code)))
+        .with_job_title(title)
+        .with_employment_start_date(start)
+}
+
+/// An email-safe form of a name.
+fn ascii(name: &str) -> String {
+    azure_graph::mail_nickname(name).unwrap_or_else(|| "x".to_owned())
+}
+
+/// The 38 people who are the same on both sides.
+fn in_step() -> Vec<Person> {
+    const GIVEN: [&str; 38] = [
+        "Anders", "Astrid", "Bjørn", "Camilla", "Dag", "Eirik", "Frida", "Gunnar", "Hanna", "Ivar",
+        "Johanna", "Kristian", "Linnea", "Magnus", "Nora", "Oskar", "Pia", "Rasmus", "Sigrid",
+        "Tobias", "Ulla", "Vilde", "Erik", "Maja", "Henrik", "Selma", "Joakim", "Tuva", "Petter",
+        "Liv", "Onni", "Eveliina", "Juho", "Kaisa", "Mette", "Søren", "Freja", "Ida",
+    ];
+    const FAMILY: [&str; 38] = [
+        "Aas",
+        "Bakke",
+        "Dahl",
+        "Ek",
+        "Fjeld",
+        "Granli",
+        "Haugen",
+        "Isaksen",
+        "Jensen",
+        "Karlsson",
+        "Lund",
+        "Moen",
+        "Nyberg",
+        "Olsen",
+        "Pedersen",
+        "Quist",
+        "Rønning",
+        "Sandvik",
+        "Thorsen",
+        "Ulvestad",
+        "Vik",
+        "Wold",
+        "Åberg",
+        "Østby",
+        "Sundberg",
+        "Holmberg",
+        "Nilsson",
+        "Berglund",
+        "Lie",
+        "Myhre",
+        "Mäkinen",
+        "Nieminen",
+        "Koskinen",
+        "Heikkinen",
+        "Andersen",
+        "Kristensen",
+        "Madsen",
+        "Larsen",
+    ];
+    const PLACES: [(&str, &str, &str); 8] = [
+        ("0150", "Oslo", "NO"),
+        ("5003", "Bergen", "NO"),
+        ("7011", "Trondheim", "NO"),
+        ("111 22", "Stockholm", "SE"),
+        ("411 05", "Göteborg", "SE"),
+        ("00100", "Helsinki", "FI"),
+        ("33100", "Tampere", "FI"),
+        ("1050", "København", "DK"),
+    ];
+    const TITLES: [&str; 8] = [
+        "Software Engineer",
+        "Product Manager",
+        "Designer",
+        "Sales Executive",
+        "Accountant",
+        "HR Partner",
+        "Support Specialist",
+        "Data Analyst",
+    ];
+    (0..38)
+        .map(|i| {
+            let (postal, city, code) = PLACES[i % PLACES.len()];
+            // Every fifth person has a two-line street: Huma's line1 and line2, one string with a
+            // line break in Azure AD. They are equal, so nothing is written.
+            let street = if i % 5 == 0 {
+                format!("Storgata {}\nLeilighet {}", i + 1, i % 3 + 1)
+            } else {
+                format!("Storgata {}", i + 1)
+            };
+            person(
+                GIVEN[i],
+                FAMILY[i],
+                &format!("E{}", 1001 + i),
+                &format!("+47 4{:02} 00 {:03}", i, 100 + i),
+                &street,
+                postal,
+                city,
+                code,
+                TITLES[i % TITLES.len()],
+                date(2015 + (i as i32 % 9), (i as u32 % 12) + 1, (i as u32 % 27) + 1),
+            )
+        })
+        .collect()
+}
+
+/// Seeds both fakes with the demo company and returns who is who.
+///
+/// # Panics
+/// If a fake refuses a seed (every email is unique, so it does not).
+pub fn seed(graph: &FakeGraph, huma: &FakeHuma) -> Cast {
+    let both = |hr: &HumaUser, idp: &GraphUser| -> (String, String) {
+        let h = huma.insert_user(hr.clone()).expect("unique Huma email");
+        let a = graph.insert_user(idp.clone()).expect("unique Azure AD sign-in name");
+        (h, a)
+    };
+    let same = |p: &Person| both(&HumaUser::from_person(p), &GraphUser::from_person(p));
+
+    // Most of the company: the same on both sides.
+    for p in in_step() {
+        same(&p);
+    }
+
+    // Conflict: the job title differs. Huma has the new title after a promotion.
+    let kari = person(
+        "Kari",
+        "Nordmann",
+        "E1101",
+        "+47 912 34 567",
+        "Kirkegata 5",
+        "0153",
+        "Oslo",
+        "NO",
+        "Head of Finance",
+        date(2016, 8, 15),
+    );
+    let mut azure = GraphUser::from_person(&kari);
+    azure.job_title = Some("Finance Manager".into());
+    let conflicting_title = both(&HumaUser::from_person(&kari), &azure);
+
+    // Conflict: the phone differs.
+    let lars = person(
+        "Lars",
+        "Eriksson",
+        "E1102",
+        "+46 70 123 45 67",
+        "Drottninggatan 12",
+        "111 51",
+        "Stockholm",
+        "SE",
+        "Sales Executive",
+        date(2019, 2, 1),
+    );
+    let mut azure = GraphUser::from_person(&lars);
+    azure.mobile_phone = Some("+46 70 765 43 21".into());
+    let conflicting_phone = both(&HumaUser::from_person(&lars), &azure);
+
+    // Conflict: the family name differs (a new married name, entered in Huma).
+    let aino = person(
+        "Aino",
+        "Virtanen-Korhonen",
+        "E1103",
+        "+358 40 123 4567",
+        "Mannerheimintie 3",
+        "00100",
+        "Helsinki",
+        "FI",
+        "Designer",
+        date(2020, 5, 4),
+    )
+    .with_email(format!("aino.virtanen@{DOMAIN}"));
+    let mut azure = GraphUser::from_person(&aino);
+    azure.surname = Some("Virtanen".into());
+    let conflicting_name = both(&HumaUser::from_person(&aino), &azure);
+
+    // Missing value: no phone in Azure AD.
+    let ingrid = person(
+        "Ingrid",
+        "Hansen",
+        "E1104",
+        "+47 934 56 789",
+        "Bryggen 7",
+        "5003",
+        "Bergen",
+        "NO",
+        "Software Engineer",
+        date(2018, 1, 8),
+    );
+    let mut azure = GraphUser::from_person(&ingrid);
+    azure.mobile_phone = None;
+    let missing_phone = both(&HumaUser::from_person(&ingrid), &azure);
+
+    // Missing value: no address in Huma.
+    let mikko = person(
+        "Mikko",
+        "Lahtinen",
+        "E1105",
+        "+358 50 765 4321",
+        "Hämeenkatu 10",
+        "33100",
+        "Tampere",
+        "FI",
+        "Support Specialist",
+        date(2021, 9, 1),
+    );
+    let mut hr = HumaUser::from_person(&mikko);
+    hr.home_address = None;
+    let missing_address = both(&hr, &GraphUser::from_person(&mikko));
+
+    // Missing value: no employment start date in Azure AD.
+    let sofia = person(
+        "Sofia",
+        "Lindqvist",
+        "E1106",
+        "+46 73 555 01 02",
+        "Avenyn 2",
+        "411 36",
+        "Göteborg",
+        "SE",
+        "Data Analyst",
+        date(2022, 3, 14),
+    );
+    let mut azure = GraphUser::from_person(&sofia);
+    azure.employee_hire_date = None;
+    let missing_start_date = both(&HumaUser::from_person(&sofia), &azure);
+
+    // A country that is not ISO 3166-1 alpha-2 in Azure AD, and no address in Huma: the address
+    // is not synced to Huma (reported with the reason); the missing phone still flows to Azure AD.
+    let ola = person(
+        "Ola",
+        "Berg",
+        "E1107",
+        "+47 922 11 333",
+        "Torget 1",
+        "7013",
+        "Trondheim",
+        "NO",
+        "Accountant",
+        date(2017, 11, 20),
+    );
+    let mut hr = HumaUser::from_person(&ola);
+    hr.home_address = None;
+    let mut azure = GraphUser::from_person(&ola);
+    azure.country = Some("Norway".into());
+    azure.mobile_phone = None;
+    let bad_country = both(&hr, &azure);
+
+    // A read-only field: Huma's payroll integration owns the employment id, which Huma lacks and
+    // Azure AD has. It cannot be written to Huma: reported, not attempted.
+    let per = person(
+        "Per",
+        "Johansen",
+        "E1108",
+        "+47 955 44 222",
+        "Strandveien 9",
+        "0252",
+        "Oslo",
+        "NO",
+        "HR Partner",
+        date(2014, 6, 2),
+    );
+    let mut hr = HumaUser::from_person(&per).with_locked("employmentId");
+    hr.employment_id = None;
+    let read_only = both(&hr, &GraphUser::from_person(&per));
+
+    // Only in Huma: new hires, to be created in Azure AD.
+    let new_hires = [
+        person(
+            "Emma",
+            "Solberg",
+            "E1201",
+            "+47 400 10 200",
+            "Parkveien 4",
+            "0350",
+            "Oslo",
+            "NO",
+            "Software Engineer",
+            date(2024, 8, 1),
+        ),
+        person(
+            "Jonas",
+            "Holm",
+            "E1202",
+            "+46 70 222 33 44",
+            "Sveavägen 20",
+            "111 57",
+            "Stockholm",
+            "SE",
+            "Product Manager",
+            date(2024, 9, 2),
+        ),
+        // Her employment id has 17 characters; Azure AD allows 16: created without it.
+        person(
+            "Elin",
+            "Strand",
+            "NORDLYS-2024-0117",
+            "+47 401 20 300",
+            "Elvegata 8",
+            "7014",
+            "Trondheim",
+            "NO",
+            "Designer",
+            date(2024, 10, 1),
+        ),
+    ];
+    let only_in_huma = new_hires
+        .iter()
+        .map(|p| huma.insert_user(HumaUser::from_person(p)).expect("unique Huma email"))
+        .collect();
+
+    // Only in Azure AD: a contractor and a service account. Huma's product lists them for a
+    // person to choose; the demo's policy creates nobody in Huma.
+    let mut hedda = GraphUser::new(format!("hedda.moe@{DOMAIN}"));
+    hedda.given_name = Some("Hedda".into());
+    hedda.surname = Some("Moe".into());
+    hedda.display_name = Some("Hedda Moe (contractor)".into());
+    hedda.job_title = Some("Consultant".into());
+    let mut service = GraphUser::new(format!("svc-backup@{DOMAIN}"));
+    service.display_name = Some("Backup service".into());
+    let only_in_azure = [hedda, service]
+        .into_iter()
+        .map(|u| graph.insert_user(u).expect("unique Azure AD sign-in name"))
+        .collect();
+
+    Cast {
+        conflicting_title,
+        conflicting_phone,
+        conflicting_name,
+        missing_phone,
+        missing_address,
+        missing_start_date,
+        bad_country,
+        read_only,
+        only_in_huma,
+        only_in_azure,
+    }
+}
+
+/// The settings of one demo run.
+pub fn settings(state: &Path, report_html: Option<PathBuf>) -> Settings {
+    Settings {
+        policy: policy(),
+        decisions: None,
+        state: state.to_owned(),
+        report_json: None,
+        report_html,
+        title: "Nordlys AS (demo): Huma and Azure AD synchronised".to_owned(),
+        concurrency: ApplyOptions::default().concurrency,
+    }
+}
+
+/// Runs the demo over a seeded company: the first sync (plan, apply with progress, report, HTML
+/// report), then a second sync that shows nothing is left to do.
+pub async fn run(
+    org: &DemoOrg,
+    state: &Path,
+    report_html: &Path,
+    console: &mut Console,
+) -> Outcome {
+    let directories = org.directories();
+    say!(
+        console.out,
+        "dirsync demo: Nordlys AS, {} people in Huma, {} in Azure AD",
+        org.huma.user_count(),
+        org.graph.user_count()
+    );
+    say!(
+        console.out,
+        "  fake Huma at {}, fake Microsoft Graph at {}",
+        org.huma.uri(),
+        org.graph.uri()
+    );
+    say!(console.out, "  state file: {}", state.display());
+    say!(
+        console.out,
+        "  settings: Huma wins conflicts, missing values are filled, people only in Huma are \
+         created in Azure AD (as alias@{DOMAIN}), people only in Azure AD are listed for you to \
+         choose (as Huma does) and not created"
+    );
+    say!(console.out);
+    say!(console.out, "== First sync ==");
+    let first =
+        sync(&directories, &settings(state, Some(report_html.to_owned())), Mode::Apply, console)
+            .await;
+    if first.outcome != Outcome::Done {
+        say!(console.err, "the demo's first sync did not finish: {:?}", first.outcome);
+        return first.outcome;
+    }
+
+    say!(console.out);
+    say!(console.out, "== Second sync: is anything left to do? ==");
+    // The second run's plan is printed briefly: the first run printed every detail already.
+    let (mut quiet, _) = Console::captured();
+    let second =
+        sync(&directories, &settings(state, None), Mode::Plan { json: false }, &mut quiet).await;
+    let Some(plan) = second.plan else {
+        say!(console.err, "the demo's second sync could not read the plan: {:?}", second.outcome);
+        return second.outcome;
+    };
+    let s = plan.summary();
+    say!(
+        console.out,
+        "{} people paired, {} conflicts, {} people to create",
+        s.pairs,
+        s.conflicts,
+        s.create_in_hr + s.create_in_idp - count_not_created(&plan)
+    );
+    match plan.operations().map(|ops| ops.operations.len()) {
+        Ok(0) => {
+            say!(
+                console.out,
+                "Nothing left to do: 0 writes. Left as they are, with the reasons in the report:"
+            );
+            let _ = crate::plan_view::print_remaining(&mut console.out, &plan);
+            Outcome::Done
+        }
+        Ok(n) => {
+            say!(
+                console.err,
+                "the second sync still wants {n} write(s): the first did not settle everything"
+            );
+            Outcome::SomeFailed
+        }
+        Err(pending) => {
+            say!(console.err, "the second sync has pending decisions: {pending}");
+            Outcome::Pending
+        }
+    }
+}
+
+fn count_not_created(plan: &dirsync::Plan) -> usize {
+    plan.creations
+        .iter()
+        .filter(|c| c.settled.map(|s| s.decision) != Some(dirsync::Decision::Create))
+        .count()
+}
+
+/// `cargo run --example sync` without arguments: start the fakes, run the demo, write
+/// `report.html` in the current directory and the state in a fresh temporary directory.
+pub async fn main(console: &mut Console) -> Outcome {
+    let org = DemoOrg::start().await;
+    let state_dir = fresh_temp_dir();
+    if let Err(e) = std::fs::create_dir_all(&state_dir) {
+        say!(console.err, "error: cannot create {}: {e}", state_dir.display());
+        return Outcome::CouldNotRun;
+    }
+    let state = state_dir.join("dirsync-state.json");
+    let report = PathBuf::from("report.html");
+    run(&org, &state, &report, console).await
+}
+
+/// A directory under the system's temporary directory that no earlier run used.
+fn fresh_temp_dir() -> PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    std::env::temp_dir().join(format!("dirsync-demo-{}-{nanos}", std::process::id()))
+}

@@ -1,0 +1,534 @@
+//! The `sync` program's flow: parse the arguments, connect, read both sides, settle the plan, apply
+//! it, and say how it went as an [`Outcome`] (the exit code).
+
+use crate::cli::{Args, Command, SyncArgs};
+use crate::connect::{self, Directories, NewPeople, Secrets};
+use crate::decisions::{Decisions, DecisionsError};
+use crate::plan_view::{self, system, value_text};
+use dirsync::{
+    ApplyError, ApplyOptions, Decision, Directory, ItemId, JsonFileStore, Plan, Policy, Progress,
+    Report, Side, Snapshot, StateStore, SyncState, reconcile,
+};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::ffi::OsString;
+use std::io::{self, BufRead, Write};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+/// How a run ended: the process's exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Outcome {
+    /// Everything was done (or, for `plan` and `--help`, shown).
+    Done = 0,
+    /// The run could not start or went wrong as a whole: connection, credentials, configuration,
+    /// the state file. The reason was printed.
+    CouldNotRun = 1,
+    /// The command line or the decisions file is wrong.
+    Usage = 2,
+    /// Decisions are pending: they were listed and nothing was written.
+    Pending = 3,
+    /// The plan changes more people than --max-changes allows: nothing was written.
+    OverThreshold = 4,
+    /// Some writes failed; the report says which.
+    SomeFailed = 5,
+}
+
+impl Outcome {
+    /// The exit code.
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+impl From<Outcome> for std::process::ExitCode {
+    fn from(outcome: Outcome) -> Self {
+        std::process::ExitCode::from(outcome.code())
+    }
+}
+
+/// Where a run writes and reads: the program's standard streams, or buffers in tests.
+pub struct Console {
+    /// What the program tells (the plan, the report).
+    pub out: Box<dyn Write + Send>,
+    /// Errors and warnings.
+    pub err: Box<dyn Write + Send>,
+    /// Answers to questions; `None` when nobody is there to ask (not a terminal).
+    pub input: Option<Box<dyn BufRead + Send>>,
+    /// Whether to draw a progress bar on standard output.
+    pub progress: bool,
+}
+
+impl Console {
+    /// The process's standard streams: questions only when both standard input and output are
+    /// terminals, a progress bar only when standard output is one.
+    pub fn stdio() -> Console {
+        use std::io::IsTerminal;
+        let terminal = io::stdout().is_terminal();
+        let ask = terminal && io::stdin().is_terminal();
+        Console {
+            out: Box::new(io::stdout()),
+            err: Box::new(io::stderr()),
+            input: ask
+                .then(|| Box::new(io::BufReader::new(io::stdin())) as Box<dyn BufRead + Send>),
+            progress: terminal,
+        }
+    }
+
+    /// A console that keeps everything written to it (standard output and errors together), with
+    /// nobody to answer questions: for tests.
+    pub fn captured() -> (Console, Captured) {
+        let captured = Captured::default();
+        let console = Console {
+            out: Box::new(captured.clone()),
+            err: Box::new(captured.clone()),
+            input: None,
+            progress: false,
+        };
+        (console, captured)
+    }
+}
+
+/// Text written to a [`Console::captured`] console.
+#[derive(Debug, Clone, Default)]
+pub struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Captured {
+    /// Everything written so far.
+    pub fn text(&self) -> String {
+        let bytes = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Writes a line to a console stream; a console that cannot be written to is not worth failing a
+/// sync for.
+macro_rules! say {
+    ($w:expr) => {{ let _ = writeln!($w); }};
+    ($w:expr, $($arg:tt)*) => {{ let _ = writeln!($w, $($arg)*); }};
+}
+pub(crate) use say;
+
+/// Runs the `sync` program with these arguments (the first is the program's name) and secrets.
+///
+/// Without a command it runs the demonstration ([`crate::demo::main`]).
+pub async fn main_with(
+    argv: impl IntoIterator<Item = impl Into<OsString> + Clone>,
+    secrets: Secrets,
+    console: &mut Console,
+) -> Outcome {
+    let args = match <Args as clap::Parser>::try_parse_from(argv) {
+        Ok(args) => args,
+        Err(e) => {
+            let text = e.render().to_string();
+            if e.use_stderr() {
+                say!(console.err, "{}", text.trim_end());
+                return Outcome::Usage;
+            }
+            say!(console.out, "{}", text.trim_end());
+            return Outcome::Done;
+        }
+    };
+    match args.command {
+        None => crate::demo::main(console).await,
+        Some(Command::Plan(plan)) => {
+            let mode = Mode::Plan { json: plan.json };
+            real(&plan.sync, mode, &secrets, console).await
+        }
+        Some(Command::Apply(sync)) => real(&sync, Mode::Apply, &secrets, console).await,
+    }
+}
+
+/// Against the real services (or whatever the URLs point at).
+async fn real(args: &SyncArgs, mode: Mode, secrets: &Secrets, console: &mut Console) -> Outcome {
+    let settings = match Settings::from_args(args) {
+        Ok(settings) => settings,
+        Err(Failure { outcome, message }) => {
+            say!(console.err, "error: {message}");
+            return outcome;
+        }
+    };
+    let directories =
+        match connect::connect(&args.connection, &NewPeople::from(&args.policy), secrets) {
+            Ok(directories) => directories,
+            Err(e) => {
+                say!(console.err, "error: {e}");
+                return Outcome::CouldNotRun;
+            }
+        };
+    sync(&directories, &settings, mode, console).await.outcome
+}
+
+/// What a run does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Read, reconcile, print the plan; write nothing.
+    Plan {
+        /// Print JSON rather than text.
+        json: bool,
+    },
+    /// Read, reconcile, settle, apply, save the state, report.
+    Apply,
+}
+
+/// Everything a sync needs besides the two directories.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// How the plan is settled.
+    pub policy: Policy,
+    /// Decisions from a file, applied after the policy.
+    pub decisions: Option<Decisions>,
+    /// The state file.
+    pub state: PathBuf,
+    /// Where to write the report as JSON.
+    pub report_json: Option<PathBuf>,
+    /// Where to write the report as HTML.
+    pub report_html: Option<PathBuf>,
+    /// The report's heading.
+    pub title: String,
+    /// How many writes run at once.
+    pub concurrency: usize,
+}
+
+/// A run that cannot go on, with its exit code and the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// The exit code.
+    pub outcome: Outcome,
+    /// Why, for a person.
+    pub message: String,
+}
+
+impl Failure {
+    fn new(outcome: Outcome, message: impl Into<String>) -> Self {
+        Failure { outcome, message: message.into() }
+    }
+}
+
+impl Settings {
+    /// The settings for these arguments; the decisions file is read here, so a bad one stops the
+    /// run before anything is read from the services.
+    ///
+    /// # Errors
+    /// [`Outcome::Usage`] for a bad decisions file or a creation in Azure AD without a domain.
+    pub fn from_args(args: &SyncArgs) -> Result<Settings, Failure> {
+        let policy = args.policy.policy();
+        let creates_in_azure = policy.create_in_idp != dirsync::CreationRule::None;
+        if creates_in_azure && args.policy.upn_domain.as_deref().is_none_or(|d| d.trim().is_empty())
+        {
+            return Err(Failure::new(
+                Outcome::Usage,
+                "--create-in-azure needs --upn-domain DOMAIN: the verified domain new Azure AD \
+                 users sign in with",
+            ));
+        }
+        let decisions = match &args.policy.decisions {
+            Some(path) => Some(Decisions::read(path).map_err(|e| usage_or_io(&e))?),
+            None => None,
+        };
+        Ok(Settings {
+            policy,
+            decisions,
+            state: args.files.state.clone(),
+            report_json: args.files.report_json.clone(),
+            report_html: args.files.report_html.clone(),
+            title: "Huma and Azure AD: people synchronised".to_owned(),
+            concurrency: ApplyOptions::default().concurrency,
+        })
+    }
+}
+
+fn usage_or_io(e: &DecisionsError) -> Failure {
+    let outcome = match e {
+        DecisionsError::Read { .. } => Outcome::CouldNotRun,
+        _ => Outcome::Usage,
+    };
+    Failure::new(outcome, e.to_string())
+}
+
+/// What a sync did: its outcome, and the plan and report when it got that far.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// The exit code.
+    pub outcome: Outcome,
+    /// The plan, once read and settled.
+    pub plan: Option<Plan>,
+    /// The report, once applied.
+    pub report: Option<Report>,
+}
+
+impl Run {
+    fn failed(console: &mut Console, failure: Failure, plan: Option<Plan>) -> Run {
+        say!(console.err, "error: {}", failure.message);
+        Run { outcome: failure.outcome, plan, report: None }
+    }
+}
+
+/// Reads both sides and reconciles them with the state and the policy, then settles what the
+/// decisions file says.
+///
+/// # Errors
+/// [`Outcome::CouldNotRun`] when a side or the state cannot be read; [`Outcome::Usage`] when the
+/// decisions file does not fit the plan.
+pub async fn read_plan(
+    hr: &dyn Directory,
+    idp: &dyn Directory,
+    settings: &Settings,
+) -> Result<(Plan, SyncState, JsonFileStore), Failure> {
+    let store = JsonFileStore::new(&settings.state);
+    let state = store.load().map_err(|e| {
+        Failure::new(
+            Outcome::CouldNotRun,
+            format!("cannot use the state file {}: {e}", settings.state.display()),
+        )
+    })?;
+    let (hr_snapshot, idp_snapshot) = tokio::join!(Snapshot::read(hr), Snapshot::read(idp));
+    let hr_snapshot = hr_snapshot.map_err(|e| {
+        Failure::new(Outcome::CouldNotRun, format!("could not read the people in Huma: {e}"))
+    })?;
+    let idp_snapshot = idp_snapshot.map_err(|e| {
+        Failure::new(Outcome::CouldNotRun, format!("could not read the people in Azure AD: {e}"))
+    })?;
+    let mut plan = reconcile(&hr_snapshot, &idp_snapshot, &state, &settings.policy);
+    if let Some(decisions) = &settings.decisions {
+        decisions.apply_to(&mut plan).map_err(|e| Failure::new(Outcome::Usage, e.to_string()))?;
+    }
+    Ok((plan, state, store))
+}
+
+/// One sync: read, plan, and (in [`Mode::Apply`]) settle, apply, save the state and report.
+pub async fn sync(
+    directories: &Directories,
+    settings: &Settings,
+    mode: Mode,
+    console: &mut Console,
+) -> Run {
+    sync_with(&directories.huma, &directories.azure, settings, mode, console).await
+}
+
+/// [`sync`] over any two directories (Huma's side first).
+pub async fn sync_with(
+    hr: &dyn Directory,
+    idp: &dyn Directory,
+    settings: &Settings,
+    mode: Mode,
+    console: &mut Console,
+) -> Run {
+    let (mut plan, mut state, store) = match read_plan(hr, idp, settings).await {
+        Ok(read) => read,
+        Err(failure) => return Run::failed(console, failure, None),
+    };
+    if let Mode::Plan { json: true } = mode {
+        match serde_json::to_string_pretty(&plan) {
+            Ok(text) => say!(console.out, "{text}"),
+            Err(e) => {
+                let failure =
+                    Failure::new(Outcome::CouldNotRun, format!("cannot show the plan: {e}"));
+                return Run::failed(console, failure, Some(plan));
+            }
+        }
+        return Run { outcome: Outcome::Done, plan: Some(plan), report: None };
+    }
+    let _ = plan_view::print_plan(&mut console.out, &plan);
+    if let Mode::Plan { .. } = mode {
+        say!(console.out);
+        say!(console.out, "This was a plan only: nothing was written.");
+        return Run { outcome: Outcome::Done, plan: Some(plan), report: None };
+    }
+
+    if !plan.is_settled() && console.input.is_some() {
+        ask(&mut plan, console);
+    }
+    if !plan.is_settled() {
+        let pending = plan.pending();
+        say!(console.err);
+        say!(
+            console.err,
+            "{} decision(s) are pending, so nothing was written. Settle them with --prefer huma|azure, \
+             with --decisions FILE (JSON: {{\"<id>\": \"huma\" | \"azure\" | \"skip\" | \"create\"}}), \
+             or run in a terminal to be asked:",
+            pending.len()
+        );
+        let _ = plan_view::print_pending(&mut console.err, &plan);
+        return Run { outcome: Outcome::Pending, plan: Some(plan), report: None };
+    }
+
+    let writes = plan.operations().map(|ops| ops.operations.len()).unwrap_or(0);
+    say!(console.out);
+    say!(console.out, "Applying: {writes} write(s)");
+    let bar = progress_bar(console.progress, writes);
+    let on_progress = {
+        let bar = bar.clone();
+        move |event: &Progress| match event {
+            Progress::Started { operations } => bar.set_length(*operations as u64),
+            Progress::Finished { finished, report, .. } => {
+                bar.set_position(*finished as u64);
+                bar.set_message(format!("{} in {}", report.name, system(report.target)));
+            }
+            Progress::Done { .. } => bar.finish_and_clear(),
+            _ => {}
+        }
+    };
+    let options = ApplyOptions { concurrency: settings.concurrency, ..ApplyOptions::default() };
+    let applied = dirsync::apply(&plan, hr, idp, &mut state, &options, &on_progress).await;
+    bar.finish_and_clear();
+    let (report, stopped) = match applied {
+        Ok(report) => (report, None),
+        Err(ApplyError::SafetyThreshold { people, max }) => {
+            let failure = Failure::new(
+                Outcome::OverThreshold,
+                format!(
+                    "the plan would change {people} people, more than --max-changes {max}; nothing \
+                     was written: check the plan, then raise --max-changes"
+                ),
+            );
+            return Run::failed(console, failure, Some(plan));
+        }
+        Err(ApplyError::Pending(p)) => {
+            return Run::failed(console, Failure::new(Outcome::Pending, p.to_string()), Some(plan));
+        }
+        Err(ApplyError::Fatal { side, source, report }) => {
+            let why = format!(
+                "{} refused the credentials during the sync ({source}); the writes made before \
+                 that are in the report: reconnect, then sync again",
+                system(side)
+            );
+            (*report, Some(why))
+        }
+        Err(other) => {
+            let failure = Failure::new(Outcome::CouldNotRun, other.to_string());
+            return Run::failed(console, failure, Some(plan));
+        }
+    };
+    let report = report
+        .with_title(settings.title.clone())
+        .with_generated_at(chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string());
+
+    let mut outcome = if report.is_success() { Outcome::Done } else { Outcome::SomeFailed };
+    if let Err(e) = store.save(&state) {
+        say!(
+            console.err,
+            "error: the state could not be saved to {}: {e}",
+            settings.state.display()
+        );
+        outcome = Outcome::CouldNotRun;
+    }
+    say!(console.out);
+    say!(console.out, "{}", report.to_markdown().trim_end());
+    if let Err(message) = write_reports(&report, settings, console) {
+        say!(console.err, "error: {message}");
+        outcome = Outcome::CouldNotRun;
+    }
+    if let Some(why) = stopped {
+        say!(console.err, "error: {why}");
+        outcome = Outcome::CouldNotRun;
+    } else if outcome == Outcome::SomeFailed {
+        say!(
+            console.err,
+            "{} write(s) failed; the report above says which and what to do",
+            report.counts.failed + report.counts.not_attempted
+        );
+    }
+    Run { outcome, plan: Some(plan), report: Some(report) }
+}
+
+fn write_reports(
+    report: &Report,
+    settings: &Settings,
+    console: &mut Console,
+) -> Result<(), String> {
+    if let Some(path) = &settings.report_json {
+        let json = serde_json::to_string_pretty(report).map_err(|e| e.to_string())?;
+        std::fs::write(path, json + "\n")
+            .map_err(|e| format!("cannot write the report to {}: {e}", path.display()))?;
+        say!(console.out, "Report (JSON) written to {}", path.display());
+    }
+    if let Some(path) = &settings.report_html {
+        std::fs::write(path, report.to_html())
+            .map_err(|e| format!("cannot write the report to {}: {e}", path.display()))?;
+        say!(console.out, "Report (HTML) written to {}", path.display());
+    }
+    Ok(())
+}
+
+fn progress_bar(visible: bool, len: usize) -> ProgressBar {
+    if !visible {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stdout());
+    if let Ok(style) = ProgressStyle::with_template("  [{bar:40}] {pos}/{len} {wide_msg}") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+/// Asks about each pending item on the console's input until it is settled or the input ends.
+fn ask(plan: &mut Plan, console: &mut Console) {
+    let Some(input) = console.input.as_mut() else { return };
+    let pending = plan.pending();
+    if !pending.is_empty() {
+        say!(console.out);
+        say!(console.out, "{} item(s) wait for your decision.", pending.len());
+    }
+    for id in pending {
+        let question = question(plan, &id);
+        loop {
+            let _ = write!(console.out, "{question}");
+            let _ = console.out.flush();
+            let mut line = String::new();
+            match input.read_line(&mut line) {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+            let decision = match line.trim().to_ascii_lowercase().as_str() {
+                "h" | "huma" => Decision::UseHr,
+                "a" | "azure" => Decision::UseIdp,
+                "s" | "skip" => Decision::Skip,
+                "c" | "create" => Decision::Create,
+                _ => {
+                    say!(console.out, "  please answer h, a or s (c to create a person)");
+                    continue;
+                }
+            };
+            match plan.decide(&id, decision) {
+                Ok(()) => break,
+                Err(e) => say!(console.out, "  {e}"),
+            }
+        }
+    }
+}
+
+fn question(plan: &Plan, id: &ItemId) -> String {
+    if let Some(c) = plan.changes.iter().find(|c| &c.id == id) {
+        return format!(
+            "{} · {}: Huma {} / Azure AD {} — keep [h]uma / [a]zure / [s]kip? ",
+            c.name,
+            c.field,
+            value_text(c.hr_value.as_ref()),
+            value_text(c.idp_value.as_ref())
+        );
+    }
+    if let Some(c) = plan.creations.iter().find(|c| &c.id == id) {
+        let target = match c.target() {
+            Side::Hr => "Huma",
+            Side::Idp => "Azure AD",
+        };
+        return format!(
+            "{} is only in {}: [c]reate in {target} / [s]kip? ",
+            c.name,
+            system(c.source)
+        );
+    }
+    format!("{id}: [h]uma / [a]zure / [s]kip? ")
+}

@@ -1,0 +1,1 @@
+//! The real-time push from Huma's profile webhooks to Azure AD.
