@@ -30,7 +30,7 @@ type Text = Arc<str>;
 /// # Ok::<(), dirsync::CountryError>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, from = "RawPerson")]
 pub struct Person {
     #[serde(skip_serializing_if = "Option::is_none")]
     email: Option<Text>,
@@ -198,6 +198,53 @@ impl Person {
     }
 }
 
+/// A person as read from JSON (a state file, a plan), normalised like every other way in.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawPerson {
+    email: Option<String>,
+    employment_id: Option<String>,
+    given_name: Option<String>,
+    family_name: Option<String>,
+    phone: Option<String>,
+    address: Option<Address>,
+    job_title: Option<String>,
+    employment_start_date: Option<NaiveDate>,
+}
+
+impl From<RawPerson> for Person {
+    fn from(raw: RawPerson) -> Self {
+        let text = |value: Option<String>| value.as_deref().and_then(clean).map(Text::from);
+        Person {
+            email: text(raw.email),
+            employment_id: text(raw.employment_id),
+            given_name: text(raw.given_name),
+            family_name: text(raw.family_name),
+            phone: text(raw.phone),
+            address: raw.address.filter(|a| !a.is_empty()),
+            job_title: text(raw.job_title),
+            employment_start_date: raw.employment_start_date,
+        }
+    }
+}
+
+/// An address as read from JSON, normalised like [`Address::new`].
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawAddress {
+    street: Option<String>,
+    postal_code: Option<String>,
+    city: Option<String>,
+    country: Option<CountryCode>,
+}
+
+impl From<RawAddress> for Address {
+    fn from(raw: RawAddress) -> Self {
+        let part = |value: Option<String>| value.unwrap_or_default();
+        Address::new(part(raw.street), part(raw.postal_code), part(raw.city), raw.country)
+    }
+}
+
 /// A value of the wrong kind was given for a field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("a value of the wrong kind was given for {field}")]
@@ -210,7 +257,7 @@ pub struct WrongKind {
 ///
 /// Parts are normalised like [`Person`]'s fields; the street's lines are trimmed and joined by `\n`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, from = "RawAddress")]
 pub struct Address {
     #[serde(skip_serializing_if = "Option::is_none")]
     street: Option<Text>,
@@ -434,6 +481,17 @@ mod tests {
     fn address_displays_on_one_line() {
         let a = Address::new("Main St 1\nFlat 2", "0150", "Oslo", no());
         assert_eq!(a.to_string(), "Main St 1, Flat 2, 0150 Oslo, NO");
+    }
+
+    #[test]
+    fn values_read_from_json_are_normalised_too() {
+        let json =
+            r#"{"given_name":"  Ada ","phone":"  ","address":{"street":"a\r\nb ","city":""}}"#;
+        let p: Person = serde_json::from_str(json).unwrap();
+        assert_eq!(
+            p,
+            Person::new().with_given_name("Ada").with_address(Address::new("a\nb", "", "", None))
+        );
     }
 
     #[test]
