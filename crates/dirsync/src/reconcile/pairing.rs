@@ -174,33 +174,26 @@ fn email_key(person: &Person) -> Option<Cow<'_, str>> {
     person.email_match_key()
 }
 
-/// The records of one side that carry a key: almost always one, so no allocation for that.
-#[derive(Default)]
-pub(super) enum Members {
-    #[default]
-    None,
-    One(usize),
-    Many(Vec<usize>),
-}
+/// Who of one side carries a key: nobody, one record, or several. Four bytes, so the index of a
+/// million keys stays small enough to be fast.
+#[derive(Clone, Copy, Default)]
+struct Carriers(u32);
 
-impl Members {
-    pub(super) fn push(&mut self, index: usize) {
-        *self = match std::mem::take(self) {
-            Members::None => Members::One(index),
-            Members::One(first) => Members::Many(vec![first, index]),
-            Members::Many(mut all) => {
-                all.push(index);
-                Members::Many(all)
-            }
+impl Carriers {
+    const SEVERAL: u32 = u32::MAX;
+
+    /// Adds record `index`; true when the key now has several carriers.
+    fn add(&mut self, index: usize) -> bool {
+        self.0 = match self.0 {
+            // Snapshots of four billion records do not fit in memory: saturating is safe.
+            0 => u32::try_from(index + 1).unwrap_or(Self::SEVERAL),
+            _ => Self::SEVERAL,
         };
+        self.0 == Self::SEVERAL
     }
 
-    pub(super) fn as_slice(&self) -> &[usize] {
-        match self {
-            Members::None => &[],
-            Members::One(index) => std::slice::from_ref(index),
-            Members::Many(all) => all,
-        }
+    fn one(self) -> Option<usize> {
+        (self.0 != 0 && self.0 != Self::SEVERAL).then(|| self.0 as usize - 1)
     }
 }
 
@@ -215,8 +208,9 @@ fn pair_by_key<'s>(
     findings: &mut Vec<Finding>,
 ) {
     let free = sides.slots.iter().flatten().filter(|s| **s == Slot::Free).count();
-    let mut groups: FxHashMap<Cow<'s, str>, [Members; 2]> =
+    let mut groups: FxHashMap<Cow<'s, str>, [Carriers; 2]> =
         FxHashMap::with_capacity_and_hasher(free, Default::default());
+    let mut shared: FxHashMap<Cow<'s, str>, [Vec<usize>; 2]> = FxHashMap::default();
     for side in Side::BOTH {
         let records = sides.records[side_index(side)];
         for (index, record) in records.iter().enumerate() {
@@ -224,42 +218,57 @@ fn pair_by_key<'s>(
                 continue;
             }
             if let Some(key) = key_of(&record.person) {
-                groups.entry(key).or_default()[side_index(side)].push(index);
+                let carriers = groups.entry(key.clone()).or_default();
+                if carriers[side_index(side)].add(index) {
+                    shared.insert(key, Default::default());
+                }
             }
         }
     }
-    for (key, [hs, is]) in groups {
-        let (hs, is) = (hs.as_slice(), is.as_slice());
-        match (hs, is) {
-            ([h], [i]) => {
-                sides.set(Side::Hr, *h, Slot::Paired);
-                sides.set(Side::Idp, *i, Slot::Paired);
-                pairs.push(PairedRecords { hr: *h, idp: *i, matched_by, baseline: None });
+    for (key, [h, i]) in &groups {
+        if let (Some(h), Some(i)) = (h.one(), i.one()) {
+            if !shared.contains_key(key) {
+                sides.set(Side::Hr, h, Slot::Paired);
+                sides.set(Side::Idp, i, Slot::Paired);
+                pairs.push(PairedRecords { hr: h, idp: i, matched_by, baseline: None });
             }
-            _ if hs.len() > 1 || is.len() > 1 => {
-                let mut records = Vec::with_capacity(hs.len() + is.len());
-                for (side, indexes) in [(Side::Hr, hs), (Side::Idp, is)] {
-                    for &index in indexes {
-                        sides.set(side, index, Slot::Held);
-                        records.push(sides.reference(side, index));
-                    }
-                }
-                records.sort();
-                let names: Vec<String> =
-                    records.iter().map(|r| format!("{} {}", r.side, r.id)).collect();
-                findings.push(finding(
-                    FindingKind::Ambiguous,
-                    records,
-                    &key,
-                    format!(
-                        "{} records share the {key_name} {key:?} ({}): none of them is paired or \
-                         created by it; make it unique, or link the right records in the state",
-                        names.len(),
-                        names.join(", ")
-                    ),
-                ));
-            }
-            _ => {}
         }
+    }
+    if shared.is_empty() {
+        return;
+    }
+    // Rare: a second pass gathers everyone who carries a shared key.
+    for side in Side::BOTH {
+        let records = sides.records[side_index(side)];
+        for (index, record) in records.iter().enumerate() {
+            if !sides.free(side, index) {
+                continue;
+            }
+            if let Some(members) = key_of(&record.person).and_then(|key| shared.get_mut(&key)) {
+                members[side_index(side)].push(index);
+            }
+        }
+    }
+    for (key, [hs, is]) in shared {
+        let mut records = Vec::with_capacity(hs.len() + is.len());
+        for (side, indexes) in [(Side::Hr, &hs), (Side::Idp, &is)] {
+            for &index in indexes {
+                sides.set(side, index, Slot::Held);
+                records.push(sides.reference(side, index));
+            }
+        }
+        records.sort();
+        let names: Vec<String> = records.iter().map(|r| format!("{} {}", r.side, r.id)).collect();
+        findings.push(finding(
+            FindingKind::Ambiguous,
+            records,
+            &key,
+            format!(
+                "{} records share the {key_name} {key:?} ({}): none of them is paired or \
+                 created by it; make it unique, or link the right records in the state",
+                names.len(),
+                names.join(", ")
+            ),
+        ));
     }
 }
