@@ -1,0 +1,200 @@
+//! The webhook server against the fakes: a signed event changes Azure AD; a bad signature is
+//! refused with 401 and changes nothing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use dirsync::{JsonFileStore, Person, StateStore, SyncState};
+use dirsync_examples::connect::connect_to_fakes;
+use dirsync_examples::demo;
+use dirsync_examples::webhook_server::{
+    MAX_BODY, PATH, PushAction, PushSummary, Receiver, send, sign, spawn,
+};
+use huma_api::SecretString;
+use huma_api::webhook::WebhookVerifier;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use testkit::{FakeGraph, FakeHuma, GraphConfig, GraphUser, HumaConfig, HumaUser, JobTitle};
+
+const SECRET: &str = "test-webhook-secret";
+
+struct Setup {
+    graph: FakeGraph,
+    huma: FakeHuma,
+    /// Ada: (Huma id, Azure AD id), the same on both sides at first.
+    ada: (String, String),
+    http: reqwest::Client,
+}
+
+fn ada() -> Person {
+    let start = chrono::NaiveDate::from_ymd_opt(2020, 1, 6).unwrap();
+    Person::new()
+        .with_email("ada@nordlys.example")
+        .with_given_name("Ada")
+        .with_family_name("Lund")
+        .with_employment_id("E1")
+        .with_phone("+47 900 00 001")
+        .with_job_title("Engineer")
+        .with_employment_start_date(start)
+}
+
+async fn setup() -> Setup {
+    let graph = FakeGraph::start(GraphConfig::default()).await;
+    let huma = FakeHuma::start(HumaConfig::default()).await;
+    let h = huma.insert_user(HumaUser::from_person(&ada())).unwrap();
+    let a = graph.insert_user(GraphUser::from_person(&ada())).unwrap();
+    Setup { graph, huma, ada: (h, a), http: reqwest::Client::new() }
+}
+
+async fn server(s: &Setup, auto_provision: bool, state: Option<PathBuf>) -> String {
+    let directories = connect_to_fakes(&s.graph, &s.huma, &demo::new_people());
+    let verifier = WebhookVerifier::new(Some(SecretString::from(SECRET)), None);
+    let receiver = Arc::new(Receiver::new(directories, verifier, state, auto_provision));
+    let (addr, _task) = spawn(receiver, SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
+    format!("http://{addr}{PATH}")
+}
+
+fn promote(s: &Setup) {
+    let changed = s.huma.update_user(&s.ada.0, |u| {
+        u.phone = Some("+47 900 99 999".into());
+        u.positions[0].title = Some(JobTitle::named("Lead Engineer"));
+    });
+    assert!(changed);
+}
+
+#[tokio::test]
+async fn a_signed_update_pushes_only_the_changed_fields_to_azure() {
+    let s = setup().await;
+    let url = server(&s, false, None).await;
+    promote(&s);
+    let before = s.graph.user(&s.ada.1).unwrap();
+
+    let (status, body) =
+        send(&s.http, &url, SECRET, "users-update", &[(&s.ada.0, "ada@nordlys.example")])
+            .await
+            .unwrap();
+    assert_eq!(status, 200, "{body}");
+    let summary: PushSummary = serde_json::from_str(&body).unwrap();
+    assert_eq!(summary.topic, "users-update");
+    assert_eq!(summary.users.len(), 1);
+    let pushed = &summary.users[0];
+    assert_eq!(pushed.action, PushAction::Updated);
+    assert_eq!(pushed.azure_id.as_deref(), Some(s.ada.1.as_str()));
+    assert_eq!(pushed.fields, ["Phone number", "Job title"]);
+
+    let after = s.graph.user(&s.ada.1).unwrap();
+    assert_eq!(after.mobile_phone.as_deref(), Some("+47 900 99 999"));
+    assert_eq!(after.job_title.as_deref(), Some("Lead Engineer"));
+    // Everything else is as it was.
+    assert_eq!(after.given_name, before.given_name);
+    assert_eq!(after.surname, before.surname);
+    assert_eq!(after.employee_id, before.employee_id);
+    assert_eq!(after.employee_hire_date, before.employee_hire_date);
+
+    // Sent again, nothing differs and nothing is written.
+    let (status, body) =
+        send(&s.http, &url, SECRET, "users-update", &[(&s.ada.0, "ada@nordlys.example")])
+            .await
+            .unwrap();
+    assert_eq!(status, 200, "{body}");
+    let summary: PushSummary = serde_json::from_str(&body).unwrap();
+    assert_eq!(summary.users[0].action, PushAction::Unchanged);
+}
+
+#[tokio::test]
+async fn a_bad_signature_is_refused_with_401_and_changes_nothing() {
+    let s = setup().await;
+    let url = server(&s, true, None).await;
+    promote(&s);
+    let before = s.graph.users();
+
+    let (status, body) =
+        send(&s.http, &url, "not-the-secret", "users-update", &[(&s.ada.0, "ada@nordlys.example")])
+            .await
+            .unwrap();
+    assert_eq!(status, 401);
+    assert!(!body.contains("signature") && !body.contains(SECRET), "reveals nothing: {body}");
+
+    // No signature at all, and a signature of another body.
+    let payload = br#"{"topic":"users-update","users":[]}"#;
+    let unsigned = s.http.post(&url).body(payload.to_vec()).send().await.unwrap();
+    assert_eq!(unsigned.status().as_u16(), 401);
+    let other = s
+        .http
+        .post(&url)
+        .header("huma-hmac-sha256", sign(SECRET, b"{}"))
+        .body(payload.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status().as_u16(), 401);
+    assert_eq!(s.graph.users(), before, "nothing changed in Azure AD");
+}
+
+#[tokio::test]
+async fn a_new_person_is_created_only_with_auto_provisioning_and_linked_in_the_state() {
+    let s = setup().await;
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let cleo = HumaUser::new("cleo@nordlys.example", "Cleo", "Dahl");
+    let cleo = s.huma.insert_user(cleo).unwrap();
+    let users = [(cleo.as_str(), "cleo@nordlys.example")];
+
+    let off = server(&s, false, Some(state.clone())).await;
+    let (status, body) = send(&s.http, &off, SECRET, "users-create", &users).await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    let summary: PushSummary = serde_json::from_str(&body).unwrap();
+    assert_eq!(summary.users[0].action, PushAction::NotInAzure);
+    assert!(s.graph.user("cleo@nordlys.example").is_none());
+
+    let on = server(&s, true, Some(state.clone())).await;
+    let (status, body) = send(&s.http, &on, SECRET, "users-create", &users).await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    let summary: PushSummary = serde_json::from_str(&body).unwrap();
+    assert_eq!(summary.users[0].action, PushAction::Created);
+    let created = s.graph.user("cleo@nordlys.example").expect("created in Azure AD");
+    assert_eq!(created.given_name.as_deref(), Some("Cleo"));
+    assert_eq!(created.surname.as_deref(), Some("Dahl"));
+    let saved: SyncState = JsonFileStore::new(&state).load().unwrap();
+    let link = saved.links.get(&dirsync::RecordId::new(cleo.as_str())).expect("linked");
+    assert_eq!(link.idp.as_str(), created.id);
+
+    // A second users-create finds the twin through the link: nothing is created twice.
+    let (_, body) = send(&s.http, &on, SECRET, "users-create", &users).await.unwrap();
+    let summary: PushSummary = serde_json::from_str(&body).unwrap();
+    assert_eq!(summary.users[0].action, PushAction::Unchanged, "{body}");
+    assert_eq!(s.graph.user_count(), 2);
+}
+
+#[tokio::test]
+async fn other_topics_are_accepted_and_ignored_and_huge_bodies_refused() {
+    let s = setup().await;
+    let url = server(&s, true, None).await;
+    let before = s.graph.users();
+    for topic in ["users-delete", "users-export", "teams-update"] {
+        let (status, body) =
+            send(&s.http, &url, SECRET, topic, &[(&s.ada.0, "ada@nordlys.example")]).await.unwrap();
+        assert_eq!(status, 202, "{topic}: {body}");
+    }
+    let huge = vec![b' '; MAX_BODY + 1];
+    let response = s
+        .http
+        .post(&url)
+        .header("huma-hmac-sha256", sign(SECRET, &huge))
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 413);
+    assert_eq!(s.graph.users(), before);
+}
+
+#[tokio::test]
+async fn the_webhook_demo_runs_to_the_end() {
+    let (mut console, output) = dirsync_examples::run::Console::captured();
+    let outcome = dirsync_examples::webhook_server::demo(&mut console).await;
+    let text = output.text();
+    assert_eq!(outcome, dirsync_examples::run::Outcome::Done, "{text}");
+    assert!(text.contains("pushed: Phone number, Job title"), "{text}");
+    assert!(text.contains("← 401"), "{text}");
+    assert!(text.contains("Created"), "{text}");
+}
