@@ -17,7 +17,10 @@ use std::path::PathBuf;
     about = "Keep people in step between Huma (HR) and Azure AD / Entra ID.",
     long_about = "Keep people in step between Huma (HR) and Azure AD / Entra ID.\n\n\
         Without a command, runs a demonstration against built-in fakes of both services.\n\
-        Secrets are read from the environment only: HUMA_CLIENT_SECRET and AZURE_CLIENT_SECRET."
+        Secrets are read from the environment only: HUMA_CLIENT_SECRET and AZURE_CLIENT_SECRET.",
+    after_long_help = "Exit codes: 0 done; 1 could not run (connection, credentials, configuration); \
+        2 usage (arguments, decisions file); 3 decisions pending (listed, nothing written); \
+        4 over --max-changes (nothing written); 5 some writes failed (the report says which)."
 )]
 pub struct Args {
     /// What to do; nothing runs the demonstration.

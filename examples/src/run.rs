@@ -60,12 +60,12 @@ pub struct Console {
 }
 
 impl Console {
-    /// The process's standard streams: questions only when both standard input and output are
-    /// terminals, a progress bar only when standard output is one.
+    /// The process's standard streams: questions (on standard error) only when standard input is
+    /// a terminal, a progress bar only when standard output is one.
     pub fn stdio() -> Console {
         use std::io::IsTerminal;
         let terminal = io::stdout().is_terminal();
-        let ask = terminal && io::stdin().is_terminal();
+        let ask = io::stdin().is_terminal();
         Console {
             out: Box::new(io::stdout()),
             err: Box::new(io::stderr()),
@@ -376,13 +376,15 @@ pub async fn sync_with(
                 bar.set_position(*finished as u64);
                 bar.set_message(format!("{} in {}", report.name, system(report.target)));
             }
-            Progress::Done { .. } => bar.finish_and_clear(),
+            Progress::Done { .. } => bar.finish_with_message("done"),
             _ => {}
         }
     };
     let options = ApplyOptions { concurrency: settings.concurrency, ..ApplyOptions::default() };
     let applied = dirsync::apply(&plan, hr, idp, &mut state, &options, &on_progress).await;
-    bar.finish_and_clear();
+    if !bar.is_finished() {
+        bar.finish();
+    }
     let (report, stopped) = match applied {
         Ok(report) => (report, None),
         Err(ApplyError::SafetyThreshold { people, max }) => {
@@ -478,14 +480,14 @@ fn ask(plan: &mut Plan, console: &mut Console) {
     let Some(input) = console.input.as_mut() else { return };
     let pending = plan.pending();
     if !pending.is_empty() {
-        say!(console.out);
-        say!(console.out, "{} item(s) wait for your decision.", pending.len());
+        say!(console.err);
+        say!(console.err, "{} item(s) wait for your decision.", pending.len());
     }
     for id in pending {
         let question = question(plan, &id);
         loop {
-            let _ = write!(console.out, "{question}");
-            let _ = console.out.flush();
+            let _ = write!(console.err, "{question}");
+            let _ = console.err.flush();
             let mut line = String::new();
             match input.read_line(&mut line) {
                 Ok(0) | Err(_) => return,
@@ -497,13 +499,13 @@ fn ask(plan: &mut Plan, console: &mut Console) {
                 "s" | "skip" => Decision::Skip,
                 "c" | "create" => Decision::Create,
                 _ => {
-                    say!(console.out, "  please answer h, a or s (c to create a person)");
+                    say!(console.err, "  please answer h, a or s (c to create a person)");
                     continue;
                 }
             };
             match plan.decide(&id, decision) {
                 Ok(()) => break,
-                Err(e) => say!(console.out, "  {e}"),
+                Err(e) => say!(console.err, "  {e}"),
             }
         }
     }

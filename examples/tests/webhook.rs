@@ -198,3 +198,26 @@ async fn the_webhook_demo_runs_to_the_end() {
     assert!(text.contains("← 401"), "{text}");
     assert!(text.contains("Created"), "{text}");
 }
+
+#[tokio::test]
+async fn serve_refuses_to_run_unverified_and_bad_arguments_are_usage_errors() {
+    use dirsync_examples::run::{Console, Outcome};
+    use dirsync_examples::webhook_server::main_with;
+    let (mut console, output) = Console::captured();
+    let outcome = main_with(["webhook", "serve", "--no-such-flag"], &mut console).await;
+    assert_eq!(outcome, Outcome::Usage, "{}", output.text());
+    let outcome = main_with(
+        ["webhook", "serve", "--auto-provision", "--listen", "127.0.0.1:0"],
+        &mut console,
+    )
+    .await;
+    assert_eq!(outcome, Outcome::Usage, "--auto-provision needs --upn-domain: {}", output.text());
+    if std::env::var_os("HUMA_WEBHOOK_SECRET").is_none()
+        && std::env::var_os("HUMA_WEBHOOK_TOKEN").is_none()
+    {
+        let outcome =
+            main_with(["webhook", "serve", "--listen", "127.0.0.1:0"], &mut console).await;
+        assert_eq!(outcome, Outcome::CouldNotRun, "{}", output.text());
+        assert!(output.text().contains("HUMA_WEBHOOK_SECRET"));
+    }
+}
