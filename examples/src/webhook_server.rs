@@ -321,6 +321,12 @@ async fn push_one(receiver: &Receiver, hr: &Record, linked: Option<RecordId>) ->
         },
     };
     out.azure_id = twin.as_ref().map(|t| t.id.to_string());
+    if twin.is_none() && !hr.active {
+        // A sync leaves inactive people alone unless told otherwise; so does the push.
+        out.action = PushAction::NotInAzure;
+        out.detail = Some("not in Azure AD and inactive in Huma: not created".to_owned());
+        return out;
+    }
     let op =
         realtime_push(&hr.person, twin.as_ref(), &azure.capabilities(), receiver.auto_provision);
     match op {
@@ -681,7 +687,7 @@ async fn demo_inner(console: &mut Console) -> Result<(), String> {
         send(&http, &url, "not-the-secret", "users-update", &[(&ada_huma, &email)])
             .await
             .map_err(|e| e.to_string())?;
-    say!(console.out, "  ← {status} {body}");
+    say!(console.out, "  ← {status} {body}   (the reason is in the server's log only)");
 
     // 4. A new hire, without and with auto-provisioning.
     let cleo = Person::new()
