@@ -15,8 +15,8 @@ use crate::errors::GraphError;
 use crate::users::{GraphUser, NewUser, UserPatch};
 use chrono::NaiveDate;
 use dirsync::{
-    Address, CountryCode, Field, FieldChange, FieldValue, InvalidValue, Limits, Person, Record,
-    RecordId,
+    Address, CountryCode, Field, FieldChange, FieldSet, FieldValue, InvalidValue, Limits, Person,
+    Record, RecordId,
 };
 use secrecy::SecretString;
 use serde_json::json;
@@ -141,7 +141,9 @@ pub fn to_record(user: &GraphUser, phone: PhoneProperty) -> Record {
     record.invalid = invalid;
     record.active = user.account_enabled != Some(false);
     if user.on_premises_sync_enabled == Some(true) {
-        record = record.read_only(Field::Phone);
+        // Synced from on-premises AD: Graph refuses writes to the properties AD masters, so every
+        // run would fail them again. Their values still flow to Huma; changes are made in AD.
+        record.read_only = FieldSet::all();
     }
     record
 }
