@@ -66,6 +66,10 @@ async fn exit_0_when_everything_is_done() {
     assert_eq!(outcome, Outcome::Done, "{text}");
     let plan: dirsync::Plan = serde_json::from_str(&text).expect("plan --json prints only JSON");
     assert_eq!(plan.summary().conflicts, 0);
+    let (outcome, text) = run(argv(&org, dir.path(), "plan", &[]), fake_secrets()).await;
+    assert_eq!(outcome, Outcome::Done, "{text}");
+    assert!(text.contains("people paired:              49"), "{text}");
+    assert!(text.contains("This was a plan only: nothing was written."), "{text}");
     assert_eq!(fingerprint(&org), before);
 }
 
@@ -246,11 +250,19 @@ async fn exit_5_when_a_write_fails_and_the_report_says_which() {
     org.graph.set_admin(lars, true);
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("report.json");
+    let html = dir.path().join("report.html");
     let args = argv(
         &org,
         dir.path(),
         "apply",
-        &["--prefer", "huma", "--report-json", report.to_str().unwrap()],
+        &[
+            "--prefer",
+            "huma",
+            "--report-json",
+            report.to_str().unwrap(),
+            "--report-html",
+            html.to_str().unwrap(),
+        ],
     );
     let (outcome, text) = run(args, fake_secrets()).await;
     assert_eq!(outcome, Outcome::SomeFailed, "{text}");
@@ -262,4 +274,6 @@ async fn exit_5_when_a_write_fails_and_the_report_says_which() {
     assert_eq!(report.counts.updated_in_idp, 5, "the other writes were made");
     let (_, kari) = &org.cast.conflicting_title;
     assert_eq!(org.graph.user(kari).unwrap().job_title.as_deref(), Some("Head of Finance"));
+    assert!(std::fs::read_to_string(&html).unwrap().contains("Lars Eriksson"));
+    assert!(dir.path().join("state.json").exists(), "the state is saved for the writes made");
 }
