@@ -49,6 +49,7 @@ pub const GRAPH_LIMITS: Limits = Limits {
     phone: Some(64),
     job_title: Some(128),
     street: Some(1024),
+    street_line: None,
     postal_code: Some(40),
     city: Some(128),
 };

@@ -69,6 +69,14 @@ impl Capabilities {
                 }
             }
         }
+        if let (FieldRef::Address(a), Some(max)) = (value, l.street_line) {
+            for line in a.street_lines() {
+                let len = char_len(line);
+                if len > max {
+                    return Err(TooLong { field, part: "street line".to_owned(), len, max });
+                }
+            }
+        }
         Ok(())
     }
 }
@@ -184,6 +192,8 @@ pub struct Limits {
     pub job_title: Option<usize>,
     /// The street, all lines together with their line breaks.
     pub street: Option<usize>,
+    /// Each line of the street on its own (Huma keeps up to three lines of 255 characters).
+    pub street_line: Option<usize>,
     /// Postal code.
     pub postal_code: Option<usize>,
     /// City.
@@ -288,6 +298,31 @@ mod tests {
         assert!(matches!(refused, Some(BlockReason::InvalidCharacters(_))));
         let refused = caps.refusal(Field::EmploymentId, FieldRef::Text("E123"));
         assert!(matches!(refused, Some(BlockReason::TooLong(_))));
+    }
+
+    #[test]
+    fn each_street_line_is_checked_against_the_line_limit() {
+        let caps = Capabilities {
+            limits: Limits { street_line: Some(5), ..Limits::default() },
+            ..Capabilities::default()
+        };
+        let short = Address::new(
+            "Main1
+Flat2",
+            "",
+            "",
+            None,
+        );
+        assert!(caps.check(Field::Address, FieldRef::Address(&short)).is_ok());
+        let long = Address::new(
+            "Main1
+Flat 22",
+            "",
+            "",
+            None,
+        );
+        let err = caps.check(Field::Address, FieldRef::Address(&long)).unwrap_err();
+        assert_eq!((err.part.as_str(), err.len, err.max), ("street line", 7, 5));
     }
 
     #[test]

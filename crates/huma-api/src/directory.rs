@@ -232,6 +232,7 @@ impl Directory for HumaDirectory {
                 city: Some(255),
                 // Each street line may hold 255; the limit is per line, not for the street.
                 street: None,
+                street_line: Some(255),
             },
         }
     }

@@ -39,6 +39,7 @@ fn huma() -> Capabilities {
             phone: max,
             job_title: max,
             street: None,
+            street_line: max,
             postal_code: max,
             city: max,
         },
