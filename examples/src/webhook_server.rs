@@ -221,33 +221,27 @@ async fn receive(
 pub async fn push(receiver: &Receiver, event: &huma_api::webhook::WebhookEvent) -> PushSummary {
     let topic = event.topic.to_string();
     let huma = &receiver.directories.huma;
-    // Each named user is read again through `Directory::get`, one after the other.
-    // `HumaDirectory::records_for` would read them concurrently, but its future is not `Send` for
-    // every lifetime (a closure over a stream), which an axum handler needs.
-    let mut records = Vec::with_capacity(event.users.len());
-    for user in &event.users {
-        let id = RecordId::new(user.id.as_str());
-        match huma.get(&id).await {
-            Ok(Some(record)) => records.push(record),
-            Ok(None) => {}
-            Err(e) => {
-                tracing::warn!(error = %e, "could not read a webhook's user from Huma");
-                let users = event
-                    .users
-                    .iter()
-                    .map(|u| UserPush {
-                        huma_id: u.id.to_string(),
-                        azure_id: None,
-                        action: PushAction::Failed,
-                        fields: Vec::new(),
-                        skipped: Vec::new(),
-                        detail: Some(format!("could not read the user from Huma: {e}")),
-                    })
-                    .collect();
-                return PushSummary { topic, users };
-            }
+    // A webhook carries only ids: each named user is read again (several at once); users that
+    // no longer exist, as after `users-delete`, are left out.
+    let records = match huma.records_for(event).await {
+        Ok(records) => records,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read a webhook's users from Huma");
+            let users = event
+                .users
+                .iter()
+                .map(|u| UserPush {
+                    huma_id: u.id.to_string(),
+                    azure_id: None,
+                    action: PushAction::Failed,
+                    fields: Vec::new(),
+                    skipped: Vec::new(),
+                    detail: Some(format!("could not read the user from Huma: {e}")),
+                })
+                .collect();
+            return PushSummary { topic, users };
         }
-    }
+    };
     let links = match &receiver.state {
         Some(path) => match JsonFileStore::new(path).load() {
             Ok(state) => state.links,
@@ -387,15 +381,7 @@ async fn remember(receiver: &Receiver, hr: &RecordId, idp: &RecordId, sent: &Per
             return;
         }
     };
-    let mut baseline = Person::new();
-    for field in Field::ALL {
-        if let (Some(a), Some(b)) = (sent.get(field), got.get(field)) {
-            if a == b {
-                let _ = baseline.set(field, a.to_owned());
-            }
-        }
-    }
-    state.link(hr.clone(), idp.clone(), baseline);
+    state.link(hr.clone(), idp.clone(), sent.shared_with(got));
     if let Err(e) = store.save(&state) {
         tracing::warn!(error = %e, "the new link could not be saved to the state file");
     }

@@ -3,8 +3,7 @@
 use crate::report::{Action, FieldReport, OperationReport, Outcome, Report, SkippedItem};
 use crate::{
     Create, Decision, Directory, DirectoryError, ErrorKind, Field, FieldChange, FieldValue, ItemId,
-    Operation, Operations, PendingDecisions, Person, Plan, Record, RecordId, Side, SyncState,
-    Update,
+    Operation, Operations, PendingDecisions, Plan, Record, RecordId, Side, SyncState, Update,
 };
 use futures::{FutureExt, StreamExt};
 use std::collections::{BTreeMap, HashMap};
@@ -582,7 +581,7 @@ fn advanced_state(plan: &Plan, ops: &Operations, ended: &[Ended], old: &SyncStat
     }
     for (op, end) in ops.operations.iter().zip(ended) {
         let (Operation::Create(create), Some(record)) = (op, &end.record) else { continue };
-        let baseline = common_values(&create.person, &record.person);
+        let baseline = create.person.shared_with(&record.person);
         let (hr, idp) = match create.target {
             Side::Idp => (create.source.clone(), record.id.clone()),
             Side::Hr => (record.id.clone(), create.source.clone()),
@@ -595,18 +594,4 @@ fn advanced_state(plan: &Plan, ops: &Operations, ended: &[Ended], old: &SyncStat
         state.link(hr, idp, baseline);
     }
     state
-}
-
-/// The values two people share, field by field.
-fn common_values(a: &Person, b: &Person) -> Person {
-    let mut common = Person::new();
-    for field in Field::ALL {
-        if let (Some(x), Some(y)) = (a.get(field), b.get(field)) {
-            if x == y {
-                // Cannot fail: the value comes from the same field.
-                let _ = common.set(field, x.to_owned());
-            }
-        }
-    }
-    common
 }

@@ -170,6 +170,26 @@ impl Person {
         Ok(())
     }
 
+    /// The values this person and `other` share, field by field: what both sides agree on, the
+    /// baseline to remember after a create (or any write) succeeded.
+    ///
+    /// ```
+    /// use dirsync::Person;
+    /// let sent = Person::new().with_given_name("Ada").with_job_title("CTO");
+    /// let got = Person::new().with_given_name("Ada").with_job_title("Chief Technology Officer");
+    /// assert_eq!(sent.shared_with(&got), Person::new().with_given_name("Ada"));
+    /// ```
+    #[must_use]
+    pub fn shared_with(&self, other: &Person) -> Person {
+        let mut shared = Person::new();
+        for field in Field::ALL {
+            if self.get(field).is_some() && self.get(field) == other.get(field) {
+                shared.copy_field(self, field);
+            }
+        }
+        shared
+    }
+
     /// Copies one field's value from `other`, sharing its text rather than copying it.
     pub(crate) fn copy_field(&mut self, other: &Person, field: Field) {
         match field {

@@ -85,10 +85,15 @@ impl HumaDirectory {
     /// # Errors
     /// Any other failed read.
     pub async fn records_for(&self, event: &WebhookEvent) -> Result<Vec<Record>, HumaError> {
-        let reads = futures::stream::iter(&event.users)
-            .map(|user| self.find(&user.id))
-            .buffered(self.client.detail_concurrency());
-        reads.try_filter_map(|record| std::future::ready(Ok(record))).try_collect().await
+        // The reads are built first (a future does nothing until polled): a stream holding a
+        // borrowing closure across an await would keep this future from being `Send`, so a web
+        // server's handler could not await it.
+        let reads: Vec<_> = event.users.iter().map(|user| self.find(&user.id)).collect();
+        let found: Vec<Option<Record>> = futures::stream::iter(reads)
+            .buffered(self.client.detail_concurrency())
+            .try_collect()
+            .await?;
+        Ok(found.into_iter().flatten().collect())
     }
 
     /// Applies changes to one user: their own fields first, then the current position.

@@ -352,3 +352,10 @@ async fn a_webhooks_users_are_read_again_and_deleted_ones_left_out() {
     assert_eq!(records.len(), 1);
     assert_eq!(records[0].person.email(), Some("u1@example.com"));
 }
+
+/// A web server's handler must be able to await the webhook re-read.
+#[allow(dead_code)]
+fn records_for_is_send(dir: &huma_api::HumaDirectory, event: &huma_api::webhook::WebhookEvent) {
+    fn assert_send<T: Send>(_: T) {}
+    assert_send(dir.records_for(event));
+}
