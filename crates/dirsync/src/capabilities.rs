@@ -1,7 +1,7 @@
 //! What a directory can write, and the limits its values must keep.
 
 use crate::text::{char_len, first_control};
-use crate::{BlockReason, Field, FieldRef, FieldSet};
+use crate::{BlockReason, Field, FieldRef, FieldSet, InvalidValue, Person};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -102,6 +102,63 @@ impl Capabilities {
         }
         self.check(field, value).err().map(BlockReason::TooLong)
     }
+
+    /// Why `field` cannot be written to a record of this directory, if it cannot, in the order a
+    /// person would fix it: the directory cannot write the field, the record holds it read-only,
+    /// the value comes from an invalid source value, or the value itself is refused
+    /// ([`Capabilities::refusal`]). The one rule for syncs, creations and real-time pushes.
+    pub fn blocked(
+        &self,
+        field: Field,
+        value: Option<FieldRef<'_>>,
+        read_only: bool,
+        invalid_source: Option<&InvalidValue>,
+    ) -> Option<BlockReason> {
+        if !self.writable.contains(field) {
+            Some(BlockReason::NotWritable)
+        } else if read_only {
+            Some(BlockReason::ReadOnly)
+        } else if let Some(invalid) = invalid_source {
+            Some(BlockReason::InvalidSource(invalid.clone()))
+        } else {
+            value.and_then(|v| self.refusal(field, v))
+        }
+    }
+
+    /// What a new record of `person` in this directory would hold: the values it can take, those
+    /// it cannot (with why), and the required values that would then be missing (field names,
+    /// and "Email"). `invalid` are values of the source record that are not valid there.
+    pub fn new_record(&self, person: &Person, invalid: &[InvalidValue]) -> NewRecord {
+        let mut writable = person.clone();
+        let mut left_out = Vec::new();
+        for field in Field::ALL {
+            let Some(value) = person.get(field) else { continue };
+            let invalid_source = invalid.iter().find(|v| v.field == field);
+            if let Some(reason) = self.blocked(field, Some(value), false, invalid_source) {
+                writable.clear(field);
+                left_out.push((field, reason));
+            }
+        }
+        let missing = self
+            .required_on_create
+            .iter()
+            .filter(|f| writable.get(*f).is_none())
+            .map(Field::label)
+            .chain((self.email_required && writable.email().is_none()).then_some("Email"))
+            .collect();
+        NewRecord { person: writable, left_out, missing }
+    }
+}
+
+/// What a new record would hold, from [`Capabilities::new_record`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRecord {
+    /// The values the directory can take.
+    pub person: Person,
+    /// The values left out, and why.
+    pub left_out: Vec<(Field, BlockReason)>,
+    /// Required values that are missing (or cannot be written): field names, and "Email".
+    pub missing: Vec<&'static str>,
 }
 
 /// A value that holds a control character, which is never written to any directory.

@@ -3,7 +3,9 @@
 //! Only HR → identity directory: changes made in the identity directory reach the HR system on the
 //! next sync only, as in Huma's own integration.
 
-use crate::{BlockReason, Capabilities, Field, FieldChange, FieldValue, Person, Record, RecordId};
+use crate::{
+    BlockReason, Capabilities, Field, FieldChange, FieldValue, NewRecord, Person, Record, RecordId,
+};
 use serde::{Deserialize, Serialize};
 
 /// The one write that brings the identity directory in line with an HR person.
@@ -104,14 +106,8 @@ pub fn realtime_push(
         if current == Some(value.as_ref()) {
             continue;
         }
-        let blocked = if !caps.writable.contains(field) {
-            Some(BlockReason::NotWritable)
-        } else if record.read_only.contains(field) {
-            Some(BlockReason::ReadOnly)
-        } else {
-            caps.refusal(field, value.as_ref())
-        };
-        match blocked {
+        let read_only = record.read_only.contains(field);
+        match caps.blocked(field, Some(value.as_ref()), read_only, None) {
             Some(reason) => skipped.push((field, reason)),
             None => changes.push(FieldChange { field, value }),
         }
@@ -141,27 +137,7 @@ fn create(hr_person: &Person, caps: &Capabilities) -> RealtimeOp {
             ),
         };
     }
-    let mut person = hr_person.clone();
-    let mut left_out = Vec::new();
-    for field in Field::ALL {
-        let Some(value) = hr_person.get(field) else { continue };
-        let reason = if !caps.writable.contains(field) {
-            Some(BlockReason::NotWritable)
-        } else {
-            caps.refusal(field, value)
-        };
-        if let Some(reason) = reason {
-            person.clear(field);
-            left_out.push((field, reason));
-        }
-    }
-    let missing: Vec<&str> = caps
-        .required_on_create
-        .iter()
-        .filter(|f| person.get(*f).is_none())
-        .map(Field::label)
-        .chain((caps.email_required && person.email().is_none()).then_some("Email"))
-        .collect();
+    let NewRecord { person, left_out, missing } = caps.new_record(hr_person, &[]);
     if !missing.is_empty() {
         return RealtimeOp::CannotCreate {
             reason: format!(

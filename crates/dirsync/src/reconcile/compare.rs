@@ -4,9 +4,8 @@ use super::findings::finding;
 use super::pairing::PairedRecords;
 use super::{Input, name_of};
 use crate::{
-    BlockReason, Blocked, Change, ChangeKind, ConflictRule, DecidedBy, Decision, Field, FieldRef,
-    Finding, FindingKind, ItemId, MissingRule, Pair, Person, Plan, Record, RecordRef, Settled,
-    Side,
+    Blocked, Change, ChangeKind, ConflictRule, DecidedBy, Decision, Field, FieldRef, Finding,
+    FindingKind, ItemId, MissingRule, Pair, Person, Plan, Record, RecordRef, Settled, Side,
 };
 
 pub(super) fn compare_pair(
@@ -115,16 +114,9 @@ fn blocked(
         [(Side::Hr, i, hr, idp), (Side::Idp, h, idp, hr)]
     {
         let caps = &input.snapshot(target).capabilities;
-        let reason = if !caps.writable.contains(field) {
-            Some(BlockReason::NotWritable)
-        } else if target_record.read_only.contains(field) {
-            Some(BlockReason::ReadOnly)
-        } else if let Some(invalid) = source_record.invalid_value(field) {
-            Some(BlockReason::InvalidSource(invalid.clone()))
-        } else {
-            source_value.and_then(|v| caps.refusal(field, v))
-        };
-        if let Some(reason) = reason {
+        let read_only = target_record.read_only.contains(field);
+        let invalid = source_record.invalid_value(field);
+        if let Some(reason) = caps.blocked(field, source_value, read_only, invalid) {
             blocked.push(Blocked { toward: target, reason });
         }
     }

@@ -4,8 +4,8 @@ use super::findings::finding;
 use super::{Input, name_of, side_index};
 use crate::text::first_control;
 use crate::{
-    BlockReason, Creation, CreationRule, DecidedBy, Decision, Field, Finding, FindingKind, ItemId,
-    Person, Record, RecordRef, Settled, Side,
+    Creation, CreationRule, DecidedBy, Decision, Finding, FindingKind, ItemId, NewRecord, Person,
+    Record, RecordRef, Settled, Side,
 };
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
@@ -62,14 +62,7 @@ pub(super) fn consider(
     }
 
     let caps = &input.snapshot(target).capabilities;
-    let (person, left_out) = writable_values(record, caps);
-    let missing: Vec<&str> = caps
-        .required_on_create
-        .iter()
-        .filter(|f| person.get(*f).is_none())
-        .map(Field::label)
-        .chain((caps.email_required && person.email().is_none()).then_some("Email"))
-        .collect();
+    let NewRecord { person, left_out, missing } = caps.new_record(&record.person, &record.invalid);
     if !caps.can_create || !missing.is_empty() {
         let why = if caps.can_create {
             format!(
@@ -105,30 +98,6 @@ pub(super) fn consider(
         left_out,
         settled: settled.map(|decision| Settled { decision, by: DecidedBy::Policy }),
     });
-}
-
-/// The person's values that the target can take, and those it cannot with why.
-fn writable_values(
-    record: &Record,
-    caps: &crate::Capabilities,
-) -> (Person, Vec<(Field, BlockReason)>) {
-    let mut person = record.person.clone();
-    let mut left_out = Vec::new();
-    for field in Field::ALL {
-        let Some(value) = record.person.get(field) else { continue };
-        let reason = if !caps.writable.contains(field) {
-            Some(BlockReason::NotWritable)
-        } else if let Some(invalid) = record.invalid_value(field) {
-            Some(BlockReason::InvalidSource(invalid.clone()))
-        } else {
-            caps.refusal(field, value)
-        };
-        if let Some(reason) = reason {
-            person.clear(field);
-            left_out.push((field, reason));
-        }
-    }
-    (person, left_out)
 }
 
 /// For the people who may be created, the records already on the other side that share their
