@@ -70,11 +70,14 @@ impl TokenCache {
     }
 
     /// Forgets `token` after Huma refused it, unless a newer one has been fetched meanwhile.
-    pub(crate) async fn invalidate(&self, token: &AccessToken) {
+    /// Returns whether `token` was the newest (`false`: it was already replaced).
+    pub(crate) async fn invalidate(&self, token: &AccessToken) -> bool {
         let mut state = self.state.lock().await;
+        let newest = state.generation == token.generation;
         if state.cached.as_ref().is_some_and(|c| c.token.generation == token.generation) {
             state.cached = None;
         }
+        newest
     }
 }
 

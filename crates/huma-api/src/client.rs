@@ -211,6 +211,8 @@ struct Answer {
     status: u16,
     retry_after: Option<Duration>,
     body: Vec<u8>,
+    /// Whether the request was sent more than once (it waited, so its token may have expired).
+    retried: bool,
 }
 
 impl HumaClient {
@@ -290,7 +292,11 @@ impl HumaClient {
                 Ok(response) => response,
                 Err(error) => {
                     // A refused connection never reached Huma, so even a POST may be sent again.
-                    let retryable = error.is_connect() || (idempotent && error.is_timeout());
+                    // A connection lost after the request went out (reset, or closed before the
+                    // answer) may or may not have reached Huma: only idempotent requests are
+                    // sent again.
+                    let lost = error.is_timeout() || error.is_request();
+                    let retryable = error.is_connect() || (idempotent && lost);
                     match policy.wait(retry, None).filter(|_| retryable) {
                         Some(wait) => {
                             tracing::warn!(%error, retry, ?wait, "Huma could not be reached; retrying");
@@ -319,12 +325,15 @@ impl HumaClient {
                 }
             }
             tracing::debug!(status, "Huma answered");
-            return Ok(Answer { status, retry_after, body });
+            return Ok(Answer { status, retry_after, body, retried: retry > 0 });
         }
     }
 
     /// Makes an authenticated API call and returns the successful answer's body. A 401 refreshes
-    /// the token once and tries again.
+    /// the token and tries again; a new token refused at once is an error. A refused token that
+    /// was already replaced, or that waited out throttling or faults on the way, may simply have
+    /// expired meanwhile: that is not counted against the key, and the token is refreshed again
+    /// (at most as many times as the retry policy retries).
     pub(crate) async fn call(
         &self,
         method: Method,
@@ -336,7 +345,9 @@ impl HumaClient {
         let span = tracing::debug_span!("huma.request", method = %method, path = %url.path());
         async {
             let idempotent = method != Method::POST;
-            let mut refreshed = false;
+            // Refusals of the newest token that came at once: the second is an error.
+            let mut refusals = 0usize;
+            let mut refreshes = 0;
             loop {
                 let token = self.token().await?;
                 let answer = self
@@ -357,10 +368,15 @@ impl HumaClient {
                     .await?;
                 match answer.status {
                     200..=299 => return Ok(answer.body),
-                    401 if !refreshed => {
+                    401 if refreshes <= self.inner.retry.max_retries => {
+                        let newest = self.inner.tokens.invalidate(&token).await;
+                        let at_once = newest && !answer.retried;
+                        if at_once && refusals > 0 {
+                            return Err(HumaError::from_answer(401, None, &answer.body));
+                        }
                         tracing::info!("Huma refused the access token; fetching a new one");
-                        self.inner.tokens.invalidate(&token).await;
-                        refreshed = true;
+                        refusals += usize::from(at_once);
+                        refreshes += 1;
                     }
                     status => {
                         return Err(HumaError::from_answer(
