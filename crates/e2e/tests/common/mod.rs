@@ -7,7 +7,7 @@ use dirsync_e2e::world::World;
 use std::time::Duration;
 
 /// Retries that wait milliseconds, not seconds: three attempts on each client.
-pub fn quick_tuning() -> Tuning {
+pub(crate) fn quick_tuning() -> Tuning {
     Tuning {
         huma_retry: huma_api::RetryPolicy {
             max_retries: 2,
@@ -25,7 +25,7 @@ pub fn quick_tuning() -> Tuning {
 }
 
 /// Fakes seeded with `world`, and the clients connected to them.
-pub async fn seeded(world: &World, settings: &FakeSettings, tuning: &Tuning) -> (Fakes, Clients) {
+pub(crate) async fn seeded(world: &World, settings: &FakeSettings, tuning: &Tuning) -> (Fakes, Clients) {
     let fakes = Fakes::start(settings).await;
     fakes.seed(world).unwrap();
     let clients = flow::connect(&fakes.endpoints(), tuning).unwrap();
@@ -33,7 +33,7 @@ pub async fn seeded(world: &World, settings: &FakeSettings, tuning: &Tuning) -> 
 }
 
 /// Writes of any kind one fake was asked for (Graph's batched updates counted one by one).
-pub fn writes(counts: &testkit::RequestCounts) -> u64 {
+pub(crate) fn writes(counts: &testkit::RequestCounts) -> u64 {
     use testkit::Route;
     [
         Route::CreateUser,
