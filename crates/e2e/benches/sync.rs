@@ -34,6 +34,10 @@ struct Args {
     apply_concurrency: usize,
     budget_scale: u32,
     incremental: bool,
+    /// Measure the memory of a sync with the fakes in a child process, at this size.
+    memory: Option<usize>,
+    /// Be that child: serve seeded fakes of this size until told to quit.
+    serve: Option<usize>,
 }
 
 impl Args {
@@ -46,6 +50,8 @@ impl Args {
             apply_concurrency: 32,
             budget_scale: 100,
             incremental: false,
+            memory: None,
+            serve: None,
         };
         let mut it = std::env::args().skip(1);
         while let Some(arg) = it.next() {
@@ -60,6 +66,8 @@ impl Args {
                 "--apply-concurrency" => args.apply_concurrency = value().parse().unwrap(),
                 "--budget-scale" => args.budget_scale = value().parse::<u32>().unwrap().max(1),
                 "--incremental" => args.incremental = true,
+                "--memory" => args.memory = value().parse().ok(),
+                "--serve-fakes" => args.serve = value().parse().ok(),
                 // What cargo bench passes to every bench binary.
                 "--bench" => {}
                 other => eprintln!("ignoring unknown argument {other:?}"),
@@ -346,8 +354,97 @@ fn machine() -> String {
     format!("{cpu}, {cores} cores available")
 }
 
+/// Child mode: seeded fakes without latency, their endpoints on the first line of standard output;
+/// at end of input (or `quit`), their counters and this process's peak memory.
+fn serve(args: &Args, size: usize) {
+    use std::io::{BufRead, Write};
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let fakes = runtime.block_on(async {
+        let settings = FakeSettings {
+            write_budget: testkit::WriteBudget { writes: 3_000, window: args.budget_window() },
+            ..FakeSettings::default()
+        };
+        let fakes = Fakes::start(&settings).await;
+        fakes.seed(&World::generate(size)).unwrap();
+        fakes
+    });
+    let endpoints = fakes.endpoints();
+    println!("ENDPOINTS {} {}", endpoints.huma, endpoints.graph);
+    std::io::stdout().flush().unwrap();
+    for line in std::io::stdin().lock().lines() {
+        if line.map_or(true, |l| l.trim() == "quit") {
+            break;
+        }
+    }
+    let (huma, graph) = fakes.counts();
+    println!(
+        "fakes process: {} Huma requests, {} Graph requests; its peak resident memory {} MB",
+        requests(&huma),
+        requests(&graph),
+        mb(memory::peak_resident_bytes())
+    );
+}
+
+/// Memory mode: the fakes run in a child process, so this process's peak is the sync's alone.
+fn measure_memory(args: &Args, size: usize) {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--serve-fakes",
+            &size.to_string(),
+            "--budget-scale",
+            &args.budget_scale.to_string(),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    let parts: Vec<&str> = first.split_whitespace().collect();
+    let [_, huma, graph] = parts.as_slice() else { panic!("the child said {first:?}") };
+    let endpoints =
+        dirsync_e2e::fakes::Endpoints { huma: (*huma).to_owned(), graph: (*graph).to_owned() };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let before = memory::resident_bytes();
+    let run = runtime.block_on(async {
+        let tuning = tuning(args);
+        let clients = flow::connect(&endpoints, &tuning).unwrap();
+        let mut state = SyncState::new();
+        flow::full_sync(&clients, &mut state, &SyncOptions::default().tuned(&tuning)).await.unwrap()
+    });
+    let peak = memory::peak_resident_bytes();
+    println!(
+        "\n## memory of a {size}-person full sync, the fakes in another process (no latency)\n\
+         sync process: resident {} MB before, peak {} MB (VmHWM: every thread, the runtime, the \
+         HTTP clients, both snapshots, the plan, the state and the report); {} writes; {:.1} s",
+        mb(before),
+        mb(peak),
+        run.report.operations.len(),
+        run.timings.total.as_secs_f64()
+    );
+    drop(run);
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = writeln!(stdin, "quit");
+    }
+    for line in out.lines().map_while(Result::ok) {
+        println!("{line}");
+    }
+    let _ = child.wait();
+}
+
 fn main() {
     let args = Args::parse();
+    if let Some(size) = args.serve {
+        serve(&args, size);
+        return;
+    }
+    if let Some(size) = args.memory {
+        measure_memory(&args, size);
+        return;
+    }
     println!("# dirsync end-to-end sync benchmark");
     println!("machine: {}", machine());
     println!(

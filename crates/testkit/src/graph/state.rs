@@ -136,6 +136,35 @@ impl GraphUser {
         }
     }
 
+    /// A text property by its Graph name, borrowed: `Some(value)` for the text properties the
+    /// fake models, `None` for any other property.
+    pub(crate) fn text(&self, name: &str) -> Option<Option<&str>> {
+        let field = match name {
+            "displayName" => &self.display_name,
+            "givenName" => &self.given_name,
+            "surname" => &self.surname,
+            "mail" => &self.mail,
+            "mailNickname" => &self.mail_nickname,
+            "userPrincipalName" => &self.user_principal_name,
+            "employeeId" => &self.employee_id,
+            "mobilePhone" => &self.mobile_phone,
+            "streetAddress" => &self.street_address,
+            "postalCode" => &self.postal_code,
+            "city" => &self.city,
+            "state" => &self.state,
+            "country" => &self.country,
+            "jobTitle" => &self.job_title,
+            "department" => &self.department,
+            "companyName" => &self.company_name,
+            "officeLocation" => &self.office_location,
+            "preferredLanguage" => &self.preferred_language,
+            "usageLocation" => &self.usage_location,
+            "employeeHireDate" => &self.employee_hire_date,
+            _ => return None,
+        };
+        Some(field.as_deref())
+    }
+
     /// Sets one property from a value already validated for it.
     pub(crate) fn set_property(&mut self, name: &str, value: Value) {
         let text = |v: Value| match v {
