@@ -84,10 +84,9 @@ impl Filter {
         self.0.iter().any(|all| {
             all.iter().all(|term| match term {
                 // Text properties are compared borrowed: a filtered listing scans every user.
-                Term::Eq(name, Value::String(want)) if user.text(name).is_some() => user
-                    .text(name)
-                    .flatten()
-                    .is_some_and(|have| have.eq_ignore_ascii_case(want)),
+                Term::Eq(name, Value::String(want)) if user.text(name).is_some() => {
+                    user.text(name).flatten().is_some_and(|have| have.eq_ignore_ascii_case(want))
+                }
                 Term::Eq(name, wanted) => match (user.property(name), wanted) {
                     (Value::String(have), Value::String(want)) => have.eq_ignore_ascii_case(want),
                     (Value::Array(items), Value::String(want)) => items
