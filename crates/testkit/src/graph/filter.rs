@@ -2,12 +2,14 @@
 //! joined by `and` / `or` (`and` binds tighter), as Graph's users support them.
 
 use super::GraphUser;
-use super::state::property_named;
+use super::state::{TEXT_PROPERTIES, property_named};
 use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Term {
     Eq(&'static str, Value),
+    /// `prop eq 'text'` on a text property: its index in `TEXT_PROPERTIES`, found once at parse.
+    EqText(usize, String),
     StartsWith(&'static str, String),
 }
 
@@ -66,7 +68,11 @@ fn term(text: &str) -> Option<Term> {
     let parts = split_outside_quotes(text, " eq ");
     let [name, value] = parts.as_slice() else { return None };
     let (name, _) = property_named(name.trim())?;
-    Some(Term::Eq(name, literal(value)?))
+    let value = literal(value)?;
+    match (TEXT_PROPERTIES.iter().position(|(text, _)| *text == name), value) {
+        (Some(index), Value::String(text)) => Some(Term::EqText(index, text)),
+        (_, value) => Some(Term::Eq(name, value)),
+    }
 }
 
 impl Filter {
@@ -83,10 +89,8 @@ impl Filter {
     pub(crate) fn matches(&self, user: &GraphUser) -> bool {
         self.0.iter().any(|all| {
             all.iter().all(|term| match term {
-                // Text properties are compared borrowed: a filtered listing scans every user.
-                Term::Eq(name, Value::String(want)) if user.text(name).is_some() => {
-                    user.text(name).flatten().is_some_and(|have| have.eq_ignore_ascii_case(want))
-                }
+                Term::EqText(index, want) => (TEXT_PROPERTIES[*index].1)(user)
+                    .is_some_and(|have| have.eq_ignore_ascii_case(want)),
                 Term::Eq(name, wanted) => match (user.property(name), wanted) {
                     (Value::String(have), Value::String(want)) => have.eq_ignore_ascii_case(want),
                     (Value::Array(items), Value::String(want)) => items
