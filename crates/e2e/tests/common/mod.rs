@@ -25,7 +25,11 @@ pub(crate) fn quick_tuning() -> Tuning {
 }
 
 /// Fakes seeded with `world`, and the clients connected to them.
-pub(crate) async fn seeded(world: &World, settings: &FakeSettings, tuning: &Tuning) -> (Fakes, Clients) {
+pub(crate) async fn seeded(
+    world: &World,
+    settings: &FakeSettings,
+    tuning: &Tuning,
+) -> (Fakes, Clients) {
     let fakes = Fakes::start(settings).await;
     fakes.seed(world).unwrap();
     let clients = flow::connect(&fakes.endpoints(), tuning).unwrap();
