@@ -194,9 +194,12 @@ impl GraphUser {
     }
 }
 
+/// Reads one text property of a user, borrowed.
+pub(crate) type TextAccessor = fn(&GraphUser) -> Option<&str>;
+
 /// The text properties the fake models, each with a borrowing accessor (for filters, which scan
 /// every user).
-pub(crate) const TEXT_PROPERTIES: [(&str, fn(&GraphUser) -> Option<&str>); 20] = [
+pub(crate) const TEXT_PROPERTIES: [(&str, TextAccessor); 20] = [
     ("displayName", |u| u.display_name.as_deref()),
     ("givenName", |u| u.given_name.as_deref()),
     ("surname", |u| u.surname.as_deref()),
