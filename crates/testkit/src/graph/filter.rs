@@ -85,6 +85,25 @@ impl Filter {
             .map(Filter)
     }
 
+    /// The ids that can match, from `users`' lookup index, when the filter is only `eq` terms on
+    /// `mail`, `userPrincipalName` or `employeeId` joined by `or`; `None` otherwise (scan).
+    pub(crate) fn candidates(&self, users: &super::state::Users) -> Option<Vec<String>> {
+        let indexed = super::state::Users::indexed();
+        let mut ids: Vec<String> = Vec::new();
+        for all in &self.0 {
+            let [Term::EqText(index, want)] = all.as_slice() else { return None };
+            if !indexed.contains(index) {
+                return None;
+            }
+            if let Some(found) = users.lookup.get(&(*index, want.to_ascii_lowercase())) {
+                ids.extend(found.iter().cloned());
+            }
+        }
+        ids.sort();
+        ids.dedup();
+        Some(ids)
+    }
+
     /// Whether a user matches (strings compare without case, as Graph's directory does).
     pub(crate) fn matches(&self, user: &GraphUser) -> bool {
         self.0.iter().any(|all| {

@@ -384,6 +384,8 @@ fn property_names(user: &GraphUser) -> impl Iterator<Item = &str> {
 pub(crate) struct Users {
     pub(crate) by_id: BTreeMap<String, Stored>,
     upns: HashMap<String, String>,
+    /// Ids by ASCII-lower-case `mail`, `userPrincipalName` and `employeeId`, for `eq` filters.
+    pub(crate) lookup: HashMap<(usize, String), HashSet<String>>,
     pub(crate) changes: BTreeMap<u64, Change>,
     pub(crate) seq: u64,
     pub(crate) admins: HashSet<String>,
@@ -399,10 +401,40 @@ impl Users {
         Users {
             by_id: BTreeMap::new(),
             upns: HashMap::new(),
+            lookup: HashMap::new(),
             changes: BTreeMap::new(),
             seq: 0,
             admins: HashSet::new(),
             rng,
+        }
+    }
+
+    /// The accessor indexes of the properties `lookup` indexes.
+    pub(crate) fn indexed() -> [usize; 3] {
+        let at = |name: &str| TEXT_PROPERTIES.iter().position(|(n, _)| *n == name).unwrap_or(0);
+        [at("mail"), at("userPrincipalName"), at("employeeId")]
+    }
+
+    fn unindex(&mut self, user: &GraphUser) {
+        for index in Self::indexed() {
+            if let Some(value) = (TEXT_PROPERTIES[index].1)(user) {
+                let key = (index, value.to_ascii_lowercase());
+                if let Some(ids) = self.lookup.get_mut(&key) {
+                    ids.remove(&user.id);
+                    if ids.is_empty() {
+                        self.lookup.remove(&key);
+                    }
+                }
+            }
+        }
+    }
+
+    fn index(&mut self, user: &GraphUser) {
+        for index in Self::indexed() {
+            if let Some(value) = (TEXT_PROPERTIES[index].1)(user) {
+                let key = (index, value.to_ascii_lowercase());
+                self.lookup.entry(key).or_default().insert(user.id.clone());
+            }
         }
     }
 
@@ -465,6 +497,10 @@ impl Users {
         if let Some(upn) = &user.user_principal_name {
             self.upns.insert(upn.to_lowercase(), id.clone());
         }
+        if let Some(old) = self.by_id.get(&id).map(|s| s.user.clone()) {
+            self.unindex(&old);
+        }
+        self.index(&user);
         self.seq += 1;
         self.changes.insert(self.seq, Change::Updated(id.clone()));
         self.by_id.insert(id.clone(), Stored { user, version: self.seq, changed });
@@ -474,6 +510,7 @@ impl Users {
     /// Removes a user and logs the deletion; false when there was none.
     pub(crate) fn remove(&mut self, id: &str) -> bool {
         let Some(old) = self.by_id.remove(id) else { return false };
+        self.unindex(&old.user);
         self.changes.remove(&old.version);
         if let Some(upn) = &old.user.user_principal_name {
             self.upns.remove(&upn.to_lowercase());

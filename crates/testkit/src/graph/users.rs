@@ -132,6 +132,21 @@ pub(crate) fn list(state: &GraphState, call: &Call) -> Reply {
         }
         None => state.users.by_id.range::<str, _>(..),
     };
+    // An `eq` filter on indexed properties is answered from the index, in id order, as a scan
+    // would answer it.
+    let candidates = filter.as_ref().and_then(|f| f.candidates(&state.users));
+    let indexed: Vec<(&String, &super::state::Stored)>;
+    let range: Box<dyn Iterator<Item = (&String, &super::state::Stored)>> = match &candidates {
+        Some(ids) => {
+            indexed = ids
+                .iter()
+                .filter(|id| after.as_ref().is_none_or(|after| id.as_str() > after.as_str()))
+                .filter_map(|id| state.users.by_id.get_key_value(id))
+                .collect();
+            Box::new(indexed.iter().copied())
+        }
+        None => Box::new(range),
+    };
     let mut value = Vec::with_capacity(top.min(state.users.by_id.len()));
     let mut last = None;
     let mut more = false;
@@ -149,9 +164,16 @@ pub(crate) fn list(state: &GraphState, call: &Call) -> Reply {
     let mut body = Map::new();
     body.insert("@odata.context".into(), json!(context(select.as_deref())));
     if count {
-        let total = match &filter {
-            Some(filter) => state.users.by_id.values().filter(|s| filter.matches(&s.user)).count(),
-            None => state.users.by_id.len(),
+        let total = match (&filter, &candidates) {
+            (Some(filter), Some(ids)) => ids
+                .iter()
+                .filter_map(|id| state.users.by_id.get(id))
+                .filter(|s| filter.matches(&s.user))
+                .count(),
+            (Some(filter), None) => {
+                state.users.by_id.values().filter(|s| filter.matches(&s.user)).count()
+            }
+            (None, _) => state.users.by_id.len(),
         };
         body.insert("@odata.count".into(), json!(total));
     }
