@@ -243,8 +243,9 @@ impl Directory for HumaDirectory {
     }
 
     async fn snapshot(&self) -> Result<Vec<Record>, DirectoryError> {
-        let details = self.client.all_user_details().await?;
-        Ok(details.iter().map(record_from_details).collect())
+        // Each user becomes a record as it arrives: 100k raw details are never all held at once.
+        let records = self.client.map_all_user_details(|d| record_from_details(&d)).await?;
+        Ok(records)
     }
 
     async fn get(&self, id: &RecordId) -> Result<Option<Record>, DirectoryError> {

@@ -72,18 +72,31 @@ impl HumaClient {
     /// # Errors
     /// Any page or detail failed: no partial result is returned.
     pub async fn all_user_details(&self) -> Result<Vec<UserDetails>, HumaError> {
+        self.map_all_user_details(|details| details).await
+    }
+
+    /// As [`HumaClient::all_user_details`], turning each user's details into a `T` as soon as
+    /// they arrive, so that a large organisation's raw details are never all held at once.
+    ///
+    /// # Errors
+    /// As [`HumaClient::all_user_details`].
+    pub async fn map_all_user_details<T, F>(&self, map: F) -> Result<Vec<T>, HumaError>
+    where
+        F: Fn(UserDetails) -> T + Sync,
+    {
+        let map = &map;
         let mut seen = HashSet::new();
-        let details: Vec<UserDetails> = self
+        let all: Vec<T> = self
             .user_pages()
             .map_ok(|page| stream::iter(page).map(Ok))
             .try_flatten()
             .try_filter(move |user| std::future::ready(seen.insert(user.id.clone())))
-            .map_ok(|user| async move { self.user(&user.id).await })
+            .map_ok(|user| async move { self.user(&user.id).await.map(map) })
             .try_buffer_unordered(self.detail_concurrency())
             .try_collect()
             .await?;
-        tracing::debug!(users = details.len(), "read every Huma user's details");
-        Ok(details)
+        tracing::debug!(users = all.len(), "read every Huma user's details");
+        Ok(all)
     }
 
     /// Updates a user: `PATCH /users/{id}` with only the keys set in `input`.
