@@ -1,46 +1,14 @@
 //! Injected faults, token expiry, latency and counters, on both fakes.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
+use common::{graph_token, huma_token};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use testkit::{
     FakeGraph, FakeHuma, FaultRule, GraphConfig, GraphUser, HumaConfig, HumaUser, Route,
 };
-
-async fn graph_token(graph: &FakeGraph) -> String {
-    let answer: Value = reqwest::Client::new()
-        .post(graph.token_url())
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", FakeGraph::CLIENT_ID),
-            ("client_secret", FakeGraph::CLIENT_SECRET),
-            ("scope", "https://graph.microsoft.com/.default"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    answer["access_token"].as_str().unwrap().to_owned()
-}
-
-async fn huma_token(huma: &FakeHuma) -> String {
-    let answer: Value = reqwest::Client::new()
-        .post(huma.token_url())
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", FakeHuma::CLIENT_ID),
-            ("client_secret", FakeHuma::CLIENT_SECRET),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    answer["access_token"].as_str().unwrap().to_owned()
-}
 
 async fn status(url: &str, token: &str) -> u16 {
     reqwest::Client::new().get(url).bearer_auth(token).send().await.unwrap().status().as_u16()

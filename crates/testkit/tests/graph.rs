@@ -1,35 +1,12 @@
 //! The fake Graph behaves as Graph's documentation says: auth, paging, `$select`, writes, limits.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
+use common::{get, graph_token};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use testkit::{FakeGraph, GraphConfig, GraphUser, Route};
-
-async fn token(graph: &FakeGraph) -> String {
-    let answer: Value = reqwest::Client::new()
-        .post(graph.token_url())
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", FakeGraph::CLIENT_ID),
-            ("client_secret", FakeGraph::CLIENT_SECRET),
-            ("scope", "https://graph.microsoft.com/.default"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(answer["token_type"], "Bearer");
-    assert_eq!(answer["expires_in"], 3599);
-    answer["access_token"].as_str().unwrap().to_owned()
-}
-
-async fn get(url: &str, token: &str) -> (StatusCode, Value) {
-    let response = reqwest::Client::new().get(url).bearer_auth(token).send().await.unwrap();
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
 
 async fn patch(graph: &FakeGraph, token: &str, id: &str, body: Value) -> (StatusCode, Value) {
     let response = reqwest::Client::new()
@@ -57,7 +34,7 @@ fn seed(graph: &FakeGraph, n: usize) -> Vec<String> {
 async fn pages_follow_next_links_to_the_end_with_select() {
     let graph = FakeGraph::start(GraphConfig::default()).await;
     seed(&graph, 250);
-    let token = token(&graph).await;
+    let token = graph_token(&graph).await;
     let mut url = format!("{}/users?$select=id,employeeId&$top=100", graph.graph_url());
     let mut sizes = Vec::new();
     let mut ids = Vec::new();
@@ -90,7 +67,7 @@ async fn pages_follow_next_links_to_the_end_with_select() {
 async fn default_page_is_100_and_top_over_999_is_refused() {
     let graph = FakeGraph::start(GraphConfig::default()).await;
     seed(&graph, 120);
-    let token = token(&graph).await;
+    let token = graph_token(&graph).await;
     let (_, page) = get(&format!("{}/users", graph.graph_url()), &token).await;
     assert_eq!(page["value"].as_array().unwrap().len(), 100);
     assert!(page["value"][0].get("userPrincipalName").is_some());
@@ -179,7 +156,7 @@ async fn refresh_tokens_rotate() {
 async fn patch_changes_the_user_and_enforces_limits() {
     let graph = FakeGraph::start(GraphConfig::default()).await;
     let ids = seed(&graph, 1);
-    let token = token(&graph).await;
+    let token = graph_token(&graph).await;
     let (status, _) =
         patch(&graph, &token, &ids[0], json!({"jobTitle": "Engineer", "employeeId": "12345"}))
             .await;
@@ -210,7 +187,7 @@ async fn admins_refuse_sensitive_changes_only() {
     let graph = FakeGraph::start(GraphConfig::default()).await;
     let ids = seed(&graph, 1);
     graph.set_admin(&ids[0], true);
-    let token = token(&graph).await;
+    let token = graph_token(&graph).await;
     let (status, body) = patch(&graph, &token, &ids[0], json!({"mobilePhone": "+47 1"})).await;
     assert_eq!(status, 403);
     assert_eq!(body["error"]["code"], "Authorization_RequestDenied");
@@ -221,7 +198,7 @@ async fn admins_refuse_sensitive_changes_only() {
 #[tokio::test]
 async fn post_creates_with_required_properties_and_unique_upn() {
     let graph = FakeGraph::start(GraphConfig::default()).await;
-    let token = token(&graph).await;
+    let token = graph_token(&graph).await;
     let client = reqwest::Client::new();
     let user = json!({
         "accountEnabled": true,
@@ -256,7 +233,7 @@ async fn post_creates_with_required_properties_and_unique_upn() {
 async fn get_one_user_by_id_or_upn() {
     let graph = FakeGraph::start(GraphConfig::default()).await;
     let ids = seed(&graph, 2);
-    let token = token(&graph).await;
+    let token = graph_token(&graph).await;
     let (status, user) =
         get(&format!("{}/users/{}?$select=employeeId", graph.graph_url(), ids[1]), &token).await;
     assert_eq!(status, 200);
@@ -272,7 +249,7 @@ async fn get_one_user_by_id_or_upn() {
 async fn filter_finds_by_employee_id_or_mail_and_counts_with_eventual_consistency() {
     let graph = FakeGraph::start(GraphConfig::default()).await;
     seed(&graph, 30);
-    let token = token(&graph).await;
+    let token = graph_token(&graph).await;
     let url = format!(
         "{}/users?$filter=employeeId eq 'E7' or mail eq 'USER9@example.com'&$count=true&$select=employeeId",
         graph.graph_url()

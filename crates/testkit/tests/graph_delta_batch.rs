@@ -1,34 +1,13 @@
 //! Graph delta query and JSON batching.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
+use common::{get, graph_token};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
 use testkit::{FakeGraph, FaultRule, GraphConfig, GraphUser, Route, WriteBudget};
-
-async fn token(graph: &FakeGraph) -> String {
-    let answer: Value = reqwest::Client::new()
-        .post(graph.token_url())
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", FakeGraph::CLIENT_ID),
-            ("client_secret", FakeGraph::CLIENT_SECRET),
-            ("scope", "https://graph.microsoft.com/.default"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    answer["access_token"].as_str().unwrap().to_owned()
-}
-
-async fn get(url: &str, token: &str) -> (StatusCode, Value) {
-    let response = reqwest::Client::new().get(url).bearer_auth(token).send().await.unwrap();
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
 
 /// Follows nextLinks to the deltaLink; the items and the deltaLink.
 async fn round(url: &str, token: &str) -> (Vec<Value>, String) {
@@ -55,7 +34,7 @@ async fn delta_returns_everything_then_only_what_changed() {
     let graph =
         FakeGraph::start(GraphConfig { delta_page_size: 10, ..GraphConfig::default() }).await;
     let ids = seed(&graph, 25);
-    let token = token(&graph).await;
+    let token = graph_token(&graph).await;
     let start = format!("{}/users/delta?$select=id,city", graph.graph_url());
     let (items, delta_link) = round(&start, &token).await;
     assert_eq!(items.len(), 25);
@@ -99,7 +78,7 @@ async fn delta_tokens_expire_with_age() {
     })
     .await;
     seed(&graph, 2);
-    let token = token(&graph).await;
+    let token = graph_token(&graph).await;
     let (_, delta_link) = round(&format!("{}/users/delta", graph.graph_url()), &token).await;
     tokio::time::sleep(Duration::from_millis(80)).await;
     assert_eq!(get(&delta_link, &token).await.0, 410);
@@ -109,7 +88,7 @@ async fn delta_tokens_expire_with_age() {
 async fn latest_token_starts_from_now() {
     let graph = FakeGraph::start(GraphConfig::default()).await;
     seed(&graph, 5);
-    let token = token(&graph).await;
+    let token = graph_token(&graph).await;
     let (items, link) =
         round(&format!("{}/users/delta?$deltatoken=latest", graph.graph_url()), &token).await;
     assert!(items.is_empty());
@@ -140,7 +119,7 @@ fn patch_request(id: &str, user: &str, body: Value) -> Value {
 async fn batch_answers_each_request_on_its_own() {
     let graph = FakeGraph::start(GraphConfig::default()).await;
     let ids = seed(&graph, 2);
-    let token = token(&graph).await;
+    let token = graph_token(&graph).await;
     let (status, answer) = batch(
         &graph,
         &token,
@@ -171,7 +150,7 @@ async fn batch_answers_each_request_on_its_own() {
 #[tokio::test]
 async fn batch_of_more_than_20_is_refused() {
     let graph = FakeGraph::start(GraphConfig::default()).await;
-    let token = token(&graph).await;
+    let token = graph_token(&graph).await;
     let requests: Vec<Value> =
         (0..21).map(|i| json!({"id": i.to_string(), "method": "GET", "url": "/users/x"})).collect();
     let (status, _) = batch(&graph, &token, json!({ "requests": requests })).await;
@@ -186,7 +165,7 @@ async fn write_budget_throttles_inner_requests_with_their_own_retry_after() {
     })
     .await;
     let ids = seed(&graph, 3);
-    let token = token(&graph).await;
+    let token = graph_token(&graph).await;
     let requests: Vec<Value> = ids
         .iter()
         .enumerate()
@@ -214,7 +193,7 @@ async fn inner_requests_draw_faults_too() {
     })
     .await;
     let ids = seed(&graph, 1);
-    let token = token(&graph).await;
+    let token = graph_token(&graph).await;
     let requests: Vec<Value> = (0..3)
         .map(|i| json!({"id": i.to_string(), "method": "GET", "url": format!("/users/{}", ids[0])}))
         .collect();
@@ -233,7 +212,7 @@ async fn inner_requests_draw_faults_too() {
 async fn return_minimal_gives_only_the_changed_properties() {
     let graph = FakeGraph::start(GraphConfig::default()).await;
     let ids = seed(&graph, 3);
-    let token = token(&graph).await;
+    let token = graph_token(&graph).await;
     let start = format!("{}/users/delta?$select=city,jobTitle,mail", graph.graph_url());
     let (_, link) = round(&start, &token).await;
     assert!(graph.update_user(&ids[1], |u| u.job_title = Some("Chef".into())));
@@ -261,7 +240,7 @@ async fn return_minimal_gives_only_the_changed_properties() {
 async fn failed_dependencies_answer_424_and_answers_can_be_shuffled() {
     let graph = FakeGraph::start(GraphConfig::default()).await;
     let ids = seed(&graph, 1);
-    let token = token(&graph).await;
+    let token = graph_token(&graph).await;
     let (_, answer) = batch(
         &graph,
         &token,

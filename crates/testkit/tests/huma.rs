@@ -1,32 +1,13 @@
 //! The fake Huma behaves as Huma's OpenAPI spec says: auth, paging, wrapped details, writes.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use chrono::NaiveDate;
+use common::huma_token;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use testkit::{FakeHuma, HumaConfig, HumaPosition, HumaUser, JobTitle, Route};
-
-async fn token(huma: &FakeHuma) -> String {
-    let answer: Value = reqwest::Client::new()
-        .post(huma.token_url())
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", FakeHuma::CLIENT_ID),
-            ("client_secret", FakeHuma::CLIENT_SECRET),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    for key in
-        ["access_token", "token_type", "expires_in", "refresh_token", "organizationId", "userId"]
-    {
-        assert!(answer.get(key).is_some(), "{key} missing from {answer}");
-    }
-    answer["access_token"].as_str().unwrap().to_owned()
-}
 
 async fn send(
     huma: &FakeHuma,
@@ -55,7 +36,7 @@ fn seed(huma: &FakeHuma, n: usize) -> Vec<String> {
 #[tokio::test]
 async fn token_accepts_form_and_json_and_refuses_a_wrong_client() {
     let huma = FakeHuma::start(HumaConfig::default()).await;
-    token(&huma).await;
+    huma_token(&huma).await;
     let client = reqwest::Client::new();
     let json_answer = client
         .post(huma.token_url())
@@ -84,7 +65,7 @@ async fn token_accepts_form_and_json_and_refuses_a_wrong_client() {
 async fn pages_by_offset_up_to_50_and_refuses_more() {
     let huma = FakeHuma::start(HumaConfig::default()).await;
     let ids = seed(&huma, 120);
-    let token = token(&huma).await;
+    let token = huma_token(&huma).await;
     let mut seen = Vec::new();
     let mut offset = 0;
     loop {
@@ -128,7 +109,7 @@ async fn details_wrap_every_field_and_show_the_current_position() {
     user.employment_id = Some("E-1".into());
     user.positions.push(HumaPosition::new(JobTitle::named("Engineer"), start));
     let id = huma.insert_user(user).unwrap();
-    let token = token(&huma).await;
+    let token = huma_token(&huma).await;
     let (status, details) =
         send(&huma, &token, reqwest::Method::GET, &format!("/users/{id}"), None).await;
     assert_eq!(status, 200);
@@ -161,7 +142,7 @@ async fn patch_refuses_locked_fields_and_bad_countries() {
     let huma = FakeHuma::start(HumaConfig::default()).await;
     let id = huma.insert_user(HumaUser::new("ada@example.com", "Ada", "Lovelace")).unwrap();
     huma.lock_field(&id, "phone").unwrap();
-    let token = token(&huma).await;
+    let token = huma_token(&huma).await;
     let path = format!("/users/{id}");
     let address = |country: &str| {
         json!({"homeAddress": {"line1": "1 Main St", "line2": "", "line3": "", "postalCode": "0150",
@@ -195,7 +176,7 @@ async fn patch_refuses_locked_fields_and_bad_countries() {
 #[tokio::test]
 async fn post_creates_users_with_unique_emails() {
     let huma = FakeHuma::start(HumaConfig::default()).await;
-    let token = token(&huma).await;
+    let token = huma_token(&huma).await;
     let input = json!({"email": "new@example.com", "givenName": "New", "familyName": "Person", "groups": []});
     let (status, user) =
         send(&huma, &token, reqwest::Method::POST, "/users", Some(input.clone())).await;
@@ -224,7 +205,7 @@ async fn post_creates_users_with_unique_emails() {
 async fn positions_and_job_titles() {
     let huma = FakeHuma::start(HumaConfig::default()).await;
     let id = huma.insert_user(HumaUser::new("ada@example.com", "Ada", "Lovelace")).unwrap();
-    let token = token(&huma).await;
+    let token = huma_token(&huma).await;
     let (status, title) =
         send(&huma, &token, reqwest::Method::POST, "/job-titles", Some(json!({"name": "Chef"})))
             .await;
@@ -335,7 +316,7 @@ async fn filters_active_users() {
     let huma = FakeHuma::start(HumaConfig::default()).await;
     let ids = seed(&huma, 4);
     assert!(huma.update_user(&ids[2], |u| u.active = false));
-    let token = token(&huma).await;
+    let token = huma_token(&huma).await;
     let (_, page) = send(&huma, &token, reqwest::Method::GET, "/users?isActive=false", None).await;
     assert_eq!(page["total"], 1);
     assert_eq!(page["items"][0]["id"], ids[2].as_str());

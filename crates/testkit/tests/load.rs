@@ -3,6 +3,9 @@
 //! timings and asserts only on what was read.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
+use common::graph_token;
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -25,21 +28,7 @@ async fn graph_100k_users_in_pages_of_999() {
     println!("seeded {USERS} Graph users in {:?}", started.elapsed());
     graph.set_latency(Duration::from_millis(20));
     let client = reqwest::Client::new();
-    let token: Value = client
-        .post(graph.token_url())
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", FakeGraph::CLIENT_ID),
-            ("client_secret", FakeGraph::CLIENT_SECRET),
-            ("scope", "https://graph.microsoft.com/.default"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = token["access_token"].as_str().unwrap().to_owned();
+    let token = graph_token(&graph).await;
     let started = Instant::now();
     let mut url = format!(
         "{}/users?$select=id,employeeId,givenName,surname,mobilePhone,streetAddress,postalCode,city,country,jobTitle,employeeHireDate,mail,userPrincipalName&$top=999",

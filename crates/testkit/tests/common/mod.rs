@@ -1,0 +1,55 @@
+//! What the fakes' own tests share: tokens from both fakes and a plain GET.
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used)] // each test file uses a different part
+
+use reqwest::StatusCode;
+use serde_json::Value;
+use testkit::{FakeGraph, FakeHuma};
+
+/// An access token from the fake Graph (client credentials).
+pub async fn graph_token(graph: &FakeGraph) -> String {
+    let answer: Value = reqwest::Client::new()
+        .post(graph.token_url())
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", FakeGraph::CLIENT_ID),
+            ("client_secret", FakeGraph::CLIENT_SECRET),
+            ("scope", "https://graph.microsoft.com/.default"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    answer["access_token"].as_str().unwrap().to_owned()
+}
+
+/// An access token from the fake Huma, checking the answer has every field of `Credentials`.
+pub async fn huma_token(huma: &FakeHuma) -> String {
+    let answer: Value = reqwest::Client::new()
+        .post(huma.token_url())
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", FakeHuma::CLIENT_ID),
+            ("client_secret", FakeHuma::CLIENT_SECRET),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for key in
+        ["access_token", "token_type", "expires_in", "refresh_token", "organizationId", "userId"]
+    {
+        assert!(answer.get(key).is_some(), "{key} missing from {answer}");
+    }
+    answer["access_token"].as_str().unwrap().to_owned()
+}
+
+/// GET `url` with `token`: the status and the JSON body (null when there is none).
+pub async fn get(url: &str, token: &str) -> (StatusCode, Value) {
+    let response = reqwest::Client::new().get(url).bearer_auth(token).send().await.unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
