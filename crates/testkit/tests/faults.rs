@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{graph_token, huma_token};
+use common::{graph_token, graph_token_answer, huma_token};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use testkit::{
@@ -179,20 +179,7 @@ async fn tokens_expire_after_their_lifetime_and_say_so() {
         ..GraphConfig::default()
     })
     .await;
-    let answer: Value = reqwest::Client::new()
-        .post(graph.token_url())
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", FakeGraph::CLIENT_ID),
-            ("client_secret", FakeGraph::CLIENT_SECRET),
-            ("scope", "https://graph.microsoft.com/.default"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let answer = graph_token_answer(&graph).await;
     assert_eq!(answer["expires_in"], 1);
     let token = answer["access_token"].as_str().unwrap();
     let url = format!("{}/users", graph.graph_url());

@@ -7,7 +7,12 @@ use testkit::{FakeGraph, FakeHuma};
 
 /// An access token from the fake Graph (client credentials).
 pub async fn graph_token(graph: &FakeGraph) -> String {
-    let answer: Value = reqwest::Client::new()
+    graph_token_answer(graph).await["access_token"].as_str().unwrap().to_owned()
+}
+
+/// The fake Graph's whole answer to a client-credentials token request.
+pub async fn graph_token_answer(graph: &FakeGraph) -> Value {
+    reqwest::Client::new()
         .post(graph.token_url())
         .form(&[
             ("grant_type", "client_credentials"),
@@ -20,8 +25,7 @@ pub async fn graph_token(graph: &FakeGraph) -> String {
         .unwrap()
         .json()
         .await
-        .unwrap();
-    answer["access_token"].as_str().unwrap().to_owned()
+        .unwrap()
 }
 
 /// An access token from the fake Huma, checking the answer has every field of `Credentials`.
