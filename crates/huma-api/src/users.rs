@@ -3,6 +3,7 @@
 use crate::client::Body;
 use crate::model::{UserDetails, UserDetailsInput, UserInput, UserPage, UserSummary};
 use crate::{HumaClient, HumaError, HumaUserId};
+use futures::channel::mpsc;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use reqwest::Method;
 use std::collections::HashSet;
@@ -85,16 +86,26 @@ impl HumaClient {
         F: Fn(UserDetails) -> T + Sync,
     {
         let map = &map;
-        let mut seen = HashSet::new();
-        let all: Vec<T> = self
-            .user_pages()
-            .map_ok(|page| stream::iter(page).map(Ok))
-            .try_flatten()
-            .try_filter(move |user| std::future::ready(seen.insert(user.id.clone())))
-            .map_ok(|user| async move { self.user(&user.id).await.map(map) })
-            .try_buffer_unordered(self.detail_concurrency())
-            .try_collect()
-            .await?;
+        // The list is read on its own, not as the details' upstream: a details stage that is full
+        // stops polling its upstream, and a list page left unpolled while it holds its turn for
+        // the token refresh holds every other request up with it.
+        let (listed, to_read) = mpsc::unbounded();
+        let list = async move {
+            let mut seen = HashSet::new();
+            let mut pages = self.user_pages();
+            while let Some(page) = pages.try_next().await? {
+                for user in page.into_iter().filter(|user| seen.insert(user.id.clone())) {
+                    // The receiver only goes when the details failed, and then so does the read.
+                    let _ = listed.unbounded_send(user.id);
+                }
+            }
+            Ok(())
+        };
+        let details = to_read
+            .map(|id: HumaUserId| async move { self.user(&id).await.map(map) })
+            .buffer_unordered(self.detail_concurrency())
+            .try_collect::<Vec<T>>();
+        let ((), all) = futures::try_join!(list, details)?;
         tracing::debug!(users = all.len(), "read every Huma user's details");
         Ok(all)
     }
