@@ -192,7 +192,7 @@ impl GraphClient {
                 }
                 if answer.status.as_u16() == 401 && !refreshed {
                     tracing::info!("access token refused; fetching a new one");
-                    self.inner.tokens.invalidate(&token).await;
+                    self.inner.tokens.invalidate(&token);
                     refreshed = true;
                     continue;
                 }

@@ -27,11 +27,13 @@ pub(crate) fn refresh_margin(lifetime: Duration) -> Duration {
     (lifetime / 10).min(Duration::from_secs(300))
 }
 
-/// The cached token. Fetching happens under the lock, so concurrent callers that find the token
-/// stale wait for the one fetch instead of each starting their own.
+/// The cached token. A valid token is read without waiting; when it must be replaced, one caller
+/// fetches under the refresh lock and the others wait for that fetch instead of each starting
+/// their own.
 #[derive(Debug, Default)]
 pub(crate) struct TokenCache {
-    slot: Mutex<Slot>,
+    slot: std::sync::Mutex<Slot>,
+    refresh: Mutex<()>,
 }
 
 #[derive(Debug, Default)]
@@ -48,13 +50,16 @@ impl TokenCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<(SecretString, Duration), GraphError>>,
     {
-        let mut slot = self.slot.lock().await;
-        if let Some(token) = &slot.token {
-            if Instant::now() < token.refresh_at {
-                return Ok(token.clone());
-            }
+        if let Some(token) = self.fresh() {
+            return Ok(token);
+        }
+        let _refreshing = self.refresh.lock().await;
+        // Fetched by another caller while this one waited.
+        if let Some(token) = self.fresh() {
+            return Ok(token);
         }
         let (secret, lifetime) = fetch().await?;
+        let mut slot = self.slot();
         slot.generation += 1;
         let token = AccessToken {
             secret,
@@ -66,11 +71,21 @@ impl TokenCache {
     }
 
     /// Drops `stale` (refused with a 401) unless another caller already replaced it.
-    pub(crate) async fn invalidate(&self, stale: &AccessToken) {
-        let mut slot = self.slot.lock().await;
+    pub(crate) fn invalidate(&self, stale: &AccessToken) {
+        let mut slot = self.slot();
         if slot.token.as_ref().is_some_and(|t| t.generation == stale.generation) {
             slot.token = None;
         }
+    }
+
+    /// The cached token while it is not yet due for replacement.
+    fn fresh(&self) -> Option<AccessToken> {
+        self.slot().token.as_ref().filter(|t| Instant::now() < t.refresh_at).cloned()
+    }
+
+    fn slot(&self) -> std::sync::MutexGuard<'_, Slot> {
+        // The lock guards plain data updated in one step: a panic elsewhere cannot leave it torn.
+        self.slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -126,14 +141,33 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn a_valid_token_is_handed_out_while_the_refresh_lock_is_held() {
+        let cache = TokenCache::default();
+        let count = Arc::new(AtomicU32::new(0));
+        let lifetime = Duration::from_secs(3599);
+        let first = cache.get(|| fetch_counting(count.clone(), lifetime)).await.unwrap();
+        // A caller that was handed the refresh lock but is not being polled must not hold up
+        // everyone else while the cached token is still good.
+        let _stuck = cache.refresh.lock().await;
+        let again = tokio::time::timeout(
+            Duration::from_secs(5),
+            cache.get(|| fetch_counting(count.clone(), lifetime)),
+        )
+        .await
+        .expect("no wait for the refresh lock")
+        .unwrap();
+        assert_eq!((first.generation, again.generation), (1, 1));
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn invalidating_a_token_already_replaced_keeps_the_new_one() {
         let cache = TokenCache::default();
         let count = Arc::new(AtomicU32::new(0));
         let lifetime = Duration::from_secs(3599);
         let first = cache.get(|| fetch_counting(count.clone(), lifetime)).await.unwrap();
-        cache.invalidate(&first).await;
+        cache.invalidate(&first);
         let second = cache.get(|| fetch_counting(count.clone(), lifetime)).await.unwrap();
-        cache.invalidate(&first).await;
+        cache.invalidate(&first);
         let still = cache.get(|| fetch_counting(count.clone(), lifetime)).await.unwrap();
         assert_eq!((second.generation, still.generation), (2, 2));
         assert_eq!(count.load(Ordering::SeqCst), 2);

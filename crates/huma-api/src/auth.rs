@@ -32,11 +32,13 @@ struct Cached {
     refresh_at: Instant,
 }
 
-/// The token cache. The lock is held while a token is fetched, so concurrent callers wait for
-/// that one fetch instead of each starting their own.
+/// The token cache. A valid token is read without waiting; when it must be replaced, one caller
+/// fetches under the refresh lock and the others wait for that fetch instead of each starting
+/// their own.
 #[derive(Default)]
 pub(crate) struct TokenCache {
-    state: Mutex<State>,
+    current: std::sync::Mutex<State>,
+    refresh: Mutex<()>,
 }
 
 #[derive(Default)]
@@ -52,16 +54,19 @@ impl TokenCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<TokenAnswer, HumaError>>,
     {
-        let mut state = self.state.lock().await;
-        if let Some(cached) = &state.cached {
-            if Instant::now() < cached.refresh_at {
-                return Ok(cached.token.clone());
-            }
+        if let Some(token) = self.fresh() {
+            return Ok(token);
+        }
+        let _refreshing = self.refresh.lock().await;
+        // Fetched by another caller while this one waited.
+        if let Some(token) = self.fresh() {
+            return Ok(token);
         }
         let answer = fetch().await?;
-        state.generation += 1;
         let lifetime = Duration::from_secs(answer.expires_in);
         let margin = REFRESH_MARGIN.min(lifetime / 2);
+        let mut state = self.state();
+        state.generation += 1;
         let token = AccessToken { secret: answer.access_token, generation: state.generation };
         state.cached =
             Some(Cached { token: token.clone(), refresh_at: Instant::now() + lifetime - margin });
@@ -71,13 +76,24 @@ impl TokenCache {
 
     /// Forgets `token` after Huma refused it, unless a newer one has been fetched meanwhile.
     /// Returns whether `token` was the newest (`false`: it was already replaced).
-    pub(crate) async fn invalidate(&self, token: &AccessToken) -> bool {
-        let mut state = self.state.lock().await;
+    pub(crate) fn invalidate(&self, token: &AccessToken) -> bool {
+        let mut state = self.state();
         let newest = state.generation == token.generation;
         if state.cached.as_ref().is_some_and(|c| c.token.generation == token.generation) {
             state.cached = None;
         }
         newest
+    }
+
+    /// The cached token while it is not yet due for refresh.
+    fn fresh(&self) -> Option<AccessToken> {
+        let state = self.state();
+        state.cached.as_ref().filter(|c| Instant::now() < c.refresh_at).map(|c| c.token.clone())
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        // The lock guards plain data updated in one step: a panic elsewhere cannot leave it torn.
+        self.current.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -159,14 +175,31 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_valid_token_is_handed_out_while_the_refresh_lock_is_held() {
+        let cache = TokenCache::default();
+        cache.token(|| async { Ok(answer("t1", 3600)) }).await.unwrap();
+        // A caller that was handed the refresh lock but is not being polled must not hold up
+        // everyone else while the cached token is still good.
+        let _stuck = cache.refresh.lock().await;
+        let token = tokio::time::timeout(
+            Duration::from_secs(5),
+            cache.token(|| async { Ok(answer("t2", 3600)) }),
+        )
+        .await
+        .expect("no wait for the refresh lock")
+        .unwrap();
+        assert_eq!(token.secret.expose_secret(), "t1");
+    }
+
+    #[tokio::test]
     async fn an_invalidated_token_is_fetched_again_but_a_newer_one_is_kept() {
         let cache = TokenCache::default();
         let old = cache.token(|| async { Ok(answer("t1", 3600)) }).await.unwrap();
-        cache.invalidate(&old).await;
+        cache.invalidate(&old);
         let new = cache.token(|| async { Ok(answer("t2", 3600)) }).await.unwrap();
         assert_eq!(new.secret.expose_secret(), "t2");
         // A late report about the old token does not throw the new one away.
-        cache.invalidate(&old).await;
+        cache.invalidate(&old);
         let same = cache.token(|| async { Ok(answer("t3", 3600)) }).await.unwrap();
         assert_eq!(same.secret.expose_secret(), "t2");
     }

@@ -369,7 +369,7 @@ impl HumaClient {
                 match answer.status {
                     200..=299 => return Ok(answer.body),
                     401 if refreshes <= self.inner.retry.max_retries => {
-                        let newest = self.inner.tokens.invalidate(&token).await;
+                        let newest = self.inner.tokens.invalidate(&token);
                         let at_once = newest && !answer.retried;
                         if at_once && refusals > 0 {
                             return Err(HumaError::from_answer(401, None, &answer.body));
