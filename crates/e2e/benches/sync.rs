@@ -436,6 +436,10 @@ fn measure_memory(args: &Args, size: usize) {
 }
 
 fn main() {
+    // Logs on standard error when `RUST_LOG` asks for them (e.g. `RUST_LOG=azure_graph=debug`).
+    if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_default_env() {
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    }
     let args = Args::parse();
     if let Some(size) = args.serve {
         serve(&args, size);
