@@ -45,6 +45,8 @@ pub(crate) struct TokenCache {
 struct State {
     cached: Option<Cached>,
     generation: u64,
+    /// The newest generation Huma has accepted at least once.
+    accepted: u64,
 }
 
 impl TokenCache {
@@ -74,15 +76,22 @@ impl TokenCache {
         Ok(token)
     }
 
+    /// Notes that Huma accepted `token`: a later refusal of it means it expired.
+    pub(crate) fn accepted(&self, token: &AccessToken) {
+        let mut state = self.state();
+        state.accepted = state.accepted.max(token.generation);
+    }
+
     /// Forgets `token` after Huma refused it, unless a newer one has been fetched meanwhile.
-    /// Returns whether `token` was the newest (`false`: it was already replaced).
+    /// Returns whether the refusal says something about the key: `token` is the newest and Huma
+    /// never accepted it. A token already replaced, or one that worked before, simply expired.
     pub(crate) fn invalidate(&self, token: &AccessToken) -> bool {
         let mut state = self.state();
         let newest = state.generation == token.generation;
         if state.cached.as_ref().is_some_and(|c| c.token.generation == token.generation) {
             state.cached = None;
         }
-        newest
+        newest && state.accepted < token.generation
     }
 
     /// The cached token while it is not yet due for refresh.
@@ -199,9 +208,19 @@ mod tests {
         let new = cache.token(|| async { Ok(answer("t2", 3600)) }).await.unwrap();
         assert_eq!(new.secret.expose_secret(), "t2");
         // A late report about the old token does not throw the new one away.
-        cache.invalidate(&old);
+        assert!(!cache.invalidate(&old), "an old token's refusal says nothing about the key");
         let same = cache.token(|| async { Ok(answer("t3", 3600)) }).await.unwrap();
         assert_eq!(same.secret.expose_secret(), "t2");
+    }
+
+    #[tokio::test]
+    async fn only_a_newest_token_never_accepted_counts_against_the_key() {
+        let cache = TokenCache::default();
+        let first = cache.token(|| async { Ok(answer("t1", 3600)) }).await.unwrap();
+        assert!(cache.invalidate(&first), "refused before it ever worked");
+        let second = cache.token(|| async { Ok(answer("t2", 3600)) }).await.unwrap();
+        cache.accepted(&second);
+        assert!(!cache.invalidate(&second), "it worked, then expired");
     }
 
     #[tokio::test]

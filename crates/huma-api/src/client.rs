@@ -330,10 +330,11 @@ impl HumaClient {
     }
 
     /// Makes an authenticated API call and returns the successful answer's body. A 401 refreshes
-    /// the token and tries again; a new token refused at once is an error. A refused token that
-    /// was already replaced, or that waited out throttling or faults on the way, may simply have
-    /// expired meanwhile: that is not counted against the key, and the token is refreshed again
-    /// (at most as many times as the retry policy retries).
+    /// the token and tries again; a second new token refused at once, before Huma ever accepted
+    /// it, is an error (the key is broken). A refused token that was already replaced, that
+    /// worked before, or that waited out throttling or faults on the way, simply expired: that is
+    /// not counted against the key, and the token is refreshed again (at most as many times as
+    /// the retry policy retries).
     pub(crate) async fn call(
         &self,
         method: Method,
@@ -345,7 +346,7 @@ impl HumaClient {
         let span = tracing::debug_span!("huma.request", method = %method, path = %url.path());
         async {
             let idempotent = method != Method::POST;
-            // Refusals of the newest token that came at once: the second is an error.
+            // Refusals of a new, never accepted token that came at once: the second is an error.
             let mut refusals = 0usize;
             let mut refreshes = 0;
             loop {
@@ -367,10 +368,13 @@ impl HumaClient {
                     })
                     .await?;
                 match answer.status {
-                    200..=299 => return Ok(answer.body),
+                    200..=299 => {
+                        self.inner.tokens.accepted(&token);
+                        return Ok(answer.body);
+                    }
                     401 if refreshes <= self.inner.retry.max_retries => {
-                        let newest = self.inner.tokens.invalidate(&token);
-                        let at_once = newest && !answer.retried;
+                        let untried = self.inner.tokens.invalidate(&token);
+                        let at_once = untried && !answer.retried;
                         if at_once && refusals > 0 {
                             return Err(HumaError::from_answer(401, None, &answer.body));
                         }
