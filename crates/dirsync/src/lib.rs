@@ -58,6 +58,7 @@ mod apply;
 mod capabilities;
 mod country;
 mod directory;
+mod email;
 mod error;
 mod field;
 mod id;
@@ -81,6 +82,7 @@ pub use country::{CountryCode, CountryError};
 pub use directory::{
     Changes, Cursor, Directory, FieldChange, IncrementalDirectory, Snapshot, same_person,
 };
+pub use email::{EmailError, check_email};
 pub use error::{DirectoryError, ErrorKind};
 pub use field::{Field, FieldSet};
 pub use id::ItemId;

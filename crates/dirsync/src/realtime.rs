@@ -126,16 +126,8 @@ fn create(hr_person: &Person, caps: &Capabilities) -> RealtimeOp {
             reason: "the identity directory does not allow creating people".to_owned(),
         };
     }
-    if let Some((position, character)) =
-        hr_person.email().and_then(|email| crate::text::first_control(email, &[]))
-    {
-        return RealtimeOp::CannotCreate {
-            reason: format!(
-                "the email holds the control character U+{:04X} at character {position}; \
-                 correct it in the HR system",
-                u32::from(character)
-            ),
-        };
+    if let Some(why) = hr_person.email().and_then(crate::email::creation_refusal) {
+        return RealtimeOp::CannotCreate { reason: format!("{why}; correct it in the HR system") };
     }
     let NewRecord { person, left_out, missing } = caps.new_record(hr_person, &[]);
     if !missing.is_empty() {

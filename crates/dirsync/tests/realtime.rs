@@ -176,6 +176,22 @@ fn a_person_who_cannot_be_created_is_said_so() {
     );
 }
 
+#[test]
+fn a_person_with_a_malformed_email_is_not_created_and_the_reason_says_why() {
+    let caps = Capabilities::default();
+    let typo = ada().with_email("ada.lovelace@example");
+    assert_eq!(
+        realtime_push(&typo, None, &caps, true),
+        Some(RealtimeOp::CannotCreate {
+            reason: "the email \"ada.lovelace@example\" is malformed: the domain after the @ is \
+                     not a domain name like example.com; correct it in the HR system"
+                .to_owned()
+        })
+    );
+    let fine = ada().with_email("ada.lovelace@example.com");
+    assert!(matches!(realtime_push(&fine, None, &caps, true), Some(RealtimeOp::Create { .. })));
+}
+
 #[tokio::test]
 async fn pushing_the_update_leaves_nothing_to_push() {
     let dir = InMemoryDirectory::new([Record::new(
