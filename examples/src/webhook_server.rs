@@ -54,6 +54,9 @@ pub struct Receiver {
     pub state: Option<PathBuf>,
     /// Create people in Azure AD who are not there yet.
     pub auto_provision: bool,
+    /// Also push people inactive in Huma or disabled in Azure AD (off: they are left alone, as a
+    /// sync with the default scope leaves them).
+    pub include_inactive: bool,
     /// Serialises writes of the state file.
     state_lock: tokio::sync::Mutex<()>,
 }
@@ -64,6 +67,7 @@ impl std::fmt::Debug for Receiver {
             .field("verifier", &self.verifier)
             .field("state", &self.state)
             .field("auto_provision", &self.auto_provision)
+            .field("include_inactive", &self.include_inactive)
             .finish_non_exhaustive()
     }
 }
@@ -81,8 +85,16 @@ impl Receiver {
             verifier: verifier.max_body(MAX_BODY),
             state,
             auto_provision,
+            include_inactive: false,
             state_lock: tokio::sync::Mutex::new(()),
         }
+    }
+
+    /// Also push people inactive in Huma or disabled in Azure AD.
+    #[must_use]
+    pub fn include_inactive(mut self, include: bool) -> Receiver {
+        self.include_inactive = include;
+        self
     }
 }
 
@@ -132,6 +144,8 @@ pub enum PushAction {
     CannotCreate,
     /// Several Azure AD users match this person: nothing was written.
     Ambiguous,
+    /// Inactive in Huma or disabled in Azure AD: left alone, as a sync leaves them.
+    Inactive,
     /// The Huma user no longer exists.
     Gone,
     /// A read or write failed.
@@ -315,10 +329,12 @@ async fn push_one(receiver: &Receiver, hr: &Record, linked: Option<RecordId>) ->
         },
     };
     out.azure_id = twin.as_ref().map(|t| t.id.to_string());
-    if twin.is_none() && !hr.active {
-        // A sync leaves inactive people alone unless told otherwise; so does the push.
-        out.action = PushAction::NotInAzure;
-        out.detail = Some("not in Azure AD and inactive in Huma: not created".to_owned());
+    // A sync leaves inactive people alone unless told otherwise; so does the push.
+    let disabled = twin.as_ref().is_some_and(|t| !t.active);
+    if (!hr.active || disabled) && !receiver.include_inactive {
+        out.action = PushAction::Inactive;
+        let why = if hr.active { "disabled in Azure AD" } else { "inactive in Huma" };
+        out.detail = Some(format!("{why}: left alone, as a sync leaves them"));
         return out;
     }
     let op =
@@ -432,6 +448,9 @@ pub struct ServeArgs {
     /// Create people in Azure AD who are not there yet.
     #[arg(long)]
     pub auto_provision: bool,
+    /// Also push people inactive in Huma or disabled in Azure AD.
+    #[arg(long)]
+    pub include_inactive: bool,
     /// The verified domain new Azure AD users sign in with (needed with --auto-provision).
     #[arg(long, value_name = "DOMAIN")]
     pub upn_domain: Option<String>,
@@ -492,12 +511,15 @@ async fn serve(args: &ServeArgs, console: &mut Console) -> Outcome {
             return Outcome::CouldNotRun;
         }
     };
-    let receiver = Arc::new(Receiver::new(
-        directories,
-        WebhookVerifier::new(secret, token),
-        Some(args.state.clone()),
-        args.auto_provision,
-    ));
+    let receiver = Arc::new(
+        Receiver::new(
+            directories,
+            WebhookVerifier::new(secret, token),
+            Some(args.state.clone()),
+            args.auto_provision,
+        )
+        .include_inactive(args.include_inactive),
+    );
     let listener = match tokio::net::TcpListener::bind(args.listen).await {
         Ok(l) => l,
         Err(e) => {

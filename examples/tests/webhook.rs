@@ -45,12 +45,20 @@ async fn setup() -> Setup {
     Setup { graph, huma, ada: (h, a), http: reqwest::Client::new() }
 }
 
-async fn server(s: &Setup, auto_provision: bool, state: Option<PathBuf>) -> String {
+fn receiver(s: &Setup, auto_provision: bool, state: Option<PathBuf>) -> Receiver {
     let directories = connect_to_fakes(&s.graph, &s.huma, &demo::new_people());
     let verifier = WebhookVerifier::new(Some(SecretString::from(SECRET)), None);
-    let receiver = Arc::new(Receiver::new(directories, verifier, state, auto_provision));
-    let (addr, _task) = spawn(receiver, SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
+    Receiver::new(directories, verifier, state, auto_provision)
+}
+
+async fn serve_with(receiver: Receiver) -> String {
+    let (addr, _task) =
+        spawn(Arc::new(receiver), SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
     format!("http://{addr}{PATH}")
+}
+
+async fn server(s: &Setup, auto_provision: bool, state: Option<PathBuf>) -> String {
+    serve_with(receiver(s, auto_provision, state)).await
 }
 
 fn promote(s: &Setup) {
@@ -98,6 +106,47 @@ async fn a_signed_update_pushes_only_the_changed_fields_to_azure() {
     assert_eq!(status, 200, "{body}");
     let summary: PushSummary = serde_json::from_str(&body).unwrap();
     assert_eq!(summary.users[0].action, PushAction::Unchanged);
+}
+
+/// As a sync with the default scope, the push leaves inactive people alone: inactive in Huma or
+/// disabled in Azure AD. `include_inactive` pushes them too.
+#[tokio::test]
+async fn inactive_people_are_left_alone_unless_included() {
+    let s = setup().await;
+    let url = server(&s, true, None).await;
+    promote(&s);
+    let before = s.graph.user(&s.ada.1).unwrap();
+    let users = [(s.ada.0.as_str(), "ada@nordlys.example")];
+    let push = |url: String| {
+        let http = s.http.clone();
+        async move {
+            let (status, body) = send(&http, &url, SECRET, "users-update", &users).await.unwrap();
+            assert_eq!(status, 200, "{body}");
+            serde_json::from_str::<PushSummary>(&body).unwrap().users.remove(0)
+        }
+    };
+
+    assert!(s.huma.update_user(&s.ada.0, |u| u.active = false));
+    let pushed = push(url.clone()).await;
+    assert_eq!(pushed.action, PushAction::Inactive);
+    assert_eq!(
+        pushed.detail.as_deref(),
+        Some("inactive in Huma: left alone, as a sync leaves them")
+    );
+
+    assert!(s.huma.update_user(&s.ada.0, |u| u.active = true));
+    assert!(s.graph.update_user(&s.ada.1, |u| u.account_enabled = Some(false)));
+    let pushed = push(url).await;
+    assert_eq!(pushed.action, PushAction::Inactive);
+    assert_eq!(
+        pushed.detail.as_deref(),
+        Some("disabled in Azure AD: left alone, as a sync leaves them")
+    );
+    assert_eq!(s.graph.user(&s.ada.1).unwrap().job_title, before.job_title, "nothing written");
+
+    let including = serve_with(receiver(&s, true, None).include_inactive(true)).await;
+    assert_eq!(push(including).await.action, PushAction::Updated);
+    assert_eq!(s.graph.user(&s.ada.1).unwrap().job_title.as_deref(), Some("Lead Engineer"));
 }
 
 #[tokio::test]
