@@ -107,9 +107,18 @@ pub fn record_from_details(details: &UserDetails) -> Record {
 
 fn parse_date(text: &str) -> Result<NaiveDate, InvalidValue> {
     let trimmed = text.trim();
-    // Huma writes `YYYY-MM-DD`; a date-time is accepted by its date part.
-    let date_part = trimmed.get(..10).unwrap_or(trimmed);
-    NaiveDate::parse_from_str(date_part, "%Y-%m-%d").map_err(|e| {
+    // Huma writes `YYYY-MM-DD`; a whole date-time is accepted by its date as written (in its own
+    // offset, which is the day Huma shows), but not a date followed by anything else.
+    let date = NaiveDate::parse_from_str(trimmed, "%Y-%m-%d").or_else(|e| {
+        chrono::DateTime::parse_from_rfc3339(trimmed)
+            .map(|t| t.date_naive())
+            .or_else(|_| {
+                chrono::NaiveDateTime::parse_from_str(trimmed, "%Y-%m-%dT%H:%M:%S%.f")
+                    .map(|t| t.date())
+            })
+            .map_err(|_| e)
+    });
+    date.map_err(|e| {
         InvalidValue::new(
             Field::EmploymentStartDate,
             text,
@@ -255,6 +264,17 @@ mod tests {
             parse_date("2021-03-01T00:00:00Z"),
             Ok(NaiveDate::from_ymd_opt(2021, 3, 1).unwrap())
         );
+        assert_eq!(
+            parse_date("2021-03-01T23:30:00-05:00"),
+            Ok(NaiveDate::from_ymd_opt(2021, 3, 1).unwrap()),
+            "the day as written, not the UTC day"
+        );
+        assert_eq!(
+            parse_date("2021-03-01T08:00:00.000"),
+            Ok(NaiveDate::from_ymd_opt(2021, 3, 1).unwrap())
+        );
+        assert!(parse_date("2021-03-01garbage").is_err());
+        assert!(parse_date("2021-03-01T99:00:00Z").is_err());
         assert!(parse_date("01.03.2021").is_err());
         assert!(parse_date("2021-02-30").is_err());
         assert!(parse_date("ééééééééééé").is_err());
