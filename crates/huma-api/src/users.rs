@@ -130,38 +130,33 @@ impl HumaClient {
         self.call_json(Method::POST, &["users"], &[], Body::json(input)?).await
     }
 
-    /// The list's pages in order, ending at `total` or after the first short page (without
-    /// asking for the page after it).
+    /// The list's pages: with a `total`, every page up to it, read at once and taken as they
+    /// come (so one slow page holds back no other page's details); without one, one page after
+    /// another until a short one (without asking for the page after it).
     fn user_pages(&self) -> BoxStream<'_, Result<Vec<UserSummary>, HumaError>> {
         let concurrency = self.detail_concurrency();
-        let pages = stream::once(self.list_users(0, PAGE_SIZE))
+        stream::once(self.list_users(0, PAGE_SIZE))
             .map_ok(move |first| {
                 let full = first.items.len() as u64 >= PAGE_SIZE;
-                let rest: BoxStream<'_, Result<UserPage, HumaError>> = match first.total {
+                let rest: BoxStream<'_, Result<Vec<UserSummary>, HumaError>> = match first.total {
                     _ if !full => stream::empty().boxed(),
                     Some(total) => stream::iter((PAGE_SIZE..total).step_by(PAGE_SIZE as usize))
                         .map(move |offset| self.list_users(offset, PAGE_SIZE))
-                        .buffered(concurrency)
+                        .buffer_unordered(concurrency)
+                        .map_ok(|page| page.items)
                         .boxed(),
-                    // Without a total, one page after another until a short one.
-                    None => stream::try_unfold(PAGE_SIZE, move |offset| async move {
+                    None => stream::try_unfold(Some(PAGE_SIZE), move |offset| async move {
+                        let Some(offset) = offset else { return Ok(None) };
                         let page = self.list_users(offset, PAGE_SIZE).await?;
-                        Ok(Some((page, offset + PAGE_SIZE)))
+                        let next =
+                            (page.items.len() as u64 >= PAGE_SIZE).then_some(offset + PAGE_SIZE);
+                        Ok(Some((page.items, next)))
                     })
                     .boxed(),
                 };
-                stream::once(std::future::ready(Ok(first))).chain(rest)
+                stream::once(std::future::ready(Ok(first.items))).chain(rest)
             })
             .try_flatten()
-            .boxed();
-        stream::unfold((pages, false), |(mut pages, ended)| async move {
-            if ended {
-                return None;
-            }
-            let page = pages.next().await?;
-            let ended = page.as_ref().map_or(true, |p| (p.items.len() as u64) < PAGE_SIZE);
-            Some((page.map(|p| p.items), (pages, ended)))
-        })
-        .boxed()
+            .boxed()
     }
 }
