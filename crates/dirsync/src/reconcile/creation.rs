@@ -1,6 +1,7 @@
 //! People found on one side only: whether and how they may be created on the other.
 
 use super::findings::finding;
+use super::keys;
 use super::{Input, name_of, side_index};
 use crate::text::first_control;
 use crate::{
@@ -116,7 +117,7 @@ impl<'a> Twins<'a> {
             let maps = &mut by_key[side_index(source.other())];
             for &index in &unpaired[side_index(source)] {
                 for (map, key) in
-                    maps.iter_mut().zip(keys(&records[side_index(source)][index].person))
+                    maps.iter_mut().zip(keys::both(&records[side_index(source)][index].person))
                 {
                     if let Some(key) = key {
                         map.insert(key, None);
@@ -130,7 +131,7 @@ impl<'a> Twins<'a> {
                 continue;
             }
             for record in records[side_index(target)] {
-                for (map, key) in maps.iter_mut().zip(keys(&record.person)) {
+                for (map, key) in maps.iter_mut().zip(keys::both(&record.person)) {
                     if let Some(twin) = key.and_then(|key| map.get_mut(&key)) {
                         // The lowest id names the twin, whatever order the records came in.
                         if twin.is_none_or(|t| record.id < t.id) {
@@ -145,11 +146,6 @@ impl<'a> Twins<'a> {
 
     fn find(&self, side: Side, person: &Person) -> Option<&'a Record> {
         let maps = &self.by_key[side_index(side)];
-        maps.iter().zip(keys(person)).find_map(|(map, key)| map.get(&key?).copied().flatten())
+        maps.iter().zip(keys::both(person)).find_map(|(map, key)| map.get(&key?).copied().flatten())
     }
-}
-
-/// A person's matching keys: employment id, then email.
-fn keys(person: &Person) -> [Option<Cow<'_, str>>; 2] {
-    [person.employment_id().map(Cow::Borrowed), person.email_match_key()]
 }

@@ -4,6 +4,7 @@
 mod compare;
 mod creation;
 mod findings;
+mod keys;
 mod pairing;
 
 use crate::{Plan, Policy, Record, Side, Snapshot, SyncState};

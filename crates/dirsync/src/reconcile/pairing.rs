@@ -4,6 +4,7 @@
 //! case). A key shared by several records pairs none of them: guessing is how duplicates are made.
 
 use super::findings::finding;
+use super::keys;
 use super::side_index;
 use crate::MatchedBy;
 use crate::{Finding, FindingKind, Person, Record, RecordRef, Side, Snapshot, SyncState};
@@ -121,11 +122,11 @@ pub(super) fn pair<'a, 's>(
         &mut sides,
         MatchedBy::EmploymentId,
         "employment id",
-        employment_key,
+        keys::employment,
         &mut pairs,
         &mut findings,
     );
-    pair_by_key(&mut sides, MatchedBy::Email, "email", email_key, &mut pairs, &mut findings);
+    pair_by_key(&mut sides, MatchedBy::Email, "email", keys::email, &mut pairs, &mut findings);
 
     // Record ids are unique per side, so an unstable sort gives one order, and faster.
     pairs.sort_unstable_by(|a, b| hr.records[a.hr].id.cmp(&hr.records[b.hr].id));
@@ -164,14 +165,6 @@ fn index_ids<'s>(
         }
     }
     ids
-}
-
-fn employment_key(person: &Person) -> Option<Cow<'_, str>> {
-    person.employment_id().map(Cow::Borrowed)
-}
-
-fn email_key(person: &Person) -> Option<Cow<'_, str>> {
-    person.email_match_key()
 }
 
 /// Who of one side carries a key: nobody, one record, or several. Four bytes, so the index of a
