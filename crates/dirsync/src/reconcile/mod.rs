@@ -4,6 +4,7 @@
 mod compare;
 mod creation;
 mod findings;
+mod ids;
 mod keys;
 mod pairing;
 

@@ -4,13 +4,13 @@
 //! case). A key shared by several records pairs none of them: guessing is how duplicates are made.
 
 use super::findings::finding;
+use super::ids::IdIndex;
 use super::keys;
 use super::side_index;
 use crate::MatchedBy;
 use crate::{Finding, FindingKind, Person, Record, RecordRef, Side, Snapshot, SyncState};
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
-use std::collections::hash_map::Entry;
 
 /// Two paired records (indexes into the snapshots) and the baseline remembered for them.
 pub(super) struct PairedRecords<'a> {
@@ -68,11 +68,12 @@ pub(super) fn pair<'a, 's>(
     };
     let hr_ids = index_ids(&mut sides, Side::Hr, &mut findings);
     let idp_ids = index_ids(&mut sides, Side::Idp, &mut findings);
-    let mut pairs = Vec::new();
+    // Every pair holds one record of each side.
+    let mut pairs = Vec::with_capacity(hr.records.len().min(idp.records.len()));
 
     for (hr_id, link) in &state.links {
-        let h = hr_ids.get(hr_id.as_str()).copied().filter(|&h| sides.free(Side::Hr, h));
-        let i = idp_ids.get(link.idp.as_str()).copied();
+        let h = hr_ids.get(hr_id.as_str()).filter(|&h| sides.free(Side::Hr, h));
+        let i = idp_ids.get(link.idp.as_str());
         match (h, i) {
             (Some(h), Some(i)) if sides.free(Side::Idp, i) => {
                 sides.set(Side::Hr, h, Slot::Paired);
@@ -104,7 +105,7 @@ pub(super) fn pair<'a, 's>(
                     link.idp
                 ),
             )),
-            (None, Some(i)) if !hr_ids.contains_key(hr_id.as_str()) => findings.push(finding(
+            (None, Some(i)) if hr_ids.get(hr_id.as_str()).is_none() => findings.push(finding(
                 FindingKind::LinkBroken,
                 vec![sides.reference(Side::Idp, i)],
                 hr_id.as_str(),
@@ -138,30 +139,21 @@ pub(super) fn pair<'a, 's>(
 }
 
 /// Indexes a side's records by id; a repeated id is a finding and the repeat is held back.
-fn index_ids<'s>(
-    sides: &mut Sides<'s>,
-    side: Side,
-    findings: &mut Vec<Finding>,
-) -> FxHashMap<&'s str, usize> {
+fn index_ids<'s>(sides: &mut Sides<'s>, side: Side, findings: &mut Vec<Finding>) -> IdIndex<'s> {
     let records = sides.records[side_index(side)];
-    let mut ids = FxHashMap::with_capacity_and_hasher(records.len(), Default::default());
+    let mut ids = IdIndex::new(records);
     for (index, record) in records.iter().enumerate() {
-        match ids.entry(record.id.as_str()) {
-            Entry::Vacant(vacant) => {
-                vacant.insert(index);
-            }
-            Entry::Occupied(_) => {
-                sides.set(side, index, Slot::Held);
-                findings.push(finding(
-                    FindingKind::DuplicateRecordId,
-                    vec![sides.reference(side, index)],
-                    "",
-                    format!(
-                        "the {side} returned record {} more than once; only the first is used",
-                        record.id
-                    ),
-                ));
-            }
+        if !ids.insert(index) {
+            sides.set(side, index, Slot::Held);
+            findings.push(finding(
+                FindingKind::DuplicateRecordId,
+                vec![sides.reference(side, index)],
+                "",
+                format!(
+                    "the {side} returned record {} more than once; only the first is used",
+                    record.id
+                ),
+            ));
         }
     }
     ids
