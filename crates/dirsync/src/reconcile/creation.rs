@@ -109,8 +109,9 @@ pub(super) struct Twins<'a> {
 }
 
 impl<'a> Twins<'a> {
-    /// Indexes the keys of the `unpaired` records of each side, then looks for them among every
-    /// record of the other side: one pass, and no index of the (large) paired majority.
+    /// Indexes the keys of the `unpaired` records of each side; the twins are found as every
+    /// record of the other side is [seen](Twins::see), so there is no index of the (large) paired
+    /// majority.
     pub(super) fn new(records: [&'a [Record]; 2], unpaired: &[Vec<usize>; 2]) -> Self {
         let mut by_key: [[FxHashMap<Cow<'a, str>, Option<&'a Record>>; 2]; 2] = Default::default();
         for source in Side::BOTH {
@@ -125,23 +126,24 @@ impl<'a> Twins<'a> {
                 }
             }
         }
-        for target in Side::BOTH {
-            let maps = &mut by_key[side_index(target)];
-            if maps.iter().all(FxHashMap::is_empty) {
+        Twins { by_key }
+    }
+
+    /// Notes `record` of `side` as the twin of the keys it carries, unless one with a lower id
+    /// is noted already: the lowest id names the twin, whatever order the records come in.
+    pub(super) fn see(&mut self, side: Side, record: &'a Record) {
+        let maps = &mut self.by_key[side_index(side)];
+        // Most records meet empty maps: their keys are not even worked out.
+        for (map, key_of) in maps.iter_mut().zip([keys::employment, keys::email]) {
+            if map.is_empty() {
                 continue;
             }
-            for record in records[side_index(target)] {
-                for (map, key) in maps.iter_mut().zip(keys::both(&record.person)) {
-                    if let Some(twin) = key.and_then(|key| map.get_mut(&key)) {
-                        // The lowest id names the twin, whatever order the records came in.
-                        if twin.is_none_or(|t| record.id < t.id) {
-                            *twin = Some(record);
-                        }
-                    }
+            if let Some(twin) = key_of(&record.person).and_then(|key| map.get_mut(&key)) {
+                if twin.is_none_or(|t| record.id < t.id) {
+                    *twin = Some(record);
                 }
             }
         }
-        Twins { by_key }
     }
 
     fn find(&self, side: Side, person: &Person) -> Option<&'a Record> {

@@ -26,6 +26,8 @@ pub(super) struct Pairing<'a> {
     pub(super) pairs: Vec<PairedRecords<'a>>,
     /// Records of each side (HR first) that are neither paired nor held back by a finding.
     pub(super) unpaired: [Vec<usize>; 2],
+    /// Records of each side held back by a finding.
+    pub(super) held: [Vec<usize>; 2],
     pub(super) findings: Vec<Finding>,
 }
 
@@ -131,11 +133,14 @@ pub(super) fn pair<'a, 's>(
 
     // Record ids are unique per side, so an unstable sort gives one order, and faster.
     pairs.sort_unstable_by(|a, b| hr.records[a.hr].id.cmp(&hr.records[b.hr].id));
-    let unpaired = [Side::Hr, Side::Idp].map(|side| {
-        let slots = &sides.slots[side_index(side)];
-        (0..slots.len()).filter(|&i| slots[i] == Slot::Free).collect()
-    });
-    Pairing { pairs, unpaired, findings }
+    let [unpaired, held] = [Slot::Free, Slot::Held]
+        .map(|slot| sides.slots.each_ref().map(|slots| positions(slots, slot)));
+    Pairing { pairs, unpaired, held, findings }
+}
+
+/// The positions in `slots` that hold `slot`.
+fn positions(slots: &[Slot], slot: Slot) -> Vec<usize> {
+    (0..slots.len()).filter(|&i| slots[i] == slot).collect()
 }
 
 /// Indexes a side's records by id; a repeated id is a finding and the repeat is held back.
