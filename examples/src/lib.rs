@@ -8,6 +8,7 @@
 //! - [`plan_view`]: a plan printed for a person.
 //! - [`decisions`]: the JSON decisions file.
 //! - [`run`]: the plan / apply flow and its [`run::Outcome`] (the exit code).
+//! - [`token_file`]: the saved Azure refresh token of a "with user account" connection.
 //! - [`webhook_server`]: the real-time push from Huma's webhooks to Azure AD.
 //!
 //! ```no_run
@@ -26,6 +27,7 @@ pub mod decisions;
 pub mod demo;
 pub mod plan_view;
 pub mod run;
+pub mod token_file;
 pub mod webhook_server;
 
 /// Logs to standard error, filtered by `RUST_LOG` (default `warn`).
