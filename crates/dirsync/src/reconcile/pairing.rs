@@ -13,6 +13,7 @@ use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 
 /// Two paired records (indexes into the snapshots) and the baseline remembered for them.
+#[derive(Clone, Copy)]
 pub(super) struct PairedRecords<'a> {
     pub(super) hr: usize,
     pub(super) idp: usize,
@@ -121,6 +122,7 @@ pub(super) fn pair<'a, 's>(
         }
     }
 
+    let linked = pairs.len();
     pair_by_key(
         &mut sides,
         MatchedBy::EmploymentId,
@@ -131,11 +133,43 @@ pub(super) fn pair<'a, 's>(
     );
     pair_by_key(&mut sides, MatchedBy::Email, "email", keys::email, &mut pairs, &mut findings);
 
-    // Record ids are unique per side, so an unstable sort gives one order, and faster.
-    pairs.sort_unstable_by(|a, b| hr.records[a.hr].id.cmp(&hr.records[b.hr].id));
+    let by_keys = pairs.split_off(linked);
+    let pairs = merge_by_hr_id(pairs, by_keys, &hr.records);
     let [unpaired, held] = [Slot::Free, Slot::Held]
         .map(|slot| sides.slots.each_ref().map(|slots| positions(slots, slot)));
     Pairing { pairs, unpaired, held, findings }
+}
+
+/// The pairs `linked` and `by_keys` in one list, in HR record-id order.
+///
+/// The linked pairs are in that order already: the state keeps its links by HR id. Only the
+/// pairs found by keys (few, once the people are linked) are sorted, and each is put in its place
+/// by a binary search. Checking the order of a million linked pairs instead read two records at
+/// random for each, a tenth of the engine's time.
+fn merge_by_hr_id<'a>(
+    linked: Vec<PairedRecords<'a>>,
+    mut by_keys: Vec<PairedRecords<'a>>,
+    hr: &[Record],
+) -> Vec<PairedRecords<'a>> {
+    if by_keys.is_empty() {
+        return linked;
+    }
+    let id = |pair: &PairedRecords<'_>| &hr[pair.hr].id;
+    // Record ids are unique per side, so an unstable sort gives one order, and faster.
+    by_keys.sort_unstable_by(|a, b| id(a).cmp(id(b)));
+    if linked.is_empty() {
+        return by_keys;
+    }
+    let mut merged = Vec::with_capacity(linked.len() + by_keys.len());
+    let mut rest = linked.as_slice();
+    for pair in by_keys {
+        let before = rest.partition_point(|l| id(l) < id(&pair));
+        merged.extend_from_slice(&rest[..before]);
+        merged.push(pair);
+        rest = &rest[before..];
+    }
+    merged.extend_from_slice(rest);
+    merged
 }
 
 /// The positions in `slots` that hold `slot`.
