@@ -71,6 +71,18 @@ pub struct ConnectionArgs {
     /// The Huma API key's Client ID (System settings → Open API in Huma).
     #[arg(long, env = "HUMA_CLIENT_ID", value_name = "ID")]
     pub huma_client_id: Option<String>,
+    /// The Azure app and where Microsoft's services are.
+    #[command(flatten)]
+    pub azure: AzureArgs,
+    /// Connect to Azure AD with a user account, with the sign-in `sync login-azure` saved in this
+    /// file (each new refresh token is written back to it); without it, service to service.
+    #[arg(long, env = "AZURE_TOKEN_FILE", value_name = "FILE")]
+    pub azure_token_file: Option<PathBuf>,
+}
+
+/// The Azure app registration and Microsoft's addresses.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AzureArgs {
     /// The Azure Directory (tenant) ID.
     #[arg(long, env = "AZURE_TENANT_ID", value_name = "TENANT")]
     pub azure_tenant: Option<String>,
@@ -255,6 +267,20 @@ mod tests {
             panic!("plan parses")
         };
         assert_eq!(plan.sync.policy.policy().missing, MissingRule::Fill);
+    }
+
+    #[test]
+    fn the_token_file_is_optional_for_plan_and_apply() {
+        let Ok(Args { command: Some(Command::Plan(plan)) }) = parse(&["plan"]) else {
+            panic!("plan parses")
+        };
+        assert_eq!(plan.sync.connection.azure_token_file, None);
+        let Ok(Args { command: Some(Command::Apply(apply)) }) =
+            parse(&["apply", "--azure-token-file", "t"])
+        else {
+            panic!("apply parses")
+        };
+        assert_eq!(apply.connection.azure_token_file, Some(PathBuf::from("t")));
     }
 
     #[test]

@@ -3,9 +3,12 @@
 //! Secrets come from the environment only ([`Secrets::from_env`]), are held as
 //! [`SecretString`], and are never printed: not in errors, not in `Debug` output.
 
-use crate::cli::{ConnectionArgs, PolicyArgs};
-use azure_graph::{AzureDirectory, AzureDirectoryConfig, GraphClient};
+use crate::cli::{AzureArgs, ConnectionArgs, PolicyArgs};
+use crate::token_file;
+use azure_graph::{AzureDirectory, AzureDirectoryConfig, GraphClient, GraphError};
+use dirsync::DirectoryError;
 use huma_api::{HumaClient, HumaDirectory, HumaDirectoryConfig, SecretString};
+use std::error::Error as _;
 use std::fmt;
 use testkit::{FakeGraph, FakeHuma};
 
@@ -101,6 +104,10 @@ fn required(value: &Option<String>, what: &str) -> Result<String, ConfigError> {
 
 /// Builds both directories from the arguments and the secrets. No request is made yet.
 ///
+/// Azure AD is reached service to service, or with a user account when
+/// [`ConnectionArgs::azure_token_file`] is given: the refresh token is read from that file now,
+/// and every new one is written back to it.
+///
 /// # Errors
 /// [`ConfigError`] naming the missing or wrong setting.
 pub fn connect(
@@ -108,6 +115,12 @@ pub fn connect(
     new_people: &NewPeople,
     secrets: &Secrets,
 ) -> Result<Directories, ConfigError> {
+    let huma = huma_client(connection, secrets)?;
+    let graph = graph_client(connection, secrets)?;
+    Ok(directories(huma, graph, new_people))
+}
+
+fn huma_client(connection: &ConnectionArgs, secrets: &Secrets) -> Result<HumaClient, ConfigError> {
     let huma_id = required(
         &connection.huma_client_id,
         "the Huma Client ID is missing: set HUMA_CLIENT_ID (or --huma-client-id) to the API key's \
@@ -118,35 +131,103 @@ pub fn connect(
             "the Huma Client secret is missing: set {HUMA_CLIENT_SECRET} in the environment"
         ))
     })?;
-    let tenant = required(
-        &connection.azure_tenant,
-        "the Azure tenant is missing: set AZURE_TENANT_ID (or --azure-tenant) to the Directory \
-         (tenant) ID from the app's Overview page",
-    )?;
-    let azure_id = required(
-        &connection.azure_client_id,
-        "the Azure client id is missing: set AZURE_CLIENT_ID (or --azure-client-id) to the \
-         Application (client) ID from the app's Overview page",
-    )?;
-    let azure_secret = secrets.azure_client_secret.clone().ok_or_else(|| {
-        ConfigError(format!(
-            "the Azure client secret is missing: set {AZURE_CLIENT_SECRET} in the environment to \
-             the client secret's Value"
-        ))
-    })?;
-    let huma = HumaClient::builder()
+    HumaClient::builder()
         .base_url(&connection.huma_url)
         .credentials(huma_id, huma_secret)
         .build()
-        .map_err(|e| ConfigError(e.to_string()))?;
-    let graph = GraphClient::builder()
-        .tenant(tenant)
-        .client_credentials(azure_id, azure_secret)
-        .graph_url(&connection.graph_url)
-        .login_url(&connection.login_url)
-        .build()
-        .map_err(|e| ConfigError(e.to_string()))?;
-    Ok(directories(huma, graph, new_people))
+        .map_err(|e| ConfigError(e.to_string()))
+}
+
+fn graph_client(
+    connection: &ConnectionArgs,
+    secrets: &Secrets,
+) -> Result<GraphClient, ConfigError> {
+    let app = AzureApp::from_args(&connection.azure, secrets)?;
+    let builder = GraphClient::builder()
+        .tenant(app.tenant)
+        .graph_url(&connection.azure.graph_url)
+        .login_url(&connection.azure.login_url);
+    let builder = match &connection.azure_token_file {
+        None => builder.client_credentials(app.client_id, app.client_secret),
+        Some(path) => {
+            let refresh_token = token_file::read(path)?;
+            let path = path.clone();
+            builder
+                .user_account(app.client_id, app.client_secret, refresh_token)
+                // Each refresh replaces the token and the old one stops working: keep the new one.
+                .on_refresh_token(move |token| token_file::write_or_log(&path, token))
+        }
+    };
+    builder.build().map_err(|e| ConfigError(e.to_string()))
+}
+
+/// The Azure app registration: tenant, client id and client secret, all present.
+/// `Debug` hides the secret.
+pub struct AzureApp {
+    /// The Directory (tenant) ID.
+    pub tenant: String,
+    /// The Application (client) ID.
+    pub client_id: String,
+    /// The client secret's Value.
+    pub client_secret: SecretString,
+}
+
+impl fmt::Debug for AzureApp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AzureApp")
+            .field("tenant", &self.tenant)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"***")
+            .finish()
+    }
+}
+
+impl AzureApp {
+    /// The app from the arguments and the secrets.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the missing setting.
+    pub fn from_args(azure: &AzureArgs, secrets: &Secrets) -> Result<AzureApp, ConfigError> {
+        let tenant = required(
+            &azure.azure_tenant,
+            "the Azure tenant is missing: set AZURE_TENANT_ID (or --azure-tenant) to the Directory \
+             (tenant) ID from the app's Overview page",
+        )?;
+        let client_id = required(
+            &azure.azure_client_id,
+            "the Azure client id is missing: set AZURE_CLIENT_ID (or --azure-client-id) to the \
+             Application (client) ID from the app's Overview page",
+        )?;
+        let client_secret = secrets.azure_client_secret.clone().ok_or_else(|| {
+            ConfigError(format!(
+                "the Azure client secret is missing: set {AZURE_CLIENT_SECRET} in the environment \
+                 to the client secret's Value"
+            ))
+        })?;
+        Ok(AzureApp { tenant, client_id, client_secret })
+    }
+}
+
+/// What to tell a person when Azure AD refused: the error's own message and, when the saved
+/// sign-in of a user-account connection has expired or was revoked, how to sign in again.
+pub fn explain_azure_error(error: &DirectoryError) -> String {
+    if sign_in_expired(error) {
+        format!("{error}; run `sync login-azure` again to sign in, then start this program again")
+    } else {
+        error.to_string()
+    }
+}
+
+/// Whether `error` comes from a refresh token that expired or was revoked.
+fn sign_in_expired(error: &DirectoryError) -> bool {
+    let mut source = error.source();
+    while let Some(cause) = source {
+        if let Some(GraphError::RefreshTokenExpired { .. }) = cause.downcast_ref::<GraphError>() {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
 }
 
 /// Both directories pointed at running fakes, with the fakes' default credentials.
@@ -167,10 +248,13 @@ pub fn fake_connection(graph: &FakeGraph, huma: &FakeHuma) -> ConnectionArgs {
     ConnectionArgs {
         huma_url: huma.uri(),
         huma_client_id: Some(FakeHuma::CLIENT_ID.to_owned()),
-        azure_tenant: Some(FakeGraph::TENANT_ID.to_owned()),
-        azure_client_id: Some(FakeGraph::CLIENT_ID.to_owned()),
-        graph_url: graph.uri(),
-        login_url: graph.uri(),
+        azure: AzureArgs {
+            azure_tenant: Some(FakeGraph::TENANT_ID.to_owned()),
+            azure_client_id: Some(FakeGraph::CLIENT_ID.to_owned()),
+            graph_url: graph.uri(),
+            login_url: graph.uri(),
+        },
+        azure_token_file: None,
     }
 }
 
@@ -209,10 +293,13 @@ mod tests {
         ConnectionArgs {
             huma_url: huma_api::DEFAULT_BASE_URL.to_owned(),
             huma_client_id: Some("huma-id".into()),
-            azure_tenant: Some("contoso.onmicrosoft.com".into()),
-            azure_client_id: Some("azure-id".into()),
-            graph_url: azure_graph::DEFAULT_GRAPH_URL.to_owned(),
-            login_url: azure_graph::DEFAULT_LOGIN_URL.to_owned(),
+            azure: AzureArgs {
+                azure_tenant: Some("contoso.onmicrosoft.com".into()),
+                azure_client_id: Some("azure-id".into()),
+                graph_url: azure_graph::DEFAULT_GRAPH_URL.to_owned(),
+                login_url: azure_graph::DEFAULT_LOGIN_URL.to_owned(),
+            },
+            azure_token_file: None,
         }
     }
 

@@ -298,7 +298,8 @@ pub async fn read_plan(
         Failure::new(Outcome::CouldNotRun, format!("could not read the people in Huma: {e}"))
     })?;
     let idp_snapshot = idp_snapshot.map_err(|e| {
-        Failure::new(Outcome::CouldNotRun, format!("could not read the people in Azure AD: {e}"))
+        let why = connect::explain_azure_error(&e);
+        Failure::new(Outcome::CouldNotRun, format!("could not read the people in Azure AD: {why}"))
     })?;
     let mut plan = reconcile(&hr_snapshot, &idp_snapshot, &state, &settings.policy);
     if let Some(decisions) = &settings.decisions {
@@ -401,6 +402,10 @@ pub async fn sync_with(
             return Run::failed(console, Failure::new(Outcome::Pending, p.to_string()), Some(plan));
         }
         Err(ApplyError::Fatal { side, source, report }) => {
+            let source = match side {
+                Side::Idp => connect::explain_azure_error(&source),
+                Side::Hr => source.to_string(),
+            };
             let why = format!(
                 "{} refused the credentials during the sync ({source}); the writes made before \
                  that are in the report: reconnect, then sync again",

@@ -14,7 +14,9 @@
 //! signature or token does not match; 413 for a body over the limit; 202 for topics that need no
 //! push (`users-delete`, `users-export`, unknown ones), which are logged.
 
-use crate::connect::{self, ConfigError, Directories, NewPeople, Secrets};
+use crate::connect::{
+    self, ConfigError, Directories, NewPeople, Secrets, explain_azure_error as explain,
+};
 use crate::run::{Console, Outcome, say};
 use axum::Router;
 use axum::body::Bytes;
@@ -306,7 +308,12 @@ async fn push_one(receiver: &Receiver, hr: &Record, linked: Option<RecordId>) ->
     let twin = match &linked {
         Some(idp) => match azure.get(idp).await {
             Ok(found) => found,
-            Err(e) => return fail(out, format!("could not read the Azure AD user {idp}: {e}")),
+            Err(e) => {
+                return fail(
+                    out,
+                    format!("could not read the Azure AD user {idp}: {}", explain(&e)),
+                );
+            }
         },
         None => None,
     };
@@ -325,7 +332,10 @@ async fn push_one(receiver: &Receiver, hr: &Record, linked: Option<RecordId>) ->
                 ));
                 return out;
             }
-            Err(e) => return fail(out, format!("could not look the person up in Azure AD: {e}")),
+            Err(e) => {
+                let why = explain(&e);
+                return fail(out, format!("could not look the person up in Azure AD: {why}"));
+            }
         },
     };
     out.azure_id = twin.as_ref().map(|t| t.id.to_string());
@@ -351,7 +361,7 @@ async fn push_one(receiver: &Receiver, hr: &Record, linked: Option<RecordId>) ->
             out.skipped = skipped.iter().map(|(f, why)| format!("{f}: {why}")).collect();
             if !changes.is_empty() {
                 if let Err(e) = azure.update(&id, &changes).await {
-                    return fail(out, format!("Azure AD refused the update: {e}"));
+                    return fail(out, format!("Azure AD refused the update: {}", explain(&e)));
                 }
                 out.action = PushAction::Updated;
                 out.fields = changes.iter().map(|c| c.field.label().to_owned()).collect();
@@ -370,7 +380,9 @@ async fn push_one(receiver: &Receiver, hr: &Record, linked: Option<RecordId>) ->
                         .collect();
                     remember(receiver, &hr.id, &created.id, &person, &created.person).await;
                 }
-                Err(e) => return fail(out, format!("Azure AD refused the new user: {e}")),
+                Err(e) => {
+                    return fail(out, format!("Azure AD refused the new user: {}", explain(&e)));
+                }
             }
         }
         Some(RealtimeOp::CannotCreate { reason }) => {
