@@ -17,10 +17,13 @@ use std::path::PathBuf;
     about = "Keep people in step between Huma (HR) and Azure AD / Entra ID.",
     long_about = "Keep people in step between Huma (HR) and Azure AD / Entra ID.\n\n\
         Without a command, runs a demonstration against built-in fakes of both services.\n\
-        Secrets are read from the environment only: HUMA_CLIENT_SECRET and AZURE_CLIENT_SECRET.",
+        Secrets are read from the environment only: HUMA_CLIENT_SECRET and AZURE_CLIENT_SECRET.\n\
+        To connect to Azure AD with a user account rather than service to service, run \
+        `sync login-azure` once, then pass --azure-token-file to plan and apply.",
     after_long_help = "Exit codes: 0 done; 1 could not run (connection, credentials, configuration); \
         2 usage (arguments, decisions file); 3 decisions pending (listed, nothing written); \
-        4 over --max-changes (nothing written); 5 some writes failed (the report says which)."
+        4 over --max-changes (nothing written); 5 some writes failed (the report says which). \
+        login-azure: 0 signed in and saved; 1 not."
 )]
 pub struct Args {
     /// What to do; nothing runs the demonstration.
@@ -35,6 +38,28 @@ pub enum Command {
     Plan(PlanArgs),
     /// Read both sides, settle the plan and carry it out.
     Apply(SyncArgs),
+    /// Connect to Azure AD with a user account: sign in in a browser, then paste the address it
+    /// was sent back to; the sign-in is saved for --azure-token-file.
+    LoginAzure(LoginArgs),
+}
+
+/// Arguments of `sync login-azure`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LoginArgs {
+    /// The Azure app and where Microsoft's services are.
+    #[command(flatten)]
+    pub azure: AzureArgs,
+    /// The app's redirect URI: one registered on the app under Authentication (type Web).
+    #[arg(long, env = "AZURE_REDIRECT_URI", value_name = "URI")]
+    pub redirect_uri: String,
+    /// Where to save the sign-in (a refresh token; readable by you only).
+    #[arg(
+        long,
+        env = "AZURE_TOKEN_FILE",
+        value_name = "FILE",
+        default_value = crate::token_file::DEFAULT_TOKEN_FILE
+    )]
+    pub azure_token_file: PathBuf,
 }
 
 /// Arguments of `sync plan`.
@@ -267,6 +292,16 @@ mod tests {
             panic!("plan parses")
         };
         assert_eq!(plan.sync.policy.policy().missing, MissingRule::Fill);
+    }
+
+    #[test]
+    fn login_azure_needs_a_redirect_uri_and_saves_to_the_default_file() {
+        let args = parse(&["login-azure", "--redirect-uri", "https://sync.example.com/callback"]);
+        let Ok(Args { command: Some(Command::LoginAzure(login)) }) = args else {
+            panic!("login-azure parses: {args:?}")
+        };
+        assert_eq!(login.azure_token_file, PathBuf::from("dirsync-azure-token"));
+        assert!(parse(&["login-azure"]).is_err(), "--redirect-uri is required");
     }
 
     #[test]

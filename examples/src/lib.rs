@@ -4,6 +4,7 @@
 //!
 //! - [`cli`]: the `sync` program's arguments and their mapping to the core's policy.
 //! - [`connect`]: Huma and Azure AD directories from arguments and environment (or the fakes).
+//! - [`login`]: `sync login-azure`, connecting to Azure AD with a user account.
 //! - [`demo`]: the demo company seeded into the fakes, and the demo run.
 //! - [`plan_view`]: a plan printed for a person.
 //! - [`decisions`]: the JSON decisions file.
@@ -25,6 +26,7 @@ pub mod cli;
 pub mod connect;
 pub mod decisions;
 pub mod demo;
+pub mod login;
 pub mod plan_view;
 pub mod run;
 pub mod token_file;

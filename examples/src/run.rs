@@ -147,6 +147,9 @@ pub async fn main_with(
             real(&plan.sync, mode, &secrets, console).await
         }
         Some(Command::Apply(sync)) => real(&sync, Mode::Apply, &secrets, console).await,
+        Some(Command::LoginAzure(login)) => {
+            crate::login::login_azure(&login, &secrets, console).await
+        }
     }
 }
 

@@ -66,7 +66,7 @@ pub fn write(path: &Path, token: &SecretString) -> io::Result<()> {
     Ok(())
 }
 
-/// [`write`], for the Graph client's refresh callback: a failure is logged, not raised, because
+/// [`write()`], for the Graph client's refresh callback: a failure is logged, not raised, because
 /// the sync itself can go on with the token it holds.
 pub fn write_or_log(path: &Path, token: &SecretString) {
     if let Err(e) = write(path, token) {
