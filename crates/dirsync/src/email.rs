@@ -42,10 +42,11 @@ pub enum EmailError {
 /// # Errors
 /// What is wrong with it, first problem found.
 pub fn check_email(email: &str) -> Result<(), EmailError> {
-    if email.chars().count() > 254 {
+    // Bytes are at least as many as characters: counting is needed only past 254 bytes.
+    if email.len() > 254 && email.chars().count() > 254 {
         return Err(EmailError::TooLong);
     }
-    if email.chars().any(|c| c.is_whitespace() || c.is_control() || "\"(),:;<>[\\]".contains(c)) {
+    if email.chars().any(forbidden) {
         return Err(EmailError::ForbiddenCharacter);
     }
     let (local, domain) = email.split_once('@').ok_or(EmailError::NoAt)?;
@@ -55,21 +56,30 @@ pub fn check_email(email: &str) -> Result<(), EmailError> {
     if local.is_empty() || local.starts_with('.') || local.ends_with('.') || local.contains("..") {
         return Err(EmailError::BadLocalPart);
     }
-    if local.chars().count() > 64 {
+    if local.len() > 64 && local.chars().count() > 64 {
         return Err(EmailError::LocalPartTooLong);
     }
-    let labels: Vec<&str> = domain.split('.').collect();
-    let good_label = |label: &&str| {
-        !label.is_empty()
-            && label.chars().count() <= 63
-            && !label.starts_with('-')
-            && !label.ends_with('-')
-            && label.chars().all(|c| c.is_alphanumeric() || c == '-')
-    };
-    if labels.len() < 2 || !labels.iter().all(good_label) {
+    let mut labels = domain.split('.');
+    let several = labels.clone().nth(1).is_some();
+    if !several || !labels.all(good_label) {
         return Err(EmailError::BadDomain);
     }
     Ok(())
+}
+
+fn forbidden(c: char) -> bool {
+    c.is_whitespace()
+        || c.is_control()
+        || matches!(c, '"' | '(' | ')' | ',' | ':' | ';' | '<' | '>' | '[' | '\\' | ']')
+}
+
+/// A domain label: letters, digits (any script) and inner hyphens, 1 to 63 characters.
+fn good_label(label: &str) -> bool {
+    !label.is_empty()
+        && label.chars().count() <= 63
+        && !label.starts_with('-')
+        && !label.ends_with('-')
+        && label.chars().all(|c| c.is_alphanumeric() || c == '-')
 }
 
 /// Why nobody can be created with `email`, in words for a finding: a control character (named,

@@ -279,6 +279,9 @@ pub enum FindingKind {
     InvalidValue,
     /// A directory returned the same record id twice; the second is ignored.
     DuplicateRecordId,
+    /// Two records share an email that is not an email address (such as "n/a"): they are not
+    /// paired by it, and neither is created on the other side.
+    MalformedEmail,
 }
 
 /// The plan still has pending decisions.

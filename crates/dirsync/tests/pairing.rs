@@ -163,3 +163,49 @@ fn a_repeated_record_id_is_used_once_and_reported() {
     assert!(plan.pairs.is_empty(), "the repeat is held back, not paired by its email");
     assert!(plan.findings.iter().any(|f| f.kind == FindingKind::DuplicateRecordId));
 }
+
+#[test]
+fn a_shared_placeholder_email_pairs_nobody_and_creates_nobody() {
+    // "n/a" on one record of each side: the same string, but not an email address.
+    let hr = vec![Record::new("h1", person("n/a").with_given_name("Ada"))];
+    let idp = vec![Record::new("a1", person("N/A").with_given_name("Alan"))];
+    let plan = plan(hr, idp, &create_everyone());
+    assert!(plan.pairs.is_empty());
+    assert!(plan.creations.is_empty());
+
+    let malformed: Vec<_> =
+        plan.findings.iter().filter(|f| f.kind == FindingKind::MalformedEmail).collect();
+    assert_eq!(malformed.len(), 1, "{:?}", plan.findings);
+    assert_eq!(
+        malformed[0].records,
+        [
+            RecordRef { side: Side::Hr, id: "h1".into() },
+            RecordRef { side: Side::Idp, id: "a1".into() }
+        ]
+    );
+    assert!(malformed[0].message.contains("\"n/a\", which is not an email address (it has no @)"));
+    // Each is found on one side only, and refused creation for the same reason.
+    let refused: Vec<&str> = plan
+        .findings
+        .iter()
+        .filter(|f| f.kind == FindingKind::CannotCreate)
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(refused.len(), 2, "{refused:?}");
+    assert!(refused.iter().all(|m| m.contains("is malformed: it has no @")), "{refused:?}");
+}
+
+#[test]
+fn a_malformed_email_on_one_side_only_blocks_the_creation_with_the_reason() {
+    let hr = vec![Record::new("h1", person("ada@example").with_given_name("Ada"))];
+    let plan = plan(hr, Vec::new(), &create_everyone());
+    assert!(plan.creations.is_empty());
+    assert_eq!(plan.findings.len(), 1);
+    assert_eq!(plan.findings[0].kind, FindingKind::CannotCreate);
+    assert_eq!(
+        plan.findings[0].message,
+        "Ada exists only in the HR system and cannot be created: the email \"ada@example\" is \
+         malformed: the domain after the @ is not a domain name like example.com; correct it in \
+         the HR system"
+    );
+}

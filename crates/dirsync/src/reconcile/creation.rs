@@ -3,7 +3,6 @@
 use super::findings::finding;
 use super::keys;
 use super::{Input, name_of, side_index};
-use crate::text::first_control;
 use crate::{
     Creation, CreationRule, DecidedBy, Decision, Finding, FindingKind, ItemId, NewRecord, Person,
     Record, RecordRef, Settled, Side,
@@ -28,6 +27,19 @@ pub(super) fn consider(
     let target = source.other();
     let name = name_of(record);
     let here = || vec![RecordRef { side: source, id: record.id.clone() }];
+    if let Some(why) = record.person.email().and_then(crate::email::creation_refusal) {
+        findings.push(finding(
+            FindingKind::CannotCreate,
+            here(),
+            "",
+            format!(
+                "{name} exists only in the {source} and cannot be created: {why}; correct it in \
+                 the {source}"
+            ),
+        ));
+        return;
+    }
+
     if let Some(twin) = twins.find(target, &record.person) {
         let mut records = here();
         records.push(RecordRef { side: target, id: twin.id.clone() });
@@ -41,22 +53,6 @@ pub(super) fn consider(
                  {name} would make a duplicate, so it is not created: correct the employment id \
                  or email on one side",
                 record.id, twin.id
-            ),
-        ));
-        return;
-    }
-
-    if let Some((position, character)) =
-        record.person.email().and_then(|email| first_control(email, &[]))
-    {
-        findings.push(finding(
-            FindingKind::CannotCreate,
-            here(),
-            "",
-            format!(
-                "{name} exists only in the {source} and cannot be created: the email holds the \
-                 control character U+{:04X} at character {position}; correct it in the {source}",
-                u32::from(character)
             ),
         ));
         return;

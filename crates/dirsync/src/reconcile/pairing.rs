@@ -221,6 +221,28 @@ impl Carriers {
     }
 }
 
+/// The finding for two records that would be paired by an email that is not an email address:
+/// a placeholder such as "n/a" or "-" says nothing about who the person is.
+fn malformed_email(
+    sides: &Sides<'_>,
+    matched_by: MatchedBy,
+    key: &str,
+    [h, i]: [usize; 2],
+) -> Option<Finding> {
+    if matched_by != MatchedBy::Email {
+        return None;
+    }
+    let error = crate::check_email(key).err()?;
+    let records = vec![sides.reference(Side::Hr, h), sides.reference(Side::Idp, i)];
+    let message = format!(
+        "{} {} and {} {} share the email {key:?}, which is not an email address ({error}): they \
+         are not paired by it, and neither is created on the other side; correct the email, or \
+         give both the same employment id",
+        records[0].side, records[0].id, records[1].side, records[1].id
+    );
+    Some(finding(FindingKind::MalformedEmail, records, key, message))
+}
+
 /// Pairs free records that share a key one to one; a key shared by more than one record on a
 /// side holds every record with it back, with a finding that names them all.
 fn pair_by_key<'s>(
@@ -251,11 +273,16 @@ fn pair_by_key<'s>(
     }
     for (key, [h, i]) in &groups {
         if let (Some(h), Some(i)) = (h.one(), i.one()) {
-            if !shared.contains_key(key) {
-                sides.set(Side::Hr, h, Slot::Paired);
-                sides.set(Side::Idp, i, Slot::Paired);
-                pairs.push(PairedRecords { hr: h, idp: i, matched_by, baseline: None });
+            if shared.contains_key(key) {
+                continue;
             }
+            if let Some(malformed) = malformed_email(sides, matched_by, key, [h, i]) {
+                findings.push(malformed);
+                continue;
+            }
+            sides.set(Side::Hr, h, Slot::Paired);
+            sides.set(Side::Idp, i, Slot::Paired);
+            pairs.push(PairedRecords { hr: h, idp: i, matched_by, baseline: None });
         }
     }
     if shared.is_empty() {

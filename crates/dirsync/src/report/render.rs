@@ -21,6 +21,7 @@ fn finding_label(kind: FindingKind) -> &'static str {
         FindingKind::CannotCreate => "Cannot create",
         FindingKind::InvalidValue => "Invalid value",
         FindingKind::DuplicateRecordId => "Duplicate record id",
+        FindingKind::MalformedEmail => "Malformed email",
     }
 }
 
