@@ -317,6 +317,26 @@ mod tests {
     }
 
     #[test]
+    fn a_user_account_connection_never_shows_its_token_or_secret() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("a temporary folder: {e}"));
+        let path = dir.path().join("token");
+        let written = token_file::write(&path, &SecretString::from("hunter2-refresh"));
+        assert!(written.is_ok(), "{written:?}");
+        let args = ConnectionArgs { azure_token_file: Some(path), ..connection() };
+        let secrets = Secrets {
+            huma_client_secret: Some(SecretString::from("hunter2-huma")),
+            azure_client_secret: Some(SecretString::from("hunter2-azure")),
+        };
+        let dirs = connect(&args, &NewPeople::default(), &secrets);
+        assert!(dirs.is_ok(), "{dirs:?}");
+        let shown = format!("{dirs:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        let app = AzureApp::from_args(&args.azure, &secrets);
+        let shown = format!("{app:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+    }
+
+    #[test]
     fn a_missing_secret_is_named_without_its_value() {
         let secrets = Secrets {
             huma_client_secret: Some(SecretString::from("hunter2")),
