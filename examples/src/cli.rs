@@ -46,7 +46,7 @@ pub enum Command {
 /// Arguments of `sync login-azure`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct LoginArgs {
-    /// The Azure app and where Microsoft's services are.
+    /// The Azure app and Microsoft's login service.
     #[command(flatten)]
     pub azure: AzureArgs,
     /// The app's redirect URI: one registered on the app under Authentication (type Web).
@@ -96,16 +96,19 @@ pub struct ConnectionArgs {
     /// The Huma API key's Client ID (System settings → Open API in Huma).
     #[arg(long, env = "HUMA_CLIENT_ID", value_name = "ID")]
     pub huma_client_id: Option<String>,
-    /// The Azure app and where Microsoft's services are.
+    /// The Azure app and Microsoft's login service.
     #[command(flatten)]
     pub azure: AzureArgs,
+    /// Microsoft Graph's base URL.
+    #[arg(long, env = "GRAPH_BASE_URL", default_value = azure_graph::DEFAULT_GRAPH_URL)]
+    pub graph_url: String,
     /// Connect to Azure AD with a user account, with the sign-in `sync login-azure` saved in this
     /// file (each new refresh token is written back to it); without it, service to service.
     #[arg(long, env = "AZURE_TOKEN_FILE", value_name = "FILE")]
     pub azure_token_file: Option<PathBuf>,
 }
 
-/// The Azure app registration and Microsoft's addresses.
+/// The Azure app registration and Microsoft's login service: what both ways of connecting need.
 #[derive(Debug, Clone, clap::Args)]
 pub struct AzureArgs {
     /// The Azure Directory (tenant) ID.
@@ -114,9 +117,6 @@ pub struct AzureArgs {
     /// The Azure app registration's Application (client) ID.
     #[arg(long, env = "AZURE_CLIENT_ID", value_name = "ID")]
     pub azure_client_id: Option<String>,
-    /// Microsoft Graph's base URL.
-    #[arg(long, env = "GRAPH_BASE_URL", default_value = azure_graph::DEFAULT_GRAPH_URL)]
-    pub graph_url: String,
     /// The Microsoft identity platform's base URL.
     #[arg(long, env = "AZURE_LOGIN_URL", default_value = azure_graph::DEFAULT_LOGIN_URL)]
     pub login_url: String,

@@ -145,7 +145,7 @@ fn graph_client(
     let app = AzureApp::from_args(&connection.azure, secrets)?;
     let builder = GraphClient::builder()
         .tenant(app.tenant)
-        .graph_url(&connection.azure.graph_url)
+        .graph_url(&connection.graph_url)
         .login_url(&connection.azure.login_url);
     let builder = match &connection.azure_token_file {
         None => builder.client_credentials(app.client_id, app.client_secret),
@@ -251,9 +251,9 @@ pub fn fake_connection(graph: &FakeGraph, huma: &FakeHuma) -> ConnectionArgs {
         azure: AzureArgs {
             azure_tenant: Some(FakeGraph::TENANT_ID.to_owned()),
             azure_client_id: Some(FakeGraph::CLIENT_ID.to_owned()),
-            graph_url: graph.uri(),
             login_url: graph.uri(),
         },
+        graph_url: graph.uri(),
         azure_token_file: None,
     }
 }
@@ -296,9 +296,9 @@ mod tests {
             azure: AzureArgs {
                 azure_tenant: Some("contoso.onmicrosoft.com".into()),
                 azure_client_id: Some("azure-id".into()),
-                graph_url: azure_graph::DEFAULT_GRAPH_URL.to_owned(),
                 login_url: azure_graph::DEFAULT_LOGIN_URL.to_owned(),
             },
+            graph_url: azure_graph::DEFAULT_GRAPH_URL.to_owned(),
             azure_token_file: None,
         }
     }
