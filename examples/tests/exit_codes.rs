@@ -2,42 +2,13 @@
 //! fakes seeded with the demo company.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::{argv, run};
 use dirsync_examples::connect::{Secrets, fake_secrets};
 use dirsync_examples::demo::{DOMAIN, DemoOrg};
 use dirsync_examples::run::{Captured, Console, Outcome, main_with};
 use huma_api::SecretString;
-use std::path::Path;
-use testkit::{FakeGraph, FakeHuma};
-
-/// `sync <command> <connection to the fakes> --state <dir>/state.json <extra>`.
-fn argv(org: &DemoOrg, dir: &Path, command: &str, extra: &[&str]) -> Vec<String> {
-    let mut args: Vec<String> = vec![
-        "sync".into(),
-        command.into(),
-        "--huma-url".into(),
-        org.huma.uri(),
-        "--huma-client-id".into(),
-        FakeHuma::CLIENT_ID.into(),
-        "--azure-tenant".into(),
-        FakeGraph::TENANT_ID.into(),
-        "--azure-client-id".into(),
-        FakeGraph::CLIENT_ID.into(),
-        "--graph-url".into(),
-        org.graph.uri(),
-        "--login-url".into(),
-        org.graph.uri(),
-        "--state".into(),
-        dir.join("state.json").display().to_string(),
-    ];
-    args.extend(extra.iter().map(|s| (*s).to_owned()));
-    args
-}
-
-async fn run(args: Vec<String>, secrets: Secrets) -> (Outcome, String) {
-    let (mut console, output) = Console::captured();
-    let outcome = main_with(args, secrets, &mut console).await;
-    (outcome, output.text())
-}
 
 /// Everything that can change in the fakes, to tell that nothing was written.
 fn fingerprint(org: &DemoOrg) -> String {

@@ -2,6 +2,9 @@
 //! sign-in, through the program's own entry point against the fakes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::{argv, run};
 use dirsync_examples::connect::fake_secrets;
 use dirsync_examples::demo::DemoOrg;
 use dirsync_examples::run::{Captured, Console, Outcome, main_with};
@@ -10,7 +13,7 @@ use huma_api::SecretString;
 use reqwest::Url;
 use std::io::{self, BufReader, Cursor, Read};
 use std::path::{Path, PathBuf};
-use testkit::{FakeGraph, FakeHuma};
+use testkit::FakeGraph;
 
 /// Registered on the app; nothing needs to listen there: the person copies the address.
 const REDIRECT_URI: &str = "http://localhost:8400/callback";
@@ -84,29 +87,8 @@ async fn login(
 
 /// `sync plan` against the fakes, connected to Azure AD with the sign-in in `token_file`.
 async fn plan(org: &DemoOrg, dir: &Path, token_file: &Path) -> (Outcome, String) {
-    let args: Vec<String> = vec![
-        "sync".into(),
-        "plan".into(),
-        "--huma-url".into(),
-        org.huma.uri(),
-        "--huma-client-id".into(),
-        FakeHuma::CLIENT_ID.into(),
-        "--azure-tenant".into(),
-        FakeGraph::TENANT_ID.into(),
-        "--azure-client-id".into(),
-        FakeGraph::CLIENT_ID.into(),
-        "--graph-url".into(),
-        org.graph.uri(),
-        "--login-url".into(),
-        org.graph.uri(),
-        "--azure-token-file".into(),
-        token_file.display().to_string(),
-        "--state".into(),
-        dir.join("state.json").display().to_string(),
-    ];
-    let (mut console, output) = Console::captured();
-    let outcome = main_with(args, fake_secrets(), &mut console).await;
-    (outcome, output.text())
+    let token_file = token_file.display().to_string();
+    run(argv(org, dir, "plan", &["--azure-token-file", &token_file]), fake_secrets()).await
 }
 
 fn token_path(dir: &tempfile::TempDir) -> PathBuf {

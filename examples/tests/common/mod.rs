@@ -1,0 +1,38 @@
+//! What the program tests share: the `sync` command line against the fakes, and a run of it.
+#![allow(dead_code, unreachable_pub)] // each test file uses a different part
+
+use dirsync_examples::connect::Secrets;
+use dirsync_examples::demo::DemoOrg;
+use dirsync_examples::run::{Console, Outcome, main_with};
+use std::path::Path;
+use testkit::{FakeGraph, FakeHuma};
+
+/// `sync <command> <connection to the fakes> --state <dir>/state.json <extra>`.
+pub fn argv(org: &DemoOrg, dir: &Path, command: &str, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = vec![
+        "sync".into(),
+        command.into(),
+        "--huma-url".into(),
+        org.huma.uri(),
+        "--huma-client-id".into(),
+        FakeHuma::CLIENT_ID.into(),
+        "--azure-tenant".into(),
+        FakeGraph::TENANT_ID.into(),
+        "--azure-client-id".into(),
+        FakeGraph::CLIENT_ID.into(),
+        "--graph-url".into(),
+        org.graph.uri(),
+        "--login-url".into(),
+        org.graph.uri(),
+        "--state".into(),
+        dir.join("state.json").display().to_string(),
+    ];
+    args.extend(extra.iter().map(|s| (*s).to_owned()));
+    args
+}
+
+pub async fn run(args: Vec<String>, secrets: Secrets) -> (Outcome, String) {
+    let (mut console, output) = Console::captured();
+    let outcome = main_with(args, secrets, &mut console).await;
+    (outcome, output.text())
+}
