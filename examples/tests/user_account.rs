@@ -53,13 +53,9 @@ fn signed_in(code: String) -> impl Fn(&Url) -> String + Send {
     move |url| format!("{REDIRECT_URI}?code={code}&state={}&session_state=s", param(url, "state"))
 }
 
-/// `sync login-azure` against the fake, with a person answering on standard input.
-async fn login(
-    org: &DemoOrg,
-    token_file: &Path,
-    answer: impl Fn(&Url) -> String + Send + 'static,
-) -> (Outcome, String) {
-    let args: Vec<String> = vec![
+/// `sync login-azure` against the fake Graph, saving the sign-in to `token_file`.
+fn login_argv(org: &DemoOrg, token_file: &Path) -> Vec<String> {
+    vec![
         "sync".into(),
         "login-azure".into(),
         "--azure-tenant".into(),
@@ -72,7 +68,16 @@ async fn login(
         REDIRECT_URI.into(),
         "--azure-token-file".into(),
         token_file.display().to_string(),
-    ];
+    ]
+}
+
+/// `sync login-azure` against the fake, with a person answering on standard input.
+async fn login(
+    org: &DemoOrg,
+    token_file: &Path,
+    answer: impl Fn(&Url) -> String + Send + 'static,
+) -> (Outcome, String) {
+    let args = login_argv(org, token_file);
     let printed = Captured::default();
     let person = Person { printed: printed.clone(), answer: Box::new(answer), line: None };
     let mut console = Console {
@@ -175,20 +180,7 @@ async fn a_declined_consent_says_what_to_do() {
 async fn without_a_person_to_paste_the_address_login_stops() {
     let org = DemoOrg::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let args = vec![
-        "sync".to_owned(),
-        "login-azure".into(),
-        "--azure-tenant".into(),
-        FakeGraph::TENANT_ID.into(),
-        "--azure-client-id".into(),
-        FakeGraph::CLIENT_ID.into(),
-        "--login-url".into(),
-        org.graph.uri(),
-        "--redirect-uri".into(),
-        REDIRECT_URI.into(),
-        "--azure-token-file".into(),
-        token_path(&dir).display().to_string(),
-    ];
+    let args = login_argv(&org, &token_path(&dir));
     let (mut console, output) = Console::captured();
     let outcome = main_with(args, fake_secrets(), &mut console).await;
     assert_eq!(outcome, Outcome::CouldNotRun, "{}", output.text());
