@@ -155,8 +155,13 @@ fn merge_by_hr_id<'a>(
         return linked;
     }
     let id = |pair: &PairedRecords<'_>| &hr[pair.hr].id;
-    // Record ids are unique per side, so an unstable sort gives one order, and faster.
-    by_keys.sort_unstable_by(|a, b| id(a).cmp(id(b)));
+    // Record ids are unique per side, so an unstable sort gives one order, and faster. Each id's
+    // first 16 bytes are read once into the key: comparing those needs no trip to the records,
+    // which on a first sync of a million pairs made the sort a quarter of the engine's time.
+    let mut keyed: Vec<(u128, PairedRecords<'a>)> =
+        by_keys.drain(..).map(|pair| (id_prefix(id(&pair).as_str()), pair)).collect();
+    keyed.sort_unstable_by(|(ka, a), (kb, b)| ka.cmp(kb).then_with(|| id(a).cmp(id(b))));
+    by_keys.extend(keyed.into_iter().map(|(_, pair)| pair));
     if linked.is_empty() {
         return by_keys;
     }
@@ -170,6 +175,15 @@ fn merge_by_hr_id<'a>(
     }
     merged.extend_from_slice(rest);
     merged
+}
+
+/// The first 16 bytes of `id` as a number that orders as the text does: a shorter id is padded
+/// with zeros, so when two prefixes are equal only the whole ids can tell them apart.
+fn id_prefix(id: &str) -> u128 {
+    let mut bytes = [0u8; 16];
+    let head = &id.as_bytes()[..id.len().min(16)];
+    bytes[..head.len()].copy_from_slice(head);
+    u128::from_be_bytes(bytes)
 }
 
 /// The positions in `slots` that hold `slot`.
@@ -321,5 +335,35 @@ fn pair_by_key<'s>(
                 names.join(", ")
             ),
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::id_prefix;
+    use proptest::prelude::*;
+
+    fn by_prefix_then_text(a: &str, b: &str) -> std::cmp::Ordering {
+        id_prefix(a).cmp(&id_prefix(b)).then_with(|| a.cmp(b))
+    }
+
+    #[test]
+    fn prefixes_order_ids_as_their_text_does_at_the_edges() {
+        let ids = [
+            "", "\0", "a", "a\0", "a\0b", "ab", "h9", "h10", "h1000000", "0123456789abcdef",
+            "0123456789abcdef0", "0123456789abcdeg", "ÿ", "é", "a\u{10FFFF}",
+        ];
+        for a in ids {
+            for b in ids {
+                assert_eq!(by_prefix_then_text(a, b), a.cmp(b), "{a:?} vs {b:?}");
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn prefixes_order_any_ids_as_their_text_does(a in "\\PC{0,20}", b in "\\PC{0,20}") {
+            prop_assert_eq!(by_prefix_then_text(&a, &b), a.cmp(&b));
+        }
     }
 }
