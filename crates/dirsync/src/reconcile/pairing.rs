@@ -350,8 +350,21 @@ mod tests {
     #[test]
     fn prefixes_order_ids_as_their_text_does_at_the_edges() {
         let ids = [
-            "", "\0", "a", "a\0", "a\0b", "ab", "h9", "h10", "h1000000", "0123456789abcdef",
-            "0123456789abcdef0", "0123456789abcdeg", "ÿ", "é", "a\u{10FFFF}",
+            "",
+            "\0",
+            "a",
+            "a\0",
+            "a\0b",
+            "ab",
+            "h9",
+            "h10",
+            "h1000000",
+            "0123456789abcdef",
+            "0123456789abcdef0",
+            "0123456789abcdeg",
+            "ÿ",
+            "é",
+            "a\u{10FFFF}",
         ];
         for a in ids {
             for b in ids {
