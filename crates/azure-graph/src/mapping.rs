@@ -50,6 +50,7 @@ pub const GRAPH_LIMITS: Limits = Limits {
     job_title: Some(128),
     street: Some(1024),
     street_line: None,
+    street_lines: None,
     postal_code: Some(40),
     city: Some(128),
 };

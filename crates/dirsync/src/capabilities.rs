@@ -65,7 +65,8 @@ impl Capabilities {
             if let (Some(text), Some(max)) = (text, max) {
                 let len = char_len(text);
                 if len > max {
-                    return Err(TooLong { field, part: part.to_owned(), len, max });
+                    let (part, unit) = (part.to_owned(), LengthUnit::Characters);
+                    return Err(TooLong { field, part, len, max, unit });
                 }
             }
         }
@@ -73,8 +74,18 @@ impl Capabilities {
             for line in a.street_lines() {
                 let len = char_len(line);
                 if len > max {
-                    return Err(TooLong { field, part: "street line".to_owned(), len, max });
+                    let (part, unit) = ("street line".to_owned(), LengthUnit::Characters);
+                    return Err(TooLong { field, part, len, max, unit });
                 }
+            }
+        }
+        if let (FieldRef::Address(a), Some(max)) = (value, l.street_lines) {
+            // A street with more lines than the target keeps would come back changed (its last
+            // lines joined into one) and be written again on every sync.
+            let lines = a.street_lines().count();
+            if lines > max {
+                let part = "street".to_owned();
+                return Err(TooLong { field, part, len: lines, max, unit: LengthUnit::Lines });
             }
         }
         Ok(())
@@ -251,6 +262,8 @@ pub struct Limits {
     pub street: Option<usize>,
     /// Each line of the street on its own (Huma keeps up to three lines of 255 characters).
     pub street_line: Option<usize>,
+    /// How many lines the street may have (Huma's three); a count of lines, not characters.
+    pub street_lines: Option<usize>,
     /// Postal code.
     pub postal_code: Option<usize>,
     /// City.
@@ -281,6 +294,20 @@ pub struct TooLong {
     pub len: usize,
     /// The limit.
     pub max: usize,
+    /// What `len` and `max` count.
+    #[serde(default)]
+    pub unit: LengthUnit,
+}
+
+/// What a [`TooLong`] counts: characters, or for a street, its lines.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LengthUnit {
+    /// Characters (Unicode scalar values).
+    #[default]
+    Characters,
+    /// Lines of a street.
+    Lines,
 }
 
 impl fmt::Display for TooLong {
@@ -289,9 +316,13 @@ impl fmt::Display for TooLong {
         if !self.part.is_empty() {
             write!(f, " ({})", self.part)?;
         }
+        let unit = match self.unit {
+            LengthUnit::Characters => "characters",
+            LengthUnit::Lines => "lines",
+        };
         write!(
             f,
-            " is {} characters long, over the limit of {}: shorten it at the source",
+            " is {} {unit} long, over the limit of {}: shorten it at the source",
             self.len, self.max
         )
     }
@@ -363,23 +394,32 @@ mod tests {
             limits: Limits { street_line: Some(5), ..Limits::default() },
             ..Capabilities::default()
         };
-        let short = Address::new(
-            "Main1
-Flat2",
-            "",
-            "",
-            None,
-        );
+        let short = Address::new("Main1\nFlat2", "", "", None);
         assert!(caps.check(Field::Address, FieldRef::Address(&short)).is_ok());
-        let long = Address::new(
-            "Main1
-Flat 22",
-            "",
-            "",
-            None,
-        );
+        let long = Address::new("Main1\nFlat 22", "", "", None);
         let err = caps.check(Field::Address, FieldRef::Address(&long)).unwrap_err();
         assert_eq!((err.part.as_str(), err.len, err.max), ("street line", 7, 5));
+        assert_eq!(err.unit, LengthUnit::Characters);
+    }
+
+    #[test]
+    fn a_street_with_more_lines_than_the_target_keeps_is_refused() {
+        let caps = Capabilities {
+            limits: Limits { street_lines: Some(3), ..Limits::default() },
+            ..Capabilities::default()
+        };
+        let three = Address::new("Main 1\nFlat 2\nBack door", "", "", None);
+        assert!(caps.check(Field::Address, FieldRef::Address(&three)).is_ok());
+        let four = Address::new("Main 1\nFlat 2\nBack door\nBell 3", "", "", None);
+        let err = caps.check(Field::Address, FieldRef::Address(&four)).unwrap_err();
+        assert_eq!(
+            (err.part.as_str(), err.len, err.max, err.unit),
+            ("street", 4, 3, LengthUnit::Lines)
+        );
+        assert_eq!(
+            err.to_string(),
+            "Address (street) is 4 lines long, over the limit of 3: shorten it at the source"
+        );
     }
 
     #[test]

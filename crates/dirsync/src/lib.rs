@@ -77,7 +77,7 @@ mod store;
 mod text;
 
 pub use apply::{ApplyError, ApplyOptions, Progress, apply};
-pub use capabilities::{Capabilities, InvalidCharacters, Limits, NewRecord, TooLong};
+pub use capabilities::{Capabilities, InvalidCharacters, LengthUnit, Limits, NewRecord, TooLong};
 pub use country::{CountryCode, CountryError};
 pub use directory::{
     Changes, Cursor, Directory, FieldChange, IncrementalDirectory, Snapshot, same_person,

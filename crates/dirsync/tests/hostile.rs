@@ -28,6 +28,7 @@ fn graph_like() -> Capabilities {
             job_title: Some(128),
             street: Some(1024),
             street_line: None,
+            street_lines: None,
             postal_code: Some(40),
             city: Some(128),
         },
@@ -49,6 +50,7 @@ fn huma_like() -> Capabilities {
             job_title: Some(255),
             street: None,
             street_line: Some(255),
+            street_lines: Some(3),
             postal_code: Some(255),
             city: Some(255),
         },
@@ -602,4 +604,29 @@ fn the_in_memory_directory_refuses_control_characters() {
     let err = block_on(dir.update(&"u1".into(), &[change])).expect_err("a NUL is refused");
     assert_eq!(err.kind(), ErrorKind::InvalidValue);
     assert!(err.to_string().contains("U+0000"), "{err}");
+}
+
+#[test]
+fn a_street_of_more_lines_than_huma_keeps_is_skipped_with_its_reason_on_every_run() {
+    // Huma keeps three street lines; a fourth would come back joined into the third, differ, and
+    // be written again on every sync.
+    let street = "Storgata 1\nBygg B\nInngang 3\nLeilighet 4";
+    let address = Address::new(street, "0150", "Oslo", country("NO"));
+    let hr = Snapshot { capabilities: huma_like(), records: vec![Record::new("h1", p("E1"))] };
+    let idp = Snapshot {
+        capabilities: graph_like(),
+        records: vec![Record::new("a1", p("E1").with_address(address))],
+    };
+    let mut state = SyncState::new();
+    for run in 0..2 {
+        let plan = reconcile(&hr, &idp, &state, &settle_everything());
+        let ops = the_operations(&plan);
+        assert!(ops.operations.is_empty(), "run {run}: {:?}", ops.operations);
+        let skipped: Vec<(Side, Field, String)> =
+            ops.skipped.iter().map(|s| (s.target, s.field, reason(&s.reason))).collect();
+        assert_eq!(skipped, [(Side::Hr, Field::Address, "too long: street 4 > 3".to_owned())]);
+        assert!(ops.skipped[0].reason.to_string().contains("4 lines long, over the limit of 3"));
+        state = SyncState::new();
+        state.link("h1".into(), "a1".into(), plan.pairs[0].agreed.clone());
+    }
 }

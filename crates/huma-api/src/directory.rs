@@ -238,6 +238,8 @@ impl Directory for HumaDirectory {
                 // Each street line may hold 255; the limit is per line, not for the street.
                 street: None,
                 street_line: Some(255),
+                // Huma keeps three street lines (`line1`..`line3`).
+                street_lines: Some(3),
             },
         }
     }

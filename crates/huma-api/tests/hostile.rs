@@ -40,6 +40,7 @@ fn huma() -> Capabilities {
             job_title: max,
             street: None,
             street_line: max,
+            street_lines: Some(3),
             postal_code: max,
             city: max,
         },
