@@ -5,6 +5,7 @@ mod compare;
 mod creation;
 mod findings;
 mod ids;
+mod key_index;
 mod keys;
 mod pairing;
 

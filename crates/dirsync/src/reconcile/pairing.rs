@@ -5,6 +5,7 @@
 
 use super::findings::finding;
 use super::ids::IdIndex;
+use super::key_index::KeyIndex;
 use super::keys;
 use super::side_index;
 use crate::MatchedBy;
@@ -212,40 +213,9 @@ fn index_ids<'s>(sides: &mut Sides<'s>, side: Side, findings: &mut Vec<Finding>)
     ids
 }
 
-/// Who of one side carries a key: nobody, one record, or several. Four bytes, so the index of a
-/// million keys stays small enough to be fast.
-#[derive(Clone, Copy, Default)]
-struct Carriers(u32);
-
-impl Carriers {
-    const SEVERAL: u32 = u32::MAX;
-
-    /// Adds record `index`; true when the key now has several carriers.
-    fn add(&mut self, index: usize) -> bool {
-        self.0 = match self.0 {
-            // Snapshots of four billion records do not fit in memory: saturating is safe.
-            0 => u32::try_from(index + 1).unwrap_or(Self::SEVERAL),
-            _ => Self::SEVERAL,
-        };
-        self.0 == Self::SEVERAL
-    }
-
-    fn one(self) -> Option<usize> {
-        (self.0 != 0 && self.0 != Self::SEVERAL).then(|| self.0 as usize - 1)
-    }
-}
-
 /// The finding for two records that would be paired by an email that is not an email address:
 /// a placeholder such as "n/a" or "-" says nothing about who the person is.
-fn malformed_email(
-    sides: &Sides<'_>,
-    matched_by: MatchedBy,
-    key: &str,
-    [h, i]: [usize; 2],
-) -> Option<Finding> {
-    if matched_by != MatchedBy::Email {
-        return None;
-    }
+fn malformed_email(sides: &Sides<'_>, key: &str, [h, i]: [usize; 2]) -> Option<Finding> {
     let error = crate::check_email(key).err()?;
     let records = vec![sides.reference(Side::Hr, h), sides.reference(Side::Idp, i)];
     let message = format!(
@@ -267,50 +237,88 @@ fn pair_by_key<'s>(
     pairs: &mut Vec<PairedRecords<'_>>,
     findings: &mut Vec<Finding>,
 ) {
-    let free = sides.slots.iter().flatten().filter(|s| **s == Slot::Free).count();
-    let mut groups: FxHashMap<Cow<'s, str>, [Carriers; 2]> =
-        FxHashMap::with_capacity_and_hasher(free, Default::default());
-    let mut shared: FxHashMap<Cow<'s, str>, [Vec<usize>; 2]> = FxHashMap::default();
+    let (index, shared) = index_keys(sides, key_of);
+    pair_one_to_one(sides, &index, matched_by, pairs, findings);
+    if shared {
+        hold_shared(sides, &index, key_name, key_of, findings);
+    }
+}
+
+/// Who carries each key among the free records; true when several records of a side carry one.
+fn index_keys<'s>(
+    sides: &Sides<'s>,
+    key_of: fn(&'s Person) -> Option<Cow<'s, str>>,
+) -> (KeyIndex<'s>, bool) {
+    let free =
+        sides.slots.each_ref().map(|slots| slots.iter().filter(|s| **s == Slot::Free).count());
+    // Most keys are carried on both sides: the larger side's count is room enough to start with.
+    let mut index = KeyIndex::new(sides.records, key_of, free[0].max(free[1]));
+    let mut shared = false;
     for side in Side::BOTH {
         let records = sides.records[side_index(side)];
-        for (index, record) in records.iter().enumerate() {
-            if !sides.free(side, index) {
+        for (position, record) in records.iter().enumerate() {
+            if !sides.free(side, position) {
                 continue;
             }
             if let Some(key) = key_of(&record.person) {
-                let carriers = groups.entry(key.clone()).or_default();
-                if carriers[side_index(side)].add(index) {
-                    shared.insert(key, Default::default());
-                }
+                shared |= index.add(side, position, &key);
             }
         }
     }
-    for (key, [h, i]) in &groups {
-        if let (Some(h), Some(i)) = (h.one(), i.one()) {
-            if shared.contains_key(key) {
-                continue;
-            }
-            if let Some(malformed) = malformed_email(sides, matched_by, key, [h, i]) {
+    (index, shared)
+}
+
+/// Pairs the two records of each key that one record of each side carries, unless the key is an
+/// email that is not an email address.
+fn pair_one_to_one(
+    sides: &mut Sides<'_>,
+    index: &KeyIndex<'_>,
+    matched_by: MatchedBy,
+    pairs: &mut Vec<PairedRecords<'_>>,
+    findings: &mut Vec<Finding>,
+) {
+    // Each HR record's partner, so that the pairs come out in HR record order rather than in the
+    // index's: sorting them by HR id then reads the records in order, not at random.
+    let mut partners: Vec<Option<usize>> = vec![None; sides.records[0].len()];
+    for carriers @ [h, i] in index.all() {
+        let (Some(h), Some(i)) = (h.one(), i.one()) else { continue };
+        if matched_by == MatchedBy::Email {
+            let key = index.key(carriers).unwrap_or_default();
+            if let Some(malformed) = malformed_email(sides, &key, [h, i]) {
                 findings.push(malformed);
                 continue;
             }
+        }
+        partners[h] = Some(i);
+    }
+    for (h, i) in partners.into_iter().enumerate() {
+        if let Some(i) = i {
             sides.set(Side::Hr, h, Slot::Paired);
             sides.set(Side::Idp, i, Slot::Paired);
             pairs.push(PairedRecords { hr: h, idp: i, matched_by, baseline: None });
         }
     }
-    if shared.is_empty() {
-        return;
-    }
-    // Rare: a second pass gathers everyone who carries a shared key.
+}
+
+/// Holds back every free record with a key that several records of a side carry, with a finding
+/// for each such key that names them all.
+fn hold_shared<'s>(
+    sides: &mut Sides<'s>,
+    index: &KeyIndex<'s>,
+    key_name: &str,
+    key_of: fn(&'s Person) -> Option<Cow<'s, str>>,
+    findings: &mut Vec<Finding>,
+) {
+    let mut shared: FxHashMap<Cow<'s, str>, [Vec<usize>; 2]> = FxHashMap::default();
     for side in Side::BOTH {
         let records = sides.records[side_index(side)];
-        for (index, record) in records.iter().enumerate() {
-            if !sides.free(side, index) {
+        for (position, record) in records.iter().enumerate() {
+            if !sides.free(side, position) {
                 continue;
             }
-            if let Some(members) = key_of(&record.person).and_then(|key| shared.get_mut(&key)) {
-                members[side_index(side)].push(index);
+            let Some(key) = key_of(&record.person) else { continue };
+            if index.carriers(&key).iter().any(|carriers| carriers.several()) {
+                shared.entry(key).or_default()[side_index(side)].push(position);
             }
         }
     }
