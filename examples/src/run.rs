@@ -385,6 +385,7 @@ pub async fn sync_with(
         }
     };
     let options = ApplyOptions { concurrency: settings.concurrency, ..ApplyOptions::default() };
+    let start = state.clone();
     let applied = dirsync::apply(&plan, hr, idp, &mut state, &options, &on_progress).await;
     if !bar.is_finished() {
         bar.finish();
@@ -426,6 +427,10 @@ pub async fn sync_with(
         .with_generated_at(chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string());
 
     let mut outcome = if report.is_success() { Outcome::Done } else { Outcome::SomeFailed };
+    // The webhook receiver may have linked someone new while this run was going.
+    if let Ok(stored) = store.load() {
+        state.keep_links_added_meanwhile(&start, &stored);
+    }
     if let Err(e) = store.save(&state) {
         say!(
             console.err,
