@@ -120,6 +120,24 @@ macro_rules! say {
 }
 pub(crate) use say;
 
+/// Parses a program's arguments. A mistake is a usage error on standard error; `--help` and
+/// `--version` are printed on standard output and end the program successfully.
+pub(crate) fn parse_args<A: clap::Parser>(
+    argv: impl IntoIterator<Item = impl Into<OsString> + Clone>,
+    console: &mut Console,
+) -> Result<A, Outcome> {
+    A::try_parse_from(argv).map_err(|e| {
+        let text = e.render().to_string();
+        if e.use_stderr() {
+            say!(console.err, "{}", text.trim_end());
+            Outcome::Usage
+        } else {
+            say!(console.out, "{}", text.trim_end());
+            Outcome::Done
+        }
+    })
+}
+
 /// Runs the `sync` program with these arguments (the first is the program's name) and secrets.
 ///
 /// Without a command it runs the demonstration ([`crate::demo::main`]).
@@ -128,17 +146,9 @@ pub async fn main_with(
     secrets: Secrets,
     console: &mut Console,
 ) -> Outcome {
-    let args = match <Args as clap::Parser>::try_parse_from(argv) {
+    let args: Args = match parse_args(argv, console) {
         Ok(args) => args,
-        Err(e) => {
-            let text = e.render().to_string();
-            if e.use_stderr() {
-                say!(console.err, "{}", text.trim_end());
-                return Outcome::Usage;
-            }
-            say!(console.out, "{}", text.trim_end());
-            return Outcome::Done;
-        }
+        Err(outcome) => return outcome,
     };
     match args.command {
         None => crate::demo::main(console).await,

@@ -479,17 +479,9 @@ pub async fn main_with(
     argv: impl IntoIterator<Item = impl Into<std::ffi::OsString> + Clone>,
     console: &mut Console,
 ) -> Outcome {
-    let args = match <WebhookArgs as clap::Parser>::try_parse_from(argv) {
+    let args: WebhookArgs = match crate::run::parse_args(argv, console) {
         Ok(args) => args,
-        Err(e) => {
-            let text = e.render().to_string();
-            if e.use_stderr() {
-                say!(console.err, "{}", text.trim_end());
-                return Outcome::Usage;
-            }
-            say!(console.out, "{}", text.trim_end());
-            return Outcome::Done;
-        }
+        Err(outcome) => return outcome,
     };
     match args.command {
         None => demo(console).await,
