@@ -149,7 +149,7 @@ pub(super) fn pair<'a, 's>(
 /// random for each, a tenth of the engine's time.
 fn merge_by_hr_id<'a>(
     linked: Vec<PairedRecords<'a>>,
-    mut by_keys: Vec<PairedRecords<'a>>,
+    by_keys: Vec<PairedRecords<'a>>,
     hr: &[Record],
 ) -> Vec<PairedRecords<'a>> {
     if by_keys.is_empty() {
@@ -160,11 +160,11 @@ fn merge_by_hr_id<'a>(
     // first 16 bytes are read once into the key: comparing those needs no trip to the records,
     // which on a first sync of a million pairs made the sort a quarter of the engine's time.
     let mut keyed: Vec<(u128, PairedRecords<'a>)> =
-        by_keys.drain(..).map(|pair| (id_prefix(id(&pair).as_str()), pair)).collect();
+        by_keys.into_iter().map(|pair| (id_prefix(id(&pair).as_str()), pair)).collect();
     keyed.sort_unstable_by(|(ka, a), (kb, b)| ka.cmp(kb).then_with(|| id(a).cmp(id(b))));
-    by_keys.extend(keyed.into_iter().map(|(_, pair)| pair));
+    let by_keys = keyed.into_iter().map(|(_, pair)| pair);
     if linked.is_empty() {
-        return by_keys;
+        return by_keys.collect();
     }
     let mut merged = Vec::with_capacity(linked.len() + by_keys.len());
     let mut rest = linked.as_slice();
