@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::graph_token;
+use common::{graph_token, huma_token};
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -61,20 +61,7 @@ async fn huma_100k_users_listed_then_read_in_detail_64_at_a_time() {
     println!("seeded {USERS} Huma users in {:?}", started.elapsed());
     huma.set_latency(Duration::from_millis(20));
     let client = reqwest::Client::new();
-    let token: Value = client
-        .post(huma.token_url())
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", FakeHuma::CLIENT_ID),
-            ("client_secret", FakeHuma::CLIENT_SECRET),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = Arc::new(token["access_token"].as_str().unwrap().to_owned());
+    let token = Arc::new(huma_token(&huma).await);
     let base = Arc::new(huma.uri());
     let limit = Arc::new(tokio::sync::Semaphore::new(64));
     let started = Instant::now();
