@@ -22,40 +22,42 @@ fn person(i: usize) -> Person {
 /// Two snapshots of `n` people each, about 5% differing: 2% a changed job title in HR, 1% a phone
 /// missing in the directory, 1% only in HR, 1% only in the directory. With `linked`, the state
 /// remembers every pair (a steady-state run); without, pairing goes by keys (a first run).
+///
+/// Each side and the state hold values of their own, as when they are read from two services and
+/// a file: sharing them would let one cache line serve both sides of a comparison.
 pub fn organisation(n: usize, linked: bool) -> (Snapshot, Snapshot, SyncState) {
     let mut hr = Vec::with_capacity(n);
     let mut idp = Vec::with_capacity(n);
     let mut state = SyncState::new();
     for i in 0..n {
-        let base = person(i);
         let hr_id = format!("h{i}");
         let idp_id = format!("a{i}");
         match i % 100 {
             0 => {
-                hr.push(Record::new(hr_id, base));
+                hr.push(Record::new(hr_id, person(i)));
                 continue;
             }
             1 => {
-                idp.push(Record::new(idp_id, base));
+                idp.push(Record::new(idp_id, person(i)));
                 continue;
             }
             2 | 3 => {
-                hr.push(Record::new(hr_id.clone(), base.clone().with_job_title("Architect")));
-                idp.push(Record::new(idp_id.clone(), base.clone()));
+                hr.push(Record::new(hr_id.clone(), person(i).with_job_title("Architect")));
+                idp.push(Record::new(idp_id.clone(), person(i)));
             }
             4 => {
-                hr.push(Record::new(hr_id.clone(), base.clone()));
-                let mut without_phone = base.clone();
+                hr.push(Record::new(hr_id.clone(), person(i)));
+                let mut without_phone = person(i);
                 without_phone.clear(dirsync::Field::Phone);
                 idp.push(Record::new(idp_id.clone(), without_phone));
             }
             _ => {
-                hr.push(Record::new(hr_id.clone(), base.clone()));
-                idp.push(Record::new(idp_id.clone(), base.clone()));
+                hr.push(Record::new(hr_id.clone(), person(i)));
+                idp.push(Record::new(idp_id.clone(), person(i)));
             }
         }
         if linked {
-            state.link(hr_id.into(), idp_id.into(), base);
+            state.link(hr_id.into(), idp_id.into(), person(i));
         }
     }
     (Snapshot::new(hr), Snapshot::new(idp), state)
