@@ -29,28 +29,83 @@ type Text = Arc<str>;
 /// assert_eq!(Person::new().with_phone("  "), Person::new());
 /// # Ok::<(), dirsync::CountryError>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, from = "RawPerson")]
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(from = "RawPerson")]
 pub struct Person {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    // The two keys records are paired by are read for every record, so they sit in the person;
+    // the other values are shared, so that a copy of an unchanged person (into a plan, a
+    // baseline) costs one reference count instead of one for each value.
     email: Option<Text>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     employment_id: Option<Text>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    values: Arc<Values>,
+}
+
+/// The values of a person other than the keys.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Values {
     given_name: Option<Text>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     family_name: Option<Text>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     phone: Option<Text>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     address: Option<Address>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     job_title: Option<Text>,
+    employment_start_date: Option<NaiveDate>,
+}
+
+/// A person as written to JSON (a state file, a plan): every known value, keys first.
+#[derive(Serialize)]
+struct PersonJson<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    employment_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    given_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    family_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phone: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    address: Option<&'a Address>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    job_title: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     employment_start_date: Option<NaiveDate>,
 }
 
-macro_rules! text_field {
+impl Serialize for Person {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        PersonJson {
+            email: self.email(),
+            employment_id: self.employment_id(),
+            given_name: self.given_name(),
+            family_name: self.family_name(),
+            phone: self.phone(),
+            address: self.address(),
+            job_title: self.job_title(),
+            employment_start_date: self.employment_start_date(),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl fmt::Debug for Person {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Values { given_name, family_name, phone, address, job_title, employment_start_date } =
+            &*self.values;
+        f.debug_struct("Person")
+            .field("email", &self.email)
+            .field("employment_id", &self.employment_id)
+            .field("given_name", given_name)
+            .field("family_name", family_name)
+            .field("phone", phone)
+            .field("address", address)
+            .field("job_title", job_title)
+            .field("employment_start_date", employment_start_date)
+            .finish()
+    }
+}
+
+macro_rules! key_field {
     ($get:ident, $with:ident, $doc:literal) => {
         #[doc = concat!("The ", $doc, ", if known.")]
         pub fn $get(&self) -> Option<&str> {
@@ -66,14 +121,30 @@ macro_rules! text_field {
     };
 }
 
+macro_rules! text_field {
+    ($get:ident, $with:ident, $doc:literal) => {
+        #[doc = concat!("The ", $doc, ", if known.")]
+        pub fn $get(&self) -> Option<&str> {
+            self.values.$get.as_deref()
+        }
+
+        #[doc = concat!("Sets the ", $doc, " (trimmed; blank means absent).")]
+        #[must_use]
+        pub fn $with(mut self, value: impl AsRef<str>) -> Self {
+            self.values_mut().$get = clean(value.as_ref()).map(Text::from);
+            self
+        }
+    };
+}
+
 impl Person {
     /// A person with no values.
     pub fn new() -> Self {
         Self::default()
     }
 
-    text_field!(email, with_email, "email address used for matching");
-    text_field!(employment_id, with_employment_id, "employment id");
+    key_field!(email, with_email, "email address used for matching");
+    key_field!(employment_id, with_employment_id, "employment id");
     text_field!(given_name, with_given_name, "given name");
     text_field!(family_name, with_family_name, "family name");
     text_field!(phone, with_phone, "phone number");
@@ -81,26 +152,31 @@ impl Person {
 
     /// The address, if any part of it is known.
     pub fn address(&self) -> Option<&Address> {
-        self.address.as_ref()
+        self.values.address.as_ref()
     }
 
     /// Sets the address; an address with no parts is absent.
     #[must_use]
     pub fn with_address(mut self, address: Address) -> Self {
-        self.address = (!address.is_empty()).then_some(address);
+        self.values_mut().address = (!address.is_empty()).then_some(address);
         self
     }
 
     /// The employment start date, if known.
     pub fn employment_start_date(&self) -> Option<NaiveDate> {
-        self.employment_start_date
+        self.values.employment_start_date
     }
 
     /// Sets the employment start date.
     #[must_use]
     pub fn with_employment_start_date(mut self, date: NaiveDate) -> Self {
-        self.employment_start_date = Some(date);
+        self.values_mut().employment_start_date = Some(date);
         self
+    }
+
+    /// The values other than the keys, to change: copied first if another person shares them.
+    fn values_mut(&mut self) -> &mut Values {
+        Arc::make_mut(&mut self.values)
     }
 
     /// The email in the form used for matching: lower case.
@@ -136,12 +212,12 @@ impl Person {
     pub fn get(&self, field: Field) -> Option<FieldRef<'_>> {
         match field {
             Field::EmploymentId => self.employment_id.as_deref().map(FieldRef::Text),
-            Field::GivenName => self.given_name.as_deref().map(FieldRef::Text),
-            Field::FamilyName => self.family_name.as_deref().map(FieldRef::Text),
-            Field::Phone => self.phone.as_deref().map(FieldRef::Text),
-            Field::Address => self.address.as_ref().map(FieldRef::Address),
-            Field::JobTitle => self.job_title.as_deref().map(FieldRef::Text),
-            Field::EmploymentStartDate => self.employment_start_date.map(FieldRef::Date),
+            Field::GivenName => self.given_name().map(FieldRef::Text),
+            Field::FamilyName => self.family_name().map(FieldRef::Text),
+            Field::Phone => self.phone().map(FieldRef::Text),
+            Field::Address => self.address().map(FieldRef::Address),
+            Field::JobTitle => self.job_title().map(FieldRef::Text),
+            Field::EmploymentStartDate => self.employment_start_date().map(FieldRef::Date),
         }
     }
 
@@ -152,18 +228,20 @@ impl Person {
     pub fn set(&mut self, field: Field, value: FieldValue) -> Result<(), WrongKind> {
         let slot = match (field, value) {
             (Field::Address, FieldValue::Address(address)) => {
-                self.address = (!address.is_empty()).then_some(address);
+                self.values_mut().address = (!address.is_empty()).then_some(address);
                 return Ok(());
             }
             (Field::EmploymentStartDate, FieldValue::Date(date)) => {
-                self.employment_start_date = Some(date);
+                self.values_mut().employment_start_date = Some(date);
                 return Ok(());
             }
             (Field::EmploymentId, FieldValue::Text(text)) => (&mut self.employment_id, text),
-            (Field::GivenName, FieldValue::Text(text)) => (&mut self.given_name, text),
-            (Field::FamilyName, FieldValue::Text(text)) => (&mut self.family_name, text),
-            (Field::Phone, FieldValue::Text(text)) => (&mut self.phone, text),
-            (Field::JobTitle, FieldValue::Text(text)) => (&mut self.job_title, text),
+            (Field::GivenName, FieldValue::Text(text)) => (&mut self.values_mut().given_name, text),
+            (Field::FamilyName, FieldValue::Text(text)) => {
+                (&mut self.values_mut().family_name, text)
+            }
+            (Field::Phone, FieldValue::Text(text)) => (&mut self.values_mut().phone, text),
+            (Field::JobTitle, FieldValue::Text(text)) => (&mut self.values_mut().job_title, text),
             (field, _) => return Err(WrongKind { field }),
         };
         *slot.0 = clean(&slot.1).map(Text::from);
@@ -181,39 +259,58 @@ impl Person {
     /// ```
     #[must_use]
     pub fn shared_with(&self, other: &Person) -> Person {
-        let mut shared = Person::new();
+        let mut shared = self.fields_only();
         for field in Field::ALL {
-            if self.get(field).is_some() && self.get(field) == other.get(field) {
-                shared.copy_field(self, field);
+            if self.get(field) != other.get(field) {
+                shared.clear(field);
             }
         }
         shared
     }
 
+    /// This person's supported fields without the email, sharing their values: as cheap as a
+    /// copy of two texts.
+    pub(crate) fn fields_only(&self) -> Person {
+        Person { email: None, ..self.clone() }
+    }
+
     /// Copies one field's value from `other`, sharing its text rather than copying it.
     pub(crate) fn copy_field(&mut self, other: &Person, field: Field) {
+        if field == Field::EmploymentId {
+            self.employment_id.clone_from(&other.employment_id);
+            return;
+        }
+        let (mine, theirs) = (self.values_mut(), &other.values);
         match field {
-            Field::EmploymentId => self.employment_id.clone_from(&other.employment_id),
-            Field::GivenName => self.given_name.clone_from(&other.given_name),
-            Field::FamilyName => self.family_name.clone_from(&other.family_name),
-            Field::Phone => self.phone.clone_from(&other.phone),
-            Field::Address => self.address.clone_from(&other.address),
-            Field::JobTitle => self.job_title.clone_from(&other.job_title),
-            Field::EmploymentStartDate => self.employment_start_date = other.employment_start_date,
+            Field::EmploymentId => {}
+            Field::GivenName => mine.given_name.clone_from(&theirs.given_name),
+            Field::FamilyName => mine.family_name.clone_from(&theirs.family_name),
+            Field::Phone => mine.phone.clone_from(&theirs.phone),
+            Field::Address => mine.address.clone_from(&theirs.address),
+            Field::JobTitle => mine.job_title.clone_from(&theirs.job_title),
+            Field::EmploymentStartDate => mine.employment_start_date = theirs.employment_start_date,
         }
     }
 
     /// Removes one field's value (used for baselines and for leaving out values that cannot be
     /// written; a sync never clears a field on a directory).
     pub fn clear(&mut self, field: Field) {
+        if self.get(field).is_none() {
+            return; // Nothing to clear: the shared values need no copy.
+        }
+        if field == Field::EmploymentId {
+            self.employment_id = None;
+            return;
+        }
+        let values = self.values_mut();
         match field {
-            Field::EmploymentId => self.employment_id = None,
-            Field::GivenName => self.given_name = None,
-            Field::FamilyName => self.family_name = None,
-            Field::Phone => self.phone = None,
-            Field::Address => self.address = None,
-            Field::JobTitle => self.job_title = None,
-            Field::EmploymentStartDate => self.employment_start_date = None,
+            Field::EmploymentId => {}
+            Field::GivenName => values.given_name = None,
+            Field::FamilyName => values.family_name = None,
+            Field::Phone => values.phone = None,
+            Field::Address => values.address = None,
+            Field::JobTitle => values.job_title = None,
+            Field::EmploymentStartDate => values.employment_start_date = None,
         }
     }
 }
@@ -238,12 +335,14 @@ impl From<RawPerson> for Person {
         Person {
             email: text(raw.email),
             employment_id: text(raw.employment_id),
-            given_name: text(raw.given_name),
-            family_name: text(raw.family_name),
-            phone: text(raw.phone),
-            address: raw.address.filter(|a| !a.is_empty()),
-            job_title: text(raw.job_title),
-            employment_start_date: raw.employment_start_date,
+            values: Arc::new(Values {
+                given_name: text(raw.given_name),
+                family_name: text(raw.family_name),
+                phone: text(raw.phone),
+                address: raw.address.filter(|a| !a.is_empty()),
+                job_title: text(raw.job_title),
+                employment_start_date: raw.employment_start_date,
+            }),
         }
     }
 }
@@ -512,6 +611,27 @@ mod tests {
             p,
             Person::new().with_given_name("Ada").with_address(Address::new("a\nb", "", "", None))
         );
+    }
+
+    #[test]
+    fn changing_a_copy_leaves_the_person_it_shares_values_with_as_it_was() {
+        let ada = Person::new().with_email("a@b.c").with_employment_id("E1").with_phone("1");
+        let mut copy = ada.fields_only();
+        assert_eq!(copy, ada.clone().with_email(""), "everything but the email");
+        copy.clear(Field::Phone);
+        copy.copy_field(&Person::new().with_given_name("Ada"), Field::GivenName);
+        let mut cleared = copy.clone();
+        cleared.clear(Field::EmploymentId);
+        assert_eq!((ada.phone(), ada.given_name()), (Some("1"), None));
+        assert_eq!((copy.phone(), copy.given_name()), (None, Some("Ada")));
+        assert_eq!((copy.employment_id(), cleared.employment_id()), (Some("E1"), None));
+    }
+
+    #[test]
+    fn debug_names_every_value() {
+        let shown = format!("{:?}", Person::new().with_email("a@b.c").with_job_title("CTO"));
+        assert!(shown.starts_with("Person { email: Some(\"a@b.c\")"), "{shown}");
+        assert!(shown.contains("job_title: Some(\"CTO\")"), "{shown}");
     }
 
     #[test]
