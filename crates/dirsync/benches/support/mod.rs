@@ -24,11 +24,12 @@ fn person(i: usize) -> Person {
 /// remembers every pair (a steady-state run); without, pairing goes by keys (a first run).
 ///
 /// Each side and the state hold values of their own, as when they are read from two services and
-/// a file: sharing them would let one cache line serve both sides of a comparison.
+/// a file: sharing them would let one cache line serve both sides of a comparison. The state's
+/// values are made in HR-id order, the order a state file holds and is read in.
 pub fn organisation(n: usize, linked: bool) -> (Snapshot, Snapshot, SyncState) {
     let mut hr = Vec::with_capacity(n);
     let mut idp = Vec::with_capacity(n);
-    let mut state = SyncState::new();
+    let mut links = Vec::new();
     for i in 0..n {
         let hr_id = format!("h{i}");
         let idp_id = format!("a{i}");
@@ -57,8 +58,13 @@ pub fn organisation(n: usize, linked: bool) -> (Snapshot, Snapshot, SyncState) {
             }
         }
         if linked {
-            state.link(hr_id.into(), idp_id.into(), person(i));
+            links.push((hr_id, idp_id, i));
         }
+    }
+    links.sort_unstable();
+    let mut state = SyncState::new();
+    for (hr_id, idp_id, i) in links {
+        state.link(hr_id.into(), idp_id.into(), person(i));
     }
     (Snapshot::new(hr), Snapshot::new(idp), state)
 }
