@@ -4,12 +4,14 @@
 //! case). A key shared by several records pairs none of them: guessing is how duplicates are made.
 
 use super::findings::finding;
-use super::ids::IdIndex;
+use super::ids::{self, IdIndex};
 use super::key_index::KeyIndex;
 use super::keys;
 use super::side_index;
 use crate::MatchedBy;
-use crate::{Finding, FindingKind, Person, Record, RecordRef, Side, Snapshot, SyncState};
+use crate::{
+    Finding, FindingKind, Link, Person, Record, RecordId, RecordRef, Side, Snapshot, SyncState,
+};
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 
@@ -75,51 +77,20 @@ pub(super) fn pair<'a, 's>(
     // Every pair holds one record of each side.
     let mut pairs = Vec::with_capacity(hr.records.len().min(idp.records.len()));
 
-    for (hr_id, link) in &state.links {
-        let h = hr_ids.get(hr_id.as_str()).filter(|&h| sides.free(Side::Hr, h));
-        let i = idp_ids.get(link.idp.as_str());
-        match (h, i) {
-            (Some(h), Some(i)) if sides.free(Side::Idp, i) => {
-                sides.set(Side::Hr, h, Slot::Paired);
-                sides.set(Side::Idp, i, Slot::Paired);
-                pairs.push(PairedRecords {
-                    hr: h,
-                    idp: i,
-                    matched_by: MatchedBy::Link,
-                    baseline: Some(&link.baseline),
-                });
-            }
-            (Some(h), Some(i)) => findings.push(finding(
-                FindingKind::Ambiguous,
-                vec![sides.reference(Side::Hr, h), sides.reference(Side::Idp, i)],
-                "link",
-                format!(
-                    "the state links HR record {hr_id} to directory record {}, which is already \
-                     linked to another HR record; fix or remove one of the links in the state",
-                    link.idp
-                ),
-            )),
-            (Some(h), None) => findings.push(finding(
-                FindingKind::LinkBroken,
-                vec![sides.reference(Side::Hr, h)],
-                link.idp.as_str(),
-                format!(
-                    "HR record {hr_id} was linked to directory record {}, which no longer exists; \
-                     the person is treated as found in the HR system only",
-                    link.idp
-                ),
-            )),
-            (None, Some(i)) if hr_ids.get(hr_id.as_str()).is_none() => findings.push(finding(
-                FindingKind::LinkBroken,
-                vec![sides.reference(Side::Idp, i)],
-                hr_id.as_str(),
-                format!(
-                    "directory record {} was linked to HR record {hr_id}, which no longer exists; \
-                     the person is treated as found in the directory only",
-                    link.idp
-                ),
-            )),
-            _ => {}
+    // The links' records are looked up a batch at a time (see `IdIndex::get_batch`).
+    let (mut batch, mut hr_keys, mut idp_keys) = (Vec::new(), Vec::new(), Vec::new());
+    let mut links = state.links.iter().peekable();
+    while links.peek().is_some() {
+        batch.clear();
+        batch.extend(links.by_ref().take(ids::BATCH));
+        hr_keys.clear();
+        hr_keys.extend(batch.iter().map(|(hr, _)| hr.as_str()));
+        idp_keys.clear();
+        idp_keys.extend(batch.iter().map(|(_, link)| link.idp.as_str()));
+        let found = [hr_ids.get_batch(&hr_keys), idp_ids.get_batch(&idp_keys)];
+        for (k, &(hr_id, link)) in batch.iter().enumerate() {
+            let records = [found[0][k], found[1][k]];
+            link_records(&mut sides, records, hr_id, link, &mut pairs, &mut findings);
         }
     }
 
@@ -139,6 +110,62 @@ pub(super) fn pair<'a, 's>(
     let [unpaired, held] = [Slot::Free, Slot::Held]
         .map(|slot| sides.slots.each_ref().map(|slots| positions(slots, slot)));
     Pairing { pairs, unpaired, held, findings }
+}
+
+/// Pairs the `records` (HR first) that the state links, where both are still there and free;
+/// else the finding that says why not.
+fn link_records<'a>(
+    sides: &mut Sides<'_>,
+    [found_hr, i]: [Option<usize>; 2],
+    hr_id: &RecordId,
+    link: &'a Link,
+    pairs: &mut Vec<PairedRecords<'a>>,
+    findings: &mut Vec<Finding>,
+) {
+    let h = found_hr.filter(|&h| sides.free(Side::Hr, h));
+    match (h, i) {
+        (Some(h), Some(i)) if sides.free(Side::Idp, i) => {
+            sides.set(Side::Hr, h, Slot::Paired);
+            sides.set(Side::Idp, i, Slot::Paired);
+            pairs.push(PairedRecords {
+                hr: h,
+                idp: i,
+                matched_by: MatchedBy::Link,
+                baseline: Some(&link.baseline),
+            });
+        }
+        (Some(h), Some(i)) => findings.push(finding(
+            FindingKind::Ambiguous,
+            vec![sides.reference(Side::Hr, h), sides.reference(Side::Idp, i)],
+            "link",
+            format!(
+                "the state links HR record {hr_id} to directory record {}, which is already \
+                 linked to another HR record; fix or remove one of the links in the state",
+                link.idp
+            ),
+        )),
+        (Some(h), None) => findings.push(finding(
+            FindingKind::LinkBroken,
+            vec![sides.reference(Side::Hr, h)],
+            link.idp.as_str(),
+            format!(
+                "HR record {hr_id} was linked to directory record {}, which no longer exists; \
+                 the person is treated as found in the HR system only",
+                link.idp
+            ),
+        )),
+        (None, Some(i)) if found_hr.is_none() => findings.push(finding(
+            FindingKind::LinkBroken,
+            vec![sides.reference(Side::Idp, i)],
+            hr_id.as_str(),
+            format!(
+                "directory record {} was linked to HR record {hr_id}, which no longer exists; \
+                 the person is treated as found in the directory only",
+                link.idp
+            ),
+        )),
+        _ => {}
+    }
 }
 
 /// The pairs `linked` and `by_keys` in one list, in HR record-id order.
@@ -195,20 +222,18 @@ fn positions(slots: &[Slot], slot: Slot) -> Vec<usize> {
 /// Indexes a side's records by id; a repeated id is a finding and the repeat is held back.
 fn index_ids<'s>(sides: &mut Sides<'s>, side: Side, findings: &mut Vec<Finding>) -> IdIndex<'s> {
     let records = sides.records[side_index(side)];
-    let mut ids = IdIndex::new(records);
-    for (index, record) in records.iter().enumerate() {
-        if !ids.insert(index) {
-            sides.set(side, index, Slot::Held);
-            findings.push(finding(
-                FindingKind::DuplicateRecordId,
-                vec![sides.reference(side, index)],
-                "",
-                format!(
-                    "the {side} returned record {} more than once; only the first is used",
-                    record.id
-                ),
-            ));
-        }
+    let (ids, repeats) = IdIndex::new(records);
+    for index in repeats {
+        sides.set(side, index, Slot::Held);
+        findings.push(finding(
+            FindingKind::DuplicateRecordId,
+            vec![sides.reference(side, index)],
+            "",
+            format!(
+                "the {side} returned record {} more than once; only the first is used",
+                records[index].id
+            ),
+        ));
     }
     ids
 }
