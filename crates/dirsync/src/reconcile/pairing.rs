@@ -183,13 +183,20 @@ fn merge_by_hr_id<'a>(
         return linked;
     }
     let id = |pair: &PairedRecords<'_>| &hr[pair.hr].id;
-    // Record ids are unique per side, so an unstable sort gives one order, and faster. Each id's
-    // first 16 bytes are read once into the key: comparing those needs no trip to the records,
-    // which on a first sync of a million pairs made the sort a quarter of the engine's time.
-    let mut keyed: Vec<(u128, PairedRecords<'a>)> =
-        by_keys.into_iter().map(|pair| (id_prefix(id(&pair).as_str()), pair)).collect();
-    keyed.sort_unstable_by(|(ka, a), (kb, b)| ka.cmp(kb).then_with(|| id(a).cmp(id(b))));
-    let by_keys = keyed.into_iter().map(|(_, pair)| pair);
+    // Sorted as numbers: each id's first 12 bytes, then the pair's place in `by_keys`. Comparing
+    // those needs no trip to the records, and moves 16 bytes instead of a pair; on a first sync
+    // of a million pairs, sorting the pairs themselves by id was a sixth of the engine's time.
+    let mut keys: Vec<u128> = (by_keys.iter().enumerate())
+        .map(|(place, pair)| id_prefix(id(pair).as_str()) | place as u128)
+        .collect();
+    keys.sort_unstable();
+    let place = |key: &u128| *key as u32 as usize;
+    // Ids that share their first 12 bytes are in `by_keys` order so far: put them in id order.
+    // Record ids are unique per side, so an unstable sort gives one order.
+    for run in keys.chunk_by_mut(|a, b| a >> 32 == b >> 32).filter(|run| run.len() > 1) {
+        run.sort_unstable_by(|a, b| id(&by_keys[place(a)]).cmp(id(&by_keys[place(b)])));
+    }
+    let by_keys = keys.iter().map(|key| by_keys[place(key)]);
     if linked.is_empty() {
         return by_keys.collect();
     }
@@ -205,11 +212,12 @@ fn merge_by_hr_id<'a>(
     merged
 }
 
-/// The first 16 bytes of `id` as a number that orders as the text does: a shorter id is padded
-/// with zeros, so when two prefixes are equal only the whole ids can tell them apart.
+/// The first 12 bytes of `id` as a number that orders as the text does, in the high 96 bits: a
+/// shorter id is padded with zeros, so when two prefixes are equal only the whole ids can tell
+/// them apart.
 fn id_prefix(id: &str) -> u128 {
     let mut bytes = [0u8; 16];
-    let head = &id.as_bytes()[..id.len().min(16)];
+    let head = &id.as_bytes()[..id.len().min(12)];
     bytes[..head.len()].copy_from_slice(head);
     u128::from_be_bytes(bytes)
 }
@@ -373,7 +381,8 @@ fn hold_shared<'s>(
 
 #[cfg(test)]
 mod tests {
-    use super::id_prefix;
+    use super::{PairedRecords, id_prefix, merge_by_hr_id};
+    use crate::{MatchedBy, Person, Record};
     use proptest::prelude::*;
 
     fn by_prefix_then_text(a: &str, b: &str) -> std::cmp::Ordering {
@@ -410,6 +419,30 @@ mod tests {
         #[test]
         fn prefixes_order_any_ids_as_their_text_does(a in "\\PC{0,20}", b in "\\PC{0,20}") {
             prop_assert_eq!(by_prefix_then_text(&a, &b), a.cmp(&b));
+        }
+
+        #[test]
+        fn merged_pairs_are_in_hr_id_order(
+            ids in prop::collection::btree_set("(abcdefghijkl|x)?[a-c\\x00é]{0,4}", 0..60),
+            linked_share in 0.0..1.0f64,
+            seed in any::<u64>(),
+        ) {
+            // Ids sharing long prefixes, shorter than 12 bytes, with NULs, in random order.
+            let ids: Vec<String> = ids.into_iter().collect();
+            let mut order: Vec<usize> = (0..ids.len()).collect();
+            order.sort_by_key(|&n| (n as u64).wrapping_mul(seed | 1).rotate_left(17));
+            let records: Vec<Record> =
+                order.iter().map(|&n| Record::new(ids[n].as_str(), Person::new())).collect();
+            let pair = |hr| PairedRecords { hr, idp: hr, matched_by: MatchedBy::Email, baseline: None };
+            let linked_count = (ids.len() as f64 * linked_share) as usize;
+            let (mut linked, mut by_keys): (Vec<_>, Vec<_>) =
+                (0..records.len()).map(pair).partition(|p| order[p.hr] < linked_count);
+            linked.sort_by(|a, b| records[a.hr].id.cmp(&records[b.hr].id));
+            by_keys.reverse();
+            let merged = merge_by_hr_id(linked, by_keys, &records);
+            let merged: Vec<&str> = merged.iter().map(|p| records[p.hr].id.as_str()).collect();
+            let expected: Vec<&str> = ids.iter().map(String::as_str).collect();
+            prop_assert_eq!(merged, expected);
         }
     }
 }
