@@ -30,8 +30,6 @@ pub(super) struct Pairing<'a> {
     pub(super) pairs: Vec<PairedRecords<'a>>,
     /// Records of each side (HR first) that are neither paired nor held back by a finding.
     pub(super) unpaired: [Vec<usize>; 2],
-    /// Records of each side held back by a finding.
-    pub(super) held: [Vec<usize>; 2],
     pub(super) findings: Vec<Finding>,
 }
 
@@ -107,9 +105,8 @@ pub(super) fn pair<'a, 's>(
 
     let by_keys = pairs.split_off(linked);
     let pairs = merge_by_hr_id(pairs, by_keys, &hr.records);
-    let [unpaired, held] = [Slot::Free, Slot::Held]
-        .map(|slot| sides.slots.each_ref().map(|slots| positions(slots, slot)));
-    Pairing { pairs, unpaired, held, findings }
+    let unpaired = sides.slots.each_ref().map(|slots| positions(slots, Slot::Free));
+    Pairing { pairs, unpaired, findings }
 }
 
 /// Pairs the `records` (HR first) that the state links, where both are still there and free;
@@ -311,8 +308,10 @@ fn pair_one_to_one(
     findings: &mut Vec<Finding>,
 ) {
     // Each HR record's partner, so that the pairs come out in HR record order rather than in the
-    // index's: sorting them by HR id then reads the records in order, not at random.
-    let mut partners: Vec<Option<usize>> = vec![None; sides.records[0].len()];
+    // index's: sorting them by HR id then reads the records in order, not at random. Four bytes
+    // each (carriers are under 2^31), as the table is made afresh for every key and every run.
+    const NONE: u32 = u32::MAX;
+    let mut partners: Vec<u32> = vec![NONE; sides.records[0].len()];
     for carriers @ [h, i] in index.all() {
         let (Some(h), Some(i)) = (h.one(), i.one()) else { continue };
         if matched_by == MatchedBy::Email {
@@ -322,10 +321,11 @@ fn pair_one_to_one(
                 continue;
             }
         }
-        partners[h] = Some(i);
+        partners[h] = i as u32;
     }
     for (h, i) in partners.into_iter().enumerate() {
-        if let Some(i) = i {
+        if i != NONE {
+            let i = i as usize;
             sides.set(Side::Hr, h, Slot::Paired);
             sides.set(Side::Idp, i, Slot::Paired);
             pairs.push(PairedRecords { hr: h, idp: i, matched_by, baseline: None });
