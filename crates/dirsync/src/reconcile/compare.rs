@@ -5,15 +5,35 @@ use super::pairing::PairedRecords;
 use super::{Input, name_of};
 use crate::{
     Blocked, Change, ChangeKind, ConflictRule, DecidedBy, Decision, Field, FieldRef, Finding,
-    FindingKind, ItemId, MissingRule, Pair, Plan, Record, RecordRef, Settled, Side,
+    FindingKind, ItemId, MissingRule, Pair, Record, RecordRef, Settled, Side,
 };
 
-pub(super) fn compare_pair(
-    input: &Input<'_>,
-    paired: &PairedRecords<'_>,
-    plan: &mut Plan,
-    findings: &mut Vec<Finding>,
-) {
+/// What comparing pairs gives, in the order of the pairs.
+#[derive(Default)]
+pub(super) struct Compared {
+    pub(super) pairs: Vec<Pair>,
+    pub(super) changes: Vec<Change>,
+    pub(super) findings: Vec<Finding>,
+}
+
+impl Compared {
+    /// Appends `later`, which compared the pairs after these.
+    pub(super) fn append(&mut self, later: Compared) {
+        self.pairs.extend(later.pairs);
+        self.changes.extend(later.changes);
+        self.findings.extend(later.findings);
+    }
+}
+
+/// Compares `pairs` in order into `out`.
+pub(super) fn compare_pairs(input: &Input<'_>, pairs: &[PairedRecords<'_>], out: &mut Compared) {
+    for paired in pairs {
+        compare_pair(input, paired, out);
+    }
+}
+
+fn compare_pair(input: &Input<'_>, paired: &PairedRecords<'_>, out: &mut Compared) {
+    let Compared { pairs, changes, findings } = out;
     let hr = input.record(Side::Hr, paired.hr);
     let idp = input.record(Side::Idp, paired.idp);
     // Only people with changes or findings need a name; most pairs have none.
@@ -41,7 +61,7 @@ pub(super) fn compare_pair(
         let kind = kind_of(h, i, baseline);
         let blocked = blocked(input, hr, idp, field, h, i);
         let settled = settle(input, field, kind);
-        plan.changes.push(Change {
+        changes.push(Change {
             id: change_id(hr, idp, field, h, i),
             hr: hr.id.clone(),
             idp: idp.id.clone(),
@@ -72,7 +92,7 @@ pub(super) fn compare_pair(
             }
         }
     }
-    plan.pairs.push(Pair {
+    pairs.push(Pair {
         hr: hr.id.clone(),
         idp: idp.id.clone(),
         matched_by: paired.matched_by,

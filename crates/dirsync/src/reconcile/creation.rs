@@ -2,7 +2,7 @@
 
 use super::findings::finding;
 use super::keys;
-use super::{Input, name_of, side_index};
+use super::{Input, name_of, side_index, threads};
 use crate::{
     Creation, CreationRule, DecidedBy, Decision, Finding, FindingKind, ItemId, NewRecord, Person,
     Record, RecordRef, Settled, Side,
@@ -41,7 +41,7 @@ pub(super) fn consider(
         return;
     }
 
-    if let Some(twin) = twins.find(target, &record.person) {
+    if let Some(twin) = twins.twin_of(target, &record.person) {
         let mut records = here();
         records.push(RecordRef { side: target, id: twin.id.clone() });
         findings.push(finding(
@@ -148,10 +148,14 @@ impl<'a> Keys<'a> {
 }
 
 impl<'a> Twins<'a> {
-    /// Indexes the keys of the `unpaired` records of each side; the twins are found as every
-    /// record of the other side is [seen](Twins::see), so there is no index of the (large) paired
-    /// majority.
-    pub(super) fn new(records: [&'a [Record]; 2], unpaired: &[Vec<usize>; 2]) -> Self {
+    /// The twins of the `unpaired` records of each side: their keys are indexed, then every
+    /// record of the other side is seen (`see_all`), each side on a thread of its own when
+    /// `threads` says it is worth one. There is no index of the (large) paired majority.
+    pub(super) fn find(
+        records: [&'a [Record]; 2],
+        unpaired: &[Vec<usize>; 2],
+        threads: fn(usize) -> usize,
+    ) -> Self {
         let mut by_key: [[Keys<'a>; 2]; 2] = Default::default();
         for source in Side::BOTH {
             let maps = &mut by_key[side_index(source.other())];
@@ -166,16 +170,31 @@ impl<'a> Twins<'a> {
             }
         }
         by_key.iter_mut().flatten().for_each(Keys::seal);
+        let [hr, idp] = &mut by_key;
+        let parallel = threads(records[0].len().min(records[1].len())) > 1;
+        threads::both(parallel, || see_all(hr, records[0]), || see_all(idp, records[1]));
         Twins { by_key }
     }
 
-    /// Notes `record` of `side` as the twin of the keys it carries, unless one with a lower id
-    /// is noted already: the lowest id names the twin, whatever order the records come in.
-    pub(super) fn see(&mut self, side: Side, record: &'a Record) {
-        let maps = &mut self.by_key[side_index(side)];
+    fn twin_of(&self, side: Side, person: &Person) -> Option<&'a Record> {
+        let maps = &self.by_key[side_index(side)];
+        maps.iter()
+            .zip(keys::both(person))
+            .find_map(|(map, key)| map.twins.get(&key?).copied().flatten())
+    }
+}
+
+/// Notes each of `records` as the twin of the keys in `maps` (employment id, email) it carries,
+/// unless one with a lower id is noted already: the lowest id names the twin, whatever order the
+/// records come in.
+fn see_all<'a>(maps: &mut [Keys<'a>; 2], records: &'a [Record]) {
+    if maps.iter().all(|map| map.twins.is_empty()) {
+        return; // Most often nobody may be created: the keys are not even worked out.
+    }
+    for record in records {
         for (map, key_of) in maps.iter_mut().zip([keys::employment, keys::email]) {
             if map.twins.is_empty() {
-                continue; // Most often nobody may be created: the key is not even worked out.
+                continue;
             }
             let Some(key) = key_of(&record.person).filter(|key| map.may_hold(key)) else {
                 continue;
@@ -186,13 +205,6 @@ impl<'a> Twins<'a> {
                 }
             }
         }
-    }
-
-    fn find(&self, side: Side, person: &Person) -> Option<&'a Record> {
-        let maps = &self.by_key[side_index(side)];
-        maps.iter()
-            .zip(keys::both(person))
-            .find_map(|(map, key)| map.twins.get(&key?).copied().flatten())
     }
 }
 

@@ -8,12 +8,17 @@ mod ids;
 mod key_index;
 mod keys;
 mod pairing;
+mod threads;
 
 use crate::{Plan, Policy, Record, Side, Snapshot, SyncState};
+use compare::Compared;
 use pairing::Pairing;
 
 /// Pairs the records of both snapshots, compares the supported fields of each pair in scope, finds
 /// who is missing on either side, and settles what the policy can.
+///
+/// Large snapshots (from 100,000 people a side) are worked on with up to as many threads as the
+/// machine offers this process; the plan is the same on any number of threads.
 ///
 /// ```
 /// use dirsync::{reconcile, ChangeKind, ConflictRule, Field, Person, Policy, Record, Snapshot, SyncState};
@@ -29,6 +34,17 @@ use pairing::Pairing;
 /// assert_eq!(ops.operations.len(), 1); // one update: the job title in the directory
 /// ```
 pub fn reconcile(hr: &Snapshot, idp: &Snapshot, state: &SyncState, policy: &Policy) -> Plan {
+    reconcile_on(hr, idp, state, policy, threads::for_items)
+}
+
+/// [`reconcile`], on as many threads as `threads` gives for a number of pairs or records.
+fn reconcile_on(
+    hr: &Snapshot,
+    idp: &Snapshot,
+    state: &SyncState,
+    policy: &Policy,
+    threads: fn(usize) -> usize,
+) -> Plan {
     let _span = tracing::debug_span!(
         "reconcile",
         hr = hr.records.len(),
@@ -36,26 +52,30 @@ pub fn reconcile(hr: &Snapshot, idp: &Snapshot, state: &SyncState, policy: &Poli
         links = state.links.len()
     )
     .entered();
-    let Pairing { pairs, unpaired, mut findings } = pairing::pair(hr, idp, state);
+    let Pairing { pairs, unpaired, mut findings } = pairing::pair(hr, idp, state, threads);
 
     let input = Input { hr, idp, policy };
+    // The pairs are compared in chunks on threads of their own; the first chunk's results have
+    // room for everyone's, so that the largest part is not copied again.
+    let mut chunks = threads::map_chunks(&pairs, threads(pairs.len()), |offset, chunk| {
+        let mut compared = Compared::default();
+        compared.pairs.reserve(if offset == 0 { pairs.len() } else { chunk.len() });
+        compare::compare_pairs(&input, chunk, &mut compared);
+        compared
+    })
+    .into_iter();
+    let mut compared = chunks.next().unwrap_or_default();
+    chunks.for_each(|later| compared.append(later));
+    findings.append(&mut compared.findings);
     let mut plan = Plan {
         hr_capabilities: hr.capabilities.clone(),
         idp_capabilities: idp.capabilities.clone(),
         max_people_changed: policy.max_people_changed,
-        pairs: Vec::with_capacity(pairs.len()),
+        pairs: compared.pairs,
+        changes: compared.changes,
         ..Plan::default()
     };
-    for pair in &pairs {
-        compare::compare_pair(&input, pair, &mut plan, &mut findings);
-    }
-    // Every record of both sides is shown to the twin search, in the order the snapshot holds it.
-    let mut twins = creation::Twins::new([&hr.records, &idp.records], &unpaired);
-    for side in Side::BOTH {
-        for record in &input.snapshot(side).records {
-            twins.see(side, record);
-        }
-    }
+    let twins = creation::Twins::find([&hr.records, &idp.records], &unpaired, threads);
     for side in Side::BOTH {
         for &index in &unpaired[side_index(side)] {
             creation::consider(&input, side, index, &mut plan.creations, &mut findings, &twins);
@@ -102,4 +122,73 @@ fn side_index(side: Side) -> usize {
 /// A readable name for a record: the person's name, else the record id.
 fn name_of(record: &Record) -> String {
     record.person.display_name().unwrap_or_else(|| record.id.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reconcile_on;
+    use crate::{
+        ConflictRule, CreationRule, Field, InvalidValue, Person, Policy, Record, Snapshot,
+        SyncState,
+    };
+
+    /// People on both sides in every situation the engine tells apart, `n` of each kind.
+    fn organisation(n: usize) -> (Snapshot, Snapshot, SyncState) {
+        let (mut hr, mut idp, mut state) = (Vec::new(), Vec::new(), SyncState::new());
+        for i in 0..n * 10 {
+            let person = Person::new()
+                .with_email(format!("p{}@example.com", i % (n * 9)))
+                .with_employment_id(format!("E{i}"))
+                .with_given_name(format!("Name{i}"))
+                .with_job_title("Engineer");
+            let (h, a) = (format!("h{i}"), format!("a{i}"));
+            let other = person.clone().with_job_title("Architect");
+            match i % 10 {
+                0 => hr.push(Record::new(h, person)),
+                1 => idp.push(Record::new(a, person.with_employment_id(""))),
+                2 => {
+                    hr.push(Record::new(h.clone(), other));
+                    idp.push(Record::new(a.clone(), person.clone()));
+                    state.link(h.into(), a.into(), person);
+                }
+                3 => {
+                    hr.push(Record::new(h, other.with_phone("1")));
+                    idp.push(Record::new(a, person.with_employment_id("")));
+                }
+                4 => {
+                    let invalid = InvalidValue::new(Field::Address, "Norway", "not alpha-2");
+                    hr.push(Record::new(h, person.clone()).inactive());
+                    idp.push(Record::new(a, person).with_invalid(invalid));
+                }
+                5 => {
+                    hr.push(Record::new(h.clone(), person.clone()));
+                    hr.push(Record::new(h, other));
+                    idp.push(Record::new(a, person));
+                }
+                _ => {
+                    hr.push(Record::new(h.clone(), person.clone()));
+                    idp.push(Record::new(a.clone(), person.clone()));
+                    state.link(h.into(), a.into(), person);
+                }
+            }
+        }
+        (Snapshot::new(hr), Snapshot::new(idp), state)
+    }
+
+    #[test]
+    fn the_plan_is_the_same_on_any_number_of_threads() {
+        let (hr, idp, state) = organisation(40);
+        let policy = Policy {
+            conflicts: ConflictRule::PreferHr,
+            create_in_idp: CreationRule::All,
+            create_in_hr: CreationRule::All,
+            ..Policy::default()
+        };
+        let one = reconcile_on(&hr, &idp, &state, &policy, |_| 1);
+        assert!(one.pairs.len() > 200 && !one.changes.is_empty() && !one.findings.is_empty());
+        assert!(!one.creations.is_empty());
+        for threads in [|_| 2, |_| 3, |_| 7, |n| n] {
+            assert_eq!(reconcile_on(&hr, &idp, &state, &policy, threads), one);
+        }
+    }
 }

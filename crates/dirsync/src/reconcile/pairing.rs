@@ -8,6 +8,7 @@ use super::ids::{self, IdIndex};
 use super::key_index::KeyIndex;
 use super::keys;
 use super::side_index;
+use super::threads;
 use crate::MatchedBy;
 use crate::{
     Finding, FindingKind, Link, Person, Record, RecordId, RecordRef, Side, Snapshot, SyncState,
@@ -64,14 +65,19 @@ pub(super) fn pair<'a, 's>(
     hr: &'s Snapshot,
     idp: &'s Snapshot,
     state: &'a SyncState,
+    threads: fn(usize) -> usize,
 ) -> Pairing<'a> {
     let mut findings = Vec::new();
     let mut sides = Sides {
         records: [&hr.records, &idp.records],
         slots: [vec![Slot::Free; hr.records.len()], vec![Slot::Free; idp.records.len()]],
     };
-    let hr_ids = index_ids(&mut sides, Side::Hr, &mut findings);
-    let idp_ids = index_ids(&mut sides, Side::Idp, &mut findings);
+    // Both sides are indexed at once when each is worth a thread.
+    let parallel = threads(hr.records.len().min(idp.records.len())) > 1;
+    let ((hr_ids, hr_repeats), (idp_ids, idp_repeats)) =
+        threads::both(parallel, || IdIndex::new(&hr.records), || IdIndex::new(&idp.records));
+    hold_repeated_ids(&mut sides, Side::Hr, hr_repeats, &mut findings);
+    hold_repeated_ids(&mut sides, Side::Idp, idp_repeats, &mut findings);
     // Every pair holds one record of each side.
     let mut pairs = Vec::with_capacity(hr.records.len().min(idp.records.len()));
 
@@ -224,10 +230,14 @@ fn positions(slots: &[Slot], slot: Slot) -> Vec<usize> {
     (0..slots.len()).filter(|&i| slots[i] == slot).collect()
 }
 
-/// Indexes a side's records by id; a repeated id is a finding and the repeat is held back.
-fn index_ids<'s>(sides: &mut Sides<'s>, side: Side, findings: &mut Vec<Finding>) -> IdIndex<'s> {
-    let records = sides.records[side_index(side)];
-    let (ids, repeats) = IdIndex::new(records);
+/// Holds back the records of `side` at `repeats`, whose ids earlier records hold, with a finding
+/// for each.
+fn hold_repeated_ids(
+    sides: &mut Sides<'_>,
+    side: Side,
+    repeats: Vec<usize>,
+    findings: &mut Vec<Finding>,
+) {
     for index in repeats {
         sides.set(side, index, Slot::Held);
         findings.push(finding(
@@ -236,11 +246,10 @@ fn index_ids<'s>(sides: &mut Sides<'s>, side: Side, findings: &mut Vec<Finding>)
             "",
             format!(
                 "the {side} returned record {} more than once; only the first is used",
-                records[index].id
+                sides.records[side_index(side)][index].id
             ),
         ));
     }
-    ids
 }
 
 /// The finding for two records that would be paired by an email that is not an email address:
