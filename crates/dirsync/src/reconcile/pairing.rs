@@ -81,21 +81,15 @@ pub(super) fn pair<'a, 's>(
     // Every pair holds one record of each side.
     let mut pairs = Vec::with_capacity(hr.records.len().min(idp.records.len()));
 
-    // The links' records are looked up a batch at a time (see `IdIndex::get_batch`).
-    let (mut batch, mut hr_keys, mut idp_keys) = (Vec::new(), Vec::new(), Vec::new());
-    let mut links = state.links.iter().peekable();
-    while links.peek().is_some() {
-        batch.clear();
-        batch.extend(links.by_ref().take(ids::BATCH));
-        hr_keys.clear();
-        hr_keys.extend(batch.iter().map(|(hr, _)| hr.as_str()));
-        idp_keys.clear();
-        idp_keys.extend(batch.iter().map(|(_, link)| link.idp.as_str()));
-        let found = [hr_ids.get_batch(&hr_keys), idp_ids.get_batch(&idp_keys)];
-        for (k, &(hr_id, link)) in batch.iter().enumerate() {
-            let records = [found[0][k], found[1][k]];
-            link_records(&mut sides, records, hr_id, link, &mut pairs, &mut findings);
-        }
+    // The links' records are found on the machine's threads; only the pairing that follows, in
+    // link order, is one step after the other.
+    let links: Vec<(&RecordId, &Link)> = state.links.iter().collect();
+    let ids = [&hr_ids, &idp_ids];
+    let found =
+        threads::map_chunks(&links, threads(links.len()), |_, chunk| find_linked(chunk, ids));
+    for (&(hr_id, link), [h, i]) in links.iter().zip(found.into_iter().flatten()) {
+        let records = [h.map(|h| h as usize), i.map(|i| i as usize)];
+        link_records(&mut sides, records, hr_id, link, &mut pairs, &mut findings);
     }
 
     let linked = pairs.len();
@@ -113,6 +107,25 @@ pub(super) fn pair<'a, 's>(
     let pairs = merge_by_hr_id(pairs, by_keys, &hr.records);
     let unpaired = sides.slots.each_ref().map(|slots| positions(slots, Slot::Free));
     Pairing { pairs, unpaired, findings }
+}
+
+/// Where the records each of `links` names are, HR first, looked up a batch at a time (see
+/// [`IdIndex::get_batch`]).
+fn find_linked(
+    links: &[(&RecordId, &Link)],
+    [hr, idp]: [&IdIndex<'_>; 2],
+) -> Vec<[Option<u32>; 2]> {
+    let mut found = Vec::with_capacity(links.len());
+    let (mut hr_ids, mut idp_ids) = ([""; ids::BATCH], [""; ids::BATCH]);
+    for batch in links.chunks(ids::BATCH) {
+        for (k, (hr_id, link)) in batch.iter().enumerate() {
+            (hr_ids[k], idp_ids[k]) = (hr_id.as_str(), link.idp.as_str());
+        }
+        let n = batch.len();
+        let [h, i] = [hr.get_batch(&hr_ids[..n]), idp.get_batch(&idp_ids[..n])];
+        found.extend((0..n).map(|k| [h[k], i[k]]));
+    }
+    found
 }
 
 /// Pairs the `records` (HR first) that the state links, where both are still there and free;
