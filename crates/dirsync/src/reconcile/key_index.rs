@@ -141,6 +141,32 @@ impl<'s> KeyIndex<'s> {
     }
 }
 
+/// The carriers of each key, in tables that each hold one part of the keys (see [`part_of`]), so
+/// that the tables can be built at once on threads of their own.
+pub(super) struct KeyParts<'s>(pub(super) Vec<KeyIndex<'s>>);
+
+impl<'s> KeyParts<'s> {
+    /// The carriers of `key` (HR first).
+    pub(super) fn carriers(&self, key: &str) -> [Carriers; 2] {
+        self.0.get(part_of(key, self.0.len())).map(|part| part.carriers(key)).unwrap_or_default()
+    }
+
+    /// The carriers of every key, in no particular order.
+    pub(super) fn all(&self) -> impl Iterator<Item = [Carriers; 2]> + '_ {
+        self.0.iter().flat_map(KeyIndex::all)
+    }
+
+    /// The key the first carrier of `carriers` holds.
+    pub(super) fn key(&self, carriers: [Carriers; 2]) -> Option<Cow<'s, str>> {
+        self.0.first()?.key(carriers)
+    }
+}
+
+/// Which of `parts` parts of the keys `key` belongs to.
+pub(super) fn part_of(key: &str, parts: usize) -> usize {
+    tag(hash(key)) as usize % parts.max(1)
+}
+
 fn hash(key: &str) -> u64 {
     rustc_hash::FxBuildHasher.hash_one(key)
 }

@@ -5,7 +5,7 @@
 
 use super::findings::finding;
 use super::ids::{self, IdIndex};
-use super::key_index::KeyIndex;
+use super::key_index::{KeyIndex, KeyParts, part_of};
 use super::keys;
 use super::side_index;
 use super::threads;
@@ -98,10 +98,12 @@ pub(super) fn pair<'a, 's>(
         MatchedBy::EmploymentId,
         "employment id",
         keys::employment,
+        threads,
         &mut pairs,
         &mut findings,
     );
-    pair_by_key(&mut sides, MatchedBy::Email, "email", keys::email, &mut pairs, &mut findings);
+    let email = keys::email;
+    pair_by_key(&mut sides, MatchedBy::Email, "email", email, threads, &mut pairs, &mut findings);
 
     let by_keys = pairs.split_off(linked);
     let pairs = merge_by_hr_id(pairs, by_keys, &hr.records);
@@ -286,10 +288,11 @@ fn pair_by_key<'s>(
     matched_by: MatchedBy,
     key_name: &str,
     key_of: fn(&'s Person) -> Option<Cow<'s, str>>,
+    threads: fn(usize) -> usize,
     pairs: &mut Vec<PairedRecords<'_>>,
     findings: &mut Vec<Finding>,
 ) {
-    let (index, shared) = index_keys(sides, key_of);
+    let (index, shared) = index_keys(sides, key_of, threads);
     pair_one_to_one(sides, &index, matched_by, pairs, findings);
     if shared {
         hold_shared(sides, &index, key_name, key_of, findings);
@@ -297,14 +300,40 @@ fn pair_by_key<'s>(
 }
 
 /// Who carries each key among the free records; true when several records of a side carry one.
+///
+/// On a first sync nearly every record is free: the keys are then split in parts by hash, each
+/// indexed on a thread of its own (every thread reads every key, and adds those of its part).
 fn index_keys<'s>(
     sides: &Sides<'s>,
     key_of: fn(&'s Person) -> Option<Cow<'s, str>>,
-) -> (KeyIndex<'s>, bool) {
+    threads: fn(usize) -> usize,
+) -> (KeyParts<'s>, bool) {
     let free =
         sides.slots.each_ref().map(|slots| slots.iter().filter(|s| **s == Slot::Free).count());
-    // Most keys are carried on both sides: the larger side's count is room enough to start with.
-    let mut index = KeyIndex::new(sides.records, key_of, free[0].max(free[1]));
+    let parts = threads(free[0].min(free[1]));
+    // Most keys are carried on both sides: the larger side's share is room enough to start with.
+    let room = free[0].max(free[1]) / parts;
+    let numbers: Vec<usize> = (0..parts).collect();
+    let indexes: Vec<(KeyIndex<'s>, bool)> = threads::map_chunks(&numbers, parts, |_, chunk| {
+        let index_part = |&part| index_part(sides, key_of, [part, parts], room);
+        chunk.iter().map(index_part).collect::<Vec<_>>()
+    })
+    .into_iter()
+    .flatten()
+    .collect();
+    let shared = indexes.iter().any(|(_, shared)| *shared);
+    (KeyParts(indexes.into_iter().map(|(index, _)| index).collect()), shared)
+}
+
+/// The carriers of the keys of part `part` of `parts` among the free records; true when several
+/// records of a side carry one.
+fn index_part<'s>(
+    sides: &Sides<'s>,
+    key_of: fn(&'s Person) -> Option<Cow<'s, str>>,
+    [part, parts]: [usize; 2],
+    room: usize,
+) -> (KeyIndex<'s>, bool) {
+    let mut index = KeyIndex::new(sides.records, key_of, room);
     let mut shared = false;
     for side in Side::BOTH {
         let records = sides.records[side_index(side)];
@@ -312,8 +341,11 @@ fn index_keys<'s>(
             if !sides.free(side, position) {
                 continue;
             }
-            if let Some(key) = key_of(&record.person) {
-                shared |= index.add(side, position, &key);
+            match key_of(&record.person) {
+                Some(key) if part_of(&key, parts) == part => {
+                    shared |= index.add(side, position, &key);
+                }
+                _ => {}
             }
         }
     }
@@ -324,7 +356,7 @@ fn index_keys<'s>(
 /// email that is not an email address.
 fn pair_one_to_one(
     sides: &mut Sides<'_>,
-    index: &KeyIndex<'_>,
+    index: &KeyParts<'_>,
     matched_by: MatchedBy,
     pairs: &mut Vec<PairedRecords<'_>>,
     findings: &mut Vec<Finding>,
@@ -359,7 +391,7 @@ fn pair_one_to_one(
 /// for each such key that names them all.
 fn hold_shared<'s>(
     sides: &mut Sides<'s>,
-    index: &KeyIndex<'s>,
+    index: &KeyParts<'s>,
     key_name: &str,
     key_of: fn(&'s Person) -> Option<Cow<'s, str>>,
     findings: &mut Vec<Finding>,
