@@ -20,6 +20,11 @@ use pairing::Pairing;
 /// Large snapshots (from 100,000 people a side) are worked on with up to as many threads as the
 /// machine offers this process; the plan is the same on any number of threads.
 ///
+/// # Panics
+///
+/// If a snapshot holds 2^31 records or more: the engine numbers records in 32 bits to keep its
+/// tables small, and such a snapshot would need hundreds of gigabytes before it got here.
+///
 /// ```
 /// use dirsync::{reconcile, ChangeKind, ConflictRule, Field, Person, Policy, Record, Snapshot, SyncState};
 /// let hr = Snapshot::new(vec![Record::new("h1", Person::new().with_email("ada@example.com").with_job_title("CTO"))]);
