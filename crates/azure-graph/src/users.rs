@@ -10,9 +10,22 @@ use serde_json::{Map, Value, json};
 use std::fmt;
 
 /// A Graph user's object id.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
 pub struct GraphUserId(String);
+
+/// An object id read from Graph must address someone: a blank one would make a record no link
+/// could find again and writes to `/users/`, so the answer holding it is refused.
+impl<'de> Deserialize<'de> for GraphUserId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::{Error as _, Unexpected};
+        let id = String::deserialize(deserializer)?;
+        if id.trim().is_empty() {
+            return Err(D::Error::invalid_value(Unexpected::Str(&id), &"a non-blank object id"));
+        }
+        Ok(GraphUserId(id))
+    }
+}
 
 impl GraphUserId {
     /// Wraps an object id.

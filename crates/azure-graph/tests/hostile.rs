@@ -246,6 +246,17 @@ async fn a_user_of_the_wrong_shape_fails_the_whole_read_with_a_clear_error() {
 }
 
 #[tokio::test]
+async fn a_user_without_an_object_id_fails_the_whole_read() {
+    let server = MockServer::start().await;
+    let users = json!({"value": [{"id": "u-ok", "mail": "a@x.no"}, {"id": "", "mail": "b@x.no"}]});
+    serve_users(&server, serde_json::to_vec(&users).unwrap()).await;
+    let (dir, _) = directory(&server);
+    let err = dir.snapshot().await.expect_err("the read fails");
+    assert_eq!(err.kind(), ErrorKind::InvalidResponse);
+    assert!(err.to_string().contains("a non-blank object id"), "{err}");
+}
+
+#[tokio::test]
 async fn a_body_that_is_not_json_fails_the_read() {
     let server = MockServer::start().await;
     serve_users(&server, b"{\"value\": [\x00\xff".to_vec()).await;

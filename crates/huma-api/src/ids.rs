@@ -1,12 +1,13 @@
 //! Newtype ids, so a user id cannot be passed where a job title id is wanted.
 
-use serde::{Deserialize, Serialize};
+use serde::de::{Error as _, Unexpected};
+use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
         #[serde(transparent)]
         pub struct $name(String);
 
@@ -48,12 +49,26 @@ id_type!(
 );
 id_type!(
     /// A Huma job title's id.
+    #[derive(Deserialize)]
     JobTitleId
 );
 id_type!(
     /// A Huma position's id.
+    #[derive(Deserialize)]
     PositionId
 );
+
+/// A user id read from Huma must address someone: a blank one would make `GET /users/` of a
+/// detail read and a record no link could find again, so the answer holding it is refused.
+impl<'de> Deserialize<'de> for HumaUserId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let id = String::deserialize(deserializer)?;
+        if id.trim().is_empty() {
+            return Err(D::Error::invalid_value(Unexpected::Str(&id), &"a non-blank user id"));
+        }
+        Ok(HumaUserId(id))
+    }
+}
 
 impl From<HumaUserId> for dirsync::RecordId {
     fn from(id: HumaUserId) -> Self {

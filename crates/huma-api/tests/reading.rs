@@ -201,6 +201,23 @@ async fn a_failed_page_fails_the_snapshot() {
 }
 
 #[tokio::test]
+async fn a_listed_user_without_an_id_fails_the_snapshot_and_no_detail_is_read_for_it() {
+    let server = server().await;
+    let mut ids = user_ids(0..3);
+    ids[1] = "  ".to_owned();
+    mount_page(&server, 0, page(&ids, Some(3))).await;
+    Mock::given(method("GET"))
+        .and(path_regex(r"^/users/[^/]*$"))
+        .respond_with(DetailsById)
+        .expect(0)
+        .mount(&server)
+        .await;
+    let err = directory(&server).snapshot().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidResponse);
+    assert!(err.to_string().contains("a non-blank user id"), "{err}");
+}
+
+#[tokio::test]
 async fn a_field_huma_marks_not_editable_is_read_only() {
     let server = server().await;
     let mut body = details("u1");
