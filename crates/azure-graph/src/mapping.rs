@@ -373,6 +373,18 @@ mod tests {
     }
 
     #[test]
+    fn a_hire_date_is_its_day_in_utc_whatever_offset_it_was_written_with() {
+        let day = |raw: &str| parse_hire_date(raw).map(|d| d.to_string());
+        assert_eq!(day("2024-03-01T00:00:00Z").as_deref(), Some("2024-03-01"));
+        // Local midnight in Oslo is the evening before in UTC; the docs say the UTC day is taken.
+        assert_eq!(day("2024-03-01T00:00:00+01:00").as_deref(), Some("2024-02-29"));
+        assert_eq!(day("2024-02-29T23:00:00Z").as_deref(), Some("2024-02-29"));
+        assert_eq!(day("2024-03-01").as_deref(), Some("2024-03-01"));
+        assert_eq!(day("2024-02-30T00:00:00Z"), None);
+        assert_eq!(hire_date(NaiveDate::from_ymd_opt(2024, 3, 1).unwrap()), "2024-03-01T00:00:00Z");
+    }
+
+    #[test]
     fn patch_holds_only_the_changed_properties() {
         let changes = [
             FieldChange { field: Field::JobTitle, value: FieldValue::Text("CTO".into()) },
