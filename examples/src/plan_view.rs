@@ -50,6 +50,9 @@ fn settled_text(settled: Option<Settled>, kind: Option<ChangeKind>) -> String {
         DecidedBy::Baseline => "changed on one side only since the last sync",
         DecidedBy::Policy => "by the settings",
         DecidedBy::Caller => "as decided",
+        DecidedBy::Deletion => {
+            "deleted on the other side since the last sync; decide \"create\" to create again"
+        }
     };
     format!("{what} ({by})")
 }

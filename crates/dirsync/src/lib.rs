@@ -90,8 +90,9 @@ pub use memory::InMemoryDirectory;
 pub use operations::{Create, Operation, Operations, PlannedChange, SkippedWrite, Update};
 pub use person::{Address, FieldRef, FieldValue, Person, WrongKind};
 pub use plan::{
-    BlockReason, Blocked, Change, ChangeKind, Creation, DecidedBy, Decision, DecisionError,
-    Finding, FindingKind, MatchedBy, Pair, PendingDecisions, Plan, RecordRef, Settled, Summary,
+    BlockReason, Blocked, BrokenLink, Change, ChangeKind, Creation, DecidedBy, Decision,
+    DecisionError, Finding, FindingKind, MatchedBy, Pair, PendingDecisions, Plan, RecordRef,
+    Settled, Summary,
 };
 pub use policy::{ConflictRule, CreationRule, MissingRule, Policy, Scope};
 pub use realtime::{RealtimeOp, realtime_push};

@@ -27,6 +27,33 @@ pub struct Plan {
     pub creations: Vec<Creation>,
     /// Problems with records that stop them being paired, created or fully synced.
     pub findings: Vec<Finding>,
+    /// Links whose record on one side is gone while the other is still there, unpaired: kept in
+    /// the next state, so that a rule creating everyone does not bring back someone deleted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub broken_links: Vec<BrokenLink>,
+}
+
+/// A link from the state whose record on one side no longer exists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrokenLink {
+    /// The HR record.
+    pub hr: RecordId,
+    /// The identity directory's record.
+    pub idp: RecordId,
+    /// The side whose record is gone.
+    pub gone: Side,
+    /// The values both sides agreed on at the last sync.
+    pub baseline: Person,
+}
+
+impl BrokenLink {
+    /// The record still there.
+    pub fn remaining(&self) -> &RecordId {
+        match self.gone {
+            Side::Hr => &self.idp,
+            Side::Idp => &self.hr,
+        }
+    }
 }
 
 /// Two records, one on each side, that hold the same person.
@@ -158,6 +185,10 @@ pub enum DecidedBy {
     Policy,
     /// The caller, through [`Plan::decide`].
     Caller,
+    /// The person's record on the other side was deleted since the last sync: a rule creating
+    /// everyone does not create them again; a decision to create them (or a rule naming their
+    /// record) does.
+    Deletion,
 }
 
 /// A decision about one item.

@@ -12,11 +12,13 @@ use std::borrow::Cow;
 use std::hash::BuildHasher;
 
 /// Adds a creation for the unpaired record `index` of `source`, or a finding saying why it cannot
-/// be created; out-of-scope records are left alone.
+/// be created; out-of-scope records are left alone. `was_deleted`: their record on the other
+/// side was deleted since the last sync, so a rule creating everyone leaves them out.
 pub(super) fn consider(
     input: &Input<'_>,
     source: Side,
     index: usize,
+    was_deleted: bool,
     creations: &mut Vec<Creation>,
     findings: &mut Vec<Finding>,
     twins: &Twins<'_>,
@@ -79,12 +81,16 @@ pub(super) fn consider(
         return;
     }
 
+    let by_policy = |decision| Some(Settled { decision, by: DecidedBy::Policy });
     let settled = match input.policy.creation_rule(target) {
-        CreationRule::None => Some(Decision::Skip),
-        CreationRule::All => Some(Decision::Create),
+        CreationRule::None => by_policy(Decision::Skip),
+        CreationRule::All if was_deleted => {
+            Some(Settled { decision: Decision::Skip, by: DecidedBy::Deletion })
+        }
+        CreationRule::All => by_policy(Decision::Create),
         CreationRule::Ask => None,
-        CreationRule::Selected(ids) if ids.contains(&record.id) => Some(Decision::Create),
-        CreationRule::Selected(_) => Some(Decision::Skip),
+        CreationRule::Selected(ids) if ids.contains(&record.id) => by_policy(Decision::Create),
+        CreationRule::Selected(_) => by_policy(Decision::Skip),
     };
     let source_name = format!("{source:?}");
     creations.push(Creation {
@@ -94,7 +100,7 @@ pub(super) fn consider(
         name,
         person,
         left_out,
-        settled: settled.map(|decision| Settled { decision, by: DecidedBy::Policy }),
+        settled,
     });
 }
 

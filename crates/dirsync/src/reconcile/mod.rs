@@ -10,9 +10,10 @@ mod keys;
 mod pairing;
 mod threads;
 
-use crate::{Plan, Policy, Record, Side, Snapshot, SyncState};
+use crate::{BrokenLink, Plan, Policy, Record, Side, Snapshot, SyncState};
 use compare::Compared;
 use pairing::Pairing;
+use rustc_hash::FxHashSet;
 
 /// Pairs the records of both snapshots, compares the supported fields of each pair in scope, finds
 /// who is missing on either side, and settles what the policy can.
@@ -57,7 +58,7 @@ fn reconcile_on(
         links = state.links.len()
     )
     .entered();
-    let Pairing { pairs, unpaired, mut findings } = pairing::pair(hr, idp, state, threads);
+    let Pairing { pairs, unpaired, mut findings, broken } = pairing::pair(hr, idp, state, threads);
 
     let input = Input { hr, idp, policy };
     // The pairs are compared in chunks on threads of their own; the first chunk's results have
@@ -81,11 +82,24 @@ fn reconcile_on(
         ..Plan::default()
     };
     let twins = creation::Twins::find([&hr.records, &idp.records], &unpaired, threads);
+    // Those whose record on the other side was deleted since the last sync.
+    let deleted: FxHashSet<(Side, usize)> = broken.iter().map(|b| (b.left, b.index)).collect();
     for side in Side::BOTH {
         for &index in &unpaired[side_index(side)] {
-            creation::consider(&input, side, index, &mut plan.creations, &mut findings, &twins);
+            let was_deleted = deleted.contains(&(side, index));
+            let (creations, findings) = (&mut plan.creations, &mut findings);
+            creation::consider(&input, side, index, was_deleted, creations, findings, &twins);
         }
     }
+    plan.broken_links = broken
+        .iter()
+        .map(|b| BrokenLink {
+            hr: b.hr.clone(),
+            idp: b.link.idp.clone(),
+            gone: b.left.other(),
+            baseline: b.link.baseline.clone(),
+        })
+        .collect();
     plan.creations.sort_by(|a, b| (a.source, &a.record).cmp(&(b.source, &b.record)));
     findings.sort_by(|a, b| (a.kind, &a.records, &a.id).cmp(&(b.kind, &b.records, &b.id)));
     plan.findings = findings;

@@ -32,6 +32,18 @@ pub(super) struct Pairing<'a> {
     /// Records of each side (HR first) that are neither paired nor held back by a finding.
     pub(super) unpaired: [Vec<usize>; 2],
     pub(super) findings: Vec<Finding>,
+    /// Links whose record on one side is gone while the other is still unpaired.
+    pub(super) broken: Vec<Broken<'a>>,
+}
+
+/// A link from the state whose record on one side is gone.
+pub(super) struct Broken<'a> {
+    /// The side of the record left.
+    pub(super) left: Side,
+    /// Where that record is in its snapshot.
+    pub(super) index: usize,
+    pub(super) hr: &'a RecordId,
+    pub(super) link: &'a Link,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -87,9 +99,10 @@ pub(super) fn pair<'a, 's>(
     let ids = [&hr_ids, &idp_ids];
     let found =
         threads::map_chunks(&links, threads(links.len()), |_, chunk| find_linked(chunk, ids));
-    for (&(hr_id, link), [h, i]) in links.iter().zip(found.into_iter().flatten()) {
+    let mut broken = Vec::new();
+    for (&link, [h, i]) in links.iter().zip(found.into_iter().flatten()) {
         let records = [h.map(|h| h as usize), i.map(|i| i as usize)];
-        link_records(&mut sides, records, hr_id, link, &mut pairs, &mut findings);
+        link_records(&mut sides, records, link, &mut pairs, &mut findings, &mut broken);
     }
 
     let linked = pairs.len();
@@ -108,7 +121,46 @@ pub(super) fn pair<'a, 's>(
     let by_keys = pairs.split_off(linked);
     let pairs = merge_by_hr_id(pairs, by_keys, &hr.records);
     let unpaired = sides.slots.each_ref().map(|slots| positions(slots, Slot::Free));
-    Pairing { pairs, unpaired, findings }
+    let broken = report_broken(&sides, broken, &mut findings);
+    Pairing { pairs, unpaired, findings, broken }
+}
+
+/// A finding for each broken link, saying what became of the record left; the links whose
+/// record is still unpaired, to keep.
+fn report_broken<'a>(
+    sides: &Sides<'_>,
+    broken: Vec<Broken<'a>>,
+    findings: &mut Vec<Finding>,
+) -> Vec<Broken<'a>> {
+    let mut kept = Vec::new();
+    for b in broken {
+        let (left, gone) = match b.left {
+            Side::Hr => (format!("HR record {}", b.hr), format!("directory record {}", b.link.idp)),
+            Side::Idp => {
+                (format!("directory record {}", b.link.idp), format!("HR record {}", b.hr))
+            }
+        };
+        let now = match sides.slots[side_index(b.left)][b.index] {
+            Slot::Free => format!(
+                "the person is treated as found in the {} only, and is not created in the {} \
+                 again unless you decide \"create\" for them; the link is kept until then",
+                b.left,
+                b.left.other()
+            ),
+            Slot::Paired => format!("{left} is now paired by a link, employment id or email"),
+            Slot::Held => format!("{left} is held back by another finding"),
+        };
+        findings.push(finding(
+            FindingKind::LinkBroken,
+            vec![sides.reference(b.left, b.index)],
+            if b.left == Side::Hr { b.link.idp.as_str() } else { b.hr.as_str() },
+            format!("{left} was linked to {gone}, which no longer exists; {now}"),
+        ));
+        if sides.free(b.left, b.index) {
+            kept.push(b);
+        }
+    }
+    kept
 }
 
 /// Where the records each of `links` names are, HR first, looked up a batch at a time (see
@@ -131,14 +183,14 @@ fn find_linked(
 }
 
 /// Pairs the `records` (HR first) that the state links, where both are still there and free;
-/// else the finding that says why not.
+/// else the finding that says why not, or the link noted as broken when one record is gone.
 fn link_records<'a>(
     sides: &mut Sides<'_>,
     [found_hr, i]: [Option<usize>; 2],
-    hr_id: &RecordId,
-    link: &'a Link,
+    (hr_id, link): (&'a RecordId, &'a Link),
     pairs: &mut Vec<PairedRecords<'a>>,
     findings: &mut Vec<Finding>,
+    broken: &mut Vec<Broken<'a>>,
 ) {
     let h = found_hr.filter(|&h| sides.free(Side::Hr, h));
     match (h, i) {
@@ -162,26 +214,10 @@ fn link_records<'a>(
                 link.idp
             ),
         )),
-        (Some(h), None) => findings.push(finding(
-            FindingKind::LinkBroken,
-            vec![sides.reference(Side::Hr, h)],
-            link.idp.as_str(),
-            format!(
-                "HR record {hr_id} was linked to directory record {}, which no longer exists; \
-                 the person is treated as found in the HR system only",
-                link.idp
-            ),
-        )),
-        (None, Some(i)) if found_hr.is_none() => findings.push(finding(
-            FindingKind::LinkBroken,
-            vec![sides.reference(Side::Idp, i)],
-            hr_id.as_str(),
-            format!(
-                "directory record {} was linked to HR record {hr_id}, which no longer exists; \
-                 the person is treated as found in the directory only",
-                link.idp
-            ),
-        )),
+        (Some(h), None) => broken.push(Broken { left: Side::Hr, index: h, hr: hr_id, link }),
+        (None, Some(i)) if found_hr.is_none() => {
+            broken.push(Broken { left: Side::Idp, index: i, hr: hr_id, link });
+        }
         _ => {}
     }
 }

@@ -243,6 +243,10 @@ fn decided_by(by: DecidedBy) -> &'static str {
         DecidedBy::Baseline => "the last sync's values say",
         DecidedBy::Policy => "the sync settings say",
         DecidedBy::Caller => "decided before the sync",
+        DecidedBy::Deletion => {
+            "their record there was deleted since the last sync (decide \"create\" to create \
+             them again)"
+        }
     }
 }
 
