@@ -142,6 +142,9 @@ pub enum PushAction {
     Unchanged,
     /// No Azure AD user holds this person and auto-provisioning is off.
     NotInAzure,
+    /// The Azure AD user linked to this person was deleted and no other holds them: not created
+    /// again, whatever auto-provisioning says, as a sync does not either.
+    DeletedInAzure,
     /// Auto-provisioning is on but the person cannot be created.
     CannotCreate,
     /// Several Azure AD users match this person: nothing was written.
@@ -304,7 +307,7 @@ async fn push_one(receiver: &Receiver, hr: &Record, linked: Option<RecordId>) ->
         out
     };
     // The linked record, unless it was deleted; else the one record with the same employment id
-    // or email.
+    // or email (the person created again by hand).
     let twin = match &linked {
         Some(idp) => match azure.get(idp).await {
             Ok(found) => found,
@@ -338,6 +341,14 @@ async fn push_one(receiver: &Receiver, hr: &Record, linked: Option<RecordId>) ->
             }
         },
     };
+    if let (None, Some(idp)) = (&twin, &linked) {
+        out.action = PushAction::DeletedInAzure;
+        out.detail = Some(format!(
+            "the Azure AD user {idp} linked to this person was deleted; not created again: a \
+             sync lists them, and creates them if you decide \"create\" for them"
+        ));
+        return out;
+    }
     out.azure_id = twin.as_ref().map(|t| t.id.to_string());
     // A sync leaves inactive people alone unless told otherwise; so does the push.
     let disabled = twin.as_ref().is_some_and(|t| !t.active);

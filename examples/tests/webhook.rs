@@ -215,6 +215,29 @@ async fn a_new_person_is_created_only_with_auto_provisioning_and_linked_in_the_s
 }
 
 #[tokio::test]
+async fn a_person_deleted_in_azure_is_not_created_again_by_auto_provisioning() {
+    let s = setup().await;
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let mut linked = SyncState::new();
+    linked.link(s.ada.0.as_str().into(), s.ada.1.as_str().into(), ada());
+    JsonFileStore::new(&state).save(&linked).unwrap();
+    assert!(s.graph.delete_user(&s.ada.1));
+    promote(&s);
+
+    let on = server(&s, true, Some(state.clone())).await;
+    let users = [(s.ada.0.as_str(), "ada@nordlys.example")];
+    let (status, body) = send(&s.http, &on, SECRET, "users-update", &users).await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    let summary: PushSummary = serde_json::from_str(&body).unwrap();
+    assert_eq!(summary.users[0].action, PushAction::DeletedInAzure, "{body}");
+    assert!(summary.users[0].detail.as_deref().unwrap().contains(&s.ada.1), "{body}");
+    assert_eq!(s.graph.user_count(), 0, "nobody created");
+    let saved: SyncState = JsonFileStore::new(&state).load().unwrap();
+    assert_eq!(saved, linked, "the state is left as it was");
+}
+
+#[tokio::test]
 async fn other_topics_are_accepted_and_ignored_and_huge_bodies_refused() {
     let s = setup().await;
     let url = server(&s, true, None).await;
