@@ -87,7 +87,15 @@ fn a_person_paired_again_by_email_keeps_no_broken_link() {
 
 async fn sync(hr: &InMemoryDirectory, idp: &InMemoryDirectory, state: &mut SyncState) -> Plan {
     let plan = plan_for(hr, idp, state).await;
-    apply(&plan, hr, idp, state, &ApplyOptions::default(), &|_| {}).await.expect("applied");
+    let report = apply(&plan, hr, idp, state, &ApplyOptions::default(), &|_| {}).await;
+    let report = report.expect("applied");
+    for broken in &plan.broken_links {
+        let creation = plan.creations.iter().find(|c| &c.record == broken.remaining());
+        let id = &creation.expect("a creation for the person left").id;
+        let skipped = report.skipped.iter().find(|s| &s.item == id);
+        let reason = &skipped.expect("the person left is reported skipped").reason;
+        assert!(reason.contains("was deleted since the last sync"), "{reason}");
+    }
     plan
 }
 
