@@ -13,7 +13,7 @@ use huma_api::SecretString;
 use reqwest::Url;
 use std::io::{self, BufReader, Cursor, Read};
 use std::path::{Path, PathBuf};
-use testkit::FakeGraph;
+use testkit::{FakeGraph, SignInPage};
 
 /// Registered on the app; nothing needs to listen there: the person copies the address.
 const REDIRECT_URI: &str = "http://localhost:8400/callback";
@@ -49,8 +49,13 @@ fn param(url: &Url, name: &str) -> String {
 }
 
 /// The address Azure sends the browser back to after a successful sign-in.
-fn signed_in(code: String) -> impl Fn(&Url) -> String + Send {
-    move |url| format!("{REDIRECT_URI}?code={code}&state={}&session_state=s", param(url, "state"))
+/// The person signs in at the printed address, so the code is bound to its redirect URI and PKCE
+/// challenge, and the program must redeem it with the same.
+fn signed_in(page: SignInPage) -> impl Fn(&Url) -> String + Send {
+    move |url| {
+        let code = page.sign_in(url.as_str()).expect("a sign-in address for this app");
+        format!("{REDIRECT_URI}?code={code}&state={}&session_state=s", param(url, "state"))
+    }
 }
 
 /// `sync login-azure` against the fake Graph, saving the sign-in to `token_file`.
@@ -110,7 +115,7 @@ async fn a_login_saves_the_sign_in_and_plan_uses_it_and_keeps_the_rotated_token(
     let dir = tempfile::tempdir().unwrap();
     let path = token_path(&dir);
 
-    let (outcome, text) = login(&org, &path, signed_in(org.graph.issue_authorization_code())).await;
+    let (outcome, text) = login(&org, &path, signed_in(org.graph.sign_in_page())).await;
     assert_eq!(outcome, Outcome::Done, "{text}");
     let url = printed_authorize_url(&text);
     assert!(url.as_str().starts_with(&org.graph.uri()), "{url}");

@@ -23,12 +23,14 @@
 //!
 //! ## Fake Graph ([`FakeGraph`], [`GraphConfig`])
 //! - `POST {uri}/{tenant}/oauth2/v2.0/token`, form-encoded: `client_credentials` (needs a
-//!   `scope` ending in `/.default`), `authorization_code` (codes from
-//!   [`FakeGraph::issue_authorization_code`], once each; a refresh token when the scope holds
+//!   `scope` ending in `/.default`), `authorization_code` (codes from [`FakeGraph::sign_in`],
+//!   redeemed once with the sign-in's `redirect_uri` and PKCE verifier, or unbound ones from
+//!   [`FakeGraph::issue_authorization_code`]; a refresh token when the scope holds
 //!   `offline_access`) and `refresh_token` (each use returns a new one and retires the old).
 //!   Errors are the identity platform's (`AADSTS7000215` wrong secret, `AADSTS7000222` expired
 //!   secret, `AADSTS700016` unknown client, `AADSTS90002` unknown tenant, `AADSTS700082` /
-//!   `AADSTS70008` for refresh tokens).
+//!   `AADSTS70008` for refresh tokens, `AADSTS50011` / `AADSTS50148` for a code redeemed with
+//!   another redirect URI or the wrong PKCE verifier).
 //! - `GET {uri}/v1.0/users`: `$select` (only those properties and `id`), `$top` (default 100,
 //!   1 to 999), `@odata.nextLink` with an opaque `$skiptoken`; `$filter` (`eq`, `startswith`,
 //!   `and`/`or`) and `$count=true` (with `ConsistencyLevel: eventual`). Users are in id order.
@@ -84,7 +86,7 @@ mod server;
 
 pub use counters::RequestCounts;
 pub use faults::{Fault, FaultRule, Trigger};
-pub use graph::{FakeGraph, GraphConfig, GraphUser, WriteBudget};
+pub use graph::{FakeGraph, GraphConfig, GraphUser, SignInPage, WriteBudget};
 pub use huma::{FakeHuma, HumaAddress, HumaConfig, HumaPosition, HumaUser, JobTitle};
 pub use route::Route;
 

@@ -120,6 +120,58 @@ async fn wrong_or_expired_secret_is_refused_with_aadsts_codes() {
 }
 
 #[tokio::test]
+async fn a_signed_in_code_is_redeemed_only_with_its_redirect_uri_and_pkce_verifier() {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let graph = FakeGraph::start(GraphConfig::default()).await;
+    let verifier = "a-verifier-of-at-least-forty-three-characters-0123456789";
+    let challenge =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier));
+    let authorize = format!(
+        "{}/{}/oauth2/v2.0/authorize?client_id={}&response_type=code&redirect_uri=\
+         http%3A%2F%2Flocalhost%3A8400%2F&code_challenge={challenge}&code_challenge_method=S256",
+        graph.uri(),
+        FakeGraph::TENANT_ID,
+        FakeGraph::CLIENT_ID
+    );
+    let redeem = |redirect: &str, verifier: Option<&str>| {
+        let code = graph.sign_in(&authorize).unwrap();
+        let mut form = vec![
+            ("client_id", FakeGraph::CLIENT_ID.to_owned()),
+            ("client_secret", FakeGraph::CLIENT_SECRET.to_owned()),
+            ("scope", "offline_access https://graph.microsoft.com/User.ReadWrite.All".to_owned()),
+            ("grant_type", "authorization_code".to_owned()),
+            ("code", code),
+            ("redirect_uri", redirect.to_owned()),
+        ];
+        form.extend(verifier.map(|v| ("code_verifier", v.to_owned())));
+        let request = reqwest::Client::new().post(graph.token_url()).form(&form);
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status(), response.json::<Value>().await.unwrap())
+        }
+    };
+    let right = "http://localhost:8400/";
+
+    let (status, body) = redeem(right, Some(verifier)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["refresh_token"].is_string());
+    let (status, body) = redeem(right, Some("another-verifier")).await;
+    assert_eq!((status, &body["error_codes"]), (StatusCode::BAD_REQUEST, &json!([50148])));
+    let (_, body) = redeem(right, None).await;
+    assert_eq!(
+        body["error_codes"],
+        json!([50148]),
+        "a verifier is needed once a challenge was sent"
+    );
+    let (status, body) = redeem("http://localhost:9999/", Some(verifier)).await;
+    assert_eq!((status, &body["error_codes"]), (StatusCode::BAD_REQUEST, &json!([50011])));
+
+    let other_app = authorize.replace(FakeGraph::CLIENT_ID, "someone-elses-app");
+    assert!(graph.sign_in(&other_app).unwrap_err().starts_with("AADSTS700016"));
+}
+
+#[tokio::test]
 async fn refresh_tokens_rotate() {
     let graph = FakeGraph::start(GraphConfig::default()).await;
     let code = graph.issue_authorization_code();

@@ -8,6 +8,61 @@ use serde_json::json;
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
+/// What an authorization request asked for, checked again when its code is redeemed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SignIn {
+    pub(crate) redirect_uri: String,
+    /// The PKCE challenge, if the request sent one.
+    pub(crate) code_challenge: Option<Challenge>,
+}
+
+/// A PKCE `code_challenge` and whether it is the verifier's SHA-256 (`S256`) or the verifier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Challenge {
+    pub(crate) value: String,
+    pub(crate) s256: bool,
+}
+
+impl Challenge {
+    fn fits(&self, verifier: &str) -> bool {
+        if self.s256 { pkce_challenge(verifier) == self.value } else { verifier == self.value }
+    }
+}
+
+impl SignIn {
+    /// The error a redemption gets when it does not fit this sign-in, as Entra ID answers it.
+    fn refusal(&self, redirect_uri: Option<&str>, code_verifier: Option<&str>) -> Option<Reply> {
+        if redirect_uri != Some(self.redirect_uri.as_str()) {
+            let sent = redirect_uri.unwrap_or_default();
+            return Some(aad_error(
+                400,
+                "invalid_request",
+                50011,
+                &format!(
+                    "The redirect URI '{sent}' specified in the request does not match the redirect URIs configured for the application."
+                ),
+            ));
+        }
+        let challenge = self.code_challenge.as_ref()?;
+        let verified = code_verifier.is_some_and(|v| challenge.fits(v));
+        (!verified).then(|| {
+            aad_error(
+                400,
+                "invalid_grant",
+                50148,
+                "The code_verifier does not match the code_challenge supplied in the authorization request for PKCE.",
+            )
+        })
+    }
+}
+
+/// The S256 challenge of a PKCE verifier: base64url (no padding) of its SHA-256.
+fn pkce_challenge(verifier: &str) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier))
+}
+
 /// Issued tokens and codes.
 #[derive(Debug, Default)]
 pub(crate) struct Tokens {
@@ -16,7 +71,9 @@ pub(crate) struct Tokens {
     expired: HashSet<String>,
     refresh: HashSet<String>,
     expired_refresh: HashSet<String>,
-    codes: HashSet<String>,
+    /// Authorization code → what the sign-in that issued it asked for, when it came through
+    /// [`super::FakeGraph::sign_in`].
+    codes: HashMap<String, Option<SignIn>>,
     pub(crate) max_uses: Option<u64>,
     pub(crate) lifetime: Option<Duration>,
 }
@@ -26,9 +83,9 @@ impl Tokens {
         format!("{prefix}.{:032x}", rng.random::<u128>())
     }
 
-    pub(crate) fn new_code(&mut self, rng: &mut impl Rng) -> String {
+    pub(crate) fn new_code(&mut self, rng: &mut impl Rng, sign_in: Option<SignIn>) -> String {
         let code = Self::mint("code", rng);
-        self.codes.insert(code.clone());
+        self.codes.insert(code.clone(), sign_in);
         code
     }
 
@@ -184,13 +241,17 @@ pub(crate) fn token(state: &mut GraphState, tenant: &str, body: &[u8]) -> Reply 
         }
         "authorization_code" => {
             let code = field("code").unwrap_or_default();
-            if !state.tokens.codes.remove(code) {
+            let Some(sign_in) = state.tokens.codes.remove(code) else {
                 return aad_error(
                     400,
                     "invalid_grant",
                     70008,
                     "The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.",
                 );
+            };
+            let refusal = |s: SignIn| s.refusal(field("redirect_uri"), field("code_verifier"));
+            if let Some(refusal) = sign_in.and_then(refusal) {
+                return refusal;
             }
             scope
                 .split(' ')

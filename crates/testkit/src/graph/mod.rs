@@ -472,11 +472,29 @@ impl FakeGraph {
         }
     }
 
-    /// A one-time authorization code for the `authorization_code` grant (as if a user had signed in).
+    /// A one-time authorization code for the `authorization_code` grant (as if a user had signed in),
+    /// bound to no redirect URI or PKCE challenge; [`FakeGraph::sign_in`] binds them.
     pub fn issue_authorization_code(&self) -> String {
         let mut state = self.state();
         let state = &mut *state;
-        state.tokens.new_code(&mut state.users.rng)
+        state.tokens.new_code(&mut state.users.rng, None)
+    }
+
+    /// Signs a user in at `authorize_url` (as the browser would): the one-time code for it, which
+    /// the token endpoint then redeems only with the same `redirect_uri` and, when the URL carried
+    /// a PKCE `code_challenge` (S256 or plain), the `code_verifier` it was made from (else
+    /// AADSTS50011 or AADSTS50148).
+    ///
+    /// # Errors
+    /// The URL is not an authorization request for this app (the reason, as Entra ID would show it).
+    pub fn sign_in(&self, authorize_url: &str) -> Result<String, String> {
+        self.sign_in_page().sign_in(authorize_url)
+    }
+
+    /// [`FakeGraph::sign_in`] as a value of its own, for a closure that must outlive a borrow of
+    /// the fake (a person answering a program's prompt in a test).
+    pub fn sign_in_page(&self) -> SignInPage {
+        SignInPage(self.service.clone())
     }
 
     /// A valid refresh token for the `refresh_token` grant.
@@ -544,5 +562,44 @@ impl FakeGraph {
     /// Sets every counter back to zero.
     pub fn reset_counts(&self) {
         self.service.common.counters.reset();
+    }
+}
+
+/// The fake's sign-in page: see [`FakeGraph::sign_in`].
+#[derive(Clone)]
+pub struct SignInPage(Arc<GraphService>);
+
+impl std::fmt::Debug for SignInPage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignInPage").finish_non_exhaustive()
+    }
+}
+
+impl SignInPage {
+    /// As [`FakeGraph::sign_in`].
+    ///
+    /// # Errors
+    /// As [`FakeGraph::sign_in`].
+    pub fn sign_in(&self, authorize_url: &str) -> Result<String, String> {
+        let url = url::Url::parse(authorize_url).map_err(|e| format!("not a URL: {e}"))?;
+        let param = |name: &str| url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v);
+        let mut state = lock(&self.0.state);
+        let state = &mut *state;
+        if param("client_id").as_deref() != Some(state.config.client_id.as_str()) {
+            return Err("AADSTS700016: Application not found in the directory.".to_owned());
+        }
+        if param("response_type").as_deref() != Some("code") {
+            return Err("AADSTS900144: The request body must contain 'response_type'.".to_owned());
+        }
+        let Some(redirect_uri) = param("redirect_uri").map(|v| v.into_owned()) else {
+            return Err("AADSTS900144: The request must contain 'redirect_uri'.".to_owned());
+        };
+        // RFC 7636: without a method the challenge is the verifier itself ("plain").
+        let code_challenge = param("code_challenge").map(|challenge| {
+            let s256 = param("code_challenge_method").is_some_and(|m| m == "S256");
+            auth::Challenge { value: challenge.into_owned(), s256 }
+        });
+        let sign_in = auth::SignIn { redirect_uri, code_challenge };
+        Ok(state.tokens.new_code(&mut state.users.rng, Some(sign_in)))
     }
 }
