@@ -6,7 +6,7 @@ use crate::{
     Operation, Operations, PendingDecisions, Plan, Record, RecordId, Side, SyncState, Update,
 };
 use futures::{FutureExt, StreamExt};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::panic::AssertUnwindSafe;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -544,23 +544,6 @@ fn skipped_items(plan: &Plan, ops: &Operations) -> Vec<SkippedItem> {
     items
 }
 
-/// Keeps the plan's broken links whose remaining record this run did not link again (by creating
-/// them anew): the next run still knows their twin was deleted and does not create it again.
-fn keep_broken_links(plan: &Plan, links: &mut BTreeMap<RecordId, (RecordId, crate::Person)>) {
-    if plan.broken_links.is_empty() {
-        return;
-    }
-    let linked_idp: HashSet<&RecordId> = links.values().map(|(idp, _)| idp).collect();
-    let kept: Vec<_> = (plan.broken_links.iter())
-        .filter(|broken| match broken.gone {
-            Side::Idp => !links.contains_key(&broken.hr),
-            Side::Hr => !linked_idp.contains(&broken.idp),
-        })
-        .map(|broken| (broken.hr.clone(), (broken.idp.clone(), broken.baseline.clone())))
-        .collect();
-    links.extend(kept);
-}
-
 /// The state after this run: links rebuilt from the plan, baselines advanced only for writes that
 /// succeeded.
 fn advanced_state(plan: &Plan, ops: &Operations, ended: &[Ended], old: &SyncState) -> SyncState {
@@ -605,11 +588,11 @@ fn advanced_state(plan: &Plan, ops: &Operations, ended: &[Ended], old: &SyncStat
         };
         links.insert(hr, (idp, baseline));
     }
-    keep_broken_links(plan, &mut links);
 
     let mut state = SyncState { links: BTreeMap::new(), cursors: old.cursors.clone() };
     for (hr, (idp, baseline)) in links {
         state.link(hr, idp, baseline);
     }
+    state.keep_broken_links(&plan.broken_links);
     state
 }

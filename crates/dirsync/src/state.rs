@@ -1,8 +1,8 @@
 //! What the last sync agreed on: links between records and the values both sides held.
 
-use crate::{Cursor, Person, RecordId};
+use crate::{BrokenLink, Cursor, Person, RecordId, Side};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 /// The memory between runs: which HR record is which directory record, the values both held after
 /// the last successful sync (the baseline for a three-way merge), and cursors for incremental reads.
@@ -44,6 +44,26 @@ impl SyncState {
         self.links.remove(hr)
     }
 
+    /// Keeps each of the plan's `broken` links (see [`crate::Plan::broken_links`]) whose record
+    /// still there no link of this state names: the next run then still knows that this person's
+    /// twin was deleted, and does not create it again by a rule creating everyone. A link whose
+    /// person was created again or paired with someone new is left out.
+    pub fn keep_broken_links(&mut self, broken: &[BrokenLink]) {
+        if broken.is_empty() {
+            return;
+        }
+        let linked_idp: HashSet<&RecordId> = self.links.values().map(|link| &link.idp).collect();
+        let kept: Vec<(RecordId, Link)> = broken
+            .iter()
+            .filter(|b| match b.gone {
+                Side::Idp => !self.links.contains_key(&b.hr),
+                Side::Hr => !linked_idp.contains(&b.idp),
+            })
+            .map(|b| (b.hr.clone(), Link { idp: b.idp.clone(), baseline: b.baseline.clone() }))
+            .collect();
+        self.links.extend(kept);
+    }
+
     /// Keeps the links another writer added to the stored state while this one was working from
     /// `start`: every link in `stored` (the state as it is stored now) whose HR record `start`
     /// did not link and this state does not link either, unless its directory record is linked
@@ -70,8 +90,7 @@ impl SyncState {
         if added.is_empty() {
             return;
         }
-        let taken: std::collections::HashSet<&RecordId> =
-            self.links.values().map(|link| &link.idp).collect();
+        let taken: HashSet<&RecordId> = self.links.values().map(|link| &link.idp).collect();
         let kept: Vec<(RecordId, Link)> = added
             .into_iter()
             .filter(|(_, link)| !taken.contains(&link.idp))

@@ -225,6 +225,7 @@ fn apply_in_memory(plan: &Plan, hr: &InMemoryDirectory, idp: &InMemoryDirectory)
             }
         }
     }
+    state.keep_broken_links(&plan.broken_links);
     state
 }
 
@@ -317,6 +318,21 @@ proptest! {
             idp_now = block_on(Snapshot::read(&idp)).expect("in memory");
         }
         prop_assert!(left.is_empty(), "still left to do after two runs: {:#?}", left);
+    }
+
+    /// Someone whose linked twin was deleted is created again only by a person's decision or a
+    /// rule naming them, never by a rule creating everyone; their link is kept for the next run.
+    #[test]
+    fn a_rule_never_creates_again_someone_whose_twin_was_deleted(case in arb_case(), policy in arb_policy()) {
+        let plan = reconcile(&case.hr, &case.idp, &case.state, &policy);
+        for broken in &plan.broken_links {
+            let remaining = broken.remaining();
+            prop_assert!(!plan.pairs.iter().any(|p| &p.hr == remaining || &p.idp == remaining));
+            let creation = plan.creations.iter().find(|c| &c.record == remaining);
+            if let (Some(creation), CreationRule::All) = (creation, policy.creation_rule(broken.gone)) {
+                prop_assert_eq!(creation.settled.map(|s| s.decision), Some(Decision::Skip));
+            }
+        }
     }
 
     #[test]
