@@ -44,10 +44,10 @@ impl SyncState {
         self.links.remove(hr)
     }
 
-    /// Keeps each of the plan's `broken` links (see [`crate::Plan::broken_links`]) whose record
-    /// still there no link of this state names: the next run then still knows that this person's
-    /// twin was deleted, and does not create it again by a rule creating everyone. A link whose
-    /// person was created again or paired with someone new is left out.
+    /// Adds each of the plan's `broken` links (see [`crate::Plan::broken_links`]) whose remaining
+    /// record no link of this state holds, so that the next run still knows this person's twin
+    /// was deleted and a rule creating everyone does not create it again. A person created again
+    /// or paired with someone new in this run is linked already, and their old link is left out.
     pub fn keep_broken_links(&mut self, broken: &[BrokenLink]) {
         if broken.is_empty() {
             return;
