@@ -140,7 +140,8 @@ fn report_broken<'a>(
                 (format!("directory record {}", b.link.idp), format!("HR record {}", b.hr))
             }
         };
-        let now = match sides.slots[side_index(b.left)][b.index] {
+        let slot = sides.slots[side_index(b.left)][b.index];
+        let now = match slot {
             Slot::Free => format!(
                 "the person is treated as found in the {} only, and is not created in the {} \
                  again unless you decide \"create\" for them; the link is kept until then",
@@ -156,7 +157,7 @@ fn report_broken<'a>(
             if b.left == Side::Hr { b.link.idp.as_str() } else { b.hr.as_str() },
             format!("{left} was linked to {gone}, which no longer exists; {now}"),
         ));
-        if sides.free(b.left, b.index) {
+        if slot == Slot::Free {
             kept.push(b);
         }
     }
