@@ -48,9 +48,9 @@ fn param(url: &Url, name: &str) -> String {
     url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned()).unwrap_or_default()
 }
 
-/// The address Azure sends the browser back to after a successful sign-in.
-/// The person signs in at the printed address, so the code is bound to its redirect URI and PKCE
-/// challenge, and the program must redeem it with the same.
+/// The address Azure sends the browser back to after a successful sign-in. The person signs in
+/// at the printed address, so the code is bound to its redirect URI and PKCE challenge, and the
+/// program must redeem it with the same.
 fn signed_in(page: SignInPage) -> impl Fn(&Url) -> String + Send {
     move |url| {
         let code = page.sign_in(url.as_str()).expect("a sign-in address for this app");
