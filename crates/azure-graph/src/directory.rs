@@ -102,6 +102,10 @@ impl AzureDirectory {
 
 #[async_trait]
 impl Directory for AzureDirectory {
+    fn name(&self) -> &str {
+        "Azure AD"
+    }
+
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             writable: FieldSet::all(),

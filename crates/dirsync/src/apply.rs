@@ -3,17 +3,71 @@
 use crate::report::{Action, FieldReport, OperationReport, Outcome, Report, SkippedItem};
 use crate::{
     Create, Decision, Directory, DirectoryError, ErrorKind, Field, FieldChange, FieldValue, ItemId,
-    Operation, Operations, PendingDecisions, Plan, Record, RecordId, Side, SyncState, Update,
+    Names, Operation, Operations, PendingDecisions, Plan, Record, RecordId, Side, SyncState,
+    Update,
 };
 use futures::{FutureExt, StreamExt};
 use std::collections::{BTreeMap, HashMap};
+use std::fmt;
 use std::panic::AssertUnwindSafe;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tracing::Instrument;
 
+/// The two directories of a sync, HR first.
+#[derive(Clone, Copy)]
+pub struct DirectoryPair<'a> {
+    /// The HR system (Huma).
+    pub hr: &'a dyn Directory,
+    /// The identity directory (Azure AD).
+    pub idp: &'a dyn Directory,
+}
+
+impl<'a> DirectoryPair<'a> {
+    /// The pair of `hr` and `idp`.
+    pub fn new(hr: &'a dyn Directory, idp: &'a dyn Directory) -> Self {
+        DirectoryPair { hr, idp }
+    }
+
+    /// The directory of `side`.
+    pub fn get(&self, side: Side) -> &'a dyn Directory {
+        match side {
+            Side::Hr => self.hr,
+            Side::Idp => self.idp,
+        }
+    }
+
+    /// What the two are called.
+    pub fn names(&self) -> Names {
+        Names::new(self.hr.name(), self.idp.name())
+    }
+}
+
+impl fmt::Debug for DirectoryPair<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DirectoryPair")
+            .field("hr", &self.hr.name())
+            .field("idp", &self.idp.name())
+            .finish()
+    }
+}
+
+/// A function told of [`Progress`] while a plan is applied.
+pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
+
 /// How [`apply`] runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// ```
+/// use dirsync::ApplyOptions;
+/// use std::time::Duration;
+/// let options = ApplyOptions::default()
+///     .with_max_people_changed(Some(500))
+///     .with_write_timeout(Duration::from_secs(60))
+///     .with_progress(|event| println!("{event:?}"));
+/// assert_eq!(options.max_people_changed, Some(500));
+/// ```
+#[derive(Clone)]
 pub struct ApplyOptions {
     /// How many writes may be under way at once (at least one is).
     ///
@@ -21,13 +75,75 @@ pub struct ApplyOptions {
     /// throttling: Graph lets one app write about 20 users per second per tenant, whatever the
     /// concurrency, so more buys nothing in steady state.
     pub concurrency: usize,
-    /// Apply even when the plan changes more people than its safety threshold allows.
-    pub override_safety_threshold: bool,
+    /// The safety threshold: the most people one run may change or create. A plan over it is
+    /// refused before any write ([`ApplyError::SafetyThreshold`]); `None` (the default) sets no
+    /// limit. Like Entra's accidental-deletion threshold, it stops a wrong mapping or a wrong
+    /// tenant from rewriting everyone.
+    pub max_people_changed: Option<usize>,
+    /// The longest one write (an update, a batch of updates, or a creation with its look-up) may
+    /// take, retries included; past it the write is reported as failed ("unavailable") and the
+    /// run goes on. Default: 5 minutes, longer than any adapter's own retries.
+    pub write_timeout: Duration,
+    /// Told of each write as it ends; it is called from the running future, so it should return
+    /// quickly.
+    pub progress: Option<ProgressFn>,
 }
 
 impl Default for ApplyOptions {
     fn default() -> Self {
-        ApplyOptions { concurrency: 4, override_safety_threshold: false }
+        ApplyOptions {
+            concurrency: 4,
+            max_people_changed: None,
+            write_timeout: Duration::from_secs(300),
+            progress: None,
+        }
+    }
+}
+
+impl ApplyOptions {
+    /// These options with `concurrency` writes under way at once.
+    #[must_use]
+    pub fn with_concurrency(mut self, concurrency: usize) -> Self {
+        self.concurrency = concurrency;
+        self
+    }
+
+    /// These options with the safety threshold `max` (`None`: no limit).
+    #[must_use]
+    pub fn with_max_people_changed(mut self, max: Option<usize>) -> Self {
+        self.max_people_changed = max;
+        self
+    }
+
+    /// These options with each write bounded by `timeout`.
+    #[must_use]
+    pub fn with_write_timeout(mut self, timeout: Duration) -> Self {
+        self.write_timeout = timeout;
+        self
+    }
+
+    /// These options telling `progress` of each write.
+    #[must_use]
+    pub fn with_progress(mut self, progress: impl Fn(&Progress) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Arc::new(progress));
+        self
+    }
+
+    fn tell(&self, event: &Progress) {
+        if let Some(progress) = &self.progress {
+            progress(event);
+        }
+    }
+}
+
+impl fmt::Debug for ApplyOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApplyOptions")
+            .field("concurrency", &self.concurrency)
+            .field("max_people_changed", &self.max_people_changed)
+            .field("write_timeout", &self.write_timeout)
+            .field("progress", &self.progress.as_ref().map(|_| "Fn"))
+            .finish()
     }
 }
 
@@ -63,10 +179,10 @@ pub enum ApplyError {
     /// Some items of the plan still wait for a decision; nothing was written.
     #[error(transparent)]
     Pending(#[from] PendingDecisions),
-    /// The plan changes more people than its safety threshold allows; nothing was written.
+    /// The plan changes more people than the safety threshold allows; nothing was written.
     #[error(
-        "the plan would change {people} people, over the limit of {max}; nothing was written: \
-         check the plan, then raise --max-changes or override the safety threshold"
+        "the plan would change {people} people, more than the {max} one run may change; nothing \
+         was written: check the plan, then raise the limit if the changes are meant"
     )]
     SafetyThreshold {
         /// How many people the plan changes or creates.
@@ -79,14 +195,15 @@ pub enum ApplyError {
     /// The writes that were made are in the report and in the state (which was advanced for
     /// them); the rest are reported as not attempted.
     #[error(
-        "the sync stopped: the {side} refused the credentials ({source}); {} write(s) were not \
-         attempted: reconnect, then sync again (the writes that were made are in the report and \
-         the state)",
+        "the sync stopped: {system} refused the credentials; {} write(s) were not attempted: \
+         reconnect, then sync again (the writes that were made are in the report and the state)",
         .report.counts.not_attempted
     )]
     Fatal {
         /// The side whose credentials were refused.
         side: Side,
+        /// Its name.
+        system: String,
         /// Its error.
         source: DirectoryError,
         /// What was done before the run stopped.
@@ -117,15 +234,15 @@ impl Ended {
     }
 }
 
-/// Carries out a settled plan: every write through `hr` and `idp`, at most
-/// [`ApplyOptions::concurrency`] at once, then advances `state` for the writes that succeeded and
+/// Carries out a settled plan: every write through the `directories`, at most
+/// [`ApplyOptions::concurrency`] at once, each bounded by [`ApplyOptions::write_timeout`], then advances `state` for the writes that succeeded and
 /// returns a [`Report`] in which every write is done, skipped (with why) or failed (with the error
 /// and what to do). One failed write never stops the others.
 ///
 /// Before any write:
 /// - a plan with pending decisions is refused ([`ApplyError::Pending`]);
-/// - a plan that changes more people than [`Plan::max_people_changed`] is refused
-///   ([`ApplyError::SafetyThreshold`]) unless [`ApplyOptions::override_safety_threshold`] is set.
+/// - a plan that changes more people than [`ApplyOptions::max_people_changed`] is refused
+///   ([`ApplyError::SafetyThreshold`]).
 ///
 /// Re-running a plan that was half applied (after a crash) makes no duplicates: before each
 /// create, the target is asked for someone with the same employment id or email
@@ -150,13 +267,15 @@ impl Ended {
 ///
 /// Retrying throttled or failed requests is the adapters' job (they know `Retry-After` and their
 /// budgets); a write that still fails is reported as failed and tried again on the next run.
-/// `progress` is called from the running future, so it should return quickly.
+///
+/// This is the step [`crate::Synchronizer`] runs under its lease, with the state saved after;
+/// call it directly only to run the steps yourself.
 ///
 /// The core has no async runtime: the returned future runs on any executor, and is `Send`.
 ///
 /// ```
-/// use dirsync::{apply, ApplyOptions, CreationRule, InMemoryDirectory, Person, Policy, Record,
-///               Snapshot, SyncState, reconcile};
+/// use dirsync::{apply, ApplyOptions, CreationRule, DirectoryPair, InMemoryDirectory, Person,
+///               Policy, Record, Snapshot, SyncState, reconcile};
 /// # futures::executor::block_on(async {
 /// let hr = InMemoryDirectory::new([
 ///     Record::new("h1", Person::new().with_email("ada@example.com").with_job_title("CTO")),
@@ -167,12 +286,13 @@ impl Ended {
 /// let mut state = SyncState::new();
 ///
 /// let plan = reconcile(&Snapshot::read(&hr).await?, &Snapshot::read(&idp).await?, &state, &policy);
-/// let report = apply(&plan, &hr, &idp, &mut state, &ApplyOptions::default(), &|_| {}).await?;
+/// let directories = DirectoryPair::new(&hr, &idp);
+/// let report = apply(&plan, directories, &mut state, &ApplyOptions::default()).await?;
 ///
 /// assert_eq!(report.counts.updated_in_idp, 1); // Ada's job title
 /// assert_eq!(report.counts.created_in_idp, 1); // Alan
 /// assert_eq!(state.links.len(), 2);
-/// assert!(report.to_markdown().contains("| Identity directory | Job title | — | CTO |"));
+/// assert!(report.to_markdown().contains("| in-memory directory | Job title | — | CTO |"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// # }).unwrap();
 /// ```
@@ -182,22 +302,15 @@ impl Ended {
 /// credentials (the run stopped; the report is in the error).
 pub async fn apply(
     plan: &Plan,
-    hr: &dyn Directory,
-    idp: &dyn Directory,
+    directories: DirectoryPair<'_>,
     state: &mut SyncState,
     options: &ApplyOptions,
-    progress: &(dyn Fn(&Progress) + Send + Sync),
 ) -> Result<Report, ApplyError> {
     let ops = plan.operations()?;
     let people = ops.people_changed();
-    if let Some(max) = plan.max_people_changed {
-        if people > max {
-            if !options.override_safety_threshold {
-                tracing::warn!(people, max, "plan refused by the safety threshold");
-                return Err(ApplyError::SafetyThreshold { people, max });
-            }
-            tracing::warn!(people, max, "safety threshold overridden");
-        }
+    if let Some(max) = options.max_people_changed.filter(|&max| people > max) {
+        tracing::warn!(people, max, "plan refused by the safety threshold");
+        return Err(ApplyError::SafetyThreshold { people, max });
     }
     let span = tracing::info_span!(
         "apply",
@@ -205,26 +318,22 @@ pub async fn apply(
         people,
         concurrency = options.concurrency.max(1)
     );
-    run(plan, &ops, hr, idp, state, options, progress).instrument(span).await
+    run(plan, &ops, directories, state, options).instrument(span).await
 }
 
 async fn run(
     plan: &Plan,
     ops: &Operations,
-    hr: &dyn Directory,
-    idp: &dyn Directory,
+    directories: DirectoryPair<'_>,
     state: &mut SyncState,
     options: &ApplyOptions,
-    progress: &(dyn Fn(&Progress) + Send + Sync),
 ) -> Result<Report, ApplyError> {
     let total = ops.operations.len();
-    progress(&Progress::Started { operations: total });
+    options.tell(&Progress::Started { operations: total });
     let stop = AtomicBool::new(false);
     let fatal: Mutex<Option<(Side, DirectoryError)>> = Mutex::new(None);
-    let directory = |side: Side| match side {
-        Side::Hr => hr,
-        Side::Idp => idp,
-    };
+    let directory = |side: Side| directories.get(side);
+    let timeout = options.write_timeout;
 
     let mut ended: Vec<Option<Ended>> = (0..total).map(|_| None).collect();
     let mut reports: Vec<Option<OperationReport>> = vec![None; total];
@@ -244,12 +353,17 @@ async fn run(
                     return unit.iter().map(|&index| (index, not_attempted())).collect();
                 }
                 let span = operation_span(unit[0], &operations[unit[0]], unit.len());
-                let ends = AssertUnwindSafe(run_unit(operations, &unit, target).instrument(span))
-                    .catch_unwind()
-                    .await
-                    .unwrap_or_else(|panic| {
+                let write = AssertUnwindSafe(run_unit(operations, &unit, target).instrument(span))
+                    .catch_unwind();
+                let ends = match within(timeout, write).await {
+                    Some(Ok(ends)) => ends,
+                    Some(Err(panic)) => {
                         unit.iter().map(|_| Ended::failed(panicked(&panic))).collect()
-                    });
+                    }
+                    None => {
+                        unit.iter().map(|_| Ended::failed(timed_out(target, timeout))).collect()
+                    }
+                };
                 let mut out = Vec::with_capacity(unit.len());
                 for (&index, mut end) in unit.iter().zip(ends) {
                     if let Some(error) = end.fatal.take() {
@@ -279,7 +393,7 @@ async fn run(
             }
             outcome => tracing::info!(index, outcome = outcome.label(), "write ended"),
         }
-        progress(&Progress::Finished { finished, operations: total, report: report.clone() });
+        options.tell(&Progress::Finished { finished, operations: total, report: report.clone() });
         reports[index] = Some(report);
         ended[index] = Some(end);
     }
@@ -288,25 +402,32 @@ async fn run(
     let ended: Vec<Ended> = ended.into_iter().flatten().collect();
     *state = advanced_state(plan, ops, &ended, state);
 
+    let names = directories.names();
     let mut report = Report {
         operations: reports.into_iter().flatten().collect(),
-        skipped: skipped_items(plan, ops),
+        skipped: skipped_items(plan, ops, &names),
         findings: plan.findings.clone(),
         ..Report::default()
     };
     let fatal = fatal.into_inner().unwrap_or_else(|p| p.into_inner());
     if let Some((side, error)) = &fatal {
         report.stopped = Some(format!(
-            "the {side} refused the credentials ({error}); the writes after that were not \
-             attempted: reconnect, then sync again"
+            "{} refused the credentials ({}); the writes after that were not attempted: \
+             reconnect, then sync again",
+            names.of(*side),
+            crate::ErrorChain(error)
         ));
     }
+    report.names = names;
     report.recount();
     report.sort();
     tracing::info!(counts = ?report.counts, "apply finished");
-    progress(&Progress::Done { counts: report.counts });
+    options.tell(&Progress::Done { counts: report.counts });
     match fatal {
-        Some((side, source)) => Err(ApplyError::Fatal { side, source, report: Box::new(report) }),
+        Some((side, source)) => {
+            let system = report.names.of(side).to_owned();
+            Err(ApplyError::Fatal { side, system, source, report: Box::new(report) })
+        }
         None => Ok(report),
     }
 }
@@ -336,6 +457,28 @@ fn operation_span(index: usize, op: &Operation, batch: usize) -> tracing::Span {
             item = %c.item
         ),
     }
+}
+
+/// `future`'s output, or `None` when it has not finished within `timeout`.
+async fn within<F: std::future::Future>(timeout: Duration, future: F) -> Option<F::Output> {
+    let future = std::pin::pin!(future);
+    let timer = futures_timer::Delay::new(timeout);
+    match futures::future::select(future, timer).await {
+        futures::future::Either::Left((output, _)) => Some(output),
+        futures::future::Either::Right(((), _)) => None,
+    }
+}
+
+fn timed_out(target: &dyn Directory, timeout: Duration) -> DirectoryError {
+    DirectoryError::new(
+        ErrorKind::Unavailable,
+        format!(
+            "{} did not answer within {} s; the write may or may not have been made, and the \
+             next sync compares it again",
+            target.name(),
+            timeout.as_secs_f64()
+        ),
+    )
 }
 
 fn panicked(panic: &Box<dyn std::any::Any + Send>) -> DirectoryError {
@@ -433,9 +576,10 @@ async fn create_once(create: &Create, target: &dyn Directory) -> Ended {
         },
         [record] => Ended::skipped(
             format!(
-                "already exists in the {} as {} (same employment id or email); linked to it \
+                "already exists in {} as {} (same employment id or email); linked to it \
                  instead of creating a duplicate",
-                create.target, record.id
+                target.name(),
+                record.id
             ),
             Some(record.clone()),
         ),
@@ -443,10 +587,10 @@ async fn create_once(create: &Create, target: &dyn Directory) -> Ended {
             let ids: Vec<&str> = several.iter().map(|r| r.id.as_str()).collect();
             Ended::skipped(
                 format!(
-                    "{} records in the {} already have this person's employment id or email \
+                    "{} records in {} already have this person's employment id or email \
                      ({}); not created: remove the duplicates, then sync again",
                     several.len(),
-                    create.target,
+                    target.name(),
                     ids.join(", ")
                 ),
                 None,
@@ -495,7 +639,7 @@ fn operation_report(op: &Operation, end: &Ended) -> OperationReport {
 }
 
 /// What the plan leaves as it is: writes it cannot make, and items settled as "skip".
-fn skipped_items(plan: &Plan, ops: &Operations) -> Vec<SkippedItem> {
+fn skipped_items(plan: &Plan, ops: &Operations, names: &Names) -> Vec<SkippedItem> {
     let mut items: Vec<SkippedItem> = ops
         .skipped
         .iter()
@@ -514,7 +658,7 @@ fn skipped_items(plan: &Plan, ops: &Operations) -> Vec<SkippedItem> {
                 name: change.name.clone(),
                 field: Some(change.field),
                 target: None,
-                reason: SkippedItem::reason_for_skipped_change(change.kind, settled.by),
+                reason: SkippedItem::reason_for_skipped_change(change.kind, settled.by, names),
             });
         }
     }
@@ -525,7 +669,11 @@ fn skipped_items(plan: &Plan, ops: &Operations) -> Vec<SkippedItem> {
                 name: creation.name.clone(),
                 field: None,
                 target: Some(creation.target()),
-                reason: SkippedItem::reason_for_skipped_creation(creation.source, settled.by),
+                reason: SkippedItem::reason_for_skipped_creation(
+                    creation.source,
+                    settled.by,
+                    names,
+                ),
             }),
             Some(settled) if settled.decision == Decision::Create => {
                 for (field, reason) in &creation.left_out {

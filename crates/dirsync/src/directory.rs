@@ -20,6 +20,10 @@ pub struct FieldChange {
 /// Object safe, so a sync can hold `Box<dyn Directory>` or `Arc<dyn Directory>`.
 #[async_trait]
 pub trait Directory: Send + Sync {
+    /// The name people know this system by ("Huma", "Azure AD"): plans, findings, reports and
+    /// errors use it.
+    fn name(&self) -> &str;
+
     /// What this directory can write and the limits its values must keep.
     fn capabilities(&self) -> Capabilities;
 
@@ -146,6 +150,9 @@ pub trait IncrementalDirectory: Directory {
 /// One side's records and capabilities: the engine's input.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Snapshot {
+    /// The directory's name ([`Directory::name`]); empty when unknown.
+    #[serde(default)]
+    pub name: String,
     /// What the directory can write.
     pub capabilities: Capabilities,
     /// Every record it holds.
@@ -155,7 +162,14 @@ pub struct Snapshot {
 impl Snapshot {
     /// A snapshot from records, with default capabilities.
     pub fn new(records: Vec<Record>) -> Self {
-        Snapshot { capabilities: Capabilities::default(), records }
+        Snapshot { name: String::new(), capabilities: Capabilities::default(), records }
+    }
+
+    /// The same snapshot under the directory's name.
+    #[must_use]
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
     }
 
     /// Reads a whole snapshot from `directory`.
@@ -164,6 +178,7 @@ impl Snapshot {
     /// The directory's read failed.
     pub async fn read(directory: &(impl Directory + ?Sized)) -> Result<Snapshot, DirectoryError> {
         Ok(Snapshot {
+            name: directory.name().to_owned(),
             capabilities: directory.capabilities(),
             records: directory.snapshot().await?,
         })

@@ -1,30 +1,42 @@
 //! The error a directory returns, in terms the core can act on.
 
+use serde::{Deserialize, Serialize};
 use std::{error::Error as StdError, fmt};
 
 /// What kind of failure a [`DirectoryError`] is, so the caller can act without parsing messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+///
+/// In JSON (a report's failed writes) a kind is the same words as its `Display`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum ErrorKind {
     /// The record does not exist (any more).
+    #[serde(rename = "not found")]
     NotFound,
     /// A record with the same identity already exists.
+    #[serde(rename = "already exists")]
     AlreadyExists,
     /// The credentials were refused or have expired; nothing will work until they are fixed.
+    #[serde(rename = "authentication failed")]
     Authentication,
     /// The credentials work but lack a permission, for all users or for this one (e.g. an admin's
     /// phone in Azure AD).
+    #[serde(rename = "permission denied")]
     PermissionDenied,
     /// The directory refused a value.
+    #[serde(rename = "invalid value")]
     InvalidValue,
     /// The directory kept asking us to slow down beyond the retry budget.
+    #[serde(rename = "throttled")]
     Throttled,
     /// The directory could not be reached, timed out or answered with a server error beyond the
     /// retry budget.
+    #[serde(rename = "unavailable")]
     Unavailable,
     /// The answer could not be understood.
+    #[serde(rename = "invalid response")]
     InvalidResponse,
     /// Something else.
+    #[serde(rename = "error", other)]
     Other,
 }
 
@@ -59,30 +71,51 @@ impl fmt::Display for ErrorKind {
 
 /// An error from a [`crate::Directory`]: a kind to act on and a message that says what to do.
 ///
-/// Adapters keep their own detailed error as the [`source`](StdError::source).
+/// An adapter's own error can be wrapped whole ([`DirectoryError::from_source`]): the
+/// `DirectoryError` then stands in for it, as [`std::io::Error`] does for a custom error. Its
+/// `Display` is the adapter error's, its [`source`](StdError::source) is the adapter error's
+/// source, so a printer that walks the chain shows every message once; the adapter error
+/// itself is reached with [`DirectoryError::get_ref`] or [`DirectoryError::downcast_ref`].
 ///
 /// ```
 /// use dirsync::{DirectoryError, ErrorKind};
 /// let err = DirectoryError::new(ErrorKind::NotFound, "user u1 no longer exists in Azure AD");
 /// assert_eq!(err.kind(), ErrorKind::NotFound);
 /// assert_eq!(err.to_string(), "user u1 no longer exists in Azure AD");
+///
+/// let io = std::io::Error::other("connection reset");
+/// let wrapped = DirectoryError::from_source(ErrorKind::Unavailable, io);
+/// assert_eq!(wrapped.to_string(), "connection reset");
+/// assert!(std::error::Error::source(&wrapped).is_none()); // the message is not repeated
+/// assert!(wrapped.downcast_ref::<std::io::Error>().is_some());
 /// ```
 #[derive(Debug)]
 pub struct DirectoryError {
     kind: ErrorKind,
     message: String,
-    source: Option<Box<dyn StdError + Send + Sync>>,
+    inner: Option<Box<dyn StdError + Send + Sync>>,
 }
 
 impl DirectoryError {
     /// An error of `kind` whose message says what happened and what to do.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        DirectoryError { kind, message: message.into(), source: None }
+        DirectoryError { kind, message: message.into(), inner: None }
     }
 
-    /// An error of `kind` wrapping an adapter's own error, whose message is used.
+    /// An error of `kind` standing in for an adapter's own error: its message is the adapter
+    /// error's, and its source is the adapter error's source.
     pub fn from_source(kind: ErrorKind, source: impl StdError + Send + Sync + 'static) -> Self {
-        DirectoryError { kind, message: source.to_string(), source: Some(Box::new(source)) }
+        DirectoryError { kind, message: source.to_string(), inner: Some(Box::new(source)) }
+    }
+
+    /// The adapter's own error, when this one stands in for it.
+    pub fn get_ref(&self) -> Option<&(dyn StdError + Send + Sync + 'static)> {
+        self.inner.as_deref()
+    }
+
+    /// The adapter's own error as an `E`, when this one stands in for an `E`.
+    pub fn downcast_ref<E: StdError + 'static>(&self) -> Option<&E> {
+        self.get_ref().and_then(|inner| inner.downcast_ref::<E>())
     }
 
     /// What kind of failure this is.
@@ -104,6 +137,32 @@ impl fmt::Display for DirectoryError {
 
 impl StdError for DirectoryError {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.source.as_deref().map(|e| e as &(dyn StdError + 'static))
+        self.inner.as_deref().and_then(|inner| inner.source())
+    }
+}
+
+/// Shows an error with every cause in its chain, each once: `"what: why: why"`. For the texts a
+/// person reads (a report's failed write, a program's last line), where only one line fits.
+///
+/// ```
+/// use dirsync::ErrorChain;
+/// #[derive(Debug, thiserror::Error)]
+/// #[error("could not read the state")]
+/// struct Outer(#[source] std::io::Error);
+/// let e = Outer(std::io::Error::other("permission denied"));
+/// assert_eq!(ErrorChain(&e).to_string(), "could not read the state: permission denied");
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorChain<'a>(pub &'a (dyn StdError + 'static));
+
+impl fmt::Display for ErrorChain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut cause = self.0.source();
+        while let Some(error) = cause {
+            write!(f, ": {error}")?;
+            cause = error.source();
+        }
+        Ok(())
     }
 }

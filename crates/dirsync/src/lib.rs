@@ -1,9 +1,60 @@
 //! # dirsync
 //!
-//! Keep people in step between an HR system (Huma) and an identity directory (Azure AD / Entra ID).
+//! Keep people in step between an HR system (Huma) and an identity directory (Azure AD / Entra ID),
+//! as a library a service embeds.
 //!
-//! This crate is the vendor-neutral core; it does no HTTP (the `azure-graph` and `huma-api` crates
-//! implement [`Directory`] over the real services). A sync runs in five steps:
+//! A service runs a sync with a [`Synchronizer`]: two [`Directory`]s (the `huma-api` and
+//! `azure-graph` crates implement it over the real services), a [`StateStore`] that remembers
+//! what the last sync agreed on, and a [`Policy`]:
+//!
+//! ```
+//! use dirsync::{
+//!     ApplyOptions, ConflictRule, CreationRule, Decision, InMemoryDirectory, MemoryStore, Person,
+//!     Policy, Record, Synchronizer,
+//! };
+//! # futures::executor::block_on(async {
+//! // Over the real services: `huma_api::HumaDirectory`, `azure_graph::AzureDirectory`, and a
+//! // `JsonFileStore` (see the `embed` example); here, directories in memory.
+//! let huma = InMemoryDirectory::new([
+//!     Record::new("h1", Person::new().with_email("ada@example.com").with_job_title("CTO")),
+//!     Record::new("h2", Person::new().with_email("bo@example.com").with_given_name("Bo")),
+//! ])
+//! .with_name("Huma");
+//! let azure = InMemoryDirectory::new([
+//!     Record::new("a1", Person::new().with_email("Ada@example.com").with_job_title("Engineer")),
+//! ])
+//! .with_name("Azure AD");
+//! let store = MemoryStore::new();
+//! let policy = Policy { create_in_idp: CreationRule::All, ..Policy::default() };
+//! let sync = Synchronizer::new(&huma, &azure, &store)
+//!     .with_policy(policy)
+//!     .with_apply_options(ApplyOptions::default().with_max_people_changed(Some(100)));
+//!
+//! // 1. Read both sides at once under the state's lease, and plan.
+//! let mut planned = sync.plan().await?;
+//! assert_eq!(planned.plan().summary().conflicts, 1); // Ada's job title
+//! assert_eq!(planned.plan().summary().create_in_idp, 1); // Bo
+//!
+//! // 2. Settle what the policy left open (here: Huma wins), or ask a person.
+//! for id in planned.pending() {
+//!     planned.decide(&id, Decision::UseHr)?;
+//! }
+//!
+//! // 3. Apply under the same lease, save the state, get the report.
+//! let synced = planned.apply().await?;
+//! assert_eq!(synced.report.counts.updated_in_idp, 1);
+//! assert_eq!(synced.report.counts.created_in_idp, 1);
+//! assert_eq!(azure.records().len(), 2);
+//! let _email_body = synced.report.to_html();
+//!
+//! // Run again: nothing is left to do.
+//! let again = sync.plan().await?;
+//! assert!(again.plan().operations()?.operations.is_empty());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
+//!
+//! What a sync does, step by step (each step is public, for a service that runs them itself):
 //!
 //! 1. **Read** a [`Snapshot`] of each side through the [`Directory`] trait: every record, or an
 //!    error; never a partial read.
@@ -11,47 +62,15 @@
 //!    employment id, then email), compare the supported [`Field`]s, and produce a [`Plan`] of
 //!    missing values, one-sided changes, conflicts, creations and [`Finding`]s.
 //! 3. **Decide**: the [`Policy`] settles what it can; the rest are pending decisions a person
-//!    settles by id with [`Plan::decide`].
-//! 4. **Apply** the settled plan with [`apply`], which writes through both directories with
-//!    bounded concurrency and returns a [`Report`] (JSON, Markdown or HTML).
-//! 5. **Remember** the [`SyncState`] (links and the values both sides agreed on) through a
-//!    [`StateStore`] such as [`JsonFileStore`], so the next run can tell who changed what.
+//!    settles by id ([`PlannedSync::decide`]).
+//! 4. **Apply** the settled plan ([`apply`]): the writes through both directories with bounded
+//!    concurrency and a timeout each, and a [`Report`] (JSON, Markdown or HTML).
+//! 5. **Remember** the [`SyncState`] (links and the values both sides agreed on) through the
+//!    [`StateStore`], so the next run can tell who changed what.
 //!
-//! ```
-//! use dirsync::{
-//!     apply, reconcile, ApplyOptions, ConflictRule, CreationRule, Directory, InMemoryDirectory,
-//!     Person, Policy, Record, Snapshot, SyncState,
-//! };
-//! # futures::executor::block_on(async {
-//! let huma = InMemoryDirectory::new([
-//!     Record::new("h1", Person::new().with_email("ada@example.com").with_job_title("CTO")),
-//!     Record::new("h2", Person::new().with_email("bo@example.com").with_given_name("Bo")),
-//! ]);
-//! let azure = InMemoryDirectory::new([
-//!     Record::new("a1", Person::new().with_email("Ada@example.com").with_job_title("Engineer")),
-//! ]);
-//! let policy = Policy {
-//!     conflicts: ConflictRule::PreferHr,
-//!     create_in_idp: CreationRule::All,
-//!     ..Policy::default()
-//! };
-//! let mut state = SyncState::new();
-//!
-//! let plan = reconcile(&Snapshot::read(&huma).await?, &Snapshot::read(&azure).await?, &state, &policy);
-//! assert_eq!(plan.summary().conflicts, 1); // the job title
-//! assert_eq!(plan.summary().create_in_idp, 1); // Bo
-//!
-//! let report = apply(&plan, &huma, &azure, &mut state, &ApplyOptions::default(), &|_| {}).await?;
-//! assert_eq!(report.counts.updated_in_idp, 1);
-//! assert_eq!(report.counts.created_in_idp, 1);
-//! assert_eq!(azure.records().len(), 2);
-//!
-//! // Run again: nothing is left to do.
-//! let again = reconcile(&Snapshot::read(&huma).await?, &Snapshot::read(&azure).await?, &state, &policy);
-//! assert!(again.operations()?.operations.is_empty());
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! # }).unwrap();
-//! ```
+//! Changes made in Huma reach Azure AD at once with [`RealtimePush`], from Huma's webhooks; the
+//! state's lease and atomic updates keep a sync and the receiver from undoing each other's work,
+//! across processes.
 #![warn(missing_docs)]
 
 mod apply;
@@ -63,6 +82,7 @@ mod error;
 mod field;
 mod id;
 mod memory;
+mod names;
 mod operations;
 mod person;
 mod plan;
@@ -74,19 +94,21 @@ mod report;
 mod side;
 mod state;
 mod store;
+mod sync;
 mod text;
 
-pub use apply::{ApplyError, ApplyOptions, Progress, apply};
+pub use apply::{ApplyError, ApplyOptions, DirectoryPair, Progress, ProgressFn, apply};
 pub use capabilities::{Capabilities, InvalidCharacters, LengthUnit, Limits, NewRecord, TooLong};
 pub use country::{CountryCode, CountryError};
 pub use directory::{
     Changes, Cursor, Directory, FieldChange, IncrementalDirectory, Snapshot, same_person,
 };
 pub use email::{EmailError, check_email};
-pub use error::{DirectoryError, ErrorKind};
+pub use error::{DirectoryError, ErrorChain, ErrorKind};
 pub use field::{Field, FieldSet};
 pub use id::ItemId;
 pub use memory::InMemoryDirectory;
+pub use names::Names;
 pub use operations::{Create, Operation, Operations, PlannedChange, SkippedWrite, Update};
 pub use person::{Address, FieldRef, FieldValue, Person, WrongKind};
 pub use plan::{
@@ -95,10 +117,16 @@ pub use plan::{
     Settled, Summary,
 };
 pub use policy::{ConflictRule, CreationRule, MissingRule, Policy, Scope};
-pub use realtime::{RealtimeOp, realtime_push};
+pub use realtime::{
+    AutoProvisioning, CreateRefusal, HrChange, HrEvent, PersonPush, PushAction, PushSummary,
+    RealtimeOp, RealtimePush, realtime_push,
+};
 pub use reconcile::reconcile;
 pub use record::{InvalidValue, Record, RecordId};
 pub use report::{Action, Counts, FieldReport, OperationReport, Outcome, Report, SkippedItem};
 pub use side::Side;
 pub use state::{Link, SyncState};
-pub use store::{JsonFileStore, STATE_FORMAT, StateError, StateStore};
+pub use store::{
+    JsonFileStore, Lease, LeaseHolder, MemoryStore, STATE_FORMAT, StateError, StateStore,
+};
+pub use sync::{LeasedSync, PlannedSync, SyncError, Synced, Synchronizer, Timings};

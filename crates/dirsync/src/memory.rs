@@ -27,8 +27,9 @@ use std::sync::{Mutex, MutexGuard};
 /// #     futures::executor::block_on(f)
 /// # }
 /// ```
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct InMemoryDirectory {
+    name: String,
     capabilities: Capabilities,
     inner: Mutex<Inner>,
 }
@@ -47,6 +48,12 @@ struct Entry {
     changed_at: u64,
 }
 
+impl Default for InMemoryDirectory {
+    fn default() -> Self {
+        Self::new([])
+    }
+}
+
 impl InMemoryDirectory {
     /// A directory holding `records`, with default capabilities.
     pub fn new(records: impl IntoIterator<Item = Record>) -> Self {
@@ -58,7 +65,8 @@ impl InMemoryDirectory {
         capabilities: Capabilities,
         records: impl IntoIterator<Item = Record>,
     ) -> Self {
-        let dir = InMemoryDirectory { capabilities, inner: Mutex::default() };
+        let name = "in-memory directory".to_owned();
+        let dir = InMemoryDirectory { name, capabilities, inner: Mutex::default() };
         {
             let mut inner = dir.lock();
             for record in records {
@@ -66,6 +74,14 @@ impl InMemoryDirectory {
             }
         }
         dir
+    }
+
+    /// The same directory under `name`, the name its plans and reports use (the default is
+    /// "in-memory directory").
+    #[must_use]
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
     }
 
     /// Every record, in id order.
@@ -121,6 +137,10 @@ impl Inner {
 
 #[async_trait]
 impl Directory for InMemoryDirectory {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
     fn capabilities(&self) -> Capabilities {
         self.capabilities.clone()
     }

@@ -1,8 +1,8 @@
 //! The engine's answer: what differs, what the policy settled, what is left to decide.
 
 use crate::{
-    Capabilities, Field, FieldValue, InvalidCharacters, InvalidValue, ItemId, Person, RecordId,
-    Side, TooLong,
+    Capabilities, Field, FieldValue, InvalidCharacters, InvalidValue, ItemId, Names, Person,
+    RecordId, Side, TooLong,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -13,12 +13,13 @@ use std::fmt;
 /// Plain data: it serialises to JSON and back, so it can be shown in a UI, stored, and settled later.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
+    /// What the two systems are called, for every text a person reads.
+    #[serde(default)]
+    pub names: Names,
     /// What the HR system can write.
     pub hr_capabilities: Capabilities,
     /// What the identity directory can write.
     pub idp_capabilities: Capabilities,
-    /// The safety threshold from the policy: the most people one run may change.
-    pub max_people_changed: Option<usize>,
     /// Every pair of records found to be the same person, by HR id.
     pub pairs: Vec<Pair>,
     /// Field differences of pairs in scope, by HR id and field.

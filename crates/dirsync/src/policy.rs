@@ -58,15 +58,15 @@ pub struct Scope {
 
 /// The rules the engine settles a plan by.
 ///
-/// The default asks about every conflict, fills missing values, creates nobody, leaves inactive
-/// people alone and has no safety threshold.
+/// The default asks about every conflict, fills missing values, creates nobody and leaves inactive
+/// people alone. (The safety threshold is not the plan's to settle: it is
+/// [`crate::ApplyOptions::max_people_changed`].)
 ///
 /// ```
 /// use dirsync::{ConflictRule, CreationRule, Field, Policy};
 /// let policy = Policy {
 ///     conflicts: ConflictRule::PreferHr,
 ///     create_in_idp: CreationRule::All,
-///     max_people_changed: Some(500),
 ///     ..Policy::default()
 /// }
 /// .with_conflict_rule(Field::Phone, ConflictRule::PreferIdp);
@@ -88,8 +88,6 @@ pub struct Policy {
     pub create_in_hr: CreationRule,
     /// Which people may be changed.
     pub scope: Scope,
-    /// The most people one run may change or create; a plan over it is refused before any write.
-    pub max_people_changed: Option<usize>,
 }
 
 impl Policy {
@@ -128,7 +126,6 @@ impl Policy {
             create_in_idp: self.create_in_hr.clone(),
             create_in_hr: self.create_in_idp.clone(),
             scope: self.scope,
-            max_people_changed: self.max_people_changed,
         }
     }
 }

@@ -67,21 +67,9 @@ impl SyncState {
     /// Keeps the links another writer added to the stored state while this one was working from
     /// `start`: every link in `stored` (the state as it is stored now) whose HR record `start`
     /// did not link and this state does not link either, unless its directory record is linked
-    /// here already. So a sync that saves what it worked out does not undo a link the webhook
-    /// receiver saved in the meantime.
-    ///
-    /// ```
-    /// use dirsync::{Person, SyncState};
-    /// let start = SyncState::new();
-    /// let mut after_sync = start.clone();
-    /// after_sync.link("h1".into(), "a1".into(), Person::new());
-    /// let mut stored = start.clone();
-    /// stored.link("h2".into(), "a2".into(), Person::new()); // saved by someone else meanwhile
-    ///
-    /// after_sync.keep_links_added_meanwhile(&start, &stored);
-    /// assert_eq!(after_sync.links.len(), 2);
-    /// ```
-    pub fn keep_links_added_meanwhile(&mut self, start: &SyncState, stored: &SyncState) {
+    /// here already. So a sync that saves what it worked out does not undo a link the real-time
+    /// receiver saved in the meantime ([`crate::Synchronizer`] saves this way).
+    pub(crate) fn keep_links_added_meanwhile(&mut self, start: &SyncState, stored: &SyncState) {
         let added: Vec<(&RecordId, &Link)> = stored
             .links
             .iter()

@@ -3,12 +3,13 @@
 use async_trait::async_trait;
 use dirsync::{
     Action, ApplyError, ApplyOptions, Capabilities, ConflictRule, CreationRule, Directory,
-    DirectoryError, ErrorKind, Field, FieldChange, InMemoryDirectory, Outcome, Person, Plan,
-    Policy, Progress, Record, RecordId, Report, Side, Snapshot, SyncState, apply, reconcile,
+    DirectoryError, DirectoryPair, ErrorKind, Field, FieldChange, InMemoryDirectory, Outcome,
+    Person, Plan, Policy, Progress, Record, RecordId, Report, Side, Snapshot, SyncState, apply,
+    reconcile,
 };
 use std::collections::BTreeMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 // ---------------------------------------------------------------------------------------------
@@ -49,8 +50,12 @@ struct Faulty {
 
 impl Faulty {
     fn new(records: Vec<Record>) -> Self {
+        Self::named("in-memory directory", records)
+    }
+
+    fn named(name: &str, records: Vec<Record>) -> Self {
         Faulty {
-            inner: InMemoryDirectory::new(records),
+            inner: InMemoryDirectory::new(records).with_name(name),
             faults: Mutex::default(),
             updates: AtomicUsize::new(0),
             creates: AtomicUsize::new(0),
@@ -114,6 +119,10 @@ async fn strike(fault: Fault) -> DirectoryError {
 
 #[async_trait]
 impl Directory for Faulty {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
     fn capabilities(&self) -> Capabilities {
         self.inner.capabilities()
     }
@@ -273,7 +282,7 @@ async fn run(
     options: &ApplyOptions,
 ) -> Result<Report, ApplyError> {
     let plan = plan_for(hr, idp, state).await;
-    apply(&plan, hr, idp, state, options, &|_| {}).await
+    apply(&plan, DirectoryPair::new(hr, idp), state, options).await
 }
 
 /// (person, side, action, outcome) of every operation, in report order.
@@ -305,8 +314,8 @@ fn emails(records: &[Record]) -> Vec<String> {
 
 #[tokio::test]
 async fn a_clean_run_writes_both_sides_remembers_it_and_converges() {
-    let hr = Faulty::new(hr_records());
-    let idp = Faulty::new(idp_records());
+    let hr = Faulty::named("Huma", hr_records());
+    let idp = Faulty::named("Azure AD", idp_records());
     let mut state = SyncState::new();
 
     let report = run(&hr, &idp, &mut state, &ApplyOptions::default()).await.expect("applied");
@@ -330,7 +339,7 @@ async fn a_clean_run_writes_both_sides_remembers_it_and_converges() {
     assert_eq!(report.skipped[0].name, "Margaret");
     assert_eq!(
         report.skipped[0].reason,
-        "found only in the identity directory; not created in the HR system, as the sync \
+        "found only in Azure AD; not created in Huma, as the sync \
          settings say"
     );
     let ada = &report.operations[0];
@@ -388,8 +397,8 @@ async fn a_clean_run_writes_both_sides_remembers_it_and_converges() {
 
 #[tokio::test]
 async fn a_failed_third_update_stops_nothing_else_and_is_not_remembered() {
-    let hr = Faulty::new(hr_records());
-    let idp = Faulty::new(idp_records());
+    let hr = Faulty::named("Huma", hr_records());
+    let idp = Faulty::named("Azure AD", idp_records());
     let mut state = SyncState::new();
     // One at a time, in plan order: HR h2; directory a1, a2, a4. The third update call is a2's.
     idp.fail_update_call(2, Fault::Error(ErrorKind::PermissionDenied));
@@ -412,7 +421,7 @@ async fn a_failed_third_update_stops_nothing_else_and_is_not_remembered() {
     assert!(!report.is_success());
     match &report.operations[2].outcome {
         Outcome::Failed { kind, message, advice } => {
-            assert_eq!(kind, "permission denied");
+            assert_eq!(*kind, ErrorKind::PermissionDenied);
             assert_eq!(message, "permission denied (on purpose)");
             assert!(advice.starts_with("the integration may not write this; grant the permission"));
         }
@@ -432,7 +441,8 @@ async fn a_failed_third_update_stops_nothing_else_and_is_not_remembered() {
     let plan = plan_for(&hr, &idp, &state).await;
     let ops = plan.operations().expect("settled");
     assert_eq!(ops.operations.len(), 1);
-    let report = apply(&plan, &hr, &idp, &mut state, &one(), &|_| {}).await.expect("applied");
+    let report =
+        apply(&plan, DirectoryPair::new(&hr, &idp), &mut state, &one()).await.expect("applied");
     assert_eq!(outcomes(&report), vec![("Alan", Side::Idp, Action::Update, "done")]);
     assert_converged(&plan_for(&hr, &idp, &state).await);
     assert_eq!(emails(&idp.records()).len(), 5, "no duplicates");
@@ -440,8 +450,8 @@ async fn a_failed_third_update_stops_nothing_else_and_is_not_remembered() {
 
 #[tokio::test]
 async fn a_write_that_never_answers_times_out_and_the_others_finish() {
-    let hr = Faulty::new(hr_records());
-    let idp = Faulty::new(idp_records());
+    let hr = Faulty::named("Huma", hr_records());
+    let idp = Faulty::named("Azure AD", idp_records());
     idp.fail_updates_of("a4", Fault::Hang);
     let mut state = SyncState::new();
 
@@ -453,7 +463,7 @@ async fn a_write_that_never_answers_times_out_and_the_others_finish() {
     assert_eq!(report.counts.updated_in_idp + report.counts.updated_in_hr, 3);
     match &report.operations[4].outcome {
         Outcome::Failed { kind, advice, .. } => {
-            assert_eq!(kind, "unavailable");
+            assert_eq!(*kind, ErrorKind::Unavailable);
             assert_eq!(advice, "a temporary problem; sync again later and it is tried again");
         }
         other => panic!("expected a failure, got {other:?}"),
@@ -467,13 +477,14 @@ async fn a_write_that_never_answers_times_out_and_the_others_finish() {
 
 #[tokio::test]
 async fn a_create_whose_answer_was_lost_is_found_not_made_again() {
-    let hr = Faulty::new(hr_records());
-    let idp = Faulty::new(idp_records());
+    let hr = Faulty::named("Huma", hr_records());
+    let idp = Faulty::named("Azure AD", idp_records());
     idp.lose_create_answer("grace@example.com");
     let mut state = SyncState::new();
     let plan = plan_for(&hr, &idp, &state).await;
 
-    let report = apply(&plan, &hr, &idp, &mut state, &one(), &|_| {}).await.expect("applied");
+    let report =
+        apply(&plan, DirectoryPair::new(&hr, &idp), &mut state, &one()).await.expect("applied");
     assert_eq!(report.counts.failed, 1);
     assert_eq!(report.counts.created_in_idp, 0);
     assert!(!state.links.contains_key(&RecordId::from("h3")), "a failed create links nothing");
@@ -482,7 +493,8 @@ async fn a_create_whose_answer_was_lost_is_found_not_made_again() {
 
     // The same plan again, as after a crash: the create finds Grace and links her.
     idp.heal();
-    let report = apply(&plan, &hr, &idp, &mut state, &one(), &|_| {}).await.expect("applied");
+    let report =
+        apply(&plan, DirectoryPair::new(&hr, &idp), &mut state, &one()).await.expect("applied");
     let grace = report
         .operations
         .iter()
@@ -497,7 +509,7 @@ async fn a_create_whose_answer_was_lost_is_found_not_made_again() {
         grace.outcome,
         Outcome::Skipped {
             reason: format!(
-                "already exists in the identity directory as {} (same employment id or email); \
+                "already exists in Azure AD as {} (same employment id or email); \
                  linked to it instead of creating a duplicate",
                 made.id
             )
@@ -518,20 +530,21 @@ async fn a_create_whose_answer_was_lost_is_found_not_made_again() {
 
 #[tokio::test]
 async fn a_create_is_skipped_when_several_records_already_hold_the_person() {
-    let hr = Faulty::new(hr_records());
-    let idp = Faulty::new(idp_records());
+    let hr = Faulty::named("Huma", hr_records());
+    let idp = Faulty::named("Azure AD", idp_records());
     let mut state = SyncState::new();
     let plan = plan_for(&hr, &idp, &state).await;
     // After the plan was made, two records for Grace appear in the directory.
     idp.inner.put(Record::new("g1", Person::new().with_employment_id("E3")));
     idp.inner.put(Record::new("g2", Person::new().with_email("GRACE@example.com")));
 
-    let report = apply(&plan, &hr, &idp, &mut state, &one(), &|_| {}).await.expect("applied");
+    let report =
+        apply(&plan, DirectoryPair::new(&hr, &idp), &mut state, &one()).await.expect("applied");
     let grace = report.operations.iter().find(|o| o.name == "Grace Hopper").expect("reported");
     assert_eq!(
         grace.outcome,
         Outcome::Skipped {
-            reason: "2 records in the identity directory already have this person's employment \
+            reason: "2 records in Azure AD already have this person's employment \
                      id or email (g1, g2); not created: remove the duplicates, then sync again"
                 .to_owned()
         }
@@ -542,8 +555,8 @@ async fn a_create_is_skipped_when_several_records_already_hold_the_person() {
 
 #[tokio::test]
 async fn a_create_is_not_made_when_the_lookup_before_it_fails() {
-    let hr = Faulty::new(hr_records());
-    let idp = Faulty::new(idp_records());
+    let hr = Faulty::named("Huma", hr_records());
+    let idp = Faulty::named("Azure AD", idp_records());
     idp.faults.lock().expect("lock").find = Some(ErrorKind::Throttled);
     let mut state = SyncState::new();
 
@@ -557,46 +570,37 @@ async fn a_create_is_not_made_when_the_lookup_before_it_fails() {
 
 #[tokio::test]
 async fn a_plan_over_the_safety_threshold_is_refused_before_any_write() {
-    let hr = Faulty::new(hr_records());
-    let idp = Faulty::new(idp_records());
+    let hr = Faulty::named("Huma", hr_records());
+    let idp = Faulty::named("Azure AD", idp_records());
     let mut state = SyncState::new();
-    let mut plan = plan_for(&hr, &idp, &state).await;
-    plan.max_people_changed = Some(3);
+    let plan = plan_for(&hr, &idp, &state).await;
+    let limit = |max| ApplyOptions::default().with_max_people_changed(Some(max));
 
-    let err = apply(&plan, &hr, &idp, &mut state, &ApplyOptions::default(), &|_| {})
+    let err = apply(&plan, DirectoryPair::new(&hr, &idp), &mut state, &limit(3))
         .await
         .expect_err("over the limit");
     assert!(matches!(err, ApplyError::SafetyThreshold { people: 4, max: 3 }), "{err:?}");
     assert_eq!(
         err.to_string(),
-        "the plan would change 4 people, over the limit of 3; nothing was written: check the \
-         plan, then raise --max-changes or override the safety threshold"
+        "the plan would change 4 people, more than the 3 one run may change; nothing was \
+         written: check the plan, then raise the limit if the changes are meant"
     );
     assert_eq!(hr.updates.load(Ordering::SeqCst) + idp.updates.load(Ordering::SeqCst), 0);
     assert_eq!(idp.creates.load(Ordering::SeqCst), 0);
     assert_eq!(hr.records(), InMemoryDirectory::new(hr_records()).records());
     assert_eq!(state, SyncState::new());
 
-    // At the limit it runs; over it, only with the override.
-    plan.max_people_changed = Some(4);
-    let options = ApplyOptions::default();
-    let report =
-        apply(&plan, &hr, &idp, &mut state, &options, &|_| {}).await.expect("at the limit");
+    // At the limit it runs.
+    let report = apply(&plan, DirectoryPair::new(&hr, &idp), &mut state, &limit(4))
+        .await
+        .expect("at the limit");
     assert_eq!(report.counts.failed, 0);
-
-    let hr = Faulty::new(hr_records());
-    let idp = Faulty::new(idp_records());
-    let mut state = SyncState::new();
-    plan.max_people_changed = Some(1);
-    let options = ApplyOptions { override_safety_threshold: true, ..ApplyOptions::default() };
-    let report = apply(&plan, &hr, &idp, &mut state, &options, &|_| {}).await.expect("overridden");
-    assert_eq!(report.counts.updated_in_idp, 3);
 }
 
 #[tokio::test]
 async fn a_plan_with_pending_decisions_is_refused_before_any_write() {
-    let hr = Faulty::new(hr_records());
-    let idp = Faulty::new(idp_records());
+    let hr = Faulty::named("Huma", hr_records());
+    let idp = Faulty::named("Azure AD", idp_records());
     let mut state = SyncState::new();
     let policy = Policy { conflicts: ConflictRule::Ask, ..policy() };
     let plan = reconcile(
@@ -605,7 +609,7 @@ async fn a_plan_with_pending_decisions_is_refused_before_any_write() {
         &state,
         &policy,
     );
-    let err = apply(&plan, &hr, &idp, &mut state, &ApplyOptions::default(), &|_| {})
+    let err = apply(&plan, DirectoryPair::new(&hr, &idp), &mut state, &ApplyOptions::default())
         .await
         .expect_err("pending");
     match err {
@@ -618,8 +622,8 @@ async fn a_plan_with_pending_decisions_is_refused_before_any_write() {
 
 #[tokio::test]
 async fn refused_credentials_stop_new_writes_and_keep_what_was_done() {
-    let hr = Faulty::new(hr_records());
-    let idp = Faulty::new(idp_records());
+    let hr = Faulty::named("Huma", hr_records());
+    let idp = Faulty::named("Azure AD", idp_records());
     // The first directory update (Ada's, the 2nd operation) is refused for good.
     idp.fail_update_call(1, Fault::Error(ErrorKind::Authentication));
     let mut state = SyncState::new();
@@ -627,12 +631,12 @@ async fn refused_credentials_stop_new_writes_and_keep_what_was_done() {
     let err = run(&hr, &idp, &mut state, &one()).await.expect_err("stopped");
     assert_eq!(
         err.to_string(),
-        "the sync stopped: the identity directory refused the credentials (authentication failed \
-         (on purpose)); 3 write(s) were not attempted: reconnect, then sync again (the writes \
-         that were made are in the report and the state)"
+        "the sync stopped: Azure AD refused the credentials; 3 write(s) were not attempted: \
+         reconnect, then sync again (the writes that were made are in the report and the state)"
     );
-    let ApplyError::Fatal { side, source, report } = err else { panic!("expected Fatal") };
+    let ApplyError::Fatal { side, system, source, report } = err else { panic!("expected Fatal") };
     assert_eq!(side, Side::Idp);
+    assert_eq!(system, "Azure AD");
     assert_eq!(source.kind(), ErrorKind::Authentication);
     assert_eq!(
         outcomes(&report),
@@ -648,7 +652,7 @@ async fn refused_credentials_stop_new_writes_and_keep_what_was_done() {
     assert_eq!(idp.updates.load(Ordering::SeqCst), 1);
     assert_eq!(idp.creates.load(Ordering::SeqCst), 0);
     let stopped = report.stopped.as_deref().expect("the report says it stopped");
-    assert!(stopped.starts_with("the identity directory refused the credentials"), "{stopped}");
+    assert!(stopped.starts_with("Azure AD refused the credentials"), "{stopped}");
 
     // Alan's phone reached HR and is remembered; nothing else advanced.
     assert_eq!(state.links[&RecordId::from("h2")].baseline.phone(), Some("+47 200"));
@@ -662,8 +666,8 @@ async fn refused_credentials_stop_new_writes_and_keep_what_was_done() {
 
 #[tokio::test]
 async fn a_panicking_adapter_fails_one_write_only() {
-    let hr = Faulty::new(hr_records());
-    let idp = Faulty::new(idp_records());
+    let hr = Faulty::named("Huma", hr_records());
+    let idp = Faulty::named("Azure AD", idp_records());
     idp.fail_updates_of("a1", Fault::Panic);
     let mut state = SyncState::new();
 
@@ -682,18 +686,19 @@ async fn a_panicking_adapter_fails_one_write_only() {
 
 #[tokio::test]
 async fn progress_tells_the_start_each_write_and_the_end() {
-    let hr = Faulty::new(hr_records());
-    let idp = Faulty::new(idp_records());
+    let hr = Faulty::named("Huma", hr_records());
+    let idp = Faulty::named("Azure AD", idp_records());
     let mut state = SyncState::new();
     let plan = plan_for(&hr, &idp, &state).await;
-    let events = Mutex::new(Vec::new());
-    let record = |p: &Progress| events.lock().expect("lock").push(p.clone());
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&events);
+    let options =
+        ApplyOptions::default().with_progress(move |p| seen.lock().expect("lock").push(p.clone()));
 
-    let report = apply(&plan, &hr, &idp, &mut state, &ApplyOptions::default(), &record)
-        .await
-        .expect("applied");
+    let report =
+        apply(&plan, DirectoryPair::new(&hr, &idp), &mut state, &options).await.expect("applied");
 
-    let events = events.into_inner().expect("lock");
+    let events = events.lock().expect("lock").clone();
     assert_eq!(events.len(), 7);
     assert_eq!(events[0], Progress::Started { operations: 5 });
     for (i, event) in events[1..6].iter().enumerate() {
@@ -728,8 +733,9 @@ async fn no_more_writes_run_at_once_than_allowed() {
         })
         .collect();
     for concurrency in [1, 3, 5] {
-        let hr = Faulty::new(hr_records.clone());
-        let idp = Faulty::new(idp_records.clone()).with_delay(Duration::from_millis(20));
+        let hr = Faulty::named("Huma", hr_records.clone());
+        let idp =
+            Faulty::named("Azure AD", idp_records.clone()).with_delay(Duration::from_millis(20));
         let mut state = SyncState::new();
         let options = ApplyOptions { concurrency, ..ApplyOptions::default() };
         let report = run(&hr, &idp, &mut state, &options).await.expect("applied");
@@ -740,13 +746,14 @@ async fn no_more_writes_run_at_once_than_allowed() {
 
 #[tokio::test]
 async fn a_value_the_target_will_not_take_is_skipped_with_why_and_not_remembered() {
-    let hr = Faulty::new(hr_records());
+    let hr = Faulty::named("Huma", hr_records());
     let idp = Faulty {
         inner: InMemoryDirectory::new(
             idp_records()
                 .into_iter()
                 .map(|r| if r.id.as_str() == "a1" { r.read_only(Field::JobTitle) } else { r }),
-        ),
+        )
+        .with_name("Azure AD"),
         ..Faulty::new(Vec::new())
     };
     let mut state = SyncState::new();
@@ -770,7 +777,7 @@ async fn a_value_the_target_will_not_take_is_skipped_with_why_and_not_remembered
                 "Margaret",
                 None,
                 Some(Side::Hr),
-                "found only in the identity directory; not created in the HR system, as the \
+                "found only in Azure AD; not created in Huma, as the \
                  sync settings say"
             ),
         ]
@@ -788,10 +795,12 @@ fn the_apply_future_can_be_spawned() {
     let mut state = SyncState::new();
     let plan = Plan::default();
     let options = ApplyOptions::default();
-    let future = apply(&plan, &dir, &dir, &mut state, &options, &|_| {});
+    let future = apply(&plan, DirectoryPair::new(&dir, &dir), &mut state, &options);
     assert_send(&future);
     let report = futures::executor::block_on(future).expect("an empty plan applies");
-    assert_eq!(report, Report::default());
+    assert_eq!(report.operations, []);
+    assert_eq!(report.counts, dirsync::Counts::default());
+    assert_eq!(report.names, dirsync::Names::new("in-memory directory", "in-memory directory"));
 }
 
 /// A directory that, like the Azure adapter, makes up an initial password for each new account.
@@ -802,6 +811,10 @@ struct IssuesPasswords {
 
 #[async_trait]
 impl Directory for IssuesPasswords {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
     fn capabilities(&self) -> Capabilities {
         self.inner.capabilities()
     }

@@ -2,9 +2,9 @@
 
 use async_trait::async_trait;
 use dirsync::{
-    ApplyOptions, Capabilities, ConflictRule, Directory, DirectoryError, ErrorKind, FieldChange,
-    InMemoryDirectory, Outcome, Person, Policy, Record, RecordId, Snapshot, SyncState, apply,
-    reconcile,
+    ApplyOptions, Capabilities, ConflictRule, Directory, DirectoryError, DirectoryPair, ErrorKind,
+    FieldChange, InMemoryDirectory, Outcome, Person, Policy, Record, RecordId, Snapshot, SyncState,
+    apply, reconcile,
 };
 use futures::executor::block_on;
 use std::sync::Mutex;
@@ -18,6 +18,9 @@ struct Batching {
 
 #[async_trait]
 impl Directory for Batching {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
     fn capabilities(&self) -> Capabilities {
         self.inner.capabilities()
     }
@@ -86,7 +89,8 @@ fn updates_go_in_batches_of_the_directorys_size_and_fail_one_by_one() {
         )
     });
     let report =
-        block_on(apply(&plan, &hr, &idp, &mut state, &ApplyOptions::default(), &|_| {})).unwrap();
+        block_on(apply(&plan, DirectoryPair::new(&hr, &idp), &mut state, &ApplyOptions::default()))
+            .unwrap();
 
     let mut batches = idp.batches.lock().unwrap().clone();
     batches.sort_unstable();

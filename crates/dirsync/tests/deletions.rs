@@ -5,8 +5,8 @@ mod common;
 
 use common::{person, snap};
 use dirsync::{
-    ApplyOptions, CreationRule, DecidedBy, Decision, FindingKind, InMemoryDirectory, Plan, Policy,
-    Record, RecordId, Settled, Side, Snapshot, SyncState, apply, reconcile,
+    ApplyOptions, CreationRule, DecidedBy, Decision, DirectoryPair, FindingKind, InMemoryDirectory,
+    Plan, Policy, Record, RecordId, Settled, Side, Snapshot, SyncState, apply, reconcile,
 };
 
 fn create_everyone() -> Policy {
@@ -87,7 +87,7 @@ fn a_person_paired_again_by_email_keeps_no_broken_link() {
 
 async fn sync(hr: &InMemoryDirectory, idp: &InMemoryDirectory, state: &mut SyncState) -> Plan {
     let plan = plan_for(hr, idp, state).await;
-    let report = apply(&plan, hr, idp, state, &ApplyOptions::default(), &|_| {}).await;
+    let report = apply(&plan, DirectoryPair::new(hr, idp), state, &ApplyOptions::default()).await;
     let report = report.expect("applied");
     for broken in &plan.broken_links {
         let creation = plan.creations.iter().find(|c| &c.record == broken.remaining());
@@ -127,7 +127,9 @@ async fn the_link_is_kept_until_someone_decides_and_then_replaced() {
     let mut plan = plan_for(&hr, &idp, &state).await;
     let id = plan.creations[0].id.clone();
     plan.decide(&id, Decision::Create).unwrap();
-    apply(&plan, &hr, &idp, &mut state, &ApplyOptions::default(), &|_| {}).await.unwrap();
+    apply(&plan, DirectoryPair::new(&hr, &idp), &mut state, &ApplyOptions::default())
+        .await
+        .unwrap();
     let records = idp.records();
     assert_eq!(records.len(), 1);
     assert_eq!(state.links[&RecordId::from("h1")].idp, records[0].id);

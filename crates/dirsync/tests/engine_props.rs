@@ -155,8 +155,8 @@ fn arb_case() -> impl Strategy<Value = Case> {
                 }
             }
             Case {
-                hr: Snapshot { capabilities: hr_caps(), records: hr },
-                idp: Snapshot { capabilities: idp_caps(), records: idp },
+                hr: Snapshot { name: String::new(), capabilities: hr_caps(), records: hr },
+                idp: Snapshot { name: String::new(), capabilities: idp_caps(), records: idp },
                 state,
             }
         })

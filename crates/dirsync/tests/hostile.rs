@@ -7,9 +7,9 @@
 use chrono::NaiveDate;
 use dirsync::{
     Address, ApplyOptions, BlockReason, Capabilities, ConflictRule, CountryCode, CreationRule,
-    Field, FieldRef, FieldSet, FieldValue, FindingKind, InMemoryDirectory, InvalidValue, Limits,
-    MatchedBy, MissingRule, Operation, Operations, Person, Plan, Policy, Record, RecordRef, Side,
-    Snapshot, SyncState, apply, reconcile,
+    DirectoryPair, Field, FieldRef, FieldSet, FieldValue, FindingKind, InMemoryDirectory,
+    InvalidValue, Limits, MatchedBy, MissingRule, Operation, Operations, Person, Plan, Policy,
+    Record, RecordRef, Side, Snapshot, SyncState, apply, reconcile,
 };
 use futures::executor::block_on;
 
@@ -266,8 +266,8 @@ fn idp_records() -> Vec<Record> {
 }
 
 fn the_plan() -> Plan {
-    let hr = Snapshot { capabilities: huma_like(), records: hr_records() };
-    let idp = Snapshot { capabilities: graph_like(), records: idp_records() };
+    let hr = Snapshot { name: String::new(), capabilities: huma_like(), records: hr_records() };
+    let idp = Snapshot { name: String::new(), capabilities: graph_like(), records: idp_records() };
     reconcile(&hr, &idp, &SyncState::new(), &settle_everything())
 }
 
@@ -537,8 +537,8 @@ fn no_planned_write_breaks_a_limit_or_carries_a_control_character() {
     assert!(!ops.operations.is_empty());
     assert_every_write_is_allowed(&plan, &ops);
     // The same holds with the sides' roles swapped.
-    let hr = Snapshot { capabilities: huma_like(), records: hr_records() };
-    let idp = Snapshot { capabilities: graph_like(), records: idp_records() };
+    let hr = Snapshot { name: String::new(), capabilities: huma_like(), records: hr_records() };
+    let idp = Snapshot { name: String::new(), capabilities: graph_like(), records: idp_records() };
     let mirrored = reconcile(&idp, &hr, &SyncState::new(), &settle_everything().mirrored());
     assert_every_write_is_allowed(&mirrored, &the_operations(&mirrored));
 }
@@ -549,8 +549,9 @@ fn applying_the_plan_fails_no_write() {
     let hr = InMemoryDirectory::with_capabilities(huma_like(), hr_records());
     let idp = InMemoryDirectory::with_capabilities(graph_like(), idp_records());
     let mut state = SyncState::new();
-    let report = block_on(apply(&plan, &hr, &idp, &mut state, &ApplyOptions::default(), &|_| {}))
-        .expect("the plan applies");
+    let report =
+        block_on(apply(&plan, DirectoryPair::new(&hr, &idp), &mut state, &ApplyOptions::default()))
+            .expect("the plan applies");
     assert_eq!(report.counts.failed, 0, "{:#?}", report.operations);
     assert_eq!(report.counts.created_in_idp, 2);
     assert_eq!(report.counts.created_in_hr, 1);
@@ -569,11 +570,11 @@ fn a_plan_with_hostile_values_survives_json() {
 
 #[test]
 fn a_real_time_push_refuses_control_characters_too() {
-    use dirsync::{RealtimeOp, realtime_push};
+    use dirsync::{AutoProvisioning, CreateRefusal, RealtimeOp, realtime_push};
     let linked = Record::new("a1", Person::new().with_given_name("Ada"));
     let hr = Person::new().with_given_name("Ada\u{0}").with_job_title("CTO");
     let Some(RealtimeOp::Update { changes, skipped, .. }) =
-        realtime_push(&hr, Some(&linked), &graph_like(), false)
+        realtime_push(&hr, Some(&linked), &graph_like(), AutoProvisioning::Off)
     else {
         panic!("an update is expected");
     };
@@ -583,13 +584,18 @@ fn a_real_time_push_refuses_control_characters_too() {
     assert_eq!(skipped, [(Field::GivenName, "control character:  U+0000 at 4".to_owned())]);
 
     let bad_email = Person::new().with_email("a\u{0}@example.com").with_given_name("Ada");
-    match realtime_push(&bad_email, None, &graph_like(), true) {
-        Some(RealtimeOp::CannotCreate { reason }) => assert!(reason.contains("U+0000"), "{reason}"),
+    match realtime_push(&bad_email, None, &graph_like(), AutoProvisioning::On) {
+        Some(RealtimeOp::CannotCreate { reason: CreateRefusal::Email { problem } }) => {
+            assert!(problem.contains("U+0000"), "{problem}");
+        }
         other => panic!("no creation is expected, got {other:?}"),
     }
-    let Some(RealtimeOp::Create { person, left_out }) =
-        realtime_push(&hr.clone().with_email("ada@example.com"), None, &graph_like(), true)
-    else {
+    let Some(RealtimeOp::Create { person, left_out }) = realtime_push(
+        &hr.clone().with_email("ada@example.com"),
+        None,
+        &graph_like(),
+        AutoProvisioning::On,
+    ) else {
         panic!("a creation is expected");
     };
     assert_eq!(person.given_name(), None);
@@ -612,8 +618,13 @@ fn a_street_of_more_lines_than_huma_keeps_is_skipped_with_its_reason_on_every_ru
     // be written again on every sync.
     let street = "Storgata 1\nBygg B\nInngang 3\nLeilighet 4";
     let address = Address::new(street, "0150", "Oslo", country("NO"));
-    let hr = Snapshot { capabilities: huma_like(), records: vec![Record::new("h1", p("E1"))] };
+    let hr = Snapshot {
+        name: String::new(),
+        capabilities: huma_like(),
+        records: vec![Record::new("h1", p("E1"))],
+    };
     let idp = Snapshot {
+        name: String::new(),
         capabilities: graph_like(),
         records: vec![Record::new("a1", p("E1").with_address(address))],
     };

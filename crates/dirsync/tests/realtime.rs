@@ -2,8 +2,9 @@
 
 use chrono::NaiveDate;
 use dirsync::{
-    Address, BlockReason, Capabilities, CountryCode, Directory, Field, FieldChange, FieldSet,
-    FieldValue, InMemoryDirectory, Limits, Person, RealtimeOp, Record, realtime_push,
+    Address, AutoProvisioning, BlockReason, Capabilities, CountryCode, CreateRefusal, Directory,
+    Field, FieldChange, FieldSet, FieldValue, InMemoryDirectory, Limits, Person, RealtimeOp,
+    Record, realtime_push,
 };
 
 fn no() -> Option<CountryCode> {
@@ -31,13 +32,13 @@ fn caps() -> Capabilities {
 #[test]
 fn nothing_is_pushed_when_nothing_differs() {
     let linked = Record::new("a1", ada());
-    assert_eq!(realtime_push(&ada(), Some(&linked), &caps(), true), None);
+    assert_eq!(realtime_push(&ada(), Some(&linked), &caps(), AutoProvisioning::On), None);
 }
 
 #[test]
 fn only_the_fields_that_differ_are_pushed() {
     let linked = Record::new("a1", ada().with_job_title("Engineer").with_given_name("A."));
-    let op = realtime_push(&ada(), Some(&linked), &caps(), false);
+    let op = realtime_push(&ada(), Some(&linked), &caps(), AutoProvisioning::Off);
     assert_eq!(
         op,
         Some(RealtimeOp::Update {
@@ -52,7 +53,7 @@ fn only_the_fields_that_differ_are_pushed() {
 fn a_value_the_hr_person_lacks_is_never_cleared_nor_pulled_back() {
     // The directory has a phone HR lacks: nothing is pushed, and nothing flows back to HR.
     let linked = Record::new("a1", ada().with_phone("+47 100"));
-    assert_eq!(realtime_push(&ada(), Some(&linked), &caps(), true), None);
+    assert_eq!(realtime_push(&ada(), Some(&linked), &caps(), AutoProvisioning::On), None);
 }
 
 #[test]
@@ -60,7 +61,7 @@ fn the_address_is_merged_so_no_known_part_is_lost() {
     let hr = ada().with_address(Address::new("Storgata 1", "", "Oslo", no()));
     let linked =
         Record::new("a1", ada().with_address(Address::new("Old street 9", "0150", "", None)));
-    let op = realtime_push(&hr, Some(&linked), &caps(), false);
+    let op = realtime_push(&hr, Some(&linked), &caps(), AutoProvisioning::Off);
     assert_eq!(
         op,
         Some(RealtimeOp::Update {
@@ -75,7 +76,7 @@ fn the_address_is_merged_so_no_known_part_is_lost() {
 
     // An HR address that is part of the directory's is no difference.
     let partial = ada().with_address(Address::new("", "0150", "", None));
-    assert_eq!(realtime_push(&partial, Some(&linked), &caps(), false), None);
+    assert_eq!(realtime_push(&partial, Some(&linked), &caps(), AutoProvisioning::Off), None);
 }
 
 #[test]
@@ -90,7 +91,7 @@ fn read_only_unwritable_and_too_long_fields_are_skipped_with_why() {
         Record::new("a1", Person::new().with_email("ada@example.com").with_given_name("Ada"))
             .read_only(Field::Phone);
     let Some(RealtimeOp::Update { id, changes, skipped }) =
-        realtime_push(&hr, Some(&linked), &caps, false)
+        realtime_push(&hr, Some(&linked), &caps, AutoProvisioning::Off)
     else {
         panic!("expected an update");
     };
@@ -115,7 +116,8 @@ fn read_only_unwritable_and_too_long_fields_are_skipped_with_why() {
 #[test]
 fn a_difference_that_cannot_be_written_is_reported_not_written() {
     let linked = Record::new("a1", ada().with_job_title("Engineer")).read_only(Field::JobTitle);
-    let op = realtime_push(&ada(), Some(&linked), &caps(), false).expect("a difference");
+    let op =
+        realtime_push(&ada(), Some(&linked), &caps(), AutoProvisioning::Off).expect("a difference");
     assert!(!op.writes());
     assert_eq!(
         op,
@@ -129,8 +131,8 @@ fn a_difference_that_cannot_be_written_is_reported_not_written() {
 
 #[test]
 fn an_unlinked_person_is_created_only_with_auto_provisioning() {
-    assert_eq!(realtime_push(&ada(), None, &caps(), false), None);
-    let op = realtime_push(&ada(), None, &caps(), true);
+    assert_eq!(realtime_push(&ada(), None, &caps(), AutoProvisioning::Off), None);
+    let op = realtime_push(&ada(), None, &caps(), AutoProvisioning::On);
     assert_eq!(op, Some(RealtimeOp::Create { person: ada(), left_out: vec![] }));
 }
 
@@ -141,7 +143,8 @@ fn a_created_person_leaves_out_what_the_directory_cannot_take() {
         limits: Limits { employment_id: Some(1), ..Limits::default() },
         ..Capabilities::default()
     };
-    let Some(RealtimeOp::Create { person, left_out }) = realtime_push(&ada(), None, &caps, true)
+    let Some(RealtimeOp::Create { person, left_out }) =
+        realtime_push(&ada(), None, &caps, AutoProvisioning::On)
     else {
         panic!("expected a create");
     };
@@ -156,10 +159,8 @@ fn a_created_person_leaves_out_what_the_directory_cannot_take() {
 fn a_person_who_cannot_be_created_is_said_so() {
     let no_create = Capabilities { can_create: false, ..Capabilities::default() };
     assert_eq!(
-        realtime_push(&ada(), None, &no_create, true),
-        Some(RealtimeOp::CannotCreate {
-            reason: "the identity directory does not allow creating people".to_owned()
-        })
+        realtime_push(&ada(), None, &no_create, AutoProvisioning::On),
+        Some(RealtimeOp::CannotCreate { reason: CreateRefusal::NotAllowed })
     );
     let needs = Capabilities {
         email_required: true,
@@ -167,12 +168,17 @@ fn a_person_who_cannot_be_created_is_said_so() {
         ..Capabilities::default()
     };
     assert_eq!(
-        realtime_push(&Person::new().with_given_name("Ada"), None, &needs, true),
+        realtime_push(&Person::new().with_given_name("Ada"), None, &needs, AutoProvisioning::On),
         Some(RealtimeOp::CannotCreate {
-            reason: "the identity directory requires Phone number, Email and it is missing or \
-                     cannot be written; fill it in the HR system"
-                .to_owned()
+            reason: CreateRefusal::Missing { fields: vec!["Phone number".into(), "Email".into()] }
         })
+    );
+    let names = dirsync::Names::new("Huma", "Azure AD");
+    let reason = CreateRefusal::Missing { fields: vec!["Phone number".into(), "Email".into()] };
+    assert_eq!(
+        reason.explain(&names),
+        "Azure AD requires Phone number, Email and it is missing or cannot be written; fill it \
+         in Huma"
     );
 }
 
@@ -181,15 +187,20 @@ fn a_person_with_a_malformed_email_is_not_created_and_the_reason_says_why() {
     let caps = Capabilities::default();
     let typo = ada().with_email("ada.lovelace@example");
     assert_eq!(
-        realtime_push(&typo, None, &caps, true),
+        realtime_push(&typo, None, &caps, AutoProvisioning::On),
         Some(RealtimeOp::CannotCreate {
-            reason: "the email \"ada.lovelace@example\" is malformed: the domain after the @ is \
-                     not a domain name like example.com; correct it in the HR system"
-                .to_owned()
+            reason: CreateRefusal::Email {
+                problem: "the email \"ada.lovelace@example\" is malformed: the domain after the \
+                          @ is not a domain name like example.com"
+                    .to_owned()
+            }
         })
     );
     let fine = ada().with_email("ada.lovelace@example.com");
-    assert!(matches!(realtime_push(&fine, None, &caps, true), Some(RealtimeOp::Create { .. })));
+    assert!(matches!(
+        realtime_push(&fine, None, &caps, AutoProvisioning::On),
+        Some(RealtimeOp::Create { .. })
+    ));
 }
 
 #[tokio::test]
@@ -201,12 +212,12 @@ async fn pushing_the_update_leaves_nothing_to_push() {
     let hr = ada().with_address(Address::new("Storgata 1", "", "Oslo", no())).with_phone("+47 1");
     let linked = dir.get(&"a1".into()).await.expect("read").expect("exists");
     let Some(RealtimeOp::Update { id, changes, .. }) =
-        realtime_push(&hr, Some(&linked), &dir.capabilities(), false)
+        realtime_push(&hr, Some(&linked), &dir.capabilities(), AutoProvisioning::Off)
     else {
         panic!("expected an update");
     };
     dir.update(&id, &changes).await.expect("written");
     let after = dir.get(&id).await.expect("read").expect("exists");
     assert_eq!(after.person.address(), Some(&Address::new("Storgata 1", "0150", "Oslo", no())));
-    assert_eq!(realtime_push(&hr, Some(&after), &dir.capabilities(), false), None);
+    assert_eq!(realtime_push(&hr, Some(&after), &dir.capabilities(), AutoProvisioning::Off), None);
 }

@@ -6,8 +6,8 @@
 use async_trait::async_trait;
 use dirsync::{
     Address, ApplyError, ApplyOptions, Capabilities, ConflictRule, CreationRule, Directory,
-    DirectoryError, ErrorKind, Field, FieldChange, InMemoryDirectory, InvalidValue, Person, Policy,
-    Record, RecordId, Report, Snapshot, SyncState, apply, reconcile,
+    DirectoryError, DirectoryPair, ErrorKind, Field, FieldChange, InMemoryDirectory, InvalidValue,
+    Person, Policy, Record, RecordId, Report, Snapshot, SyncState, apply, reconcile,
 };
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -45,6 +45,9 @@ struct Refusing {
 
 #[async_trait]
 impl Directory for Refusing {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
     fn capabilities(&self) -> Capabilities {
         self.inner.capabilities()
     }
@@ -160,12 +163,12 @@ fn policy() -> Policy {
 /// and a write not attempted after them.
 async fn every_outcome() -> Report {
     let hr = Refusing {
-        inner: InMemoryDirectory::new(hr_records()),
+        inner: InMemoryDirectory::new(hr_records()).with_name("Huma"),
         refuse_update_of: None,
         refuse_creates: true,
     };
     let idp = Refusing {
-        inner: InMemoryDirectory::new(idp_records()),
+        inner: InMemoryDirectory::new(idp_records()).with_name("Azure AD"),
         refuse_update_of: Some("a4".into()),
         refuse_creates: false,
     };
@@ -179,7 +182,7 @@ async fn every_outcome() -> Report {
     // Linus appears in the directory after the plan was made.
     idp.inner.put(Record::new("a9", Person::new().with_email("LINUS@example.com")));
     let options = ApplyOptions { concurrency: 1, ..ApplyOptions::default() };
-    match apply(&plan, &hr, &idp, &mut state, &options, &|_| {}).await {
+    match apply(&plan, DirectoryPair::new(&hr, &idp), &mut state, &options).await {
         Err(ApplyError::Fatal { report, .. }) => report
             .with_title("Huma and Azure AD: people synchronised")
             .with_generated_at("2026-11-26 13:00 UTC"),
@@ -271,7 +274,7 @@ async fn the_report_does_not_depend_on_the_order_writes_end_in() {
             &policy(),
         );
         let options = ApplyOptions { concurrency, ..ApplyOptions::default() };
-        apply(&plan, &hr, &idp, &mut state, &options, &|_| {}).await.expect("applied")
+        apply(&plan, DirectoryPair::new(&hr, &idp), &mut state, &options).await.expect("applied")
     };
     let one = run(1).await;
     let many = run(8).await;

@@ -72,8 +72,9 @@ fn a_saved_state_loads_back_equal_and_the_file_has_a_format_version() {
     assert_eq!(json["format"], serde_json::json!(STATE_FORMAT));
     assert_eq!(json["state"]["links"]["h1"]["idp"], "a1");
     assert_eq!(json["state"]["cursors"]["idp"], "https://graph.example/delta?token=1");
-    // Nothing but the state file is left in the folder: the temporary file was renamed.
-    assert_eq!(other_files(dir.path(), &path), Vec::<PathBuf>::new());
+    // Nothing but the state file and its write lock is left in the folder: the temporary file
+    // was renamed.
+    assert_eq!(other_files(dir.path(), &path), [dir.path().join("state.json.lock")]);
 
     // Saving again replaces the state completely.
     store.save(&SyncState::new()).expect("saved again");
@@ -136,7 +137,8 @@ fn saving_into_a_missing_folder_fails_and_says_so() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let store = JsonFileStore::new(dir.path().join("no-such-folder").join("state.json"));
     let err = store.save(&sample_state()).expect_err("no folder");
-    assert!(matches!(err, StateError::Io { action: "write", .. }), "{err:?}");
+    assert!(matches!(err, StateError::Io { .. }), "{err:?}");
+    assert!(err.to_string().contains("check that the folder exists"), "{err}");
 }
 
 /// What a writer leaves behind when it dies after writing its temporary file but before the

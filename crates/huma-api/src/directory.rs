@@ -221,6 +221,10 @@ impl HumaDirectory {
 
 #[async_trait]
 impl Directory for HumaDirectory {
+    fn name(&self) -> &str {
+        "Huma"
+    }
+
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             writable: FieldSet::all(),

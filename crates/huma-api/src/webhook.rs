@@ -123,6 +123,28 @@ pub struct WebhookEvent {
     pub users: Vec<WebhookUser>,
 }
 
+impl WebhookEvent {
+    /// The event in the core's terms, for [`dirsync::RealtimePush::push_event`]: `users-create`
+    /// and `users-update` ask for a push; `users-delete`, `users-export` and unknown topics do
+    /// not.
+    ///
+    /// ```
+    /// use huma_api::webhook::{Topic, WebhookEvent};
+    /// let event = WebhookEvent { topic: Topic::UsersUpdate, users: vec![] };
+    /// assert!(event.to_hr_event().needs_push());
+    /// ```
+    pub fn to_hr_event(&self) -> dirsync::HrEvent {
+        let change = match self.topic {
+            Topic::UsersCreate => dirsync::HrChange::Created,
+            Topic::UsersUpdate => dirsync::HrChange::Updated,
+            Topic::UsersDelete => dirsync::HrChange::Deleted,
+            Topic::UsersExport | Topic::Unknown(_) => dirsync::HrChange::Other,
+        };
+        let records = self.users.iter().map(|u| dirsync::RecordId::new(u.id.as_str())).collect();
+        dirsync::HrEvent { change, records }
+    }
+}
+
 /// Why a webhook request was refused. The messages never reveal the expected signature or token.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

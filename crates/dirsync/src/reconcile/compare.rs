@@ -82,11 +82,12 @@ fn compare_pair(input: &Input<'_>, paired: &PairedRecords<'_>, out: &mut Compare
                     vec![RecordRef { side, id: record.id.clone() }],
                     invalid.field.label(),
                     format!(
-                        "{} of {} in the {side}: {}; it is not synced to the {}",
+                        "{} of {} in {}: {}; it is not synced to {}",
                         invalid.field,
                         name(),
+                        input.name(side),
                         invalid.reason,
-                        side.other()
+                        input.name(side.other())
                     ),
                 ));
             }

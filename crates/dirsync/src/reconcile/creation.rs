@@ -28,6 +28,7 @@ pub(super) fn consider(
         return;
     }
     let target = source.other();
+    let (source_name, target_name) = (input.name(source), input.name(target));
     let name = name_of(record);
     let here = || vec![RecordRef { side: source, id: record.id.clone() }];
     if let Some(why) = record.person.email().and_then(crate::email::creation_refusal) {
@@ -36,8 +37,8 @@ pub(super) fn consider(
             here(),
             "",
             format!(
-                "{name} exists only in the {source} and cannot be created: {why}; correct it in \
-                 the {source}"
+                "{name} exists only in {source_name} and cannot be created: {why}; correct it \
+                 in {source_name}"
             ),
         ));
         return;
@@ -51,8 +52,8 @@ pub(super) fn consider(
             records,
             "",
             format!(
-                "{name} ({source} {}) is not paired, but the {target} already holds {} with the \
-                 same employment id or email, paired with someone else or held back; creating \
+                "{name} ({source_name} {}) is not paired, but {target_name} already holds {} \
+                 with the same employment id or email, paired with someone else or held back; creating \
                  {name} would make a duplicate, so it is not created: correct the employment id \
                  or email on one side",
                 record.id, twin.id
@@ -66,17 +67,17 @@ pub(super) fn consider(
     if !caps.can_create || !missing.is_empty() {
         let why = if caps.can_create {
             format!(
-                "the {target} requires {} and it is missing or cannot be written",
+                "{target_name} requires {} and it is missing or cannot be written",
                 missing.join(", ")
             )
         } else {
-            format!("the {target} does not allow creating people")
+            format!("{target_name} does not allow creating people")
         };
         findings.push(finding(
             FindingKind::CannotCreate,
             here(),
             "",
-            format!("{name} exists only in the {source} and cannot be created: {why}"),
+            format!("{name} exists only in {source_name} and cannot be created: {why}"),
         ));
         return;
     }

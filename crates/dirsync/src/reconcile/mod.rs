@@ -10,7 +10,7 @@ mod keys;
 mod pairing;
 mod threads;
 
-use crate::{BrokenLink, Plan, Policy, Record, Side, Snapshot, SyncState};
+use crate::{BrokenLink, Names, Plan, Policy, Record, Side, Snapshot, SyncState};
 use compare::Compared;
 use pairing::Pairing;
 use rustc_hash::FxHashSet;
@@ -58,9 +58,10 @@ fn reconcile_on(
         links = state.links.len()
     )
     .entered();
-    let Pairing { pairs, unpaired, mut findings, broken } = pairing::pair(hr, idp, state, threads);
+    let input = Input { hr, idp, policy, names: Names::new(&hr.name, &idp.name) };
+    let Pairing { pairs, unpaired, mut findings, broken } =
+        pairing::pair(hr, idp, state, &input.names, threads);
 
-    let input = Input { hr, idp, policy };
     // The pairs are compared in chunks on threads of their own; the first chunk's results have
     // room for everyone's, so that the largest part is not copied again.
     let mut chunks = threads::map_chunks(&pairs, threads(pairs.len()), |offset, chunk| {
@@ -74,9 +75,9 @@ fn reconcile_on(
     chunks.for_each(|later| compared.append(later));
     findings.append(&mut compared.findings);
     let mut plan = Plan {
+        names: input.names.clone(),
         hr_capabilities: hr.capabilities.clone(),
         idp_capabilities: idp.capabilities.clone(),
-        max_people_changed: policy.max_people_changed,
         pairs: compared.pairs,
         changes: compared.changes,
         ..Plan::default()
@@ -112,9 +113,14 @@ struct Input<'a> {
     hr: &'a Snapshot,
     idp: &'a Snapshot,
     policy: &'a Policy,
+    names: Names,
 }
 
 impl Input<'_> {
+    fn name(&self, side: Side) -> &str {
+        self.names.of(side)
+    }
+
     fn snapshot(&self, side: Side) -> &Snapshot {
         match side {
             Side::Hr => self.hr,

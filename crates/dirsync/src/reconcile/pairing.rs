@@ -9,10 +9,10 @@ use super::key_index::{KeyIndex, KeyParts, part_of};
 use super::keys;
 use super::side_index;
 use super::threads;
-use crate::MatchedBy;
 use crate::{
     Finding, FindingKind, Link, Person, Record, RecordId, RecordRef, Side, Snapshot, SyncState,
 };
+use crate::{MatchedBy, Names};
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 
@@ -55,6 +55,7 @@ enum Slot {
 }
 
 struct Sides<'s> {
+    names: &'s Names,
     records: [&'s [Record]; 2],
     slots: [Vec<Slot>; 2],
 }
@@ -77,10 +78,12 @@ pub(super) fn pair<'a, 's>(
     hr: &'s Snapshot,
     idp: &'s Snapshot,
     state: &'a SyncState,
+    names: &'s Names,
     threads: fn(usize) -> usize,
 ) -> Pairing<'a> {
     let mut findings = Vec::new();
     let mut sides = Sides {
+        names,
         records: [&hr.records, &idp.records],
         slots: [vec![Slot::Free; hr.records.len()], vec![Slot::Free; idp.records.len()]],
     };
@@ -134,19 +137,19 @@ fn report_broken<'a>(
 ) -> Vec<Broken<'a>> {
     let mut kept = Vec::new();
     for b in broken {
+        let hr = format!("{} record {}", sides.names.hr, b.hr);
+        let idp = format!("{} record {}", sides.names.idp, b.link.idp);
         let (left, gone) = match b.left {
-            Side::Hr => (format!("HR record {}", b.hr), format!("directory record {}", b.link.idp)),
-            Side::Idp => {
-                (format!("directory record {}", b.link.idp), format!("HR record {}", b.hr))
-            }
+            Side::Hr => (hr, idp),
+            Side::Idp => (idp, hr),
         };
         let slot = sides.slots[side_index(b.left)][b.index];
         let now = match slot {
             Slot::Free => format!(
-                "the person is treated as found in the {} only, and is not created in the {} \
-                 again unless you decide \"create\" for them; the link is kept until then",
-                b.left,
-                b.left.other()
+                "the person is treated as found in {} only, and is not created in {} again \
+                 unless you decide \"create\" for them; the link is kept until then",
+                sides.names.of(b.left),
+                sides.names.of(b.left.other())
             ),
             Slot::Paired => format!("{left} is now paired by a link, employment id or email"),
             Slot::Held => format!("{left} is held back by another finding"),
@@ -297,7 +300,8 @@ fn hold_repeated_ids(
             vec![sides.reference(side, index)],
             "",
             format!(
-                "the {side} returned record {} more than once; only the first is used",
+                "{} returned record {} more than once; only the first is used",
+                sides.names.of(side),
                 sides.records[side_index(side)][index].id
             ),
         ));

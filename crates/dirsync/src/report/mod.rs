@@ -8,8 +8,8 @@
 mod render;
 
 use crate::{
-    ChangeKind, DecidedBy, DirectoryError, ErrorKind, Field, FieldValue, Finding, ItemId, RecordId,
-    Side,
+    ChangeKind, DecidedBy, DirectoryError, ErrorKind, Field, FieldValue, Finding, ItemId, Names,
+    RecordId, Side,
 };
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +24,9 @@ pub struct Report {
     /// When the run happened, as the caller wants it shown; the core reads no clock.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generated_at: Option<String>,
+    /// What the two systems are called ("Huma", "Azure AD").
+    #[serde(default)]
+    pub names: Names,
     /// How many of each outcome.
     pub counts: Counts,
     /// Every write the plan called for and how it ended, by person, then side.
@@ -142,8 +145,8 @@ pub enum Outcome {
     },
     /// The directory refused it or could not be reached.
     Failed {
-        /// What kind of failure, e.g. "permission denied".
-        kind: String,
+        /// What kind of failure, e.g. [`ErrorKind::PermissionDenied`].
+        kind: ErrorKind,
         /// The directory's message.
         message: String,
         /// What to do about it.
@@ -157,8 +160,8 @@ impl Outcome {
     /// The outcome for an error from a directory, with advice for its kind.
     pub fn failed(error: &DirectoryError) -> Outcome {
         Outcome::Failed {
-            kind: error.kind().to_string(),
-            message: error.message().to_owned(),
+            kind: error.kind(),
+            message: crate::ErrorChain(error).to_string(),
             advice: advice(error.kind()).to_owned(),
         }
     }
@@ -219,20 +222,31 @@ pub struct SkippedItem {
 
 impl SkippedItem {
     /// Why a change settled as "skip" is left as it is.
-    pub(crate) fn reason_for_skipped_change(kind: ChangeKind, by: DecidedBy) -> String {
+    pub(crate) fn reason_for_skipped_change(
+        kind: ChangeKind,
+        by: DecidedBy,
+        names: &Names,
+    ) -> String {
         let what = match kind {
-            ChangeKind::Conflict => "the two systems hold different values".to_owned(),
-            ChangeKind::Missing(side) => format!("the value is missing in the {side}"),
-            ChangeKind::Changed(side) => format!("it changed in the {side}"),
+            ChangeKind::Conflict => {
+                format!("{} and {} hold different values", names.hr, names.idp)
+            }
+            ChangeKind::Missing(side) => format!("the value is missing in {}", names.of(side)),
+            ChangeKind::Changed(side) => format!("it changed in {}", names.of(side)),
         };
         format!("{what}; left as it is, as {}", decided_by(by))
     }
 
     /// Why a creation settled as "skip" is not made.
-    pub(crate) fn reason_for_skipped_creation(source: Side, by: DecidedBy) -> String {
+    pub(crate) fn reason_for_skipped_creation(
+        source: Side,
+        by: DecidedBy,
+        names: &Names,
+    ) -> String {
         format!(
-            "found only in the {source}; not created in the {}, as {}",
-            source.other(),
+            "found only in {}; not created in {}, as {}",
+            names.of(source),
+            names.of(source.other()),
             decided_by(by)
         )
     }

@@ -1,17 +1,10 @@
 //! The report as Markdown and as a self-contained HTML page.
 
 use super::{Action, OperationReport, Outcome, Report};
-use crate::{FieldValue, FindingKind, Side};
+use crate::{FieldValue, FindingKind};
 use std::fmt::Write as _;
 
 const DEFAULT_TITLE: &str = "Sync report";
-
-fn side_title(side: Side) -> &'static str {
-    match side {
-        Side::Hr => "HR system",
-        Side::Idp => "Identity directory",
-    }
-}
 
 fn finding_label(kind: FindingKind) -> &'static str {
     match kind {
@@ -68,7 +61,7 @@ fn skipped_rows(report: &Report) -> Vec<[String; 4]> {
         .map(|op| {
             [
                 op.name.clone(),
-                side_title(op.target).to_owned(),
+                report.names.of(op.target).to_owned(),
                 "—".to_owned(),
                 outcome_text(&op.outcome).0,
             ]
@@ -77,7 +70,7 @@ fn skipped_rows(report: &Report) -> Vec<[String; 4]> {
     rows.extend(report.skipped.iter().map(|s| {
         [
             s.name.clone(),
-            s.target.map(side_title).unwrap_or("—").to_owned(),
+            s.target.map(|side| report.names.of(side)).unwrap_or("—").to_owned(),
             s.field.map(|f| f.label()).unwrap_or("—").to_owned(),
             s.reason.clone(),
         ]
@@ -139,7 +132,7 @@ impl Report {
         }
         let c = &self.counts;
         writeln!(out, "## Summary\n")?;
-        writeln!(out, "| | HR system | Identity directory |")?;
+        writeln!(out, "| | {} | {} |", md(&self.names.hr), md(&self.names.idp))?;
         writeln!(out, "|---|---:|---:|")?;
         writeln!(out, "| Updated | {} | {} |", c.updated_in_hr, c.updated_in_idp)?;
         writeln!(out, "| Created | {} | {} |\n", c.created_in_hr, c.created_in_idp)?;
@@ -170,7 +163,7 @@ impl Report {
                     writeln!(
                         out,
                         "| {} | {} | {} | {} |",
-                        side_title(op.target),
+                        self.names.of(op.target),
                         field.field.label(),
                         before,
                         md(&value_text(Some(&field.to)))
@@ -191,7 +184,7 @@ impl Report {
                     out,
                     "| {} | {} | {} | {} | {} |",
                     md(&op.name),
-                    side_title(op.target),
+                    self.names.of(op.target),
                     md(&action_text(op)),
                     md(&error),
                     md(&advice)
@@ -204,7 +197,13 @@ impl Report {
         if !not_attempted.is_empty() {
             writeln!(out, "## Not attempted\n")?;
             for op in not_attempted {
-                writeln!(out, "- {}: {} in the {}", md(&op.name), md(&action_text(op)), op.target)?;
+                writeln!(
+                    out,
+                    "- {}: {} in {}",
+                    md(&op.name),
+                    md(&action_text(op)),
+                    md(self.names.of(op.target))
+                )?;
             }
             writeln!(out)?;
         }
@@ -283,8 +282,10 @@ impl Report {
         writeln!(out, "<table style=\"{TABLE}\">")?;
         writeln!(
             out,
-            "<tr><th style=\"{TH}\"></th><th style=\"{TH}\">HR system</th>\
-             <th style=\"{TH}\">Identity directory</th></tr>"
+            "<tr><th style=\"{TH}\"></th><th style=\"{TH}\">{}</th>\
+             <th style=\"{TH}\">{}</th></tr>",
+            html(&self.names.hr),
+            html(&self.names.idp)
         )?;
         for (label, hr, idp) in [
             ("Updated", c.updated_in_hr, c.updated_in_idp),
@@ -335,7 +336,7 @@ impl Report {
                         out,
                         "<tr><td style=\"{TD}\">{}</td><td style=\"{TD}\">{}</td>\
                          <td style=\"{TD}\">{}</td><td style=\"{TD}\">{}</td></tr>",
-                        side_title(op.target),
+                        self.names.of(op.target),
                         field.field.label(),
                         html(&before),
                         html(&value_text(Some(&field.to)))
@@ -363,7 +364,7 @@ impl Report {
                      <td style=\"{FAILED}\">{}</td><td style=\"{FAILED}\">{}</td>\
                      <td style=\"{FAILED}\">{}</td></tr>",
                     html(&op.name),
-                    side_title(op.target),
+                    self.names.of(op.target),
                     html(&action_text(op)),
                     html(&error),
                     html(&advice)
@@ -379,10 +380,10 @@ impl Report {
             for op in not_attempted {
                 writeln!(
                     out,
-                    "<li>{}: {} in the {}</li>",
+                    "<li>{}: {} in {}</li>",
                     html(&op.name),
                     html(&action_text(op)),
-                    op.target
+                    html(self.names.of(op.target))
                 )?;
             }
             writeln!(out, "</ul>")?;

@@ -1,12 +1,58 @@
-//! Real-time push: one HR person, re-read after a webhook, pushed to the identity directory.
-//!
-//! Only HR → identity directory: changes made in the identity directory reach the HR system on the
-//! next sync only, as in Huma's own integration.
+//! The pure part of a real-time push: the one write that brings the identity directory in line
+//! with one HR person.
 
 use crate::{
-    BlockReason, Capabilities, Field, FieldChange, FieldValue, NewRecord, Person, Record, RecordId,
+    BlockReason, Capabilities, Field, FieldChange, FieldValue, Names, NewRecord, Person, Record,
+    RecordId,
 };
 use serde::{Deserialize, Serialize};
+
+/// Whether a real-time push creates people the identity directory does not hold yet (Huma's
+/// "auto-provisioning").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AutoProvisioning {
+    /// Leave them to the next sync, which lists them (the default).
+    #[default]
+    Off,
+    /// Create them at once.
+    On,
+}
+
+/// Why a person cannot be created in the identity directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "why")]
+#[non_exhaustive]
+pub enum CreateRefusal {
+    /// The identity directory does not allow creating people.
+    NotAllowed,
+    /// The person's email cannot be used.
+    Email {
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// Values the identity directory requires are missing or cannot be written.
+    Missing {
+        /// Their labels.
+        fields: Vec<String>,
+    },
+}
+
+impl CreateRefusal {
+    /// The reason for a person to read, with what to do, naming the systems by `names`.
+    pub fn explain(&self, names: &Names) -> String {
+        match self {
+            CreateRefusal::NotAllowed => format!("{} does not allow creating people", names.idp),
+            CreateRefusal::Email { problem } => format!("{problem}; correct it in {}", names.hr),
+            CreateRefusal::Missing { fields } => format!(
+                "{} requires {} and it is missing or cannot be written; fill it in {}",
+                names.idp,
+                fields.join(", "),
+                names.hr
+            ),
+        }
+    }
+}
 
 /// The one write that brings the identity directory in line with an HR person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,10 +82,10 @@ pub enum RealtimeOp {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         left_out: Vec<(Field, BlockReason)>,
     },
-    /// Auto-provisioning is on but the person cannot be created; the reason says what is missing.
+    /// Auto-provisioning is on but the person cannot be created.
     CannotCreate {
-        /// Why, for a person to read.
-        reason: String,
+        /// Why.
+        reason: CreateRefusal,
     },
 }
 
@@ -62,35 +108,35 @@ impl RealtimeOp {
 ///   merges it (parts the HR address lacks are kept from the directory's); fields the directory
 ///   cannot write, marks read-only, or whose value is over its limits are listed in `skipped`.
 ///   `None` when nothing differs.
-/// - Without one: [`RealtimeOp::Create`] only when `auto_provision` is on (else `None`), or
+/// - Without one: [`RealtimeOp::Create`] only with [`AutoProvisioning::On`] (else `None`), or
 ///   [`RealtimeOp::CannotCreate`] when the directory cannot create them.
 ///
-/// Pure: it reads nothing and writes nothing. The caller runs the operation through its
-/// directory (and, before a create, should look the person up with
-/// [`crate::Directory::find_matching`], as [`crate::apply`] does).
+/// Pure: it reads nothing and writes nothing. [`crate::RealtimePush`] finds the linked record,
+/// runs the operation and remembers new links; call this directly only to do those yourself.
 ///
 /// ```
-/// use dirsync::{realtime_push, Capabilities, Field, FieldChange, FieldValue, Person, Record, RealtimeOp};
+/// use dirsync::{realtime_push, AutoProvisioning, Capabilities, Field, FieldChange, FieldValue,
+///               Person, Record, RealtimeOp};
 /// let hr = Person::new().with_email("ada@example.com").with_job_title("CTO");
 /// let linked = Record::new("a1", Person::new().with_email("ada@example.com")
 ///     .with_job_title("Engineer").with_phone("+47 100"));
-/// let op = realtime_push(&hr, Some(&linked), &Capabilities::default(), false);
+/// let op = realtime_push(&hr, Some(&linked), &Capabilities::default(), AutoProvisioning::Off);
 /// assert_eq!(op, Some(RealtimeOp::Update {
 ///     id: "a1".into(),
 ///     changes: vec![FieldChange { field: Field::JobTitle, value: FieldValue::Text("CTO".into()) }],
 ///     skipped: vec![],
 /// })); // the phone HR lacks is left alone
-/// assert_eq!(realtime_push(&hr, None, &Capabilities::default(), false), None);
+/// assert_eq!(realtime_push(&hr, None, &Capabilities::default(), AutoProvisioning::Off), None);
 /// ```
 pub fn realtime_push(
     hr_person: &Person,
     linked: Option<&Record>,
     idp_capabilities: &Capabilities,
-    auto_provision: bool,
+    provisioning: AutoProvisioning,
 ) -> Option<RealtimeOp> {
     let caps = idp_capabilities;
     let Some(record) = linked else {
-        return auto_provision.then(|| create(hr_person, caps));
+        return (provisioning == AutoProvisioning::On).then(|| create(hr_person, caps));
     };
     let mut changes = Vec::new();
     let mut skipped = Vec::new();
@@ -122,22 +168,15 @@ pub fn realtime_push(
 
 fn create(hr_person: &Person, caps: &Capabilities) -> RealtimeOp {
     if !caps.can_create {
-        return RealtimeOp::CannotCreate {
-            reason: "the identity directory does not allow creating people".to_owned(),
-        };
+        return RealtimeOp::CannotCreate { reason: CreateRefusal::NotAllowed };
     }
-    if let Some(why) = hr_person.email().and_then(crate::email::creation_refusal) {
-        return RealtimeOp::CannotCreate { reason: format!("{why}; correct it in the HR system") };
+    if let Some(problem) = hr_person.email().and_then(crate::email::creation_refusal) {
+        return RealtimeOp::CannotCreate { reason: CreateRefusal::Email { problem } };
     }
     let NewRecord { person, left_out, missing } = caps.new_record(hr_person, &[]);
     if !missing.is_empty() {
-        return RealtimeOp::CannotCreate {
-            reason: format!(
-                "the identity directory requires {} and it is missing or cannot be written; \
-                 fill it in the HR system",
-                missing.join(", ")
-            ),
-        };
+        let fields = missing.iter().map(ToString::to_string).collect();
+        return RealtimeOp::CannotCreate { reason: CreateRefusal::Missing { fields } };
     }
     RealtimeOp::Create { person, left_out }
 }

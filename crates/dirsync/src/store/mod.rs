@@ -1,0 +1,181 @@
+//! Where the [`SyncState`] lives between runs, and how the processes that share it take turns:
+//! the [`StateStore`] trait, its [`Lease`], and two stores: [`JsonFileStore`] (a file, with OS
+//! file locks) and [`MemoryStore`] (for tests and single-process services).
+
+mod json_file;
+mod memory;
+
+pub use json_file::{JsonFileStore, STATE_FORMAT};
+pub use memory::MemoryStore;
+
+use crate::SyncState;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::any::Any;
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+/// Keeps the [`SyncState`] between runs, and lets the processes that share it take turns.
+///
+/// Two kinds of writer share a state: a **sync**, which works on it for minutes (read both sides,
+/// plan, apply) and then replaces it, and the **real-time receiver**, which adds a link now and
+/// then. A store gives them what they need not to overwrite each other:
+///
+/// - [`StateStore::lease`]: one sync at a time. A second sync of the same state is refused
+///   ([`StateError::Busy`], saying who holds it and since when) before it reads or writes
+///   anything. The lease ends when it is dropped, and when its holder's process ends, so a
+///   crashed sync never blocks the next one.
+/// - [`StateStore::update`]: an atomic read-modify-write of the stored state, serialised with
+///   every other `update` and [`StateStore::save`], across processes. The receiver adds its links
+///   through it while a sync holds the lease; the sync saves its result through it too, merging
+///   the links added meanwhile ([`crate::Synchronizer`] does this).
+///
+/// A store must never hand back a state it could not read completely: a lost link makes the next
+/// run pair by keys again, and a lost baseline turns one-sided changes into conflicts, so an
+/// unreadable state is an error for a person to look at, not an empty state.
+///
+/// The methods block for as long as a file or a database takes to answer (never for as long as
+/// another holder keeps a lease): call them from async code as they are, or through
+/// `spawn_blocking` where a store may be slow.
+pub trait StateStore: Send + Sync {
+    /// The saved state; an empty state when nothing was saved yet.
+    ///
+    /// # Errors
+    /// [`StateError`] when the state exists but cannot be read or understood.
+    fn load(&self) -> Result<SyncState, StateError>;
+
+    /// Replaces the saved state with `state`, completely or not at all, after any
+    /// [`StateStore::update`] under way.
+    ///
+    /// # Errors
+    /// [`StateError`] when the state could not be written; the saved state is then unchanged.
+    fn save(&self, state: &SyncState) -> Result<(), StateError>;
+
+    /// Takes the sync lease for `holder` (a description a person recognises, such as
+    /// "nightly sync, process 4242"): while the returned [`Lease`] lives, every other call is
+    /// refused.
+    ///
+    /// # Errors
+    /// [`StateError::Busy`] when another holds it; [`StateError::Io`] when the lease could not
+    /// be taken.
+    fn lease(&self, holder: &str) -> Result<Lease, StateError>;
+
+    /// Loads the stored state, lets `change` change it, and saves the result, with no other
+    /// `update` or `save` in between (in any process). Returns the state as saved.
+    ///
+    /// # Errors
+    /// As [`StateStore::load`] and [`StateStore::save`]; the stored state is then unchanged.
+    fn update(&self, change: &mut dyn FnMut(&mut SyncState)) -> Result<SyncState, StateError>;
+}
+
+/// Who holds a sync lease, and since when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaseHolder {
+    /// The holder as it described itself.
+    pub holder: String,
+    /// When it took the lease.
+    pub since: DateTime<Utc>,
+}
+
+impl fmt::Display for LeaseHolder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} since {}", self.holder, self.since.format("%Y-%m-%d %H:%M:%S UTC"))
+    }
+}
+
+/// The right to run one sync on a state; dropping it lets go.
+pub struct Lease {
+    holder: LeaseHolder,
+    // Whatever the store needs kept to hold the lease: a locked file, a guard.
+    _guard: Box<dyn Any + Send + Sync>,
+}
+
+impl Lease {
+    /// A lease held by `holder` for as long as `guard` lives: for stores to make.
+    pub fn new(holder: LeaseHolder, guard: impl Any + Send + Sync) -> Lease {
+        Lease { holder, _guard: Box::new(guard) }
+    }
+
+    /// Who holds it.
+    pub fn holder(&self) -> &LeaseHolder {
+        &self.holder
+    }
+}
+
+impl fmt::Debug for Lease {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Lease").field("holder", &self.holder).finish_non_exhaustive()
+    }
+}
+
+/// The state could not be loaded, saved or leased.
+///
+/// The messages say what to do; the underlying I/O or JSON error is the
+/// [`source`](std::error::Error::source), so print the chain (e.g. with [`crate::ErrorChain`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StateError {
+    /// Reading or writing the file failed.
+    #[error(
+        "could not {action} the sync state file {}; check that the folder exists and that this \
+         process may read and write it",
+        .path.display()
+    )]
+    Io {
+        /// What was being done: "read", "write" or "lock".
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        #[source]
+        source: io::Error,
+    },
+    /// The file exists but is not a state file this crate can read.
+    #[error(
+        "the sync state file {} is corrupt; restore it from a backup, or delete it to start over \
+         (the next sync then pairs people again by employment id and email, and treats every \
+         difference as new)",
+        .path.display()
+    )]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The file was written by a newer version of this library.
+    #[error(
+        "the sync state file {} has format {found}, newer than format {supported} that this \
+         version understands; upgrade to the version that wrote it (the file is left untouched)",
+        .path.display()
+    )]
+    NewerFormat {
+        /// The file.
+        path: PathBuf,
+        /// The format the file has.
+        found: u64,
+        /// The newest format this version reads.
+        supported: u64,
+    },
+    /// Another sync holds the state's lease; nothing was read or written.
+    #[error(
+        "another sync of {state} is running ({}), so this one did not start and wrote nothing: \
+         wait for it to finish, or stop it (a sync whose process ended lets go at once)",
+        .holder.as_ref().map_or_else(|| "its holder did not say who it is".to_owned(), ToString::to_string)
+    )]
+    Busy {
+        /// The state, as the store names it (a file's path).
+        state: String,
+        /// Who holds it, when the holder could be read.
+        holder: Option<LeaseHolder>,
+    },
+}
+
+impl StateError {
+    /// Whether the state is leased by another sync.
+    pub fn is_busy(&self) -> bool {
+        matches!(self, StateError::Busy { .. })
+    }
+}

@@ -1,0 +1,407 @@
+//! One sync from start to end, with its invariants: read both sides under a lease, reconcile,
+//! let the caller settle, apply under the same lease, save (merging what the real-time receiver
+//! linked meanwhile), report.
+
+use crate::{
+    ApplyError, ApplyOptions, Decision, DecisionError, Directory, DirectoryError, DirectoryPair,
+    ErrorChain, ItemId, Lease, LeaseHolder, Plan, Policy, Report, Side, Snapshot, StateError,
+    StateStore, SyncState, apply, reconcile,
+};
+use chrono::{DateTime, Utc};
+use std::time::{Duration, Instant};
+use tracing::Instrument;
+
+/// Runs syncs of two directories over one state store with one policy: the procedure a service
+/// embeds, with its invariants kept here rather than by each caller.
+///
+/// - **One sync at a time**: [`Synchronizer::plan`] takes the store's [lease](StateStore::lease)
+///   before it reads anything, and the plan is applied under that same lease; a second sync of
+///   the same state gets [`StateError::Busy`] and writes nothing.
+/// - **Both sides read at once**, then [`reconcile`]d with the state and the policy.
+/// - **Nothing is applied while a decision is pending** ([`ApplyError::Pending`]); settle them
+///   with [`PlannedSync::decide`].
+/// - **The state is always saved once writes began**, also when a directory refused the
+///   credentials half-way, so what was written is remembered; it is saved with
+///   [`StateStore::update`], keeping the links the real-time receiver added while this sync ran.
+/// - **The report is always returned** once writes began: in [`Synced`], or in the error
+///   ([`SyncError::report`]).
+///
+/// ```
+/// use dirsync::{
+///     ConflictRule, CreationRule, InMemoryDirectory, MemoryStore, Person, Policy, Record,
+///     Synchronizer,
+/// };
+/// # futures::executor::block_on(async {
+/// let huma = InMemoryDirectory::new([
+///     Record::new("h1", Person::new().with_email("ada@example.com").with_job_title("CTO")),
+///     Record::new("h2", Person::new().with_email("bo@example.com").with_given_name("Bo")),
+/// ])
+/// .with_name("Huma");
+/// let azure = InMemoryDirectory::new([
+///     Record::new("a1", Person::new().with_email("ada@example.com").with_job_title("Engineer")),
+/// ])
+/// .with_name("Azure AD");
+/// let store = MemoryStore::new();
+/// let policy = Policy { create_in_idp: CreationRule::All, ..Policy::default() };
+/// let sync = Synchronizer::new(&huma, &azure, &store).with_policy(policy);
+///
+/// let mut planned = sync.plan().await?;
+/// for id in planned.pending() {
+///     planned.decide(&id, dirsync::Decision::UseHr)?; // Ada's job title: Huma wins
+/// }
+/// let synced = planned.apply().await?;
+/// assert_eq!(synced.report.counts.updated_in_idp, 1);
+/// assert_eq!(synced.report.counts.created_in_idp, 1);
+/// assert!(synced.report.to_markdown().contains("Azure AD"));
+///
+/// // The state was saved: a second run has nothing to do.
+/// let again = sync.plan().await?;
+/// assert!(again.plan().operations()?.operations.is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
+#[derive(Clone)]
+pub struct Synchronizer<'a> {
+    directories: DirectoryPair<'a>,
+    store: &'a dyn StateStore,
+    policy: Policy,
+    options: ApplyOptions,
+    holder: String,
+    title: Option<String>,
+}
+
+impl std::fmt::Debug for Synchronizer<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Synchronizer")
+            .field("directories", &self.directories)
+            .field("policy", &self.policy)
+            .field("options", &self.options)
+            .field("holder", &self.holder)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Synchronizer<'a> {
+    /// Syncs of `hr` (Huma) and `idp` (Azure AD) over the state in `store`, with the default
+    /// [`Policy`] and [`ApplyOptions`].
+    pub fn new(hr: &'a dyn Directory, idp: &'a dyn Directory, store: &'a dyn StateStore) -> Self {
+        Synchronizer {
+            directories: DirectoryPair::new(hr, idp),
+            store,
+            policy: Policy::default(),
+            options: ApplyOptions::default(),
+            holder: format!("process {}", std::process::id()),
+            title: None,
+        }
+    }
+
+    /// With `policy`.
+    #[must_use]
+    pub fn with_policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// With `options` for the apply (concurrency, safety threshold, write timeout, progress).
+    #[must_use]
+    pub fn with_apply_options(mut self, options: ApplyOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Describes this sync to a second one that finds the state busy, e.g. "nightly sync on
+    /// worker-3" (default: "process <pid>").
+    #[must_use]
+    pub fn with_holder(mut self, holder: impl Into<String>) -> Self {
+        self.holder = holder.into();
+        self
+    }
+
+    /// The report's heading (default: "<HR> and <IdP>: people synchronised").
+    #[must_use]
+    pub fn with_title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// The policy.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// The two directories.
+    pub fn directories(&self) -> DirectoryPair<'a> {
+        self.directories
+    }
+
+    /// Takes the lease and loads the state, for a caller that reads the snapshots itself (e.g.
+    /// incrementally); [`Synchronizer::plan`] does this and reads both sides in full.
+    ///
+    /// # Errors
+    /// [`SyncError::State`]: the state is busy ([`StateError::Busy`]) or cannot be loaded.
+    pub fn begin(&self) -> Result<LeasedSync<'a>, SyncError> {
+        let started_at = Utc::now();
+        let started = Instant::now();
+        let lease = self.store.lease(&self.holder)?;
+        let state = self.store.load()?;
+        Ok(LeasedSync { sync: self.clone(), lease, state, started_at, started })
+    }
+
+    /// Takes the lease, loads the state, reads both sides at once and reconciles them: a plan to
+    /// settle and apply, under the lease until it is applied or dropped.
+    ///
+    /// # Errors
+    /// [`SyncError::State`] (busy or unreadable state) or [`SyncError::Read`]; nothing was
+    /// written.
+    pub async fn plan(&self) -> Result<PlannedSync<'a>, SyncError> {
+        self.begin()?.read().await
+    }
+
+    /// A plan to look at, without the lease: the state as stored now, both sides read, nothing
+    /// written and nothing to apply. For a "what would a sync do" view that may run beside a
+    /// sync.
+    ///
+    /// # Errors
+    /// [`SyncError::State`] or [`SyncError::Read`].
+    pub async fn preview(&self) -> Result<Plan, SyncError> {
+        let state = self.store.load()?;
+        let (hr, idp) = read_both(self.directories).await?;
+        Ok(reconcile(&hr, &idp, &state, &self.policy))
+    }
+}
+
+/// Reads both sides at once.
+async fn read_both(directories: DirectoryPair<'_>) -> Result<(Snapshot, Snapshot), SyncError> {
+    let (hr, idp) = futures::join!(Snapshot::read(directories.hr), Snapshot::read(directories.idp));
+    let failed = |side: Side| {
+        let system = directories.get(side).name().to_owned();
+        move |source| SyncError::Read { side, system, source }
+    };
+    Ok((hr.map_err(failed(Side::Hr))?, idp.map_err(failed(Side::Idp))?))
+}
+
+/// A sync that holds the lease and has loaded the state, before it reads the two sides.
+#[derive(Debug)]
+pub struct LeasedSync<'a> {
+    sync: Synchronizer<'a>,
+    lease: Lease,
+    state: SyncState,
+    started_at: DateTime<Utc>,
+    started: Instant,
+}
+
+impl<'a> LeasedSync<'a> {
+    /// The state as loaded under the lease (its cursors, for an incremental read).
+    pub fn state(&self) -> &SyncState {
+        &self.state
+    }
+
+    /// Reads both sides in full, at once, and reconciles.
+    ///
+    /// # Errors
+    /// [`SyncError::Read`]; nothing was written, and the lease is let go.
+    pub async fn read(self) -> Result<PlannedSync<'a>, SyncError> {
+        let span = tracing::info_span!("read");
+        let (hr, idp) = read_both(self.sync.directories).instrument(span).await?;
+        Ok(self.plan_with(&hr, &idp))
+    }
+
+    /// Reconciles snapshots the caller read after [`Synchronizer::begin`], under this lease.
+    pub fn plan_with(self, hr: &Snapshot, idp: &Snapshot) -> PlannedSync<'a> {
+        let read = self.started.elapsed();
+        let reconciling = Instant::now();
+        let plan = reconcile(hr, idp, &self.state, &self.sync.policy);
+        let timings = Timings { read, reconcile: reconciling.elapsed(), ..Timings::default() };
+        tracing::info!(summary = ?plan.summary(), "planned");
+        PlannedSync {
+            sync: self.sync,
+            lease: self.lease,
+            start: self.state,
+            plan,
+            started_at: self.started_at,
+            started: self.started,
+            timings,
+        }
+    }
+}
+
+/// How long each step of a sync took.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Timings {
+    /// Taking the lease, loading the state and reading both sides.
+    pub read: Duration,
+    /// Reconciling.
+    pub reconcile: Duration,
+    /// Applying the plan.
+    pub apply: Duration,
+    /// Saving the state.
+    pub save: Duration,
+    /// From the lease to the saved state.
+    pub total: Duration,
+}
+
+/// One planned sync: the plan to look at and settle, under the lease it was made under.
+///
+/// Dropping it lets the lease go and writes nothing.
+#[derive(Debug)]
+pub struct PlannedSync<'a> {
+    sync: Synchronizer<'a>,
+    lease: Lease,
+    start: SyncState,
+    plan: Plan,
+    started_at: DateTime<Utc>,
+    started: Instant,
+    timings: Timings,
+}
+
+impl PlannedSync<'_> {
+    /// The plan.
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    /// Who holds the lease, since when.
+    pub fn holder(&self) -> &LeaseHolder {
+        self.lease.holder()
+    }
+
+    /// The ids of the items that still wait for a decision.
+    pub fn pending(&self) -> Vec<ItemId> {
+        self.plan.pending()
+    }
+
+    /// Whether every item is settled, so the plan can be applied.
+    pub fn is_settled(&self) -> bool {
+        self.plan.is_settled()
+    }
+
+    /// Settles one item (see [`Plan::decide`]).
+    ///
+    /// # Errors
+    /// [`DecisionError`]: the id is unknown, or the decision does not fit the item.
+    pub fn decide(&mut self, id: &ItemId, decision: Decision) -> Result<(), DecisionError> {
+        self.plan.decide(id, decision)
+    }
+
+    /// Applies the settled plan under the lease, saves the state (keeping links the real-time
+    /// receiver added meanwhile), and returns the report.
+    ///
+    /// # Errors
+    /// - [`ApplyError::Pending`] or [`ApplyError::SafetyThreshold`] (in [`SyncError::Apply`]):
+    ///   nothing was written.
+    /// - [`ApplyError::Fatal`]: a directory refused the credentials half-way; the state was
+    ///   saved for what was written, and the report is in the error.
+    /// - [`SyncError::NotSaved`]: every write ran, but the state could not be saved; the report
+    ///   is in the error, and the next run pairs by keys the people created in this one.
+    pub async fn apply(self) -> Result<Synced, SyncError> {
+        let PlannedSync { sync, lease, start, plan, started_at, started, mut timings } = self;
+        let mut state = start.clone();
+        let applying = Instant::now();
+        let span = tracing::info_span!("sync_apply", holder = %lease.holder().holder);
+        let applied =
+            apply(&plan, sync.directories, &mut state, &sync.options).instrument(span).await;
+        timings.apply = applying.elapsed();
+        let (report, stopped) = match applied {
+            Ok(report) => (report, None),
+            Err(ApplyError::Fatal { side, system, source, report }) => {
+                (*report, Some((side, system, source)))
+            }
+            // Refused before any write: nothing to save.
+            Err(refused) => return Err(SyncError::Apply(refused)),
+        };
+        let saving = Instant::now();
+        let saved = sync.store.update(&mut |stored| {
+            let mut ours = state.clone();
+            ours.keep_links_added_meanwhile(&start, stored);
+            *stored = ours;
+        });
+        timings.save = saving.elapsed();
+        timings.total = started.elapsed();
+        drop(lease);
+        let names = sync.directories.names();
+        let title = sync
+            .title
+            .clone()
+            .unwrap_or_else(|| format!("{} and {}: people synchronised", names.hr, names.idp));
+        let report = report
+            .with_title(title)
+            .with_generated_at(started_at.format("%Y-%m-%d %H:%M UTC").to_string());
+        if let Err(source) = saved {
+            tracing::error!(error = %ErrorChain(&source), "the state could not be saved");
+            return Err(SyncError::NotSaved { source, report: Box::new(report) });
+        }
+        match stopped {
+            Some((side, system, source)) => {
+                let report = Box::new(report);
+                Err(SyncError::Apply(ApplyError::Fatal { side, system, source, report }))
+            }
+            None => Ok(Synced { plan, report, started_at, timings }),
+        }
+    }
+}
+
+/// What an applied sync did.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Synced {
+    /// The plan as it was applied.
+    pub plan: Plan,
+    /// What was done, for a person.
+    pub report: Report,
+    /// When the sync took its lease.
+    pub started_at: DateTime<Utc>,
+    /// How long each step took.
+    pub timings: Timings,
+}
+
+/// Why a sync did not run, or stopped.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SyncError {
+    /// The state is leased by another sync, or cannot be loaded; nothing was read or written.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// A side could not be read; nothing was written.
+    #[error("could not read the people in {system}, so nothing was written")]
+    Read {
+        /// The side.
+        side: Side,
+        /// Its name.
+        system: String,
+        /// Why.
+        #[source]
+        source: DirectoryError,
+    },
+    /// The plan was not applied (pending decisions, safety threshold: nothing written), or the
+    /// apply stopped on refused credentials (the state was saved; the report is in it).
+    #[error(transparent)]
+    Apply(#[from] ApplyError),
+    /// The writes ran but the state could not be saved.
+    #[error(
+        "the writes ran (the report says which), but the sync state could not be saved: fix \
+         that, then sync again"
+    )]
+    NotSaved {
+        /// Why.
+        #[source]
+        source: StateError,
+        /// What was done.
+        report: Box<Report>,
+    },
+}
+
+impl SyncError {
+    /// The report, when writes began before the sync stopped.
+    pub fn report(&self) -> Option<&Report> {
+        match self {
+            SyncError::Apply(ApplyError::Fatal { report, .. })
+            | SyncError::NotSaved { report, .. } => Some(report),
+            _ => None,
+        }
+    }
+
+    /// Whether the state was busy with another sync.
+    pub fn is_busy(&self) -> bool {
+        matches!(self, SyncError::State(e) if e.is_busy())
+    }
+}
