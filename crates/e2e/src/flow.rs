@@ -1,13 +1,14 @@
-//! One sync, the way a service embedding the library runs it: the real clients, both sides read at
-//! once, reconcile, apply; and the incremental variant over Graph's delta query.
+//! The real clients connected to the fakes, and one sync through the library's
+//! [`Synchronizer`]: a full one, and an incremental one over Graph's delta query (the library
+//! reads Huma; Azure AD's changes come from the delta feed into a snapshot kept in memory).
 
 use crate::fakes::Endpoints;
 use crate::world::DOMAIN;
 use azure_graph::{AzureDirectory, AzureDirectoryConfig, GraphClient, WriteBudget};
 use dirsync::{
-    ApplyError, ApplyOptions, ConflictRule, CreationRule, Cursor, Directory, DirectoryError,
-    IncrementalDirectory, JsonFileStore, MissingRule, Plan, Policy, Report, Snapshot, StateError,
-    StateStore, Summary, SyncState, reconcile,
+    ApplyOptions, ConflictRule, CreationRule, Cursor, Directory, IncrementalDirectory, MemoryStore,
+    MissingRule, Plan, Policy, Report, Side, Snapshot, StateStore, Summary, SyncError, SyncState,
+    Synchronizer, Timings,
 };
 use huma_api::{HumaClient, HumaDirectory, HumaDirectoryConfig};
 use secrecy::SecretString;
@@ -143,19 +144,17 @@ impl SyncOptions {
         self.apply_concurrency = tuning.apply_concurrency;
         self
     }
-}
 
-/// How long each step took.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Timings {
-    /// Reading both sides (at once).
-    pub read: Duration,
-    /// Reconciling (pure computation).
-    pub reconcile: Duration,
-    /// Applying the plan.
-    pub apply: Duration,
-    /// The whole run.
-    pub total: Duration,
+    fn synchronizer<'a>(
+        &self,
+        clients: &'a Clients,
+        store: &'a dyn StateStore,
+    ) -> Synchronizer<'a> {
+        let options = ApplyOptions::default().with_concurrency(self.apply_concurrency);
+        Synchronizer::new(&clients.huma, &clients.azure, store)
+            .with_policy(self.policy.clone())
+            .with_apply_options(options)
+    }
 }
 
 /// Azure AD as the last run saw it, and where its change feed stood before that read.
@@ -185,61 +184,77 @@ pub struct SyncRun {
     pub idp_changes: Option<usize>,
 }
 
-/// Why a run stopped before or during the apply.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum SyncError {
-    /// Huma could not be read; nothing was written.
-    #[error("could not read the people in Huma, so nothing was written: {0}")]
-    ReadHr(#[source] DirectoryError),
-    /// Azure AD could not be read; nothing was written.
-    #[error("could not read the people in Azure AD, so nothing was written: {0}")]
-    ReadIdp(#[source] DirectoryError),
-    /// The policy left decisions open; nothing was written.
-    #[error("{0} decision(s) are pending, so nothing was written")]
-    Pending(usize),
-    /// The apply stopped (refused credentials) or refused the plan.
-    #[error("the apply stopped: {0}")]
-    Apply(#[from] ApplyError),
-    /// The state file could not be read or written.
-    #[error("the state file: {0}")]
-    State(#[from] StateError),
+impl SyncRun {
+    fn from(synced: dirsync::Synced) -> Self {
+        SyncRun {
+            summary: synced.plan.summary(),
+            plan: synced.plan,
+            report: synced.report,
+            timings: synced.timings,
+            kept: None,
+            idp_changes: None,
+        }
+    }
 }
 
-/// One full sync: reads both sides at once (Huma's list pages in parallel once its total is
-/// known, details while pages arrive, Graph's pages in turn), reconciles with `state`, applies,
-/// and advances `state`.
+/// One full sync with its state in `store`, through the library's [`Synchronizer`].
 ///
 /// # Errors
-/// A failed read (nothing written), pending decisions, or an apply that stopped; after a stopped
-/// apply, `state` holds what was written.
+/// As [`dirsync::PlannedSync::apply`]; pending decisions are refused.
+pub async fn sync_with_store(
+    clients: &Clients,
+    store: &dyn StateStore,
+    options: &SyncOptions,
+) -> Result<SyncRun, SyncError> {
+    let synced = options.synchronizer(clients, store).plan().await?.apply().await?;
+    Ok(SyncRun::from(synced))
+}
+
+/// One full sync of the state in memory, `state`, which moves on with it; with
+/// [`SyncOptions::keep_idp`], also a delta cursor taken before the read and Azure AD's snapshot
+/// for [`incremental_sync`].
+///
+/// # Errors
+/// As [`sync_with_store`]; after a stopped apply, `state` holds what was written.
 pub async fn full_sync(
     clients: &Clients,
     state: &mut SyncState,
     options: &SyncOptions,
 ) -> Result<SyncRun, SyncError> {
-    let started = Instant::now();
-    let cursor = async {
-        if !options.keep_idp {
-            return Ok(None);
-        }
-        let latest = Cursor::new(latest_delta_link(&clients.azure));
-        clients.azure.changes_since(Some(&latest)).await.map(|changes| Some(changes.cursor))
+    let store = MemoryStore::with_state(state.clone());
+    let result = if options.keep_idp {
+        kept_sync(clients, &store, options).await
+    } else {
+        sync_with_store(clients, &store, options).await
     };
-    let (hr, idp, cursor) =
-        futures::join!(Snapshot::read(&clients.huma), Snapshot::read(&clients.azure), cursor);
-    let hr = hr.map_err(SyncError::ReadHr)?;
-    let idp = idp.map_err(SyncError::ReadIdp)?;
-    let cursor = cursor.map_err(SyncError::ReadIdp)?;
-    let read = started.elapsed();
-    let mut run = plan_and_apply(clients, &hr, &idp, state, options, read, started).await?;
-    run.kept = cursor.map(|cursor| KeptIdp { snapshot: idp, cursor });
+    *state = store.load()?;
+    result
+}
+
+/// A full sync that also keeps Azure AD's snapshot and a delta cursor taken before its read.
+async fn kept_sync(
+    clients: &Clients,
+    store: &dyn StateStore,
+    options: &SyncOptions,
+) -> Result<SyncRun, SyncError> {
+    let leased = options.synchronizer(clients, store).begin()?;
+    let latest = Cursor::new(latest_delta_link(&clients.azure));
+    let (hr, idp, changes) = futures::join!(
+        Snapshot::read(&clients.huma),
+        Snapshot::read(&clients.azure),
+        clients.azure.changes_since(Some(&latest))
+    );
+    let hr = hr.map_err(read_failed(clients, Side::Hr))?;
+    let idp = idp.map_err(read_failed(clients, Side::Idp))?;
+    let cursor = changes.map_err(read_failed(clients, Side::Idp))?.cursor;
+    let mut run = SyncRun::from(leased.plan_with(&hr, &idp).apply().await?);
+    run.kept = Some(KeptIdp { snapshot: idp, cursor });
     Ok(run)
 }
 
 /// An incremental sync: Huma is read in full (it has no change feed), Azure AD only for what
-/// changed since `kept`'s cursor, brought into `kept`'s snapshot; then reconcile and apply as in
-/// [`full_sync`]. `kept` moves on to the new cursor.
+/// changed since `kept`'s cursor, brought into `kept`'s snapshot; then planned and applied under
+/// the library's lease as in [`full_sync`]. `kept` moves on to the new cursor.
 ///
 /// # Errors
 /// As [`full_sync`].
@@ -250,75 +265,32 @@ pub async fn incremental_sync(
     options: &SyncOptions,
 ) -> Result<SyncRun, SyncError> {
     let started = Instant::now();
+    let store = MemoryStore::with_state(state.clone());
+    let leased = options.synchronizer(clients, &store).begin()?;
     let (hr, changes) = futures::join!(
         Snapshot::read(&clients.huma),
         clients.azure.changes_since(Some(&kept.cursor))
     );
-    let hr = hr.map_err(SyncError::ReadHr)?;
-    let changes = changes.map_err(SyncError::ReadIdp)?;
+    let hr = hr.map_err(read_failed(clients, Side::Hr))?;
+    let changes = changes.map_err(read_failed(clients, Side::Idp))?;
     let brought = changes.changed.len() + changes.removed.len();
     kept.cursor = changes.cursor.clone();
     kept.snapshot.apply_changes(changes);
-    let read = started.elapsed();
-    let mut run =
-        plan_and_apply(clients, &hr, &kept.snapshot, state, options, read, started).await?;
+    let result = leased.plan_with(&hr, &kept.snapshot).apply().await;
+    *state = store.load()?;
+    let mut run = SyncRun::from(result?);
     run.idp_changes = Some(brought);
+    run.timings.total = started.elapsed();
     Ok(run)
 }
 
-async fn plan_and_apply(
-    clients: &Clients,
-    hr: &Snapshot,
-    idp: &Snapshot,
-    state: &mut SyncState,
-    options: &SyncOptions,
-    read: Duration,
-    started: Instant,
-) -> Result<SyncRun, SyncError> {
-    let reconciling = Instant::now();
-    let plan = reconcile(hr, idp, state, &options.policy);
-    let reconcile_time = reconciling.elapsed();
-    let summary = plan.summary();
-    if !plan.is_settled() {
-        return Err(SyncError::Pending(summary.pending));
+fn read_failed(clients: &Clients, side: Side) -> impl Fn(dirsync::DirectoryError) -> SyncError {
+    let system = match side {
+        Side::Hr => clients.huma.name(),
+        Side::Idp => clients.azure.name(),
     }
-    let applying = Instant::now();
-    let apply_options =
-        ApplyOptions { concurrency: options.apply_concurrency, ..ApplyOptions::default() };
-    let hr_dir: &dyn Directory = &clients.huma;
-    let idp_dir: &dyn Directory = &clients.azure;
-    let report = dirsync::apply(&plan, hr_dir, idp_dir, state, &apply_options, &|_| {}).await?;
-    let timings = Timings {
-        read,
-        reconcile: reconcile_time,
-        apply: applying.elapsed(),
-        total: started.elapsed(),
-    };
-    Ok(SyncRun { summary, plan, report, timings, kept: None, idp_changes: None })
-}
-
-/// A full sync with its state in `store`: load, run, save (also after an apply that stopped on
-/// refused credentials, so what was written is remembered).
-///
-/// # Errors
-/// As [`full_sync`], and a state file that cannot be read or written.
-pub async fn sync_with_store(
-    clients: &Clients,
-    store: &JsonFileStore,
-    options: &SyncOptions,
-) -> Result<SyncRun, SyncError> {
-    let mut state = store.load()?;
-    match full_sync(clients, &mut state, options).await {
-        Ok(run) => {
-            store.save(&state)?;
-            Ok(run)
-        }
-        Err(SyncError::Apply(error @ ApplyError::Fatal { .. })) => {
-            store.save(&state)?;
-            Err(SyncError::Apply(error))
-        }
-        Err(other) => Err(other),
-    }
+    .to_owned();
+    move |source| SyncError::Read { side, system: system.clone(), source }
 }
 
 /// A delta link that starts from now (`$deltatoken=latest`), with the directory's `$select`.

@@ -6,9 +6,10 @@
 mod common;
 
 use common::{quick_tuning, seeded, writes};
+use dirsync::SyncError;
 use dirsync::{Outcome, SyncState};
 use dirsync_e2e::fakes::FakeSettings;
-use dirsync_e2e::flow::{self, SyncError, SyncOptions, SyncRun};
+use dirsync_e2e::flow::{self, SyncOptions, SyncRun};
 use dirsync_e2e::world::World;
 use std::time::Duration;
 use testkit::{FaultRule, Route};
@@ -40,11 +41,9 @@ async fn graph_throttling_forever_ends_the_read_after_the_configured_attempts() 
     let forever = FaultRule::throttle(1).on_routes([Route::ListUsers]);
     let (result, huma, graph) = run(&world, Vec::new(), vec![forever]).await;
     let error = result.unwrap_err();
-    assert!(matches!(error, SyncError::ReadIdp(_)), "{error:?}");
-    assert!(
-        error.to_string().contains("Microsoft Graph kept throttling after 3 attempts"),
-        "{error}"
-    );
+    assert!(matches!(error, SyncError::Read { side: dirsync::Side::Idp, .. }), "{error:?}");
+    let message = dirsync::ErrorChain(&error).to_string();
+    assert!(message.contains("Microsoft Graph kept throttling after 3 attempts"), "{message}");
     assert_eq!(graph.get(Route::ListUsers), 3, "three attempts, as configured");
     assert_eq!(writes(&huma) + writes(&graph), 0);
 }
@@ -55,7 +54,7 @@ async fn a_retry_after_beyond_the_allowed_wait_ends_at_once() {
     // Graph asks for 2 minutes; the policy allows 10 s of waiting in all.
     let long = FaultRule::throttle(120).on_routes([Route::ListUsers]);
     let (result, _, graph) = run(&world, Vec::new(), vec![long]).await;
-    assert!(matches!(result, Err(SyncError::ReadIdp(_))), "{result:?}");
+    assert!(matches!(result, Err(SyncError::Read { side: dirsync::Side::Idp, .. })), "{result:?}");
     assert_eq!(graph.get(Route::ListUsers), 1, "no wait longer than allowed");
 }
 
@@ -65,8 +64,9 @@ async fn huma_throttling_forever_ends_the_read_after_the_configured_retries() {
     let forever = FaultRule::throttle(1).on_routes([Route::GetUser]);
     let (result, huma, graph) = run(&world, vec![forever], Vec::new()).await;
     let error = result.unwrap_err();
-    assert!(matches!(error, SyncError::ReadHr(_)), "{error:?}");
-    assert!(error.to_string().contains("Huma kept asking to slow down (HTTP 429)"), "{error}");
+    assert!(matches!(error, SyncError::Read { side: dirsync::Side::Hr, .. }), "{error:?}");
+    let message = dirsync::ErrorChain(&error).to_string();
+    assert!(message.contains("Huma kept asking to slow down (HTTP 429)"), "{message}");
     assert_eq!(
         huma.get(Route::GetUser),
         3,
