@@ -215,7 +215,6 @@ impl PolicyArgs {
             create_in_idp: self.create_in_azure.rule(),
             create_in_hr: self.create_in_huma.rule(),
             scope: dirsync::Scope { include_inactive: self.include_inactive },
-            max_people_changed: self.max_changes,
             ..Policy::default()
         }
     }
@@ -281,7 +280,7 @@ mod tests {
         assert_eq!(policy.missing, MissingRule::Skip);
         assert_eq!(policy.create_in_idp, CreationRule::All);
         assert_eq!(policy.create_in_hr, CreationRule::None);
-        assert_eq!(policy.max_people_changed, Some(7));
+        assert_eq!(sync.policy.max_changes, Some(7));
     }
 
     #[test]

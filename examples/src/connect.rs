@@ -8,7 +8,6 @@ use crate::token_file;
 use azure_graph::{AzureDirectory, AzureDirectoryConfig, GraphClient, GraphError};
 use dirsync::DirectoryError;
 use huma_api::{HumaClient, HumaDirectory, HumaDirectoryConfig, SecretString};
-use std::error::Error as _;
 use std::fmt;
 use testkit::{FakeGraph, FakeHuma};
 
@@ -211,21 +210,23 @@ impl AzureApp {
 /// What to tell a person when Azure AD refused: the error's own message and, when the saved
 /// sign-in of a user-account connection has expired or was revoked, how to sign in again.
 pub fn explain_azure_error(error: &DirectoryError) -> String {
+    let text = dirsync::ErrorChain(error);
     if sign_in_expired(error) {
-        format!("{error}; run `sync login-azure` again to sign in, then start this program again")
+        format!("{text}; run `sync login-azure` again to sign in, then start this program again")
     } else {
-        error.to_string()
+        text.to_string()
     }
 }
 
 /// Whether `error` comes from a refresh token that expired or was revoked.
 fn sign_in_expired(error: &DirectoryError) -> bool {
-    let mut source = error.source();
-    while let Some(cause) = source {
-        if let Some(GraphError::RefreshTokenExpired { .. }) = cause.downcast_ref::<GraphError>() {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> =
+        error.get_ref().map(|e| e as &(dyn std::error::Error + 'static));
+    while let Some(e) = cause {
+        if let Some(GraphError::RefreshTokenExpired { .. }) = e.downcast_ref::<GraphError>() {
             return true;
         }
-        source = cause.source();
+        cause = e.source();
     }
     false
 }

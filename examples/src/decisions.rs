@@ -12,7 +12,7 @@
 //! The ids are those `sync plan` prints. A file that is not such an object, a value that is not one
 //! of the four words, or an id the plan does not hold is a usage error that names the line.
 
-use dirsync::{Decision, DecisionError, ItemId, Plan};
+use dirsync::{Decision, DecisionError, ItemId};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -174,16 +174,20 @@ impl Decisions {
         &self.entries
     }
 
-    /// Settles the plan's items named in the file. Every id must be one of the plan's changes or
-    /// creations; the first that is not, or whose decision the plan refuses, is the error.
+    /// Settles the plan's items named in the file through `decide` (e.g. [`dirsync::Plan::decide`], or
+    /// `dirsync::PlannedSync::decide`). Every id must be one of the plan's changes or creations;
+    /// the first that is not, or whose decision the plan refuses, is the error.
     ///
     /// # Errors
     /// [`DecisionsError::UnknownId`] or [`DecisionsError::Refused`], naming the line.
-    pub fn apply_to(&self, plan: &mut Plan) -> Result<usize, DecisionsError> {
+    pub fn apply_to(
+        &self,
+        mut decide: impl FnMut(&ItemId, Decision) -> Result<(), DecisionError>,
+    ) -> Result<usize, DecisionsError> {
         for entry in &self.entries {
             let line = entry.line;
             let path = self.path.clone();
-            match plan.decide(&entry.id, entry.decision) {
+            match decide(&entry.id, entry.decision) {
                 Ok(()) => {}
                 Err(DecisionError::UnknownItem(_)) => {
                     return Err(DecisionsError::UnknownId { path, line, id: entry.id.to_string() });
@@ -216,6 +220,7 @@ fn line_of_key(text: &str, key: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use dirsync::Plan;
 
     fn parse(text: &str) -> Result<Decisions, DecisionsError> {
         Decisions::parse(Path::new("d.json"), text)
@@ -254,7 +259,8 @@ mod tests {
     #[test]
     fn an_unknown_id_names_its_line() {
         let d = parse("{\n\n  \"chg-nope\": \"skip\"\n}").expect("parses");
-        let err = d.apply_to(&mut Plan::default()).expect_err("refused");
+        let mut plan = Plan::default();
+        let err = d.apply_to(|id, decision| plan.decide(id, decision)).expect_err("refused");
         assert!(matches!(err, DecisionsError::UnknownId { line: 3, .. }), "{err:?}");
     }
 }

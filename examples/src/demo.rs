@@ -474,6 +474,7 @@ pub fn settings(state: &Path, report_html: Option<PathBuf>) -> Settings {
         report_html,
         title: "Nordlys AS (demo): Huma and Azure AD synchronised".to_owned(),
         concurrency: ApplyOptions::default().concurrency,
+        max_changes: None,
     }
 }
 

@@ -6,8 +6,8 @@ use crate::connect::{self, Directories, NewPeople, Secrets};
 use crate::decisions::{Decisions, DecisionsError};
 use crate::plan_view::{self, system, value_text};
 use dirsync::{
-    ApplyError, ApplyOptions, Decision, Directory, ItemId, JsonFileStore, Plan, Policy, Progress,
-    Report, Side, Snapshot, StateStore, SyncState, reconcile,
+    ApplyError, ApplyOptions, Decision, Directory, ErrorChain, ItemId, JsonFileStore, Plan,
+    PlannedSync, Policy, Progress, Report, Side, SyncError, Synchronizer,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::ffi::OsString;
@@ -212,6 +212,8 @@ pub struct Settings {
     pub title: String,
     /// How many writes run at once.
     pub concurrency: usize,
+    /// The most people one run may change (`--max-changes`).
+    pub max_changes: Option<usize>,
 }
 
 /// A run that cannot go on, with its exit code and the reason.
@@ -258,6 +260,7 @@ impl Settings {
             report_html: args.files.report_html.clone(),
             title: "Huma and Azure AD: people synchronised".to_owned(),
             concurrency: ApplyOptions::default().concurrency,
+            max_changes: args.policy.max_changes,
         })
     }
 }
@@ -288,39 +291,6 @@ impl Run {
     }
 }
 
-/// Reads both sides and reconciles them with the state and the policy, then settles what the
-/// decisions file says.
-///
-/// # Errors
-/// [`Outcome::CouldNotRun`] when a side or the state cannot be read; [`Outcome::Usage`] when the
-/// decisions file does not fit the plan.
-pub async fn read_plan(
-    hr: &dyn Directory,
-    idp: &dyn Directory,
-    settings: &Settings,
-) -> Result<(Plan, SyncState, JsonFileStore), Failure> {
-    let store = JsonFileStore::new(&settings.state);
-    let state = store.load().map_err(|e| {
-        Failure::new(
-            Outcome::CouldNotRun,
-            format!("cannot use the state file {}: {e}", settings.state.display()),
-        )
-    })?;
-    let (hr_snapshot, idp_snapshot) = tokio::join!(Snapshot::read(hr), Snapshot::read(idp));
-    let hr_snapshot = hr_snapshot.map_err(|e| {
-        Failure::new(Outcome::CouldNotRun, format!("could not read the people in Huma: {e}"))
-    })?;
-    let idp_snapshot = idp_snapshot.map_err(|e| {
-        let why = connect::explain_azure_error(&e);
-        Failure::new(Outcome::CouldNotRun, format!("could not read the people in Azure AD: {why}"))
-    })?;
-    let mut plan = reconcile(&hr_snapshot, &idp_snapshot, &state, &settings.policy);
-    if let Some(decisions) = &settings.decisions {
-        decisions.apply_to(&mut plan).map_err(|e| Failure::new(Outcome::Usage, e.to_string()))?;
-    }
-    Ok((plan, state, store))
-}
-
 /// One sync: read, plan, and (in [`Mode::Apply`]) settle, apply, save the state and report.
 pub async fn sync(
     directories: &Directories,
@@ -331,7 +301,8 @@ pub async fn sync(
     sync_with(&directories.huma, &directories.azure, settings, mode, console).await
 }
 
-/// [`sync`] over any two directories (Huma's side first).
+/// [`sync`] over any two directories (Huma's side first): the library's [`Synchronizer`], with
+/// the plan printed, decisions asked for, a progress bar and the report written.
 pub async fn sync_with(
     hr: &dyn Directory,
     idp: &dyn Directory,
@@ -339,11 +310,39 @@ pub async fn sync_with(
     mode: Mode,
     console: &mut Console,
 ) -> Run {
-    let (mut plan, mut state, store) = match read_plan(hr, idp, settings).await {
-        Ok(read) => read,
-        Err(failure) => return Run::failed(console, failure, None),
+    let store = JsonFileStore::new(&settings.state);
+    let bar = progress_bar(console.progress, 0);
+    let options = ApplyOptions::default()
+        .with_concurrency(settings.concurrency)
+        .with_max_people_changed(settings.max_changes)
+        .with_progress(progress_to(bar.clone()));
+    let synchronizer = Synchronizer::new(hr, idp, &store)
+        .with_policy(settings.policy.clone())
+        .with_apply_options(options)
+        .with_title(settings.title.clone());
+    match mode {
+        Mode::Plan { json } => show_plan(&synchronizer, settings, json, console).await,
+        Mode::Apply => apply(&synchronizer, settings, &bar, console).await,
+    }
+}
+
+/// Reads both sides and prints what a sync would do; writes nothing and takes no lease.
+async fn show_plan(
+    sync: &Synchronizer<'_>,
+    settings: &Settings,
+    json: bool,
+    console: &mut Console,
+) -> Run {
+    let mut plan = match sync.preview().await {
+        Ok(plan) => plan,
+        Err(e) => return Run::failed(console, sync_failure(&e, settings), None),
     };
-    if let Mode::Plan { json: true } = mode {
+    if let Some(decisions) = &settings.decisions {
+        if let Err(e) = decisions.apply_to(|id, decision| plan.decide(id, decision)) {
+            return Run::failed(console, Failure::new(Outcome::Usage, e.to_string()), Some(plan));
+        }
+    }
+    if json {
         match serde_json::to_string_pretty(&plan) {
             Ok(text) => say!(console.out, "{text}"),
             Err(e) => {
@@ -352,112 +351,74 @@ pub async fn sync_with(
                 return Run::failed(console, failure, Some(plan));
             }
         }
-        return Run { outcome: Outcome::Done, plan: Some(plan), report: None };
-    }
-    let _ = plan_view::print_plan(&mut console.out, &plan);
-    if let Mode::Plan { .. } = mode {
+    } else {
+        let _ = plan_view::print_plan(&mut console.out, &plan);
         say!(console.out);
         say!(console.out, "This was a plan only: nothing was written.");
-        return Run { outcome: Outcome::Done, plan: Some(plan), report: None };
     }
+    Run { outcome: Outcome::Done, plan: Some(plan), report: None }
+}
 
-    if !plan.is_settled() && console.input.is_some() {
-        ask(&mut plan, console);
+/// Plans under the state's lease, settles (decisions file, then questions), applies, reports.
+async fn apply(
+    sync: &Synchronizer<'_>,
+    settings: &Settings,
+    bar: &ProgressBar,
+    console: &mut Console,
+) -> Run {
+    let mut planned = match sync.plan().await {
+        Ok(planned) => planned,
+        Err(e) => return Run::failed(console, sync_failure(&e, settings), None),
+    };
+    if let Some(decisions) = &settings.decisions {
+        if let Err(e) = decisions.apply_to(|id, decision| planned.decide(id, decision)) {
+            let plan = Some(planned.plan().clone());
+            return Run::failed(console, Failure::new(Outcome::Usage, e.to_string()), plan);
+        }
     }
-    if !plan.is_settled() {
-        let pending = plan.pending();
+    let _ = plan_view::print_plan(&mut console.out, planned.plan());
+    if !planned.is_settled() && console.input.is_some() {
+        ask(&mut planned, console);
+    }
+    if !planned.is_settled() {
         say!(console.err);
         say!(
             console.err,
             "{} decision(s) are pending, so nothing was written. Settle them with --prefer huma|azure, \
              with --decisions FILE (JSON: {{\"<id>\": \"huma\" | \"azure\" | \"skip\" | \"create\"}}), \
              or run in a terminal to be asked:",
-            pending.len()
+            planned.pending().len()
         );
-        let _ = plan_view::print_pending(&mut console.err, &plan);
-        return Run { outcome: Outcome::Pending, plan: Some(plan), report: None };
+        let _ = plan_view::print_pending(&mut console.err, planned.plan());
+        return Run { outcome: Outcome::Pending, plan: Some(planned.plan().clone()), report: None };
     }
 
-    let writes = plan.operations().map(|ops| ops.operations.len()).unwrap_or(0);
+    let writes = planned.plan().operations().map(|ops| ops.operations.len()).unwrap_or(0);
     say!(console.out);
     say!(console.out, "Applying: {writes} write(s)");
-    let bar = progress_bar(console.progress, writes);
-    let on_progress = {
-        let bar = bar.clone();
-        move |event: &Progress| match event {
-            Progress::Started { operations } => bar.set_length(*operations as u64),
-            Progress::Finished { finished, report, .. } => {
-                bar.set_position(*finished as u64);
-                bar.set_message(format!("{} in {}", report.name, system(report.target)));
-            }
-            Progress::Done { .. } => bar.finish_with_message("done"),
-            _ => {}
-        }
-    };
-    let options = ApplyOptions { concurrency: settings.concurrency, ..ApplyOptions::default() };
-    let start = state.clone();
-    let applied = dirsync::apply(&plan, hr, idp, &mut state, &options, &on_progress).await;
+    bar.set_length(writes as u64);
+    let plan = planned.plan().clone();
+    let applied = planned.apply().await;
     if !bar.is_finished() {
         bar.finish();
     }
     let (report, stopped) = match applied {
-        Ok(report) => (report, None),
-        Err(ApplyError::SafetyThreshold { people, max }) => {
-            let failure = Failure::new(
-                Outcome::OverThreshold,
-                format!(
-                    "the plan would change {people} people, more than --max-changes {max}; nothing \
-                     was written: check the plan, then raise --max-changes"
-                ),
-            );
-            return Run::failed(console, failure, Some(plan));
-        }
-        Err(ApplyError::Pending(p)) => {
-            return Run::failed(console, Failure::new(Outcome::Pending, p.to_string()), Some(plan));
-        }
-        Err(ApplyError::Fatal { side, source, report }) => {
-            let source = match side {
-                Side::Idp => connect::explain_azure_error(&source),
-                Side::Hr => source.to_string(),
-            };
-            let why = format!(
-                "{} refused the credentials during the sync ({source}); the writes made before \
-                 that are in the report: reconnect, then sync again",
-                system(side)
-            );
-            (*report, Some(why))
-        }
-        Err(other) => {
-            let failure = Failure::new(Outcome::CouldNotRun, other.to_string());
-            return Run::failed(console, failure, Some(plan));
-        }
+        Ok(synced) => (synced.report, None),
+        Err(e) => match e.report().cloned() {
+            Some(report) => (report, Some(sync_failure(&e, settings))),
+            None => return Run::failed(console, sync_failure(&e, settings), Some(plan)),
+        },
     };
-    let report = report
-        .with_title(settings.title.clone())
-        .with_generated_at(chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string());
-
     let mut outcome = if report.is_success() { Outcome::Done } else { Outcome::SomeFailed };
-    // The webhook receiver may have linked someone new while this run was going.
-    if let Ok(stored) = store.load() {
-        state.keep_links_added_meanwhile(&start, &stored);
-    }
-    if let Err(e) = store.save(&state) {
-        say!(
-            console.err,
-            "error: the state could not be saved to {}: {e}",
-            settings.state.display()
-        );
-        outcome = Outcome::CouldNotRun;
-    }
     say!(console.out);
     say!(console.out, "{}", report.to_markdown().trim_end());
     if let Err(message) = write_reports(&report, settings, console) {
         say!(console.err, "error: {message}");
         outcome = Outcome::CouldNotRun;
     }
-    if let Some(why) = stopped {
-        say!(console.err, "error: {why}");
-        outcome = Outcome::CouldNotRun;
+    if let Some(failure) = stopped {
+        say!(console.err, "error: {}", failure.message);
+        outcome = failure.outcome;
     } else if outcome == Outcome::SomeFailed {
         say!(
             console.err,
@@ -466,6 +427,64 @@ pub async fn sync_with(
         );
     }
     Run { outcome, plan: Some(plan), report: Some(report) }
+}
+
+/// The progress bar told of each write.
+fn progress_to(bar: ProgressBar) -> impl Fn(&Progress) + Send + Sync + 'static {
+    move |event: &Progress| match event {
+        Progress::Started { operations } => bar.set_length(*operations as u64),
+        Progress::Finished { finished, report, .. } => {
+            bar.set_position(*finished as u64);
+            bar.set_message(format!("{} in {}", report.name, system(report.target)));
+        }
+        Progress::Done { .. } => bar.finish_with_message("done"),
+        _ => {}
+    }
+}
+
+/// What to tell a person, and the exit code, for a sync that did not run or stopped.
+fn sync_failure(error: &SyncError, settings: &Settings) -> Failure {
+    let chain = ErrorChain(error);
+    match error {
+        SyncError::Read { side: Side::Idp, source, .. } => Failure::new(
+            Outcome::CouldNotRun,
+            format!("{error}: {}", connect::explain_azure_error(source)),
+        ),
+        SyncError::Apply(ApplyError::SafetyThreshold { people, max }) => Failure::new(
+            Outcome::OverThreshold,
+            format!(
+                "the plan would change {people} people, more than --max-changes {max}; nothing \
+                 was written: check the plan, then raise --max-changes"
+            ),
+        ),
+        SyncError::Apply(ApplyError::Pending(p)) => Failure::new(Outcome::Pending, p.to_string()),
+        SyncError::Apply(ApplyError::Fatal { side, system, source, .. }) => {
+            let source = match side {
+                Side::Idp => connect::explain_azure_error(source),
+                Side::Hr => ErrorChain(source).to_string(),
+            };
+            Failure::new(
+                Outcome::CouldNotRun,
+                format!(
+                    "{system} refused the credentials during the sync ({source}); the writes \
+                     made before that are in the report: reconnect, then sync again"
+                ),
+            )
+        }
+        SyncError::NotSaved { source, .. } => Failure::new(
+            Outcome::CouldNotRun,
+            format!(
+                "the state could not be saved to {}: {}",
+                settings.state.display(),
+                ErrorChain(source)
+            ),
+        ),
+        SyncError::State(_) => Failure::new(
+            Outcome::CouldNotRun,
+            format!("cannot use the state file {}: {chain}", settings.state.display()),
+        ),
+        _ => Failure::new(Outcome::CouldNotRun, chain.to_string()),
+    }
 }
 
 fn write_reports(
@@ -499,15 +518,15 @@ fn progress_bar(visible: bool, len: usize) -> ProgressBar {
 }
 
 /// Asks about each pending item on the console's input until it is settled or the input ends.
-fn ask(plan: &mut Plan, console: &mut Console) {
+fn ask(planned: &mut PlannedSync<'_>, console: &mut Console) {
     let Some(input) = console.input.as_mut() else { return };
-    let pending = plan.pending();
+    let pending = planned.pending();
     if !pending.is_empty() {
         say!(console.err);
         say!(console.err, "{} item(s) wait for your decision.", pending.len());
     }
     for id in pending {
-        let question = question(plan, &id);
+        let question = question(planned.plan(), &id);
         loop {
             let _ = write!(console.err, "{question}");
             let _ = console.err.flush();
@@ -526,7 +545,7 @@ fn ask(plan: &mut Plan, console: &mut Console) {
                     continue;
                 }
             };
-            match plan.decide(&id, decision) {
+            match planned.decide(&id, decision) {
                 Ok(()) => break,
                 Err(e) => say!(console.err, "  {e}"),
             }

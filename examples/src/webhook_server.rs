@@ -1,22 +1,20 @@
-//! The real-time push from Huma's profile webhooks to Azure AD, as an axum server.
+//! The real-time push from Huma's profile webhooks to Azure AD, as an axum server: a thin adapter
+//! over [`dirsync::RealtimePush`].
 //!
 //! `POST /webhooks/huma`: the raw body (at most [`MAX_BODY`] bytes) is verified with the webhook's
 //! client secret (`HUMA_WEBHOOK_SECRET`, header `huma-hmac-sha256`) and/or access token
-//! (`HUMA_WEBHOOK_TOKEN`, `Authorization: Bearer`). For `users-create` and `users-update`, the named
-//! users are read again from Huma, their Azure AD twin is found through the state file's links (or,
-//! when unlinked, by employment id or email), and only the supported fields that differ are written
-//! to Azure AD ([`dirsync::realtime_push`]). A person with no twin is created only with
-//! auto-provisioning on. Changes made in Azure AD reach Huma on the next sync only, as in Huma's
-//! own integration.
+//! (`HUMA_WEBHOOK_TOKEN`, `Authorization: Bearer`) by `huma_api`'s verifier; `users-create` and
+//! `users-update` go to the library's real-time push, which re-reads the people from Huma, finds
+//! their Azure AD twin through the state file's links (or by employment id or email), writes only
+//! the supported fields that differ, creates people only with auto-provisioning on, and saves new
+//! links to the state file without overwriting a running sync's.
 //!
 //! Answers: 200 with a short JSON [`PushSummary`]; 502 with the same summary when a write to Azure
 //! AD or a read from Huma failed (so the sender may try again); 401 with no detail when the
 //! signature or token does not match; 413 for a body over the limit; 202 for topics that need no
 //! push (`users-delete`, `users-export`, unknown ones), which are logged.
 
-use crate::connect::{
-    self, ConfigError, Directories, NewPeople, Secrets, explain_azure_error as explain,
-};
+use crate::connect::{self, ConfigError, Directories, NewPeople, Secrets};
 use crate::run::{Console, Outcome, say};
 use axum::Router;
 use axum::body::Bytes;
@@ -24,13 +22,10 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use dirsync::{
-    Directory, Field, JsonFileStore, Person, RealtimeOp, Record, RecordId, StateStore,
-    realtime_push,
-};
+use dirsync::{AutoProvisioning, JsonFileStore, Person, RealtimePush, Scope};
 use hmac::{Hmac, Mac};
 use huma_api::SecretString;
-use huma_api::webhook::{Topic, WebhookError, WebhookHeaders, WebhookVerifier};
+use huma_api::webhook::{WebhookError, WebhookHeaders, WebhookVerifier};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -45,22 +40,20 @@ pub const HUMA_WEBHOOK_SECRET: &str = "HUMA_WEBHOOK_SECRET";
 /// The environment variable holding the webhook's access token.
 pub const HUMA_WEBHOOK_TOKEN: &str = "HUMA_WEBHOOK_TOKEN";
 
-/// What the server needs: both directories, the verifier, and how to treat unknown people.
+/// What the server needs: both directories, the verifier, the state and the push's settings.
 pub struct Receiver {
     /// Huma and Azure AD.
     pub directories: Directories,
     /// Checks each request's signature and/or token.
     pub verifier: WebhookVerifier,
-    /// The sync's state file, for the links between Huma and Azure AD users; `None` to look every
+    /// The sync's state, for the links between Huma and Azure AD users; `None` to look every
     /// person up by employment id or email.
-    pub state: Option<PathBuf>,
-    /// Create people in Azure AD who are not there yet.
-    pub auto_provision: bool,
-    /// Also push people inactive in Huma or disabled in Azure AD (off: they are left alone, as a
-    /// sync with the default scope leaves them).
-    pub include_inactive: bool,
-    /// Serialises writes of the state file.
-    state_lock: tokio::sync::Mutex<()>,
+    pub state: Option<JsonFileStore>,
+    /// Whether people not in Azure AD yet are created.
+    pub provisioning: AutoProvisioning,
+    /// Which people may be changed (by default, not those inactive in Huma or disabled in Azure
+    /// AD, as a sync with the default scope leaves them).
+    pub scope: Scope,
 }
 
 impl std::fmt::Debug for Receiver {
@@ -68,39 +61,49 @@ impl std::fmt::Debug for Receiver {
         f.debug_struct("Receiver")
             .field("verifier", &self.verifier)
             .field("state", &self.state)
-            .field("auto_provision", &self.auto_provision)
-            .field("include_inactive", &self.include_inactive)
+            .field("provisioning", &self.provisioning)
+            .field("scope", &self.scope)
             .finish_non_exhaustive()
     }
 }
 
 impl Receiver {
-    /// A receiver over these directories.
+    /// A receiver over these directories, with the state file at `state` (if any).
     pub fn new(
         directories: Directories,
         verifier: WebhookVerifier,
         state: Option<PathBuf>,
-        auto_provision: bool,
+        provisioning: AutoProvisioning,
     ) -> Receiver {
         Receiver {
             directories,
             verifier: verifier.max_body(MAX_BODY),
-            state,
-            auto_provision,
-            include_inactive: false,
-            state_lock: tokio::sync::Mutex::new(()),
+            state: state.map(JsonFileStore::new),
+            provisioning,
+            scope: Scope::default(),
         }
     }
 
     /// Also push people inactive in Huma or disabled in Azure AD.
     #[must_use]
     pub fn include_inactive(mut self, include: bool) -> Receiver {
-        self.include_inactive = include;
+        self.scope.include_inactive = include;
         self
+    }
+
+    /// The library's push over this receiver's directories and state.
+    fn push(&self) -> RealtimePush<'_> {
+        let push = RealtimePush::new(&self.directories.huma, &self.directories.azure)
+            .with_provisioning(self.provisioning)
+            .with_scope(self.scope);
+        match &self.state {
+            Some(store) => push.with_store(store),
+            None => push,
+        }
     }
 }
 
-/// What one webhook request did.
+/// What one webhook request did: the JSON body of the answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PushSummary {
     /// The webhook's topic.
@@ -130,7 +133,20 @@ pub struct UserPush {
     pub detail: Option<String>,
 }
 
-/// What happened to one person.
+impl From<dirsync::PersonPush> for UserPush {
+    fn from(p: dirsync::PersonPush) -> Self {
+        UserPush {
+            huma_id: p.hr.to_string(),
+            azure_id: p.idp.map(|id| id.to_string()),
+            action: p.action.into(),
+            fields: p.fields.iter().map(|f| f.label().to_owned()).collect(),
+            skipped: p.skipped.iter().map(|(f, why)| format!("{f}: {why}")).collect(),
+            detail: p.detail,
+        }
+    }
+}
+
+/// What happened to one person, as the answer names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PushAction {
@@ -142,8 +158,7 @@ pub enum PushAction {
     Unchanged,
     /// No Azure AD user holds this person and auto-provisioning is off.
     NotInAzure,
-    /// The Azure AD user linked to this person was deleted and no other holds them: not created
-    /// again, whatever auto-provisioning says, as a sync does not either.
+    /// The Azure AD user linked to this person was deleted: not created again.
     DeletedInAzure,
     /// Auto-provisioning is on but the person cannot be created.
     CannotCreate,
@@ -155,6 +170,24 @@ pub enum PushAction {
     Gone,
     /// A read or write failed.
     Failed,
+}
+
+impl From<dirsync::PushAction> for PushAction {
+    fn from(action: dirsync::PushAction) -> Self {
+        use dirsync::PushAction as Core;
+        match action {
+            Core::Updated => PushAction::Updated,
+            Core::Created => PushAction::Created,
+            Core::Unchanged => PushAction::Unchanged,
+            Core::NotInIdp => PushAction::NotInAzure,
+            Core::DeletedInIdp => PushAction::DeletedInAzure,
+            Core::CannotCreate => PushAction::CannotCreate,
+            Core::Ambiguous => PushAction::Ambiguous,
+            Core::Inactive => PushAction::Inactive,
+            Core::Gone => PushAction::Gone,
+            _ => PushAction::Failed,
+        }
+    }
 }
 
 /// The axum router: `POST /webhooks/huma`.
@@ -218,212 +251,14 @@ async fn receive(
             return json(StatusCode::UNAUTHORIZED, &serde_json::json!({"error": "unauthorized"}));
         }
     };
-    match &event.topic {
-        Topic::UsersCreate | Topic::UsersUpdate => {}
-        other => {
-            tracing::info!(topic = %other, users = event.users.len(), "webhook needs no push; ignored");
-            let body = serde_json::json!({"topic": other.as_str(), "ignored": true});
-            return json(StatusCode::ACCEPTED, &body);
-        }
-    }
-    let summary = push(&receiver, &event).await;
-    let failed = summary.users.iter().any(|u| u.action == PushAction::Failed);
-    for user in &summary.users {
-        tracing::info!(huma = %user.huma_id, azure = ?user.azure_id, action = ?user.action,
-            fields = ?user.fields, "real-time push");
-    }
-    let status = if failed { StatusCode::BAD_GATEWAY } else { StatusCode::OK };
-    json(status, &summary)
-}
-
-/// Carries out one verified `users-create` / `users-update` event.
-pub async fn push(receiver: &Receiver, event: &huma_api::webhook::WebhookEvent) -> PushSummary {
     let topic = event.topic.to_string();
-    let huma = &receiver.directories.huma;
-    // A webhook carries only ids: each named user is read again (several at once); users that
-    // no longer exist, as after `users-delete`, are left out.
-    let records = match huma.records_for(event).await {
-        Ok(records) => records,
-        Err(e) => {
-            tracing::warn!(error = %e, "could not read a webhook's users from Huma");
-            let users = event
-                .users
-                .iter()
-                .map(|u| UserPush {
-                    huma_id: u.id.to_string(),
-                    azure_id: None,
-                    action: PushAction::Failed,
-                    fields: Vec::new(),
-                    skipped: Vec::new(),
-                    detail: Some(format!("could not read the user from Huma: {e}")),
-                })
-                .collect();
-            return PushSummary { topic, users };
-        }
+    let Some(pushed) = receiver.push().push_event(&event.to_hr_event()).await else {
+        let body = serde_json::json!({"topic": topic, "ignored": true});
+        return json(StatusCode::ACCEPTED, &body);
     };
-    let links = match &receiver.state {
-        Some(path) => match JsonFileStore::new(path).load() {
-            Ok(state) => state.links,
-            Err(e) => {
-                tracing::warn!(error = %e, "the state file cannot be read; looking people up instead");
-                Default::default()
-            }
-        },
-        None => Default::default(),
-    };
-    let mut users = Vec::new();
-    for webhook_user in &event.users {
-        let id = RecordId::new(webhook_user.id.as_str());
-        let Some(record) = records.iter().find(|r| r.id == id) else {
-            users.push(UserPush {
-                huma_id: id.to_string(),
-                azure_id: None,
-                action: PushAction::Gone,
-                fields: Vec::new(),
-                skipped: Vec::new(),
-                detail: Some("the user no longer exists in Huma".to_owned()),
-            });
-            continue;
-        };
-        let linked = links.get(&record.id).map(|l| l.idp.clone());
-        users.push(push_one(receiver, record, linked).await);
-    }
-    PushSummary { topic, users }
-}
-
-async fn push_one(receiver: &Receiver, hr: &Record, linked: Option<RecordId>) -> UserPush {
-    let azure = &receiver.directories.azure;
-    let mut out = UserPush {
-        huma_id: hr.id.to_string(),
-        azure_id: None,
-        action: PushAction::Unchanged,
-        fields: Vec::new(),
-        skipped: Vec::new(),
-        detail: None,
-    };
-    let fail = |mut out: UserPush, what: String| {
-        out.action = PushAction::Failed;
-        out.detail = Some(what);
-        out
-    };
-    // The linked record, unless it was deleted; else the one record with the same employment id
-    // or email (the person created again by hand).
-    let twin = match &linked {
-        Some(idp) => match azure.get(idp).await {
-            Ok(found) => found,
-            Err(e) => {
-                return fail(
-                    out,
-                    format!("could not read the Azure AD user {idp}: {}", explain(&e)),
-                );
-            }
-        },
-        None => None,
-    };
-    let twin = match twin {
-        Some(twin) => Some(twin),
-        None => match azure.find_matching(&hr.person).await {
-            Ok(mut found) if found.len() <= 1 => found.pop(),
-            Ok(found) => {
-                out.action = PushAction::Ambiguous;
-                let ids: Vec<String> = found.iter().map(|r| r.id.to_string()).collect();
-                out.detail = Some(format!(
-                    "{} Azure AD users have this person's employment id or email ({}); nothing \
-                     was written: remove the duplicates",
-                    found.len(),
-                    ids.join(", ")
-                ));
-                return out;
-            }
-            Err(e) => {
-                let why = explain(&e);
-                return fail(out, format!("could not look the person up in Azure AD: {why}"));
-            }
-        },
-    };
-    if let (None, Some(idp)) = (&twin, &linked) {
-        out.action = PushAction::DeletedInAzure;
-        out.detail = Some(format!(
-            "the Azure AD user {idp} linked to this person was deleted; not created again: a \
-             sync lists them, and creates them if you decide \"create\" for them"
-        ));
-        return out;
-    }
-    out.azure_id = twin.as_ref().map(|t| t.id.to_string());
-    // A sync leaves inactive people alone unless told otherwise; so does the push.
-    let disabled = twin.as_ref().is_some_and(|t| !t.active);
-    if (!hr.active || disabled) && !receiver.include_inactive {
-        out.action = PushAction::Inactive;
-        let why = if hr.active { "disabled in Azure AD" } else { "inactive in Huma" };
-        out.detail = Some(format!("{why}: left alone, as a sync leaves them"));
-        return out;
-    }
-    let op =
-        realtime_push(&hr.person, twin.as_ref(), &azure.capabilities(), receiver.auto_provision);
-    match op {
-        None if twin.is_none() => {
-            out.action = PushAction::NotInAzure;
-            out.detail = Some(
-                "not in Azure AD; auto-provisioning is off, so the next sync lists them".to_owned(),
-            );
-        }
-        None => {}
-        Some(RealtimeOp::Update { id, changes, skipped }) => {
-            out.skipped = skipped.iter().map(|(f, why)| format!("{f}: {why}")).collect();
-            if !changes.is_empty() {
-                if let Err(e) = azure.update(&id, &changes).await {
-                    return fail(out, format!("Azure AD refused the update: {}", explain(&e)));
-                }
-                out.action = PushAction::Updated;
-                out.fields = changes.iter().map(|c| c.field.label().to_owned()).collect();
-            }
-        }
-        Some(RealtimeOp::Create { person, left_out }) => {
-            out.skipped = left_out.iter().map(|(f, why)| format!("{f}: {why}")).collect();
-            match azure.create(&person).await {
-                Ok(created) => {
-                    out.action = PushAction::Created;
-                    out.azure_id = Some(created.id.to_string());
-                    out.fields = Field::ALL
-                        .into_iter()
-                        .filter(|f| person.get(*f).is_some())
-                        .map(|f| f.label().to_owned())
-                        .collect();
-                    remember(receiver, &hr.id, &created.id, &person, &created.person).await;
-                }
-                Err(e) => {
-                    return fail(out, format!("Azure AD refused the new user: {}", explain(&e)));
-                }
-            }
-        }
-        Some(RealtimeOp::CannotCreate { reason }) => {
-            out.action = PushAction::CannotCreate;
-            out.detail = Some(reason);
-        }
-        Some(other) => {
-            tracing::warn!(op = ?other, "a real-time operation this program does not know");
-        }
-    }
-    out
-}
-
-/// Links a person created in Azure AD to their Huma user in the state file, so the next sync
-/// pairs them by the link and knows the values both sides started with.
-async fn remember(receiver: &Receiver, hr: &RecordId, idp: &RecordId, sent: &Person, got: &Person) {
-    let Some(path) = &receiver.state else { return };
-    let _guard = receiver.state_lock.lock().await;
-    let store = JsonFileStore::new(path);
-    let mut state = match store.load() {
-        Ok(state) => state,
-        Err(e) => {
-            tracing::warn!(error = %e, "the state file cannot be read; the new link is not saved");
-            return;
-        }
-    };
-    state.link(hr.clone(), idp.clone(), sent.shared_with(got));
-    if let Err(e) = store.save(&state) {
-        tracing::warn!(error = %e, "the new link could not be saved to the state file");
-    }
+    let status = if pushed.failed() { StatusCode::BAD_GATEWAY } else { StatusCode::OK };
+    let users = pushed.people.into_iter().map(UserPush::from).collect();
+    json(status, &PushSummary { topic, users })
 }
 
 /// The HMAC-SHA256 of `body` with `secret`, hex: the `huma-hmac-sha256` header Huma sends.
@@ -531,7 +366,7 @@ async fn serve(args: &ServeArgs, console: &mut Console) -> Outcome {
             directories,
             WebhookVerifier::new(secret, token),
             Some(args.state.clone()),
-            args.auto_provision,
+            if args.auto_provision { AutoProvisioning::On } else { AutoProvisioning::Off },
         )
         .include_inactive(args.include_inactive),
     );
@@ -577,7 +412,8 @@ async fn start_receiver(
 ) -> Result<(String, tokio::task::JoinHandle<()>), String> {
     let directories = connect::connect_to_fakes(graph, huma, &crate::demo::new_people());
     let verifier = WebhookVerifier::new(Some(SecretString::from(DEMO_SECRET)), None);
-    let receiver = Arc::new(Receiver::new(directories, verifier, None, auto_provision));
+    let provisioning = if auto_provision { AutoProvisioning::On } else { AutoProvisioning::Off };
+    let receiver = Arc::new(Receiver::new(directories, verifier, None, provisioning));
     let local = SocketAddr::from(([127, 0, 0, 1], 0));
     let (addr, task) = spawn(receiver, local).await.map_err(|e| e.to_string())?;
     Ok((format!("http://{addr}{PATH}"), task))

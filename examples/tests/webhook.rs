@@ -2,7 +2,7 @@
 //! refused with 401 and changes nothing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use dirsync::{JsonFileStore, Person, StateStore, SyncState};
+use dirsync::{AutoProvisioning, JsonFileStore, Person, StateStore, SyncState};
 use dirsync_examples::connect::connect_to_fakes;
 use dirsync_examples::demo;
 use dirsync_examples::webhook_server::{
@@ -48,7 +48,8 @@ async fn setup() -> Setup {
 fn receiver(s: &Setup, auto_provision: bool, state: Option<PathBuf>) -> Receiver {
     let directories = connect_to_fakes(&s.graph, &s.huma, &demo::new_people());
     let verifier = WebhookVerifier::new(Some(SecretString::from(SECRET)), None);
-    Receiver::new(directories, verifier, state, auto_provision)
+    let provisioning = if auto_provision { AutoProvisioning::On } else { AutoProvisioning::Off };
+    Receiver::new(directories, verifier, state, provisioning)
 }
 
 async fn serve_with(receiver: Receiver) -> String {
