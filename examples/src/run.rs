@@ -337,10 +337,10 @@ async fn show_plan(
         Ok(plan) => plan,
         Err(e) => return Run::failed(console, sync_failure(&e, settings), None),
     };
-    if let Some(decisions) = &settings.decisions {
-        if let Err(e) = decisions.apply_to(|id, decision| plan.decide(id, decision)) {
-            return Run::failed(console, Failure::new(Outcome::Usage, e.to_string()), Some(plan));
-        }
+    if let Some(decisions) = &settings.decisions
+        && let Err(e) = decisions.apply_to(|id, decision| plan.decide(id, decision))
+    {
+        return Run::failed(console, Failure::new(Outcome::Usage, e.to_string()), Some(plan));
     }
     if json {
         match serde_json::to_string_pretty(&plan) {
@@ -370,11 +370,11 @@ async fn apply(
         Ok(planned) => planned,
         Err(e) => return Run::failed(console, sync_failure(&e, settings), None),
     };
-    if let Some(decisions) = &settings.decisions {
-        if let Err(e) = decisions.apply_to(|id, decision| planned.decide(id, decision)) {
-            let plan = Some(planned.plan().clone());
-            return Run::failed(console, Failure::new(Outcome::Usage, e.to_string()), plan);
-        }
+    if let Some(decisions) = &settings.decisions
+        && let Err(e) = decisions.apply_to(|id, decision| planned.decide(id, decision))
+    {
+        let plan = Some(planned.plan().clone());
+        return Run::failed(console, Failure::new(Outcome::Usage, e.to_string()), plan);
     }
     let _ = plan_view::print_plan(&mut console.out, planned.plan());
     if !planned.is_settled() && console.input.is_some() {

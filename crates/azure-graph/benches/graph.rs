@@ -66,7 +66,7 @@ impl Respond for Batches {
 fn user(i: usize) -> Value {
     json!({
         "id": format!("00000000-0000-0000-0000-{i:012}"),
-        "accountEnabled": i % 50 != 0,
+        "accountEnabled": !i.is_multiple_of(50),
         "mail": format!("user{i}@contoso.com"),
         "userPrincipalName": format!("user{i}@contoso.com"),
         "employeeId": format!("E{i}"),
@@ -76,7 +76,7 @@ fn user(i: usize) -> Value {
         "streetAddress": "Main Street 1\nFlat 2",
         "postalCode": "0150",
         "city": "Oslo",
-        "country": if i % 10 == 0 { "Norway" } else { "NO" },
+        "country": if i.is_multiple_of(10) { "Norway" } else { "NO" },
         "jobTitle": "Engineer",
         "employeeHireDate": "2024-03-01T00:00:00Z",
         "onPremisesSyncEnabled": null

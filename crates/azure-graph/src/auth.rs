@@ -108,12 +108,12 @@ impl Credentials {
             }
         };
         let tokens = login.request(transport, &form, self.client_id(), refreshing).await?;
-        if let Credentials::UserAccount { refresh_token, on_refresh, .. } = self {
-            if let Some(new) = &tokens.refresh_token {
-                *refresh_token.lock().unwrap_or_else(|p| p.into_inner()) = new.clone();
-                if let Some(callback) = on_refresh {
-                    callback(new);
-                }
+        if let Credentials::UserAccount { refresh_token, on_refresh, .. } = self
+            && let Some(new) = &tokens.refresh_token
+        {
+            *refresh_token.lock().unwrap_or_else(|p| p.into_inner()) = new.clone();
+            if let Some(callback) = on_refresh {
+                callback(new);
             }
         }
         Ok(tokens)

@@ -709,10 +709,10 @@ fn advanced_state(plan: &Plan, ops: &Operations, ended: &[Ended], old: &SyncStat
         }
     }
     for skipped in &ops.skipped {
-        if let Some(hr) = hr_of_item.get(&skipped.item) {
-            if let Some(entry) = written.get_mut(&(*hr, skipped.field)) {
-                entry.0 = false;
-            }
+        if let Some(hr) = hr_of_item.get(&skipped.item)
+            && let Some(entry) = written.get_mut(&(*hr, skipped.field))
+        {
+            entry.0 = false;
         }
     }
 

@@ -38,10 +38,8 @@ impl CountryCode {
     pub fn parse(value: &str) -> Result<CountryCode, CountryError> {
         let trimmed = value.trim();
         let is_two_letters = trimmed.len() == 2 && trimmed.bytes().all(|b| b.is_ascii_alphabetic());
-        if is_two_letters {
-            if let Ok(code) = isocountry::CountryCode::for_alpha2_caseless(trimmed) {
-                return Ok(CountryCode(code));
-            }
+        if is_two_letters && let Ok(code) = isocountry::CountryCode::for_alpha2_caseless(trimmed) {
+            return Ok(CountryCode(code));
         }
         Err(CountryError { value: value.to_owned(), suggestion: suggest(trimmed) })
     }
@@ -49,10 +47,10 @@ impl CountryCode {
 
 /// The alpha-2 code a person most likely meant by `value`: an alpha-3 code or a country's name.
 fn suggest(value: &str) -> Option<CountryCode> {
-    if value.len() == 3 {
-        if let Ok(code) = isocountry::CountryCode::for_alpha3_caseless(value) {
-            return Some(CountryCode(code));
-        }
+    if value.len() == 3
+        && let Ok(code) = isocountry::CountryCode::for_alpha3_caseless(value)
+    {
+        return Some(CountryCode(code));
     }
     let wanted = value.to_lowercase();
     if wanted.len() < 4 {

@@ -429,11 +429,11 @@ impl Plan {
                     }
                     Decision::Create => return Err(DecisionError::WrongKind { id, decision }),
                 };
-                if let Some(reason) = change.blocked_toward(winner.other()) {
-                    if change.value(winner).is_some() {
-                        let reason = reason.clone();
-                        return Err(DecisionError::Blocked { id, reason });
-                    }
+                if let Some(reason) = change.blocked_toward(winner.other())
+                    && change.value(winner).is_some()
+                {
+                    let reason = reason.clone();
+                    return Err(DecisionError::Blocked { id, reason });
                 }
                 change.settled = Some(Settled { decision, by });
             } else if let Some(&i) = creations.get(&id) {

@@ -316,13 +316,11 @@ impl HumaClient {
                 .and_then(parse_retry_after);
             let body = response.bytes().await.map_err(HumaError::Http)?.to_vec();
             let retryable = status == 429 || (idempotent && (500..=599).contains(&status));
-            if retryable {
-                if let Some(wait) = policy.wait(retry, retry_after) {
-                    tracing::warn!(status, retry, ?wait, "Huma asked to wait; retrying");
-                    tokio::time::sleep(wait).await;
-                    retry += 1;
-                    continue;
-                }
+            if retryable && let Some(wait) = policy.wait(retry, retry_after) {
+                tracing::warn!(status, retry, ?wait, "Huma asked to wait; retrying");
+                tokio::time::sleep(wait).await;
+                retry += 1;
+                continue;
             }
             tracing::debug!(status, "Huma answered");
             return Ok(Answer { status, retry_after, body, retried: retry > 0 });

@@ -263,12 +263,11 @@ impl WebhookVerifier {
             }
         }
         let mut event = parse_event(body)?;
-        if let Topic::Unknown(name) = &event.topic {
-            if name.is_empty() {
-                if let Some(topic) = headers.header(TOPIC_HEADER) {
-                    event.topic = Topic::parse(topic);
-                }
-            }
+        if let Topic::Unknown(name) = &event.topic
+            && name.is_empty()
+            && let Some(topic) = headers.header(TOPIC_HEADER)
+        {
+            event.topic = Topic::parse(topic);
         }
         if let Topic::Unknown(name) = &event.topic {
             tracing::info!(topic = %name, "ignoring a webhook with a topic this library does not know");

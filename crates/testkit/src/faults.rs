@@ -143,7 +143,7 @@ impl FaultRule {
     fn fires(&self, seed: u64, rule: usize, number: u64) -> bool {
         match &self.trigger {
             Trigger::Always => true,
-            Trigger::Every(n) => *n > 0 && number % n == 0,
+            Trigger::Every(n) => *n > 0 && number.is_multiple_of(*n),
             Trigger::Requests(numbers) => numbers.contains(&number),
             Trigger::Rate(p) => {
                 let mix = seed

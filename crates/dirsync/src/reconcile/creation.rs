@@ -206,10 +206,10 @@ fn see_all<'a>(maps: &mut [Keys<'a>; 2], records: &'a [Record]) {
             let Some(key) = key_of(&record.person).filter(|key| map.may_hold(key)) else {
                 continue;
             };
-            if let Some(twin) = map.twins.get_mut(&key) {
-                if twin.is_none_or(|t| record.id < t.id) {
-                    *twin = Some(record);
-                }
+            if let Some(twin) = map.twins.get_mut(&key)
+                && twin.is_none_or(|t| record.id < t.id)
+            {
+                *twin = Some(record);
             }
         }
     }

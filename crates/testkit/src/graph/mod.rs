@@ -174,10 +174,8 @@ impl Call {
 /// The route of a method and path (`segments` after `/v1.0` unless `with_version`).
 pub(crate) fn classify(method: &str, segments: &[String], with_version: bool) -> Route {
     let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
-    if with_version {
-        if let [_tenant, "oauth2", "v2.0", "token"] = segs.as_slice() {
-            return if method == "POST" { Route::Token } else { Route::Other };
-        }
+    if with_version && let [_tenant, "oauth2", "v2.0", "token"] = segs.as_slice() {
+        return if method == "POST" { Route::Token } else { Route::Other };
     }
     let api = if with_version {
         match segs.split_first() {
@@ -200,11 +198,11 @@ pub(crate) fn classify(method: &str, segments: &[String], with_version: bool) ->
 
 /// Runs one authenticated API call of a known route.
 pub(crate) fn api(state: &mut GraphState, common: &Common, route: Route, call: &Call) -> Reply {
-    if route.is_write() {
-        if let Err(retry_after) = state.spend_write() {
-            common.counters.throttled();
-            return errors::throttled(retry_after);
-        }
+    if route.is_write()
+        && let Err(retry_after) = state.spend_write()
+    {
+        common.counters.throttled();
+        return errors::throttled(retry_after);
     }
     let key = call.segments.get(1).map(String::as_str).unwrap_or_default();
     match route {

@@ -465,10 +465,10 @@ impl Users {
         if user.id.is_empty() {
             user.id = self.new_id();
         }
-        if let Some(upn) = &user.user_principal_name {
-            if self.upn_taken(upn, &user.id) {
-                return Err(UpnTaken);
-            }
+        if let Some(upn) = &user.user_principal_name
+            && self.upn_taken(upn, &user.id)
+        {
+            return Err(UpnTaken);
         }
         let id = user.id.clone();
         let seq = self.seq + 1;
