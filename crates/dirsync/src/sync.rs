@@ -110,14 +110,15 @@ impl<'a> Synchronizer<'a> {
     }
 
     /// Describes this sync to a second one that finds the state busy, e.g. "nightly sync on
-    /// worker-3" (default: "process <pid>").
+    /// worker-3" (default: "process" and the process id).
     #[must_use]
     pub fn with_holder(mut self, holder: impl Into<String>) -> Self {
         self.holder = holder.into();
         self
     }
 
-    /// The report's heading (default: "<HR> and <IdP>: people synchronised").
+    /// The report's heading (default: "Huma and Azure AD: people synchronised", with the
+    /// directories' names).
     #[must_use]
     pub fn with_title(mut self, title: impl Into<String>) -> Self {
         self.title = Some(title.into());
