@@ -9,7 +9,6 @@ use dirsync::{
 };
 use huma_api::{HumaDirectory, HumaDirectoryConfig, HumaError, HumaUserId, RetryPolicy};
 use serde_json::json;
-use std::error::Error as _;
 use std::time::Duration;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -35,7 +34,7 @@ async fn update(server: &MockServer) -> DirectoryError {
 }
 
 fn huma_error(err: &DirectoryError) -> &HumaError {
-    err.source().and_then(|s| s.downcast_ref::<HumaError>()).expect("the source is a HumaError")
+    err.downcast_ref::<HumaError>().expect("it stands in for a HumaError")
 }
 
 #[tokio::test]
