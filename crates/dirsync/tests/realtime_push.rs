@@ -425,3 +425,34 @@ async fn a_push_saves_its_link_while_a_sync_holds_the_file_stores_lease() {
     assert_eq!(state.links[&RecordId::new("h1")].idp.as_str(), "a1");
     assert_eq!(state.links[&RecordId::new("h2")].idp, bo);
 }
+
+#[tokio::test]
+async fn a_record_linked_to_another_hr_person_is_not_written() {
+    // Huma holds Ada twice: her first employment (h1, linked to a1 by the last sync) and a new
+    // record with the same email and employment id (h2, e.g. a rehire entered by hand).
+    let hr = huma(vec![
+        Record::new("h1", ada()),
+        Record::new("h2", ada().with_given_name("Adah").with_job_title("Advisor")),
+    ]);
+    let idp = azure(vec![Record::new("a1", ada())]);
+    let mut state = SyncState::new();
+    state.link("h1".into(), "a1".into(), ada().with_email("ada@example.com"));
+    let store = MemoryStore::with_state(state);
+    let push =
+        RealtimePush::new(&hr, &idp).with_store(&store).with_provisioning(AutoProvisioning::On);
+
+    let summary = push.push_event(&event(HrChange::Created, &["h2"])).await.expect("pushed");
+
+    let pushed = only(&summary);
+    assert_eq!(idp.writes(), 0, "{pushed:#?}");
+    assert_eq!(idp.records(), vec![Record::new("a1", ada())]);
+    assert_eq!(pushed.action, PushAction::Ambiguous, "{pushed:#?}");
+    assert!(detail(pushed).contains("a1"), "{pushed:#?}");
+    assert!(detail(pushed).contains("h1"), "{pushed:#?}");
+
+    // So the next sync has nothing of h2's to carry into h1.
+    let sync = Synchronizer::new(&hr, &idp, &store);
+    let planned = sync.plan().await.expect("planned");
+    let into_h1: Vec<_> = planned.plan().changes.iter().filter(|c| c.hr.as_str() == "h1").collect();
+    assert!(into_h1.is_empty(), "{into_h1:#?}");
+}
