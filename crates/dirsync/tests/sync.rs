@@ -730,3 +730,20 @@ async fn begin_then_plan_with_snapshots_read_by_the_caller_runs_under_the_lease(
     assert_eq!(state.cursors["idp"].as_str(), "42", "cursors are kept");
     sync.begin().expect("free after the apply");
 }
+
+fn assert_send<T: Send>(value: T) -> T {
+    value
+}
+
+#[tokio::test]
+async fn the_futures_of_a_sync_and_a_push_are_send_so_a_service_can_spawn_them() {
+    let (hr, idp, store) = (huma(), azure(), MemoryStore::new());
+    let sync = Synchronizer::new(&hr, &idp, &store).with_policy(policy());
+    let planned = assert_send(sync.plan()).await.expect("planned");
+    let planned = assert_send(planned);
+    assert_send(planned.apply()).await.expect("applied");
+    let push = RealtimePush::new(&hr, &idp).with_store(&store);
+    let event = dirsync::HrEvent { change: dirsync::HrChange::Updated, records: vec!["h1".into()] };
+    let summary = assert_send(push.push_event(&event)).await.expect("pushed");
+    assert_eq!(summary.people[0].action, dirsync::PushAction::Unchanged);
+}
