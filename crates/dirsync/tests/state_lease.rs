@@ -144,13 +144,14 @@ fn save_number(state: &SyncState) -> usize {
     })
 }
 
+const SAVES: usize = 40;
+const UPDATES: usize = 40;
+
 /// Saves replace the whole state, so an update made before a save is gone after it; but an
 /// update that starts after a save sees that save (or a later one) and is kept until the next.
 fn assert_saves_keep_later_updates(store: &(dyn StateStore + Sync)) {
-    const SAVES: usize = 40;
-    const UPDATES: usize = 40;
     let saves_done = AtomicUsize::new(0);
-    std::thread::scope(|scope| {
+    let after_the_last_save: Vec<RecordId> = std::thread::scope(|scope| {
         let saves_done = &saves_done;
         scope.spawn(move || {
             for n in 1..=SAVES {
@@ -158,43 +159,52 @@ fn assert_saves_keep_later_updates(store: &(dyn StateStore + Sync)) {
                 saves_done.store(n, Ordering::SeqCst);
             }
         });
-        for thread in 0..2 {
-            scope.spawn(move || {
-                // (update number, the last save done before it started)
-                let mut history: Vec<(usize, usize)> = Vec::new();
-                let mut i = 0;
-                let mut after_the_last = 0;
-                while i < UPDATES || after_the_last < 5 {
-                    let done_before = saves_done.load(Ordering::SeqCst);
-                    let hr = link_id(thread, i);
-                    let state = store
-                        .update(&mut |s| s.link(hr.clone(), "a".into(), Person::new()))
-                        .expect("updated");
-                    let seen = save_number(&state);
-                    assert!(seen >= done_before, "update {i} saw save {seen} after {done_before}");
-                    // Every earlier update of this thread that came after the save this one saw
-                    // is still there.
-                    for &(k, k_after) in &history {
-                        if k_after >= seen {
-                            assert!(
-                                state.links.contains_key(&link_id(thread, k)),
-                                "update {k} (after save {k_after}) lost by update {i} (saw {seen})"
-                            );
-                        }
-                    }
-                    history.push((i, done_before));
-                    if done_before == SAVES {
-                        after_the_last += 1;
-                    }
-                    i += 1;
-                }
-            });
-        }
+        let updaters: Vec<_> = (0..2)
+            .map(|thread| scope.spawn(move || update_beside_saves(store, saves_done, thread)))
+            .collect();
+        updaters.into_iter().flat_map(|u| u.join().expect("the updater ran")).collect()
     });
     let state = store.load().expect("loaded");
     assert_eq!(save_number(&state), SAVES);
-    // At least five updates per thread came after the last save; all of them are there.
-    assert!(state.links.len() >= 1 + 2 * 5, "{}", state.links.len());
+    // Every update made after the last save is there.
+    assert!(after_the_last_save.len() >= 2 * 5);
+    for hr in &after_the_last_save {
+        assert!(state.links.contains_key(hr), "{hr} was lost: {:?}", state.links.keys());
+    }
+}
+
+/// Adds links one update at a time while another thread saves, checking each update's result;
+/// returns the links added after the last save.
+fn update_beside_saves(
+    store: &(dyn StateStore + Sync),
+    saves_done: &AtomicUsize,
+    thread: usize,
+) -> Vec<RecordId> {
+    // (update number, the last save done before it started)
+    let mut history: Vec<(usize, usize)> = Vec::new();
+    let mut after_the_last = Vec::new();
+    let mut i = 0;
+    while i < UPDATES || after_the_last.len() < 5 {
+        let done_before = saves_done.load(Ordering::SeqCst);
+        let hr = link_id(thread, i);
+        let state =
+            store.update(&mut |s| s.link(hr.clone(), "a".into(), Person::new())).expect("updated");
+        let seen = save_number(&state);
+        assert!(seen >= done_before, "update {i} saw save {seen}, after save {done_before}");
+        // Every earlier update of this thread that came after the save this one saw is there.
+        for &(k, k_after) in &history {
+            if k_after >= seen {
+                let kept = state.links.contains_key(&link_id(thread, k));
+                assert!(kept, "update {k} (after save {k_after}) lost by update {i} (saw {seen})");
+            }
+        }
+        history.push((i, done_before));
+        if done_before == SAVES {
+            after_the_last.push(hr);
+        }
+        i += 1;
+    }
+    after_the_last
 }
 
 #[test]
