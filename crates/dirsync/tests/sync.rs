@@ -747,3 +747,29 @@ async fn the_futures_of_a_sync_and_a_push_are_send_so_a_service_can_spawn_them()
     let summary = assert_send(push.push_event(&event)).await.expect("pushed");
     assert_eq!(summary.people[0].action, dirsync::PushAction::Unchanged);
 }
+
+#[tokio::test]
+async fn a_cursor_saved_while_the_sync_ran_is_kept() {
+    let (hr, idp) = (huma(), azure());
+    let mut saved = SyncState::new();
+    saved.cursors.insert("idp".into(), dirsync::Cursor::new("42"));
+    let store = MemoryStore::with_state(saved);
+    let sync = Synchronizer::new(&hr, &idp, &store).with_policy(policy());
+
+    // An incremental reader under the lease: reads from the stored cursor, and stores where to
+    // go on from next time.
+    let leased = sync.begin().expect("leased");
+    assert_eq!(leased.state().cursors["idp"].as_str(), "42");
+    let huma_snapshot = Snapshot::read(&hr).await.expect("read");
+    let azure_snapshot = Snapshot::read(&idp).await.expect("read");
+    store
+        .update(&mut |s| {
+            s.cursors.insert("idp".into(), dirsync::Cursor::new("43"));
+        })
+        .expect("the new cursor is stored");
+    leased.plan_with(&huma_snapshot, &azure_snapshot).apply().await.expect("applied");
+
+    let state = store.load().expect("loaded");
+    assert_eq!(state.cursors["idp"].as_str(), "43", "the sync's save did not move it back");
+    assert_eq!(state.links.len(), 3);
+}
