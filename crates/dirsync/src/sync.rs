@@ -22,7 +22,8 @@ use tracing::Instrument;
 ///   with [`PlannedSync::decide`].
 /// - **The state is always saved once writes began**, also when a directory refused the
 ///   credentials half-way, so what was written is remembered; it is saved with
-///   [`StateStore::update`], keeping the links the real-time receiver added while this sync ran.
+///   [`StateStore::update`], keeping the links the real-time receiver added while this sync ran
+///   and any cursor stored meanwhile.
 /// - **The report is always returned** once writes began: in [`Synced`], or in the error
 ///   ([`SyncError::report`]).
 ///
@@ -314,6 +315,9 @@ impl PlannedSync<'_> {
         let saved = sync.store.update(&mut |stored| {
             let mut ours = state.clone();
             ours.keep_links_added_meanwhile(&start, stored);
+            // A sync never moves a cursor; one stored while it ran (by a caller reading
+            // incrementally under this lease) is where the next read goes on from.
+            ours.cursors = stored.cursors.clone();
             *stored = ours;
         });
         timings.save = saving.elapsed();

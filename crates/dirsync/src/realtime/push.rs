@@ -108,7 +108,8 @@ pub enum PushAction {
     DeletedInIdp,
     /// Auto-provisioning is on but the person cannot be created.
     CannotCreate,
-    /// Several records in the identity directory match this person: nothing was written.
+    /// Several records in the identity directory match this person, or the one that matches is
+    /// linked to another HR person: nothing was written.
     Ambiguous,
     /// Inactive in the HR system or disabled in the identity directory: left alone, as a sync
     /// with the default scope leaves them.
@@ -124,7 +125,7 @@ pub enum PushAction {
 ///
 /// For each person an event names: the HR record is read again (the event carries only ids);
 /// its twin is the record the state links it to, unless that was deleted, else the one record
-/// with the same employment id or email; only the supported fields that differ are written
+/// with the same employment id or email (unless the state links it to another HR person); only the supported fields that differ are written
 /// (never clearing one); a person with no twin is created only with [`AutoProvisioning::On`],
 /// and the new link is saved through [`StateStore::update`], so it never overwrites a running
 /// sync's state, nor the reverse. People out of the [`Scope`] (inactive, disabled) are left
@@ -255,10 +256,7 @@ impl<'a> RealtimePush<'a> {
         let mut people = Vec::with_capacity(hr_ids.len());
         for (id, record) in hr_ids.iter().zip(records) {
             let pushed = match record {
-                Some(record) => {
-                    let linked = links.get(&record.id).cloned();
-                    self.push_one(&record, linked).await
-                }
+                Some(record) => self.push_one(&record, &links).await,
                 None => PersonPush::new(id.clone(), PushAction::Gone).with_detail(
                     PushAction::Gone,
                     format!("the person no longer exists in {}", hr.name()),
@@ -283,7 +281,8 @@ impl<'a> RealtimePush<'a> {
         }
     }
 
-    async fn push_one(&self, hr: &Record, linked: Option<RecordId>) -> PersonPush {
+    async fn push_one(&self, hr: &Record, links: &BTreeMap<RecordId, RecordId>) -> PersonPush {
+        let linked = links.get(&hr.id).cloned();
         let idp = self.directories.idp;
         let names = self.directories.names();
         let out = PersonPush::new(hr.id.clone(), PushAction::Unchanged);
@@ -304,7 +303,27 @@ impl<'a> RealtimePush<'a> {
         let twin = match twin {
             Some(twin) => Some(twin),
             None => match idp.find_matching(&hr.person).await {
-                Ok(mut found) if found.len() <= 1 => found.pop(),
+                Ok(mut found) if found.len() <= 1 => {
+                    let found = found.pop();
+                    // A record the state links to another HR person is theirs, as in a sync:
+                    // writing this person's values into it would reach the other one's HR
+                    // record with the next sync.
+                    let owner = found.as_ref().and_then(|twin| {
+                        links.iter().find(|(other, idp)| **idp == twin.id && **other != hr.id)
+                    });
+                    if let Some((other, twin)) = owner {
+                        return out.with_detail(
+                            PushAction::Ambiguous,
+                            format!(
+                                "the {} user {twin} has this person's employment id or email, \
+                                 but is linked to {} person {other}; nothing was written: if \
+                                 they are one person, remove the duplicate in {}",
+                                names.idp, names.hr, names.hr
+                            ),
+                        );
+                    }
+                    found
+                }
                 Ok(found) => {
                     let ids: Vec<&str> = found.iter().map(|r| r.id.as_str()).collect();
                     return out.with_detail(
