@@ -456,3 +456,24 @@ async fn a_record_linked_to_another_hr_person_is_not_written() {
     let into_h1: Vec<_> = planned.plan().changes.iter().filter(|c| c.hr.as_str() == "h1").collect();
     assert!(into_h1.is_empty(), "{into_h1:#?}");
 }
+
+#[tokio::test]
+async fn a_duplicate_hr_record_in_the_same_event_leaves_the_record_just_created_alone() {
+    // Two Huma records of one person (a rehire entered twice), both new in one event.
+    let twice = ada().with_job_title("Engineer");
+    let hr = huma(vec![Record::new("h1", ada()), Record::new("h2", twice)]);
+    let idp = azure(vec![]);
+    let store = MemoryStore::new();
+    let push =
+        RealtimePush::new(&hr, &idp).with_store(&store).with_provisioning(AutoProvisioning::On);
+
+    let summary = push.push_event(&event(HrChange::Created, &["h1", "h2"])).await.expect("pushed");
+
+    assert_eq!(summary.people[0].action, PushAction::Created, "{summary:#?}");
+    assert_eq!(summary.people[1].action, PushAction::Ambiguous, "{summary:#?}");
+    assert!(detail(&summary.people[1]).contains("linked to Huma person h1"), "{summary:#?}");
+    let created = idp.records();
+    assert_eq!(created.len(), 1);
+    assert_eq!(created[0].person.job_title(), Some("CTO"), "h2's values were not written");
+    assert_eq!(store.load().expect("loaded").links.len(), 1);
+}

@@ -125,8 +125,8 @@ pub enum PushAction {
 ///
 /// For each person an event names: the HR record is read again (the event carries only ids);
 /// its twin is the record the state links it to, unless that was deleted, else the one record
-/// with the same employment id or email (unless the state links it to another HR person); only the supported fields that differ are written
-/// (never clearing one); a person with no twin is created only with [`AutoProvisioning::On`],
+/// with the same employment id or email (unless the state links it to another HR person); only
+/// the supported fields that differ are written (never clearing one); a person with no twin is created only with [`AutoProvisioning::On`],
 /// and the new link is saved through [`StateStore::update`], so it never overwrites a running
 /// sync's state, nor the reverse. People out of the [`Scope`] (inactive, disabled) are left
 /// alone, as a sync leaves them. Changes made in the identity directory reach the HR system on
@@ -252,11 +252,18 @@ impl<'a> RealtimePush<'a> {
                 return PushSummary { people };
             }
         };
-        let links = self.links();
+        let mut links = self.links();
         let mut people = Vec::with_capacity(hr_ids.len());
         for (id, record) in hr_ids.iter().zip(records) {
             let pushed = match record {
-                Some(record) => self.push_one(&record, &links).await,
+                Some(record) => {
+                    let pushed = self.push_one(&record, &links).await;
+                    // A later person of the same event sees this one's new record as taken.
+                    if let (PushAction::Created, Some(idp)) = (pushed.action, &pushed.idp) {
+                        links.insert(record.id.clone(), idp.clone());
+                    }
+                    pushed
+                }
                 None => PersonPush::new(id.clone(), PushAction::Gone).with_detail(
                     PushAction::Gone,
                     format!("the person no longer exists in {}", hr.name()),
