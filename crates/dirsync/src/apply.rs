@@ -1,6 +1,7 @@
 //! Carrying out a settled plan: the writes on both sides, the new state, and the report.
 
 use crate::report::{Action, FieldReport, OperationReport, Outcome, Report, SkippedItem};
+use crate::timeout::within;
 use crate::{
     Create, Decision, Directory, DirectoryError, ErrorKind, Field, FieldChange, FieldValue, ItemId,
     Names, Operation, Operations, PendingDecisions, Plan, Record, RecordId, Side, SyncState,
@@ -456,16 +457,6 @@ fn operation_span(index: usize, op: &Operation, batch: usize) -> tracing::Span {
             source = %c.source,
             item = %c.item
         ),
-    }
-}
-
-/// `future`'s output, or `None` when it has not finished within `timeout`.
-async fn within<F: std::future::Future>(timeout: Duration, future: F) -> Option<F::Output> {
-    let future = std::pin::pin!(future);
-    let timer = futures_timer::Delay::new(timeout);
-    match futures::future::select(future, timer).await {
-        futures::future::Either::Left((output, _)) => Some(output),
-        futures::future::Either::Right(((), _)) => None,
     }
 }
 

@@ -96,6 +96,7 @@ mod state;
 mod store;
 mod sync;
 mod text;
+mod timeout;
 
 pub use apply::{ApplyError, ApplyOptions, DirectoryPair, Progress, ProgressFn, apply};
 pub use capabilities::{Capabilities, InvalidCharacters, LengthUnit, Limits, NewRecord, TooLong};

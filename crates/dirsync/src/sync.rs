@@ -2,10 +2,11 @@
 //! let the caller settle, apply under the same lease, save (merging what the real-time receiver
 //! linked meanwhile), report.
 
+use crate::timeout::within;
 use crate::{
     ApplyError, ApplyOptions, Decision, DecisionError, Directory, DirectoryError, DirectoryPair,
-    ErrorChain, ItemId, Lease, LeaseHolder, Plan, Policy, Report, Side, Snapshot, StateError,
-    StateStore, SyncState, apply, reconcile,
+    ErrorChain, ErrorKind, ItemId, Lease, LeaseHolder, Plan, Policy, Report, Side, Snapshot,
+    StateError, StateStore, SyncState, apply, reconcile,
 };
 use chrono::{DateTime, Utc};
 use std::time::{Duration, Instant};
@@ -69,6 +70,7 @@ pub struct Synchronizer<'a> {
     options: ApplyOptions,
     holder: String,
     title: Option<String>,
+    read_timeout: Duration,
 }
 
 impl std::fmt::Debug for Synchronizer<'_> {
@@ -93,6 +95,7 @@ impl<'a> Synchronizer<'a> {
             options: ApplyOptions::default(),
             holder: format!("process {}", std::process::id()),
             title: None,
+            read_timeout: DEFAULT_READ_TIMEOUT,
         }
     }
 
@@ -115,6 +118,15 @@ impl<'a> Synchronizer<'a> {
     #[must_use]
     pub fn with_holder(mut self, holder: impl Into<String>) -> Self {
         self.holder = holder.into();
+        self
+    }
+
+    /// The longest reading one side may take (default: an hour); past it the sync stops with
+    /// [`SyncError::Read`] and lets the lease go, so a directory that never answers cannot hold
+    /// the state for ever. The adapters bound each request themselves; this bounds the whole.
+    #[must_use]
+    pub fn with_read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
         self
     }
 
@@ -167,19 +179,36 @@ impl<'a> Synchronizer<'a> {
     /// [`SyncError::State`] or [`SyncError::Read`].
     pub async fn preview(&self) -> Result<Plan, SyncError> {
         let state = self.store.load()?;
-        let (hr, idp) = read_both(self.directories).await?;
+        let (hr, idp) = read_both(self.directories, self.read_timeout).await?;
         Ok(reconcile(&hr, &idp, &state, &self.policy))
     }
 }
 
-/// Reads both sides at once.
-async fn read_both(directories: DirectoryPair<'_>) -> Result<(Snapshot, Snapshot), SyncError> {
-    let (hr, idp) = futures::join!(Snapshot::read(directories.hr), Snapshot::read(directories.idp));
-    let failed = |side: Side| {
-        let system = directories.get(side).name().to_owned();
-        move |source| SyncError::Read { side, system, source }
+/// The default of [`Synchronizer::with_read_timeout`].
+const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(3600);
+
+/// Reads both sides at once, each within `timeout`.
+async fn read_both(
+    directories: DirectoryPair<'_>,
+    timeout: Duration,
+) -> Result<(Snapshot, Snapshot), SyncError> {
+    let read = |side: Side| async move {
+        let directory = directories.get(side);
+        let read = within(timeout, Snapshot::read(directory)).await.unwrap_or_else(|| {
+            Err(DirectoryError::new(
+                ErrorKind::Unavailable,
+                format!(
+                    "{} did not finish reading its people within {} s; nothing was written: \
+                     check the connection, then sync again",
+                    directory.name(),
+                    timeout.as_secs_f64()
+                ),
+            ))
+        });
+        read.map_err(|source| SyncError::Read { side, system: directory.name().to_owned(), source })
     };
-    Ok((hr.map_err(failed(Side::Hr))?, idp.map_err(failed(Side::Idp))?))
+    let (hr, idp) = futures::join!(read(Side::Hr), read(Side::Idp));
+    Ok((hr?, idp?))
 }
 
 /// A sync that holds the lease and has loaded the state, before it reads the two sides.
@@ -204,7 +233,8 @@ impl<'a> LeasedSync<'a> {
     /// [`SyncError::Read`]; nothing was written, and the lease is let go.
     pub async fn read(self) -> Result<PlannedSync<'a>, SyncError> {
         let span = tracing::info_span!("read");
-        let (hr, idp) = read_both(self.sync.directories).instrument(span).await?;
+        let (hr, idp) =
+            read_both(self.sync.directories, self.sync.read_timeout).instrument(span).await?;
         Ok(self.plan_with(&hr, &idp))
     }
 

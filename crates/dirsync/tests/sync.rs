@@ -25,6 +25,8 @@ struct Watched {
     hang_updates_of: Mutex<Option<RecordId>>,
     /// Reading everyone fails.
     refuse_reads: std::sync::atomic::AtomicBool,
+    /// Reading everyone never answers.
+    hang_reads: std::sync::atomic::AtomicBool,
 }
 
 impl Watched {
@@ -37,6 +39,7 @@ impl Watched {
             refuse_update_call: Mutex::default(),
             hang_updates_of: Mutex::default(),
             refuse_reads: std::sync::atomic::AtomicBool::new(false),
+            hang_reads: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -81,6 +84,9 @@ impl Directory for Watched {
         if self.refuse_reads.load(Ordering::SeqCst) {
             let cause = std::io::Error::other("connection reset by peer (on purpose)");
             return Err(DirectoryError::from_source(ErrorKind::Unavailable, cause));
+        }
+        if self.hang_reads.load(Ordering::SeqCst) {
+            futures::future::pending::<()>().await;
         }
         self.inner.snapshot().await
     }
@@ -772,4 +778,24 @@ async fn a_cursor_saved_while_the_sync_ran_is_kept() {
     let state = store.load().expect("loaded");
     assert_eq!(state.cursors["idp"].as_str(), "43", "the sync's save did not move it back");
     assert_eq!(state.links.len(), 3);
+}
+
+#[tokio::test]
+async fn a_read_that_never_answers_ends_the_sync_and_lets_the_lease_go() {
+    let hr = Watched::new("Huma", vec![Record::new("h1", Person::new().with_email("a@x.no"))]);
+    let idp = Watched::new("Azure AD", vec![]);
+    idp.hang_reads.store(true, Ordering::SeqCst);
+    let store = MemoryStore::new();
+    let sync = Synchronizer::new(&hr, &idp, &store).with_read_timeout(Duration::from_millis(200));
+
+    let error = sync.plan().await.expect_err("the read never ends");
+    let SyncError::Read { side, system, source } = &error else { panic!("{error:?}") };
+    assert_eq!((*side, system.as_str()), (Side::Idp, "Azure AD"));
+    assert_eq!(source.kind(), ErrorKind::Unavailable);
+    assert!(source.to_string().contains("Azure AD did not finish reading"), "{source}");
+    assert_eq!(idp.writes() + hr.writes(), 0);
+
+    // The lease was let go: once Azure AD answers, the next sync runs.
+    idp.hang_reads.store(false, Ordering::SeqCst);
+    assert!(sync.plan().await.is_ok());
 }
