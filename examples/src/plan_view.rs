@@ -2,20 +2,12 @@
 //! and its id, the people to create, and the findings.
 
 use dirsync::{
-    ChangeKind, Creation, DecidedBy, Decision, FieldValue, Plan, RecordRef, Settled, Side,
+    ChangeKind, Creation, DecidedBy, Decision, FieldValue, Names, Plan, RecordRef, Settled, Side,
 };
 use std::io::{self, Write};
 
 /// Picks the changes of one section.
 type KindFilter = fn(ChangeKind) -> bool;
-
-/// The product's name for a side.
-pub fn system(side: Side) -> &'static str {
-    match side {
-        Side::Hr => "Huma",
-        Side::Idp => "Azure AD",
-    }
-}
 
 /// A value for one line of text, quoted; "(empty)" when absent.
 pub fn value_text(value: Option<&FieldValue>) -> String {
@@ -26,23 +18,24 @@ pub fn value_text(value: Option<&FieldValue>) -> String {
 }
 
 /// What a settled item will do, in words; "PENDING" while it waits for a decision.
-fn settled_text(settled: Option<Settled>, kind: Option<ChangeKind>) -> String {
+fn settled_text(names: &Names, settled: Option<Settled>, kind: Option<ChangeKind>) -> String {
     let Some(Settled { decision, by }) = settled else {
         return "PENDING: decide with --prefer, --decisions FILE, or answer in a terminal"
             .to_owned();
     };
+    let (hr, idp) = (&names.hr, &names.idp);
     let what = match decision {
-        Decision::UseHr => "Huma's value is written to Azure AD".to_owned(),
-        Decision::UseIdp => "Azure AD's value is written to Huma".to_owned(),
+        Decision::UseHr => format!("{hr}'s value is written to {idp}"),
+        Decision::UseIdp => format!("{idp}'s value is written to {hr}"),
         Decision::Create => "create".to_owned(),
         Decision::Skip => "left as it is".to_owned(),
     };
     let what = match (decision, kind) {
         (Decision::UseHr, Some(ChangeKind::Missing(Side::Idp))) => {
-            "filled in Azure AD from Huma".to_owned()
+            format!("filled in {idp} from {hr}")
         }
         (Decision::UseIdp, Some(ChangeKind::Missing(Side::Hr))) => {
-            "filled in Huma from Azure AD".to_owned()
+            format!("filled in {hr} from {idp}")
         }
         _ => what,
     };
@@ -99,9 +92,11 @@ pub fn print_plan(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
             };
             match target.and_then(|t| c.blocked_toward(t).map(|reason| (t, reason))) {
                 Some((t, reason)) => {
-                    writeln!(out, "      → not written to {}: {reason}", system(t))?;
+                    writeln!(out, "      → not written to {}: {reason}", plan.names.of(t))?;
                 }
-                None => writeln!(out, "      → {}", settled_text(c.settled, Some(c.kind)))?,
+                None => {
+                    writeln!(out, "      → {}", settled_text(&plan.names, c.settled, Some(c.kind)))?
+                }
             }
             writeln!(out, "      id {}  (Huma {}, Azure AD {})", c.id, c.hr, c.idp)?;
         }
@@ -117,16 +112,16 @@ pub fn print_plan(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
         writeln!(
             out,
             "Only in {} ({}): to create in {}?",
-            system(source),
+            plan.names.of(source),
             creations.len(),
-            system(source.other())
+            plan.names.of(source.other())
         )?;
         for c in creations {
             let email = c.person.email().map(|e| format!(" <{e}>")).unwrap_or_default();
             writeln!(out, "  {}{email}", c.name)?;
             let what = match c.settled {
                 Some(Settled { decision: Decision::Create, .. }) => {
-                    format!("created in {}", system(c.target()))
+                    format!("created in {}", plan.names.of(c.target()))
                 }
                 Some(Settled { decision: Decision::Skip, .. }) => format!(
                     "not created: listed for you to choose (--create-in-{} all, or \"create\" \
@@ -136,13 +131,13 @@ pub fn print_plan(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
                         Side::Idp => "azure",
                     }
                 ),
-                _ => settled_text(c.settled, None),
+                _ => settled_text(&plan.names, c.settled, None),
             };
             writeln!(out, "      → {what}")?;
             for (field, reason) in &c.left_out {
                 writeln!(out, "      ! {field} is left out: {reason}")?;
             }
-            writeln!(out, "      id {}  ({} {})", c.id, system(c.source), c.record)?;
+            writeln!(out, "      id {}  ({} {})", c.id, plan.names.of(c.source), c.record)?;
         }
     }
 
@@ -150,7 +145,8 @@ pub fn print_plan(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
         writeln!(out)?;
         writeln!(out, "Findings ({})", plan.findings.len())?;
         for f in &plan.findings {
-            let records: Vec<String> = f.records.iter().map(record_text).collect();
+            let records: Vec<String> =
+                f.records.iter().map(|r| record_text(&plan.names, r)).collect();
             writeln!(out, "  {}", f.message)?;
             writeln!(out, "      {:?} · {}", f.kind, records.join(", "))?;
         }
@@ -158,8 +154,8 @@ pub fn print_plan(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
     Ok(())
 }
 
-fn record_text(r: &RecordRef) -> String {
-    format!("{} {}", system(r.side), r.id)
+fn record_text(names: &Names, r: &RecordRef) -> String {
+    format!("{} {}", names.of(r.side), r.id)
 }
 
 /// Prints the items still waiting for a decision, one line each, with their ids.
@@ -184,8 +180,8 @@ pub fn print_pending(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
             "  {}  {}: only in {}; create in {}?",
             c.id,
             c.name,
-            system(c.source),
-            system(c.target())
+            plan.names.of(c.source),
+            plan.names.of(c.target())
         )?;
     }
     Ok(())
@@ -205,7 +201,7 @@ pub fn print_remaining(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
                     "  {} · {}: not written to {}: {}",
                     c.name,
                     c.field,
-                    system(b.toward),
+                    plan.names.of(b.toward),
                     b.reason
                 )?;
             }
@@ -217,8 +213,8 @@ pub fn print_remaining(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
                 out,
                 "  {}: only in {}, not created in {} (your choice)",
                 c.name,
-                system(c.source),
-                system(c.target())
+                plan.names.of(c.source),
+                plan.names.of(c.target())
             )?;
         }
     }

@@ -4,10 +4,11 @@
 use crate::cli::{Args, Command, SyncArgs};
 use crate::connect::{self, Directories, NewPeople, Secrets};
 use crate::decisions::{Decisions, DecisionsError};
-use crate::plan_view::{self, system, value_text};
+use crate::plan_view::{self, value_text};
 use dirsync::{
-    ApplyError, ApplyOptions, Decision, Directory, ErrorChain, ItemId, JsonFileStore, Plan,
-    PlannedSync, Policy, Progress, Report, Side, SyncError, Synchronizer,
+    ApplyError, ApplyOptions, Decision, Directory, DirectoryPair, ErrorChain, ItemId,
+    JsonFileStore, Names, Plan, PlannedSync, Policy, Progress, Report, Side, SyncError,
+    Synchronizer,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::ffi::OsString;
@@ -315,7 +316,7 @@ pub async fn sync_with(
     let options = ApplyOptions::default()
         .with_concurrency(settings.concurrency)
         .with_max_people_changed(settings.max_changes)
-        .with_progress(progress_to(bar.clone()));
+        .with_progress(progress_to(bar.clone(), DirectoryPair::new(hr, idp).names()));
     let synchronizer = Synchronizer::new(hr, idp, &store)
         .with_policy(settings.policy.clone())
         .with_apply_options(options)
@@ -430,12 +431,12 @@ async fn apply(
 }
 
 /// The progress bar told of each write.
-fn progress_to(bar: ProgressBar) -> impl Fn(&Progress) + Send + Sync + 'static {
+fn progress_to(bar: ProgressBar, names: Names) -> impl Fn(&Progress) + Send + Sync + 'static {
     move |event: &Progress| match event {
         Progress::Started { operations } => bar.set_length(*operations as u64),
         Progress::Finished { finished, report, .. } => {
             bar.set_position(*finished as u64);
-            bar.set_message(format!("{} in {}", report.name, system(report.target)));
+            bar.set_message(format!("{} in {}", report.name, names.of(report.target)));
         }
         Progress::Done { .. } => bar.finish_with_message("done"),
         _ => {}
@@ -556,22 +557,21 @@ fn ask(planned: &mut PlannedSync<'_>, console: &mut Console) {
 fn question(plan: &Plan, id: &ItemId) -> String {
     if let Some(c) = plan.changes.iter().find(|c| &c.id == id) {
         return format!(
-            "{} · {}: Huma {} / Azure AD {} — keep [h]uma / [a]zure / [s]kip? ",
+            "{} · {}: {} {} / {} {} — keep [h]uma / [a]zure / [s]kip? ",
             c.name,
             c.field,
+            plan.names.hr,
             value_text(c.hr_value.as_ref()),
+            plan.names.idp,
             value_text(c.idp_value.as_ref())
         );
     }
     if let Some(c) = plan.creations.iter().find(|c| &c.id == id) {
-        let target = match c.target() {
-            Side::Hr => "Huma",
-            Side::Idp => "Azure AD",
-        };
         return format!(
-            "{} is only in {}: [c]reate in {target} / [s]kip? ",
+            "{} is only in {}: [c]reate in {} / [s]kip? ",
             c.name,
-            system(c.source)
+            plan.names.of(c.source),
+            plan.names.of(c.target())
         );
     }
     format!("{id}: [h]uma / [a]zure / [s]kip? ")
