@@ -90,7 +90,7 @@ pub fn connect(endpoints: &Endpoints, tuning: &Tuning) -> Result<Clients, Connec
         .login_url(&endpoints.graph)
         .max_concurrency(tuning.graph_concurrency)
         .write_budget(tuning.write_budget)
-        .retry_policy(tuning.graph_retry)
+        .retry(tuning.graph_retry)
         .timeout(tuning.timeout)
         .build()?;
     Ok(Clients {

@@ -3,7 +3,7 @@
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
 
 use azure_graph::{
-    AzureDirectory, AzureDirectoryConfig, GraphClient, GraphClientBuilder, RetryPolicy, Sleep,
+    AzureDirectory, AzureDirectoryConfig, Clock, GraphClient, GraphClientBuilder, RetryPolicy,
 };
 use futures::future::BoxFuture;
 use secrecy::SecretString;
@@ -18,19 +18,33 @@ pub const CLIENT_ID: &str = "app-client-id";
 pub const SECRET: &str = "super-secret-value-123";
 pub const ACCESS_TOKEN: &str = "eyJ-access-token-abc";
 
-/// A clock that records every wait and returns at once.
-#[derive(Debug, Default, Clone)]
-pub struct RecordingSleep(pub Arc<Mutex<Vec<Duration>>>);
+/// A clock that records every wait and moves its own time forward instead of waiting (the
+/// requests cross real sockets, where paused time would fire their timeouts early).
+#[derive(Debug, Clone)]
+pub struct RecordingClock {
+    start: tokio::time::Instant,
+    waits: Arc<Mutex<Vec<Duration>>>,
+}
 
-impl RecordingSleep {
-    pub fn waits(&self) -> Vec<Duration> {
-        self.0.lock().unwrap().clone()
+impl Default for RecordingClock {
+    fn default() -> Self {
+        RecordingClock { start: tokio::time::Instant::now(), waits: Arc::default() }
     }
 }
 
-impl Sleep for RecordingSleep {
+impl RecordingClock {
+    pub fn waits(&self) -> Vec<Duration> {
+        self.waits.lock().unwrap().clone()
+    }
+}
+
+impl Clock for RecordingClock {
+    fn now(&self) -> tokio::time::Instant {
+        self.start + self.waits().iter().sum::<Duration>()
+    }
+
     fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
-        self.0.lock().unwrap().push(duration);
+        self.waits.lock().unwrap().push(duration);
         Box::pin(tokio::task::yield_now())
     }
 }
@@ -44,23 +58,23 @@ pub fn quick_retry() -> RetryPolicy {
     }
 }
 
-pub fn builder(server: &MockServer, sleep: &RecordingSleep) -> GraphClientBuilder {
+pub fn builder(server: &MockServer, sleep: &RecordingClock) -> GraphClientBuilder {
     GraphClient::builder()
         .tenant(TENANT)
         .client_credentials(CLIENT_ID, SecretString::from(SECRET))
         .graph_url(server.uri())
         .login_url(server.uri())
-        .retry_policy(quick_retry())
+        .retry(quick_retry())
         .write_budget(None)
-        .sleeper(Arc::new(sleep.clone()))
+        .clock(Arc::new(sleep.clone()))
 }
 
-pub fn client(server: &MockServer) -> (GraphClient, RecordingSleep) {
-    let sleep = RecordingSleep::default();
+pub fn client(server: &MockServer) -> (GraphClient, RecordingClock) {
+    let sleep = RecordingClock::default();
     (builder(server, &sleep).build().unwrap(), sleep)
 }
 
-pub fn directory(server: &MockServer) -> (AzureDirectory, RecordingSleep) {
+pub fn directory(server: &MockServer) -> (AzureDirectory, RecordingClock) {
     let (client, sleep) = client(server);
     let config = AzureDirectoryConfig { upn_domain: "contoso.com".into(), ..Default::default() };
     (AzureDirectory::new(client, config), sleep)
@@ -96,4 +110,15 @@ mobilePhone,streetAddress,postalCode,city,country,jobTitle,employeeHireDate,onPr
 pub fn graph_error(code: &str, message: &str) -> Value {
     json!({"error": {"code": code, "message": message,
                      "innerError": {"request-id": "req-42", "date": "2026-01-01T00:00:00"}}})
+}
+
+/// An error and its causes, one message each, the way `anyhow`'s `{:#}` shows them.
+pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut messages = vec![err.to_string()];
+    let mut cause = err.source();
+    while let Some(next) = cause {
+        messages.push(next.to_string());
+        cause = next.source();
+    }
+    messages.join(": ")
 }
