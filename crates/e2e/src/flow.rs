@@ -79,7 +79,7 @@ pub fn connect(endpoints: &Endpoints, tuning: &Tuning) -> Result<Clients, Connec
     let huma = HumaClient::builder()
         .base_url(&endpoints.huma)
         .credentials(FakeHuma::CLIENT_ID, SecretString::from(FakeHuma::CLIENT_SECRET))
-        .detail_concurrency(tuning.huma_concurrency)
+        .max_concurrency(tuning.huma_concurrency)
         .retry(tuning.huma_retry)
         .timeout(tuning.timeout)
         .build()?;

@@ -15,9 +15,10 @@ pub const TOKEN: &str = "access-token-1";
 /// Retries with waits too short to notice.
 pub fn fast_retry() -> RetryPolicy {
     RetryPolicy {
-        max_retries: 2,
-        initial_backoff: Duration::from_millis(1),
-        max_backoff: Duration::from_millis(50),
+        max_attempts: 3,
+        base_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(50),
+        max_total_wait: Duration::from_secs(5),
     }
 }
 
@@ -135,4 +136,15 @@ pub async fn mock(
         .expect(times)
         .mount(server)
         .await;
+}
+
+/// An error and its causes, one message each, the way `anyhow`'s `{:#}` shows them.
+pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut messages = vec![err.to_string()];
+    let mut cause = err.source();
+    while let Some(next) = cause {
+        messages.push(next.to_string());
+        cause = next.source();
+    }
+    messages.join(": ")
 }
