@@ -11,16 +11,6 @@ use serde_json::json;
 use wiremock::matchers::{method, path, path_regex, query_param};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-async fn mount_page(server: &MockServer, offset: usize, answer: ResponseTemplate) {
-    Mock::given(method("GET"))
-        .and(path("/users"))
-        .and(query_param("offset", offset.to_string()))
-        .respond_with(answer)
-        .expect(1)
-        .mount(server)
-        .await;
-}
-
 fn page_with_total(ids: &[String], total: serde_json::Value) -> ResponseTemplate {
     let items: Vec<_> = ids.iter().map(|id| summary(id)).collect();
     ResponseTemplate::new(200).set_body_json(json!({ "items": items, "total": total }))

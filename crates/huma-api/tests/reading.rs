@@ -15,17 +15,6 @@ fn directory(server: &MockServer) -> HumaDirectory {
     HumaDirectory::new(client(server), HumaDirectoryConfig::default())
 }
 
-async fn mount_page(server: &MockServer, offset: usize, answer: ResponseTemplate) {
-    Mock::given(method("GET"))
-        .and(path("/users"))
-        .and(query_param("limit", "50"))
-        .and(query_param("offset", offset.to_string()))
-        .respond_with(answer)
-        .expect(1)
-        .mount(server)
-        .await;
-}
-
 async fn mount_details(server: &MockServer, expected: u64) {
     Mock::given(method("GET"))
         .and(path_regex(r"^/users/[^/]+$"))

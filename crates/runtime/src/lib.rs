@@ -14,6 +14,8 @@
 //!   replaced ahead of expiry, never fetched before every call (a lifetime too short to trust
 //!   is raised to [`TokenCache::MIN_LIFETIME`]; a refusal with 401 replaces it sooner).
 //! - [`endpoint_url`]: the one rule for endpoints: `https://`, or `http://` to loopback only.
+//! - [`RecordingClock`]: a clock for tests against local servers; [`error_chain`]: an error with
+//!   its causes, each said once.
 //! - [`lenient`]: numbers a service leaves unbounded (`total`, `expires_in`) read without failing
 //!   on a negative or missing value.
 //!
@@ -33,12 +35,16 @@
 mod clock;
 mod endpoint;
 pub mod lenient;
+mod recording;
+mod report;
 mod retry;
 mod token;
 mod transport;
 
 pub use clock::{Clock, TokioClock};
 pub use endpoint::{EndpointError, endpoint_url, is_loopback};
+pub use recording::RecordingClock;
+pub use report::error_chain;
 pub use retry::{Retries, RetryPolicy, parse_retry_after, retry_after};
 pub use token::{AccessToken, TokenCache};
 pub use transport::{Answer, RequestStats, SendError, Transport, TransportConfig};

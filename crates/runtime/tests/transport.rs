@@ -1,42 +1,11 @@
 //! The transport against wiremock: what is retried, how long it waits, and what is never followed.
 #![allow(clippy::unwrap_used)]
 
-use dirsync_runtime::{Clock, RetryPolicy, Transport, TransportConfig};
-use futures::future::BoxFuture;
+use dirsync_runtime::{RecordingClock, RetryPolicy, Transport, TransportConfig};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::time::Instant;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-/// A clock that records every wait and moves its own time forward instead of waiting: the
-/// requests here cross real sockets, where paused time would fire their timeouts early.
-#[derive(Debug, Clone)]
-struct RecordingClock {
-    start: Instant,
-    waits: Arc<Mutex<Vec<Duration>>>,
-}
-
-impl RecordingClock {
-    fn new() -> RecordingClock {
-        RecordingClock { start: Instant::now(), waits: Arc::default() }
-    }
-
-    fn waits(&self) -> Vec<Duration> {
-        self.waits.lock().unwrap().clone()
-    }
-}
-
-impl Clock for RecordingClock {
-    fn now(&self) -> Instant {
-        self.start + self.waits().iter().sum::<Duration>()
-    }
-
-    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
-        self.waits.lock().unwrap().push(duration);
-        Box::pin(std::future::ready(()))
-    }
-}
 
 fn transport(clock: &RecordingClock, retry: RetryPolicy) -> Transport {
     Transport::new(TransportConfig {
@@ -67,7 +36,7 @@ async fn unavailable_then_ok_is_retried_with_the_servers_wait() {
         .mount(&server)
         .await;
     Mock::given(path("/x")).respond_with(ResponseTemplate::new(200)).mount(&server).await;
-    let clock = RecordingClock::new();
+    let clock = RecordingClock::default();
     let t = transport(&clock, quick());
     let url = format!("{}/x", server.uri());
     let answer = t.send(true, || t.http().get(&url)).await.unwrap();
@@ -91,7 +60,7 @@ async fn a_post_is_retried_after_429_but_not_after_503() {
         .expect(1)
         .mount(&server)
         .await;
-    let clock = RecordingClock::new();
+    let clock = RecordingClock::default();
     let t = transport(&clock, quick());
     let throttles = Mutex::new(0);
     let url = format!("{}/throttled", server.uri());
@@ -118,7 +87,7 @@ async fn a_retry_after_beyond_the_total_wait_is_not_waited() {
         .expect(1)
         .mount(&server)
         .await;
-    let clock = RecordingClock::new();
+    let clock = RecordingClock::default();
     let t = transport(&clock, quick());
     let url = format!("{}/x", server.uri());
     let answer = t.send(true, || t.http().get(&url)).await.unwrap();
@@ -138,7 +107,7 @@ async fn redirects_are_never_followed() {
         .expect(0)
         .mount(&server)
         .await;
-    let clock = RecordingClock::new();
+    let clock = RecordingClock::default();
     let t = transport(&clock, quick());
     let url = format!("{}/moved", server.uri());
     let answer = t.send(true, || t.http().get(&url)).await.unwrap();
@@ -149,7 +118,7 @@ async fn redirects_are_never_followed() {
 async fn a_refused_connection_is_retried_then_reported_with_its_cause() {
     // A port nothing listens on: bind, note it, close.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let clock = RecordingClock::new();
+    let clock = RecordingClock::default();
     let t = transport(&clock, quick());
     let url = format!("http://127.0.0.1:{port}/x");
     let err = t.send(false, || t.http().post(&url)).await.unwrap_err();

@@ -1,14 +1,14 @@
 //! Helpers shared by the integration tests: a wiremock server, a token endpoint, a client with
 //! tiny retry waits and a clock that records waits instead of waiting.
-#![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
+#![allow(dead_code, unused_imports, unreachable_pub, clippy::unwrap_used)]
 
 use azure_graph::{
-    AzureDirectory, AzureDirectoryConfig, Clock, GraphClient, GraphClientBuilder, RetryPolicy,
+    AzureDirectory, AzureDirectoryConfig, GraphClient, GraphClientBuilder, RetryPolicy,
 };
-use futures::future::BoxFuture;
+pub use dirsync_runtime::{RecordingClock, error_chain as chain};
 use secrecy::SecretString;
 use serde_json::{Value, json};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -17,37 +17,6 @@ pub const TENANT: &str = "contoso-tenant";
 pub const CLIENT_ID: &str = "app-client-id";
 pub const SECRET: &str = "super-secret-value-123";
 pub const ACCESS_TOKEN: &str = "eyJ-access-token-abc";
-
-/// A clock that records every wait and moves its own time forward instead of waiting (the
-/// requests cross real sockets, where paused time would fire their timeouts early).
-#[derive(Debug, Clone)]
-pub struct RecordingClock {
-    start: tokio::time::Instant,
-    waits: Arc<Mutex<Vec<Duration>>>,
-}
-
-impl Default for RecordingClock {
-    fn default() -> Self {
-        RecordingClock { start: tokio::time::Instant::now(), waits: Arc::default() }
-    }
-}
-
-impl RecordingClock {
-    pub fn waits(&self) -> Vec<Duration> {
-        self.waits.lock().unwrap().clone()
-    }
-}
-
-impl Clock for RecordingClock {
-    fn now(&self) -> tokio::time::Instant {
-        self.start + self.waits().iter().sum::<Duration>()
-    }
-
-    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
-        self.waits.lock().unwrap().push(duration);
-        Box::pin(tokio::task::yield_now())
-    }
-}
 
 pub fn quick_retry() -> RetryPolicy {
     RetryPolicy {
@@ -110,15 +79,4 @@ mobilePhone,streetAddress,postalCode,city,country,jobTitle,employeeHireDate,onPr
 pub fn graph_error(code: &str, message: &str) -> Value {
     json!({"error": {"code": code, "message": message,
                      "innerError": {"request-id": "req-42", "date": "2026-01-01T00:00:00"}}})
-}
-
-/// An error and its causes, one message each, the way `anyhow`'s `{:#}` shows them.
-pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut messages = vec![err.to_string()];
-    let mut cause = err.source();
-    while let Some(next) = cause {
-        messages.push(next.to_string());
-        cause = next.source();
-    }
-    messages.join(": ")
 }

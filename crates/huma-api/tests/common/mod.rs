@@ -1,11 +1,12 @@
 //! What the integration tests share: a wiremock Huma with a token endpoint, a fast client, and
 //! builders for Huma's JSON.
-#![allow(dead_code, unreachable_pub)] // each test file uses a different part
+#![allow(dead_code, unused_imports, unreachable_pub)] // each test file uses a different part
 
+pub use dirsync_runtime::error_chain as chain;
 use huma_api::{HumaClient, RetryPolicy};
 use serde_json::{Value, json};
 use std::time::Duration;
-use wiremock::matchers::{method, path};
+use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 pub const CLIENT_ID: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";
@@ -138,13 +139,14 @@ pub async fn mock(
         .await;
 }
 
-/// An error and its causes, one message each, the way `anyhow`'s `{:#}` shows them.
-pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut messages = vec![err.to_string()];
-    let mut cause = err.source();
-    while let Some(next) = cause {
-        messages.push(next.to_string());
-        cause = next.source();
-    }
-    messages.join(": ")
+/// Mounts the list page at `offset` (50 a page), expected exactly once.
+pub async fn mount_page(server: &MockServer, offset: usize, answer: ResponseTemplate) {
+    Mock::given(method("GET"))
+        .and(path("/users"))
+        .and(query_param("limit", "50"))
+        .and(query_param("offset", offset.to_string()))
+        .respond_with(answer)
+        .expect(1)
+        .mount(server)
+        .await;
 }
