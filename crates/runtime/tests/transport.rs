@@ -127,3 +127,59 @@ async fn a_refused_connection_is_retried_then_reported_with_its_cause() {
     assert!(std::error::Error::source(&err).is_some());
     assert!(!err.to_string().contains(&err.source.to_string()), "the cause is not repeated");
 }
+
+/// A server that holds each request a while and counts how many it holds at once.
+async fn counting_server() -> (String, Arc<Mutex<(usize, usize)>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/x", listener.local_addr().unwrap());
+    let counts: Arc<Mutex<(usize, usize)>> = Arc::default(); // (now, most)
+    let held = counts.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else { return };
+            let held = held.clone();
+            tokio::spawn(async move {
+                let mut request = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
+                }
+                {
+                    let mut c = held.lock().unwrap();
+                    c.0 += 1;
+                    c.1 = c.1.max(c.0);
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                held.lock().unwrap().0 -= 1;
+                let answer = b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+                let _ = socket.write_all(answer).await;
+            });
+        }
+    });
+    (url, counts)
+}
+
+#[tokio::test]
+async fn requests_in_flight_never_exceed_the_limit() {
+    let (url, counts) = counting_server().await;
+    let t = Transport::new(TransportConfig {
+        timeout: Duration::from_secs(10),
+        user_agent: "test".to_owned(),
+        retry: RetryPolicy::none(),
+        clock: Arc::new(RecordingClock::default()),
+        max_concurrency: 3,
+    })
+    .unwrap();
+    assert_eq!(t.max_concurrency(), 3);
+    let sends = (0..12).map(|_| t.send(true, || t.http().get(&url)));
+    for answer in futures::future::join_all(sends).await {
+        assert_eq!(answer.unwrap().status.as_u16(), 200);
+    }
+    let most = counts.lock().unwrap().1;
+    assert!((1..=3).contains(&most), "{most} requests held at once");
+    assert_eq!(t.stats().requests, 12);
+}
