@@ -3,6 +3,7 @@
 //! Huma is the HR side and Azure AD the identity-provider side: this module is the one place where
 //! the vendors' names on the command line become the core's vendor-neutral [`Side`]s.
 
+use clap::builder::TypedValueParser as _;
 use clap::{Parser, Subcommand, ValueEnum};
 use dirsync::{ConflictRule, CreationRule, MissingRule, Policy, Side};
 use std::path::PathBuf;
@@ -106,6 +107,14 @@ pub struct ConnectionArgs {
     /// file (each new refresh token is written back to it); without it, service to service.
     #[arg(long, env = "AZURE_TOKEN_FILE", value_name = "FILE")]
     pub azure_token_file: Option<PathBuf>,
+    /// Huma requests in flight at once (user details and list pages). Huma documents no rate
+    /// limit; if it answers 429, its Retry-After is honoured whatever this is.
+    #[arg(long, env = "HUMA_CONCURRENCY", value_name = "N", default_value_t = huma_api::DEFAULT_HUMA_CONCURRENCY, value_parser = clap::value_parser!(u16).range(1..=256).map(usize::from))]
+    pub huma_concurrency: usize,
+    /// Microsoft Graph requests in flight at once. Writes keep to Graph's write budget (3,000 per
+    /// 150 s) whatever this is.
+    #[arg(long, env = "GRAPH_CONCURRENCY", value_name = "N", default_value_t = azure_graph::DEFAULT_GRAPH_CONCURRENCY, value_parser = clap::value_parser!(u16).range(1..=256).map(usize::from))]
+    pub graph_concurrency: usize,
 }
 
 /// The Azure app registration and Microsoft's login service: what both ways of connecting need.
@@ -315,6 +324,27 @@ mod tests {
             panic!("apply parses")
         };
         assert_eq!(apply.connection.azure_token_file, Some(PathBuf::from("t")));
+    }
+
+    #[test]
+    fn concurrency_flags_default_to_the_clients_and_refuse_zero() {
+        let Ok(Args { command: Some(Command::Plan(plan)) }) = parse(&["plan"]) else {
+            panic!("plan parses")
+        };
+        let connection = &plan.sync.connection;
+        assert_eq!(connection.huma_concurrency, huma_api::DEFAULT_HUMA_CONCURRENCY);
+        assert_eq!(connection.graph_concurrency, azure_graph::DEFAULT_GRAPH_CONCURRENCY);
+        let Ok(Args { command: Some(Command::Apply(apply)) }) =
+            parse(&["apply", "--huma-concurrency", "32", "--graph-concurrency", "8"])
+        else {
+            panic!("apply parses")
+        };
+        assert_eq!(
+            (apply.connection.huma_concurrency, apply.connection.graph_concurrency),
+            (32, 8)
+        );
+        assert!(parse(&["apply", "--huma-concurrency", "0"]).is_err());
+        assert!(parse(&["apply", "--graph-concurrency", "100000"]).is_err());
     }
 
     #[test]

@@ -133,6 +133,7 @@ fn huma_client(connection: &ConnectionArgs, secrets: &Secrets) -> Result<HumaCli
     HumaClient::builder()
         .base_url(&connection.huma_url)
         .credentials(huma_id, huma_secret)
+        .max_concurrency(connection.huma_concurrency)
         .build()
         .map_err(|e| ConfigError(e.to_string()))
 }
@@ -145,7 +146,8 @@ fn graph_client(
     let builder = GraphClient::builder()
         .tenant(app.tenant)
         .graph_url(&connection.graph_url)
-        .login_url(&connection.azure.login_url);
+        .login_url(&connection.azure.login_url)
+        .max_concurrency(connection.graph_concurrency);
     let builder = match &connection.azure_token_file {
         None => builder.client_credentials(app.client_id, app.client_secret),
         Some(path) => {
@@ -256,6 +258,8 @@ pub fn fake_connection(graph: &FakeGraph, huma: &FakeHuma) -> ConnectionArgs {
         },
         graph_url: graph.uri(),
         azure_token_file: None,
+        huma_concurrency: huma_api::DEFAULT_HUMA_CONCURRENCY,
+        graph_concurrency: azure_graph::DEFAULT_GRAPH_CONCURRENCY,
     }
 }
 
@@ -301,7 +305,22 @@ mod tests {
             },
             graph_url: azure_graph::DEFAULT_GRAPH_URL.to_owned(),
             azure_token_file: None,
+            huma_concurrency: 3,
+            graph_concurrency: 5,
         }
+    }
+
+    #[test]
+    fn the_concurrency_settings_reach_both_clients() {
+        let secrets = Secrets {
+            huma_client_secret: Some(SecretString::from("s1")),
+            azure_client_secret: Some(SecretString::from("s2")),
+        };
+        let Ok(dirs) = connect(&connection(), &NewPeople::default(), &secrets) else {
+            panic!("the connection is accepted")
+        };
+        assert_eq!(dirs.huma.client().max_concurrency(), 3);
+        assert_eq!(dirs.azure.client().max_concurrency(), 5);
     }
 
     #[test]

@@ -32,10 +32,15 @@ pub mod run;
 pub mod token_file;
 pub mod webhook_server;
 
-/// Logs to standard error, filtered by `RUST_LOG` (default `warn`).
+/// Logs to standard error, filtered by `RUST_LOG` (default `warn`); colours only when standard
+/// error is a terminal, so a log file or a pipe gets no escape sequences.
 pub fn init_tracing() {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ =
-        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
 }

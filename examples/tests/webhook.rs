@@ -294,3 +294,14 @@ async fn serve_refuses_to_run_unverified_and_bad_arguments_are_usage_errors() {
         assert!(output.text().contains("HUMA_WEBHOOK_SECRET"));
     }
 }
+
+#[tokio::test]
+async fn serve_takes_the_concurrency_flags() {
+    use dirsync_examples::run::Console;
+    use dirsync_examples::webhook_server::main_with;
+    let (mut console, output) = Console::captured();
+    main_with(["webhook", "serve", "--help"], &mut console).await;
+    let help = output.text();
+    assert!(help.contains("--huma-concurrency"), "{help}");
+    assert!(help.contains("--graph-concurrency"), "{help}");
+}

@@ -151,18 +151,19 @@ impl LoginEndpoint {
         let body = serde_urlencoded::to_string(form)
             .map_err(|e| GraphError::Config(format!("could not encode the token request: {e}")))?;
         let span = tracing::debug_span!("token request", tenant = %self.tenant);
-        let answer = transport
-            .send("the Azure login service", true, || {
-                transport
-                    .http()
-                    .post(&url)
-                    .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                    .body(body.clone())
-            })
-            .instrument(span)
-            .await?;
+        let post = || {
+            transport
+                .http()
+                .post(&url)
+                .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(body.clone())
+        };
+        let answer =
+            crate::transport::send(transport, "the Azure login service", true, post, |_| {})
+                .instrument(span)
+                .await?;
         if !answer.status.is_success() {
-            let details = answer.details();
+            let details = crate::transport::details(&answer);
             tracing::warn!(status = answer.status.as_u16(), code = ?details.code, "token request refused");
             return Err(GraphError::from_token_endpoint(
                 details,
@@ -185,27 +186,11 @@ impl LoginEndpoint {
 #[derive(Deserialize)]
 pub(crate) struct TokenResponse {
     pub(crate) access_token: SecretString,
-    #[serde(default = "default_expires_in", deserialize_with = "number_or_string")]
-    pub(crate) expires_in: u64,
+    /// The stated lifetime, read leniently: a negative or unreadable value is none.
+    #[serde(default, deserialize_with = "dirsync_runtime::lenient::optional_seconds")]
+    pub(crate) expires_in: Option<Duration>,
     #[serde(default)]
     pub(crate) refresh_token: Option<SecretString>,
-}
-
-fn default_expires_in() -> u64 {
-    3599
-}
-
-fn number_or_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Either {
-        Number(u64),
-        Text(String),
-    }
-    match Either::deserialize(d)? {
-        Either::Number(n) => Ok(n),
-        Either::Text(t) => t.trim().parse().map_err(serde::de::Error::custom),
-    }
 }
 
 /// Tokens from redeeming an authorization code.
@@ -215,7 +200,8 @@ pub struct UserTokens {
     /// The refresh token: persist it and give it to
     /// [`crate::GraphClientBuilder::user_account`].
     pub refresh_token: SecretString,
-    /// How long the access token is valid.
+    /// How long the access token is valid, as the login service stated it (zero when it stated
+    /// no usable lifetime).
     pub expires_in: Duration,
 }
 
@@ -341,12 +327,12 @@ impl AuthorizationCodeFlow {
             client_id: client_id.into(),
             client_secret,
             redirect_uri,
-            transport: Transport::new(
-                crate::client::default_http(Duration::from_secs(30))?,
+            transport: crate::client::transport(
+                Duration::from_secs(30),
                 crate::RetryPolicy::default(),
-                Arc::new(crate::retry::TokioSleep),
+                Arc::new(crate::TokioClock),
                 4,
-            ),
+            )?,
         })
     }
 
@@ -410,7 +396,7 @@ impl AuthorizationCodeFlow {
         Ok(UserTokens {
             access_token: tokens.access_token,
             refresh_token,
-            expires_in: Duration::from_secs(tokens.expires_in),
+            expires_in: tokens.expires_in.unwrap_or_default(),
         })
     }
 }
@@ -438,6 +424,9 @@ mod tests {
     fn token_response_accepts_expires_in_as_text() {
         let t: TokenResponse =
             serde_json::from_str(r#"{"access_token":"a","expires_in":"3599"}"#).unwrap();
-        assert_eq!(t.expires_in, 3599);
+        assert_eq!(t.expires_in, Some(Duration::from_secs(3599)));
+        let t: TokenResponse =
+            serde_json::from_str(r#"{"access_token":"a","expires_in":-1}"#).unwrap();
+        assert_eq!(t.expires_in, None);
     }
 }

@@ -3,6 +3,7 @@
 use crate::client::{Call, GraphClient};
 use crate::errors::{ErrorDetails, GraphError};
 use crate::users::{GraphUserId, UserPatch};
+use dirsync_runtime::Retries;
 use futures::StreamExt;
 use reqwest::Method;
 use serde::Deserialize;
@@ -43,10 +44,7 @@ impl InnerAnswer {
     }
 
     fn retry_after(&self) -> Option<Duration> {
-        let mut headers = reqwest::header::HeaderMap::new();
-        let value = self.header("retry-after")?;
-        headers.insert(reqwest::header::RETRY_AFTER, value.parse().ok()?);
-        crate::retry::retry_after(&headers)
+        dirsync_runtime::parse_retry_after(&self.header("retry-after")?, chrono::Utc::now())
     }
 }
 
@@ -80,7 +78,7 @@ impl GraphClient {
 
     fn batch_concurrency(&self) -> usize {
         // The transport limits requests in flight; this only keeps enough batches ready.
-        8
+        self.max_concurrency().max(8)
     }
 
     /// One group of at most 20, with its inner retries.
@@ -89,13 +87,10 @@ impl GraphClient {
         updates: &[(GraphUserId, UserPatch)],
         chunk: Vec<usize>,
     ) -> Vec<(usize, Result<(), GraphError>)> {
-        let policy = *self.retry_policy();
+        let mut retries = Retries::new(*self.retry_policy());
         let mut out = Vec::with_capacity(chunk.len());
         let mut pending = chunk;
-        let mut attempt: u32 = 0;
-        let mut waited = Duration::ZERO;
         while !pending.is_empty() {
-            attempt += 1;
             let requests: Vec<Value> = pending
                 .iter()
                 .map(|&i| {
@@ -164,8 +159,11 @@ impl GraphClient {
                 break;
             }
             let server_wait = again.iter().filter_map(|(_, a)| a.retry_after()).max();
-            let delay = policy.delay(attempt, server_wait);
-            if attempt >= policy.max_attempts || waited + delay > policy.max_total_wait {
+            if again.iter().any(|(_, a)| a.status == 429) {
+                self.writes_throttled(server_wait);
+            }
+            let attempt = retries.attempts();
+            let Some(delay) = retries.next_wait(server_wait) else {
                 for (i, inner) in again {
                     let details = Box::new(inner.details());
                     let err = if inner.status == 429 {
@@ -180,14 +178,13 @@ impl GraphClient {
                     out.push((i, Err(err)));
                 }
                 break;
-            }
+            };
             tracing::info!(
                 count = again.len(),
                 wait_ms = delay.as_millis() as u64,
                 "retrying throttled batch requests"
             );
-            self.sleeper().sleep(delay).await;
-            waited += delay;
+            self.clock().sleep(delay).await;
             pending = again.into_iter().map(|(i, _)| i).collect();
         }
         out

@@ -3,9 +3,10 @@
 use crate::auth::{Credentials, LoginEndpoint, RefreshTokenCallback};
 use crate::budget::{WriteBudget, WriteLimiter};
 use crate::errors::GraphError;
-use crate::retry::{RetryPolicy, Sleep, TokioSleep};
-use crate::token_cache::TokenCache;
-use crate::transport::{Answer, RequestStats, Transport};
+use crate::transport::{Answer, Transport};
+use dirsync_runtime::{
+    AccessToken, Clock, RequestStats, RetryPolicy, TokenCache, TokioClock, TransportConfig,
+};
 use reqwest::Method;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
@@ -13,12 +14,15 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tracing::Instrument;
-use url::{Host, Url};
+use url::Url;
 
 /// The public Graph service.
 pub const DEFAULT_GRAPH_URL: &str = "https://graph.microsoft.com";
 /// The public identity platform.
 pub const DEFAULT_LOGIN_URL: &str = "https://login.microsoftonline.com";
+
+/// How many Graph requests are in flight at once, unless configured.
+pub const DEFAULT_GRAPH_CONCURRENCY: usize = 4;
 
 /// A client for the parts of Microsoft Graph v1.0 that people sync needs.
 ///
@@ -104,14 +108,26 @@ impl GraphClient {
         self.inner.transport.retry_policy()
     }
 
-    pub(crate) fn sleeper(&self) -> &Arc<dyn Sleep> {
-        self.inner.transport.sleeper()
+    pub(crate) fn clock(&self) -> &Arc<dyn Clock> {
+        self.inner.transport.clock()
+    }
+
+    /// How many requests may be in flight at once.
+    pub fn max_concurrency(&self) -> usize {
+        self.inner.transport.max_concurrency()
     }
 
     /// Waits until `n` more writes fit the write budget.
     pub(crate) async fn pace_writes(&self, n: u32) {
         if let Some(limiter) = &self.inner.writes {
             limiter.acquire(n).await;
+        }
+    }
+
+    /// Graph throttled a write: the write budget slows down.
+    pub(crate) fn writes_throttled(&self, retry_after: Option<Duration>) {
+        if let Some(limiter) = &self.inner.writes {
+            limiter.throttled(retry_after);
         }
     }
 
@@ -131,13 +147,13 @@ impl GraphClient {
         }
     }
 
-    async fn token(&self) -> Result<crate::token_cache::AccessToken, GraphError> {
+    async fn token(&self) -> Result<AccessToken, GraphError> {
         let inner = &self.inner;
         inner
             .tokens
             .get(|| async {
                 let tokens = inner.credentials.fetch(&inner.transport, &inner.login).await?;
-                Ok((tokens.access_token, Duration::from_secs(tokens.expires_in)))
+                Ok::<_, GraphError>((tokens.access_token, tokens.expires_in))
             })
             .await
     }
@@ -164,10 +180,16 @@ impl GraphClient {
             let mut refreshed = false;
             loop {
                 let token = self.token().await?;
-                let answer = self
-                    .inner
-                    .transport
-                    .send("Microsoft Graph", call.idempotent, || {
+                let on_throttle = |wait: Option<Duration>| {
+                    if call.writes > 0 {
+                        self.writes_throttled(wait);
+                    }
+                };
+                let answer = crate::transport::send(
+                    &self.inner.transport,
+                    "Microsoft Graph",
+                    call.idempotent,
+                    || {
                         let mut request = self
                             .inner
                             .transport
@@ -185,9 +207,12 @@ impl GraphClient {
                                 request.header(CONTENT_TYPE, "application/json").body(body.clone());
                         }
                         request
-                    })
-                    .await?;
+                    },
+                    on_throttle,
+                )
+                .await?;
                 if answer.status.is_success() {
+                    self.inner.tokens.accepted(&token);
                     return Ok(answer);
                 }
                 if answer.status.as_u16() == 401 && !refreshed {
@@ -196,7 +221,7 @@ impl GraphClient {
                     refreshed = true;
                     continue;
                 }
-                let details = answer.details();
+                let details = crate::transport::details(&answer);
                 tracing::debug!(status = answer.status.as_u16(), code = ?details.code, "refused");
                 return Err(GraphError::from_graph(details, call.writes > 0));
             }
@@ -227,13 +252,17 @@ fn without_query(url: &str) -> &str {
 /// ```
 /// use azure_graph::{GraphClient, RetryPolicy};
 /// use secrecy::SecretString;
+/// use std::time::Duration;
 /// let client = GraphClient::builder()
 ///     .tenant("contoso.onmicrosoft.com")
 ///     .client_credentials("11111111-2222-3333-4444-555555555555", SecretString::from("s3cr3t"))
 ///     .graph_url("http://127.0.0.1:8080")
 ///     .login_url("http://127.0.0.1:8080")
-///     .retry_policy(RetryPolicy::default())
+///     .retry(RetryPolicy::default())
+///     .timeout(Duration::from_secs(30))
+///     .max_concurrency(8)
 ///     .build()?;
+/// assert_eq!(client.max_concurrency(), 8);
 /// assert!(!format!("{client:?}").contains("s3cr3t"));
 ///
 /// let refused = GraphClient::builder()
@@ -254,7 +283,7 @@ pub struct GraphClientBuilder {
     timeout: Duration,
     max_concurrency: usize,
     write_budget: Option<WriteBudget>,
-    sleep: Arc<dyn Sleep>,
+    clock: Arc<dyn Clock>,
 }
 
 impl Default for GraphClientBuilder {
@@ -267,9 +296,9 @@ impl Default for GraphClientBuilder {
             login_url: DEFAULT_LOGIN_URL.to_owned(),
             retry: RetryPolicy::default(),
             timeout: Duration::from_secs(60),
-            max_concurrency: 4,
+            max_concurrency: DEFAULT_GRAPH_CONCURRENCY,
             write_budget: Some(WriteBudget::GRAPH),
-            sleep: Arc::new(TokioSleep),
+            clock: Arc::new(TokioClock),
         }
     }
 }
@@ -346,7 +375,7 @@ impl GraphClientBuilder {
     }
 
     /// When and how long to retry (default [`RetryPolicy::default`]).
-    pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
     }
@@ -357,7 +386,8 @@ impl GraphClientBuilder {
         self
     }
 
-    /// How many requests may be in flight at once (default 4).
+    /// How many requests may be in flight at once (default [`DEFAULT_GRAPH_CONCURRENCY`]; at
+    /// least 1).
     pub fn max_concurrency(mut self, n: usize) -> Self {
         self.max_concurrency = n.max(1);
         self
@@ -370,9 +400,10 @@ impl GraphClientBuilder {
         self
     }
 
-    /// The clock retries wait on (default tokio's timer).
-    pub fn sleeper(mut self, sleep: Arc<dyn Sleep>) -> Self {
-        self.sleep = sleep;
+    /// The clock every wait goes through: retries, token expiry, the write budget (default
+    /// [`TokioClock`], which follows `tokio::time::pause()`).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
         self
     }
 
@@ -403,64 +434,47 @@ impl GraphClientBuilder {
         let graph_base = base_url("Graph URL", &self.graph_url)?;
         let graph_origin = checked_url("Graph URL", &graph_base)?.origin();
         let login_base = base_url("login URL", &self.login_url)?;
-        let transport = Transport::new(
-            default_http(self.timeout)?,
-            self.retry,
-            self.sleep,
-            self.max_concurrency,
-        );
+        let transport =
+            transport(self.timeout, self.retry, self.clock.clone(), self.max_concurrency)?;
         Ok(GraphClient {
             inner: Arc::new(Inner {
                 transport,
                 login: LoginEndpoint { base: login_base, tenant: tenant.trim().to_owned() },
                 credentials,
-                tokens: TokenCache::default(),
+                tokens: TokenCache::new(self.clock.clone()),
                 graph_base,
                 graph_origin,
-                writes: self.write_budget.map(WriteLimiter::new),
+                writes: self.write_budget.map(|budget| WriteLimiter::new(budget, self.clock)),
             }),
         })
     }
 }
 
-/// The HTTP client: rustls, timeouts, no redirects (a token must not follow one).
-pub(crate) fn default_http(timeout: Duration) -> Result<reqwest::Client, GraphError> {
-    reqwest::Client::builder()
-        .timeout(timeout)
-        .connect_timeout(timeout.min(Duration::from_secs(10)))
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("dirsync-azure-graph/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| GraphError::Config(format!("could not set up HTTP: {e}")))
+/// The shared runtime's transport: rustls, timeouts, no redirects (a token must not follow one).
+pub(crate) fn transport(
+    timeout: Duration,
+    retry: RetryPolicy,
+    clock: Arc<dyn Clock>,
+    max_concurrency: usize,
+) -> Result<Transport, GraphError> {
+    Transport::new(TransportConfig {
+        timeout,
+        user_agent: concat!("dirsync-azure-graph/", env!("CARGO_PKG_VERSION")).to_owned(),
+        retry,
+        clock,
+        max_concurrency,
+    })
+    .map_err(|e| GraphError::Config(format!("could not set up HTTP: {e}")))
 }
 
 /// Parses `value` as an `https://` URL, or `http://` to a loopback host.
 pub(crate) fn checked_url(what: &str, value: &str) -> Result<Url, GraphError> {
-    let url = Url::parse(value.trim())
-        .map_err(|e| GraphError::Config(format!("the {what} {value:?} is not a URL: {e}")))?;
-    let loopback = match url.host() {
-        Some(Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-        None => false,
-    };
-    match url.scheme() {
-        "https" if url.host().is_some() => Ok(url),
-        "http" if loopback => Ok(url),
-        "http" => Err(GraphError::Config(format!(
-            "the {what} {value:?} uses plain http: use https:// (http:// is allowed only on loopback)"
-        ))),
-        _ => Err(GraphError::Config(format!("the {what} {value:?} must be an https:// URL"))),
-    }
+    dirsync_runtime::endpoint_url(value).map_err(|e| GraphError::Config(format!("the {what}: {e}")))
 }
 
 /// A checked base URL without a trailing slash, query or fragment.
 pub(crate) fn base_url(what: &str, value: &str) -> Result<String, GraphError> {
-    let url = checked_url(what, value)?;
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(GraphError::Config(format!("the {what} {value:?} must not have a query")));
-    }
-    Ok(url.as_str().trim_end_matches('/').to_owned())
+    Ok(checked_url(what, value)?.as_str().trim_end_matches('/').to_owned())
 }
 
 #[cfg(test)]

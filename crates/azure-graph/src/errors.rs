@@ -230,14 +230,14 @@ pub enum GraphError {
         /// The server's last answer.
         details: Box<ErrorDetails>,
     },
-    /// The request could not be sent or timed out.
-    #[error("could not reach {what}: {source}; check the network and the configured URLs")]
+    /// The request could not be sent or timed out, on every attempt the retry policy allowed.
+    #[error("could not reach {what}: check the network and the configured URLs")]
     Transport {
         /// What was being reached (Microsoft Graph, the Azure login service).
         what: &'static str,
-        /// The underlying error.
+        /// The attempts and the last failure.
         #[source]
-        source: reqwest::Error,
+        source: dirsync_runtime::SendError,
     },
     /// A page's `@odata.nextLink` repeated an earlier one, which would loop forever.
     #[error(
@@ -265,8 +265,8 @@ pub enum GraphError {
     #[error("cannot write the change to Azure AD: {0}")]
     InvalidChange(String),
     /// The whole `$batch` request failed, so every request in it failed with this error.
-    #[error("the batch request failed: {0}")]
-    BatchFailed(Arc<GraphError>),
+    #[error("the batch request that carried this update failed")]
+    BatchFailed(#[source] Arc<GraphError>),
 }
 
 impl GraphError {

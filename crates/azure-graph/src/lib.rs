@@ -11,7 +11,8 @@
 //!   find, create, PATCH only what changed, and batched PATCHes through `/$batch`.
 //! - Incremental reads through `/users/delta`; an expired delta token falls back to a full read.
 //! - Throttling: `Retry-After` honoured, otherwise exponential backoff with jitter, capped in
-//!   attempts and total wait; bounded concurrency; writes paced to Graph's write budget.
+//!   attempts and total wait (the shared [`dirsync_runtime`]); bounded concurrency; writes kept
+//!   within Graph's write window (3,000 per 150 s), going at once until it is spent.
 //! - Errors that say what to do ([`GraphError`]); secrets never in `Debug` output or logs.
 //!
 //! ```
@@ -50,8 +51,6 @@ mod errors;
 mod mapping;
 mod paging;
 mod password;
-mod retry;
-mod token_cache;
 mod transport;
 mod users;
 
@@ -61,13 +60,15 @@ pub use auth::{
 };
 pub use batch::MAX_BATCH;
 pub use budget::WriteBudget;
-pub use client::{DEFAULT_GRAPH_URL, DEFAULT_LOGIN_URL, GraphClient, GraphClientBuilder};
+pub use client::{
+    DEFAULT_GRAPH_CONCURRENCY, DEFAULT_GRAPH_URL, DEFAULT_LOGIN_URL, GraphClient,
+    GraphClientBuilder,
+};
 pub use delta::DeltaRound;
 pub use directory::{AzureDirectory, AzureDirectoryConfig};
+pub use dirsync_runtime::{Clock, RequestStats, RetryPolicy, TokioClock};
 pub use errors::{ErrorDetails, GraphError};
 pub use mapping::{
     GRAPH_LIMITS, PhoneProperty, mail_nickname, new_user, patch_for, select, to_record,
 };
-pub use retry::{RetryPolicy, Sleep, TokioSleep};
-pub use transport::RequestStats;
 pub use users::{GraphUser, GraphUserId, NewUser, UserPatch};

@@ -49,6 +49,18 @@ pub(crate) async fn collect<T: DeserializeOwned>(
         match page.next_link {
             Some(next) => {
                 client.check_link(&next)?;
+                // Every page after the first must be paid for by the users seen so far (one
+                // empty page is allowed): a server that keeps sending empty pages with new links
+                // would otherwise be read forever.
+                if pages > items.len() + 1 {
+                    return Err(GraphError::InvalidResponse {
+                        reason: format!(
+                            "Microsoft Graph sent {pages} pages holding only {} users and still                              links to another; the listing was stopped",
+                            items.len()
+                        ),
+                        body: String::new(),
+                    });
+                }
                 if !seen.insert(next.clone()) {
                     return Err(GraphError::RepeatedNextLink {
                         url: next.split('?').next().unwrap_or_default().to_owned(),

@@ -130,7 +130,7 @@ async fn concurrent_calls_share_one_token_request() {
         .expect(20)
         .mount(&server)
         .await;
-    let sleep = RecordingSleep::default();
+    let sleep = RecordingClock::default();
     let client = builder(&server, &sleep).max_concurrency(20).build().unwrap();
     let calls = (0..20).map(|_| {
         let client = client.clone();
@@ -164,15 +164,15 @@ async fn missing_permission_on_reads_says_which_permission() {
 }
 
 fn user_account_client(server: &MockServer, saved: Arc<Mutex<Vec<String>>>) -> GraphClient {
-    let sleep = RecordingSleep::default();
+    let sleep = RecordingClock::default();
     GraphClient::builder()
         .tenant(TENANT)
         .user_account(CLIENT_ID, SecretString::from(SECRET), SecretString::from("rt-1"))
         .on_refresh_token(move |t| saved.lock().unwrap().push(t.expose_secret().to_owned()))
         .graph_url(server.uri())
         .login_url(server.uri())
-        .retry_policy(quick_retry())
-        .sleeper(Arc::new(sleep))
+        .retry(quick_retry())
+        .clock(Arc::new(sleep))
         .build()
         .unwrap()
 }

@@ -117,12 +117,13 @@ async fn a_failed_page_fails_the_whole_snapshot() {
         .and(path("/v1.0/users"))
         .and(query_param("$skiptoken", "p2"))
         .respond_with(ResponseTemplate::new(500).set_body_string("oops"))
-        .expect(1)
+        .expect(4)
         .mount(&server)
         .await;
     let (dir, _) = directory(&server);
     let err = dir.snapshot().await.unwrap_err();
-    // A 500 is not retried (429, 503 and 504 are), and fails the read as "unavailable".
+    // A 500 on a read is retried like 503 (four attempts here), then fails the read as
+    // "unavailable".
     assert_eq!(err.kind(), ErrorKind::Unavailable);
 }
 
@@ -240,4 +241,36 @@ async fn find_matching_reads_everyone_when_the_filter_is_refused() {
     let found =
         dir.find_matching(&dirsync::Person::new().with_email("ada@contoso.com")).await.unwrap();
     assert_eq!(found.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["u1"]);
+}
+
+/// Answers every page with `users` users and a link to a page never seen before.
+struct EndlessPages {
+    base: String,
+    users: usize,
+    served: std::sync::atomic::AtomicUsize,
+}
+
+impl wiremock::Respond for EndlessPages {
+    fn respond(&self, _: &wiremock::Request) -> ResponseTemplate {
+        let n = self.served.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let users: Vec<_> = (0..self.users).map(|i| user(&format!("u{n}-{i}"))).collect();
+        ResponseTemplate::new(200).set_body_json(json!({
+            "value": users,
+            "@odata.nextLink": format!("{}/v1.0/users?$skiptoken=p{n}", self.base),
+        }))
+    }
+}
+
+#[tokio::test]
+async fn empty_pages_that_keep_linking_on_stop_the_listing() {
+    let server = MockServer::start().await;
+    mount_token(&server, 1).await;
+    let endless = EndlessPages { base: server.uri(), users: 0, served: Default::default() };
+    Mock::given(method("GET")).and(path("/v1.0/users")).respond_with(endless).mount(&server).await;
+    let (client, _) = client(&server);
+    let err = client.list_users(&["id"]).await.unwrap_err();
+    assert!(matches!(err, GraphError::InvalidResponse { .. }), "{err:?}");
+    assert!(err.to_string().contains("pages holding only 0 users"), "{err}");
+    // The token, the first page and one more: no more pages than the users seen allow plus one.
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
 }

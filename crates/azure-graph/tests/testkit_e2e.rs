@@ -4,7 +4,7 @@
 mod common;
 
 use azure_graph::{AzureDirectory, AzureDirectoryConfig, GraphClient};
-use common::{RecordingSleep, quick_retry};
+use common::{RecordingClock, quick_retry};
 use dirsync::{
     Directory, ErrorKind, Field, FieldChange, FieldValue, IncrementalDirectory, Person, RecordId,
 };
@@ -13,15 +13,15 @@ use std::sync::Arc;
 use std::time::Duration;
 use testkit::{FakeGraph, FaultRule, GraphConfig, GraphUser, Route};
 
-fn directory(graph: &FakeGraph, sleep: &RecordingSleep) -> AzureDirectory {
+fn directory(graph: &FakeGraph, sleep: &RecordingClock) -> AzureDirectory {
     let client = GraphClient::builder()
         .tenant(FakeGraph::TENANT_ID)
         .client_credentials(FakeGraph::CLIENT_ID, SecretString::from(FakeGraph::CLIENT_SECRET))
         .graph_url(graph.uri())
         .login_url(graph.uri())
-        .retry_policy(quick_retry())
+        .retry(quick_retry())
         .write_budget(None)
-        .sleeper(Arc::new(sleep.clone()))
+        .clock(Arc::new(sleep.clone()))
         .build()
         .unwrap();
     AzureDirectory::new(
@@ -53,7 +53,7 @@ async fn reads_writes_and_delta_rounds_agree_with_the_fake_graph() {
     })
     .await;
     seed(&graph, 2500);
-    let sleep = RecordingSleep::default();
+    let sleep = RecordingClock::default();
     let dir = directory(&graph, &sleep);
 
     let all = dir.snapshot().await.unwrap();
@@ -117,7 +117,7 @@ async fn a_throttled_page_waits_the_fakes_retry_after() {
     })
     .await;
     seed(&graph, 1500);
-    let sleep = RecordingSleep::default();
+    let sleep = RecordingClock::default();
     let dir = directory(&graph, &sleep);
     assert_eq!(dir.snapshot().await.unwrap().len(), 1500);
     assert_eq!(sleep.waits(), [Duration::from_secs(2)]);
@@ -127,7 +127,7 @@ async fn a_throttled_page_waits_the_fakes_retry_after() {
 async fn an_expired_secret_at_the_fake_says_what_to_do() {
     let graph =
         FakeGraph::start(GraphConfig { secret_expired: true, ..GraphConfig::default() }).await;
-    let dir = directory(&graph, &RecordingSleep::default());
+    let dir = directory(&graph, &RecordingClock::default());
     let err = dir.snapshot().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Authentication);
     assert!(err.to_string().contains("create a new client secret"), "{err}");

@@ -7,7 +7,7 @@ mod common;
 use azure_graph::{GraphError, GraphUserId, RetryPolicy};
 use common::*;
 use dirsync::{Directory, ErrorKind};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -145,10 +145,10 @@ async fn a_request_that_times_out_is_retried_then_reported_unavailable() {
         .expect(2)
         .mount(&server)
         .await;
-    let sleep = RecordingSleep::default();
+    let sleep = RecordingClock::default();
     let client = builder(&server, &sleep)
         .timeout(Duration::from_millis(100))
-        .retry_policy(RetryPolicy { max_attempts: 2, ..quick_retry() })
+        .retry(RetryPolicy { max_attempts: 2, ..quick_retry() })
         .build()
         .unwrap();
     let err = client.get_user(&u1(), &[]).await.unwrap_err();
@@ -157,36 +157,7 @@ async fn a_request_that_times_out_is_retried_then_reported_unavailable() {
 }
 
 #[tokio::test]
-async fn requests_in_flight_are_limited_by_the_concurrency_setting() {
-    let server = MockServer::start().await;
-    mount_token(&server, 1).await;
-    Mock::given(method("GET"))
-        .and(path("/v1.0/users/u1"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(user("u1"))
-                .set_delay(Duration::from_millis(100)),
-        )
-        .expect(6)
-        .mount(&server)
-        .await;
-    let sleep = RecordingSleep::default();
-    let client = builder(&server, &sleep).max_concurrency(2).build().unwrap();
-    client.authenticate().await.unwrap();
-    let start = Instant::now();
-    let calls = (0..6).map(|_| {
-        let client = client.clone();
-        async move { client.get_user(&u1(), &[]).await }
-    });
-    for r in futures::future::join_all(calls).await {
-        r.unwrap();
-    }
-    // Six 100 ms answers two at a time cannot take less than three rounds.
-    assert!(start.elapsed() >= Duration::from_millis(300), "{:?}", start.elapsed());
-}
-
-#[tokio::test]
-async fn writes_are_paced_to_the_write_budget() {
+async fn writes_go_at_once_until_the_window_is_spent() {
     let server = MockServer::start().await;
     mount_token(&server, 1).await;
     Mock::given(method("PATCH"))
@@ -195,17 +166,52 @@ async fn writes_are_paced_to_the_write_budget() {
         .expect(6)
         .mount(&server)
         .await;
-    let sleep = RecordingSleep::default();
-    // 4 writes per 200 ms: a burst of 2, then one every 100 ms.
+    let clock = RecordingClock::default();
+    // 4 writes per 200 ms: 3 usable (1% margin, at least one), then the window must move on.
     let budget = azure_graph::WriteBudget { writes: 4, per: Duration::from_millis(200) };
-    let client = builder(&server, &sleep).write_budget(Some(budget)).build().unwrap();
-    client.authenticate().await.unwrap();
+    let client = builder(&server, &clock).write_budget(Some(budget)).build().unwrap();
     let mut patch = azure_graph::UserPatch::new();
     patch.set("city", "Oslo");
-    let start = Instant::now();
     for _ in 0..6 {
         client.update_user(&u1(), &patch).await.unwrap();
     }
-    assert!(start.elapsed() >= Duration::from_millis(390), "{:?}", start.elapsed());
-    assert!(sleep.waits().is_empty(), "pacing is not a retry");
+    assert_eq!(clock.waits(), [Duration::from_millis(200)], "one wait, for one window");
+}
+
+#[tokio::test]
+async fn a_throttled_write_holds_back_the_writes_after_it() {
+    let server = MockServer::start().await;
+    mount_token(&server, 1).await;
+    Mock::given(method("PATCH"))
+        .and(path("/v1.0/users/u1"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "2"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path("/v1.0/users/u2"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path("/v1.0/users/u1"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    let clock = RecordingClock::default();
+    let budget = azure_graph::WriteBudget { writes: 100, per: Duration::from_secs(10) };
+    let client = builder(&server, &clock).write_budget(Some(budget)).build().unwrap();
+    let mut patch = azure_graph::UserPatch::new();
+    patch.set("city", "Oslo");
+    client.update_user(&u1(), &patch).await.unwrap();
+    assert_eq!(clock.waits(), [Duration::from_secs(2)], "the retry waited the Retry-After");
+    // The allowance is halved for one window: 49 writes (the throttled one among them), then
+    // the next waits until the first leaves the window, 8 s after the retry.
+    let u2 = GraphUserId::new("u2");
+    for _ in 0..48 {
+        client.update_user(&u2, &patch).await.unwrap();
+    }
+    assert_eq!(clock.waits().len(), 1);
+    client.update_user(&u2, &patch).await.unwrap();
+    assert_eq!(clock.waits(), [Duration::from_secs(2), Duration::from_secs(8)]);
 }

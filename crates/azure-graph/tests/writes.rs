@@ -171,7 +171,7 @@ async fn create_is_not_repeated_after_a_network_fault() {
         .expect(1)
         .mount(&server)
         .await;
-    let sleep = RecordingSleep::default();
+    let sleep = RecordingClock::default();
     let client =
         builder(&server, &sleep).timeout(std::time::Duration::from_millis(100)).build().unwrap();
     client.authenticate().await.unwrap();

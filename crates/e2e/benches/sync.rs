@@ -6,10 +6,11 @@
 //! ```
 //!
 //! Options: `--sizes 1000,10000` (people), `--latency-ms 20` (on every route of both fakes),
-//! `--huma-concurrency 64`, `--graph-concurrency 32`, `--apply-concurrency 32`,
-//! `--budget-scale 100` (Graph's write budget, 3,000 writes per 150 s, run this many times
-//! faster on both the fake and the client; 1 is the real budget), `--incremental` (after the full
-//! sync of the last size: a delta-based sync with 1% of the people changed in Azure AD).
+//! `--huma-concurrency N`, `--graph-concurrency N`, `--apply-concurrency N` (default: what the
+//! `sync` program uses, 16, 4 and 4), `--budget-scale 1` (Graph's write budget, 3,000 writes per
+//! 150 s, run this many times faster on both the fake and the client; 1, the default, is the
+//! real budget), `--incremental` (after the full sync of the last size: a delta-based sync with
+//! 1% of the people changed in Azure AD).
 //!
 //! For each size it prints the wall time of one full sync, the lower bound the APIs allow with
 //! the configured concurrency, the requests made (from the fakes' counters) and the fewest a sync
@@ -45,10 +46,11 @@ impl Args {
         let mut args = Args {
             sizes: vec![1_000, 10_000],
             latency: Duration::from_millis(20),
-            huma_concurrency: 64,
-            graph_concurrency: 32,
-            apply_concurrency: 32,
-            budget_scale: 100,
+            // The `sync` program's defaults.
+            huma_concurrency: huma_api::DEFAULT_HUMA_CONCURRENCY,
+            graph_concurrency: azure_graph::DEFAULT_GRAPH_CONCURRENCY,
+            apply_concurrency: dirsync::ApplyOptions::default().concurrency,
+            budget_scale: 1,
             incremental: false,
             memory: None,
             serve: None,
@@ -79,6 +81,11 @@ impl Args {
     /// Graph's write window, scaled.
     fn budget_window(&self) -> Duration {
         Duration::from_secs(150) / self.budget_scale
+    }
+
+    /// Graph's write budget, scaled.
+    fn budget(&self) -> azure_graph::WriteBudget {
+        azure_graph::WriteBudget { writes: 3_000, per: self.budget_window() }
     }
 }
 
@@ -119,13 +126,13 @@ impl Shape {
         let l = args.latency.as_secs_f64();
         let e = self.expected;
         let ceil = |a: u64, b: usize| a.div_ceil(b.max(1) as u64) as f64;
-        // Huma: the token, the first page (which gives the total), then the details, at most
-        // `huma_concurrency` at once; the last page's details cannot start before it arrives.
+        // Huma: the token, then the list pages one after another (each asked for only after the
+        // one before came back full) and the details as the pages bring them, every request
+        // sharing the client's `huma_concurrency`: at least the pages in a row plus the last
+        // page's details, and at least every list and detail request `huma_concurrency` at once.
         let pages = self.hr.div_ceil(50);
-        let details = ceil(self.hr, args.huma_concurrency).max(
-            ceil(pages.saturating_sub(1), args.huma_concurrency) + ceil(50, args.huma_concurrency),
-        );
-        let huma_read = l * (2.0 + details);
+        let huma_read =
+            l * (1.0 + (pages as f64 + 1.0).max(ceil(pages + self.hr, args.huma_concurrency)));
         // Graph: the token, then one page after another.
         let graph_read = l * (1.0 + self.idp.div_ceil(999) as f64);
         let read = huma_read.max(graph_read);
@@ -139,12 +146,16 @@ impl Shape {
         if creates > 0 {
             apply_latency = apply_latency.max(2.0 * l);
         }
-        // The client paces Graph writes at the budget's steady rate after a burst of 20.
-        let writes = (e.update_idp + e.create_idp) as f64;
-        let rate = (3_000.0 - 20.0) / args.budget_window().as_secs_f64();
-        let budget = ((writes - 20.0).max(0.0)) / rate;
-        let real_budget = ((writes - 20.0).max(0.0)) / ((3_000.0 - 20.0) / 150.0);
-        Bound { read, apply: apply_latency.max(budget), budget, real_budget }
+        // The write window: the client's allowance (the budget less its 1% margin) goes at once;
+        // each further allowance waits for a whole window after the first writes.
+        let writes = (e.update_idp + e.create_idp) as u64;
+        let windows = |per: Duration| {
+            let usable = u64::from(args.budget().usable());
+            writes.saturating_sub(1).checked_div(usable).unwrap_or(0) as f64 * per.as_secs_f64()
+        };
+        let budget = windows(args.budget_window());
+        let real_budget = windows(Duration::from_secs(150));
+        Bound { read, apply: apply_latency.max(budget + l), budget, real_budget }
     }
 }
 
@@ -171,7 +182,7 @@ fn tuning(args: &Args) -> Tuning {
         huma_concurrency: args.huma_concurrency,
         graph_concurrency: args.graph_concurrency,
         apply_concurrency: args.apply_concurrency,
-        write_budget: Some(azure_graph::WriteBudget { writes: 3_000, per: args.budget_window() }),
+        write_budget: Some(args.budget()),
         timeout: Duration::from_secs(120),
         ..Tuning::default()
     }
@@ -262,7 +273,7 @@ fn report_full(
     );
     println!(
         "steps: read {:.2} s (bound {:.2}), reconcile {:.2} s, apply {:.2} s (bound {:.2}, of which \
-         write pacing {:.2}); Graph writes at the real budget would take {:.1} s",
+         waiting for the write window {:.2}); at the real budget the window's wait is {:.1} s",
         run.timings.read.as_secs_f64(),
         bound.read,
         run.timings.reconcile.as_secs_f64(),

@@ -80,7 +80,7 @@ pub fn connect(endpoints: &Endpoints, tuning: &Tuning) -> Result<Clients, Connec
     let huma = HumaClient::builder()
         .base_url(&endpoints.huma)
         .credentials(FakeHuma::CLIENT_ID, SecretString::from(FakeHuma::CLIENT_SECRET))
-        .detail_concurrency(tuning.huma_concurrency)
+        .max_concurrency(tuning.huma_concurrency)
         .retry(tuning.huma_retry)
         .timeout(tuning.timeout)
         .build()?;
@@ -91,7 +91,7 @@ pub fn connect(endpoints: &Endpoints, tuning: &Tuning) -> Result<Clients, Connec
         .login_url(&endpoints.graph)
         .max_concurrency(tuning.graph_concurrency)
         .write_budget(tuning.write_budget)
-        .retry_policy(tuning.graph_retry)
+        .retry(tuning.graph_retry)
         .timeout(tuning.timeout)
         .build()?;
     Ok(Clients {

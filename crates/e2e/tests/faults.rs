@@ -34,9 +34,10 @@ fn tuning() -> Tuning {
     Tuning {
         huma_concurrency: 256,
         huma_retry: huma_api::RetryPolicy {
-            max_retries: 12,
-            initial_backoff: Duration::from_millis(10),
-            max_backoff: Duration::from_secs(2),
+            max_attempts: 13,
+            base_delay: Duration::from_millis(10),
+            max_delay: Duration::from_secs(2),
+            max_total_wait: Duration::from_secs(60),
         },
         graph_retry: azure_graph::RetryPolicy {
             max_attempts: 12,

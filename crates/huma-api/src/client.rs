@@ -1,8 +1,9 @@
-//! The client: its builder, and the one way every request goes out (token, retries, errors).
-
 use crate::HumaError;
-use crate::auth::{Credentials, TokenCache, read_token_answer, token_form};
-use crate::retry::{RetryPolicy, parse_retry_after};
+use crate::auth::{Credentials, read_token_answer, token_form};
+use dirsync_runtime::{
+    AccessToken, Clock, RequestStats, RetryPolicy, TokenCache, TokioClock, Transport,
+    TransportConfig,
+};
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
@@ -11,23 +12,29 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 use tracing::Instrument;
-use url::{Host, Url};
+use url::Url;
 
 /// Huma's Open API.
 pub const DEFAULT_BASE_URL: &str = "https://openapi.humahr.com";
-/// How many user details are read at the same time, unless configured.
-pub const DEFAULT_DETAIL_CONCURRENCY: usize = 8;
+/// How many requests are in flight at once (user details, list pages), unless configured.
+///
+/// Huma documents no rate limit; 16 keeps a 10,000-person read to seconds without pressing a
+/// service whose limits are unknown, and a 429 is honoured (`Retry-After`) whatever the setting.
+pub const DEFAULT_HUMA_CONCURRENCY: usize = 16;
 
 /// A client for Huma's Open API. Cheap to clone; clones share the token and connections.
 ///
 /// ```
 /// use huma_api::{HumaClient, SecretString};
+/// use std::time::Duration;
 /// let client = HumaClient::builder()
 ///     .base_url("http://127.0.0.1:8080")
 ///     .credentials("c0ffee00-client-id", SecretString::from("the-client-secret"))
-///     .detail_concurrency(4)
+///     .max_concurrency(4)
+///     .timeout(Duration::from_secs(30))
 ///     .build()?;
 /// assert!(!format!("{client:?}").contains("the-client-secret"));
+/// assert_eq!(client.max_concurrency(), 4);
 /// # Ok::<(), huma_api::HumaError>(())
 /// ```
 #[derive(Clone)]
@@ -36,12 +43,10 @@ pub struct HumaClient {
 }
 
 struct Inner {
-    http: reqwest::Client,
+    transport: Transport,
     base: Url,
     credentials: Credentials,
     tokens: TokenCache,
-    retry: RetryPolicy,
-    detail_concurrency: usize,
 }
 
 impl fmt::Debug for HumaClient {
@@ -50,8 +55,8 @@ impl fmt::Debug for HumaClient {
             .field("base_url", &self.inner.base.as_str())
             .field("client_id", &self.inner.credentials.client_id)
             .field("client_secret", &"***")
-            .field("retry", &self.inner.retry)
-            .field("detail_concurrency", &self.inner.detail_concurrency)
+            .field("retry", self.inner.transport.retry_policy())
+            .field("max_concurrency", &self.inner.transport.max_concurrency())
             .finish()
     }
 }
@@ -60,10 +65,10 @@ impl fmt::Debug for HumaClient {
 pub struct HumaClientBuilder {
     base_url: String,
     credentials: Option<Credentials>,
-    detail_concurrency: usize,
+    max_concurrency: usize,
     retry: RetryPolicy,
     timeout: Duration,
-    http: Option<reqwest::Client>,
+    clock: Arc<dyn Clock>,
 }
 
 impl fmt::Debug for HumaClientBuilder {
@@ -72,7 +77,7 @@ impl fmt::Debug for HumaClientBuilder {
             .field("base_url", &self.base_url)
             .field("client_id", &self.credentials.as_ref().map(|c| c.client_id.as_str()))
             .field("client_secret", &"***")
-            .field("detail_concurrency", &self.detail_concurrency)
+            .field("max_concurrency", &self.max_concurrency)
             .field("retry", &self.retry)
             .field("timeout", &self.timeout)
             .finish()
@@ -99,32 +104,33 @@ impl HumaClientBuilder {
         self
     }
 
-    /// How many user details (and, once the total is known, list pages) are read at the same
-    /// time (default [`DEFAULT_DETAIL_CONCURRENCY`]; at least 1).
+    /// How many requests may be in flight at once: user details and list pages read together
+    /// (default [`DEFAULT_HUMA_CONCURRENCY`]; at least 1).
     #[must_use]
-    pub fn detail_concurrency(mut self, n: usize) -> Self {
-        self.detail_concurrency = n.max(1);
+    pub fn max_concurrency(mut self, n: usize) -> Self {
+        self.max_concurrency = n.max(1);
         self
     }
 
-    /// How requests are retried (default [`RetryPolicy::default`]).
+    /// When and how long requests are retried (default [`RetryPolicy::default`]).
     #[must_use]
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
     }
 
-    /// How long one request may take (default 30 s). Ignored with [`Self::http_client`].
+    /// How long one request may take (default 30 s).
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
-    /// Uses this HTTP client (for proxies or custom TLS) instead of building one.
+    /// The clock every wait goes through: retries and token expiry (default [`TokioClock`],
+    /// which follows `tokio::time::pause()`).
     #[must_use]
-    pub fn http_client(mut self, http: reqwest::Client) -> Self {
-        self.http = Some(http);
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
         self
     }
 
@@ -145,51 +151,28 @@ impl HumaClientBuilder {
                 message: "the Client ID or Client secret is empty: copy them from System settings → Open API".to_owned(),
             });
         }
-        let http = match self.http {
-            Some(http) => http,
-            None => reqwest::Client::builder()
-                .timeout(self.timeout)
-                .user_agent(concat!("dirsync-huma-api/", env!("CARGO_PKG_VERSION")))
-                .build()
-                .map_err(|e| HumaError::Config {
-                    message: format!("cannot build the HTTP client: {e}"),
-                })?,
-        };
+        let transport = Transport::new(TransportConfig {
+            timeout: self.timeout,
+            user_agent: concat!("dirsync-huma-api/", env!("CARGO_PKG_VERSION")).to_owned(),
+            retry: self.retry,
+            clock: self.clock.clone(),
+            max_concurrency: self.max_concurrency,
+        })
+        .map_err(|e| HumaError::Config { message: format!("cannot build the HTTP client: {e}") })?;
         Ok(HumaClient {
             inner: Arc::new(Inner {
-                http,
+                transport,
                 base,
                 credentials,
-                tokens: TokenCache::default(),
-                retry: self.retry,
-                detail_concurrency: self.detail_concurrency,
+                tokens: TokenCache::new(self.clock),
             }),
         })
     }
 }
 
 fn checked_base_url(text: &str) -> Result<Url, HumaError> {
-    let url = Url::parse(text.trim()).map_err(|e| HumaError::Config {
-        message: format!("the base URL {text:?} is not a URL: {e}"),
-    })?;
-    let loopback = match url.host() {
-        Some(Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-        None => false,
-    };
-    match url.scheme() {
-        "https" if url.host().is_some() => Ok(url),
-        "http" if loopback => Ok(url),
-        "http" => Err(HumaError::Config {
-            message: format!(
-                "the base URL {text:?} is not https: only loopback addresses may use http"
-            ),
-        }),
-        _ => Err(HumaError::Config {
-            message: format!("the base URL {text:?} must start with https://"),
-        }),
-    }
+    dirsync_runtime::endpoint_url(text)
+        .map_err(|e| HumaError::Config { message: format!("the base URL: {e}") })
 }
 
 /// A request's body.
@@ -206,26 +189,17 @@ impl Body {
     }
 }
 
-/// An answer read in full.
-struct Answer {
-    status: u16,
-    retry_after: Option<Duration>,
-    body: Vec<u8>,
-    /// Whether the request was sent more than once (it waited, so its token may have expired).
-    retried: bool,
-}
-
 impl HumaClient {
-    /// A builder with the defaults: [`DEFAULT_BASE_URL`], [`DEFAULT_DETAIL_CONCURRENCY`],
-    /// [`RetryPolicy::default`], a 30 s timeout.
+    /// A builder with the defaults: [`DEFAULT_BASE_URL`], [`DEFAULT_HUMA_CONCURRENCY`],
+    /// [`RetryPolicy::default`], a 30 s timeout, [`TokioClock`].
     pub fn builder() -> HumaClientBuilder {
         HumaClientBuilder {
             base_url: DEFAULT_BASE_URL.to_owned(),
             credentials: None,
-            detail_concurrency: DEFAULT_DETAIL_CONCURRENCY,
+            max_concurrency: DEFAULT_HUMA_CONCURRENCY,
             retry: RetryPolicy::default(),
             timeout: Duration::from_secs(30),
-            http: None,
+            clock: Arc::new(TokioClock),
         }
     }
 
@@ -234,9 +208,14 @@ impl HumaClient {
         &self.inner.base
     }
 
-    /// How many user details are read at the same time.
-    pub fn detail_concurrency(&self) -> usize {
-        self.inner.detail_concurrency
+    /// How many requests may be in flight at once.
+    pub fn max_concurrency(&self) -> usize {
+        self.inner.transport.max_concurrency()
+    }
+
+    /// What this client has sent so far.
+    pub fn stats(&self) -> RequestStats {
+        self.inner.transport.stats()
     }
 
     /// Fetches an access token now (it is cached for later calls), to check the credentials.
@@ -255,16 +234,17 @@ impl HumaClient {
         url
     }
 
-    async fn token(&self) -> Result<crate::auth::AccessToken, HumaError> {
+    async fn token(&self) -> Result<AccessToken, HumaError> {
         self.inner
             .tokens
-            .token(|| async {
+            .get(|| async {
                 let form = token_form(&self.inner.credentials)?;
                 let url = self.endpoint(&["auth", "oauth", "token"]);
                 let answer = self
                     .send(true, || {
                         self.inner
-                            .http
+                            .transport
+                            .http()
                             .post(url.clone())
                             .header(
                                 reqwest::header::CONTENT_TYPE,
@@ -274,57 +254,19 @@ impl HumaClient {
                     })
                     .instrument(tracing::debug_span!("huma.token"))
                     .await?;
-                read_token_answer(answer.status, &answer.body)
+                let token = read_token_answer(answer.status.as_u16(), &answer.body)?;
+                Ok::<_, HumaError>((token.access_token, token.expires_in))
             })
             .await
     }
 
-    /// Sends a request, retrying 429 always and 5xx and failed connections when `idempotent`.
+    /// Sends a request through the transport, which retries within the policy.
     async fn send(
         &self,
         idempotent: bool,
         build: impl Fn() -> reqwest::RequestBuilder,
-    ) -> Result<Answer, HumaError> {
-        let policy = self.inner.retry;
-        let mut retry = 0;
-        loop {
-            let response = match build().send().await {
-                Ok(response) => response,
-                Err(error) => {
-                    // A refused connection never reached Huma, so even a POST may be sent again.
-                    // A connection lost after the request went out (reset, or closed before the
-                    // answer) may or may not have reached Huma: only idempotent requests are
-                    // sent again.
-                    let lost = error.is_timeout() || error.is_request();
-                    let retryable = error.is_connect() || (idempotent && lost);
-                    match policy.wait(retry, None).filter(|_| retryable) {
-                        Some(wait) => {
-                            tracing::warn!(%error, retry, ?wait, "Huma could not be reached; retrying");
-                            tokio::time::sleep(wait).await;
-                            retry += 1;
-                            continue;
-                        }
-                        None => return Err(HumaError::Http(error)),
-                    }
-                }
-            };
-            let status = response.status().as_u16();
-            let retry_after = response
-                .headers()
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(parse_retry_after);
-            let body = response.bytes().await.map_err(HumaError::Http)?.to_vec();
-            let retryable = status == 429 || (idempotent && (500..=599).contains(&status));
-            if retryable && let Some(wait) = policy.wait(retry, retry_after) {
-                tracing::warn!(status, retry, ?wait, "Huma asked to wait; retrying");
-                tokio::time::sleep(wait).await;
-                retry += 1;
-                continue;
-            }
-            tracing::debug!(status, "Huma answered");
-            return Ok(Answer { status, retry_after, body, retried: retry > 0 });
-        }
+    ) -> Result<dirsync_runtime::Answer, HumaError> {
+        self.inner.transport.send(idempotent, build).await.map_err(HumaError::Http)
     }
 
     /// Makes an authenticated API call and returns the successful answer's body. A 401 refreshes
@@ -332,7 +274,7 @@ impl HumaClient {
     /// it, is an error (the key is broken). A refused token that was already replaced, that
     /// worked before, or that waited out throttling or faults on the way, simply expired: that is
     /// not counted against the key, and the token is refreshed again (at most as many times as
-    /// the retry policy retries).
+    /// the retry policy makes attempts).
     pub(crate) async fn call(
         &self,
         method: Method,
@@ -353,7 +295,8 @@ impl HumaClient {
                     .send(idempotent, || {
                         let request = self
                             .inner
-                            .http
+                            .transport
+                            .http()
                             .request(method.clone(), url.clone())
                             .bearer_auth(token.secret.expose_secret())
                             .query(query);
@@ -365,14 +308,14 @@ impl HumaClient {
                         }
                     })
                     .await?;
-                match answer.status {
+                match answer.status.as_u16() {
                     200..=299 => {
                         self.inner.tokens.accepted(&token);
                         return Ok(answer.body);
                     }
-                    401 if refreshes <= self.inner.retry.max_retries => {
+                    401 if refreshes < self.inner.transport.retry_policy().max_attempts => {
                         let untried = self.inner.tokens.invalidate(&token);
-                        let at_once = untried && !answer.retried;
+                        let at_once = untried && answer.attempts == 1;
                         if at_once && refusals > 0 {
                             return Err(HumaError::from_answer(401, None, &answer.body));
                         }

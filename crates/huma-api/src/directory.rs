@@ -79,7 +79,7 @@ impl HumaDirectory {
     }
 
     /// The people a webhook is about, as Huma holds them now (a webhook carries only ids, so each
-    /// is read again, [`HumaClient::detail_concurrency`] at a time). Users that no longer exist,
+    /// is read again, [`HumaClient::max_concurrency`] at a time). Users that no longer exist,
     /// as after `users-delete`, are left out.
     ///
     /// # Errors
@@ -90,7 +90,7 @@ impl HumaDirectory {
         // server's handler could not await it.
         let reads: Vec<_> = event.users.iter().map(|user| self.find(&user.id)).collect();
         let found: Vec<Option<Record>> = futures::stream::iter(reads)
-            .buffered(self.client.detail_concurrency())
+            .buffered(self.client.max_concurrency())
             .try_collect()
             .await?;
         Ok(found.into_iter().flatten().collect())

@@ -93,7 +93,7 @@ pub enum HumaError {
         body: String,
     },
     /// An answer that could not be understood.
-    #[error("could not understand Huma's answer to {what}: {source}")]
+    #[error("could not understand Huma's answer to {what}")]
     Decode {
         /// Which call was answered.
         what: String,
@@ -103,9 +103,10 @@ pub enum HumaError {
         /// The answer's body (its start), withheld where it could hold a token.
         body: String,
     },
-    /// Huma could not be reached or the connection failed.
-    #[error("could not reach Huma: {0}")]
-    Http(#[source] reqwest::Error),
+    /// Huma could not be reached or the connection failed, on every attempt the retry policy
+    /// allowed.
+    #[error("could not reach Huma: check the network and the base URL")]
+    Http(#[source] dirsync_runtime::SendError),
     /// A job title that does not exist in Huma, and creating job titles is not allowed.
     #[error(
         "job title {name:?} does not exist in Huma: create it under the job titles in Huma, or allow creating job titles"
@@ -134,8 +135,20 @@ pub enum HumaError {
         /// The field.
         field: dirsync::Field,
     },
+    /// The pages of a listing contradict each other (a page longer than asked for, or a full
+    /// page of only items already read, as when `offset` is ignored): the read was stopped
+    /// rather than trusted.
+    #[error(
+        "Huma's pages of {what} contradict each other ({reason}); the read was stopped: try again later, and tell Huma's support if it persists"
+    )]
+    InconsistentPages {
+        /// What was being listed.
+        what: String,
+        /// What did not fit.
+        reason: String,
+    },
     /// Part of a change was made before a later step failed.
-    #[error("{done}, but then: {source}")]
+    #[error("{done}, but a later step failed")]
     Incomplete {
         /// What was done.
         done: String,
@@ -180,7 +193,9 @@ impl HumaError {
             }
             HumaError::Throttled { .. } => ErrorKind::Throttled,
             HumaError::Server { .. } | HumaError::Http(_) => ErrorKind::Unavailable,
-            HumaError::Decode { .. } => ErrorKind::InvalidResponse,
+            HumaError::Decode { .. } | HumaError::InconsistentPages { .. } => {
+                ErrorKind::InvalidResponse
+            }
             HumaError::Unexpected { status: 409, .. } => ErrorKind::AlreadyExists,
             HumaError::Incomplete { source, .. } => source.kind(),
             HumaError::Config { .. } | HumaError::Unexpected { .. } => ErrorKind::Other,

@@ -6,7 +6,7 @@
 //! - [`webhook`]: verify a webhook request from its raw body and headers and parse it into a
 //!   typed event; needs no client.
 //! - [`HumaClient`]: client credentials (System settings → Open API in Huma), a cached token,
-//!   retries, and the calls sync needs: users, their details, positions, job titles.
+//!   retries (the shared [`dirsync_runtime`]), and the calls sync needs: users, their details, positions, job titles.
 //! - [`HumaDirectory`]: Huma as a [`dirsync::Directory`] over a client.
 //! - [`mapping`] and [`model`]: Huma's JSON and the core's `Person` and `Record`.
 //! - [`HumaError`]: what went wrong and what to do about it.
@@ -43,7 +43,7 @@
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = HumaClient::builder()
 //!     .credentials("client-id", SecretString::from("client-secret"))
-//!     .detail_concurrency(8)
+//!     .max_concurrency(16)
 //!     .build()?;
 //! let huma = HumaDirectory::new(client, HumaDirectoryConfig::default());
 //! let everyone = huma.snapshot().await?;
@@ -58,15 +58,15 @@ mod errors;
 mod ids;
 pub mod mapping;
 pub mod model;
+mod paging;
 mod positions;
-mod retry;
 mod users;
 pub mod webhook;
 
-pub use client::{DEFAULT_BASE_URL, DEFAULT_DETAIL_CONCURRENCY, HumaClient, HumaClientBuilder};
+pub use client::{DEFAULT_BASE_URL, DEFAULT_HUMA_CONCURRENCY, HumaClient, HumaClientBuilder};
 pub use directory::{HumaDirectory, HumaDirectoryConfig};
+pub use dirsync_runtime::{Clock, RequestStats, RetryPolicy, TokioClock};
 pub use errors::HumaError;
 pub use ids::{HumaUserId, JobTitleId, PositionId};
-pub use retry::RetryPolicy;
 pub use secrecy::SecretString;
 pub use users::PAGE_SIZE;

@@ -14,8 +14,9 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[non_exhaustive]
 pub struct UserPage {
-    /// How many users there are in all, when Huma says.
-    #[serde(default)]
+    /// How many users there are in all, when Huma says (a negative or unreadable number is read
+    /// as not said). Only a hint: pages are read until a short one.
+    #[serde(default, deserialize_with = "dirsync_runtime::lenient::optional_u64")]
     pub total: Option<u64>,
     /// This page's users.
     #[serde(default)]
@@ -190,8 +191,9 @@ impl PositionSummary {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[non_exhaustive]
 pub struct PositionPage {
-    /// How many positions there are in all, when Huma says.
-    #[serde(default)]
+    /// How many positions there are in all, when Huma says (a negative or unreadable number is
+    /// read as not said). Only a hint: pages are read until a short one.
+    #[serde(default, deserialize_with = "dirsync_runtime::lenient::optional_u64")]
     pub total: Option<u64>,
     /// This page's positions.
     #[serde(default)]

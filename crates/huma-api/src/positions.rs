@@ -4,31 +4,31 @@ use crate::client::Body;
 use crate::model::{
     JobTitleCreateInput, JobTitleSummary, PositionPage, PositionSummary, PositionUpdateInput,
 };
+use crate::paging::{Page, pages};
 use crate::{HumaClient, HumaError, HumaUserId, PositionId};
+use futures::TryStreamExt;
 use reqwest::Method;
 
 impl HumaClient {
-    /// A user's positions: `GET /users/{userId}/positions`, every page.
+    /// A user's positions: `GET /users/{userId}/positions`, every page, one after another until
+    /// a short one.
     ///
     /// # Errors
     /// The request failed, or there is no such user.
     pub async fn positions(&self, user: &HumaUserId) -> Result<Vec<PositionSummary>, HumaError> {
         const LIMIT: u64 = 50;
-        let mut positions = Vec::new();
-        loop {
-            let query = [("limit", LIMIT.to_string()), ("offset", positions.len().to_string())];
-            let page: PositionPage = self
-                .call_json(Method::GET, &["users", user.as_str(), "positions"], &query, Body::None)
-                .await?;
-            // A short (or empty) page is the last, so a server that ignores `offset` cannot
-            // keep this loop going for long.
-            let short = (page.items.len() as u64) < LIMIT;
-            positions.extend(page.items);
-            let done = page.total.is_some_and(|t| positions.len() as u64 >= t);
-            if short || done {
-                return Ok(positions);
+        let key = |position: &PositionSummary| position.id.as_str().to_owned();
+        let read = pages("a user's positions", LIMIT, key, |offset| {
+            let query = [("limit", LIMIT.to_string()), ("offset", offset.to_string())];
+            async move {
+                let path = ["users", user.as_str(), "positions"];
+                let page: PositionPage =
+                    self.call_json(Method::GET, &path, &query, Body::None).await?;
+                Ok(Page { items: page.items, total: page.total })
             }
-        }
+        });
+        let pages: Vec<Vec<PositionSummary>> = read.try_collect().await?;
+        Ok(pages.into_iter().flatten().collect())
     }
 
     /// Updates a position: `PATCH /users/{userId}/positions/{id}` with only the keys set.

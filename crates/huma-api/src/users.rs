@@ -2,9 +2,10 @@
 
 use crate::client::Body;
 use crate::model::{UserDetails, UserDetailsInput, UserInput, UserPage, UserSummary};
+use crate::paging::{Page, pages};
 use crate::{HumaClient, HumaError, HumaUserId};
 use futures::channel::mpsc;
-use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use futures::stream::{BoxStream, StreamExt, TryStreamExt};
 use reqwest::Method;
 use std::collections::HashSet;
 
@@ -21,17 +22,15 @@ impl HumaClient {
         self.call_json(Method::GET, &["users"], &query, Body::None).await
     }
 
-    /// Every user in the list, following the pages: until `total` is reached or a page comes
-    /// back short. Once the first page gives `total`, the other pages are read in parallel.
+    /// Every user in the list, one page after another until a short page (or the stated
+    /// `total`, which is never trusted to ask for more pages than exist).
     ///
     /// # Errors
-    /// Any page failed: no partial list is returned.
+    /// Any page failed, or the pages contradict each other
+    /// ([`HumaError::InconsistentPages`]): no partial list is returned.
     pub async fn all_users(&self) -> Result<Vec<UserSummary>, HumaError> {
-        self.user_pages()
-            .map_ok(|page| stream::iter(page).map(Ok))
-            .try_flatten()
-            .try_collect()
-            .await
+        let pages: Vec<Vec<UserSummary>> = self.user_pages(None).try_collect().await?;
+        Ok(pages.into_iter().flatten().collect())
     }
 
     /// The users Huma's search finds for `text` (it matches names and emails):
@@ -40,22 +39,8 @@ impl HumaClient {
     /// # Errors
     /// Any page failed: no partial list is returned.
     pub async fn search_users(&self, text: &str) -> Result<Vec<UserSummary>, HumaError> {
-        let mut found = Vec::new();
-        loop {
-            let query = [
-                ("limit", PAGE_SIZE.to_string()),
-                ("offset", found.len().to_string()),
-                ("search", text.to_owned()),
-            ];
-            let page: UserPage =
-                self.call_json(Method::GET, &["users"], &query, Body::None).await?;
-            let short = (page.items.len() as u64) < PAGE_SIZE;
-            found.extend(page.items);
-            let done = page.total.is_some_and(|total| found.len() as u64 >= total);
-            if short || done {
-                return Ok(found);
-            }
-        }
+        let pages: Vec<Vec<UserSummary>> = self.user_pages(Some(text)).try_collect().await?;
+        Ok(pages.into_iter().flatten().collect())
     }
 
     /// One user in full: `GET /users/{id}`.
@@ -67,7 +52,7 @@ impl HumaClient {
     }
 
     /// Every user in full: the list, then each user's details, read
-    /// [`HumaClient::detail_concurrency`] at a time while later list pages are still arriving.
+    /// [`HumaClient::max_concurrency`] at a time while later list pages are still arriving.
     /// A user listed twice (the list shifted while it was read) is read once.
     ///
     /// # Errors
@@ -92,7 +77,7 @@ impl HumaClient {
         let (listed, to_read) = mpsc::unbounded();
         let list = async move {
             let mut seen = HashSet::new();
-            let mut pages = self.user_pages();
+            let mut pages = self.user_pages(None);
             while let Some(page) = pages.try_next().await? {
                 for user in page.into_iter().filter(|user| seen.insert(user.id.clone())) {
                     // The receiver only goes when the details failed, and then so does the read.
@@ -103,7 +88,7 @@ impl HumaClient {
         };
         let details = to_read
             .map(|id: HumaUserId| async move { self.user(&id).await.map(map) })
-            .buffer_unordered(self.detail_concurrency())
+            .buffer_unordered(self.max_concurrency())
             .try_collect::<Vec<T>>();
         let ((), all) = futures::try_join!(list, details)?;
         tracing::debug!(users = all.len(), "read every Huma user's details");
@@ -130,33 +115,28 @@ impl HumaClient {
         self.call_json(Method::POST, &["users"], &[], Body::json(input)?).await
     }
 
-    /// The list's pages: with a `total`, every page up to it, read at once and taken as they
-    /// come (so one slow page holds back no other page's details); without one, one page after
-    /// another until a short one (without asking for the page after it).
-    fn user_pages(&self) -> BoxStream<'_, Result<Vec<UserSummary>, HumaError>> {
-        let concurrency = self.detail_concurrency();
-        stream::once(self.list_users(0, PAGE_SIZE))
-            .map_ok(move |first| {
-                let full = first.items.len() as u64 >= PAGE_SIZE;
-                let rest: BoxStream<'_, Result<Vec<UserSummary>, HumaError>> = match first.total {
-                    _ if !full => stream::empty().boxed(),
-                    Some(total) => stream::iter((PAGE_SIZE..total).step_by(PAGE_SIZE as usize))
-                        .map(move |offset| self.list_users(offset, PAGE_SIZE))
-                        .buffer_unordered(concurrency)
-                        .map_ok(|page| page.items)
-                        .boxed(),
-                    None => stream::try_unfold(Some(PAGE_SIZE), move |offset| async move {
-                        let Some(offset) = offset else { return Ok(None) };
-                        let page = self.list_users(offset, PAGE_SIZE).await?;
-                        let next =
-                            (page.items.len() as u64 >= PAGE_SIZE).then_some(offset + PAGE_SIZE);
-                        Ok(Some((page.items, next)))
-                    })
-                    .boxed(),
-                };
-                stream::once(std::future::ready(Ok(first.items))).chain(rest)
-            })
-            .try_flatten()
-            .boxed()
+    /// The list's pages (`search` narrows it), one after another: see [`pages`].
+    fn user_pages<'a>(
+        &'a self,
+        search: Option<&'a str>,
+    ) -> BoxStream<'a, Result<Vec<UserSummary>, HumaError>> {
+        let what = if search.is_some() { "the users found" } else { "the users" };
+        pages(
+            what,
+            PAGE_SIZE,
+            |user: &UserSummary| user.id.as_str().to_owned(),
+            move |offset| {
+                let mut query =
+                    vec![("limit", PAGE_SIZE.to_string()), ("offset", offset.to_string())];
+                if let Some(text) = search {
+                    query.push(("search", text.to_owned()));
+                }
+                async move {
+                    let page: UserPage =
+                        self.call_json(Method::GET, &["users"], &query, Body::None).await?;
+                    Ok(Page { items: page.items, total: page.total })
+                }
+            },
+        )
     }
 }

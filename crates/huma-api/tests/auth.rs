@@ -65,13 +65,18 @@ async fn concurrent_requests_share_one_token_request() {
 }
 
 #[tokio::test]
-async fn an_expired_token_is_refreshed_before_the_next_request() {
-    let server = MockServer::start().await;
-    mock(&server, "POST", "/auth/oauth/token", token_answer("tok-short", 0), 2).await;
-    mount_user(&server, "tok-short", 2).await;
-    let client = client(&server);
-    client.user(&HumaUserId::new("u1")).await.unwrap();
-    client.user(&HumaUserId::new("u1")).await.unwrap();
+async fn a_token_without_a_usable_lifetime_is_not_fetched_before_every_call() {
+    for expires_in in [json!(0), json!(-3600), json!(2), json!("soon"), json!(null)] {
+        let server = MockServer::start().await;
+        let answer = ResponseTemplate::new(200)
+            .set_body_json(json!({"access_token": "tok-short", "expires_in": expires_in}));
+        mock(&server, "POST", "/auth/oauth/token", answer, 1).await;
+        mount_user(&server, "tok-short", 5).await;
+        let client = client(&server);
+        for _ in 0..5 {
+            client.user(&HumaUserId::new("u1")).await.unwrap();
+        }
+    }
 }
 
 #[tokio::test]

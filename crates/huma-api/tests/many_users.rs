@@ -19,11 +19,12 @@ fn directory(huma: &FakeHuma, concurrency: usize) -> HumaDirectory {
     let client = HumaClient::builder()
         .base_url(huma.uri())
         .credentials(FakeHuma::CLIENT_ID, SecretString::from(FakeHuma::CLIENT_SECRET))
-        .detail_concurrency(concurrency)
+        .max_concurrency(concurrency)
         .retry(RetryPolicy {
-            max_retries: 3,
-            initial_backoff: Duration::from_millis(1),
-            max_backoff: Duration::from_millis(5),
+            max_attempts: 4,
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(5),
+            max_total_wait: Duration::from_secs(5),
         })
         .build()
         .unwrap();

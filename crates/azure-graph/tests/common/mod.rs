@@ -1,14 +1,14 @@
 //! Helpers shared by the integration tests: a wiremock server, a token endpoint, a client with
 //! tiny retry waits and a clock that records waits instead of waiting.
-#![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
+#![allow(dead_code, unused_imports, unreachable_pub, clippy::unwrap_used)]
 
 use azure_graph::{
-    AzureDirectory, AzureDirectoryConfig, GraphClient, GraphClientBuilder, RetryPolicy, Sleep,
+    AzureDirectory, AzureDirectoryConfig, GraphClient, GraphClientBuilder, RetryPolicy,
 };
-use futures::future::BoxFuture;
+pub use dirsync_runtime::{RecordingClock, error_chain as chain};
 use secrecy::SecretString;
 use serde_json::{Value, json};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -17,23 +17,6 @@ pub const TENANT: &str = "contoso-tenant";
 pub const CLIENT_ID: &str = "app-client-id";
 pub const SECRET: &str = "super-secret-value-123";
 pub const ACCESS_TOKEN: &str = "eyJ-access-token-abc";
-
-/// A clock that records every wait and returns at once.
-#[derive(Debug, Default, Clone)]
-pub struct RecordingSleep(pub Arc<Mutex<Vec<Duration>>>);
-
-impl RecordingSleep {
-    pub fn waits(&self) -> Vec<Duration> {
-        self.0.lock().unwrap().clone()
-    }
-}
-
-impl Sleep for RecordingSleep {
-    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
-        self.0.lock().unwrap().push(duration);
-        Box::pin(tokio::task::yield_now())
-    }
-}
 
 pub fn quick_retry() -> RetryPolicy {
     RetryPolicy {
@@ -44,23 +27,23 @@ pub fn quick_retry() -> RetryPolicy {
     }
 }
 
-pub fn builder(server: &MockServer, sleep: &RecordingSleep) -> GraphClientBuilder {
+pub fn builder(server: &MockServer, sleep: &RecordingClock) -> GraphClientBuilder {
     GraphClient::builder()
         .tenant(TENANT)
         .client_credentials(CLIENT_ID, SecretString::from(SECRET))
         .graph_url(server.uri())
         .login_url(server.uri())
-        .retry_policy(quick_retry())
+        .retry(quick_retry())
         .write_budget(None)
-        .sleeper(Arc::new(sleep.clone()))
+        .clock(Arc::new(sleep.clone()))
 }
 
-pub fn client(server: &MockServer) -> (GraphClient, RecordingSleep) {
-    let sleep = RecordingSleep::default();
+pub fn client(server: &MockServer) -> (GraphClient, RecordingClock) {
+    let sleep = RecordingClock::default();
     (builder(server, &sleep).build().unwrap(), sleep)
 }
 
-pub fn directory(server: &MockServer) -> (AzureDirectory, RecordingSleep) {
+pub fn directory(server: &MockServer) -> (AzureDirectory, RecordingClock) {
     let (client, sleep) = client(server);
     let config = AzureDirectoryConfig { upn_domain: "contoso.com".into(), ..Default::default() };
     (AzureDirectory::new(client, config), sleep)

@@ -10,9 +10,10 @@ use std::time::Duration;
 pub(crate) fn quick_tuning() -> Tuning {
     Tuning {
         huma_retry: huma_api::RetryPolicy {
-            max_retries: 2,
-            initial_backoff: Duration::from_millis(1),
-            max_backoff: Duration::from_secs(2),
+            max_attempts: 3,
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_secs(2),
+            max_total_wait: Duration::from_secs(10),
         },
         graph_retry: azure_graph::RetryPolicy {
             max_attempts: 3,

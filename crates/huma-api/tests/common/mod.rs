@@ -1,11 +1,12 @@
 //! What the integration tests share: a wiremock Huma with a token endpoint, a fast client, and
 //! builders for Huma's JSON.
-#![allow(dead_code, unreachable_pub)] // each test file uses a different part
+#![allow(dead_code, unused_imports, unreachable_pub)] // each test file uses a different part
 
+pub use dirsync_runtime::error_chain as chain;
 use huma_api::{HumaClient, RetryPolicy};
 use serde_json::{Value, json};
 use std::time::Duration;
-use wiremock::matchers::{method, path};
+use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 pub const CLIENT_ID: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";
@@ -15,9 +16,10 @@ pub const TOKEN: &str = "access-token-1";
 /// Retries with waits too short to notice.
 pub fn fast_retry() -> RetryPolicy {
     RetryPolicy {
-        max_retries: 2,
-        initial_backoff: Duration::from_millis(1),
-        max_backoff: Duration::from_millis(50),
+        max_attempts: 3,
+        base_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(50),
+        max_total_wait: Duration::from_secs(5),
     }
 }
 
@@ -133,6 +135,18 @@ pub async fn mock(
         .and(path(route))
         .respond_with(answer)
         .expect(times)
+        .mount(server)
+        .await;
+}
+
+/// Mounts the list page at `offset` (50 a page), expected exactly once.
+pub async fn mount_page(server: &MockServer, offset: usize, answer: ResponseTemplate) {
+    Mock::given(method("GET"))
+        .and(path("/users"))
+        .and(query_param("limit", "50"))
+        .and(query_param("offset", offset.to_string()))
+        .respond_with(answer)
+        .expect(1)
         .mount(server)
         .await;
 }

@@ -1,0 +1,50 @@
+//! # dirsync-runtime
+//!
+//! What every dirsync HTTP client shares, so that the clients behave the same and are tested the
+//! same way:
+//!
+//! - [`Clock`]: the one clock every retry wait, token expiry and rate limit uses. The default,
+//!   [`TokioClock`], follows tokio's timer, so tests run on paused time
+//!   (`tokio::time::pause()`); tests that cannot pause time put in a clock of their own.
+//! - [`RetryPolicy`]: attempts and a cap on the total wait, `Retry-After` (seconds or an HTTP
+//!   date) honoured, otherwise exponential backoff with jitter; [`Retries`] applies it.
+//! - [`Transport`]: the HTTP client with timeouts and no redirects, bounded concurrency, and the
+//!   retry policy applied to every request.
+//! - [`TokenCache`]: one access token shared by all callers, fetched once however many wait,
+//!   replaced ahead of expiry, never fetched before every call (a lifetime too short to trust
+//!   is raised to [`TokenCache::MIN_LIFETIME`]; a refusal with 401 replaces it sooner).
+//! - [`endpoint_url`]: the one rule for endpoints: `https://`, or `http://` to loopback only.
+//! - [`RecordingClock`]: a clock for tests against local servers; [`error_chain`]: an error with
+//!   its causes, each said once.
+//! - [`lenient`]: numbers a service leaves unbounded (`total`, `expires_in`) read without failing
+//!   on a negative or missing value.
+//!
+//! ```
+//! use dirsync_runtime::{RetryPolicy, Retries, TokioClock};
+//! use std::time::Duration;
+//!
+//! let policy = RetryPolicy { max_attempts: 3, ..RetryPolicy::default() };
+//! let mut retries = Retries::new(policy);
+//! // The server asked to wait 2 s: that is the wait, within the policy's caps.
+//! assert_eq!(retries.next_wait(Some(Duration::from_secs(2))), Some(Duration::from_secs(2)));
+//! assert!(retries.next_wait(None).is_some());
+//! assert_eq!(retries.next_wait(None), None, "three attempts in all");
+//! # let _ = TokioClock;
+//! ```
+
+mod clock;
+mod endpoint;
+pub mod lenient;
+mod recording;
+mod report;
+mod retry;
+mod token;
+mod transport;
+
+pub use clock::{Clock, TokioClock};
+pub use endpoint::{EndpointError, endpoint_url, is_loopback};
+pub use recording::RecordingClock;
+pub use report::error_chain;
+pub use retry::{Retries, RetryPolicy, parse_retry_after, retry_after};
+pub use token::{AccessToken, TokenCache};
+pub use transport::{Answer, RequestStats, SendError, Transport, TransportConfig};
