@@ -300,3 +300,29 @@ async fn plain_http_is_refused_except_on_loopback() {
     );
     assert!(redirect.is_err());
 }
+
+#[tokio::test]
+async fn a_token_without_a_usable_lifetime_is_not_fetched_before_every_call() {
+    for expires_in in [json!(0), json!(-1), json!(3), json!("x")] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path(token_path()))
+            .respond_with(ResponseTemplate::new(200).set_body_json(
+                json!({"token_type": "Bearer", "expires_in": expires_in, "access_token": ACCESS_TOKEN}),
+            ))
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/v1.0/users/u1"))
+            .and(header("authorization", format!("Bearer {ACCESS_TOKEN}").as_str()))
+            .respond_with(ResponseTemplate::new(200).set_body_json(user("u1")))
+            .expect(5)
+            .mount(&server)
+            .await;
+        let (client, _) = client(&server);
+        for _ in 0..5 {
+            client.get_user(&azure_graph::GraphUserId::new("u1"), &[]).await.unwrap();
+        }
+    }
+}
