@@ -265,8 +265,8 @@ pub enum GraphError {
     #[error("cannot write the change to Azure AD: {0}")]
     InvalidChange(String),
     /// The whole `$batch` request failed, so every request in it failed with this error.
-    #[error("the batch request that carried this update failed")]
-    BatchFailed(#[source] Arc<GraphError>),
+    #[error("the batch request failed: {0}")]
+    BatchFailed(Arc<GraphError>),
 }
 
 impl GraphError {

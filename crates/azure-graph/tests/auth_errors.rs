@@ -88,15 +88,21 @@ async fn token_request_is_client_credentials_with_the_default_scope() {
         .expect(1)
         .mount(&server)
         .await;
+    read_u1(&server, 3).await;
+}
+
+/// Mounts `GET /users/u1` for the access token, expected `times`, and reads it that many times
+/// through one client.
+async fn read_u1(server: &MockServer, times: u64) {
     Mock::given(method("GET"))
         .and(path("/v1.0/users/u1"))
         .and(header("authorization", format!("Bearer {ACCESS_TOKEN}").as_str()))
         .respond_with(ResponseTemplate::new(200).set_body_json(user("u1")))
-        .expect(3)
-        .mount(&server)
+        .expect(times)
+        .mount(server)
         .await;
-    let (client, _) = client(&server);
-    for _ in 0..3 {
+    let (client, _) = client(server);
+    for _ in 0..times {
         let got = client.get_user(&"u1".into_id(), &["id"]).await.unwrap();
         assert_eq!(got.unwrap().id.as_str(), "u1");
     }
@@ -299,4 +305,20 @@ async fn plain_http_is_refused_except_on_loopback() {
         "http://x.example/cb",
     );
     assert!(redirect.is_err());
+}
+
+#[tokio::test]
+async fn a_token_without_a_usable_lifetime_is_not_fetched_before_every_call() {
+    for expires_in in [json!(0), json!(-1), json!(3), json!("x")] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path(token_path()))
+            .respond_with(ResponseTemplate::new(200).set_body_json(
+                json!({"token_type": "Bearer", "expires_in": expires_in, "access_token": ACCESS_TOKEN}),
+            ))
+            .expect(1)
+            .mount(&server)
+            .await;
+        read_u1(&server, 5).await;
+    }
 }

@@ -203,9 +203,9 @@ async fn a_whole_batch_that_fails_fails_each_of_its_requests() {
     for r in &results {
         let err = r.as_ref().unwrap_err();
         assert!(matches!(err, GraphError::BatchFailed(_)), "{err:?}");
-        // The batch's own words, then its cause, each said once.
+        // The batch's error is this update's error, said once.
         let shown = chain(err);
-        assert!(shown.starts_with("the batch request that carried this update failed: "));
+        assert!(shown.starts_with("the batch request failed: "), "{shown}");
         assert_eq!(shown.matches("Invalid batch payload").count(), 1, "{shown}");
     }
 }

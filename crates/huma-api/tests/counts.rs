@@ -26,9 +26,7 @@ async fn list_requests(server: &MockServer) -> usize {
 async fn a_total_larger_than_the_pages_stops_at_the_first_short_page() {
     let server = server().await;
     let ids = user_ids(0..120);
-    mount_page(&server, 0, page(&ids[0..50], Some(1_000_000))).await;
-    mount_page(&server, 50, page(&ids[50..100], Some(1_000_000))).await;
-    mount_page(&server, 100, page(&ids[100..120], Some(1_000_000))).await;
+    mount_list(&server, &ids, &[Some(1_000_000)]).await;
     let users = client(&server).all_users().await.unwrap();
     assert_eq!(users.len(), 120);
     assert_eq!(list_requests(&server).await, 3, "no page past the short one");
@@ -58,10 +56,8 @@ async fn a_negative_or_unreadable_total_is_no_total() {
 async fn a_total_that_changes_between_pages_is_only_a_hint() {
     let server = server().await;
     let ids = user_ids(0..140);
-    mount_page(&server, 0, page(&ids[0..50], Some(60))).await;
-    // The list grew while it was read: the later pages say so.
-    mount_page(&server, 50, page(&ids[50..100], Some(140))).await;
-    mount_page(&server, 100, page(&ids[100..140], Some(7))).await;
+    // The list grew while it was read: the second page says so; the last one says too little.
+    mount_list(&server, &ids, &[Some(60), Some(140), Some(7)]).await;
     assert_eq!(client(&server).all_users().await.unwrap().len(), 140);
     assert_eq!(list_requests(&server).await, 3);
 }

@@ -33,9 +33,7 @@ async fn mount_one(server: &MockServer, id: &str, body: serde_json::Value) {
 async fn three_pages_of_users_are_read_with_every_users_details() {
     let server = server().await;
     let ids = user_ids(0..120);
-    mount_page(&server, 0, page(&ids[0..50], Some(120))).await;
-    mount_page(&server, 50, page(&ids[50..100], Some(120))).await;
-    mount_page(&server, 100, page(&ids[100..120], Some(120))).await;
+    mount_list(&server, &ids, &[Some(120)]).await;
     mount_details(&server, 120).await;
 
     let mut records = directory(&server).snapshot().await.unwrap();
@@ -57,8 +55,7 @@ async fn three_pages_of_users_are_read_with_every_users_details() {
 async fn a_full_last_page_ends_at_the_total_without_another_request() {
     let server = server().await;
     let ids = user_ids(0..100);
-    mount_page(&server, 0, page(&ids[0..50], Some(100))).await;
-    mount_page(&server, 50, page(&ids[50..100], Some(100))).await;
+    mount_list(&server, &ids, &[Some(100)]).await;
     mount_details(&server, 100).await;
     assert_eq!(directory(&server).snapshot().await.unwrap().len(), 100);
 }
@@ -67,8 +64,7 @@ async fn a_full_last_page_ends_at_the_total_without_another_request() {
 async fn without_a_total_a_short_page_ends_the_list() {
     let server = server().await;
     let ids = user_ids(0..80);
-    mount_page(&server, 0, page(&ids[0..50], None)).await;
-    mount_page(&server, 50, page(&ids[50..80], None)).await;
+    mount_list(&server, &ids, &[]).await;
     Mock::given(method("GET"))
         .and(path("/users"))
         .and(query_param("offset", "100"))

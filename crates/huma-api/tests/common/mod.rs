@@ -150,3 +150,12 @@ pub async fn mount_page(server: &MockServer, offset: usize, answer: ResponseTemp
         .mount(server)
         .await;
 }
+
+/// Mounts the list of `ids` in pages of 50, each expected once; page `n` states `totals[n]`, or
+/// the last of `totals` when there are fewer (none when `totals` is empty).
+pub async fn mount_list(server: &MockServer, ids: &[String], totals: &[Option<usize>]) {
+    for (n, chunk) in ids.chunks(50).enumerate() {
+        let total = totals.get(n).or(totals.last()).copied().flatten();
+        mount_page(server, n * 50, page(chunk, total)).await;
+    }
+}
