@@ -18,7 +18,7 @@ use testkit::{FakeGraph, FakeHuma};
 /// How the clients and the apply are tuned.
 #[derive(Debug, Clone)]
 pub struct Tuning {
-    /// Huma details read at once (and list pages, once the total is known).
+    /// Huma requests in flight at once (list pages come one by one, details at once).
     pub huma_concurrency: usize,
     /// Graph requests in flight at once.
     pub graph_concurrency: usize,
