@@ -5,7 +5,7 @@
 //! ([`ScimDirectory`]), so that the same engine keeps Huma and such a provider in step.
 //!
 //! - Users: the core User schema and the enterprise extension's `employeeNumber`, mapped to the
-//!   supported fields (see [`mapping`](crate::to_record) and `docs/scim.md`); the employment start
+//!   supported fields (see [`to_record`] and `docs/scim.md`); the employment start
 //!   date lives in a configured attribute, else it is not synced ([`StartDateAttribute`]).
 //! - Discovery: `/ServiceProviderConfig` is read once ([`ServiceProviderConfig`]); changes are
 //!   `PATCH`es when the provider supports them, else a `PUT` of the whole user; writes carry
