@@ -65,6 +65,9 @@ impl ScimDirectory {
     }
 
     async fn write(&self, id: &RecordId, changes: &[FieldChange]) -> Result<(), ScimError> {
+        if changes.is_empty() {
+            return Ok(()); // An empty PATCH is refused by some providers, and changes nothing.
+        }
         let features = self.client.features().await?;
         let Some(user) = self.client.get_user(id.as_str()).await? else {
             return Err(ScimError::NotFound {
