@@ -15,10 +15,12 @@ use std::path::PathBuf;
 #[command(
     name = "sync",
     version,
-    about = "Keep people in step between Huma (HR) and Azure AD / Entra ID.",
-    long_about = "Keep people in step between Huma (HR) and Azure AD / Entra ID.\n\n\
+    about = "Keep people in step between Huma (HR) and Azure AD / Entra ID or a SCIM 2.0 provider.",
+    long_about = "Keep people in step between Huma (HR) and Azure AD / Entra ID or a SCIM 2.0 \
+        provider.\n\n\
         Without a command, runs a demonstration against built-in fakes of both services.\n\
-        Secrets are read from the environment only: HUMA_CLIENT_SECRET and AZURE_CLIENT_SECRET.\n\
+        Secrets are read from the environment only: HUMA_CLIENT_SECRET and AZURE_CLIENT_SECRET \
+        (or, with --idp scim, SCIM_TOKEN).\n\
         To connect to Azure AD with a user account rather than service to service, run \
         `sync login-azure` once, then pass --azure-token-file to plan and apply.",
     after_long_help = "Exit codes: 0 done; 1 could not run (connection, credentials, configuration); \
@@ -103,6 +105,16 @@ pub struct ConnectionArgs {
     /// Microsoft Graph's base URL.
     #[arg(long, env = "GRAPH_BASE_URL", default_value = azure_graph::DEFAULT_GRAPH_URL)]
     pub graph_url: String,
+    /// The identity directory kept in step with Huma: Azure AD, or a SCIM 2.0 service provider
+    /// (with --scim-url, and its bearer token in SCIM_TOKEN).
+    #[arg(long, value_enum, default_value_t = IdpKind::Azure)]
+    pub idp: IdpKind,
+    /// The SCIM provider's base URL, the one `/Users` is under (for --idp scim).
+    #[arg(long, value_name = "URL")]
+    pub scim_url: Option<String>,
+    /// The SCIM provider's name in plans and reports, e.g. Slack (for --idp scim).
+    #[arg(long, value_name = "NAME", default_value = "SCIM")]
+    pub scim_name: String,
     /// Connect to Azure AD with a user account, with the sign-in `sync login-azure` saved in this
     /// file (each new refresh token is written back to it); without it, service to service.
     #[arg(long, env = "AZURE_TOKEN_FILE", value_name = "FILE")]
@@ -131,6 +143,16 @@ pub struct AzureArgs {
     pub login_url: String,
 }
 
+/// Which identity directory Huma is kept in step with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum IdpKind {
+    /// Azure AD / Entra ID, through Microsoft Graph (the default).
+    #[default]
+    Azure,
+    /// A SCIM 2.0 service provider.
+    Scim,
+}
+
 /// Which side's value wins a conflict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Prefer {
@@ -138,6 +160,9 @@ pub enum Prefer {
     Huma,
     /// Azure AD's value wins.
     Azure,
+    /// The identity directory's value wins, whichever is configured (Azure AD or the SCIM
+    /// provider).
+    Idp,
 }
 
 impl Prefer {
@@ -145,7 +170,7 @@ impl Prefer {
     pub fn side(self) -> Side {
         match self {
             Prefer::Huma => Side::Hr,
-            Prefer::Azure => Side::Idp,
+            Prefer::Azure | Prefer::Idp => Side::Idp,
         }
     }
 }
@@ -182,13 +207,15 @@ pub struct PolicyArgs {
     /// Leave a missing value missing.
     #[arg(long, overrides_with = "fill_missing")]
     pub no_fill_missing: bool,
-    /// Create in Azure AD the people found only in Huma.
-    #[arg(long, value_enum, default_value_t = Create::None)]
+    /// Create in the identity directory (Azure AD, or the SCIM provider) the people found only in
+    /// Huma.
+    #[arg(long, visible_alias = "create-in-idp", value_enum, default_value_t = Create::None)]
     pub create_in_azure: Create,
     /// Create in Huma the people found only in Azure AD.
     #[arg(long, value_enum, default_value_t = Create::None)]
     pub create_in_huma: Create,
-    /// The verified domain new Azure AD users sign in with (alias@DOMAIN).
+    /// The verified domain new Azure AD users sign in with (alias@DOMAIN); not needed for SCIM,
+    /// where the user name is the person's email.
     #[arg(long, value_name = "DOMAIN")]
     pub upn_domain: Option<String>,
     /// Group UUIDs new Huma users are added to.
@@ -345,6 +372,43 @@ mod tests {
         );
         assert!(parse(&["apply", "--huma-concurrency", "0"]).is_err());
         assert!(parse(&["apply", "--graph-concurrency", "100000"]).is_err());
+    }
+
+    #[test]
+    fn the_side_neutral_flags_mean_the_identity_directory() {
+        let args = parse(&["apply", "--prefer", "idp", "--create-in-idp", "all"]);
+        let Ok(Args { command: Some(Command::Apply(sync)) }) = args else {
+            panic!("apply parses: {args:?}")
+        };
+        let policy = sync.policy.policy();
+        assert_eq!(policy.conflicts, ConflictRule::PreferIdp);
+        assert_eq!(policy.create_in_idp, CreationRule::All);
+        assert!(parse(&["apply", "--create-in-idp", "all", "--create-in-azure", "none"]).is_err());
+    }
+
+    #[test]
+    fn the_identity_directory_is_azure_unless_scim_is_chosen() {
+        let Ok(Args { command: Some(Command::Plan(plan)) }) = parse(&["plan"]) else {
+            panic!("plan parses")
+        };
+        assert_eq!(plan.sync.connection.idp, IdpKind::Azure);
+        let args = parse(&[
+            "plan",
+            "--idp",
+            "scim",
+            "--scim-url",
+            "https://api.example.com/scim/v2",
+            "--scim-name",
+            "Slack",
+        ]);
+        let Ok(Args { command: Some(Command::Plan(plan)) }) = args else {
+            panic!("plan parses: {args:?}")
+        };
+        let connection = &plan.sync.connection;
+        assert_eq!(connection.idp, IdpKind::Scim);
+        assert_eq!(connection.scim_url.as_deref(), Some("https://api.example.com/scim/v2"));
+        assert_eq!(connection.scim_name, "Slack");
+        assert!(parse(&["plan", "--idp", "okta"]).is_err());
     }
 
     #[test]

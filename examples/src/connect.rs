@@ -1,12 +1,14 @@
-//! Building the two directories from the command line and the environment, or for the fakes.
+//! Building the two directories from the command line and the environment, or for the fakes:
+//! Huma, and the identity directory (Azure AD, or a SCIM 2.0 provider with `--idp scim`).
 //!
 //! Secrets come from the environment only ([`Secrets::from_env`]), are held as
 //! [`SecretString`], and are never printed: not in errors, not in `Debug` output.
 
-use crate::cli::{AzureArgs, ConnectionArgs, PolicyArgs};
+use crate::cli::{AzureArgs, ConnectionArgs, IdpKind, PolicyArgs};
 use crate::token_file;
 use azure_graph::{AzureDirectory, AzureDirectoryConfig, GraphClient, GraphError};
-use dirsync::DirectoryError;
+use dirsync::{Directory, DirectoryError};
+use dirsync_scim::{ScimClient, ScimDirectory, ScimDirectoryConfig};
 use huma_api::{HumaClient, HumaDirectory, HumaDirectoryConfig, SecretString};
 use std::fmt;
 use testkit::{FakeGraph, FakeHuma};
@@ -15,6 +17,8 @@ use testkit::{FakeGraph, FakeHuma};
 pub const HUMA_CLIENT_SECRET: &str = "HUMA_CLIENT_SECRET";
 /// The environment variable holding the Azure app's client secret (its Value).
 pub const AZURE_CLIENT_SECRET: &str = "AZURE_CLIENT_SECRET";
+/// The environment variable holding the SCIM provider's bearer token (`--idp scim`).
+pub const SCIM_TOKEN: &str = "SCIM_TOKEN";
 
 /// The secrets a connection needs. `Debug` shows only whether each is set.
 #[derive(Clone, Default)]
@@ -23,14 +27,18 @@ pub struct Secrets {
     pub huma_client_secret: Option<SecretString>,
     /// The Azure app's client secret.
     pub azure_client_secret: Option<SecretString>,
+    /// The SCIM provider's bearer token.
+    pub scim_token: Option<SecretString>,
 }
 
 impl Secrets {
-    /// The secrets from [`HUMA_CLIENT_SECRET`] and [`AZURE_CLIENT_SECRET`]; empty means unset.
+    /// The secrets from [`HUMA_CLIENT_SECRET`], [`AZURE_CLIENT_SECRET`] and [`SCIM_TOKEN`];
+    /// empty means unset.
     pub fn from_env() -> Self {
         Secrets {
             huma_client_secret: secret_from_env(HUMA_CLIENT_SECRET),
             azure_client_secret: secret_from_env(AZURE_CLIENT_SECRET),
+            scim_token: secret_from_env(SCIM_TOKEN),
         }
     }
 }
@@ -41,6 +49,7 @@ impl fmt::Debug for Secrets {
         f.debug_struct("Secrets")
             .field("huma_client_secret", &set(&self.huma_client_secret))
             .field("azure_client_secret", &set(&self.azure_client_secret))
+            .field("scim_token", &set(&self.scim_token))
             .finish()
     }
 }
@@ -71,13 +80,32 @@ impl From<&PolicyArgs> for NewPeople {
     }
 }
 
-/// Huma and Azure AD, ready to read and write.
+/// Huma and the identity directory, ready to read and write.
 #[derive(Debug)]
 pub struct Directories {
     /// Huma, the HR side.
     pub huma: HumaDirectory,
-    /// Azure AD, the identity-provider side.
-    pub azure: AzureDirectory,
+    /// The identity-provider side: Azure AD or a SCIM provider.
+    pub idp: IdentityDirectory,
+}
+
+/// The identity directory the programs keep in step with Huma.
+#[derive(Debug)]
+pub enum IdentityDirectory {
+    /// Azure AD / Entra ID.
+    Azure(AzureDirectory),
+    /// A SCIM 2.0 service provider.
+    Scim(ScimDirectory),
+}
+
+impl IdentityDirectory {
+    /// The directory, for the engine.
+    pub fn directory(&self) -> &dyn Directory {
+        match self {
+            IdentityDirectory::Azure(azure) => azure,
+            IdentityDirectory::Scim(scim) => scim,
+        }
+    }
 }
 
 /// The configuration is incomplete or wrong; the message says what to set.
@@ -115,8 +143,39 @@ pub fn connect(
     secrets: &Secrets,
 ) -> Result<Directories, ConfigError> {
     let huma = huma_client(connection, secrets)?;
-    let graph = graph_client(connection, secrets)?;
-    Ok(directories(huma, graph, new_people))
+    let idp = match connection.idp {
+        IdpKind::Azure => azure_directory(graph_client(connection, secrets)?, new_people),
+        IdpKind::Scim => IdentityDirectory::Scim(scim_directory(connection, secrets)?),
+    };
+    Ok(Directories { huma: huma_directory(huma, new_people), idp })
+}
+
+fn scim_directory(
+    connection: &ConnectionArgs,
+    secrets: &Secrets,
+) -> Result<ScimDirectory, ConfigError> {
+    let url = required(
+        &connection.scim_url,
+        "the SCIM base URL is missing: pass --scim-url with the provider's SCIM endpoint, the one \
+         /Users is under (e.g. https://api.example.com/scim/v2)",
+    )?;
+    let token = secrets.scim_token.clone().ok_or_else(|| {
+        ConfigError(format!(
+            "the SCIM bearer token is missing: set {SCIM_TOKEN} in the environment to a token \
+             from the provider's admin console"
+        ))
+    })?;
+    let client = ScimClient::builder()
+        .base_url(url)
+        .token(token)
+        .build()
+        .map_err(|e| ConfigError(e.to_string()))?;
+    let name = connection.scim_name.trim();
+    let name = if name.is_empty() { "SCIM" } else { name };
+    Ok(ScimDirectory::new(
+        client,
+        ScimDirectoryConfig { name: name.to_owned(), ..ScimDirectoryConfig::default() },
+    ))
 }
 
 fn huma_client(connection: &ConnectionArgs, secrets: &Secrets) -> Result<HumaClient, ConfigError> {
@@ -260,6 +319,9 @@ pub fn fake_connection(graph: &FakeGraph, huma: &FakeHuma) -> ConnectionArgs {
         azure_token_file: None,
         huma_concurrency: huma_api::DEFAULT_HUMA_CONCURRENCY,
         graph_concurrency: azure_graph::DEFAULT_GRAPH_CONCURRENCY,
+        idp: IdpKind::Azure,
+        scim_url: None,
+        scim_name: "SCIM".to_owned(),
     }
 }
 
@@ -268,26 +330,29 @@ pub fn fake_secrets() -> Secrets {
     Secrets {
         huma_client_secret: Some(SecretString::from(FakeHuma::CLIENT_SECRET)),
         azure_client_secret: Some(SecretString::from(FakeGraph::CLIENT_SECRET)),
+        scim_token: None,
     }
 }
 
-fn directories(huma: HumaClient, graph: GraphClient, new_people: &NewPeople) -> Directories {
-    let huma = HumaDirectory::new(
+fn huma_directory(huma: HumaClient, new_people: &NewPeople) -> HumaDirectory {
+    HumaDirectory::new(
         huma,
         HumaDirectoryConfig {
             groups_for_new_users: new_people.huma_groups.clone(),
             invite: false,
             create_job_titles: new_people.create_job_titles,
         },
-    );
-    let azure = AzureDirectory::new(
+    )
+}
+
+fn azure_directory(graph: GraphClient, new_people: &NewPeople) -> IdentityDirectory {
+    IdentityDirectory::Azure(AzureDirectory::new(
         graph,
         AzureDirectoryConfig {
             upn_domain: new_people.upn_domain.clone(),
             ..AzureDirectoryConfig::default()
         },
-    );
-    Directories { huma, azure }
+    ))
 }
 
 #[cfg(test)]
@@ -307,6 +372,9 @@ mod tests {
             azure_token_file: None,
             huma_concurrency: 3,
             graph_concurrency: 5,
+            idp: IdpKind::Azure,
+            scim_url: None,
+            scim_name: "SCIM".to_owned(),
         }
     }
 
@@ -315,12 +383,14 @@ mod tests {
         let secrets = Secrets {
             huma_client_secret: Some(SecretString::from("s1")),
             azure_client_secret: Some(SecretString::from("s2")),
+            scim_token: None,
         };
         let Ok(dirs) = connect(&connection(), &NewPeople::default(), &secrets) else {
             panic!("the connection is accepted")
         };
         assert_eq!(dirs.huma.client().max_concurrency(), 3);
-        assert_eq!(dirs.azure.client().max_concurrency(), 5);
+        let IdentityDirectory::Azure(azure) = &dirs.idp else { panic!("Azure AD by default") };
+        assert_eq!(azure.client().max_concurrency(), 5);
     }
 
     #[test]
@@ -328,6 +398,7 @@ mod tests {
         let secrets = Secrets {
             huma_client_secret: Some(SecretString::from("hunter2-huma")),
             azure_client_secret: Some(SecretString::from("hunter2-azure")),
+            scim_token: None,
         };
         let shown = format!("{secrets:?}");
         assert!(!shown.contains("hunter2"), "{shown}");
@@ -346,6 +417,7 @@ mod tests {
         let secrets = Secrets {
             huma_client_secret: Some(SecretString::from("hunter2-huma")),
             azure_client_secret: Some(SecretString::from("hunter2-azure")),
+            scim_token: None,
         };
         let dirs = connect(&args, &NewPeople::default(), &secrets);
         assert!(dirs.is_ok(), "{dirs:?}");
@@ -361,12 +433,55 @@ mod tests {
         let secrets = Secrets {
             huma_client_secret: Some(SecretString::from("hunter2")),
             azure_client_secret: None,
+            scim_token: None,
         };
         let Err(e) = connect(&connection(), &NewPeople::default(), &secrets) else {
             panic!("a missing secret is refused")
         };
         assert!(e.0.contains(AZURE_CLIENT_SECRET), "{e}");
         assert!(!e.0.contains("hunter2"));
+    }
+
+    fn scim_connection() -> ConnectionArgs {
+        ConnectionArgs {
+            idp: IdpKind::Scim,
+            scim_url: Some("https://api.example.com/scim/v2".into()),
+            scim_name: "Slack".into(),
+            ..connection()
+        }
+    }
+
+    fn scim_secrets(token: Option<&str>) -> Secrets {
+        Secrets {
+            huma_client_secret: Some(SecretString::from("hunter2-huma")),
+            azure_client_secret: None,
+            scim_token: token.map(SecretString::from),
+        }
+    }
+
+    #[test]
+    fn a_scim_connection_needs_its_url_and_token_but_no_azure_app() {
+        let dirs =
+            connect(&scim_connection(), &NewPeople::default(), &scim_secrets(Some("hunter2")));
+        let Ok(dirs) = dirs else { panic!("a SCIM connection needs no Azure settings: {dirs:?}") };
+        assert!(matches!(dirs.idp, IdentityDirectory::Scim(_)));
+        assert_eq!(dirs.idp.directory().name(), "Slack");
+        let shown = format!("{dirs:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+
+        let no_token = connect(&scim_connection(), &NewPeople::default(), &scim_secrets(None));
+        let Err(e) = no_token else { panic!("a missing token is refused") };
+        assert!(e.0.contains(SCIM_TOKEN), "{e}");
+        let no_url = ConnectionArgs { scim_url: None, ..scim_connection() };
+        let Err(e) = connect(&no_url, &NewPeople::default(), &scim_secrets(Some("t"))) else {
+            panic!("a missing URL is refused")
+        };
+        assert!(e.0.contains("--scim-url"), "{e}");
+        let plain = ConnectionArgs {
+            scim_url: Some("http://scim.example.com".into()),
+            ..scim_connection()
+        };
+        assert!(connect(&plain, &NewPeople::default(), &scim_secrets(Some("t"))).is_err());
     }
 
     #[test]
@@ -376,6 +491,7 @@ mod tests {
         let secrets = Secrets {
             huma_client_secret: Some(SecretString::from("s")),
             azure_client_secret: Some(SecretString::from("s")),
+            scim_token: None,
         };
         assert!(connect(&args, &NewPeople::default(), &secrets).is_err());
     }

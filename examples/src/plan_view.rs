@@ -64,8 +64,8 @@ pub fn print_plan(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
     writeln!(out, "  conflicts:                  {}", s.conflicts)?;
     writeln!(out, "  missing values:             {}", s.missing)?;
     writeln!(out, "  changed on one side:        {}", s.flows)?;
-    writeln!(out, "  only in Huma:               {}", s.create_in_idp)?;
-    writeln!(out, "  only in Azure AD:           {}", s.create_in_hr)?;
+    writeln!(out, "  {:<27} {}", format!("only in {}:", plan.names.hr), s.create_in_idp)?;
+    writeln!(out, "  {:<27} {}", format!("only in {}:", plan.names.idp), s.create_in_hr)?;
     writeln!(out, "  findings:                   {}", s.findings)?;
     writeln!(out, "  waiting for a decision:     {}", s.pending)?;
 
@@ -83,8 +83,10 @@ pub fn print_plan(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
         writeln!(out, "{title} ({})", changes.len())?;
         for c in changes {
             writeln!(out, "  {} · {}", c.name, c.field)?;
-            writeln!(out, "      Huma:     {}", value_text(c.hr_value.as_ref()))?;
-            writeln!(out, "      Azure AD: {}", value_text(c.idp_value.as_ref()))?;
+            let (hr, idp) = (format!("{}:", plan.names.hr), format!("{}:", plan.names.idp));
+            let width = hr.chars().count().max(idp.chars().count());
+            writeln!(out, "      {hr:<width$} {}", value_text(c.hr_value.as_ref()))?;
+            writeln!(out, "      {idp:<width$} {}", value_text(c.idp_value.as_ref()))?;
             let target = match c.settled.map(|s| s.decision) {
                 Some(Decision::UseHr) => Some(Side::Idp),
                 Some(Decision::UseIdp) => Some(Side::Hr),
@@ -98,7 +100,8 @@ pub fn print_plan(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
                     writeln!(out, "      → {}", settled_text(&plan.names, c.settled, Some(c.kind)))?
                 }
             }
-            writeln!(out, "      id {}  (Huma {}, Azure AD {})", c.id, c.hr, c.idp)?;
+            let names = &plan.names;
+            writeln!(out, "      id {}  ({} {}, {} {})", c.id, names.hr, c.hr, names.idp, c.idp)?;
         }
     }
 
@@ -128,7 +131,7 @@ pub fn print_plan(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
                      in a decisions file)",
                     match c.target() {
                         Side::Hr => "huma",
-                        Side::Idp => "azure",
+                        Side::Idp => "idp",
                     }
                 ),
                 _ => settled_text(&plan.names, c.settled, None),
@@ -166,11 +169,13 @@ pub fn print_pending(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
     for c in plan.changes.iter().filter(|c| c.settled.is_none()) {
         writeln!(
             out,
-            "  {}  {} · {}: Huma {} / Azure AD {}",
+            "  {}  {} · {}: {} {} / {} {}",
             c.id,
             c.name,
             c.field,
+            plan.names.hr,
             value_text(c.hr_value.as_ref()),
+            plan.names.idp,
             value_text(c.idp_value.as_ref())
         )?;
     }
@@ -237,14 +242,16 @@ mod tests {
                 .with_email("ada@example.com")
                 .with_given_name("Ada")
                 .with_job_title("CTO"),
-        )]);
+        )])
+        .with_name("Huma");
         let idp = Snapshot::new(vec![Record::new(
             "a1",
             Person::new()
                 .with_email("ada@example.com")
                 .with_given_name("Ada")
                 .with_job_title("Engineer"),
-        )]);
+        )])
+        .with_name("Azure AD");
         let plan = reconcile(&hr, &idp, &SyncState::new(), &Policy::default());
         let mut out = Vec::new();
         print_plan(&mut out, &plan).expect("writes");

@@ -1,7 +1,7 @@
 //! The `sync` program's flow: parse the arguments, connect, read both sides, settle the plan, apply
 //! it, and say how it went as an [`Outcome`] (the exit code).
 
-use crate::cli::{Args, Command, SyncArgs};
+use crate::cli::{Args, Command, IdpKind, SyncArgs};
 use crate::connect::{self, Directories, NewPeople, Secrets};
 use crate::decisions::{Decisions, DecisionsError};
 use crate::plan_view::{self, value_text};
@@ -240,7 +240,8 @@ impl Settings {
     /// [`Outcome::Usage`] for a bad decisions file or a creation in Azure AD without a domain.
     pub fn from_args(args: &SyncArgs) -> Result<Settings, Failure> {
         let policy = args.policy.policy();
-        let creates_in_azure = policy.create_in_idp != dirsync::CreationRule::None;
+        let creates_in_azure = policy.create_in_idp != dirsync::CreationRule::None
+            && args.connection.idp == IdpKind::Azure;
         if creates_in_azure && args.policy.upn_domain.as_deref().is_none_or(|d| d.trim().is_empty())
         {
             return Err(Failure::new(
@@ -259,10 +260,20 @@ impl Settings {
             state: args.files.state.clone(),
             report_json: args.files.report_json.clone(),
             report_html: args.files.report_html.clone(),
-            title: "Huma and Azure AD: people synchronised".to_owned(),
+            title: format!("Huma and {}: people synchronised", idp_name(args)),
             concurrency: ApplyOptions::default().concurrency,
             max_changes: args.policy.max_changes,
         })
+    }
+}
+
+/// The identity directory's name, as its plans and reports use it.
+fn idp_name(args: &SyncArgs) -> &str {
+    match args.connection.idp {
+        IdpKind::Azure => "Azure AD",
+        IdpKind::Scim => {
+            Some(args.connection.scim_name.trim()).filter(|n| !n.is_empty()).unwrap_or("SCIM")
+        }
     }
 }
 
@@ -299,7 +310,7 @@ pub async fn sync(
     mode: Mode,
     console: &mut Console,
 ) -> Run {
-    sync_with(&directories.huma, &directories.azure, settings, mode, console).await
+    sync_with(&directories.huma, directories.idp.directory(), settings, mode, console).await
 }
 
 /// [`sync`] over any two directories (Huma's side first): the library's [`Synchronizer`], with
@@ -385,7 +396,7 @@ async fn apply(
         say!(console.err);
         say!(
             console.err,
-            "{} decision(s) are pending, so nothing was written. Settle them with --prefer huma|azure, \
+            "{} decision(s) are pending, so nothing was written. Settle them with --prefer huma|idp, \
              with --decisions FILE (JSON: {{\"<id>\": \"huma\" | \"azure\" | \"skip\" | \"create\"}}), \
              or run in a terminal to be asked:",
             planned.pending().len()

@@ -93,7 +93,7 @@ impl Receiver {
 
     /// The library's push over this receiver's directories and state.
     fn push(&self) -> RealtimePush<'_> {
-        let push = RealtimePush::new(&self.directories.huma, &self.directories.azure)
+        let push = RealtimePush::new(&self.directories.huma, self.directories.idp.directory())
             .with_provisioning(self.provisioning)
             .with_scope(self.scope);
         match &self.state {

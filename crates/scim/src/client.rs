@@ -1,0 +1,535 @@
+//! The SCIM client, its builder, and the authenticated request every call goes through.
+
+use crate::discovery::ServiceProviderConfig;
+use crate::errors::{ScimError, truncate};
+use crate::paging::{ListPage, Pager};
+use crate::retry::{Answer, Retrier, RetryPolicy, Sleep, TokioSleep};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, ETAG, HeaderValue, IF_MATCH};
+use reqwest::{Method, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{Value, json};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::OnceCell;
+use tracing::Instrument;
+use url::{Host, Url};
+
+/// The media type of SCIM bodies.
+const SCIM_JSON: &str = "application/scim+json";
+/// The schema of a PATCH request body.
+const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+/// A user as the provider holds it: its id, its version, and the whole resource, so that a `PUT`
+/// can send back what this crate does not understand unchanged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScimUser {
+    /// The provider's `id`.
+    pub id: String,
+    /// The resource's version (the `ETag` header, else `meta.version`), when the provider keeps one.
+    pub etag: Option<String>,
+    /// The resource as JSON.
+    pub resource: Value,
+}
+
+impl ScimUser {
+    /// A user from its JSON, with the `ETag` header of the answer if there was one.
+    ///
+    /// # Errors
+    /// [`ScimError::InvalidResponse`] when the resource is not an object with a string `id`.
+    pub fn from_resource(resource: Value, etag: Option<String>) -> Result<ScimUser, ScimError> {
+        let Some(id) = resource.get("id").and_then(Value::as_str).map(str::to_owned) else {
+            return Err(ScimError::InvalidResponse {
+                reason: "a user has no id".to_owned(),
+                body: truncate(&resource.to_string(), 4096),
+            });
+        };
+        let etag = etag.or_else(|| {
+            resource.pointer("/meta/version").and_then(Value::as_str).map(str::to_owned)
+        });
+        Ok(ScimUser { id, etag, resource })
+    }
+}
+
+/// One operation of a `PATCH` (RFC 7644 §3.5.2).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatchOperation {
+    /// `add`, `replace` or `remove`.
+    pub op: &'static str,
+    /// The attribute path (`title`, `name.givenName`, `urn:…:User:employeeNumber`).
+    pub path: String,
+    /// The new value.
+    pub value: Value,
+}
+
+impl PatchOperation {
+    /// A `replace` of the attribute at `path`.
+    pub fn replace(path: impl Into<String>, value: Value) -> PatchOperation {
+        PatchOperation { op: "replace", path: path.into(), value }
+    }
+}
+
+/// A client for the `/Users` endpoint of a SCIM 2.0 service provider (RFC 7644).
+///
+/// Cheap to clone (the clones share the connection pool and the discovered features).
+/// Build one with [`ScimClient::builder`].
+#[derive(Clone)]
+pub struct ScimClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base: Url,
+    token: SecretString,
+    retrier: Retrier,
+    features: OnceCell<ServiceProviderConfig>,
+}
+
+impl fmt::Debug for ScimClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ScimClient")
+            .field("base_url", &self.inner.base.as_str())
+            .field("token", &"***")
+            .field("retry", &self.inner.retrier.policy)
+            .field("features", &self.inner.features.get())
+            .finish()
+    }
+}
+
+impl ScimClient {
+    /// A builder; [`ScimClientBuilder::base_url`] and [`ScimClientBuilder::token`] are needed.
+    pub fn builder() -> ScimClientBuilder {
+        ScimClientBuilder::default()
+    }
+
+    /// The base URL, as configured (the one `/Users` is under).
+    pub fn base_url(&self) -> &str {
+        self.inner.base.as_str()
+    }
+
+    /// What the provider supports: read from `/ServiceProviderConfig` once, then remembered. A
+    /// provider that answers 404 or 501 there is taken to support nothing optional
+    /// ([`ServiceProviderConfig::MINIMAL`]).
+    ///
+    /// # Errors
+    /// The configuration could not be read (401, 403, unreachable, not JSON).
+    pub async fn features(&self) -> Result<ServiceProviderConfig, ScimError> {
+        self.inner
+            .features
+            .get_or_try_init(|| async {
+                let url = self.url(&["ServiceProviderConfig"]);
+                match self.call(Method::GET, url, None, None).await {
+                    Ok(answer) => {
+                        let config = ServiceProviderConfig::parse(&answer.body)?;
+                        tracing::info!(?config, "SCIM service provider configuration");
+                        Ok(config)
+                    }
+                    Err(ScimError::NotFound { .. }) => {
+                        tracing::warn!(
+                            "the SCIM provider publishes no ServiceProviderConfig; assuming no \
+                             PATCH, no filter and no ETags"
+                        );
+                        Ok(ServiceProviderConfig::MINIMAL)
+                    }
+                    Err(ScimError::Rejected { details }) if details.status == Some(501) => {
+                        Ok(ServiceProviderConfig::MINIMAL)
+                    }
+                    Err(e) => Err(e),
+                }
+            })
+            .await
+            .copied()
+    }
+
+    /// Every user, or those matching `filter`, read page by page (`startIndex` / `count`, at most
+    /// `page_size` and the provider's `maxResults` at a time).
+    ///
+    /// # Errors
+    /// Any failed page fails the whole listing: a partial list is never returned. Pages that
+    /// contradict each other are [`ScimError::Paging`].
+    pub async fn list_users(
+        &self,
+        filter: Option<&str>,
+        page_size: u32,
+    ) -> Result<Vec<ScimUser>, ScimError> {
+        let features = self.features().await?;
+        let size = features.max_results.map_or(page_size, |max| page_size.min(max));
+        let mut pager = Pager::new(size);
+        let mut users = Vec::new();
+        while let Some((start, count)) = pager.next() {
+            let mut url = self.url(&["Users"]);
+            {
+                let mut query = url.query_pairs_mut();
+                if let Some(filter) = filter {
+                    query.append_pair("filter", filter);
+                }
+                query
+                    .append_pair("startIndex", &start.to_string())
+                    .append_pair("count", &count.to_string());
+            }
+            let answer = self.call(Method::GET, url, None, None).await?;
+            let page = ListPage::parse(&answer.body)?;
+            let mut page_users = Vec::with_capacity(page.resources.len());
+            for resource in &page.resources {
+                page_users.push(ScimUser::from_resource(resource.clone(), None)?);
+            }
+            pager.accept(&page, page_users.iter().map(|u| u.id.as_str()))?;
+            users.extend(page_users);
+        }
+        tracing::debug!(users = users.len(), "listed SCIM users");
+        Ok(users)
+    }
+
+    /// One user, or `None` if the provider has no user with this id.
+    ///
+    /// # Errors
+    /// A failed read.
+    pub async fn get_user(&self, id: &str) -> Result<Option<ScimUser>, ScimError> {
+        match self.call(Method::GET, self.url(&["Users", id]), None, None).await {
+            Ok(answer) => user_from_answer(&answer).map(Some),
+            Err(ScimError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Creates a user (`POST /Users`) and returns it as the provider now holds it.
+    ///
+    /// # Errors
+    /// The provider refused (409 `uniqueness` is [`ScimError::AlreadyExists`]) or could not be
+    /// reached.
+    pub async fn create_user(&self, resource: &Value) -> Result<ScimUser, ScimError> {
+        let answer = self.call(Method::POST, self.url(&["Users"]), Some(resource), None).await?;
+        user_from_answer(&answer)
+    }
+
+    /// Replaces a user whole (`PUT /Users/{id}`), only if it is still at version `if_match` when
+    /// one is given.
+    ///
+    /// # Errors
+    /// The provider refused (412 is [`ScimError::PreconditionFailed`]) or could not be reached.
+    pub async fn replace_user(
+        &self,
+        id: &str,
+        resource: &Value,
+        if_match: Option<&str>,
+    ) -> Result<(), ScimError> {
+        self.call(Method::PUT, self.url(&["Users", id]), Some(resource), if_match).await?;
+        Ok(())
+    }
+
+    /// Changes attributes of a user (`PATCH /Users/{id}`), only if it is still at version
+    /// `if_match` when one is given.
+    ///
+    /// # Errors
+    /// The provider refused (412 is [`ScimError::PreconditionFailed`]) or could not be reached.
+    pub async fn patch_user(
+        &self,
+        id: &str,
+        operations: &[PatchOperation],
+        if_match: Option<&str>,
+    ) -> Result<(), ScimError> {
+        let operations: Vec<Value> = operations
+            .iter()
+            .map(|o| json!({ "op": o.op, "path": o.path, "value": o.value }))
+            .collect();
+        let body = json!({ "schemas": [PATCH_OP], "Operations": operations });
+        self.call(Method::PATCH, self.url(&["Users", id]), Some(&body), if_match).await?;
+        Ok(())
+    }
+
+    /// `{base}/{segments…}`, each segment escaped.
+    fn url(&self, segments: &[&str]) -> Url {
+        let mut url = self.inner.base.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty().extend(segments);
+        }
+        url
+    }
+
+    /// Sends an authenticated request and returns a successful answer; any other answer becomes a
+    /// [`ScimError`]. Reads and `PUT`s are sent again after a network fault; every request after
+    /// a 429 or a 503.
+    async fn call(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&Value>,
+        if_match: Option<&str>,
+    ) -> Result<Answer, ScimError> {
+        let body = match body {
+            Some(value) => Some(serde_json::to_vec(value).map_err(|e| {
+                ScimError::InvalidChange(format!("could not encode a request body: {e}"))
+            })?),
+            None => None,
+        };
+        let if_match = match if_match {
+            Some(tag) => {
+                Some(HeaderValue::from_str(tag).map_err(|_| ScimError::InvalidResponse {
+                    reason: "the provider's ETag cannot be sent back in If-Match".to_owned(),
+                    body: truncate(tag, 256),
+                })?)
+            }
+            None => None,
+        };
+        let idempotent = matches!(method, Method::GET | Method::PUT);
+        let span = tracing::debug_span!("scim", method = %method, path = %url.path());
+        async {
+            let answer = self
+                .inner
+                .retrier
+                .send(idempotent, || {
+                    let mut request = self
+                        .inner
+                        .http
+                        .request(method.clone(), url.clone())
+                        .header(AUTHORIZATION, bearer(&self.inner.token))
+                        .header(ACCEPT, "application/scim+json, application/json");
+                    if let Some(tag) = &if_match {
+                        request = request.header(IF_MATCH, tag.clone());
+                    }
+                    if let Some(body) = &body {
+                        request = request.header(CONTENT_TYPE, SCIM_JSON).body(body.clone());
+                    }
+                    request
+                })
+                .await?;
+            if answer.status.is_success() {
+                return Ok(answer);
+            }
+            let details = answer.details();
+            tracing::debug!(status = answer.status.as_u16(), scim_type = ?details.scim_type, "refused");
+            Err(ScimError::from_answer(details, 1))
+        }
+        .instrument(span)
+        .await
+    }
+}
+
+fn user_from_answer(answer: &Answer) -> Result<ScimUser, ScimError> {
+    let resource: Value =
+        serde_json::from_slice(&answer.body).map_err(|_| ScimError::InvalidResponse {
+            reason: if answer.status == StatusCode::NO_CONTENT {
+                "a user was expected, but the answer was empty".to_owned()
+            } else {
+                "a user is not JSON".to_owned()
+            },
+            body: truncate(&answer.text(), 4096),
+        })?;
+    let etag = answer.headers.get(ETAG).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    ScimUser::from_resource(resource, etag)
+}
+
+fn bearer(token: &SecretString) -> HeaderValue {
+    let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
+        .unwrap_or_else(|_| HeaderValue::from_static("Bearer invalid"));
+    value.set_sensitive(true);
+    value
+}
+
+/// Builds a [`ScimClient`].
+///
+/// ```
+/// use dirsync_scim::{RetryPolicy, ScimClient};
+/// use secrecy::SecretString;
+/// let client = ScimClient::builder()
+///     .base_url("https://api.example.com/scim/v2")
+///     .token(SecretString::from("s3cr3t-token"))
+///     .retry_policy(RetryPolicy::default())
+///     .build()?;
+/// assert!(!format!("{client:?}").contains("s3cr3t"));
+///
+/// let refused = ScimClient::builder()
+///     .base_url("http://scim.example.com/v2")
+///     .token(SecretString::from("t"))
+///     .build();
+/// assert!(refused.is_err(), "plain http is only allowed on loopback");
+/// # Ok::<(), dirsync_scim::ScimError>(())
+/// ```
+pub struct ScimClientBuilder {
+    base_url: Option<String>,
+    token: Option<SecretString>,
+    retry: RetryPolicy,
+    timeout: Duration,
+    sleep: Arc<dyn Sleep>,
+    features: Option<ServiceProviderConfig>,
+}
+
+impl Default for ScimClientBuilder {
+    fn default() -> Self {
+        ScimClientBuilder {
+            base_url: None,
+            token: None,
+            retry: RetryPolicy::default(),
+            timeout: Duration::from_secs(60),
+            sleep: Arc::new(TokioSleep),
+            features: None,
+        }
+    }
+}
+
+impl fmt::Debug for ScimClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ScimClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("token", &self.token.as_ref().map(|_| "***"))
+            .field("retry", &self.retry)
+            .field("timeout", &self.timeout)
+            .field("features", &self.features)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ScimClientBuilder {
+    /// The SCIM base URL, the one `/Users` and `/ServiceProviderConfig` are under
+    /// (e.g. `https://api.example.com/scim/v2`); `http://` only on loopback.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// The bearer token every request carries. It is never logged or shown in `Debug` output.
+    pub fn token(mut self, token: SecretString) -> Self {
+        self.token = Some(token);
+        self
+    }
+
+    /// When and how long to retry (default [`RetryPolicy::default`]).
+    pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// The timeout of one HTTP request (default 60 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The clock retries wait on (default tokio's timer).
+    pub fn sleeper(mut self, sleep: Arc<dyn Sleep>) -> Self {
+        self.sleep = sleep;
+        self
+    }
+
+    /// The provider's features, for a provider that does not publish `/ServiceProviderConfig`
+    /// (or publishes a wrong one); without it they are read from there on first use.
+    pub fn features(mut self, features: ServiceProviderConfig) -> Self {
+        self.features = Some(features);
+        self
+    }
+
+    /// The client.
+    ///
+    /// # Errors
+    /// [`ScimError::Config`]: no base URL or token, a URL that is not a URL, or `http://` to a
+    /// host that is not loopback.
+    pub fn build(self) -> Result<ScimClient, ScimError> {
+        let base = self
+            .base_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .ok_or_else(|| ScimError::Config("the SCIM base URL is missing".to_owned()))?;
+        let base = checked_url(base)?;
+        let token = self
+            .token
+            .filter(|t| !t.expose_secret().trim().is_empty())
+            .ok_or_else(|| ScimError::Config("the SCIM bearer token is missing".to_owned()))?;
+        let http = reqwest::Client::builder()
+            .timeout(self.timeout)
+            .connect_timeout(self.timeout.min(Duration::from_secs(10)))
+            // A bearer token must never follow a redirect to another host.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("dirsync-scim/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ScimError::Config(format!("could not set up HTTP: {e}")))?;
+        let features = match self.features {
+            Some(features) => OnceCell::new_with(Some(features)),
+            None => OnceCell::new(),
+        };
+        Ok(ScimClient {
+            inner: Arc::new(Inner {
+                http,
+                base,
+                token,
+                retrier: Retrier { policy: self.retry, sleep: self.sleep },
+                features,
+            }),
+        })
+    }
+}
+
+/// Parses `value` as an `https://` URL, or `http://` to a loopback host, without query.
+fn checked_url(value: &str) -> Result<Url, ScimError> {
+    let url = Url::parse(value)
+        .map_err(|e| ScimError::Config(format!("the SCIM base URL {value:?} is not a URL: {e}")))?;
+    let loopback = match url.host() {
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(ScimError::Config(format!(
+            "the SCIM base URL {value:?} must not have a query"
+        )));
+    }
+    match url.scheme() {
+        "https" if url.host().is_some() => Ok(url),
+        "http" if loopback => Ok(url),
+        "http" => Err(ScimError::Config(format!(
+            "the SCIM base URL {value:?} uses plain http: use https:// (http:// is allowed only \
+             on loopback)"
+        ))),
+        _ => Err(ScimError::Config(format!("the SCIM base URL {value:?} must be an https:// URL"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(base: &str) -> Result<ScimClient, ScimError> {
+        ScimClient::builder().base_url(base).token(SecretString::from("hunter2")).build()
+    }
+
+    #[test]
+    fn http_is_refused_except_on_loopback() {
+        assert!(client("http://127.0.0.1:9/scim/v2").is_ok());
+        assert!(client("http://[::1]:9").is_ok());
+        assert!(client("http://localhost:9").is_ok());
+        assert!(client("http://10.0.0.1/scim").is_err());
+        assert!(client("ftp://127.0.0.1").is_err());
+        assert!(client("https://example.com/scim?x=1").is_err());
+    }
+
+    #[test]
+    fn paths_are_joined_and_ids_escaped() -> Result<(), ScimError> {
+        let c = client("https://example.com/scim/v2/")?;
+        assert_eq!(
+            c.url(&["Users", "a/b c"]).as_str(),
+            "https://example.com/scim/v2/Users/a%2Fb%20c"
+        );
+        let c = client("https://example.com/scim/v2")?;
+        assert_eq!(c.url(&["Users"]).as_str(), "https://example.com/scim/v2/Users");
+        Ok(())
+    }
+
+    #[test]
+    fn the_token_never_shows_in_debug_output() {
+        let builder = ScimClient::builder().token(SecretString::from("hunter2"));
+        assert!(!format!("{builder:?}").contains("hunter2"));
+        let shown = format!("{:?}", client("https://example.com/scim"));
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("***"), "{shown}");
+    }
+
+    #[test]
+    fn a_missing_token_or_url_is_named() {
+        let err = ScimClient::builder().token(SecretString::from("t")).build().err();
+        assert!(err.is_some_and(|e| e.to_string().contains("base URL")));
+        let err = ScimClient::builder().base_url("https://example.com").build().err();
+        assert!(err.is_some_and(|e| e.to_string().contains("token")));
+    }
+}

@@ -1,0 +1,172 @@
+//! [`dirsync::Directory`] for the users of a SCIM 2.0 service provider.
+
+use crate::client::ScimClient;
+use crate::errors::ScimError;
+use crate::mapping::{self, ENTERPRISE_USER, StartDateAttribute, filter_value};
+use async_trait::async_trait;
+use dirsync::{
+    Capabilities, Directory, DirectoryError, Field, FieldChange, FieldSet, Limits, Person, Record,
+    RecordId, same_person,
+};
+use tracing::Instrument;
+
+/// How a SCIM provider's users become records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScimDirectoryConfig {
+    /// The name people know the provider by ("Slack", "Zoom"): plans, reports and errors use it
+    /// (default "SCIM").
+    pub name: String,
+    /// The attribute that holds the employment start date; `None` (the default): the provider
+    /// keeps no start date, and the field is not synced to it.
+    pub start_date: Option<StartDateAttribute>,
+    /// How many users to ask for per page (default 100; never more than the provider's
+    /// `maxResults`).
+    pub page_size: u32,
+}
+
+impl Default for ScimDirectoryConfig {
+    fn default() -> Self {
+        ScimDirectoryConfig { name: "SCIM".to_owned(), start_date: None, page_size: 100 }
+    }
+}
+
+/// The users of a SCIM 2.0 service provider as a [`dirsync::Directory`].
+///
+/// It adapts to what the provider's `/ServiceProviderConfig` says: a change is a `PATCH` of the
+/// changed attributes when PATCH is supported, else a `PUT` of the whole user as just read; writes
+/// carry `If-Match` when the provider versions users with ETags, so a user changed at the provider
+/// since it was read is never overwritten (the write fails, and the next sync plans anew);
+/// [`Directory::find_matching`] searches with a filter when filtering is supported, else reads
+/// every user.
+#[derive(Debug, Clone)]
+pub struct ScimDirectory {
+    client: ScimClient,
+    config: ScimDirectoryConfig,
+}
+
+impl ScimDirectory {
+    /// The directory over `client`.
+    pub fn new(client: ScimClient, config: ScimDirectoryConfig) -> ScimDirectory {
+        ScimDirectory { client, config }
+    }
+
+    /// The client underneath.
+    pub fn client(&self) -> &ScimClient {
+        &self.client
+    }
+
+    fn record(&self, user: &crate::ScimUser) -> Record {
+        mapping::to_record(user, self.config.start_date.as_ref())
+    }
+
+    async fn all(&self) -> Result<Vec<Record>, ScimError> {
+        let users = self.client.list_users(None, self.config.page_size).await?;
+        Ok(users.iter().map(|u| self.record(u)).collect())
+    }
+
+    async fn write(&self, id: &RecordId, changes: &[FieldChange]) -> Result<(), ScimError> {
+        if changes.is_empty() {
+            return Ok(()); // An empty PATCH is refused by some providers, and changes nothing.
+        }
+        let features = self.client.features().await?;
+        let Some(user) = self.client.get_user(id.as_str()).await? else {
+            return Err(ScimError::NotFound {
+                details: Box::new(crate::ErrorDetails {
+                    detail: Some(format!("user {id} no longer exists")),
+                    ..crate::ErrorDetails::default()
+                }),
+            });
+        };
+        let mut resource = user.resource;
+        let operations =
+            mapping::apply_changes(&mut resource, changes, self.config.start_date.as_ref())?;
+        let if_match = user.etag.as_deref().filter(|_| features.etag);
+        if features.patch {
+            self.client.patch_user(&user.id, &operations, if_match).await
+        } else {
+            if let Some(map) = resource.as_object_mut() {
+                map.remove("meta");
+            }
+            self.client.replace_user(&user.id, &resource, if_match).await
+        }
+    }
+
+    async fn search(&self, person: &Person) -> Result<Vec<Record>, ScimError> {
+        let mut terms = Vec::new();
+        if let Some(email) = person.email() {
+            terms.push(format!("userName eq {}", filter_value(email)));
+            terms.push(format!("emails.value eq {}", filter_value(email)));
+        }
+        if let Some(id) = person.employment_id() {
+            terms.push(format!("{ENTERPRISE_USER}:employeeNumber eq {}", filter_value(id)));
+        }
+        if terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        let records = if self.client.features().await?.filter {
+            match self.client.list_users(Some(&terms.join(" or ")), self.config.page_size).await {
+                Ok(users) => users.iter().map(|u| self.record(u)).collect(),
+                // A provider that cannot answer this filter is still searched, by reading everyone.
+                Err(ScimError::FilterRefused { details }) => {
+                    tracing::info!(%details, "the user filter was refused; reading every user");
+                    self.all().await?
+                }
+                Err(e) => return Err(e),
+            }
+        } else {
+            self.all().await?
+        };
+        // The provider's filter is the coarse step; the core's rule decides.
+        Ok(records.into_iter().filter(|r| same_person(&r.person, person)).collect())
+    }
+}
+
+#[async_trait]
+impl Directory for ScimDirectory {
+    fn name(&self) -> &str {
+        &self.config.name
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        let mut writable = FieldSet::all();
+        if self.config.start_date.is_none() {
+            writable.remove(Field::EmploymentStartDate);
+        }
+        Capabilities {
+            writable,
+            required_on_create: FieldSet::empty(),
+            // A SCIM user must have a userName, and it is the person's email.
+            email_required: true,
+            can_create: true,
+            limits: Limits::default(),
+        }
+    }
+
+    async fn snapshot(&self) -> Result<Vec<Record>, DirectoryError> {
+        let span = tracing::info_span!("scim_snapshot", provider = %self.config.name);
+        Ok(self.all().instrument(span).await?)
+    }
+
+    async fn get(&self, id: &RecordId) -> Result<Option<Record>, DirectoryError> {
+        let user = self.client.get_user(id.as_str()).await?;
+        Ok(user.map(|u| self.record(&u)))
+    }
+
+    async fn create(&self, person: &Person) -> Result<Record, DirectoryError> {
+        let body = mapping::new_user(person, self.config.start_date.as_ref())?;
+        let span = tracing::info_span!("scim_create", provider = %self.config.name);
+        let created = self.client.create_user(&body).instrument(span).await?;
+        tracing::info!(id = %created.id, "created SCIM user");
+        Ok(self.record(&created))
+    }
+
+    async fn update(&self, id: &RecordId, changes: &[FieldChange]) -> Result<(), DirectoryError> {
+        let span = tracing::info_span!("scim_update", provider = %self.config.name, %id);
+        Ok(self.write(id, changes).instrument(span).await?)
+    }
+
+    async fn find_matching(&self, person: &Person) -> Result<Vec<Record>, DirectoryError> {
+        let span = tracing::info_span!("scim_find", provider = %self.config.name);
+        Ok(self.search(person).instrument(span).await?)
+    }
+}

@@ -1,0 +1,69 @@
+//! # dirsync-scim
+//!
+//! A client for the users of any SCIM 2.0 service provider (RFC 7643 / RFC 7644: Slack, Zoom,
+//! Atlassian, GitHub Enterprise, an in-house application), and the [`dirsync::Directory`] over it
+//! ([`ScimDirectory`]), so that the same engine keeps Huma and such a provider in step.
+//!
+//! - Users: the core User schema and the enterprise extension's `employeeNumber`, mapped to the
+//!   supported fields (see [`to_record`] and `docs/scim.md`); the employment start
+//!   date lives in a configured attribute, else it is not synced ([`StartDateAttribute`]).
+//! - Discovery: `/ServiceProviderConfig` is read once ([`ServiceProviderConfig`]); changes are
+//!   `PATCH`es when the provider supports them, else a `PUT` of the whole user; writes carry
+//!   `If-Match` when it versions users with ETags; searches use a filter when it supports them.
+//! - Paging by `startIndex` / `count` that never trusts `totalResults`: a listing stops at a
+//!   short or empty page, and pages that contradict each other fail the read.
+//! - A bearer token ([`secrecy::SecretString`]), never logged, `***` in `Debug` output; only
+//!   `https://` except on loopback.
+//! - Retries after 429 and 503 honouring `Retry-After`, capped ([`RetryPolicy`]).
+//! - Errors as the provider reports them (`scimType`, `detail`, status) in [`ScimError`], each
+//!   saying what to do, mapped to the core's [`dirsync::ErrorKind`].
+//!
+//! ```
+//! use dirsync::{Directory, Field};
+//! use dirsync_scim::{
+//!     AttributePath, DateFormat, ScimClient, ScimDirectory, ScimDirectoryConfig, StartDateAttribute,
+//! };
+//! use secrecy::SecretString;
+//!
+//! let client = ScimClient::builder()
+//!     .base_url("https://api.example.com/scim/v2")
+//!     .token(SecretString::from("s3cr3t-token"))
+//!     .build()?;
+//! let slack = ScimDirectory::new(client.clone(), ScimDirectoryConfig {
+//!     name: "Slack".into(),
+//!     ..ScimDirectoryConfig::default()
+//! });
+//! // No request is made until a read or a write.
+//! assert_eq!(slack.name(), "Slack");
+//! assert!(!slack.capabilities().writable.contains(Field::EmploymentStartDate));
+//!
+//! let with_start = ScimDirectory::new(client, ScimDirectoryConfig {
+//!     start_date: Some(StartDateAttribute {
+//!         path: AttributePath::parse("urn:example:params:scim:schemas:extension:hr:2.0:User:startDate")?,
+//!         format: DateFormat::Date,
+//!     }),
+//!     ..ScimDirectoryConfig::default()
+//! });
+//! assert!(with_start.capabilities().writable.contains(Field::EmploymentStartDate));
+//! assert!(!format!("{with_start:?}").contains("s3cr3t"));
+//! # Ok::<(), dirsync_scim::ScimError>(())
+//! ```
+#![warn(missing_docs)]
+
+mod client;
+mod directory;
+mod discovery;
+mod errors;
+mod mapping;
+mod paging;
+mod retry;
+
+pub use client::{PatchOperation, ScimClient, ScimClientBuilder, ScimUser};
+pub use directory::{ScimDirectory, ScimDirectoryConfig};
+pub use discovery::ServiceProviderConfig;
+pub use errors::{ErrorDetails, ScimError};
+pub use mapping::{
+    AttributePath, CORE_USER, DateFormat, ENTERPRISE_USER, StartDateAttribute, apply_changes,
+    filter_value, new_user, to_record,
+};
+pub use retry::{RetryPolicy, Sleep, TokioSleep};

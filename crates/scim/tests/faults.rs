@@ -1,0 +1,266 @@
+//! Faults a real server does not make on demand, against wiremock: throttling, server errors,
+//! malformed answers, a `totalResults` that lies, and SCIM error bodies.
+
+mod common;
+
+use common::{RecordingSleep, TOKEN, fast_retry};
+use dirsync::{Directory, ErrorKind, Field, FieldChange, FieldValue};
+use dirsync_scim::{ScimClient, ScimDirectory, ScimDirectoryConfig, ScimError};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+use wiremock::matchers::{header, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn spc(page: u32, patch: bool, etag: bool) -> Value {
+    json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
+        "patch": { "supported": patch },
+        "filter": { "supported": true, "maxResults": page },
+        "etag": { "supported": etag },
+        "bulk": { "supported": false }
+    })
+}
+
+/// A wiremock provider with pages of `page` users, PATCH and ETags.
+async fn provider(page: u32) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/scim/v2/ServiceProviderConfig"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(spc(page, true, true)))
+        .mount(&server)
+        .await;
+    server
+}
+
+fn directory(server: &MockServer, sleep: &RecordingSleep) -> ScimDirectory {
+    let client = ScimClient::builder()
+        .base_url(format!("{}/scim/v2", server.uri()))
+        .token(SecretString::from(TOKEN))
+        .retry_policy(fast_retry())
+        .sleeper(Arc::new(sleep.clone()))
+        .build()
+        .unwrap_or_else(|e| panic!("a loopback URL is accepted: {e}"));
+    ScimDirectory::new(client, ScimDirectoryConfig::default())
+}
+
+fn user(i: usize) -> Value {
+    json!({ "id": format!("u{i}"), "userName": format!("u{i}@example.com") })
+}
+
+fn page(users: std::ops::Range<usize>, total: usize, start: usize) -> ResponseTemplate {
+    let resources: Vec<Value> = users.map(user).collect();
+    ResponseTemplate::new(200).set_body_json(json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+        "totalResults": total,
+        "startIndex": start,
+        "itemsPerPage": resources.len(),
+        "Resources": resources
+    }))
+}
+
+async fn mount_page(server: &MockServer, start: usize, answer: ResponseTemplate, times: u64) {
+    Mock::given(method("GET"))
+        .and(path("/scim/v2/Users"))
+        .and(query_param("startIndex", start.to_string()))
+        .respond_with(answer)
+        .expect(times)
+        .mount(server)
+        .await;
+}
+
+fn scim_error(status: u16, scim_type: Option<&str>, detail: &str) -> ResponseTemplate {
+    let mut body = json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+        "status": status.to_string(),
+        "detail": detail
+    });
+    if let Some(t) = scim_type {
+        body["scimType"] = json!(t);
+    }
+    ResponseTemplate::new(status).set_body_json(body)
+}
+
+#[tokio::test]
+async fn a_429_is_retried_after_the_wait_the_provider_asked_for() {
+    let server = provider(10).await;
+    let sleep = RecordingSleep::default();
+    Mock::given(method("GET"))
+        .and(path("/scim/v2/Users"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "7"))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_page(&server, 1, page(0..3, 3, 1), 1).await;
+    let records = directory(&server, &sleep).snapshot().await;
+    assert_eq!(records.map(|r| r.len()).ok(), Some(3));
+    assert_eq!(sleep.waits(), [Duration::from_secs(7)]);
+}
+
+#[tokio::test]
+async fn a_503_that_lasts_is_unavailable_after_the_retry_budget() {
+    let server = provider(10).await;
+    let sleep = RecordingSleep::default();
+    Mock::given(method("GET"))
+        .and(path("/scim/v2/Users"))
+        .respond_with(scim_error(503, None, "maintenance"))
+        .expect(u64::from(fast_retry().max_attempts))
+        .mount(&server)
+        .await;
+    let err = directory(&server, &sleep).snapshot().await.err();
+    let err = err.unwrap_or_else(|| panic!("a provider that stays down fails the read"));
+    assert_eq!(err.kind(), ErrorKind::Unavailable);
+    assert!(err.to_string().contains("maintenance"), "{err}");
+    assert_eq!(sleep.waits().len(), 2);
+}
+
+#[tokio::test]
+async fn a_500_fails_at_once_and_a_write_is_not_sent_twice() {
+    let server = provider(10).await;
+    let sleep = RecordingSleep::default();
+    Mock::given(method("POST"))
+        .and(path("/scim/v2/Users"))
+        .respond_with(ResponseTemplate::new(500).set_body_string("boom"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let person = dirsync::Person::new().with_email("ada@example.com");
+    let err = directory(&server, &sleep).create(&person).await.err();
+    assert_eq!(err.map(|e| e.kind()), Some(ErrorKind::Unavailable));
+    assert!(sleep.waits().is_empty());
+}
+
+#[tokio::test]
+async fn a_malformed_page_fails_the_read_and_keeps_the_body() {
+    let server = provider(10).await;
+    let sleep = RecordingSleep::default();
+    mount_page(&server, 1, ResponseTemplate::new(200).set_body_string("{\"Resources\": [oops"), 1)
+        .await;
+    let err = directory(&server, &sleep).snapshot().await.err();
+    let err = err.unwrap_or_else(|| panic!("a malformed page fails the read"));
+    assert_eq!(err.kind(), ErrorKind::InvalidResponse);
+    let Some(ScimError::InvalidResponse { body, .. }) = err.downcast_ref::<ScimError>() else {
+        panic!("an InvalidResponse: {err:?}")
+    };
+    assert!(body.contains("oops"));
+}
+
+#[tokio::test]
+async fn a_user_without_an_id_fails_the_read() {
+    let server = provider(10).await;
+    let sleep = RecordingSleep::default();
+    let answer = ResponseTemplate::new(200)
+        .set_body_json(json!({ "totalResults": 1, "Resources": [{ "userName": "ada" }] }));
+    mount_page(&server, 1, answer, 1).await;
+    let err = directory(&server, &sleep).snapshot().await.err();
+    assert_eq!(err.map(|e| e.kind()), Some(ErrorKind::InvalidResponse));
+}
+
+#[tokio::test]
+async fn a_total_that_claims_too_many_fails_after_one_more_page() {
+    let server = provider(5).await;
+    let sleep = RecordingSleep::default();
+    mount_page(&server, 1, page(0..5, 100, 1), 1).await;
+    mount_page(&server, 6, page(5..7, 100, 6), 1).await;
+    mount_page(&server, 8, page(7..7, 100, 8), 1).await;
+    let err = directory(&server, &sleep).snapshot().await.err();
+    let err = err.unwrap_or_else(|| panic!("a listing that ends before its total fails"));
+    assert_eq!(err.kind(), ErrorKind::InvalidResponse);
+    assert!(err.to_string().contains("there are 100 users"), "{err}");
+}
+
+#[tokio::test]
+async fn a_total_that_claims_too_few_is_not_believed() {
+    let server = provider(5).await;
+    let sleep = RecordingSleep::default();
+    mount_page(&server, 1, page(0..5, 2, 1), 1).await;
+    mount_page(&server, 6, page(5..10, 2, 6), 1).await;
+    mount_page(&server, 11, page(10..12, 2, 11), 1).await;
+    let records = directory(&server, &sleep).snapshot().await;
+    assert_eq!(records.map(|r| r.len()).ok(), Some(12));
+}
+
+#[tokio::test]
+async fn a_provider_that_ignores_start_index_fails_the_read() {
+    let server = provider(3).await;
+    let sleep = RecordingSleep::default();
+    Mock::given(method("GET"))
+        .and(path("/scim/v2/Users"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "totalResults": 9, "Resources": [user(0), user(1), user(2)]
+        })))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let err = directory(&server, &sleep).snapshot().await.err();
+    let err = err.unwrap_or_else(|| panic!("the same page twice fails the read"));
+    assert!(err.to_string().contains("came again"), "{err}");
+}
+
+#[tokio::test]
+async fn scim_error_bodies_become_errors_that_say_what_to_do() {
+    let cases = [
+        (401, None, "token expired", ErrorKind::Authentication, "SCIM_TOKEN"),
+        (403, None, "read-only token", ErrorKind::PermissionDenied, "right to read and write"),
+        (404, None, "no such user", ErrorKind::NotFound, "deleted"),
+        (409, Some("uniqueness"), "userName taken", ErrorKind::AlreadyExists, "pairs them"),
+        (400, Some("invalidValue"), "title too long", ErrorKind::InvalidValue, "correct the value"),
+        (412, None, "version mismatch", ErrorKind::Other, "sync again"),
+    ];
+    for (status, scim_type, detail, kind, advice) in cases {
+        let server = provider(10).await;
+        let sleep = RecordingSleep::default();
+        Mock::given(method("GET"))
+            .and(path("/scim/v2/Users/u1"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(user(1)))
+            .mount(&server)
+            .await;
+        Mock::given(method("PATCH"))
+            .and(path("/scim/v2/Users/u1"))
+            .respond_with(scim_error(status, scim_type, detail))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let change =
+            [FieldChange { field: Field::JobTitle, value: FieldValue::Text("CTO".into()) }];
+        let err = directory(&server, &sleep).update(&"u1".into(), &change).await.err();
+        let err = err.unwrap_or_else(|| panic!("{status} is an error"));
+        assert_eq!(err.kind(), kind, "{status}: {err}");
+        let text = err.to_string();
+        assert!(text.contains(detail) && text.contains(advice), "{status}: {text}");
+        if let Some(t) = scim_type {
+            assert!(text.contains(t), "{text}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_change_is_a_patch_with_the_version_just_read_in_if_match() {
+    let server = provider(10).await;
+    let sleep = RecordingSleep::default();
+    Mock::given(method("GET"))
+        .and(path("/scim/v2/Users/u1"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(user(1)).insert_header("ETag", "W/\"42\""),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path("/scim/v2/Users/u1"))
+        .and(header("If-Match", "W/\"42\""))
+        .and(header("Authorization", format!("Bearer {TOKEN}").as_str()))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let change = [FieldChange { field: Field::JobTitle, value: FieldValue::Text("CTO".into()) }];
+    let written = directory(&server, &sleep).update(&"u1".into(), &change).await;
+    assert!(written.is_ok(), "{written:?}");
+    let requests = server.received_requests().await.unwrap_or_default();
+    let patch = requests.iter().find(|r| r.method.as_str() == "PATCH");
+    let body: Value = patch.and_then(|r| serde_json::from_slice(&r.body).ok()).unwrap_or_default();
+    assert_eq!(body["Operations"][0], json!({ "op": "replace", "path": "title", "value": "CTO" }));
+}
