@@ -49,17 +49,52 @@ impl Drop for ScimServer {
     }
 }
 
+/// The `scim2-server` executable: the one `DIRSYNC_SCIM2_SERVER` names (as `.ci/run` sets it),
+/// else the repository's `.ci/venv-scim`, made on first use (`python3 -m venv`, then `pip install
+/// scim2-server==0.8.3`), so that `cargo test --workspace` needs nothing set up by hand.
 fn executable() -> PathBuf {
-    match std::env::var_os(SERVER_ENV).filter(|v| !v.is_empty()) {
-        Some(path) => PathBuf::from(path),
-        None => panic!(
-            "these tests run against a real SCIM server, scim2-server from PyPI, and \
-             {SERVER_ENV} is not set. Set it up once from the repository's root:\n  \
-             python3 -m venv .ci/venv-scim && .ci/venv-scim/bin/pip install scim2-server==0.8.3\n  \
-             export {SERVER_ENV}=\"$PWD/.ci/venv-scim/bin/scim2-server\"\n\
-             (.ci/run does this itself)"
+    if let Some(path) = std::env::var_os(SERVER_ENV).filter(|v| !v.is_empty()) {
+        return PathBuf::from(path);
+    }
+    static MADE: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
+    match MADE.get_or_init(make_venv) {
+        Ok(path) => path.clone(),
+        Err(why) => panic!(
+            "these tests run against a real SCIM server, scim2-server from PyPI, and {why}. Set \
+             it up once from the repository's root:\n  python3 -m venv .ci/venv-scim && \
+             .ci/venv-scim/bin/pip install scim2-server==0.8.3\n  export \
+             {SERVER_ENV}=\"$PWD/.ci/venv-scim/bin/scim2-server\"\n(.ci/run does this itself)"
         ),
     }
+}
+
+fn make_venv() -> Result<PathBuf, String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .find(|dir| dir.join(".ci").is_dir())
+        .ok_or("the repository's .ci folder was not found")?;
+    let venv = root.join(".ci/venv-scim");
+    let server = venv.join("bin/scim2-server");
+    if server.exists() {
+        return Ok(server);
+    }
+    let run = |program: &std::path::Path, args: &[&str]| {
+        let status = Command::new(program)
+            .args(args)
+            .stdout(Stdio::null())
+            .status()
+            .map_err(|e| format!("{} could not run ({e})", program.display()))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("{} failed ({status})", program.display()))
+        }
+    };
+    let venv_arg = venv.to_string_lossy().into_owned();
+    run(std::path::Path::new("python3"), &["-m", "venv", &venv_arg])?;
+    let pip = venv.join("bin/pip");
+    run(&pip, &["install", "--quiet", "--disable-pip-version-check", "scim2-server==0.8.3"])?;
+    if server.exists() { Ok(server) } else { Err(format!("{} is missing", server.display())) }
 }
 
 fn free_port() -> u16 {
