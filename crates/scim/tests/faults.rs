@@ -4,7 +4,7 @@
 mod common;
 
 use common::{TOKEN, fast_retry};
-use dirsync::{Directory, ErrorKind, Field, FieldChange, FieldValue};
+use dirsync::{Directory, DirectoryError, ErrorKind, Field, FieldChange, FieldValue};
 use dirsync_runtime::RecordingClock;
 use dirsync_scim::{ScimClient, ScimDirectory, ScimDirectoryConfig, ScimError};
 use secrecy::SecretString;
@@ -61,6 +61,23 @@ fn page(users: std::ops::Range<usize>, total: usize, start: usize) -> ResponseTe
     }))
 }
 
+/// Any `GET /Users`, whatever its query, answered with `answer`.
+fn every_users_page(answer: ResponseTemplate) -> Mock {
+    Mock::given(method("GET")).and(path("/scim/v2/Users")).respond_with(answer)
+}
+
+/// The error of a read whose every page request is answered with `answer`, sent as often as the
+/// retry policy allows.
+async fn a_read_answered_always(
+    answer: ResponseTemplate,
+    clock: &RecordingClock,
+) -> DirectoryError {
+    let server = provider(10).await;
+    every_users_page(answer).expect(u64::from(fast_retry().max_attempts)).mount(&server).await;
+    let err = directory(&server, clock).snapshot().await.err();
+    err.unwrap_or_else(|| panic!("a provider that never answers a read fails it"))
+}
+
 async fn mount_page(server: &MockServer, start: usize, answer: ResponseTemplate, times: u64) {
     Mock::given(method("GET"))
         .and(path("/scim/v2/Users"))
@@ -87,9 +104,7 @@ fn scim_error(status: u16, scim_type: Option<&str>, detail: &str) -> ResponseTem
 async fn a_429_is_retried_after_the_wait_the_provider_asked_for() {
     let server = provider(10).await;
     let clock = RecordingClock::default();
-    Mock::given(method("GET"))
-        .and(path("/scim/v2/Users"))
-        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "7"))
+    every_users_page(ResponseTemplate::new(429).insert_header("Retry-After", "7"))
         .up_to_n_times(1)
         .expect(1)
         .mount(&server)
@@ -101,17 +116,25 @@ async fn a_429_is_retried_after_the_wait_the_provider_asked_for() {
 }
 
 #[tokio::test]
-async fn a_503_that_lasts_is_unavailable_after_the_retry_budget() {
-    let server = provider(10).await;
+async fn a_429_that_lasts_is_throttled_with_the_last_wait_asked_for() {
     let clock = RecordingClock::default();
-    Mock::given(method("GET"))
-        .and(path("/scim/v2/Users"))
-        .respond_with(scim_error(503, None, "maintenance"))
-        .expect(u64::from(fast_retry().max_attempts))
-        .mount(&server)
-        .await;
-    let err = directory(&server, &clock).snapshot().await.err();
-    let err = err.unwrap_or_else(|| panic!("a provider that stays down fails the read"));
+    let answer = scim_error(429, None, "slow down").insert_header("Retry-After", "2");
+    let err = a_read_answered_always(answer, &clock).await;
+    assert_eq!(err.kind(), ErrorKind::Throttled);
+    let Some(ScimError::Throttled { retry_after, attempts, details }) =
+        err.downcast_ref::<ScimError>()
+    else {
+        panic!("a Throttled error: {err:?}")
+    };
+    assert_eq!((*retry_after, *attempts), (Some(Duration::from_secs(2)), 3));
+    assert_eq!(details.detail.as_deref(), Some("slow down"));
+    assert_eq!(clock.waits(), [Duration::from_secs(2); 2]);
+}
+
+#[tokio::test]
+async fn a_503_that_lasts_is_unavailable_after_the_retry_budget() {
+    let clock = RecordingClock::default();
+    let err = a_read_answered_always(scim_error(503, None, "maintenance"), &clock).await;
     assert_eq!(err.kind(), ErrorKind::Unavailable);
     assert!(err.to_string().contains("maintenance"), "{err}");
     assert_eq!(clock.waits().len(), 2);
