@@ -143,14 +143,12 @@ impl ScimClient {
                         tracing::info!(?config, "SCIM service provider configuration");
                         Ok(config)
                     }
-                    Err(ScimError::NotFound { .. }) => {
+                    // 501 is a 5xx, so it arrives as Unavailable: match the status itself.
+                    Err(e) if matches!(e.details().and_then(|d| d.status), Some(404 | 501)) => {
                         tracing::warn!(
                             "the SCIM provider publishes no ServiceProviderConfig; assuming no \
                              PATCH, no filter and no ETags"
                         );
-                        Ok(ServiceProviderConfig::MINIMAL)
-                    }
-                    Err(ScimError::Rejected { details }) if details.status == Some(501) => {
                         Ok(ServiceProviderConfig::MINIMAL)
                     }
                     Err(e) => Err(e),

@@ -26,10 +26,15 @@ fn spc(page: u32, patch: bool, etag: bool) -> Value {
 
 /// A wiremock provider with pages of `page` users, PATCH and ETags.
 async fn provider(page: u32) -> MockServer {
+    provider_configured(ResponseTemplate::new(200).set_body_json(spc(page, true, true))).await
+}
+
+/// A wiremock provider that answers `/ServiceProviderConfig` with `config`.
+async fn provider_configured(config: ResponseTemplate) -> MockServer {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/scim/v2/ServiceProviderConfig"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(spc(page, true, true)))
+        .respond_with(config)
         .mount(&server)
         .await;
     server
@@ -138,6 +143,18 @@ async fn a_503_that_lasts_is_unavailable_after_the_retry_budget() {
     assert_eq!(err.kind(), ErrorKind::Unavailable);
     assert!(err.to_string().contains("maintenance"), "{err}");
     assert_eq!(clock.waits().len(), 2);
+}
+
+#[tokio::test]
+async fn a_provider_without_a_configuration_is_read_without_optional_features() {
+    for status in [404, 501] {
+        let server = provider_configured(scim_error(status, None, "not implemented")).await;
+        mount_page(&server, 1, page(0..3, 3, 1), 1).await;
+        let clock = RecordingClock::default();
+        let records = directory(&server, &clock).snapshot().await;
+        assert_eq!(records.map(|r| r.len()).ok(), Some(3), "{status}");
+        assert!(clock.waits().is_empty(), "{status}: nothing to wait out");
+    }
 }
 
 #[tokio::test]
