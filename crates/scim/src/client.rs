@@ -1,9 +1,11 @@
 //! The SCIM client, its builder, and the authenticated request every call goes through.
 
 use crate::discovery::ServiceProviderConfig;
-use crate::errors::{ScimError, truncate};
+use crate::errors::{ErrorDetails, ScimError, truncate};
 use crate::paging::{ListPage, Pager};
-use crate::retry::{Answer, Retrier, RetryPolicy, Sleep, TokioSleep};
+use dirsync_runtime::{
+    Answer, Clock, RequestStats, RetryPolicy, TokioClock, Transport, TransportConfig,
+};
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, ETAG, HeaderValue, IF_MATCH};
 use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
@@ -13,12 +15,18 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::OnceCell;
 use tracing::Instrument;
-use url::{Host, Url};
+use url::Url;
 
 /// The media type of SCIM bodies.
 const SCIM_JSON: &str = "application/scim+json";
 /// The schema of a PATCH request body.
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+/// How many requests to the provider are in flight at once, unless configured.
+///
+/// SCIM providers rarely document a rate limit, and several keep it low; 4 keeps a sync's writes
+/// moving without pressing them, and a 429 is honoured (`Retry-After`) whatever the setting.
+pub const DEFAULT_SCIM_CONCURRENCY: usize = 4;
 
 /// A user as the provider holds it: its id, its version, and the whole resource, so that a `PUT`
 /// can send back what this crate does not understand unchanged.
@@ -79,10 +87,9 @@ pub struct ScimClient {
 }
 
 struct Inner {
-    http: reqwest::Client,
+    transport: Transport,
     base: Url,
     token: SecretString,
-    retrier: Retrier,
     features: OnceCell<ServiceProviderConfig>,
 }
 
@@ -91,7 +98,8 @@ impl fmt::Debug for ScimClient {
         f.debug_struct("ScimClient")
             .field("base_url", &self.inner.base.as_str())
             .field("token", &"***")
-            .field("retry", &self.inner.retrier.policy)
+            .field("retry", self.inner.transport.retry_policy())
+            .field("max_concurrency", &self.inner.transport.max_concurrency())
             .field("features", &self.inner.features.get())
             .finish()
     }
@@ -106,6 +114,16 @@ impl ScimClient {
     /// The base URL, as configured (the one `/Users` is under).
     pub fn base_url(&self) -> &str {
         self.inner.base.as_str()
+    }
+
+    /// How many requests may be in flight at once.
+    pub fn max_concurrency(&self) -> usize {
+        self.inner.transport.max_concurrency()
+    }
+
+    /// What this client has sent so far.
+    pub fn stats(&self) -> RequestStats {
+        self.inner.transport.stats()
     }
 
     /// What the provider supports: read from `/ServiceProviderConfig` once, then remembered. A
@@ -125,14 +143,12 @@ impl ScimClient {
                         tracing::info!(?config, "SCIM service provider configuration");
                         Ok(config)
                     }
-                    Err(ScimError::NotFound { .. }) => {
+                    // 501 is a 5xx, so it arrives as Unavailable: match the status itself.
+                    Err(e) if matches!(e.details().and_then(|d| d.status), Some(404 | 501)) => {
                         tracing::warn!(
                             "the SCIM provider publishes no ServiceProviderConfig; assuming no \
                              PATCH, no filter and no ETags"
                         );
-                        Ok(ServiceProviderConfig::MINIMAL)
-                    }
-                    Err(ScimError::Rejected { details }) if details.status == Some(501) => {
                         Ok(ServiceProviderConfig::MINIMAL)
                     }
                     Err(e) => Err(e),
@@ -247,9 +263,10 @@ impl ScimClient {
         url
     }
 
-    /// Sends an authenticated request and returns a successful answer; any other answer becomes a
-    /// [`ScimError`]. Reads and `PUT`s are sent again after a network fault; every request after
-    /// a 429 or a 503.
+    /// Sends an authenticated request through the transport, which retries within the policy,
+    /// and returns a successful answer; any other answer becomes a [`ScimError`]. Every request
+    /// is sent again after a 429; reads and `PUT`s also after a 5xx outage or a lost connection
+    /// (a `POST` or `PATCH` is never sent twice once it may have arrived).
     async fn call(
         &self,
         method: Method,
@@ -277,11 +294,12 @@ impl ScimClient {
         async {
             let answer = self
                 .inner
-                .retrier
+                .transport
                 .send(idempotent, || {
                     let mut request = self
                         .inner
-                        .http
+                        .transport
+                        .http()
                         .request(method.clone(), url.clone())
                         .header(AUTHORIZATION, bearer(&self.inner.token))
                         .header(ACCEPT, "application/scim+json, application/json");
@@ -293,13 +311,14 @@ impl ScimClient {
                     }
                     request
                 })
-                .await?;
+                .await
+                .map_err(|source| ScimError::Transport { source })?;
             if answer.status.is_success() {
                 return Ok(answer);
             }
-            let details = answer.details();
+            let details = ErrorDetails::from_response(answer.status.as_u16(), &answer.text());
             tracing::debug!(status = answer.status.as_u16(), scim_type = ?details.scim_type, "refused");
-            Err(ScimError::from_answer(details, 1))
+            Err(ScimError::from_answer(details, answer.attempts, answer.retry_after))
         }
         .instrument(span)
         .await
@@ -332,11 +351,15 @@ fn bearer(token: &SecretString) -> HeaderValue {
 /// ```
 /// use dirsync_scim::{RetryPolicy, ScimClient};
 /// use secrecy::SecretString;
+/// use std::time::Duration;
 /// let client = ScimClient::builder()
 ///     .base_url("https://api.example.com/scim/v2")
 ///     .token(SecretString::from("s3cr3t-token"))
-///     .retry_policy(RetryPolicy::default())
+///     .retry(RetryPolicy::default())
+///     .timeout(Duration::from_secs(30))
+///     .max_concurrency(2)
 ///     .build()?;
+/// assert_eq!(client.max_concurrency(), 2);
 /// assert!(!format!("{client:?}").contains("s3cr3t"));
 ///
 /// let refused = ScimClient::builder()
@@ -351,7 +374,8 @@ pub struct ScimClientBuilder {
     token: Option<SecretString>,
     retry: RetryPolicy,
     timeout: Duration,
-    sleep: Arc<dyn Sleep>,
+    max_concurrency: usize,
+    clock: Arc<dyn Clock>,
     features: Option<ServiceProviderConfig>,
 }
 
@@ -362,7 +386,8 @@ impl Default for ScimClientBuilder {
             token: None,
             retry: RetryPolicy::default(),
             timeout: Duration::from_secs(60),
-            sleep: Arc::new(TokioSleep),
+            max_concurrency: DEFAULT_SCIM_CONCURRENCY,
+            clock: Arc::new(TokioClock),
             features: None,
         }
     }
@@ -375,6 +400,7 @@ impl fmt::Debug for ScimClientBuilder {
             .field("token", &self.token.as_ref().map(|_| "***"))
             .field("retry", &self.retry)
             .field("timeout", &self.timeout)
+            .field("max_concurrency", &self.max_concurrency)
             .field("features", &self.features)
             .finish_non_exhaustive()
     }
@@ -395,7 +421,7 @@ impl ScimClientBuilder {
     }
 
     /// When and how long to retry (default [`RetryPolicy::default`]).
-    pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
     }
@@ -406,9 +432,17 @@ impl ScimClientBuilder {
         self
     }
 
-    /// The clock retries wait on (default tokio's timer).
-    pub fn sleeper(mut self, sleep: Arc<dyn Sleep>) -> Self {
-        self.sleep = sleep;
+    /// How many requests may be in flight at once (default [`DEFAULT_SCIM_CONCURRENCY`]; at
+    /// least 1).
+    pub fn max_concurrency(mut self, n: usize) -> Self {
+        self.max_concurrency = n.max(1);
+        self
+    }
+
+    /// The clock the retries wait on (default [`TokioClock`], which follows
+    /// `tokio::time::pause()`).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
         self
     }
 
@@ -431,58 +465,25 @@ impl ScimClientBuilder {
             .map(str::trim)
             .filter(|u| !u.is_empty())
             .ok_or_else(|| ScimError::Config("the SCIM base URL is missing".to_owned()))?;
-        let base = checked_url(base)?;
+        let base = dirsync_runtime::endpoint_url(base)
+            .map_err(|e| ScimError::Config(format!("the SCIM base URL: {e}")))?;
         let token = self
             .token
             .filter(|t| !t.expose_secret().trim().is_empty())
             .ok_or_else(|| ScimError::Config("the SCIM bearer token is missing".to_owned()))?;
-        let http = reqwest::Client::builder()
-            .timeout(self.timeout)
-            .connect_timeout(self.timeout.min(Duration::from_secs(10)))
-            // A bearer token must never follow a redirect to another host.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("dirsync-scim/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| ScimError::Config(format!("could not set up HTTP: {e}")))?;
+        let transport = Transport::new(TransportConfig {
+            timeout: self.timeout,
+            user_agent: concat!("dirsync-scim/", env!("CARGO_PKG_VERSION")).to_owned(),
+            retry: self.retry,
+            clock: self.clock,
+            max_concurrency: self.max_concurrency,
+        })
+        .map_err(|e| ScimError::Config(format!("could not set up HTTP: {e}")))?;
         let features = match self.features {
             Some(features) => OnceCell::new_with(Some(features)),
             None => OnceCell::new(),
         };
-        Ok(ScimClient {
-            inner: Arc::new(Inner {
-                http,
-                base,
-                token,
-                retrier: Retrier { policy: self.retry, sleep: self.sleep },
-                features,
-            }),
-        })
-    }
-}
-
-/// Parses `value` as an `https://` URL, or `http://` to a loopback host, without query.
-fn checked_url(value: &str) -> Result<Url, ScimError> {
-    let url = Url::parse(value)
-        .map_err(|e| ScimError::Config(format!("the SCIM base URL {value:?} is not a URL: {e}")))?;
-    let loopback = match url.host() {
-        Some(Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-        None => false,
-    };
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(ScimError::Config(format!(
-            "the SCIM base URL {value:?} must not have a query"
-        )));
-    }
-    match url.scheme() {
-        "https" if url.host().is_some() => Ok(url),
-        "http" if loopback => Ok(url),
-        "http" => Err(ScimError::Config(format!(
-            "the SCIM base URL {value:?} uses plain http: use https:// (http:// is allowed only \
-             on loopback)"
-        ))),
-        _ => Err(ScimError::Config(format!("the SCIM base URL {value:?} must be an https:// URL"))),
+        Ok(ScimClient { inner: Arc::new(Inner { transport, base, token, features }) })
     }
 }
 

@@ -163,12 +163,12 @@ pub enum ScimError {
         /// The provider's last answer.
         details: Box<ErrorDetails>,
     },
-    /// The request could not be sent, or timed out.
+    /// The request could not be sent, or timed out, on every attempt the retry policy allowed.
     #[error("could not reach the SCIM provider; check the network and the SCIM base URL")]
     Transport {
-        /// The underlying error.
+        /// The attempts made and the last failure.
         #[source]
-        source: reqwest::Error,
+        source: dirsync_runtime::SendError,
     },
     /// The answer could not be understood.
     #[error("the SCIM provider's answer could not be understood: {reason}")]
@@ -236,8 +236,13 @@ impl ScimError {
         }
     }
 
-    /// The error for an answer that is not a success and is not retried (any more).
-    pub(crate) fn from_answer(details: ErrorDetails, attempts: u32) -> ScimError {
+    /// The error for an answer that is not a success and is not retried (any more), after
+    /// `attempts`, that asked to wait `retry_after`.
+    pub(crate) fn from_answer(
+        details: ErrorDetails,
+        attempts: u32,
+        retry_after: Option<Duration>,
+    ) -> ScimError {
         let details = Box::new(details);
         match details.status.unwrap_or_default() {
             401 => ScimError::Unauthorized { details },
@@ -251,7 +256,7 @@ impl ScimError {
                 ScimError::FilterRefused { details }
             }
             400 => ScimError::InvalidValue { details },
-            429 => ScimError::Throttled { retry_after: None, attempts, details },
+            429 => ScimError::Throttled { retry_after, attempts, details },
             500..=599 => ScimError::Unavailable { attempts, details },
             _ => ScimError::Rejected { details },
         }
@@ -269,7 +274,7 @@ mod tests {
     use super::*;
 
     fn error(status: u16, body: &str) -> ScimError {
-        ScimError::from_answer(ErrorDetails::from_response(status, body), 1)
+        ScimError::from_answer(ErrorDetails::from_response(status, body), 1, None)
     }
 
     #[test]

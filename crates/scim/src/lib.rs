@@ -14,7 +14,10 @@
 //!   short or empty page, and pages that contradict each other fail the read.
 //! - A bearer token ([`secrecy::SecretString`]), never logged, `***` in `Debug` output; only
 //!   `https://` except on loopback.
-//! - Retries after 429 and 503 honouring `Retry-After`, capped ([`RetryPolicy`]).
+//! - The HTTP runtime the other dirsync adapters share ([`dirsync_runtime`]): retries after a
+//!   429 (any request) or a 5xx outage (reads and `PUT`s) honouring `Retry-After`, capped in
+//!   attempts and total wait ([`RetryPolicy`]); timeouts; no redirects; bounded concurrency
+//!   ([`ScimClientBuilder::max_concurrency`]); one [`Clock`] for every wait.
 //! - Errors as the provider reports them (`scimType`, `detail`, status) in [`ScimError`], each
 //!   saying what to do, mapped to the core's [`dirsync::ErrorKind`].
 //!
@@ -56,14 +59,15 @@ mod discovery;
 mod errors;
 mod mapping;
 mod paging;
-mod retry;
 
-pub use client::{PatchOperation, ScimClient, ScimClientBuilder, ScimUser};
+pub use client::{
+    DEFAULT_SCIM_CONCURRENCY, PatchOperation, ScimClient, ScimClientBuilder, ScimUser,
+};
 pub use directory::{ScimDirectory, ScimDirectoryConfig};
+pub use dirsync_runtime::{Clock, RequestStats, RetryPolicy, TokioClock};
 pub use discovery::ServiceProviderConfig;
 pub use errors::{ErrorDetails, ScimError};
 pub use mapping::{
     AttributePath, CORE_USER, DateFormat, ENTERPRISE_USER, StartDateAttribute, apply_changes,
     filter_value, new_user, to_record,
 };
-pub use retry::{RetryPolicy, Sleep, TokioSleep};

@@ -3,8 +3,9 @@
 
 mod common;
 
-use common::{RecordingSleep, TOKEN, fast_retry};
-use dirsync::{Directory, ErrorKind, Field, FieldChange, FieldValue};
+use common::{TOKEN, fast_retry};
+use dirsync::{Directory, DirectoryError, ErrorKind, Field, FieldChange, FieldValue};
+use dirsync_runtime::RecordingClock;
 use dirsync_scim::{ScimClient, ScimDirectory, ScimDirectoryConfig, ScimError};
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -25,21 +26,26 @@ fn spc(page: u32, patch: bool, etag: bool) -> Value {
 
 /// A wiremock provider with pages of `page` users, PATCH and ETags.
 async fn provider(page: u32) -> MockServer {
+    provider_configured(ResponseTemplate::new(200).set_body_json(spc(page, true, true))).await
+}
+
+/// A wiremock provider that answers `/ServiceProviderConfig` with `config`.
+async fn provider_configured(config: ResponseTemplate) -> MockServer {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/scim/v2/ServiceProviderConfig"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(spc(page, true, true)))
+        .respond_with(config)
         .mount(&server)
         .await;
     server
 }
 
-fn directory(server: &MockServer, sleep: &RecordingSleep) -> ScimDirectory {
+fn directory(server: &MockServer, clock: &RecordingClock) -> ScimDirectory {
     let client = ScimClient::builder()
         .base_url(format!("{}/scim/v2", server.uri()))
         .token(SecretString::from(TOKEN))
-        .retry_policy(fast_retry())
-        .sleeper(Arc::new(sleep.clone()))
+        .retry(fast_retry())
+        .clock(Arc::new(clock.clone()))
         .build()
         .unwrap_or_else(|e| panic!("a loopback URL is accepted: {e}"));
     ScimDirectory::new(client, ScimDirectoryConfig::default())
@@ -58,6 +64,23 @@ fn page(users: std::ops::Range<usize>, total: usize, start: usize) -> ResponseTe
         "itemsPerPage": resources.len(),
         "Resources": resources
     }))
+}
+
+/// Any `GET /Users`, whatever its query, answered with `answer`.
+fn every_users_page(answer: ResponseTemplate) -> Mock {
+    Mock::given(method("GET")).and(path("/scim/v2/Users")).respond_with(answer)
+}
+
+/// The error of a read whose every page request is answered with `answer`, sent as often as the
+/// retry policy allows.
+async fn a_read_answered_always(
+    answer: ResponseTemplate,
+    clock: &RecordingClock,
+) -> DirectoryError {
+    let server = provider(10).await;
+    every_users_page(answer).expect(u64::from(fast_retry().max_attempts)).mount(&server).await;
+    let err = directory(&server, clock).snapshot().await.err();
+    err.unwrap_or_else(|| panic!("a provider that never answers a read fails it"))
 }
 
 async fn mount_page(server: &MockServer, start: usize, answer: ResponseTemplate, times: u64) {
@@ -85,41 +108,59 @@ fn scim_error(status: u16, scim_type: Option<&str>, detail: &str) -> ResponseTem
 #[tokio::test]
 async fn a_429_is_retried_after_the_wait_the_provider_asked_for() {
     let server = provider(10).await;
-    let sleep = RecordingSleep::default();
-    Mock::given(method("GET"))
-        .and(path("/scim/v2/Users"))
-        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "7"))
+    let clock = RecordingClock::default();
+    every_users_page(ResponseTemplate::new(429).insert_header("Retry-After", "7"))
         .up_to_n_times(1)
         .expect(1)
         .mount(&server)
         .await;
     mount_page(&server, 1, page(0..3, 3, 1), 1).await;
-    let records = directory(&server, &sleep).snapshot().await;
+    let records = directory(&server, &clock).snapshot().await;
     assert_eq!(records.map(|r| r.len()).ok(), Some(3));
-    assert_eq!(sleep.waits(), [Duration::from_secs(7)]);
+    assert_eq!(clock.waits(), [Duration::from_secs(7)]);
+}
+
+#[tokio::test]
+async fn a_429_that_lasts_is_throttled_with_the_last_wait_asked_for() {
+    let clock = RecordingClock::default();
+    let answer = scim_error(429, None, "slow down").insert_header("Retry-After", "2");
+    let err = a_read_answered_always(answer, &clock).await;
+    assert_eq!(err.kind(), ErrorKind::Throttled);
+    let Some(ScimError::Throttled { retry_after, attempts, details }) =
+        err.downcast_ref::<ScimError>()
+    else {
+        panic!("a Throttled error: {err:?}")
+    };
+    assert_eq!((*retry_after, *attempts), (Some(Duration::from_secs(2)), 3));
+    assert_eq!(details.detail.as_deref(), Some("slow down"));
+    assert_eq!(clock.waits(), [Duration::from_secs(2); 2]);
 }
 
 #[tokio::test]
 async fn a_503_that_lasts_is_unavailable_after_the_retry_budget() {
-    let server = provider(10).await;
-    let sleep = RecordingSleep::default();
-    Mock::given(method("GET"))
-        .and(path("/scim/v2/Users"))
-        .respond_with(scim_error(503, None, "maintenance"))
-        .expect(u64::from(fast_retry().max_attempts))
-        .mount(&server)
-        .await;
-    let err = directory(&server, &sleep).snapshot().await.err();
-    let err = err.unwrap_or_else(|| panic!("a provider that stays down fails the read"));
+    let clock = RecordingClock::default();
+    let err = a_read_answered_always(scim_error(503, None, "maintenance"), &clock).await;
     assert_eq!(err.kind(), ErrorKind::Unavailable);
     assert!(err.to_string().contains("maintenance"), "{err}");
-    assert_eq!(sleep.waits().len(), 2);
+    assert_eq!(clock.waits().len(), 2);
+}
+
+#[tokio::test]
+async fn a_provider_without_a_configuration_is_read_without_optional_features() {
+    for status in [404, 501] {
+        let server = provider_configured(scim_error(status, None, "not implemented")).await;
+        mount_page(&server, 1, page(0..3, 3, 1), 1).await;
+        let clock = RecordingClock::default();
+        let records = directory(&server, &clock).snapshot().await;
+        assert_eq!(records.map(|r| r.len()).ok(), Some(3), "{status}");
+        assert!(clock.waits().is_empty(), "{status}: nothing to wait out");
+    }
 }
 
 #[tokio::test]
 async fn a_500_fails_at_once_and_a_write_is_not_sent_twice() {
     let server = provider(10).await;
-    let sleep = RecordingSleep::default();
+    let clock = RecordingClock::default();
     Mock::given(method("POST"))
         .and(path("/scim/v2/Users"))
         .respond_with(ResponseTemplate::new(500).set_body_string("boom"))
@@ -127,18 +168,18 @@ async fn a_500_fails_at_once_and_a_write_is_not_sent_twice() {
         .mount(&server)
         .await;
     let person = dirsync::Person::new().with_email("ada@example.com");
-    let err = directory(&server, &sleep).create(&person).await.err();
+    let err = directory(&server, &clock).create(&person).await.err();
     assert_eq!(err.map(|e| e.kind()), Some(ErrorKind::Unavailable));
-    assert!(sleep.waits().is_empty());
+    assert!(clock.waits().is_empty());
 }
 
 #[tokio::test]
 async fn a_malformed_page_fails_the_read_and_keeps_the_body() {
     let server = provider(10).await;
-    let sleep = RecordingSleep::default();
+    let clock = RecordingClock::default();
     mount_page(&server, 1, ResponseTemplate::new(200).set_body_string("{\"Resources\": [oops"), 1)
         .await;
-    let err = directory(&server, &sleep).snapshot().await.err();
+    let err = directory(&server, &clock).snapshot().await.err();
     let err = err.unwrap_or_else(|| panic!("a malformed page fails the read"));
     assert_eq!(err.kind(), ErrorKind::InvalidResponse);
     let Some(ScimError::InvalidResponse { body, .. }) = err.downcast_ref::<ScimError>() else {
@@ -150,22 +191,22 @@ async fn a_malformed_page_fails_the_read_and_keeps_the_body() {
 #[tokio::test]
 async fn a_user_without_an_id_fails_the_read() {
     let server = provider(10).await;
-    let sleep = RecordingSleep::default();
+    let clock = RecordingClock::default();
     let answer = ResponseTemplate::new(200)
         .set_body_json(json!({ "totalResults": 1, "Resources": [{ "userName": "ada" }] }));
     mount_page(&server, 1, answer, 1).await;
-    let err = directory(&server, &sleep).snapshot().await.err();
+    let err = directory(&server, &clock).snapshot().await.err();
     assert_eq!(err.map(|e| e.kind()), Some(ErrorKind::InvalidResponse));
 }
 
 #[tokio::test]
 async fn a_total_that_claims_too_many_fails_after_one_more_page() {
     let server = provider(5).await;
-    let sleep = RecordingSleep::default();
+    let clock = RecordingClock::default();
     mount_page(&server, 1, page(0..5, 100, 1), 1).await;
     mount_page(&server, 6, page(5..7, 100, 6), 1).await;
     mount_page(&server, 8, page(7..7, 100, 8), 1).await;
-    let err = directory(&server, &sleep).snapshot().await.err();
+    let err = directory(&server, &clock).snapshot().await.err();
     let err = err.unwrap_or_else(|| panic!("a listing that ends before its total fails"));
     assert_eq!(err.kind(), ErrorKind::InvalidResponse);
     assert!(err.to_string().contains("there are 100 users"), "{err}");
@@ -174,18 +215,18 @@ async fn a_total_that_claims_too_many_fails_after_one_more_page() {
 #[tokio::test]
 async fn a_total_that_claims_too_few_is_not_believed() {
     let server = provider(5).await;
-    let sleep = RecordingSleep::default();
+    let clock = RecordingClock::default();
     mount_page(&server, 1, page(0..5, 2, 1), 1).await;
     mount_page(&server, 6, page(5..10, 2, 6), 1).await;
     mount_page(&server, 11, page(10..12, 2, 11), 1).await;
-    let records = directory(&server, &sleep).snapshot().await;
+    let records = directory(&server, &clock).snapshot().await;
     assert_eq!(records.map(|r| r.len()).ok(), Some(12));
 }
 
 #[tokio::test]
 async fn a_provider_that_ignores_start_index_fails_the_read() {
     let server = provider(3).await;
-    let sleep = RecordingSleep::default();
+    let clock = RecordingClock::default();
     Mock::given(method("GET"))
         .and(path("/scim/v2/Users"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
@@ -194,7 +235,7 @@ async fn a_provider_that_ignores_start_index_fails_the_read() {
         .expect(2)
         .mount(&server)
         .await;
-    let err = directory(&server, &sleep).snapshot().await.err();
+    let err = directory(&server, &clock).snapshot().await.err();
     let err = err.unwrap_or_else(|| panic!("the same page twice fails the read"));
     assert!(err.to_string().contains("came again"), "{err}");
 }
@@ -211,7 +252,7 @@ async fn scim_error_bodies_become_errors_that_say_what_to_do() {
     ];
     for (status, scim_type, detail, kind, advice) in cases {
         let server = provider(10).await;
-        let sleep = RecordingSleep::default();
+        let clock = RecordingClock::default();
         Mock::given(method("GET"))
             .and(path("/scim/v2/Users/u1"))
             .respond_with(ResponseTemplate::new(200).set_body_json(user(1)))
@@ -225,7 +266,7 @@ async fn scim_error_bodies_become_errors_that_say_what_to_do() {
             .await;
         let change =
             [FieldChange { field: Field::JobTitle, value: FieldValue::Text("CTO".into()) }];
-        let err = directory(&server, &sleep).update(&"u1".into(), &change).await.err();
+        let err = directory(&server, &clock).update(&"u1".into(), &change).await.err();
         let err = err.unwrap_or_else(|| panic!("{status} is an error"));
         assert_eq!(err.kind(), kind, "{status}: {err}");
         let text = err.to_string();
@@ -239,7 +280,7 @@ async fn scim_error_bodies_become_errors_that_say_what_to_do() {
 #[tokio::test]
 async fn a_change_is_a_patch_with_the_version_just_read_in_if_match() {
     let server = provider(10).await;
-    let sleep = RecordingSleep::default();
+    let clock = RecordingClock::default();
     Mock::given(method("GET"))
         .and(path("/scim/v2/Users/u1"))
         .respond_with(
@@ -257,7 +298,7 @@ async fn a_change_is_a_patch_with_the_version_just_read_in_if_match() {
         .mount(&server)
         .await;
     let change = [FieldChange { field: Field::JobTitle, value: FieldValue::Text("CTO".into()) }];
-    let written = directory(&server, &sleep).update(&"u1".into(), &change).await;
+    let written = directory(&server, &clock).update(&"u1".into(), &change).await;
     assert!(written.is_ok(), "{written:?}");
     let requests = server.received_requests().await.unwrap_or_default();
     let patch = requests.iter().find(|r| r.method.as_str() == "PATCH");

@@ -1,15 +1,12 @@
 //! What the integration tests share: a real SCIM server (`scim2-server`, from PyPI) started on a
-//! free loopback port, clients pointed at it, and a recording clock for retries.
+//! free loopback port, clients pointed at it, and quick retries.
 #![allow(dead_code, unreachable_pub)] // each test file uses a different part
 
-use dirsync_scim::{RetryPolicy, ScimClient, ScimDirectory, ScimDirectoryConfig, Sleep};
+use dirsync_scim::{RetryPolicy, ScimClient, ScimDirectory, ScimDirectoryConfig};
 use secrecy::SecretString;
-use std::future::Future;
 use std::net::TcpListener;
 use std::path::PathBuf;
-use std::pin::Pin;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The environment variable naming the `scim2-server` executable.
@@ -196,28 +193,7 @@ pub fn client_for(url: &str, token: &str) -> ScimClient {
     ScimClient::builder()
         .base_url(url)
         .token(SecretString::from(token))
-        .retry_policy(fast_retry())
+        .retry(fast_retry())
         .build()
         .unwrap_or_else(|e| panic!("a loopback URL is accepted: {e}"))
-}
-
-/// A clock that records the waits asked of it and returns at once.
-#[derive(Debug, Default, Clone)]
-pub struct RecordingSleep {
-    pub waits: Arc<Mutex<Vec<Duration>>>,
-}
-
-impl RecordingSleep {
-    pub fn waits(&self) -> Vec<Duration> {
-        self.waits.lock().map(|w| w.clone()).unwrap_or_default()
-    }
-}
-
-impl Sleep for RecordingSleep {
-    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
-        if let Ok(mut waits) = self.waits.lock() {
-            waits.push(duration);
-        }
-        Box::pin(async {})
-    }
 }
