@@ -81,6 +81,7 @@ mod email;
 mod error;
 mod field;
 mod id;
+mod mail;
 mod memory;
 mod names;
 mod operations;
@@ -108,6 +109,9 @@ pub use email::{EmailError, check_email};
 pub use error::{DirectoryError, ErrorChain, ErrorKind};
 pub use field::{Field, FieldSet};
 pub use id::ItemId;
+pub use mail::{
+    Attachment, Email, EmailOn, MailError, MailErrorKind, Mailer, ReportEmail, send_email,
+};
 pub use memory::InMemoryDirectory;
 pub use names::Names;
 pub use operations::{Create, Operation, Operations, PlannedChange, SkippedWrite, Update};

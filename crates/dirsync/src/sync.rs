@@ -360,7 +360,8 @@ impl PlannedSync<'_> {
             .unwrap_or_else(|| format!("{} and {}: people synchronised", names.hr, names.idp));
         let report = report
             .with_title(title)
-            .with_generated_at(started_at.format("%Y-%m-%d %H:%M UTC").to_string());
+            .with_generated_at(started_at.format("%Y-%m-%d %H:%M UTC").to_string())
+            .with_run_time(started_at, timings.total);
         if let Err(source) = saved {
             tracing::error!(error = %ErrorChain(&source), "the state could not be saved");
             return Err(SyncError::NotSaved { source, report: Box::new(report) });

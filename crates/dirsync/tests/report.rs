@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use dirsync::{
     Address, ApplyError, ApplyOptions, Capabilities, ConflictRule, CreationRule, Directory,
     DirectoryError, DirectoryPair, ErrorKind, Field, FieldChange, InMemoryDirectory, InvalidValue,
-    Person, Policy, Record, RecordId, Report, Snapshot, SyncState, apply, reconcile,
+    Person, Policy, Record, RecordId, Report, ReportEmail, Snapshot, SyncState, apply, reconcile,
 };
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -289,4 +289,106 @@ fn an_empty_run_says_nothing_needed_to_change() {
     assert!(md.starts_with("# Sync report\n"), "{md}");
     assert!(md.ends_with("Nothing needed to change.\n\n"), "{md}");
     assert!(Report::default().to_html().contains("<p>Nothing needed to change.</p>"));
+}
+
+/// The run with every outcome, as its email: timed, for an organisation.
+async fn every_outcome_email() -> dirsync::Email {
+    let started = chrono::DateTime::parse_from_rfc3339("2026-11-26T13:00:00Z")
+        .expect("a time")
+        .with_timezone(&chrono::Utc);
+    let report = every_outcome().await.with_run_time(started, std::time::Duration::from_secs(125));
+    ReportEmail::new(&report)
+        .with_organisation("Example AS")
+        .to_email("sync@example.com", ["hr@example.com"])
+}
+
+#[tokio::test]
+async fn the_email_text_part_matches_its_snapshot() {
+    let email = every_outcome_email().await;
+    assert_eq!(
+        email.subject,
+        "Huma ↔ Azure AD sync for Example AS: stopped early, 2 failed, 1 not attempted, 2 updated, 1 created, 1 finding"
+    );
+    assert_snapshot("email_every_outcome.txt", &email.text);
+}
+
+#[tokio::test]
+async fn the_email_html_part_matches_its_snapshot() {
+    let email = every_outcome_email().await;
+    assert_snapshot("email_every_outcome.html", &email.html);
+}
+
+#[tokio::test]
+async fn the_email_puts_attention_first_and_says_what_to_do() {
+    let email = every_outcome_email().await;
+    for part in [&email.text, &email.html] {
+        let lower = part.to_lowercase();
+        let at = |needle: &str| lower.find(needle).unwrap_or_else(|| panic!("{needle} in {part}"));
+        assert!(at("failed (") < at("in numbers"), "attention before the counts");
+        assert!(at("in numbers") < at("changes made"), "the counts before the changes");
+        assert!(
+            part.contains("the integration may not write this; grant the permission"),
+            "{part}"
+        );
+        assert!(part.contains("Started 2026-11-26 13:00 UTC, took 2 min 5 s."));
+        assert!(part.contains("Example AS"));
+    }
+}
+
+#[tokio::test]
+async fn the_email_html_is_self_contained_and_escapes_every_value() {
+    let html = every_outcome_email().await.html;
+    assert!(!html.contains("<script"), "a raw script tag");
+    assert!(html.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"));
+    for external in ["src=", "href=", "<link", "url(", "@import", "<style"] {
+        assert!(!html.contains(external), "the email loads or styles from elsewhere: {external}");
+    }
+}
+
+#[tokio::test]
+async fn the_email_attaches_every_change_as_csv_and_the_report_as_json() {
+    let email = every_outcome_email().await;
+    let names: Vec<&str> = email.attachments.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["changes.csv", "report.json"]);
+    let csv = String::from_utf8(email.attachments[0].bytes.clone()).expect("utf-8");
+    assert!(csv.starts_with("Person,System,Write,Field,Before,After,Outcome,Details,What to do\n"));
+    assert!(csv.contains("Ada Lovelace,Azure AD,update,Job title,Engineer,CTO,done,,"), "{csv}");
+    let report: Report = serde_json::from_slice(&email.attachments[1].bytes).expect("the report");
+    assert_eq!(report.counts.failed, 2);
+}
+
+/// 10,000 people, 800 of them changed: the email shows the first changes and counts the rest.
+#[test]
+fn a_big_run_gives_a_short_email_with_the_rest_attached() {
+    let mut report = Report::default();
+    report.names = dirsync::Names::new("Huma", "Azure AD");
+    for i in 0..800 {
+        report.operations.push(dirsync::OperationReport {
+            action: dirsync::Action::Update,
+            target: dirsync::Side::Idp,
+            name: format!("Person {i:05}"),
+            hr: Some(format!("h{i}").into()),
+            idp: Some(format!("a{i}").into()),
+            fields: vec![dirsync::FieldReport {
+                field: Field::JobTitle,
+                from: Some(dirsync::FieldValue::Text("Engineer".into())),
+                to: dirsync::FieldValue::Text("Senior engineer".into()),
+            }],
+            outcome: dirsync::Outcome::Done,
+        });
+    }
+    report.counts.updated_in_idp = 800;
+    let email = ReportEmail::new(&report).to_email("sync@example.com", ["hr@example.com"]);
+    assert_eq!(email.subject, "Huma ↔ Azure AD sync: 800 updated");
+    assert!(
+        email.text.contains("... and 775 more change(s) for 775 more person(s)"),
+        "{}",
+        email.text
+    );
+    assert!(email.text.lines().count() < 120, "{} lines", email.text.lines().count());
+    assert!(email.html.len() < 40_000, "{} bytes of HTML", email.html.len());
+    assert!(email.text.contains("Person 00024") && !email.text.contains("Person 00025"));
+    let csv = &email.attachments[0];
+    assert_eq!(csv.name, "changes.csv");
+    assert_eq!(String::from_utf8_lossy(&csv.bytes).lines().count(), 801);
 }

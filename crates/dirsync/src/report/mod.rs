@@ -5,13 +5,15 @@
 //! A report holds names, record ids and field values, never a secret: the core never sees a
 //! password or a token, so there is none to leak.
 
-mod render;
+pub(crate) mod render;
 
 use crate::{
     ChangeKind, DecidedBy, DirectoryError, ErrorKind, Field, FieldValue, Finding, ItemId, Names,
     RecordId, Side,
 };
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
 
 /// What one run of [`crate::apply`] did.
 ///
@@ -24,6 +26,12 @@ pub struct Report {
     /// When the run happened, as the caller wants it shown; the core reads no clock.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generated_at: Option<String>,
+    /// When the run started, if the caller knows ([`crate::Synchronizer`] does).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<DateTime<Utc>>,
+    /// How long the run took, in milliseconds, if the caller knows; see [`Report::duration`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
     /// What the two systems are called ("Huma", "Azure AD").
     #[serde(default)]
     pub names: Names,
@@ -277,6 +285,19 @@ impl Report {
     pub fn with_generated_at(mut self, at: impl Into<String>) -> Self {
         self.generated_at = Some(at.into());
         self
+    }
+
+    /// The report with when the run started and how long it took.
+    #[must_use]
+    pub fn with_run_time(mut self, started_at: DateTime<Utc>, took: Duration) -> Self {
+        self.started_at = Some(started_at);
+        self.duration_ms = Some(u64::try_from(took.as_millis()).unwrap_or(u64::MAX));
+        self
+    }
+
+    /// How long the run took, if the caller said ([`Report::with_run_time`]).
+    pub fn duration(&self) -> Option<Duration> {
+        self.duration_ms.map(Duration::from_millis)
     }
 
     /// Whether every write that was needed was made.

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 const DEFAULT_TITLE: &str = "Sync report";
 
-fn finding_label(kind: FindingKind) -> &'static str {
+pub(crate) fn finding_label(kind: FindingKind) -> &'static str {
     match kind {
         FindingKind::Ambiguous => "Ambiguous",
         FindingKind::WouldDuplicate => "Would duplicate",
@@ -18,7 +18,7 @@ fn finding_label(kind: FindingKind) -> &'static str {
     }
 }
 
-fn value_text(value: Option<&FieldValue>) -> String {
+pub(crate) fn value_text(value: Option<&FieldValue>) -> String {
     value.map(|v| v.to_string().replace(['\r', '\n'], " ")).unwrap_or_else(|| "—".to_owned())
 }
 
@@ -43,7 +43,7 @@ fn action_text(op: &OperationReport) -> String {
 }
 
 /// The one-line explanation of an operation that did not end as done.
-fn outcome_text(outcome: &Outcome) -> (String, String) {
+pub(crate) fn outcome_text(outcome: &Outcome) -> (String, String) {
     match outcome {
         Outcome::Done => ("done".to_owned(), String::new()),
         Outcome::Skipped { reason } => (reason.clone(), String::new()),
@@ -97,7 +97,7 @@ fn md(text: &str) -> String {
 }
 
 /// Escapes text for HTML element content and attribute values.
-fn html(text: &str) -> String {
+pub(crate) fn html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

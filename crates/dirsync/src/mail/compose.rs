@@ -1,0 +1,412 @@
+//! What the report email says, worked out once for both parts: the subject, the attention list,
+//! the counts and the changes shown.
+
+use super::{Attachment, Email, attachments};
+use crate::report::render::{finding_label, outcome_text, value_text};
+use crate::{Action, Names, OperationReport, Outcome, Report, Side};
+use std::time::Duration;
+
+/// When a report is emailed: after every run, or only after one that needs someone to look.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum EmailOn {
+    /// After every run.
+    #[default]
+    Always,
+    /// Only when a write failed or was not attempted, the run stopped early, or there are
+    /// findings ([`ReportEmail::has_problems`]).
+    Problems,
+}
+
+/// The report email of one run: compose it from a [`Report`] and what the report does not know
+/// (the organisation's name), then send the [`Email`] through a [`super::Mailer`].
+///
+/// Written for an HR administrator: what needs attention first (what failed, what is held back,
+/// who waits for a decision, findings), each with what to do; then the counts; then the changes
+/// made, by person. However big the run, the email stays short: the first
+/// [`limit`](ReportEmail::with_limit) entries of each list are shown and the rest counted, and
+/// the full list is attached as `changes.csv` (for a spreadsheet) and `report.json`.
+///
+/// ```
+/// use dirsync::{Report, ReportEmail};
+/// let report = Report::default();
+/// let email = ReportEmail::new(&report).to_email("sync@example.com", ["hr@example.com"]);
+/// assert!(email.html.starts_with("<!DOCTYPE html>"));
+/// assert!(email.text.contains("Nothing needed to change."));
+/// assert_eq!(email.attachments[0].name, "report.json");
+/// ```
+#[derive(Debug, Clone)]
+pub struct ReportEmail<'a> {
+    pub(super) report: &'a Report,
+    pub(super) organisation: Option<String>,
+    pub(super) limit: usize,
+}
+
+/// One entry of the attention list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Item {
+    /// The person (or "The sync" for the run as a whole).
+    pub(super) who: String,
+    /// The system concerned, when one is.
+    pub(super) system: Option<String>,
+    /// What happened.
+    pub(super) what: String,
+    /// What to do about it; empty when `what` says it already.
+    pub(super) todo: String,
+}
+
+/// One heading of the attention list, with every entry (the renderers show the first ones).
+#[derive(Debug, Clone)]
+pub(super) struct Group {
+    pub(super) title: &'static str,
+    /// The accent colour of the HTML part.
+    pub(super) colour: &'static str,
+    pub(super) items: Vec<Item>,
+}
+
+/// One line of the changes: a field written for a person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct ChangeLine {
+    pub(super) system: String,
+    pub(super) field: String,
+    /// `None` for a person created.
+    pub(super) before: Option<String>,
+    pub(super) after: String,
+}
+
+/// The changes made for one person.
+#[derive(Debug, Clone)]
+pub(super) struct PersonChanges {
+    pub(super) name: String,
+    /// "created in Azure AD", when one of the writes was a creation.
+    pub(super) created: Vec<String>,
+    pub(super) lines: Vec<ChangeLine>,
+}
+
+impl<'a> ReportEmail<'a> {
+    /// How many entries of each list are shown by default.
+    pub const DEFAULT_LIMIT: usize = 25;
+
+    /// The email for `report`.
+    pub fn new(report: &'a Report) -> Self {
+        ReportEmail { report, organisation: None, limit: Self::DEFAULT_LIMIT }
+    }
+
+    /// Names the organisation in the subject and the heading, e.g. "Example AS".
+    #[must_use]
+    pub fn with_organisation(mut self, name: impl Into<String>) -> Self {
+        let name = name.into();
+        self.organisation = (!name.trim().is_empty()).then(|| name.trim().to_owned());
+        self
+    }
+
+    /// Shows at most `limit` entries of each list (at least 1); the rest are counted and found in
+    /// the attachments.
+    #[must_use]
+    pub fn with_limit(mut self, limit: usize) -> Self {
+        self.limit = limit.max(1);
+        self
+    }
+
+    /// Whether the run needs someone to look at it: a write failed or was not attempted, the
+    /// run stopped early, or the plan had findings.
+    pub fn has_problems(&self) -> bool {
+        let c = &self.report.counts;
+        !self.report.is_success() || c.findings > 0
+    }
+
+    /// Whether to send it under `on`.
+    pub fn should_send(&self, on: EmailOn) -> bool {
+        match on {
+            EmailOn::Always => true,
+            EmailOn::Problems => self.has_problems(),
+        }
+    }
+
+    /// The names of the two systems.
+    pub(super) fn names(&self) -> &Names {
+        &self.report.names
+    }
+
+    /// The subject: the systems, the organisation and the outcome, e.g. "Huma ↔ Azure AD sync:
+    /// 3 failed, 120 updated".
+    pub fn subject(&self) -> String {
+        let names = self.names();
+        let org = self.organisation.as_deref().map(|o| format!(" for {o}")).unwrap_or_default();
+        format!("{} ↔ {} sync{org}: {}", names.hr, names.idp, self.outcome())
+    }
+
+    /// The outcome in a few words: "3 failed, 120 updated", "nothing to change".
+    pub(super) fn outcome(&self) -> String {
+        let c = &self.report.counts;
+        let mut parts = Vec::new();
+        if self.report.stopped.is_some() {
+            parts.push("stopped early".to_owned());
+        }
+        let counted = [
+            (c.failed, "failed"),
+            (c.not_attempted, "not attempted"),
+            (c.updated_in_hr + c.updated_in_idp, "updated"),
+            (c.created_in_hr + c.created_in_idp, "created"),
+        ];
+        parts.extend(counted.iter().filter(|(n, _)| *n > 0).map(|(n, what)| format!("{n} {what}")));
+        match c.findings {
+            0 => {}
+            1 => parts.push("1 finding".to_owned()),
+            n => parts.push(format!("{n} findings")),
+        }
+        if parts.is_empty() {
+            let waiting = self.report.skipped.len() + c.skipped;
+            return if waiting == 0 {
+                "nothing to change".to_owned()
+            } else {
+                "nothing changed".to_owned()
+            };
+        }
+        parts.join(", ")
+    }
+
+    /// A line on when the run started and how long it took, when the report says.
+    pub(super) fn when(&self) -> Option<String> {
+        let started = match (&self.report.started_at, &self.report.generated_at) {
+            (Some(at), _) => Some(at.format("%Y-%m-%d %H:%M UTC").to_string()),
+            (None, Some(at)) => Some(at.clone()),
+            (None, None) => None,
+        };
+        let took = self.report.duration().map(duration_text);
+        match (started, took) {
+            (Some(at), Some(took)) => Some(format!("Started {at}, took {took}.")),
+            (Some(at), None) => Some(format!("Started {at}.")),
+            (None, Some(took)) => Some(format!("Took {took}.")),
+            (None, None) => None,
+        }
+    }
+
+    /// The heading: the report's title, or the systems' names.
+    pub(super) fn title(&self) -> String {
+        let names = self.names();
+        let title = self
+            .report
+            .title
+            .clone()
+            .unwrap_or_else(|| format!("{} and {}: people synchronised", names.hr, names.idp));
+        match &self.organisation {
+            Some(org) => format!("{org}: {title}"),
+            None => title,
+        }
+    }
+
+    /// The attention list, most urgent first; groups without entries are left out.
+    pub(super) fn attention(&self) -> Vec<Group> {
+        let report = self.report;
+        let names = self.names();
+        let system = |side: Side| Some(names.of(side).to_owned());
+        let mut failed = Vec::new();
+        if let Some(stopped) = &report.stopped {
+            failed.push(Item {
+                who: "The sync".to_owned(),
+                system: None,
+                what: format!("stopped early: {stopped}"),
+                todo: "fix the cause, then sync again; the writes not tried are listed below"
+                    .to_owned(),
+            });
+        }
+        for op in &report.operations {
+            if matches!(op.outcome, Outcome::Failed { .. } | Outcome::NotAttempted) {
+                let (what, todo) = outcome_text(&op.outcome);
+                let what = format!("{}: {what}", write_text(op, names));
+                failed.push(Item { who: op.name.clone(), system: system(op.target), what, todo });
+            }
+        }
+        let mut held = Vec::new();
+        let mut waiting = Vec::new();
+        for op in report.operations_with("skipped") {
+            held.push(Item {
+                who: op.name.clone(),
+                system: system(op.target),
+                what: format!("{}: {}", write_text(op, names), outcome_text(&op.outcome).0),
+                todo: "nothing: the next sync looks at it again".to_owned(),
+            });
+        }
+        for s in &report.skipped {
+            let target = s.target.map(|side| names.of(side).to_owned());
+            match s.field {
+                Some(field) => held.push(Item {
+                    who: s.name.clone(),
+                    system: target,
+                    what: format!("{}: {}", field.label(), s.reason),
+                    todo: "nothing, if that is intended; otherwise correct the value where it \
+                           is wrong, or change the sync settings"
+                        .to_owned(),
+                }),
+                None => waiting.push(Item {
+                    who: s.name.clone(),
+                    system: target.clone(),
+                    what: s.reason.clone(),
+                    todo: match target {
+                        Some(t) => format!(
+                            "to have them created in {t}, decide \"create\" for them in the \
+                             next sync (or create them by hand)"
+                        ),
+                        None => "decide \"create\" for them in the next sync".to_owned(),
+                    },
+                }),
+            }
+        }
+        let findings = report
+            .findings
+            .iter()
+            .map(|f| Item {
+                who: finding_label(f.kind).to_owned(),
+                system: None,
+                what: f.message.clone(),
+                todo: String::new(),
+            })
+            .collect();
+        [
+            Group { title: "Failed", colour: "#cf222e", items: failed },
+            Group { title: "Waiting for a decision", colour: "#9a6700", items: waiting },
+            Group { title: "Held back", colour: "#9a6700", items: held },
+            Group { title: "Findings", colour: "#0969da", items: findings },
+        ]
+        .into_iter()
+        .filter(|g| !g.items.is_empty())
+        .collect()
+    }
+
+    /// The counts as rows: a label, the HR system's and the identity directory's numbers (or one
+    /// number for the run as a whole).
+    pub(super) fn counts(&self) -> (Vec<(&'static str, usize, usize)>, Vec<(&'static str, usize)>) {
+        let c = &self.report.counts;
+        let waiting = self.report.skipped.iter().filter(|s| s.field.is_none()).count();
+        let by_side = vec![
+            ("Updated", c.updated_in_hr, c.updated_in_idp),
+            ("Created", c.created_in_hr, c.created_in_idp),
+        ];
+        let overall = vec![
+            ("Failed", c.failed),
+            ("Not attempted", c.not_attempted),
+            ("Waiting for a decision", waiting),
+            ("Held back", c.skipped - waiting.min(c.skipped)),
+            ("Findings", c.findings),
+        ];
+        (by_side, overall)
+    }
+
+    /// The changes made, by person, in the report's order.
+    pub(super) fn changes(&self) -> Vec<PersonChanges> {
+        let names = self.names();
+        let mut people: Vec<PersonChanges> = Vec::new();
+        for op in self.report.operations_with("done") {
+            let system = names.of(op.target).to_owned();
+            if people.last().is_none_or(|p| p.name != op.name) {
+                people.push(PersonChanges {
+                    name: op.name.clone(),
+                    created: Vec::new(),
+                    lines: Vec::new(),
+                });
+            }
+            let Some(person) = people.last_mut() else { continue };
+            if op.action == Action::Create {
+                person.created.push(format!("created in {system}"));
+            }
+            for field in &op.fields {
+                person.lines.push(ChangeLine {
+                    system: system.clone(),
+                    field: field.field.label().to_owned(),
+                    before: match op.action {
+                        Action::Create => None,
+                        Action::Update => Some(value_text(field.from.as_ref())),
+                    },
+                    after: value_text(Some(&field.to)),
+                });
+            }
+        }
+        people
+    }
+
+    /// The files attached: `report.json` always, `changes.csv` when the run had writes or
+    /// skipped items.
+    pub fn attachments(&self) -> Vec<Attachment> {
+        attachments::attachments(self.report)
+    }
+
+    /// The email from `from` to `to`.
+    pub fn to_email(
+        &self,
+        from: impl Into<String>,
+        to: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Email {
+        Email {
+            from: from.into(),
+            to: to.into_iter().map(Into::into).collect(),
+            subject: self.subject(),
+            text: self.text(),
+            html: self.html(),
+            attachments: self.attachments(),
+        }
+    }
+}
+
+/// "update of a4 (Job title Researcher → R&D)" with the system: "update in Azure AD".
+fn write_text(op: &OperationReport, names: &Names) -> String {
+    let system = names.of(op.target);
+    match op.action {
+        Action::Update => {
+            let fields: Vec<&str> = op.fields.iter().map(|f| f.field.label()).collect();
+            format!("updating {} in {system}", fields.join(", "))
+        }
+        Action::Create => format!("creating them in {system}"),
+    }
+}
+
+/// "850 ms", "12 s", "2 min 5 s", "1 h 3 min".
+pub(super) fn duration_text(d: Duration) -> String {
+    let secs = d.as_secs();
+    match secs {
+        0 => format!("{} ms", d.as_millis()),
+        1..=59 => format!("{secs} s"),
+        60..=3599 => format!("{} min {} s", secs / 60, secs % 60),
+        _ => format!("{} h {} min", secs / 3600, secs % 3600 / 60),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_a_person_says_them() {
+        assert_eq!(duration_text(Duration::from_millis(850)), "850 ms");
+        assert_eq!(duration_text(Duration::from_secs(12)), "12 s");
+        assert_eq!(duration_text(Duration::from_secs(125)), "2 min 5 s");
+        assert_eq!(duration_text(Duration::from_secs(3780)), "1 h 3 min");
+    }
+
+    #[test]
+    fn the_subject_states_the_outcome() {
+        let mut report = Report::default();
+        report.names = Names::new("Huma", "Azure AD");
+        assert_eq!(ReportEmail::new(&report).subject(), "Huma ↔ Azure AD sync: nothing to change");
+        report.counts.failed = 3;
+        report.counts.updated_in_idp = 100;
+        report.counts.updated_in_hr = 20;
+        report.counts.findings = 1;
+        let email = ReportEmail::new(&report).with_organisation("Example AS");
+        assert_eq!(
+            email.subject(),
+            "Huma ↔ Azure AD sync for Example AS: 3 failed, 120 updated, 1 finding"
+        );
+        assert!(email.has_problems());
+        assert!(email.should_send(EmailOn::Problems));
+    }
+
+    #[test]
+    fn a_clean_run_is_sent_always_but_not_on_problems_only() {
+        let mut report = Report::default();
+        report.counts.updated_in_idp = 4;
+        let email = ReportEmail::new(&report);
+        assert!(!email.has_problems());
+        assert!(email.should_send(EmailOn::Always));
+        assert!(!email.should_send(EmailOn::Problems));
+    }
+}
