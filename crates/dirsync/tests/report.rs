@@ -360,8 +360,7 @@ async fn the_email_attaches_every_change_as_csv_and_the_report_as_json() {
 /// 10,000 people, 800 of them changed: the email shows the first changes and counts the rest.
 #[test]
 fn a_big_run_gives_a_short_email_with_the_rest_attached() {
-    let mut report = Report::default();
-    report.names = dirsync::Names::new("Huma", "Azure AD");
+    let mut report = Report { names: dirsync::Names::new("Huma", "Azure AD"), ..Report::default() };
     for i in 0..800 {
         report.operations.push(dirsync::OperationReport {
             action: dirsync::Action::Update,

@@ -13,14 +13,14 @@ const HEADER: [&str; 9] =
 pub(super) fn attachments(report: &Report) -> Vec<Attachment> {
     let mut files = Vec::new();
     let rows = rows(report);
-    if !rows.is_empty() {
-        if let Some(bytes) = csv_bytes(&rows) {
-            files.push(Attachment {
-                name: "changes.csv".to_owned(),
-                content_type: "text/csv; charset=utf-8".to_owned(),
-                bytes,
-            });
-        }
+    if !rows.is_empty()
+        && let Some(bytes) = csv_bytes(&rows)
+    {
+        files.push(Attachment {
+            name: "changes.csv".to_owned(),
+            content_type: "text/csv; charset=utf-8".to_owned(),
+            bytes,
+        });
     }
     // A report is plain data with string keys: it always serialises.
     if let Ok(mut json) = serde_json::to_vec_pretty(report) {

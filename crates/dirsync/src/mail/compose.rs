@@ -41,6 +41,11 @@ pub struct ReportEmail<'a> {
     pub(super) limit: usize,
 }
 
+/// A count row for each side: label, HR system, identity directory.
+pub(super) type BySide = (&'static str, usize, usize);
+/// A count row for the run as a whole.
+pub(super) type Overall = (&'static str, usize);
+
 /// One entry of the attention list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Item {
@@ -275,7 +280,7 @@ impl<'a> ReportEmail<'a> {
 
     /// The counts as rows: a label, the HR system's and the identity directory's numbers (or one
     /// number for the run as a whole).
-    pub(super) fn counts(&self) -> (Vec<(&'static str, usize, usize)>, Vec<(&'static str, usize)>) {
+    pub(super) fn counts(&self) -> (Vec<BySide>, Vec<Overall>) {
         let c = &self.report.counts;
         let waiting = self.report.skipped.iter().filter(|s| s.field.is_none()).count();
         let by_side = vec![
@@ -384,8 +389,7 @@ mod tests {
 
     #[test]
     fn the_subject_states_the_outcome() {
-        let mut report = Report::default();
-        report.names = Names::new("Huma", "Azure AD");
+        let mut report = Report { names: Names::new("Huma", "Azure AD"), ..Report::default() };
         assert_eq!(ReportEmail::new(&report).subject(), "Huma ↔ Azure AD sync: nothing to change");
         report.counts.failed = 3;
         report.counts.updated_in_idp = 100;
