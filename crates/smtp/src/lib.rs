@@ -1,0 +1,133 @@
+//! # dirsync-smtp
+//!
+//! Sends dirsync's report email ([`dirsync::Email`]) over SMTP with `lettre`: STARTTLS or
+//! implicit TLS (rustls, with the web's root certificates or ones you add), authentication,
+//! timeouts. Plain, unencrypted SMTP is allowed to loopback addresses only.
+//!
+//! The server comes from a URL, as in the `SMTP_URL` setting:
+//!
+//! - `smtp://user@mail.example.com:587`: STARTTLS, required (the default port is 587);
+//! - `smtps://user@mail.example.com:465`: implicit TLS (the default port is 465);
+//! - `smtp://127.0.0.1:2525?tls=none`: no TLS, for a relay on the same machine only.
+//!
+//! The user name goes in the URL (`%40` for an `@` in it); the password never does: it is given
+//! as a [`SecretString`] (from `SMTP_PASSWORD`), and it appears in no log, error or `Debug`
+//! output.
+//!
+//! ```
+//! use dirsync_smtp::{Security, SmtpConfig, SmtpMailer};
+//! use secrecy::SecretString;
+//!
+//! let config = SmtpConfig::from_url("smtp://sync%40example.com@mail.example.com")?
+//!     .with_password(SecretString::from("s3cr3t-value"));
+//! assert_eq!(config.security(), Security::StartTls);
+//! assert_eq!(config.port(), 587);
+//! let mailer = SmtpMailer::new(config)?; // nothing is sent until `Mailer::send`
+//! assert!(!format!("{mailer:?}").contains("s3cr3t-value"));
+//! # Ok::<(), dirsync_smtp::SmtpError>(())
+//! ```
+#![warn(missing_docs)]
+
+mod config;
+mod error;
+mod message;
+
+pub use config::{DEFAULT_TIMEOUT, Security, SmtpConfig};
+pub use error::SmtpError;
+pub use message::to_eml;
+
+use async_trait::async_trait;
+use dirsync::{Email, MailError, Mailer};
+use lettre::transport::smtp::AsyncSmtpTransport;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::{AsyncTransport, Tokio1Executor};
+use secrecy::ExposeSecret;
+use std::fmt;
+
+/// A [`Mailer`] over SMTP.
+#[derive(Clone)]
+pub struct SmtpMailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    name: String,
+    host: String,
+    port: u16,
+}
+
+impl fmt::Debug for SmtpMailer {
+    /// The server; never the password.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SmtpMailer")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SmtpMailer {
+    /// A mailer for `config`; it connects only when it sends.
+    ///
+    /// # Errors
+    /// [`SmtpError::Config`]: a user name without a password (or the reverse), or a root
+    /// certificate that is not PEM.
+    pub fn new(config: SmtpConfig) -> Result<SmtpMailer, SmtpError> {
+        config.check()?;
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host)
+            .port(config.port)
+            .timeout(Some(config.timeout));
+        if config.security != Security::None {
+            let mut tls = TlsParameters::builder(config.host.clone());
+            for pem in &config.root_certificates {
+                let certificate = Certificate::from_pem(pem).map_err(|_| {
+                    SmtpError::Config(
+                        "a root certificate given for the SMTP server is not a PEM certificate"
+                            .to_owned(),
+                    )
+                })?;
+                tls = tls.add_root_certificate(certificate);
+            }
+            let tls = tls.build_rustls().map_err(|e| {
+                SmtpError::Config(format!("cannot set up TLS for the SMTP server: {e}"))
+            })?;
+            builder = builder.tls(match config.security {
+                Security::Tls => Tls::Wrapper(tls),
+                _ => Tls::Required(tls),
+            });
+        }
+        if let (Some(user), Some(password)) = (&config.username, &config.password) {
+            builder = builder
+                .credentials(Credentials::new(user.clone(), password.expose_secret().to_owned()));
+        }
+        Ok(SmtpMailer {
+            transport: builder.build(),
+            name: format!("the SMTP server {}:{}", config.host, config.port),
+            host: config.host,
+            port: config.port,
+        })
+    }
+
+    /// Sends `email`, with this crate's own error.
+    ///
+    /// # Errors
+    /// See [`SmtpError`]: each variant says what to do.
+    pub async fn send_email(&self, email: &Email) -> Result<(), SmtpError> {
+        let message = message::to_message(email)?;
+        let span = tracing::info_span!("smtp_send", host = %self.host, port = self.port);
+        let sent = tracing::Instrument::instrument(self.transport.send(message), span).await;
+        match sent {
+            Ok(_) => Ok(()),
+            Err(e) => Err(SmtpError::from_lettre(e, &self.host, self.port)),
+        }
+    }
+}
+
+#[async_trait]
+impl Mailer for SmtpMailer {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    async fn send(&self, email: &Email) -> Result<(), MailError> {
+        self.send_email(email).await.map_err(|e| MailError::from_source(e.kind(), e))
+    }
+}
