@@ -43,6 +43,9 @@
 //!   410 `syncStateNotFound` after [`FakeGraph::expire_delta_tokens`] or
 //!   [`GraphConfig::delta_token_ttl`].
 //! - `POST {uri}/v1.0/$batch`: up to 20 requests, each counted, faulted and budgeted on its own.
+//! - `POST {uri}/v1.0/users/{id or userPrincipalName}/sendMail`: answers 202 and keeps the
+//!   message ([`FakeGraph::sent_mail`]); 404 `ErrorInvalidUser` for an unknown sender, 403
+//!   `ErrorAccessDenied` without the permission ([`FakeGraph::set_mail_send_permission`]).
 //! - The write budget ([`WriteBudget`]): creations and updates beyond it answer 429 with
 //!   `Retry-After`.
 //!
@@ -86,7 +89,9 @@ mod server;
 
 pub use counters::RequestCounts;
 pub use faults::{Fault, FaultRule, Trigger};
-pub use graph::{FakeGraph, GraphConfig, GraphUser, SignInPage, WriteBudget};
+pub use graph::{
+    FakeGraph, GraphConfig, GraphUser, SentAttachment, SentMail, SignInPage, WriteBudget,
+};
 pub use huma::{FakeHuma, HumaAddress, HumaConfig, HumaPosition, HumaUser, JobTitle};
 pub use route::Route;
 

@@ -35,13 +35,15 @@ pub enum Route {
     GetJobTitle,
     /// Huma `POST /job-titles`.
     CreateJobTitle,
+    /// Graph's `POST /v1.0/users/{id}/sendMail`.
+    SendMail,
     /// Anything else (answered 404 or 405 the way the service would).
     Other,
 }
 
 impl Route {
     /// Every route, in a fixed order.
-    pub const ALL: [Route; 15] = [
+    pub const ALL: [Route; 16] = [
         Route::Token,
         Route::ListUsers,
         Route::GetUser,
@@ -56,6 +58,7 @@ impl Route {
         Route::ListJobTitles,
         Route::GetJobTitle,
         Route::CreateJobTitle,
+        Route::SendMail,
         Route::Other,
     ];
 

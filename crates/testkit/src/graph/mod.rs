@@ -5,9 +5,11 @@ mod batch;
 mod delta;
 mod errors;
 mod filter;
+mod mail;
 mod state;
 mod users;
 
+pub use mail::{SentAttachment, SentMail};
 pub use state::GraphUser;
 
 use crate::counters::RequestCounts;
@@ -133,6 +135,7 @@ pub(crate) struct GraphState {
     pub(crate) delta_epoch: u64,
     pub(crate) started: Instant,
     pub(crate) base: String,
+    pub(crate) outbox: mail::Outbox,
 }
 
 impl GraphState {
@@ -192,6 +195,7 @@ pub(crate) fn classify(method: &str, segments: &[String], with_version: bool) ->
         ("GET", ["users", _]) => Route::GetUser,
         ("PATCH", ["users", _]) => Route::UpdateUser,
         ("POST", ["$batch"]) => Route::Batch,
+        ("POST", ["users", _, "sendMail"]) => Route::SendMail,
         _ => Route::Other,
     }
 }
@@ -212,6 +216,7 @@ pub(crate) fn api(state: &mut GraphState, common: &Common, route: Route, call: &
         Route::UpdateUser => users::update(state, key, call),
         Route::Delta => delta::delta(state, call),
         Route::Batch => batch::batch(state, common, call),
+        Route::SendMail => mail::send_mail(state, key, call),
         _ => match call.segments.first().map(String::as_str) {
             Some("users") | Some("$batch") => errors::error(
                 405,
@@ -351,6 +356,7 @@ impl FakeGraph {
             delta_epoch: 0,
             started: Instant::now(),
             base: String::new(),
+            outbox: mail::Outbox::default(),
         };
         let service = Arc::new(GraphService { common, state: Mutex::new(state) });
         let server = crate::server::start(service.clone()).await;
