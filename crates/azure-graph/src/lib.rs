@@ -14,6 +14,7 @@
 //!   attempts and total wait (the shared [`dirsync_runtime`]); bounded concurrency; writes kept
 //!   within Graph's write window (3,000 per 150 s), going at once until it is spent.
 //! - Errors that say what to do ([`GraphError`]); secrets never in `Debug` output or logs.
+//! - The report email through `sendMail` ([`GraphMailer`], a [`dirsync::Mailer`]).
 //!
 //! ```
 //! use azure_graph::{AzureDirectory, AzureDirectoryConfig, GraphClient, PhoneProperty};
@@ -48,6 +49,7 @@ mod client;
 mod delta;
 mod directory;
 mod errors;
+mod mail;
 mod mapping;
 mod paging;
 mod password;
@@ -68,6 +70,7 @@ pub use delta::DeltaRound;
 pub use directory::{AzureDirectory, AzureDirectoryConfig};
 pub use dirsync_runtime::{Clock, RequestStats, RetryPolicy, TokioClock};
 pub use errors::{ErrorDetails, GraphError};
+pub use mail::{GraphMailer, SendMailError};
 pub use mapping::{
     GRAPH_LIMITS, PhoneProperty, mail_nickname, new_user, patch_for, select, to_record,
 };
