@@ -88,6 +88,9 @@ pub struct SyncArgs {
     /// Where the state and the reports go.
     #[command(flatten)]
     pub files: FileArgs,
+    /// Who the report is emailed to after `apply`, and how.
+    #[command(flatten)]
+    pub email: EmailArgs,
 }
 
 /// The connection to both services. Secrets are not arguments: they come from the environment.
@@ -270,6 +273,54 @@ pub struct FileArgs {
     pub report_html: Option<PathBuf>,
 }
 
+/// Who the report is emailed to after `apply`, and how. SMTP settings come from the environment:
+/// `SMTP_URL` (`smtp://user@host:587` for STARTTLS, `smtps://user@host:465` for implicit TLS)
+/// and `SMTP_PASSWORD`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct EmailArgs {
+    /// Email the report to these addresses after `apply`.
+    #[arg(long, value_name = "ADDR[,ADDR]", value_delimiter = ',')]
+    pub email_to: Vec<String>,
+    /// The address the report is sent from (with --email-via graph: a mailbox in the tenant).
+    #[arg(long, value_name = "ADDR")]
+    pub email_from: Option<String>,
+    /// Send it over SMTP (SMTP_URL, SMTP_PASSWORD) or through Microsoft Graph (needs Mail.Send).
+    #[arg(long, value_enum, default_value_t = EmailVia::Smtp)]
+    pub email_via: EmailVia,
+    /// Send it after every run, or only when a write failed or there are findings.
+    #[arg(long, value_enum, default_value_t = EmailWhen::Always)]
+    pub email_on: EmailWhen,
+}
+
+/// How the report email is sent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum EmailVia {
+    /// Over SMTP.
+    #[default]
+    Smtp,
+    /// Through Microsoft Graph's sendMail, with the Azure app of the sync.
+    Graph,
+}
+
+/// When the report email is sent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum EmailWhen {
+    /// After every run.
+    #[default]
+    Always,
+    /// Only when a write failed or was not attempted, or there are findings.
+    Problems,
+}
+
+impl From<EmailWhen> for dirsync::EmailOn {
+    fn from(when: EmailWhen) -> Self {
+        match when {
+            EmailWhen::Always => dirsync::EmailOn::Always,
+            EmailWhen::Problems => dirsync::EmailOn::Problems,
+        }
+    }
+}
+
 /// A group id as Huma spells it: a UUID (8-4-4-4-12 hexadecimal digits).
 fn parse_uuid(text: &str) -> Result<String, String> {
     let text = text.trim();
@@ -409,6 +460,35 @@ mod tests {
         assert_eq!(connection.scim_url.as_deref(), Some("https://api.example.com/scim/v2"));
         assert_eq!(connection.scim_name, "Slack");
         assert!(parse(&["plan", "--idp", "okta"]).is_err());
+    }
+
+    #[test]
+    fn email_flags_take_several_recipients_and_default_to_smtp_always() {
+        let Ok(Args { command: Some(Command::Apply(apply)) }) = parse(&[
+            "apply",
+            "--email-to",
+            "hr@example.com,it@example.com",
+            "--email-from",
+            "sync@example.com",
+        ]) else {
+            panic!("apply parses")
+        };
+        assert_eq!(apply.email.email_to, ["hr@example.com", "it@example.com"]);
+        assert_eq!(apply.email.email_from.as_deref(), Some("sync@example.com"));
+        assert_eq!(
+            (apply.email.email_via, apply.email.email_on),
+            (EmailVia::Smtp, EmailWhen::Always)
+        );
+        let Ok(Args { command: Some(Command::Apply(apply)) }) =
+            parse(&["apply", "--email-via", "graph", "--email-on", "problems"])
+        else {
+            panic!("apply parses")
+        };
+        assert_eq!(
+            (apply.email.email_via, apply.email.email_on),
+            (EmailVia::Graph, EmailWhen::Problems)
+        );
+        assert!(parse(&["apply", "--email-via", "pigeon"]).is_err());
     }
 
     #[test]

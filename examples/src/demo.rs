@@ -515,6 +515,12 @@ pub async fn run(
         say!(console.err, "the demo's first sync did not finish: {:?}", first.outcome);
         return first.outcome;
     }
+    // The email `--email-to` would send, beside the HTML report: open it in a mail program.
+    if let Some(report) = &first.report {
+        let (from, to) = (format!("dirsync@{DOMAIN}"), format!("hr@{DOMAIN}"));
+        let eml = report_html.with_file_name("report.eml");
+        say!(console.out, "{}", crate::email::write_eml(report, "Nordlys AS", &from, &to, &eml));
+    }
 
     say!(console.out);
     say!(console.out, "== Second sync: is anything left to do? ==");
@@ -565,7 +571,7 @@ fn count_not_created(plan: &dirsync::Plan) -> usize {
 }
 
 /// `cargo run --example sync` without arguments: start the fakes, run the demo, write
-/// `report.html` in the current directory and the state in a fresh temporary directory.
+/// `report.html` and `report.eml` (the report email) in the current directory and the state in a fresh temporary directory.
 pub async fn main(console: &mut Console) -> Outcome {
     let org = DemoOrg::start().await;
     let state_dir = fresh_temp_dir();

@@ -6,6 +6,7 @@
 //! - [`connect`]: Huma and Azure AD directories from arguments and environment (or the fakes).
 //! - [`login`]: `sync login-azure`, connecting to Azure AD with a user account.
 //! - [`demo`]: the demo company seeded into the fakes, and the demo run.
+//! - [`email`]: the report emailed after `apply` (`--email-to`), over SMTP or Microsoft Graph.
 //! - [`plan_view`]: a plan printed for a person.
 //! - [`decisions`]: the JSON decisions file.
 //! - [`run`]: the plan / apply flow and its [`run::Outcome`] (the exit code).
@@ -26,6 +27,7 @@ pub mod cli;
 pub mod connect;
 pub mod decisions;
 pub mod demo;
+pub mod email;
 pub mod login;
 pub mod plan_view;
 pub mod run;
