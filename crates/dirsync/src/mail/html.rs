@@ -14,6 +14,8 @@ const H2: &str = "font-size:17px;line-height:24px;margin:16px 0 8px 0;color:#1f2
 const CELL: &str = "padding:5px 8px;border-bottom:1px solid #d0d7de;vertical-align:top";
 const FIRST_CELL: &str = "padding:5px 8px 2px 8px;border-top:1px solid #d0d7de;vertical-align:top";
 const NEXT_CELL: &str = "padding:2px 8px;vertical-align:top";
+/// A system's name on one line ("Azure AD" broken in two reads as two systems).
+const NOWRAP: &str = "white-space:nowrap";
 const HEAD: &str = "padding:5px 8px;border-bottom:1px solid #d0d7de;text-align:left;\
                     font-weight:bold;background:#f6f8fa";
 
@@ -268,7 +270,7 @@ impl ReportEmail<'_> {
                 };
                 writeln!(
                     out,
-                    "<tr><td style=\"{cell}\">{who}</td><td style=\"{cell}\">{}</td>\
+                    "<tr><td style=\"{cell}\">{who}</td><td style=\"{cell};{NOWRAP}\">{}</td>\
                      <td style=\"{cell}\">{}</td><td style=\"{cell}\">{change}</td></tr>",
                     esc(&line.system),
                     esc(&line.field)
