@@ -4,11 +4,9 @@
 
 mod common;
 
-use azure_graph::{GraphClient, GraphMailer, SendMailError};
+use azure_graph::{GraphMailer, SendMailError};
 use common::*;
 use dirsync::{MailErrorKind, Mailer, Names, Report, ReportEmail};
-use secrecy::SecretString;
-use std::sync::Arc;
 use std::time::Duration;
 use testkit::{FakeGraph, GraphConfig, GraphUser, Route};
 use wiremock::matchers::{body_partial_json, method, path};
@@ -24,16 +22,7 @@ fn email(from: &str) -> dirsync::Email {
 }
 
 fn fake_mailer(graph: &FakeGraph) -> GraphMailer {
-    let client = GraphClient::builder()
-        .tenant(FakeGraph::TENANT_ID)
-        .client_credentials(FakeGraph::CLIENT_ID, SecretString::from(FakeGraph::CLIENT_SECRET))
-        .graph_url(graph.uri())
-        .login_url(graph.uri())
-        .retry_policy(quick_retry())
-        .sleeper(Arc::new(RecordingSleep::default()))
-        .build()
-        .unwrap();
-    GraphMailer::new(client)
+    GraphMailer::new(fake_builder(graph, &RecordingClock::default()).build().unwrap())
 }
 
 #[tokio::test]

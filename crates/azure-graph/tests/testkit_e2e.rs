@@ -3,27 +3,16 @@
 
 mod common;
 
-use azure_graph::{AzureDirectory, AzureDirectoryConfig, GraphClient};
-use common::{RecordingClock, quick_retry};
+use azure_graph::{AzureDirectory, AzureDirectoryConfig};
+use common::{RecordingClock, fake_builder};
 use dirsync::{
     Directory, ErrorKind, Field, FieldChange, FieldValue, IncrementalDirectory, Person, RecordId,
 };
-use secrecy::SecretString;
-use std::sync::Arc;
 use std::time::Duration;
 use testkit::{FakeGraph, FaultRule, GraphConfig, GraphUser, Route};
 
 fn directory(graph: &FakeGraph, sleep: &RecordingClock) -> AzureDirectory {
-    let client = GraphClient::builder()
-        .tenant(FakeGraph::TENANT_ID)
-        .client_credentials(FakeGraph::CLIENT_ID, SecretString::from(FakeGraph::CLIENT_SECRET))
-        .graph_url(graph.uri())
-        .login_url(graph.uri())
-        .retry(quick_retry())
-        .write_budget(None)
-        .clock(Arc::new(sleep.clone()))
-        .build()
-        .unwrap();
+    let client = fake_builder(graph, sleep).build().unwrap();
     AzureDirectory::new(
         client,
         AzureDirectoryConfig { upn_domain: "contoso.com".into(), ..Default::default() },

@@ -38,6 +38,19 @@ pub fn builder(server: &MockServer, sleep: &RecordingClock) -> GraphClientBuilde
         .clock(Arc::new(sleep.clone()))
 }
 
+/// A builder for testkit's fake Graph, with its app's credentials.
+pub fn fake_builder(graph: &testkit::FakeGraph, clock: &RecordingClock) -> GraphClientBuilder {
+    use testkit::FakeGraph;
+    GraphClient::builder()
+        .tenant(FakeGraph::TENANT_ID)
+        .client_credentials(FakeGraph::CLIENT_ID, SecretString::from(FakeGraph::CLIENT_SECRET))
+        .graph_url(graph.uri())
+        .login_url(graph.uri())
+        .retry(quick_retry())
+        .write_budget(None)
+        .clock(Arc::new(clock.clone()))
+}
+
 pub fn client(server: &MockServer) -> (GraphClient, RecordingClock) {
     let sleep = RecordingClock::default();
     (builder(server, &sleep).build().unwrap(), sleep)
