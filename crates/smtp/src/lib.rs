@@ -11,7 +11,7 @@
 //! - `smtp://127.0.0.1:2525?tls=none`: no TLS, for a relay on the same machine only.
 //!
 //! The user name goes in the URL (`%40` for an `@` in it); the password never does: it is given
-//! as a [`SecretString`] (from `SMTP_PASSWORD`), and it appears in no log, error or `Debug`
+//! as a [`SecretString`](secrecy::SecretString) (from `SMTP_PASSWORD`), and it appears in no log, error or `Debug`
 //! output.
 //!
 //! ```
