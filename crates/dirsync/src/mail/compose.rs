@@ -73,7 +73,7 @@ pub(super) struct Group {
 pub(super) struct ChangeLine {
     pub(super) system: String,
     pub(super) field: String,
-    /// `None` for a person created.
+    /// `None` for a person created (`after` then lists their values).
     pub(super) before: Option<String>,
     pub(super) after: String,
 }
@@ -82,8 +82,6 @@ pub(super) struct ChangeLine {
 #[derive(Debug, Clone)]
 pub(super) struct PersonChanges {
     pub(super) name: String,
-    /// "created in Azure AD", when one of the writes was a creation.
-    pub(super) created: Vec<String>,
     pub(super) lines: Vec<ChangeLine>,
 }
 
@@ -186,17 +184,23 @@ impl<'a> ReportEmail<'a> {
         }
     }
 
-    /// The heading: the report's title, or the systems' names.
+    /// The heading: the report's title, or one made of the systems' names.
     pub(super) fn title(&self) -> String {
         let names = self.names();
-        let title = self
-            .report
+        self.report
             .title
             .clone()
-            .unwrap_or_else(|| format!("{} and {}: people synchronised", names.hr, names.idp));
+            .unwrap_or_else(|| format!("{} and {}: people synchronised", names.hr, names.idp))
+    }
+
+    /// The line above the heading: the organisation and the systems, "Example AS · Huma ↔
+    /// Azure AD".
+    pub(super) fn context(&self) -> String {
+        let names = self.names();
+        let systems = format!("{} ↔ {}", names.hr, names.idp);
         match &self.organisation {
-            Some(org) => format!("{org}: {title}"),
-            None => title,
+            Some(org) => format!("{org} · {systems}"),
+            None => systems,
         }
     }
 
@@ -304,24 +308,29 @@ impl<'a> ReportEmail<'a> {
         for op in self.report.operations_with("done") {
             let system = names.of(op.target).to_owned();
             if people.last().is_none_or(|p| p.name != op.name) {
-                people.push(PersonChanges {
-                    name: op.name.clone(),
-                    created: Vec::new(),
-                    lines: Vec::new(),
-                });
+                people.push(PersonChanges { name: op.name.clone(), lines: Vec::new() });
             }
             let Some(person) = people.last_mut() else { continue };
             if op.action == Action::Create {
-                person.created.push(format!("created in {system}"));
+                // A new person is one change: one line with every value they were created with.
+                let values: Vec<String> = op
+                    .fields
+                    .iter()
+                    .map(|f| format!("{}: {}", f.field.label(), value_text(Some(&f.to))))
+                    .collect();
+                person.lines.push(ChangeLine {
+                    system,
+                    field: "New person".to_owned(),
+                    before: None,
+                    after: values.join("; "),
+                });
+                continue;
             }
             for field in &op.fields {
                 person.lines.push(ChangeLine {
                     system: system.clone(),
                     field: field.field.label().to_owned(),
-                    before: match op.action {
-                        Action::Create => None,
-                        Action::Update => Some(value_text(field.from.as_ref())),
-                    },
+                    before: Some(value_text(field.from.as_ref())),
                     after: value_text(Some(&field.to)),
                 });
             }

@@ -67,9 +67,8 @@ impl ReportEmail<'_> {
         )?;
         writeln!(
             out,
-            "<p style=\"margin:0;font-size:12px;color:{MUTED};letter-spacing:0.5px\">{} ↔ {}</p>",
-            esc(&names.hr),
-            esc(&names.idp)
+            "<p style=\"margin:0;font-size:12px;color:{MUTED};letter-spacing:0.5px\">{}</p>",
+            esc(&self.context())
         )?;
         writeln!(
             out,
@@ -238,14 +237,6 @@ impl ReportEmail<'_> {
                 break;
             }
             let mut first = true;
-            let created = if person.created.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    "<br><span style=\"color:{GREEN};font-size:12px\">{}</span>",
-                    esc(&person.created.join(", "))
-                )
-            };
             for line in &person.lines {
                 if shown >= self.limit {
                     break;
@@ -253,15 +244,13 @@ impl ReportEmail<'_> {
                 shown += 1;
                 // A line between people, none between one person's changes.
                 let (who, cell) = if first {
-                    (format!("<strong>{}</strong>{created}", esc(&person.name)), FIRST_CELL)
+                    (format!("<strong>{}</strong>", esc(&person.name)), FIRST_CELL)
                 } else {
                     (String::new(), NEXT_CELL)
                 };
                 first = false;
                 let change = match &line.before {
-                    None => {
-                        format!("{} <span style=\"color:{MUTED}\">(new)</span>", esc(&line.after))
-                    }
+                    None => esc(&line.after),
                     Some(before) => format!(
                         "<span style=\"color:{MUTED}\">{}</span> → {}",
                         esc(before),

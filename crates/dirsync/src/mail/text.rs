@@ -17,6 +17,8 @@ impl ReportEmail<'_> {
     fn write_text(&self, out: &mut String) -> std::fmt::Result {
         let names = self.names();
         let title = one_line(&self.title());
+        writeln!(out, "{}", one_line(&self.context()))?;
+        writeln!(out)?;
         writeln!(out, "{title}")?;
         writeln!(out, "{}", "=".repeat(title.chars().count()))?;
         writeln!(out)?;
@@ -83,19 +85,14 @@ impl ReportEmail<'_> {
                     break;
                 }
                 writeln!(out)?;
-                let created = if person.created.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", person.created.join(", "))
-                };
-                writeln!(out, "{}{}", one_line(&person.name), one_line(&created))?;
+                writeln!(out, "{}", one_line(&person.name))?;
                 for line in &person.lines {
                     if shown >= self.limit {
                         break;
                     }
                     shown += 1;
                     let change = match &line.before {
-                        None => format!("{} (new)", line.after),
+                        None => line.after.clone(),
                         Some(before) => format!("{before} -> {}", line.after),
                     };
                     writeln!(
