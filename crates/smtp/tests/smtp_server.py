@@ -16,6 +16,7 @@ import base64
 import email
 import email.policy
 import json
+import logging
 import os
 import socket
 import ssl
@@ -90,6 +91,9 @@ def authenticator(user, password):
 
 
 def main():
+    # Only errors on the test's output; aiosmtpd warns about its own deprecations otherwise.
+    logging.getLogger("mail.log").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
     mode, cert, key, out = sys.argv[1:5]
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
