@@ -40,8 +40,8 @@ impl Server {
         let python = std::env::var_os(PYTHON).unwrap_or_else(|| {
             panic!(
                 "{PYTHON} is not set: these tests send through a real SMTP server (aiosmtpd). \
-                 Set it up once with `python3 -m venv .ci/venv && .ci/venv/bin/pip install \
-                 aiosmtpd==1.4.6`, then run with {PYTHON}=$PWD/.ci/venv/bin/python (.ci/run \
+                 Set it up once with `python3 -m venv .ci/venv && .ci/venv/bin/pip install -r \
+                 .ci/requirements.txt`, then run with {PYTHON}=$PWD/.ci/venv/bin/python (.ci/run \
                  does both)"
             )
         });
