@@ -7,8 +7,9 @@ use std::net::IpAddr;
 use std::time::Duration;
 use url::Url;
 
-/// How long connecting, and each step of the conversation, may take by default.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long sending one email may take by default: connecting, TLS, authentication and the
+/// message.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// How the connection to the server is secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,8 +128,8 @@ impl SmtpConfig {
         self
     }
 
-    /// With a time limit for connecting and for each step of the conversation (default
-    /// [`DEFAULT_TIMEOUT`]).
+    /// With a time limit for sending one email, from connecting to the server's last answer
+    /// (default [`DEFAULT_TIMEOUT`]).
     #[must_use]
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;

@@ -71,17 +71,16 @@ pub enum SmtpError {
         #[source]
         source: lettre::transport::smtp::Error,
     },
-    /// The server did not answer in time.
+    /// The server did not take the email in time.
     #[error(
-        "the SMTP server {server} did not answer in time: check the host and port in SMTP_URL \
-         and that a firewall lets the connection through"
+        "the SMTP server {server} did not take the email within {after:?}: check the host and \
+         port in SMTP_URL and that a firewall lets the connection through"
     )]
     Timeout {
         /// `host:port`.
         server: String,
-        /// Why.
-        #[source]
-        source: lettre::transport::smtp::Error,
+        /// The time limit.
+        after: std::time::Duration,
     },
     /// The server could not be reached, or the connection broke.
     #[error(
@@ -114,8 +113,11 @@ impl SmtpError {
     }
 
     /// The error for a failure of lettre's transport, by the server's reply code.
-    pub(crate) fn from_lettre(e: lettre::transport::smtp::Error, host: &str, port: u16) -> Self {
-        let server = format!("{host}:{port}");
+    pub(crate) fn from_lettre(
+        e: lettre::transport::smtp::Error,
+        server: String,
+        timeout: std::time::Duration,
+    ) -> Self {
         if let Some(code) = e.status() {
             let reply = e.to_string();
             return match u16::from(code) {
@@ -131,7 +133,7 @@ impl SmtpError {
         if e.is_tls() || no_starttls || broken_tls(&e) {
             SmtpError::Tls { server, source: e }
         } else if e.is_timeout() {
-            SmtpError::Timeout { server, source: e }
+            SmtpError::Timeout { server, after: timeout }
         } else {
             SmtpError::Connect { server, source: e }
         }

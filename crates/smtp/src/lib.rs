@@ -52,6 +52,7 @@ pub struct SmtpMailer {
     name: String,
     host: String,
     port: u16,
+    timeout: std::time::Duration,
 }
 
 impl fmt::Debug for SmtpMailer {
@@ -103,6 +104,7 @@ impl SmtpMailer {
             name: format!("the SMTP server {}:{}", config.host, config.port),
             host: config.host,
             port: config.port,
+            timeout: config.timeout,
         })
     }
 
@@ -113,10 +115,14 @@ impl SmtpMailer {
     pub async fn send_email(&self, email: &Email) -> Result<(), SmtpError> {
         let message = message::to_message(email)?;
         let span = tracing::info_span!("smtp_send", host = %self.host, port = self.port);
-        let sent = tracing::Instrument::instrument(self.transport.send(message), span).await;
-        match sent {
-            Ok(_) => Ok(()),
-            Err(e) => Err(SmtpError::from_lettre(e, &self.host, self.port)),
+        let server = format!("{}:{}", self.host, self.port);
+        // lettre bounds connecting only; a server that stops answering later must not hold the
+        // run, so the whole send is bounded too.
+        let send = tokio::time::timeout(self.timeout, self.transport.send(message));
+        match tracing::Instrument::instrument(send, span).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(SmtpError::from_lettre(e, server, self.timeout)),
+            Err(_) => Err(SmtpError::Timeout { server, after: self.timeout }),
         }
     }
 }
@@ -129,5 +135,51 @@ impl Mailer for SmtpMailer {
 
     async fn send(&self, email: &Email) -> Result<(), MailError> {
         self.send_email(email).await.map_err(|e| MailError::from_source(e.kind(), e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn email() -> Email {
+        dirsync::ReportEmail::new(&dirsync::Report::default())
+            .to_email("sync@example.com", ["hr@example.com"])
+    }
+
+    #[tokio::test]
+    async fn a_server_that_never_answers_is_a_timeout_that_says_what_to_check() {
+        // Accepts the connection and never greets.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
+        let port = listener.local_addr().expect("an address").port();
+        let held = tokio::spawn(async move {
+            let accepted = listener.accept().await;
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            drop(accepted);
+        });
+        let config = SmtpConfig::from_url(&format!("smtp://127.0.0.1:{port}?tls=none"))
+            .expect("a URL")
+            .with_timeout(Duration::from_millis(300));
+        // The server holds the connection far longer than the limit.
+        let err = SmtpMailer::new(config).expect("a mailer").send_email(&email()).await;
+        held.abort();
+        let err = err.expect_err("no answer");
+        assert!(matches!(err, SmtpError::Timeout { .. }), "{err:?}");
+        assert!(err.to_string().contains("SMTP_URL"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn nothing_listening_is_a_connection_error() {
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+            listener.local_addr().expect("an address").port()
+        };
+        let config =
+            SmtpConfig::from_url(&format!("smtp://127.0.0.1:{port}?tls=none")).expect("a URL");
+        let err = SmtpMailer::new(config).expect("a mailer").send(&email()).await;
+        let err = err.expect_err("nobody there");
+        assert_eq!(err.kind(), dirsync::MailErrorKind::Connection);
+        assert!(err.to_string().starts_with("cannot talk to the SMTP server 127.0.0.1:"), "{err}");
     }
 }
