@@ -2,7 +2,7 @@
 //! certificate made for it, STARTTLS or implicit TLS, and authentication. What arrives is parsed
 //! by the server with Python's own MIME parser and checked here.
 //!
-//! The server needs `DIRSYNC_TEST_PYTHON`: see `common/mod.rs`.
+//! The server needs `DIRSYNC_SMTP_PYTHON`: see `common/mod.rs`.
 
 mod common;
 

@@ -1,11 +1,11 @@
 //! What the SMTP tests share: a real SMTP server process (Python's aiosmtpd) started with a
 //! certificate made for it, and a report email to send through it.
 //!
-//! The server needs a Python with aiosmtpd, named by `DIRSYNC_TEST_PYTHON` (`.ci/run` sets it up):
+//! The server needs a Python with aiosmtpd, named by `DIRSYNC_SMTP_PYTHON` (`.ci/run` sets it up):
 //!
 //! ```text
-//! python3 -m venv .ci/venv && .ci/venv/bin/pip install -r .ci/requirements.txt
-//! DIRSYNC_TEST_PYTHON=$PWD/.ci/venv/bin/python cargo test -p dirsync-smtp
+//! python3 -m venv .ci/venv-smtp && .ci/venv-smtp/bin/pip install -r .ci/requirements.txt
+//! DIRSYNC_SMTP_PYTHON=$PWD/.ci/venv-smtp/bin/python cargo test -p dirsync-smtp
 //! ```
 #![allow(dead_code, unreachable_pub)] // each test file uses a different part
 
@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 pub const USER: &str = "sync@example.com";
 pub const PASSWORD: &str = "correct-horse-battery-staple-7f3a";
-pub const PYTHON: &str = "DIRSYNC_TEST_PYTHON";
+pub const PYTHON: &str = "DIRSYNC_SMTP_PYTHON";
 
 /// A running aiosmtpd; dropping it stops the process.
 pub struct Server {
@@ -40,8 +40,8 @@ impl Server {
         let python = std::env::var_os(PYTHON).unwrap_or_else(|| {
             panic!(
                 "{PYTHON} is not set: these tests send through a real SMTP server (aiosmtpd). \
-                 Set it up once with `python3 -m venv .ci/venv && .ci/venv/bin/pip install -r \
-                 .ci/requirements.txt`, then run with {PYTHON}=$PWD/.ci/venv/bin/python (.ci/run \
+                 Set it up once with `python3 -m venv .ci/venv-smtp && .ci/venv-smtp/bin/pip install -r \
+                 .ci/requirements.txt`, then run with {PYTHON}=$PWD/.ci/venv-smtp/bin/python (.ci/run \
                  does both)"
             )
         });
