@@ -181,7 +181,17 @@ async fn real(args: &SyncArgs, mode: Mode, secrets: &Secrets, console: &mut Cons
                 return Outcome::CouldNotRun;
             }
         };
-    sync(&directories, &settings, mode, console).await.outcome
+    let run = sync(&directories, &settings, mode, console).await;
+    // The report files are written by now; a failed email is a warning, never the run's outcome.
+    if let (Mode::Apply, Some(report)) = (mode, &run.report) {
+        let email = crate::email::send_report(&args.email, report, &directories).await;
+        if email.is_failure() {
+            say!(console.err, "{email}");
+        } else if email != crate::email::EmailOutcome::NotAsked {
+            say!(console.out, "{email}");
+        }
+    }
+    run.outcome
 }
 
 /// What a run does.

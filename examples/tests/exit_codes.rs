@@ -248,3 +248,30 @@ async fn exit_5_when_a_write_fails_and_the_report_says_which() {
     assert!(std::fs::read_to_string(&html).unwrap().contains("Lars Eriksson"));
     assert!(dir.path().join("state.json").exists(), "the state is saved for the writes made");
 }
+
+#[tokio::test]
+async fn the_report_email_is_sent_after_apply_and_a_failed_email_never_changes_the_exit_code() {
+    let org = DemoOrg::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let sender = org.graph.users()[0].user_principal_name.clone().unwrap();
+    let mut extra =
+        vec!["--prefer", "huma", "--email-to", "it@example.com", "--email-via", "graph"];
+    extra.extend(["--email-from", sender.as_str()]);
+    extra.extend(CREATE);
+    let (outcome, text) = run(argv(&org, dir.path(), "apply", &extra), fake_secrets()).await;
+    assert_eq!(outcome, Outcome::Done, "{text}");
+    let sent = org.graph.sent_mail();
+    assert_eq!(sent.len(), 1, "{text}");
+    assert_eq!(sent[0].to, ["it@example.com"]);
+    assert!(sent[0].subject.contains("Huma"), "{}", sent[0].subject);
+
+    // Without the Mail.Send permission the email fails, the run does not.
+    org.graph.set_mail_send_permission(false);
+    let extra = ["--prefer", "huma", "--email-to", "it@example.com", "--email-via", "graph"];
+    let mut extra = extra.to_vec();
+    extra.extend(["--email-from", sender.as_str()]);
+    let (outcome, text) = run(argv(&org, dir.path(), "apply", &extra), fake_secrets()).await;
+    assert_eq!(outcome, Outcome::Done, "{text}");
+    assert!(text.contains("Mail.Send"), "the warning says what to grant: {text}");
+    assert_eq!(org.graph.sent_mail().len(), 1);
+}
