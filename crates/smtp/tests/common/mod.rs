@@ -1,11 +1,11 @@
 //! What the SMTP tests share: a real SMTP server process (Python's aiosmtpd) started with a
 //! certificate made for it, and a report email to send through it.
 //!
-//! The server needs a Python with aiosmtpd, named by `DIRSYNC_SMTP_PYTHON` (`.ci/run` sets it up):
+//! The server needs a Python with aiosmtpd: `DIRSYNC_SMTP_PYTHON` names it (`.ci/run` sets it up);
+//! without it the tests make `.ci/venv-smtp` themselves:
 //!
 //! ```text
 //! python3 -m venv .ci/venv-smtp && .ci/venv-smtp/bin/pip install -r .ci/requirements.txt
-//! DIRSYNC_SMTP_PYTHON=$PWD/.ci/venv-smtp/bin/python cargo test -p dirsync-smtp
 //! ```
 #![allow(dead_code, unreachable_pub)] // each test file uses a different part
 
@@ -25,6 +25,57 @@ pub const USER: &str = "sync@example.com";
 pub const PASSWORD: &str = "correct-horse-battery-staple-7f3a";
 pub const PYTHON: &str = "DIRSYNC_SMTP_PYTHON";
 
+/// The Python with aiosmtpd: the one `DIRSYNC_SMTP_PYTHON` names (as `.ci/run` sets it), else the
+/// repository's `.ci/venv-smtp`, made on first use from `.ci/requirements.txt`, so that
+/// `cargo test --workspace` needs nothing set up by hand.
+fn python() -> PathBuf {
+    if let Some(path) = std::env::var_os(PYTHON).filter(|v| !v.is_empty()) {
+        return PathBuf::from(path);
+    }
+    static MADE: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
+    match MADE.get_or_init(make_venv) {
+        Ok(path) => path.clone(),
+        Err(why) => panic!(
+            "these tests send through a real SMTP server (aiosmtpd), and {why}. Set it up once \
+             with `python3 -m venv .ci/venv-smtp && .ci/venv-smtp/bin/pip install -r \
+             .ci/requirements.txt`, then run with {PYTHON}=$PWD/.ci/venv-smtp/bin/python (.ci/run \
+             does both)"
+        ),
+    }
+}
+
+fn make_venv() -> Result<PathBuf, String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .find(|dir| dir.join(".ci/requirements.txt").is_file())
+        .ok_or("the repository's .ci/requirements.txt was not found")?;
+    let venv = root.join(".ci/venv-smtp");
+    let python = venv.join("bin/python");
+    let ready = |python: &PathBuf| {
+        Command::new(python).args(["-c", "import aiosmtpd"]).status().is_ok_and(|s| s.success())
+    };
+    if ready(&python) {
+        return Ok(python);
+    }
+    let run = |program: &std::path::Path, args: &[&std::ffi::OsStr]| {
+        let status = Command::new(program)
+            .args(args)
+            .stdout(Stdio::null())
+            .status()
+            .map_err(|e| format!("{} could not run ({e})", program.display()))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("{} failed ({status})", program.display()))
+        }
+    };
+    run("python3".as_ref(), &["-m".as_ref(), "venv".as_ref(), venv.as_os_str()])?;
+    let requirements = root.join(".ci/requirements.txt");
+    let pip = venv.join("bin/pip");
+    run(&pip, &["install".as_ref(), "--quiet".as_ref(), "-r".as_ref(), requirements.as_os_str()])?;
+    if ready(&python) { Ok(python) } else { Err("aiosmtpd did not install".to_owned()) }
+}
+
 /// A running aiosmtpd; dropping it stops the process.
 pub struct Server {
     child: Child,
@@ -37,14 +88,7 @@ pub struct Server {
 impl Server {
     /// Starts the server in `mode` ("starttls", "tls" or "plain").
     pub fn start(mode: &str) -> Server {
-        let python = std::env::var_os(PYTHON).unwrap_or_else(|| {
-            panic!(
-                "{PYTHON} is not set: these tests send through a real SMTP server (aiosmtpd). \
-                 Set it up once with `python3 -m venv .ci/venv-smtp && .ci/venv-smtp/bin/pip install -r \
-                 .ci/requirements.txt`, then run with {PYTHON}=$PWD/.ci/venv-smtp/bin/python (.ci/run \
-                 does both)"
-            )
-        });
+        let python = python();
         let folder = tempfile::tempdir().expect("a temporary folder");
         let key = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()])
             .expect("a certificate");
