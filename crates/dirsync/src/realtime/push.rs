@@ -79,7 +79,9 @@ pub struct PersonPush {
 }
 
 impl PersonPush {
-    fn new(hr: RecordId, action: PushAction) -> Self {
+    /// Nothing done yet for `hr`: unchanged until a step says otherwise.
+    fn new(hr: RecordId) -> Self {
+        let action = PushAction::Unchanged;
         PersonPush { hr, idp: None, action, fields: Vec::new(), skipped: Vec::new(), detail: None }
     }
 
@@ -245,8 +247,7 @@ impl<'a> RealtimePush<'a> {
                 let people = hr_ids
                     .iter()
                     .map(|id| {
-                        PersonPush::new(id.clone(), PushAction::Failed)
-                            .with_detail(PushAction::Failed, detail.clone())
+                        PersonPush::new(id.clone()).with_detail(PushAction::Failed, detail.clone())
                     })
                     .collect();
                 return PushSummary { people };
@@ -264,7 +265,7 @@ impl<'a> RealtimePush<'a> {
                     }
                     pushed
                 }
-                None => PersonPush::new(id.clone(), PushAction::Gone).with_detail(
+                None => PersonPush::new(id.clone()).with_detail(
                     PushAction::Gone,
                     format!("the person no longer exists in {}", hr.name()),
                 ),
@@ -292,7 +293,7 @@ impl<'a> RealtimePush<'a> {
         let linked = links.get(&hr.id).cloned();
         let idp = self.directories.idp;
         let names = self.directories.names();
-        let out = PersonPush::new(hr.id.clone(), PushAction::Unchanged);
+        let out = PersonPush::new(hr.id.clone());
         let failed = |out: PersonPush, what: String, e: &DirectoryError| {
             out.with_detail(PushAction::Failed, format!("{what}: {}", ErrorChain(e)))
         };
