@@ -114,6 +114,8 @@ impl Directory for AzureDirectory {
             required_on_create: FieldSet::empty(),
             email_required: false,
             can_create: true,
+            can_disable: true,
+            can_revoke_sessions: true,
             limits: GRAPH_LIMITS,
         }
     }

@@ -28,18 +28,28 @@ pub struct Capabilities {
     pub email_required: bool,
     /// Whether the directory can create records.
     pub can_create: bool,
+    /// Whether the directory can disable and enable accounts ([`crate::Directory::set_enabled`]),
+    /// which leavers need.
+    #[serde(default)]
+    pub can_disable: bool,
+    /// Whether the directory can revoke a user's sign-in sessions
+    /// ([`crate::Directory::revoke_sessions`]).
+    #[serde(default)]
+    pub can_revoke_sessions: bool,
     /// Maximum lengths, in characters.
     pub limits: Limits,
 }
 
 impl Default for Capabilities {
-    /// Everything writable, creation allowed, nothing required, no limits.
+    /// Everything writable, creation and account control allowed, nothing required, no limits.
     fn default() -> Self {
         Capabilities {
             writable: FieldSet::all(),
             required_on_create: FieldSet::empty(),
             email_required: false,
             can_create: true,
+            can_disable: true,
+            can_revoke_sessions: true,
             limits: Limits::default(),
         }
     }

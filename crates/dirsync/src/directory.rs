@@ -1,6 +1,6 @@
 //! The traits a directory implements, and the snapshot read through them.
 
-use crate::{Capabilities, DirectoryError, Field, FieldValue, Person, Record, RecordId};
+use crate::{Capabilities, DirectoryError, ErrorKind, Field, FieldValue, Person, Record, RecordId};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -56,6 +56,38 @@ pub trait Directory: Send + Sync {
     /// which were.
     async fn update(&self, id: &RecordId, changes: &[FieldChange]) -> Result<(), DirectoryError>;
 
+    /// Enables or disables the account of one record (Azure AD's `accountEnabled`): how a
+    /// leaver loses access without being deleted. A sync never deletes anyone.
+    ///
+    /// The default refuses: a directory that can do it overrides this and says so in
+    /// [`Capabilities::can_disable`].
+    ///
+    /// # Errors
+    /// The directory refused (e.g. Azure AD's 403 for an administrator's account) or could not be
+    /// reached.
+    async fn set_enabled(&self, id: &RecordId, enabled: bool) -> Result<(), DirectoryError> {
+        let _ = (id, enabled);
+        Err(DirectoryError::new(
+            ErrorKind::PermissionDenied,
+            format!("{} cannot enable or disable accounts", self.name()),
+        ))
+    }
+
+    /// Signs one user out everywhere, so a disabled leaver's open sessions end now rather than
+    /// when their tokens expire (Graph's `revokeSignInSessions`).
+    ///
+    /// The default refuses; see [`Capabilities::can_revoke_sessions`].
+    ///
+    /// # Errors
+    /// The directory refused or could not be reached.
+    async fn revoke_sessions(&self, id: &RecordId) -> Result<(), DirectoryError> {
+        let _ = id;
+        Err(DirectoryError::new(
+            ErrorKind::PermissionDenied,
+            format!("{} cannot revoke sign-in sessions", self.name()),
+        ))
+    }
+
     /// How many updates [`Directory::update_many`] sends in one request: 1 (the default) for a
     /// directory without batching, 20 for Microsoft Graph's `$batch`.
     fn batch_size(&self) -> usize {
@@ -96,6 +128,34 @@ pub fn same_person(a: &Person, b: &Person) -> bool {
     let same_id = a.employment_id().is_some() && a.employment_id() == b.employment_id();
     let same_email = a.email_key().is_some() && a.email_key() == b.email_key();
     same_id || same_email
+}
+
+/// Above this share of unreadable records (in percent), a read fails: see [`Snapshot::read`].
+pub const MAX_UNREADABLE_PERCENT: usize = 5;
+
+/// Fails when so many of `records` are unreadable that the format has most likely changed.
+///
+/// # Errors
+/// [`ErrorKind::InvalidResponse`], naming the first unreadable record and why.
+pub fn check_unreadable(system: &str, records: &[Record]) -> Result<(), DirectoryError> {
+    let mut unreadable = records.iter().filter(|r| r.is_unreadable());
+    let Some(first) = unreadable.next() else { return Ok(()) };
+    let count = 1 + unreadable.count();
+    if count <= 2 || count * 100 <= records.len() * MAX_UNREADABLE_PERCENT {
+        return Ok(());
+    }
+    Err(DirectoryError::new(
+        ErrorKind::InvalidResponse,
+        format!(
+            "{count} of the {} people read from {system} could not be understood (more than \
+             {MAX_UNREADABLE_PERCENT} %), so its format has most likely changed and nothing was \
+             synced; the first is {}: {}. Update dirsync, or report this with the record to its \
+             maintainers",
+            records.len(),
+            first.id,
+            first.unreadable.as_deref().unwrap_or_default()
+        ),
+    ))
 }
 
 /// An opaque position in a directory's change feed (a Graph deltaLink, a sequence number).
@@ -176,11 +236,19 @@ impl Snapshot {
     ///
     /// # Errors
     /// The directory's read failed.
+    ///
+    /// A directory returns a record it could not understand as [unreadable](Record::unreadable),
+    /// and the sync goes on without it; but when more than [`MAX_UNREADABLE_PERCENT`] % of the
+    /// records (and more than two) are unreadable, the directory's format has most likely
+    /// changed, and the read fails ([`ErrorKind::InvalidResponse`]) rather than hold back
+    /// everyone.
     pub async fn read(directory: &(impl Directory + ?Sized)) -> Result<Snapshot, DirectoryError> {
+        let records = directory.snapshot().await?;
+        check_unreadable(directory.name(), &records)?;
         Ok(Snapshot {
             name: directory.name().to_owned(),
             capabilities: directory.capabilities(),
-            records: directory.snapshot().await?,
+            records,
         })
     }
 

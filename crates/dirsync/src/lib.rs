@@ -103,7 +103,8 @@ pub use apply::{ApplyError, ApplyOptions, DirectoryPair, Progress, ProgressFn, a
 pub use capabilities::{Capabilities, InvalidCharacters, LengthUnit, Limits, NewRecord, TooLong};
 pub use country::{CountryCode, CountryError};
 pub use directory::{
-    Changes, Cursor, Directory, FieldChange, IncrementalDirectory, Snapshot, same_person,
+    Changes, Cursor, Directory, FieldChange, IncrementalDirectory, MAX_UNREADABLE_PERCENT,
+    Snapshot, check_unreadable, same_person,
 };
 pub use email::{EmailError, check_email};
 pub use error::{DirectoryError, ErrorChain, ErrorKind};

@@ -37,6 +37,10 @@ pub struct InMemoryDirectory {
 #[derive(Debug, Default)]
 struct Inner {
     records: BTreeMap<RecordId, Entry>,
+    /// Records whose writes are refused, and with what.
+    refused: BTreeMap<RecordId, (ErrorKind, String)>,
+    /// How often each record's sessions were revoked.
+    revoked: BTreeMap<RecordId, usize>,
     removed: BTreeMap<RecordId, u64>,
     sequence: u64,
     next_id: u64,
@@ -104,6 +108,23 @@ impl InMemoryDirectory {
         Some(entry.record)
     }
 
+    /// Refuses every write to `id` (updates, account changes) with an error of `kind`, as a
+    /// directory refuses an administrator's account to an app without the rights to change it;
+    /// until [`InMemoryDirectory::allow`].
+    pub fn refuse(&self, id: &RecordId, kind: ErrorKind, message: impl Into<String>) {
+        self.lock().refused.insert(id.clone(), (kind, message.into()));
+    }
+
+    /// Takes back [`InMemoryDirectory::refuse`].
+    pub fn allow(&self, id: &RecordId) {
+        self.lock().refused.remove(id);
+    }
+
+    /// How many times `id`'s sign-in sessions were revoked.
+    pub fn sessions_revoked(&self, id: &RecordId) -> usize {
+        self.lock().revoked.get(id).copied().unwrap_or(0)
+    }
+
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic while holding the lock cannot leave a record half-written, so the data is usable.
         self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -127,6 +148,17 @@ impl InMemoryDirectory {
 }
 
 impl Inner {
+    /// The record `id`, unless it is missing or its writes are refused.
+    fn writable(&self, id: &RecordId) -> Result<&Record, DirectoryError> {
+        if let Some((kind, message)) = self.refused.get(id) {
+            return Err(DirectoryError::new(*kind, message.clone()));
+        }
+        match self.records.get(id) {
+            Some(entry) => Ok(&entry.record),
+            None => Err(DirectoryError::new(ErrorKind::NotFound, format!("{id} does not exist"))),
+        }
+    }
+
     fn put(&mut self, record: Record) {
         self.sequence += 1;
         self.removed.remove(&record.id);
@@ -179,10 +211,7 @@ impl Directory for InMemoryDirectory {
 
     async fn update(&self, id: &RecordId, changes: &[FieldChange]) -> Result<(), DirectoryError> {
         let mut inner = self.lock();
-        let Some(entry) = inner.records.get(id) else {
-            return Err(DirectoryError::new(ErrorKind::NotFound, format!("{id} does not exist")));
-        };
-        let mut record = entry.record.clone();
+        let mut record = inner.writable(id)?.clone();
         for change in changes {
             self.check_writable(&record, change)?;
             record
@@ -198,6 +227,21 @@ impl Directory for InMemoryDirectory {
             }
         }
         inner.put(record);
+        Ok(())
+    }
+
+    async fn set_enabled(&self, id: &RecordId, enabled: bool) -> Result<(), DirectoryError> {
+        let mut inner = self.lock();
+        let mut record = inner.writable(id)?.clone();
+        record.active = enabled;
+        inner.put(record);
+        Ok(())
+    }
+
+    async fn revoke_sessions(&self, id: &RecordId) -> Result<(), DirectoryError> {
+        let mut inner = self.lock();
+        inner.writable(id)?;
+        *inner.revoked.entry(id.clone()).or_default() += 1;
         Ok(())
     }
 

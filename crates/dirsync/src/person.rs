@@ -268,6 +268,16 @@ impl Person {
         shared
     }
 
+    /// Only the keys a person is matched by: employment id and email.
+    #[must_use]
+    pub fn keys_only(&self) -> Person {
+        Person {
+            email: self.email.clone(),
+            employment_id: self.employment_id.clone(),
+            ..Person::default()
+        }
+    }
+
     /// This person's supported fields without the email, sharing their values: as cheap as a
     /// copy of two texts.
     pub(crate) fn fields_only(&self) -> Person {

@@ -66,6 +66,13 @@ pub struct Record {
     /// "Norway"); the field is left out of [`Record::person`] and never written to the other side.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub invalid: Vec<InvalidValue>,
+    /// Set when the directory returned this record but it could not be understood (a property
+    /// of the wrong type, say): the reason, for a person to read. [`Record::person`] then holds
+    /// only the keys that could be read (employment id, email). Such a record takes no writes,
+    /// is paired with nobody, and no counterpart with its keys is created, so it can never cause
+    /// a duplicate; see [`Record::unreadable`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unreadable: Option<String>,
 }
 
 impl Record {
@@ -77,7 +84,32 @@ impl Record {
             read_only: FieldSet::empty(),
             active: true,
             invalid: Vec::new(),
+            unreadable: None,
         }
+    }
+
+    /// A record the directory returned but that could not be understood: its id, whatever keys
+    /// could be read (`keys`: employment id and email, nothing else), and why.
+    ///
+    /// ```
+    /// use dirsync::{Person, Record};
+    /// let record = Record::unreadable(
+    ///     "u7",
+    ///     Person::new().with_email("ada@example.com"),
+    ///     "jobTitle is a number, not text",
+    /// );
+    /// assert!(record.is_unreadable());
+    /// assert_eq!(record.person.email(), Some("ada@example.com"));
+    /// ```
+    pub fn unreadable(id: impl Into<RecordId>, keys: Person, reason: impl Into<String>) -> Self {
+        let mut record = Record::new(id, keys.keys_only());
+        record.unreadable = Some(reason.into());
+        record
+    }
+
+    /// Whether the record could not be understood ([`Record::unreadable`]).
+    pub fn is_unreadable(&self) -> bool {
+        self.unreadable.is_some()
     }
 
     /// Marks `field` read-only.

@@ -20,6 +20,8 @@ fn graph_like() -> Capabilities {
         required_on_create: FieldSet::empty(),
         email_required: false,
         can_create: true,
+        can_disable: false,
+        can_revoke_sessions: false,
         limits: Limits {
             employment_id: Some(16),
             given_name: Some(64),
@@ -42,6 +44,8 @@ fn huma_like() -> Capabilities {
         required_on_create: FieldSet::empty().with(Field::GivenName).with(Field::FamilyName),
         email_required: true,
         can_create: true,
+        can_disable: false,
+        can_revoke_sessions: false,
         limits: Limits {
             employment_id: Some(255),
             given_name: Some(255),

@@ -231,6 +231,8 @@ impl Directory for HumaDirectory {
             required_on_create: FieldSet::empty().with(Field::GivenName).with(Field::FamilyName),
             email_required: true,
             can_create: true,
+            can_disable: false,
+            can_revoke_sessions: false,
             limits: Limits {
                 employment_id: Some(255),
                 given_name: Some(255),

@@ -138,6 +138,8 @@ impl Directory for ScimDirectory {
             // A SCIM user must have a userName, and it is the person's email.
             email_required: true,
             can_create: true,
+            can_disable: false,
+            can_revoke_sessions: false,
             limits: Limits::default(),
         }
     }
