@@ -1,12 +1,13 @@
 //! Carrying out a settled plan: the writes on both sides, the new state, and the report.
 
-use crate::report::{Action, FieldReport, OperationReport, Outcome, Report, SkippedItem};
+use crate::report::{Action, FieldReport, HeldItem, OperationReport, Outcome, Report, SkippedItem};
 use crate::timeout::within;
 use crate::{
-    Create, Decision, Directory, DirectoryError, ErrorKind, Field, FieldChange, FieldValue, ItemId,
-    Names, Operation, Operations, PendingDecisions, Plan, Record, RecordId, Side, SyncState,
-    Update,
+    AccountAction, AccountOp, Create, Decision, Directory, DirectoryError, DisabledAccount,
+    ErrorKind, Field, FieldChange, FieldValue, ItemId, Names, Operation, Operations,
+    PendingDecisions, Plan, Record, RecordId, Side, SyncState, Update, quarantine,
 };
+use chrono::{DateTime, Utc};
 use futures::{FutureExt, StreamExt};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -81,6 +82,16 @@ pub struct ApplyOptions {
     /// limit. Like Entra's accidental-deletion threshold, it stops a wrong mapping or a wrong
     /// tenant from rewriting everyone.
     pub max_people_changed: Option<usize>,
+    /// The most leavers' accounts one run may disable; a plan over it is refused before any
+    /// write ([`ApplyError::DisableThreshold`]). `None` (the default): 10, or 5 % of the people
+    /// the plan pairs, whichever is larger ([`crate::default_max_disables`]).
+    pub max_disables: Option<usize>,
+    /// Try again the writes held back because a directory refused them for good before
+    /// ([`crate::SyncState::held`]), without waiting for their next try.
+    pub retry_held: bool,
+    /// The time this run records (when accounts were disabled, when writes were refused) and
+    /// holds writes back by; `None` (the default): the clock when the apply starts.
+    pub now: Option<DateTime<Utc>>,
     /// The longest one write (an update, a batch of updates, or a creation with its look-up) may
     /// take, retries included; past it the write is reported as failed ("unavailable") and the
     /// run goes on. Default: 5 minutes, longer than any adapter's own retries.
@@ -95,6 +106,9 @@ impl Default for ApplyOptions {
         ApplyOptions {
             concurrency: 4,
             max_people_changed: None,
+            max_disables: None,
+            retry_held: false,
+            now: None,
             write_timeout: Duration::from_secs(300),
             progress: None,
         }
@@ -113,6 +127,28 @@ impl ApplyOptions {
     #[must_use]
     pub fn with_max_people_changed(mut self, max: Option<usize>) -> Self {
         self.max_people_changed = max;
+        self
+    }
+
+    /// These options with at most `max` accounts disabled in one run (`None`: the default,
+    /// [`crate::default_max_disables`]).
+    #[must_use]
+    pub fn with_max_disables(mut self, max: Option<usize>) -> Self {
+        self.max_disables = max;
+        self
+    }
+
+    /// These options trying held-back writes again now.
+    #[must_use]
+    pub fn with_retry_held(mut self, retry: bool) -> Self {
+        self.retry_held = retry;
+        self
+    }
+
+    /// These options recording `now` as the time of the run.
+    #[must_use]
+    pub fn with_now(mut self, now: DateTime<Utc>) -> Self {
+        self.now = Some(now);
         self
     }
 
@@ -142,6 +178,9 @@ impl fmt::Debug for ApplyOptions {
         f.debug_struct("ApplyOptions")
             .field("concurrency", &self.concurrency)
             .field("max_people_changed", &self.max_people_changed)
+            .field("max_disables", &self.max_disables)
+            .field("retry_held", &self.retry_held)
+            .field("now", &self.now)
             .field("write_timeout", &self.write_timeout)
             .field("progress", &self.progress.as_ref().map(|_| "Fn"))
             .finish()
@@ -188,6 +227,18 @@ pub enum ApplyError {
     SafetyThreshold {
         /// How many people the plan changes or creates.
         people: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The plan disables more accounts than one run may; nothing was written.
+    #[error(
+        "the plan would disable {disables} accounts of people who left, more than the {max} one \
+         run may disable; nothing was written: check the accounts to disable in the plan, then \
+         raise the limit (max_disables) if they are meant"
+    )]
+    DisableThreshold {
+        /// How many accounts the plan disables.
+        disables: usize,
         /// The limit.
         max: usize,
     },
@@ -307,129 +358,179 @@ pub async fn apply(
     state: &mut SyncState,
     options: &ApplyOptions,
 ) -> Result<Report, ApplyError> {
-    let ops = plan.operations()?;
+    let planned = plan.operations()?;
+    let now = options.now.unwrap_or_else(Utc::now);
+    let (ops, held) = quarantine::hold_back(planned.clone(), &state.held, now, options.retry_held);
     let people = ops.people_changed();
     if let Some(max) = options.max_people_changed.filter(|&max| people > max) {
         tracing::warn!(people, max, "plan refused by the safety threshold");
         return Err(ApplyError::SafetyThreshold { people, max });
     }
+    let disables = ops.disables();
+    let max = options.max_disables.unwrap_or_else(|| crate::default_max_disables(plan.pairs.len()));
+    if disables > max {
+        tracing::warn!(disables, max, "plan refused by the threshold on disabled accounts");
+        return Err(ApplyError::DisableThreshold { disables, max });
+    }
     let span = tracing::info_span!(
         "apply",
         operations = ops.operations.len(),
         people,
+        disables,
+        held = held.len(),
         concurrency = options.concurrency.max(1)
     );
-    run(plan, &ops, directories, state, options).instrument(span).await
+    let run = Run { plan, planned: &planned, ops: &ops, held, now };
+    run.run(directories, state, options).instrument(span).await
 }
 
-async fn run(
-    plan: &Plan,
-    ops: &Operations,
-    directories: DirectoryPair<'_>,
-    state: &mut SyncState,
-    options: &ApplyOptions,
-) -> Result<Report, ApplyError> {
-    let total = ops.operations.len();
-    options.tell(&Progress::Started { operations: total });
-    let stop = AtomicBool::new(false);
-    let fatal: Mutex<Option<(Side, DirectoryError)>> = Mutex::new(None);
-    let directory = |side: Side| directories.get(side);
-    let timeout = options.write_timeout;
+/// One apply's plan, its writes, and what was held back.
+struct Run<'p> {
+    plan: &'p Plan,
+    /// Every write the plan calls for.
+    planned: &'p Operations,
+    /// The writes to make: `planned` less those held back.
+    ops: &'p Operations,
+    held: Vec<HeldItem>,
+    now: DateTime<Utc>,
+}
 
-    let mut ended: Vec<Option<Ended>> = (0..total).map(|_| None).collect();
-    let mut reports: Vec<Option<OperationReport>> = vec![None; total];
-    // The futures are built up front (they start only when polled): a stream combinator holding
-    // a closure over borrowed operations would keep the whole future from being `Send`.
-    let runs: Vec<_> = units(&ops.operations, directory)
-        .into_iter()
-        .map(|unit| {
-            let stop = &stop;
-            let fatal = &fatal;
-            let target = directory(ops.operations[unit[0]].target());
-            let operations = &ops.operations;
-            async move {
-                if stop.load(Ordering::SeqCst) {
-                    let not_attempted =
-                        || Ended { outcome: Outcome::NotAttempted, record: None, fatal: None };
-                    return unit.iter().map(|&index| (index, not_attempted())).collect();
-                }
-                let span = operation_span(unit[0], &operations[unit[0]], unit.len());
-                let write = AssertUnwindSafe(run_unit(operations, &unit, target).instrument(span))
-                    .catch_unwind();
-                let ends = match within(timeout, write).await {
-                    Some(Ok(ends)) => ends,
-                    Some(Err(panic)) => {
-                        unit.iter().map(|_| Ended::failed(panicked(&panic))).collect()
+impl Run<'_> {
+    async fn run(
+        self,
+        directories: DirectoryPair<'_>,
+        state: &mut SyncState,
+        options: &ApplyOptions,
+    ) -> Result<Report, ApplyError> {
+        let Run { plan, planned, ops, held, now } = self;
+        let total = ops.operations.len();
+        options.tell(&Progress::Started { operations: total });
+        let stop = AtomicBool::new(false);
+        let fatal: Mutex<Option<(Side, DirectoryError)>> = Mutex::new(None);
+        let directory = |side: Side| directories.get(side);
+        let timeout = options.write_timeout;
+
+        let mut ended: Vec<Option<Ended>> = (0..total).map(|_| None).collect();
+        let mut reports: Vec<Option<OperationReport>> = vec![None; total];
+        // The futures are built up front (they start only when polled): a stream combinator holding
+        // a closure over borrowed operations would keep the whole future from being `Send`.
+        let runs: Vec<_> = units(&ops.operations, directory)
+            .into_iter()
+            .map(|unit| {
+                let stop = &stop;
+                let fatal = &fatal;
+                let target = directory(ops.operations[unit[0]].target());
+                let operations = &ops.operations;
+                async move {
+                    if stop.load(Ordering::SeqCst) {
+                        let not_attempted =
+                            || Ended { outcome: Outcome::NotAttempted, record: None, fatal: None };
+                        return unit.iter().map(|&index| (index, not_attempted())).collect();
                     }
-                    None => {
-                        unit.iter().map(|_| Ended::failed(timed_out(target, timeout))).collect()
-                    }
-                };
-                let mut out = Vec::with_capacity(unit.len());
-                for (&index, mut end) in unit.iter().zip(ends) {
-                    if let Some(error) = end.fatal.take() {
-                        stop.store(true, Ordering::SeqCst);
-                        let mut first = fatal.lock().unwrap_or_else(|p| p.into_inner());
-                        if first.is_none() {
-                            *first = Some((operations[index].target(), error));
+                    let span = operation_span(unit[0], &operations[unit[0]], unit.len());
+                    let write =
+                        AssertUnwindSafe(run_unit(operations, &unit, target).instrument(span))
+                            .catch_unwind();
+                    let ends = match within(timeout, write).await {
+                        Some(Ok(ends)) => ends,
+                        Some(Err(panic)) => {
+                            unit.iter().map(|_| Ended::failed(panicked(&panic))).collect()
                         }
+                        None => {
+                            unit.iter().map(|_| Ended::failed(timed_out(target, timeout))).collect()
+                        }
+                    };
+                    let mut out = Vec::with_capacity(unit.len());
+                    for (&index, mut end) in unit.iter().zip(ends) {
+                        if let Some(error) = end.fatal.take() {
+                            stop.store(true, Ordering::SeqCst);
+                            let mut first = fatal.lock().unwrap_or_else(|p| p.into_inner());
+                            if first.is_none() {
+                                *first = Some((operations[index].target(), error));
+                            }
+                        }
+                        out.push((index, end));
                     }
-                    out.push((index, end));
+                    out
                 }
-                out
-            }
-        })
-        .collect();
-    let mut stream = futures::stream::iter(runs)
-        .buffer_unordered(options.concurrency.max(1))
-        .flat_map(futures::stream::iter);
+            })
+            .collect();
+        let mut stream = futures::stream::iter(runs)
+            .buffer_unordered(options.concurrency.max(1))
+            .flat_map(futures::stream::iter);
 
-    let mut finished = 0;
-    while let Some((index, end)) = stream.next().await {
-        finished += 1;
-        let report = operation_report(&ops.operations[index], &end);
-        match &end.outcome {
-            Outcome::Failed { kind, message, .. } => {
-                tracing::warn!(index, kind = %kind, message = %message, "write failed");
+        let names = directories.names();
+        let mut finished = 0;
+        while let Some((index, end)) = stream.next().await {
+            finished += 1;
+            let report = operation_report(&ops.operations[index], &end, &names);
+            match &end.outcome {
+                Outcome::Failed { kind, message, .. } => {
+                    tracing::warn!(index, kind = %kind, message = %message, "write failed");
+                }
+                outcome => tracing::info!(index, outcome = outcome.label(), "write ended"),
             }
-            outcome => tracing::info!(index, outcome = outcome.label(), "write ended"),
+            options.tell(&Progress::Finished {
+                finished,
+                operations: total,
+                report: report.clone(),
+            });
+            reports[index] = Some(report);
+            ended[index] = Some(end);
         }
-        options.tell(&Progress::Finished { finished, operations: total, report: report.clone() });
-        reports[index] = Some(report);
-        ended[index] = Some(end);
-    }
-    drop(stream);
+        drop(stream);
 
-    let ended: Vec<Ended> = ended.into_iter().flatten().collect();
-    *state = advanced_state(plan, ops, &ended, state);
+        let ended: Vec<Ended> = ended.into_iter().flatten().collect();
+        let mut advanced = advanced_state(plan, ops, &ended, state);
+        remember_accounts(&mut advanced, ops, &ended, now);
+        let ran: Vec<(&Operation, &Outcome)> =
+            ops.operations.iter().zip(&ended).map(|(op, end)| (op, &end.outcome)).collect();
+        let (held_now, refused_again) = quarantine::remember(&state.held, planned, &ran, now);
+        advanced.held = held_now;
+        *state = advanced;
 
-    let names = directories.names();
-    let mut report = Report {
-        operations: reports.into_iter().flatten().collect(),
-        skipped: skipped_items(plan, ops, &names),
-        findings: plan.findings.clone(),
-        ..Report::default()
-    };
-    let fatal = fatal.into_inner().unwrap_or_else(|p| p.into_inner());
-    if let Some((side, error)) = &fatal {
-        report.stopped = Some(format!(
-            "{} refused the credentials ({}); the writes after that were not attempted: \
+        // A write held back before and refused again when its next try came is reported as held
+        // back, not as a new failure.
+        let mut operations = Vec::with_capacity(reports.len());
+        let mut held = held;
+        for ((report, again), op) in reports.into_iter().zip(refused_again).zip(&ops.operations) {
+            let Some(report) = report else { continue };
+            if !again {
+                operations.push(report);
+                continue;
+            }
+            held.extend(
+                quarantine::held_for(op, &state.held).map(|h| HeldItem::from_held(h, true)),
+            );
+        }
+        let mut report = Report {
+            operations,
+            skipped: skipped_items(plan, ops, &names),
+            findings: plan.findings.clone(),
+            held,
+            ..Report::default()
+        };
+        let fatal = fatal.into_inner().unwrap_or_else(|p| p.into_inner());
+        if let Some((side, error)) = &fatal {
+            report.stopped = Some(format!(
+                "{} refused the credentials ({}); the writes after that were not attempted: \
              reconnect, then sync again",
-            names.of(*side),
-            crate::ErrorChain(error)
-        ));
-    }
-    report.names = names;
-    report.recount();
-    report.sort();
-    tracing::info!(counts = ?report.counts, "apply finished");
-    options.tell(&Progress::Done { counts: report.counts });
-    match fatal {
-        Some((side, source)) => {
-            let system = report.names.of(side).to_owned();
-            Err(ApplyError::Fatal { side, system, source, report: Box::new(report) })
+                names.of(*side),
+                crate::ErrorChain(error)
+            ));
         }
-        None => Ok(report),
+        report.names = names;
+        report.recount();
+        report.sort();
+        tracing::info!(counts = ?report.counts, "apply finished");
+        options.tell(&Progress::Done { counts: report.counts });
+        match fatal {
+            Some((side, source)) => {
+                let system = report.names.of(side).to_owned();
+                Err(ApplyError::Fatal { side, system, source, report: Box::new(report) })
+            }
+            None => Ok(report),
+        }
     }
 }
 
@@ -456,6 +557,13 @@ fn operation_span(index: usize, op: &Operation, batch: usize) -> tracing::Span {
             target = ?c.target,
             source = %c.source,
             item = %c.item
+        ),
+        Operation::Account(a) => tracing::info_span!(
+            "operation",
+            index,
+            action = ?a.action,
+            record = %a.idp,
+            reason = ?a.reason
         ),
     }
 }
@@ -504,16 +612,59 @@ fn units<'d>(
             .filter(|&i| matches!(operations[i], Operation::Create(_)))
             .map(|i| vec![i]),
     );
+    // An account's changes in plan order (disable, then revoke its sessions) in one unit.
+    let mut accounts: BTreeMap<&RecordId, Vec<usize>> = BTreeMap::new();
+    for (i, op) in operations.iter().enumerate() {
+        if let Operation::Account(account) = op {
+            accounts.entry(&account.idp).or_default().push(i);
+        }
+    }
+    units.extend(accounts.into_values());
     units
+}
+
+/// Runs one account's changes in order; once one fails, the rest are skipped.
+async fn run_account(accounts: &[&AccountOp], target: &dyn Directory) -> Vec<Ended> {
+    let mut ends = Vec::with_capacity(accounts.len());
+    let mut failed = false;
+    for account in accounts {
+        if failed {
+            let why = format!(
+                "not done: the account's earlier change in {} failed (see above)",
+                target.name()
+            );
+            ends.push(Ended::skipped(why, None));
+            continue;
+        }
+        tracing::debug!(name = %account.name, action = ?account.action, "changing the account");
+        let result = match account.action {
+            AccountAction::Disable => target.set_enabled(&account.idp, false).await,
+            AccountAction::Enable => target.set_enabled(&account.idp, true).await,
+            AccountAction::RevokeSessions => target.revoke_sessions(&account.idp).await,
+        };
+        failed = result.is_err();
+        ends.push(ended(result));
+    }
+    ends
 }
 
 /// Runs one unit: a create, or a group of updates of one side; one end per operation, in order.
 async fn run_unit(operations: &[Operation], unit: &[usize], target: &dyn Directory) -> Vec<Ended> {
+    let accounts: Vec<&AccountOp> = unit
+        .iter()
+        .filter_map(|&i| match &operations[i] {
+            Operation::Account(account) => Some(account),
+            _ => None,
+        })
+        .collect();
+    if !accounts.is_empty() {
+        return run_account(&accounts, target).await;
+    }
     let updates: Vec<&Update> = unit
         .iter()
         .filter_map(|&i| match &operations[i] {
             Operation::Update(update) => Some(update),
-            Operation::Create(_) => None,
+            _ => None,
         })
         .collect();
     match (unit, updates.as_slice()) {
@@ -522,7 +673,7 @@ async fn run_unit(operations: &[Operation], unit: &[usize], target: &dyn Directo
                 tracing::debug!(name = %create.name, "creating");
                 vec![create_once(create, target).await]
             }
-            Operation::Update(_) => Vec::new(),
+            _ => Vec::new(),
         },
         (_, [update]) => {
             tracing::debug!(name = %update.name, "updating");
@@ -590,8 +741,18 @@ async fn create_once(create: &Create, target: &dyn Directory) -> Ended {
     }
 }
 
-fn operation_report(op: &Operation, end: &Ended) -> OperationReport {
+fn operation_report(op: &Operation, end: &Ended, names: &Names) -> OperationReport {
     match op {
+        Operation::Account(account) => OperationReport {
+            action: account.action.into(),
+            target: Side::Idp,
+            name: account.name.clone(),
+            hr: Some(account.hr.clone()),
+            idp: Some(account.idp.clone()),
+            fields: Vec::new(),
+            reason: Some(account.reason.explain(names)),
+            outcome: end.outcome.clone(),
+        },
         Operation::Update(Update { target, hr, idp, name, changes }) => OperationReport {
             action: Action::Update,
             target: *target,
@@ -602,6 +763,7 @@ fn operation_report(op: &Operation, end: &Ended) -> OperationReport {
                 .iter()
                 .map(|c| FieldReport { field: c.field, from: c.from.clone(), to: c.to.clone() })
                 .collect(),
+            reason: None,
             outcome: end.outcome.clone(),
         },
         Operation::Create(create) => {
@@ -623,6 +785,7 @@ fn operation_report(op: &Operation, end: &Ended) -> OperationReport {
                         Some(FieldReport { field, from: None, to })
                     })
                     .collect(),
+                reason: None,
                 outcome: end.outcome.clone(),
             }
         }
@@ -728,10 +891,41 @@ fn advanced_state(plan: &Plan, ops: &Operations, ended: &[Ended], old: &SyncStat
         links.insert(hr, (idp, baseline));
     }
 
-    let mut state = SyncState { links: BTreeMap::new(), cursors: old.cursors.clone() };
+    let mut state = SyncState {
+        cursors: old.cursors.clone(),
+        disabled: old.disabled.clone(),
+        ..SyncState::default()
+    };
     for (hr, (idp, baseline)) in links {
         state.link(hr, idp, baseline);
     }
     state.keep_broken_links(&plan.broken_links);
     state
+}
+
+/// Remembers the accounts this run disabled (and whose sessions it revoked), and forgets those
+/// it enabled again.
+fn remember_accounts(state: &mut SyncState, ops: &Operations, ended: &[Ended], now: DateTime<Utc>) {
+    for (op, end) in ops.operations.iter().zip(ended) {
+        let (Operation::Account(account), Outcome::Done) = (op, &end.outcome) else { continue };
+        match account.action {
+            AccountAction::Disable => {
+                let disabled = DisabledAccount {
+                    hr: account.hr.clone(),
+                    at: now,
+                    reason: account.reason,
+                    sessions_revoked: false,
+                };
+                state.disabled.insert(account.idp.clone(), disabled);
+            }
+            AccountAction::RevokeSessions => {
+                if let Some(disabled) = state.disabled.get_mut(&account.idp) {
+                    disabled.sessions_revoked = true;
+                }
+            }
+            AccountAction::Enable => {
+                state.disabled.remove(&account.idp);
+            }
+        }
+    }
 }

@@ -73,6 +73,7 @@
 //! across processes.
 #![warn(missing_docs)]
 
+mod accounts;
 mod apply;
 mod capabilities;
 mod country;
@@ -88,6 +89,7 @@ mod operations;
 mod person;
 mod plan;
 mod policy;
+mod quarantine;
 mod realtime;
 mod reconcile;
 mod record;
@@ -99,6 +101,9 @@ mod sync;
 mod text;
 mod timeout;
 
+pub use accounts::{
+    AccountAction, AccountChange, AccountReason, DisabledAccount, default_max_disables,
+};
 pub use apply::{ApplyError, ApplyOptions, DirectoryPair, Progress, ProgressFn, apply};
 pub use capabilities::{Capabilities, InvalidCharacters, LengthUnit, Limits, NewRecord, TooLong};
 pub use country::{CountryCode, CountryError};
@@ -115,21 +120,26 @@ pub use mail::{
 };
 pub use memory::InMemoryDirectory;
 pub use names::Names;
-pub use operations::{Create, Operation, Operations, PlannedChange, SkippedWrite, Update};
+pub use operations::{
+    AccountOp, Create, Operation, Operations, PlannedChange, SkippedWrite, Update,
+};
 pub use person::{Address, FieldRef, FieldValue, Person, WrongKind};
 pub use plan::{
     BlockReason, Blocked, BrokenLink, Change, ChangeKind, Creation, DecidedBy, Decision,
     DecisionError, Finding, FindingKind, MatchedBy, Pair, PendingDecisions, Plan, RecordRef,
     Settled, Summary,
 };
-pub use policy::{ConflictRule, CreationRule, MissingRule, Policy, Scope};
+pub use policy::{ConflictRule, CreationRule, Leavers, MissingRule, Policy, Scope};
+pub use quarantine::{HeldWrite, RETRY_SCHEDULE, Write, is_held_back};
 pub use realtime::{
     AutoProvisioning, CreateRefusal, HrChange, HrEvent, PersonPush, PushAction, PushSummary,
     RealtimeOp, RealtimePush, realtime_push,
 };
 pub use reconcile::reconcile;
 pub use record::{InvalidValue, Record, RecordId};
-pub use report::{Action, Counts, FieldReport, OperationReport, Outcome, Report, SkippedItem};
+pub use report::{
+    Action, Counts, FieldReport, HeldItem, OperationReport, Outcome, Report, SkippedItem,
+};
 pub use side::Side;
 pub use state::{Link, SyncState};
 pub use store::{

@@ -1,8 +1,8 @@
 //! A settled plan turned into the writes that carry it out.
 
 use crate::{
-    BlockReason, Decision, Field, FieldChange, FieldValue, ItemId, PendingDecisions, Person, Plan,
-    RecordId, Side,
+    AccountAction, AccountReason, BlockReason, Decision, Field, FieldChange, FieldValue, ItemId,
+    PendingDecisions, Person, Plan, RecordId, Side,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -26,6 +26,8 @@ pub enum Operation {
     Update(Update),
     /// Create one person.
     Create(Create),
+    /// Disable, enable or sign out one identity-directory account (a leaver's, a returner's).
+    Account(AccountOp),
 }
 
 impl Operation {
@@ -34,6 +36,7 @@ impl Operation {
         match self {
             Operation::Update(u) => u.target,
             Operation::Create(c) => c.target,
+            Operation::Account(_) => Side::Idp,
         }
     }
 
@@ -42,8 +45,26 @@ impl Operation {
         match self {
             Operation::Update(u) => &u.name,
             Operation::Create(c) => &c.name,
+            Operation::Account(a) => &a.name,
         }
     }
+}
+
+/// Disable, enable or sign out one account in the identity directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountOp {
+    /// The plan item ([`crate::AccountChange::id`]).
+    pub item: ItemId,
+    /// The person's HR record.
+    pub hr: RecordId,
+    /// The account.
+    pub idp: RecordId,
+    /// The person's name.
+    pub name: String,
+    /// What is done.
+    pub action: AccountAction,
+    /// Why.
+    pub reason: AccountReason,
 }
 
 /// Set fields of one record of a pair.
@@ -122,6 +143,13 @@ pub struct SkippedWrite {
 }
 
 impl Operations {
+    /// How many accounts the operations disable: what [`crate::ApplyOptions::max_disables`]
+    /// counts.
+    pub fn disables(&self) -> usize {
+        let disable = |op: &&Operation| matches!(op, Operation::Account(a) if a.action == AccountAction::Disable);
+        self.operations.iter().filter(disable).count()
+    }
+
     /// How many different people the operations change or create: what the safety threshold counts.
     pub fn people_changed(&self) -> usize {
         let mut pairs = BTreeSet::new();
@@ -132,6 +160,9 @@ impl Operations {
                     pairs.insert(&u.hr);
                 }
                 Operation::Create(_) => created += 1,
+                Operation::Account(account) => {
+                    pairs.insert(&account.hr);
+                }
             }
         }
         pairs.len() + created
@@ -206,6 +237,16 @@ impl Plan {
                 person: creation.person.clone(),
             }));
         }
+        operations.extend(self.accounts.iter().map(|account| {
+            Operation::Account(AccountOp {
+                item: account.id.clone(),
+                hr: account.hr.clone(),
+                idp: account.idp.clone(),
+                name: account.name.clone(),
+                action: account.action,
+                reason: account.reason,
+            })
+        }));
         Ok(Operations { operations, skipped })
     }
 }

@@ -1,8 +1,8 @@
 //! The engine's answer: what differs, what the policy settled, what is left to decide.
 
 use crate::{
-    Capabilities, Field, FieldValue, InvalidCharacters, InvalidValue, ItemId, Names, Person,
-    RecordId, Side, TooLong,
+    AccountAction, AccountChange, Capabilities, Field, FieldValue, InvalidCharacters, InvalidValue,
+    ItemId, Names, Person, RecordId, Side, TooLong,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -32,6 +32,10 @@ pub struct Plan {
     /// the next state, so that a rule creating everyone does not bring back someone deleted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub broken_links: Vec<BrokenLink>,
+    /// Leavers' accounts to disable (and sign out), returners' accounts to enable again, as the
+    /// policy's [`crate::Leavers`] says; by account.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accounts: Vec<AccountChange>,
 }
 
 /// A link from the state whose record on one side no longer exists.
@@ -314,6 +318,9 @@ pub enum FindingKind {
     /// Two records share an email that is not an email address (such as "n/a"): they are not
     /// paired by it, and neither is created on the other side.
     MalformedEmail,
+    /// A directory returned a record that cannot be understood: it takes no writes, is paired
+    /// by no key, and nobody with its keys is created on the other side.
+    Unreadable,
 }
 
 /// The plan still has pending decisions.
@@ -378,6 +385,12 @@ pub struct Summary {
     pub findings: usize,
     /// Items waiting for a decision.
     pub pending: usize,
+    /// Leavers' accounts to disable.
+    #[serde(default)]
+    pub disables: usize,
+    /// Accounts to enable again.
+    #[serde(default)]
+    pub enables: usize,
 }
 
 impl Plan {
@@ -468,6 +481,13 @@ impl Plan {
             match creation.target() {
                 Side::Hr => s.create_in_hr += 1,
                 Side::Idp => s.create_in_idp += 1,
+            }
+        }
+        for account in &self.accounts {
+            match account.action {
+                AccountAction::Disable => s.disables += 1,
+                AccountAction::Enable => s.enables += 1,
+                AccountAction::RevokeSessions => {}
             }
         }
         s

@@ -56,6 +56,23 @@ pub struct Scope {
     pub include_inactive: bool,
 }
 
+/// What happens to the identity-directory account of a person who leaves the HR system: inactive
+/// there, or gone while linked. Off by default; a sync never deletes anyone.
+///
+/// With [`Leavers::disable`], the account is disabled (and, with [`Leavers::revoke_sessions`],
+/// signed out everywhere); when the person is active again in the HR system, the account is
+/// enabled again, but only an account the sync disabled itself (it remembers them in
+/// [`crate::SyncState::disabled`]): one an administrator disabled by hand stays as it is. How
+/// many one run may disable is bounded by [`crate::ApplyOptions::max_disables`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Leavers {
+    /// Disable the accounts of leavers, and enable again those it disabled once they return.
+    pub disable: bool,
+    /// Also revoke a disabled leaver's sign-in sessions.
+    pub revoke_sessions: bool,
+}
+
 /// The rules the engine settles a plan by.
 ///
 /// The default asks about every conflict, fills missing values, creates nobody and leaves inactive
@@ -88,6 +105,8 @@ pub struct Policy {
     pub create_in_hr: CreationRule,
     /// Which people may be changed.
     pub scope: Scope,
+    /// What happens to the accounts of people who left.
+    pub leavers: Leavers,
 }
 
 impl Policy {
@@ -126,6 +145,7 @@ impl Policy {
             create_in_idp: self.create_in_hr.clone(),
             create_in_hr: self.create_in_idp.clone(),
             scope: self.scope,
+            leavers: self.leavers,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! What the last sync agreed on: links between records and the values both sides held.
 
-use crate::{BrokenLink, Cursor, Person, RecordId, Side};
+use crate::{BrokenLink, Cursor, DisabledAccount, HeldWrite, Person, RecordId, Side};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 
@@ -13,6 +13,14 @@ pub struct SyncState {
     pub links: BTreeMap<RecordId, Link>,
     /// Opaque cursors for incremental reads, by name (e.g. "idp").
     pub cursors: BTreeMap<String, Cursor>,
+    /// The identity-directory accounts the sync disabled (leavers), by account id: only these
+    /// are ever enabled again.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub disabled: BTreeMap<RecordId, DisabledAccount>,
+    /// Writes a directory refused for good, held back until their value changes, their next try
+    /// is due, or a person releases them ([`SyncState::release`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub held: Vec<HeldWrite>,
 }
 
 /// One HR record's twin in the identity directory and the values both agreed on.
@@ -37,6 +45,27 @@ impl SyncState {
     /// (by HR id) and reports the other as claiming a record that is taken.
     pub fn link(&mut self, hr: RecordId, idp: RecordId, baseline: Person) {
         self.links.insert(hr, Link { idp, baseline });
+    }
+
+    /// Releases held writes, so the next sync tries them again: the one whose id is `id`, or
+    /// every one of the record `id` on either side. Returns what was released.
+    pub fn release(&mut self, id: &str) -> Vec<HeldWrite> {
+        let (released, kept) = std::mem::take(&mut self.held)
+            .into_iter()
+            .partition(|h| h.id.as_str() == id || h.record.as_str() == id);
+        self.held = kept;
+        released
+    }
+
+    /// Keeps the disabled accounts another writer (the real-time receiver) remembered while this
+    /// sync was working from `start`, unless this sync enabled them again or remembered them
+    /// itself.
+    pub(crate) fn keep_disabled_meanwhile(&mut self, start: &SyncState, stored: &SyncState) {
+        for (idp, account) in &stored.disabled {
+            if !start.disabled.contains_key(idp) && !self.disabled.contains_key(idp) {
+                self.disabled.insert(idp.clone(), account.clone());
+            }
+        }
     }
 
     /// Forgets the link of HR record `hr`.
@@ -99,6 +128,8 @@ impl SyncState {
                 })
                 .collect(),
             cursors: self.cursors.clone(),
+            disabled: self.disabled.clone(),
+            held: self.held.clone(),
         }
     }
 }

@@ -171,6 +171,19 @@ impl<'a> Synchronizer<'a> {
         self.begin()?.read().await
     }
 
+    /// Releases held-back writes ([`crate::SyncState::held`]) so the next sync tries them again:
+    /// the one with the id `id`, or every one of the record `id`. Runs under the lease, so it
+    /// never races a sync's save.
+    ///
+    /// # Errors
+    /// [`SyncError::State`]: the state is busy or cannot be read or saved.
+    pub fn release(&self, id: &str) -> Result<Vec<crate::HeldWrite>, SyncError> {
+        let _lease = self.store.lease(&self.holder)?;
+        let mut released = Vec::new();
+        self.store.update(&mut |state| released = state.release(id))?;
+        Ok(released)
+    }
+
     /// A plan to look at, without the lease: the state as stored now, both sides read, nothing
     /// written and nothing to apply. For a "what would a sync do" view that may run beside a
     /// sync.
@@ -307,6 +320,19 @@ impl PlannedSync<'_> {
         self.plan.is_settled()
     }
 
+    /// The writes of the plan that applying it now would hold back, because a directory refused
+    /// them for good before ([`crate::SyncState::held`]); none while decisions are pending.
+    pub fn held_back(&self) -> Vec<crate::HeldItem> {
+        let Ok(ops) = self.plan.operations() else { return Vec::new() };
+        let now = self.sync.options.now.unwrap_or_else(Utc::now);
+        crate::quarantine::hold_back(ops, &self.start.held, now, self.sync.options.retry_held).1
+    }
+
+    /// The state as loaded under the lease.
+    pub fn state(&self) -> &SyncState {
+        &self.start
+    }
+
     /// Settles one item (see [`Plan::decide`]).
     ///
     /// # Errors
@@ -330,8 +356,11 @@ impl PlannedSync<'_> {
         let mut state = start.clone();
         let applying = Instant::now();
         let span = tracing::info_span!("sync_apply", holder = %lease.holder().holder);
-        let applied =
-            apply(&plan, sync.directories, &mut state, &sync.options).instrument(span).await;
+        let options = match sync.options.now {
+            Some(_) => sync.options.clone(),
+            None => sync.options.clone().with_now(started_at),
+        };
+        let applied = apply(&plan, sync.directories, &mut state, &options).instrument(span).await;
         timings.apply = applying.elapsed();
         let (report, stopped) = match applied {
             Ok(report) => (report, None),
@@ -345,6 +374,7 @@ impl PlannedSync<'_> {
         let saved = sync.store.update(&mut |stored| {
             let mut ours = state.clone();
             ours.keep_links_added_meanwhile(&start, stored);
+            ours.keep_disabled_meanwhile(&start, stored);
             // A sync never moves a cursor; one stored while it ran (by a caller reading
             // incrementally under this lease) is where the next read goes on from.
             ours.cursors = stored.cursors.clone();

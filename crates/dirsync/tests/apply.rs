@@ -436,14 +436,21 @@ async fn a_failed_third_update_stops_nothing_else_and_is_not_remembered() {
     assert_eq!(state.links[&RecordId::from("h1")].baseline.job_title(), Some("CTO"));
     assert_eq!(state.links.len(), 4);
 
-    // The next run (directory healthy again) retries exactly that write, then converges.
+    // A refused permission does not pass by itself: the write is held back from now on.
+    assert_eq!(state.held.len(), 1);
+    assert_eq!(state.held[0].record, RecordId::from("a2"));
+
+    // The next run (directory healthy again, the write released) retries exactly that write,
+    // then converges and forgets the refusal.
     idp.heal();
     let plan = plan_for(&hr, &idp, &state).await;
     let ops = plan.operations().expect("settled");
     assert_eq!(ops.operations.len(), 1);
+    let retry = one().with_retry_held(true);
     let report =
-        apply(&plan, DirectoryPair::new(&hr, &idp), &mut state, &one()).await.expect("applied");
+        apply(&plan, DirectoryPair::new(&hr, &idp), &mut state, &retry).await.expect("applied");
     assert_eq!(outcomes(&report), vec![("Alan", Side::Idp, Action::Update, "done")]);
+    assert!(state.held.is_empty());
     assert_converged(&plan_for(&hr, &idp, &state).await);
     assert_eq!(emails(&idp.records()).len(), 5, "no duplicates");
 }

@@ -223,6 +223,8 @@ fn apply_in_memory(plan: &Plan, hr: &InMemoryDirectory, idp: &InMemoryDirectory)
                     Side::Idp => state.link(create.source.clone(), made.id, Person::new()),
                 }
             }
+            // Leavers are off in these plans.
+            Operation::Account(account) => panic!("no account change was asked for: {account:?}"),
         }
     }
     state.keep_broken_links(&plan.broken_links);

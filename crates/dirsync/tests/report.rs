@@ -373,6 +373,7 @@ fn a_big_run_gives_a_short_email_with_the_rest_attached() {
                 from: Some(dirsync::FieldValue::Text("Engineer".into())),
                 to: dirsync::FieldValue::Text("Senior engineer".into()),
             }],
+            reason: None,
             outcome: dirsync::Outcome::Done,
         });
     }

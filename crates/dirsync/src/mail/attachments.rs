@@ -39,10 +39,7 @@ fn rows(report: &Report) -> Vec<[String; 9]> {
     let names = &report.names;
     let mut rows = Vec::new();
     for op in &report.operations {
-        let write = match op.action {
-            Action::Update => "update",
-            Action::Create => "create",
-        };
+        let write = op.action.label();
         let (details, todo) = match op.outcome.label() {
             "done" => (String::new(), String::new()),
             _ => outcome_text(&op.outcome),

@@ -311,6 +311,15 @@ impl<'a> ReportEmail<'a> {
                 people.push(PersonChanges { name: op.name.clone(), lines: Vec::new() });
             }
             let Some(person) = people.last_mut() else { continue };
+            if op.action.is_account() {
+                person.lines.push(ChangeLine {
+                    system,
+                    field: "Account".to_owned(),
+                    before: None,
+                    after: account_text(op),
+                });
+                continue;
+            }
             if op.action == Action::Create {
                 // A new person is one change: one line with every value they were created with.
                 let values: Vec<String> = op
@@ -370,6 +379,22 @@ fn write_text(op: &OperationReport, names: &Names) -> String {
             format!("updating {} in {system}", fields.join(", "))
         }
         Action::Create => format!("creating them in {system}"),
+        Action::Disable => format!("disabling their account in {system}"),
+        Action::RevokeSessions => format!("revoking their sign-in sessions in {system}"),
+        Action::Enable => format!("enabling their account again in {system}"),
+    }
+}
+
+/// "disabled (inactive in Huma)".
+fn account_text(op: &OperationReport) -> String {
+    let done = match op.action {
+        Action::Disable => "disabled",
+        Action::RevokeSessions => "sign-in sessions revoked",
+        _ => "enabled again",
+    };
+    match &op.reason {
+        Some(reason) => format!("{done} ({reason})"),
+        None => done.to_owned(),
     }
 }
 

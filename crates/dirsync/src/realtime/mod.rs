@@ -4,6 +4,7 @@
 //! Only HR → identity directory: changes made in the identity directory reach the HR system on the
 //! next sync only, as in Huma's own integration.
 
+mod leavers;
 mod op;
 mod push;
 

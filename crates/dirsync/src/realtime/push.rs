@@ -3,8 +3,8 @@
 
 use super::{AutoProvisioning, RealtimeOp, realtime_push};
 use crate::{
-    BlockReason, DirectoryError, DirectoryPair, ErrorChain, Field, Person, Record, RecordId, Scope,
-    StateStore,
+    AccountAction, AccountReason, BlockReason, DirectoryError, DirectoryPair, ErrorChain, Field,
+    Leavers, Person, Record, RecordId, Scope, StateStore, SyncState,
 };
 use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
@@ -80,12 +80,12 @@ pub struct PersonPush {
 
 impl PersonPush {
     /// Nothing done yet for `hr`: unchanged until a step says otherwise.
-    fn new(hr: RecordId) -> Self {
+    pub(super) fn new(hr: RecordId) -> Self {
         let action = PushAction::Unchanged;
         PersonPush { hr, idp: None, action, fields: Vec::new(), skipped: Vec::new(), detail: None }
     }
 
-    fn with_detail(mut self, action: PushAction, detail: impl Into<String>) -> Self {
+    pub(super) fn with_detail(mut self, action: PushAction, detail: impl Into<String>) -> Self {
         self.action = action;
         self.detail = Some(detail.into());
         self
@@ -120,6 +120,9 @@ pub enum PushAction {
     Gone,
     /// A read or a write failed.
     Failed,
+    /// The person left (deleted or inactive in the HR system): their account was disabled (and
+    /// signed out, when configured).
+    Disabled,
 }
 
 /// Pushes changes made in the HR system to the identity directory as they happen: what an
@@ -160,10 +163,12 @@ pub enum PushAction {
 /// ```
 #[derive(Clone)]
 pub struct RealtimePush<'a> {
-    directories: DirectoryPair<'a>,
-    store: Option<&'a dyn StateStore>,
+    pub(super) directories: DirectoryPair<'a>,
+    pub(super) store: Option<&'a dyn StateStore>,
     provisioning: AutoProvisioning,
     scope: Scope,
+    pub(super) leavers: Leavers,
+    pub(super) max_disables: Option<usize>,
     read_concurrency: usize,
 }
 
@@ -174,6 +179,7 @@ impl std::fmt::Debug for RealtimePush<'_> {
             .field("store", &self.store.is_some())
             .field("provisioning", &self.provisioning)
             .field("scope", &self.scope)
+            .field("leavers", &self.leavers)
             .finish()
     }
 }
@@ -187,6 +193,8 @@ impl<'a> RealtimePush<'a> {
             store: None,
             provisioning: AutoProvisioning::Off,
             scope: Scope::default(),
+            leavers: Leavers::default(),
+            max_disables: None,
             read_concurrency: 8,
         }
     }
@@ -212,10 +220,31 @@ impl<'a> RealtimePush<'a> {
         self
     }
 
-    /// Pushes the people `event` names when it asks for a push ([`HrEvent::needs_push`]);
-    /// `None` for an event that needs none (people removed: accounts are never deleted from an
-    /// event).
+    /// What happens to the accounts of people who leave (as a sync's [`crate::Policy::leavers`]):
+    /// with [`Leavers::disable`], a person deleted in the HR system or made inactive there has
+    /// their account disabled at once, and one the sync or this push disabled is enabled again
+    /// when they are active again; both remembered in the state, as a sync remembers them.
+    #[must_use]
+    pub fn with_leavers(mut self, leavers: Leavers) -> Self {
+        self.leavers = leavers;
+        self
+    }
+
+    /// The most accounts one event may disable (`None`: [`crate::default_max_disables`] of the
+    /// linked people); an event over it disables nobody, and says so.
+    #[must_use]
+    pub fn with_max_disables(mut self, max: Option<usize>) -> Self {
+        self.max_disables = max;
+        self
+    }
+
+    /// Pushes the people `event` names when it asks for a push ([`HrEvent::needs_push`]), or
+    /// disables the accounts of people it says were deleted when [`Leavers::disable`] is on;
+    /// `None` for an event that needs neither (accounts are never deleted from an event).
     pub async fn push_event(&self, event: &HrEvent) -> Option<PushSummary> {
+        if event.change == HrChange::Deleted && self.leavers.disable {
+            return Some(self.disable_deleted(&event.records).await);
+        }
         if !event.needs_push() {
             tracing::info!(change = ?event.change, people = event.records.len(), "no push needed");
             return None;
@@ -253,12 +282,13 @@ impl<'a> RealtimePush<'a> {
                 return PushSummary { people };
             }
         };
-        let mut links = self.links();
+        let state = self.state();
+        let mut links = links_of(&state);
         let mut people = Vec::with_capacity(hr_ids.len());
         for (id, record) in hr_ids.iter().zip(records) {
             let pushed = match record {
                 Some(record) => {
-                    let pushed = self.push_one(&record, &links).await;
+                    let pushed = self.push_one(&record, &links, &state).await;
                     // A later person of the same event sees this one's new record as taken.
                     if let (PushAction::Created, Some(idp)) = (pushed.action, &pushed.idp) {
                         links.insert(record.id.clone(), idp.clone());
@@ -277,19 +307,21 @@ impl<'a> RealtimePush<'a> {
         PushSummary { people }
     }
 
-    /// The links of the stored state; none (every person looked up) when it cannot be read.
-    fn links(&self) -> BTreeMap<RecordId, RecordId> {
-        let Some(store) = self.store else { return BTreeMap::new() };
-        match store.load() {
-            Ok(state) => state.links.into_iter().map(|(hr, link)| (hr, link.idp)).collect(),
-            Err(e) => {
-                tracing::warn!(error = %ErrorChain(&e), "the state cannot be read; looking people up instead");
-                BTreeMap::new()
-            }
-        }
+    /// The stored state; an empty one (every person looked up) when it cannot be read.
+    pub(super) fn state(&self) -> SyncState {
+        let Some(store) = self.store else { return SyncState::new() };
+        store.load().unwrap_or_else(|e| {
+            tracing::warn!(error = %ErrorChain(&e), "the state cannot be read; looking people up instead");
+            SyncState::new()
+        })
     }
 
-    async fn push_one(&self, hr: &Record, links: &BTreeMap<RecordId, RecordId>) -> PersonPush {
+    async fn push_one(
+        &self,
+        hr: &Record,
+        links: &BTreeMap<RecordId, RecordId>,
+        state: &SyncState,
+    ) -> PersonPush {
         let linked = links.get(&hr.id).cloned();
         let idp = self.directories.idp;
         let names = self.directories.names();
@@ -366,7 +398,20 @@ impl<'a> RealtimePush<'a> {
         }
         let mut out = out;
         out.idp = twin.as_ref().map(|t| t.id.clone());
-        let disabled = twin.as_ref().is_some_and(|t| !t.active);
+        let mut enabled_now = false;
+        if let Some(twin) = &twin {
+            match self.account_change(hr, twin, state) {
+                Some(AccountAction::Enable) => {
+                    if let Err(failed) = self.enable(hr, twin).await {
+                        return *failed;
+                    }
+                    enabled_now = true;
+                }
+                Some(_) => return self.leave(out, &hr.id, twin, AccountReason::InactiveInHr).await,
+                None => {}
+            }
+        }
+        let disabled = twin.as_ref().is_some_and(|t| !t.active) && !enabled_now;
         if (!hr.active || disabled) && !self.scope.include_inactive {
             let why = if hr.active {
                 format!("disabled in {}", names.idp)
@@ -430,4 +475,9 @@ impl<'a> RealtimePush<'a> {
             tracing::warn!(error = %ErrorChain(&e), "the new link could not be saved; the next sync pairs them by employment id or email");
         }
     }
+}
+
+/// The HR id → identity-directory id of each link in `state`.
+fn links_of(state: &SyncState) -> BTreeMap<RecordId, RecordId> {
+    state.links.iter().map(|(hr, link)| (hr.clone(), link.idp.clone())).collect()
 }

@@ -36,6 +36,17 @@ fn compare_pair(input: &Input<'_>, paired: &PairedRecords<'_>, out: &mut Compare
     let Compared { pairs, changes, findings } = out;
     let hr = input.record(Side::Hr, paired.hr);
     let idp = input.record(Side::Idp, paired.idp);
+    if paired.unreadable {
+        // Nothing of an unreadable record can be compared: the link and its baseline are kept.
+        pairs.push(Pair {
+            hr: hr.id.clone(),
+            idp: idp.id.clone(),
+            matched_by: paired.matched_by,
+            in_scope: false,
+            agreed: paired.baseline.cloned().unwrap_or_default(),
+        });
+        return;
+    }
     // Only people with changes or findings need a name; most pairs have none.
     let name = std::cell::OnceCell::new();
     let name = || name.get_or_init(|| name_of(hr)).clone();

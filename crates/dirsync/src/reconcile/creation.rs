@@ -47,6 +47,20 @@ pub(super) fn consider(
     if let Some(twin) = twins.twin_of(target, &record.person) {
         let mut records = here();
         records.push(RecordRef { side: target, id: twin.id.clone() });
+        if let Some(why) = &twin.unreadable {
+            findings.push(finding(
+                FindingKind::WouldDuplicate,
+                records,
+                "",
+                format!(
+                    "{name} ({source_name} {}) is not created in {target_name}: {target_name} \
+                     holds {} with the same employment id or email, which cannot be read \
+                     ({why}); correct that record in {target_name}, and the next sync pairs them",
+                    record.id, twin.id
+                ),
+            ));
+            return;
+        }
         findings.push(finding(
             FindingKind::WouldDuplicate,
             records,

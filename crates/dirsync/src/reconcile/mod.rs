@@ -7,6 +7,7 @@ mod findings;
 mod ids;
 mod key_index;
 mod keys;
+mod leavers;
 mod pairing;
 mod threads;
 
@@ -82,6 +83,7 @@ fn reconcile_on(
         changes: compared.changes,
         ..Plan::default()
     };
+    plan.accounts = leavers::plan(&input, state, &pairs, &broken);
     let twins = creation::Twins::find([&hr.records, &idp.records], &unpaired, threads);
     // Those whose record on the other side was deleted since the last sync.
     let deleted: FxHashSet<(Side, usize)> = broken.iter().map(|b| (b.left, b.index)).collect();

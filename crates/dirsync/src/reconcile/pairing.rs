@@ -23,6 +23,8 @@ pub(super) struct PairedRecords<'a> {
     pub(super) idp: usize,
     pub(super) matched_by: MatchedBy,
     pub(super) baseline: Option<&'a Person>,
+    /// One of the two could not be read: the link is kept as it is, nothing compared or written.
+    pub(super) unreadable: bool,
 }
 
 /// The outcome of pairing.
@@ -52,6 +54,8 @@ enum Slot {
     Paired,
     /// Held back by a finding: neither paired by a key nor created on the other side.
     Held,
+    /// Could not be read: held back like [`Slot::Held`], but its link is kept.
+    Unreadable,
 }
 
 struct Sides<'s> {
@@ -63,6 +67,15 @@ struct Sides<'s> {
 impl Sides<'_> {
     fn free(&self, side: Side, index: usize) -> bool {
         self.slots[side_index(side)][index] == Slot::Free
+    }
+
+    /// Whether a link may pair the record: it is free, or unreadable (the link is then kept).
+    fn linkable(&self, side: Side, index: usize) -> bool {
+        matches!(self.slots[side_index(side)][index], Slot::Free | Slot::Unreadable)
+    }
+
+    fn unreadable(&self, side: Side, index: usize) -> bool {
+        self.slots[side_index(side)][index] == Slot::Unreadable
     }
 
     fn set(&mut self, side: Side, index: usize, slot: Slot) {
@@ -91,6 +104,7 @@ pub(super) fn pair<'a, 's>(
     let parallel = threads(hr.records.len().min(idp.records.len())) > 1;
     let ((hr_ids, hr_repeats), (idp_ids, idp_repeats)) =
         threads::both(parallel, || IdIndex::new(&hr.records), || IdIndex::new(&idp.records));
+    hold_unreadable(&mut sides, &mut findings);
     hold_repeated_ids(&mut sides, Side::Hr, hr_repeats, &mut findings);
     hold_repeated_ids(&mut sides, Side::Idp, idp_repeats, &mut findings);
     // Every pair holds one record of each side.
@@ -152,7 +166,9 @@ fn report_broken<'a>(
                 sides.names.of(b.left.other())
             ),
             Slot::Paired => format!("{left} is now paired by a link, employment id or email"),
-            Slot::Held => format!("{left} is held back by another finding"),
+            Slot::Held | Slot::Unreadable => {
+                format!("{left} is held back by another finding")
+            }
         };
         findings.push(finding(
             FindingKind::LinkBroken,
@@ -196,9 +212,10 @@ fn link_records<'a>(
     findings: &mut Vec<Finding>,
     broken: &mut Vec<Broken<'a>>,
 ) {
-    let h = found_hr.filter(|&h| sides.free(Side::Hr, h));
+    let h = found_hr.filter(|&h| sides.linkable(Side::Hr, h));
     match (h, i) {
-        (Some(h), Some(i)) if sides.free(Side::Idp, i) => {
+        (Some(h), Some(i)) if sides.linkable(Side::Idp, i) => {
+            let unreadable = sides.unreadable(Side::Hr, h) || sides.unreadable(Side::Idp, i);
             sides.set(Side::Hr, h, Slot::Paired);
             sides.set(Side::Idp, i, Slot::Paired);
             pairs.push(PairedRecords {
@@ -206,6 +223,7 @@ fn link_records<'a>(
                 idp: i,
                 matched_by: MatchedBy::Link,
                 baseline: Some(&link.baseline),
+                unreadable,
             });
         }
         (Some(h), Some(i)) => findings.push(finding(
@@ -283,6 +301,32 @@ fn id_prefix(id: &str) -> u128 {
 /// The positions in `slots` that hold `slot`.
 fn positions(slots: &[Slot], slot: Slot) -> Vec<usize> {
     (0..slots.len()).filter(|&i| slots[i] == slot).collect()
+}
+
+/// Holds back the records that could not be read, with a finding for each: they take no
+/// writes, are paired by no key, and nobody with their keys is created on the other side.
+fn hold_unreadable(sides: &mut Sides<'_>, findings: &mut Vec<Finding>) {
+    for side in Side::BOTH {
+        let records = sides.records[side_index(side)];
+        for (index, record) in records.iter().enumerate() {
+            let Some(reason) = &record.unreadable else { continue };
+            sides.set(side, index, Slot::Unreadable);
+            let system = sides.names.of(side);
+            findings.push(finding(
+                FindingKind::Unreadable,
+                vec![sides.reference(side, index)],
+                "",
+                format!(
+                    "{system} returned record {} in a form that cannot be understood ({reason}): \
+                     it is left as it is, takes no writes and is paired by no key, and nobody \
+                     with its employment id or email is created in {}; correct the record in \
+                     {system}",
+                    record.id,
+                    sides.names.of(side.other())
+                ),
+            ));
+        }
+    }
 }
 
 /// Holds back the records of `side` at `repeats`, whose ids earlier records hold, with a finding
@@ -423,7 +467,13 @@ fn pair_one_to_one(
             let i = i as usize;
             sides.set(Side::Hr, h, Slot::Paired);
             sides.set(Side::Idp, i, Slot::Paired);
-            pairs.push(PairedRecords { hr: h, idp: i, matched_by, baseline: None });
+            pairs.push(PairedRecords {
+                hr: h,
+                idp: i,
+                matched_by,
+                baseline: None,
+                unreadable: false,
+            });
         }
     }
 }
@@ -528,7 +578,13 @@ mod tests {
             order.sort_by_key(|&n| (n as u64).wrapping_mul(seed | 1).rotate_left(17));
             let records: Vec<Record> =
                 order.iter().map(|&n| Record::new(ids[n].as_str(), Person::new())).collect();
-            let pair = |hr| PairedRecords { hr, idp: hr, matched_by: MatchedBy::Email, baseline: None };
+            let pair = |hr| PairedRecords {
+                hr,
+                idp: hr,
+                matched_by: MatchedBy::Email,
+                baseline: None,
+                unreadable: false,
+            };
             let linked_count = (ids.len() as f64 * linked_share) as usize;
             let (mut linked, mut by_keys): (Vec<_>, Vec<_>) =
                 (0..records.len()).map(pair).partition(|p| order[p.hr] < linked_count);

@@ -8,8 +8,8 @@
 pub(crate) mod render;
 
 use crate::{
-    ChangeKind, DecidedBy, DirectoryError, ErrorKind, Field, FieldValue, Finding, ItemId, Names,
-    RecordId, Side,
+    ChangeKind, DecidedBy, DirectoryError, ErrorKind, Field, FieldValue, Finding, HeldWrite,
+    ItemId, Names, RecordId, Side, Write,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -43,6 +43,9 @@ pub struct Report {
     pub skipped: Vec<SkippedItem>,
     /// Problems with records that kept them from being paired, created or fully synced.
     pub findings: Vec<Finding>,
+    /// Writes held back because the directory refused them for good before, by person.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub held: Vec<HeldItem>,
     /// Why the run stopped before every write was tried, if it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stopped: Option<String>,
@@ -67,6 +70,15 @@ pub struct Counts {
     pub not_attempted: usize,
     /// Findings.
     pub findings: usize,
+    /// Leavers' accounts disabled in the identity directory.
+    #[serde(default)]
+    pub disabled_in_idp: usize,
+    /// Accounts enabled again in the identity directory.
+    #[serde(default)]
+    pub enabled_in_idp: usize,
+    /// Writes held back (refused for good before).
+    #[serde(default)]
+    pub held: usize,
 }
 
 impl Counts {
@@ -102,8 +114,12 @@ pub struct OperationReport {
     /// The identity directory's record, likewise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idp: Option<RecordId>,
-    /// The fields written (for a create: the values the person was created with).
+    /// The fields written (for a create: the values the person was created with; none for an
+    /// account change).
     pub fields: Vec<FieldReport>,
+    /// Why, for an account change ("inactive in Huma").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// How it ended.
     pub outcome: Outcome,
 }
@@ -126,6 +142,102 @@ pub enum Action {
     Update,
     /// A person was created.
     Create,
+    /// A leaver's account was disabled.
+    Disable,
+    /// A leaver's sign-in sessions were revoked.
+    RevokeSessions,
+    /// An account the sync had disabled was enabled again.
+    Enable,
+}
+
+impl Action {
+    /// A short word for people and files: "update", "create", "disable", "revoke sessions",
+    /// "enable".
+    pub fn label(self) -> &'static str {
+        match self {
+            Action::Update => "update",
+            Action::Create => "create",
+            Action::Disable => "disable",
+            Action::RevokeSessions => "revoke sessions",
+            Action::Enable => "enable",
+        }
+    }
+
+    /// Whether it changes an account rather than a person's values.
+    pub fn is_account(self) -> bool {
+        matches!(self, Action::Disable | Action::RevokeSessions | Action::Enable)
+    }
+}
+
+impl From<crate::AccountAction> for Action {
+    fn from(action: crate::AccountAction) -> Self {
+        match action {
+            crate::AccountAction::Disable => Action::Disable,
+            crate::AccountAction::RevokeSessions => Action::RevokeSessions,
+            crate::AccountAction::Enable => Action::Enable,
+        }
+    }
+}
+
+/// A write held back: the directory refused it for good before, with the same values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldItem {
+    /// The id to release it by.
+    pub id: ItemId,
+    /// The person's name.
+    pub name: String,
+    /// The side it would be written to.
+    pub target: Side,
+    /// The record there (for a new person: their record on the other side).
+    pub record: RecordId,
+    /// What it writes.
+    pub write: Write,
+    /// The value it writes, as shown to people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// The refusal.
+    pub error: String,
+    /// When it was first refused.
+    pub since: DateTime<Utc>,
+    /// How many times it was refused.
+    pub attempts: u32,
+    /// When it is tried again, unless its value changes or a person releases it first.
+    pub next_try: DateTime<Utc>,
+    /// Whether this run tried it again (its next try was due) and it was refused again.
+    #[serde(default)]
+    pub tried_again: bool,
+}
+
+impl HeldItem {
+    pub(crate) fn from_held(held: &HeldWrite, tried_again: bool) -> Self {
+        HeldItem {
+            id: held.id.clone(),
+            name: held.name.clone(),
+            target: held.target,
+            record: held.record.clone(),
+            write: held.write,
+            value: held.value.clone(),
+            error: held.error.clone(),
+            since: held.first_seen,
+            attempts: held.attempts,
+            next_try: held.next_try(),
+            tried_again,
+        }
+    }
+
+    /// The report's line for it: "held back since 2026-11-02: …".
+    pub fn explain(&self) -> String {
+        let again = if self.tried_again { "; tried again now and refused again" } else { "" };
+        format!(
+            "held back since {}: {}{again}; refused {} time(s); tried again after {}, when the \
+             value changes, or when released ({})",
+            self.since.format("%Y-%m-%d"),
+            self.error,
+            self.attempts,
+            self.next_try.format("%Y-%m-%d %H:%M UTC"),
+            self.id
+        )
+    }
 }
 
 /// One field's value before and after.
@@ -300,7 +412,9 @@ impl Report {
         self.duration_ms.map(Duration::from_millis)
     }
 
-    /// Whether every write that was needed was made.
+    /// Whether every write that was needed was made, apart from those held back because the
+    /// directory refused them for good before ([`Report::held`]): only something new failing
+    /// makes a run unsuccessful.
     pub fn is_success(&self) -> bool {
         self.counts.failed == 0 && self.counts.not_attempted == 0 && self.stopped.is_none()
     }
@@ -320,7 +434,8 @@ impl Report {
 
     /// Recounts [`Report::counts`] from the entries.
     pub(crate) fn recount(&mut self) {
-        let mut counts = Counts { findings: self.findings.len(), ..Counts::default() };
+        let mut counts =
+            Counts { findings: self.findings.len(), held: self.held.len(), ..Counts::default() };
         counts.skipped = self.skipped.len();
         for op in &self.operations {
             match (&op.outcome, op.action, op.target) {
@@ -328,6 +443,9 @@ impl Report {
                 (Outcome::Done, Action::Update, Side::Idp) => counts.updated_in_idp += 1,
                 (Outcome::Done, Action::Create, Side::Hr) => counts.created_in_hr += 1,
                 (Outcome::Done, Action::Create, Side::Idp) => counts.created_in_idp += 1,
+                (Outcome::Done, Action::Disable, _) => counts.disabled_in_idp += 1,
+                (Outcome::Done, Action::Enable, _) => counts.enabled_in_idp += 1,
+                (Outcome::Done, Action::RevokeSessions, _) => {}
                 (Outcome::Skipped { .. }, ..) => counts.skipped += 1,
                 (Outcome::Failed { .. }, ..) => counts.failed += 1,
                 (Outcome::NotAttempted, ..) => counts.not_attempted += 1,
@@ -345,5 +463,6 @@ impl Report {
         self.skipped.sort_by(|a, b| {
             (&a.name, a.field, a.target, &a.item).cmp(&(&b.name, b.field, b.target, &b.item))
         });
+        self.held.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
     }
 }

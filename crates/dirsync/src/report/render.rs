@@ -15,6 +15,7 @@ pub(crate) fn finding_label(kind: FindingKind) -> &'static str {
         FindingKind::InvalidValue => "Invalid value",
         FindingKind::DuplicateRecordId => "Duplicate record id",
         FindingKind::MalformedEmail => "Malformed email",
+        FindingKind::Unreadable => "Unreadable record",
     }
 }
 
@@ -23,11 +24,12 @@ pub(crate) fn value_text(value: Option<&FieldValue>) -> String {
 }
 
 fn action_text(op: &OperationReport) -> String {
-    let verb = match op.action {
-        Action::Update => "update",
-        Action::Create => "create",
-    };
+    let verb = op.action.label();
     let record = op.record().map(|r| format!(" of {r}")).unwrap_or_default();
+    if op.action.is_account() {
+        let why = op.reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default();
+        return format!("{verb} the account{record}{why}");
+    }
     let fields: Vec<String> = match op.action {
         Action::Update => op
             .fields
@@ -37,7 +39,7 @@ fn action_text(op: &OperationReport) -> String {
                 format!("{} {from} → {to}", f.field.label())
             })
             .collect(),
-        Action::Create => op.fields.iter().map(|f| f.field.label().to_owned()).collect(),
+        _ => op.fields.iter().map(|f| f.field.label().to_owned()).collect(),
     };
     format!("{verb}{record} ({})", fields.join("; "))
 }
@@ -79,6 +81,41 @@ fn skipped_rows(report: &Report) -> Vec<[String; 4]> {
     rows
 }
 
+/// The account changes made with `action`: one row each of person, account, why.
+fn account_rows(report: &Report, action: Action) -> Vec<[String; 3]> {
+    report
+        .operations_with("done")
+        .filter(|op| op.action == action)
+        .map(|op| {
+            let account = op.idp.as_ref().map(ToString::to_string).unwrap_or_default();
+            [op.name.clone(), account, op.reason.clone().unwrap_or_default()]
+        })
+        .collect()
+}
+
+/// The headings of the account sections, with their actions, in order.
+const ACCOUNT_SECTIONS: [(&str, Action); 3] = [
+    ("Accounts disabled", Action::Disable),
+    ("Sign-in sessions revoked", Action::RevokeSessions),
+    ("Accounts enabled again", Action::Enable),
+];
+
+/// When the run's account changes happened, as the report shows it.
+fn when(report: &Report) -> String {
+    match (&report.started_at, &report.generated_at) {
+        (Some(at), _) => at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        (None, Some(at)) => at.clone(),
+        (None, None) => "this run".to_owned(),
+    }
+}
+
+/// A line of the "held back" list: who, where, what.
+fn held_line(report: &Report, held: &super::HeldItem) -> (String, String) {
+    let value = held.value.as_ref().map(|v| format!(" → {v}")).unwrap_or_default();
+    let what = format!("{} in {}{value}", held.write, report.names.of(held.target));
+    (format!("{}: {what}", held.name), held.explain())
+}
+
 /// Escapes text for Markdown: every character that could start markup is backslash-escaped, and
 /// line breaks become spaces so a value never breaks a table.
 fn md(text: &str) -> String {
@@ -113,6 +150,27 @@ pub(crate) fn html(text: &str) -> String {
 }
 
 impl Report {
+    /// The summary's lines for account changes and held-back writes, those that are not zero.
+    fn account_counts(&self) -> Vec<(&'static str, usize)> {
+        let c = &self.counts;
+        [
+            ("Accounts disabled", c.disabled_in_idp),
+            ("Accounts enabled again", c.enabled_in_idp),
+            ("Held back", c.held),
+        ]
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .collect()
+    }
+
+    /// Whether the report has nothing to show.
+    fn is_empty(&self, skipped: &[[String; 4]]) -> bool {
+        self.operations.is_empty()
+            && skipped.is_empty()
+            && self.findings.is_empty()
+            && self.held.is_empty()
+    }
+
     /// The report as Markdown (CommonMark with tables), every value escaped.
     pub fn to_markdown(&self) -> String {
         let mut out = String::new();
@@ -139,9 +197,14 @@ impl Report {
         writeln!(out, "- Skipped: {}", c.skipped)?;
         writeln!(out, "- Failed: {}", c.failed)?;
         writeln!(out, "- Not attempted: {}", c.not_attempted)?;
-        writeln!(out, "- Findings: {}\n", c.findings)?;
+        writeln!(out, "- Findings: {}", c.findings)?;
+        for (label, n) in self.account_counts() {
+            writeln!(out, "- {label}: {n}")?;
+        }
+        writeln!(out)?;
 
-        let done: Vec<&OperationReport> = self.operations_with("done").collect();
+        let done: Vec<&OperationReport> =
+            self.operations_with("done").filter(|op| !op.action.is_account()).collect();
         if !done.is_empty() {
             writeln!(out, "## Changes made\n")?;
             let mut person: Option<&str> = None;
@@ -158,7 +221,7 @@ impl Report {
                 for field in &op.fields {
                     let before = match op.action {
                         Action::Create => "(new person)".to_owned(),
-                        Action::Update => md(&value_text(field.from.as_ref())),
+                        _ => md(&value_text(field.from.as_ref())),
                     };
                     writeln!(
                         out,
@@ -169,6 +232,21 @@ impl Report {
                         md(&value_text(Some(&field.to)))
                     )?;
                 }
+            }
+            writeln!(out)?;
+        }
+
+        for (heading, action) in ACCOUNT_SECTIONS {
+            let rows = account_rows(self, action);
+            if rows.is_empty() {
+                continue;
+            }
+            writeln!(out, "## {heading}: {}\n", rows.len())?;
+            writeln!(out, "At {}.\n", md(&when(self)))?;
+            writeln!(out, "| Person | Account | Why |")?;
+            writeln!(out, "|---|---|---|")?;
+            for [name, account, why] in &rows {
+                writeln!(out, "| {} | {} | {} |", md(name), md(account), md(why))?;
             }
             writeln!(out)?;
         }
@@ -219,6 +297,15 @@ impl Report {
             writeln!(out)?;
         }
 
+        if !self.held.is_empty() {
+            writeln!(out, "## Held back: {}\n", self.held.len())?;
+            for held in &self.held {
+                let (what, why) = held_line(self, held);
+                writeln!(out, "- {}: {}", md(&what), md(&why))?;
+            }
+            writeln!(out)?;
+        }
+
         if !self.findings.is_empty() {
             writeln!(out, "## Findings\n")?;
             for finding in &self.findings {
@@ -227,7 +314,7 @@ impl Report {
             writeln!(out)?;
         }
 
-        if self.operations.is_empty() && skipped.is_empty() && self.findings.is_empty() {
+        if self.is_empty(&skipped) {
             writeln!(out, "Nothing needed to change.\n")?;
         }
         Ok(())
@@ -304,12 +391,16 @@ impl Report {
             ("Failed", c.failed),
             ("Not attempted", c.not_attempted),
             ("Findings", c.findings),
-        ] {
+        ]
+        .into_iter()
+        .chain(self.account_counts())
+        {
             writeln!(out, "<tr><th style=\"{TH}\">{label}</th><td style=\"{NUM}\">{n}</td></tr>")?;
         }
         writeln!(out, "</table>")?;
 
-        let done: Vec<&OperationReport> = self.operations_with("done").collect();
+        let done: Vec<&OperationReport> =
+            self.operations_with("done").filter(|op| !op.action.is_account()).collect();
         if !done.is_empty() {
             writeln!(out, "<h2 style=\"{H2}\">Changes made</h2>")?;
             let mut person: Option<&str> = None;
@@ -330,7 +421,7 @@ impl Report {
                 for field in &op.fields {
                     let before = match op.action {
                         Action::Create => "(new person)".to_owned(),
-                        Action::Update => value_text(field.from.as_ref()),
+                        _ => value_text(field.from.as_ref()),
                     };
                     writeln!(
                         out,
@@ -342,6 +433,32 @@ impl Report {
                         html(&value_text(Some(&field.to)))
                     )?;
                 }
+            }
+            writeln!(out, "</table>")?;
+        }
+
+        for (heading, action) in ACCOUNT_SECTIONS {
+            let rows = account_rows(self, action);
+            if rows.is_empty() {
+                continue;
+            }
+            writeln!(out, "<h2 style=\"{H2}\">{heading}: {}</h2>", rows.len())?;
+            writeln!(out, "<p>At {}.</p>", html(&when(self)))?;
+            writeln!(out, "<table style=\"{TABLE}\">")?;
+            writeln!(
+                out,
+                "<tr><th style=\"{TH}\">Person</th><th style=\"{TH}\">Account</th>\
+                 <th style=\"{TH}\">Why</th></tr>"
+            )?;
+            for [name, account, why] in &rows {
+                writeln!(
+                    out,
+                    "<tr><td style=\"{TD}\">{}</td><td style=\"{TD}\">{}</td>\
+                     <td style=\"{TD}\">{}</td></tr>",
+                    html(name),
+                    html(account),
+                    html(why)
+                )?;
             }
             writeln!(out, "</table>")?;
         }
@@ -410,6 +527,16 @@ impl Report {
             writeln!(out, "</table>")?;
         }
 
+        if !self.held.is_empty() {
+            writeln!(out, "<h2 style=\"{H2}\">Held back: {}</h2>", self.held.len())?;
+            writeln!(out, "<ul>")?;
+            for held in &self.held {
+                let (what, why) = held_line(self, held);
+                writeln!(out, "<li><strong>{}</strong>: {}</li>", html(&what), html(&why))?;
+            }
+            writeln!(out, "</ul>")?;
+        }
+
         if !self.findings.is_empty() {
             writeln!(out, "<h2 style=\"{H2}\">Findings</h2>")?;
             writeln!(out, "<ul>")?;
@@ -424,7 +551,7 @@ impl Report {
             writeln!(out, "</ul>")?;
         }
 
-        if self.operations.is_empty() && skipped.is_empty() && self.findings.is_empty() {
+        if self.is_empty(&skipped) {
             writeln!(out, "<p>Nothing needed to change.</p>")?;
         }
         writeln!(out, "</body>")?;

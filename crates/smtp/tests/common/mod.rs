@@ -188,6 +188,7 @@ pub fn report() -> Report {
             from: Some(FieldValue::Text("Engineer".into())),
             to: FieldValue::Text("CTO".into()),
         }],
+        reason: None,
         outcome,
     };
     let mut report = Report { names: Names::new("Huma", "Azure AD"), ..Report::default() };

@@ -1,0 +1,304 @@
+//! Writes a directory refuses for good (a 403 on an administrator's phone, a 400 for a value it
+//! will never take) are remembered and held back, so one such write does not fail every run.
+//! They are tried again when the value changes on either side, on an escalating schedule, or
+//! when a person releases them; failures that may pass by themselves (throttling, outages) are
+//! never held back.
+
+use crate::report::{HeldItem, Outcome};
+use crate::{
+    AccountAction, ErrorKind, Field, FieldValue, ItemId, Operation, Operations, Person, RecordId,
+    Side,
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::time::Duration;
+
+/// How long a held write waits before it is tried again, after its first refusal, second, third,
+/// and every one after: an hour, six hours, a day, a week.
+pub const RETRY_SCHEDULE: [Duration; 4] = [
+    Duration::from_secs(3_600),
+    Duration::from_secs(6 * 3_600),
+    Duration::from_secs(24 * 3_600),
+    Duration::from_secs(7 * 24 * 3_600),
+];
+
+/// Whether a failure of `kind` is a refusal that retrying will not change, so the write is held
+/// back: a permission the app lacks for this record, or a value the directory refuses.
+pub fn is_held_back(kind: ErrorKind) -> bool {
+    matches!(kind, ErrorKind::PermissionDenied | ErrorKind::InvalidValue)
+}
+
+/// What a held write writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "what")]
+pub enum Write {
+    /// One field of a record.
+    Field(Field),
+    /// A new person.
+    Create,
+    /// A change to an account.
+    Account(AccountAction),
+}
+
+impl fmt::Display for Write {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Write::Field(field) => f.write_str(field.label()),
+            Write::Create => f.write_str("create the person"),
+            Write::Account(action) => action.fmt(f),
+        }
+    }
+}
+
+/// A write a directory refused for good, remembered in [`crate::SyncState::held`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldWrite {
+    /// A stable id to release it by (`SyncState::release`).
+    pub id: ItemId,
+    /// The side written to.
+    pub target: Side,
+    /// The record written to (for a new person: their record on the other side).
+    pub record: RecordId,
+    /// The person's name.
+    pub name: String,
+    /// What it writes.
+    pub write: Write,
+    /// The value it writes, as shown to people (none for an account change).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// The value the target held, as shown to people: a change on either side retries the write.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current: Option<String>,
+    /// What kind of refusal.
+    pub kind: ErrorKind,
+    /// The directory's message.
+    pub error: String,
+    /// When it was first refused.
+    pub first_seen: DateTime<Utc>,
+    /// When it was last refused.
+    pub last_seen: DateTime<Utc>,
+    /// How many times it was refused.
+    pub attempts: u32,
+}
+
+impl HeldWrite {
+    /// When it is tried again, unless its value changes first: [`RETRY_SCHEDULE`] after the last
+    /// refusal.
+    pub fn next_try(&self) -> DateTime<Utc> {
+        let step = (self.attempts.max(1) as usize - 1).min(RETRY_SCHEDULE.len() - 1);
+        let wait =
+            chrono::Duration::from_std(RETRY_SCHEDULE[step]).unwrap_or(chrono::Duration::MAX);
+        self.last_seen.checked_add_signed(wait).unwrap_or(DateTime::<Utc>::MAX_UTC)
+    }
+
+    fn same(&self, attempt: &Attempt) -> bool {
+        self.value == attempt.value && self.current == attempt.current
+    }
+}
+
+/// One write a run plans: a field of an update, a create, an account change.
+#[derive(Debug, Clone)]
+struct Attempt {
+    key: Key,
+    name: String,
+    value: Option<String>,
+    current: Option<String>,
+}
+
+type Key = (Side, RecordId, Write);
+
+fn key_of(held: &HeldWrite) -> Key {
+    (held.target, held.record.clone(), held.write)
+}
+
+/// The writes `op` makes, one per field for an update.
+fn attempts(op: &Operation) -> Vec<Attempt> {
+    let text = |value: &FieldValue| value.to_string();
+    match op {
+        Operation::Update(update) => update
+            .changes
+            .iter()
+            .map(|c| Attempt {
+                key: (update.target, update.record().clone(), Write::Field(c.field)),
+                name: update.name.clone(),
+                value: Some(text(&c.to)),
+                current: c.from.as_ref().map(text),
+            })
+            .collect(),
+        Operation::Create(create) => vec![Attempt {
+            key: (create.target, create.source.clone(), Write::Create),
+            name: create.name.clone(),
+            value: Some(person_text(&create.person)),
+            current: None,
+        }],
+        Operation::Account(account) => vec![Attempt {
+            key: (Side::Idp, account.idp.clone(), Write::Account(account.action)),
+            name: account.name.clone(),
+            value: None,
+            current: None,
+        }],
+    }
+}
+
+/// A new person's values on one line: a change in any of them retries a refused creation.
+fn person_text(person: &Person) -> String {
+    let mut parts: Vec<String> = person.email().map(|e| format!("email {e}")).into_iter().collect();
+    for field in Field::ALL {
+        if let Some(value) = person.get(field) {
+            parts.push(format!("{} {}", field.label(), value.to_owned()));
+        }
+    }
+    parts.join("; ")
+}
+
+/// The operations of `ops` that are not held back, and the writes held back, for the report.
+///
+/// A write is held back when `held` remembers it with the same values and its
+/// [`HeldWrite::next_try`] is after `now`; with `retry_held`, nothing is.
+pub(crate) fn hold_back(
+    ops: Operations,
+    held: &[HeldWrite],
+    now: DateTime<Utc>,
+    retry_held: bool,
+) -> (Operations, Vec<HeldItem>) {
+    if held.is_empty() || retry_held {
+        return (ops, Vec::new());
+    }
+    let waiting: BTreeMap<Key, &HeldWrite> =
+        held.iter().filter(|h| h.next_try() > now).map(|h| (key_of(h), h)).collect();
+    let holds = |attempt: &Attempt| waiting.get(&attempt.key).filter(|h| h.same(attempt)).copied();
+    let mut items = Vec::new();
+    let mut kept = Vec::with_capacity(ops.operations.len());
+    for mut op in ops.operations {
+        let found: Vec<Option<&HeldWrite>> = attempts(&op).iter().map(holds).collect();
+        if found.iter().all(Option::is_none) {
+            kept.push(op);
+            continue;
+        }
+        items.extend(found.iter().flatten().map(|h| HeldItem::from_held(h, false)));
+        // An update keeps the fields that are not held back; anything else is held whole.
+        if let Operation::Update(update) = &mut op {
+            let mut found = found.iter();
+            update.changes.retain(|_| found.next().is_some_and(Option::is_none));
+            if !update.changes.is_empty() {
+                kept.push(op);
+            }
+        }
+    }
+    (Operations { operations: kept, skipped: ops.skipped }, items)
+}
+
+/// The writes to hold back after a run, and which of the run's operations were refused again
+/// after being held back before (they are reported as held back, not as new failures).
+///
+/// `planned` are all the writes the plan called for, held back or not; `ran` the operations that
+/// ran, each with how it ended. A refusal remembered before with the same values counts one more
+/// attempt; a new refusal starts a new entry; a write that succeeded, or that the plan no longer
+/// calls for, is forgotten; a write that failed for a passing reason keeps what was remembered.
+pub(crate) fn remember(
+    before: &[HeldWrite],
+    planned: &Operations,
+    ran: &[(&Operation, &Outcome)],
+    now: DateTime<Utc>,
+) -> (Vec<HeldWrite>, Vec<bool>) {
+    let still_planned: HashSet<Key> =
+        planned.operations.iter().flat_map(attempts).map(|a| a.key).collect();
+    let mut held: BTreeMap<Key, HeldWrite> = before
+        .iter()
+        .filter(|h| still_planned.contains(&key_of(h)))
+        .map(|h| (key_of(h), h.clone()))
+        .collect();
+    let mut refused_again = Vec::with_capacity(ran.len());
+    for (op, outcome) in ran {
+        let mut again = true;
+        let mut any = false;
+        for attempt in attempts(op) {
+            any = true;
+            match outcome {
+                Outcome::Done | Outcome::Skipped { .. } => {
+                    held.remove(&attempt.key);
+                    again = false;
+                }
+                Outcome::Failed { kind, message, .. } if is_held_back(*kind) => {
+                    let entry = held.get_mut(&attempt.key).filter(|h| h.same(&attempt));
+                    match entry {
+                        Some(entry) => {
+                            entry.attempts = entry.attempts.saturating_add(1);
+                            entry.last_seen = now;
+                            entry.kind = *kind;
+                            entry.error.clone_from(message);
+                        }
+                        None => {
+                            again = false;
+                            let held_write = new_held(attempt, *kind, message, now);
+                            held.insert(key_of(&held_write), held_write);
+                        }
+                    }
+                }
+                Outcome::Failed { .. } | Outcome::NotAttempted => again = false,
+            }
+        }
+        refused_again.push(any && again);
+    }
+    (held.into_values().collect(), refused_again)
+}
+
+/// The held writes of `op`.
+pub(crate) fn held_for<'h>(
+    op: &Operation,
+    held: &'h [HeldWrite],
+) -> impl Iterator<Item = &'h HeldWrite> {
+    let keys: HashSet<Key> = attempts(op).into_iter().map(|a| a.key).collect();
+    held.iter().filter(move |h| keys.contains(&key_of(h)))
+}
+
+fn new_held(attempt: Attempt, kind: ErrorKind, error: &str, now: DateTime<Utc>) -> HeldWrite {
+    let (target, record, write) = attempt.key;
+    let side = format!("{target:?}");
+    let what = format!("{write:?}");
+    HeldWrite {
+        id: ItemId::derive("held", &[&side, record.as_str(), &what]),
+        target,
+        record,
+        name: attempt.name,
+        write,
+        value: attempt.value,
+        current: attempt.current,
+        kind,
+        error: error.to_owned(),
+        first_seen: now,
+        last_seen: now,
+        attempts: 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn held(attempts: u32, last_seen: DateTime<Utc>) -> HeldWrite {
+        HeldWrite {
+            id: ItemId::derive("held", &["x"]),
+            target: Side::Idp,
+            record: "a1".into(),
+            name: "Ada".into(),
+            write: Write::Field(Field::Phone),
+            value: Some("+47 1".into()),
+            current: None,
+            kind: ErrorKind::PermissionDenied,
+            error: "403".into(),
+            first_seen: last_seen,
+            last_seen,
+            attempts,
+        }
+    }
+
+    #[test]
+    fn the_wait_grows_an_hour_six_hours_a_day_then_a_week_for_ever() {
+        let t = DateTime::<Utc>::from_timestamp(1_800_000_000, 0).expect("a valid time");
+        let hours = |attempts| (held(attempts, t).next_try() - t).num_hours();
+        assert_eq!([1, 2, 3, 4, 9].map(hours), [1, 6, 24, 168, 168]);
+    }
+}
