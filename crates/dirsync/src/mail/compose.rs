@@ -312,10 +312,9 @@ impl<'a> ReportEmail<'a> {
             ("Held back", c.skipped - waiting.min(c.skipped) + c.held),
             ("Findings", c.findings),
         ];
-        for (label, n) in [
-            ("Accounts disabled", c.disabled_in_idp),
-            ("Accounts enabled again", c.enabled_in_idp),
-        ] {
+        for (label, n) in
+            [("Accounts disabled", c.disabled_in_idp), ("Accounts enabled again", c.enabled_in_idp)]
+        {
             if n > 0 {
                 overall.push((label, n));
             }
