@@ -197,8 +197,13 @@ fn with_missing_keys(mut person: Person, other: &Person) -> Person {
 /// ```
 ///
 /// # Errors
-/// [`HumaError::Decode`] when `body` is not JSON.
+/// [`HumaError::Decode`] when `body` is not JSON (or not UTF-8, which JSON is).
 pub fn record_from_json(id: &HumaUserId, body: &[u8]) -> Result<Record, HumaError> {
+    // JSON is UTF-8, and `IgnoredAny` does not check the bytes inside strings.
+    if let Err(e) = std::str::from_utf8(body) {
+        let e = serde_json::Error::custom(format!("the answer is not UTF-8: {e}"));
+        return Err(HumaError::decode(format!("GET /users/{id}"), e, body));
+    }
     // `IgnoredAny` checks the syntax without building anything, and takes what serde_json's
     // typed reading refuses although it is JSON (a number beyond f64, nesting deeper than 128),
     // so such a user is unreadable rather than the answer.
