@@ -35,7 +35,9 @@ impl Default for AzureDirectoryConfig {
 /// Azure AD (Entra ID) users as a [`dirsync::Directory`].
 ///
 /// Reads list every user with exactly the mapped properties; `update` is one PATCH;
-/// [`AzureDirectory::update_many`] writes through `/$batch`; `changes_since` uses `/users/delta`.
+/// [`AzureDirectory::update_many`] writes through `/$batch`; `changes_since` uses `/users/delta`;
+/// `set_enabled` PATCHes `accountEnabled` and `revoke_sessions` calls `revokeSignInSessions`
+/// (a 403 on an administrator's account is that user's [`GraphError::AccountRefused`]).
 #[derive(Debug, Clone)]
 pub struct AzureDirectory {
     client: GraphClient,
@@ -150,6 +152,16 @@ impl Directory for AzureDirectory {
     async fn update(&self, id: &RecordId, changes: &[FieldChange]) -> Result<(), DirectoryError> {
         let patch = mapping::patch_for(changes, self.config.phone_property)?;
         self.client.update_user(&GraphUserId::new(id.as_str()), &patch).await?;
+        Ok(())
+    }
+
+    async fn set_enabled(&self, id: &RecordId, enabled: bool) -> Result<(), DirectoryError> {
+        self.client.set_account_enabled(&GraphUserId::new(id.as_str()), enabled).await?;
+        Ok(())
+    }
+
+    async fn revoke_sessions(&self, id: &RecordId) -> Result<(), DirectoryError> {
+        self.client.revoke_sign_in_sessions(&GraphUserId::new(id.as_str())).await?;
         Ok(())
     }
 

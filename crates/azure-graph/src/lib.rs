@@ -10,6 +10,8 @@
 //! - Users: list (`$select` of the mapped properties, `$top=999`, every `@odata.nextLink`), get,
 //!   find, create, PATCH only what changed, and batched PATCHes through `/$batch`.
 //! - Incremental reads through `/users/delta`; an expired delta token falls back to a full read.
+//! - Account control: disabling and enabling sign-in (`accountEnabled`) and revoking sign-in
+//!   sessions, with a 403 on an administrator's account reported for that user, saying what to do.
 //! - Throttling: `Retry-After` honoured, otherwise exponential backoff with jitter, capped in
 //!   attempts and total wait (the shared [`dirsync_runtime`]); bounded concurrency; writes kept
 //!   within Graph's write window (3,000 per 150 s), going at once until it is spent.
@@ -42,6 +44,7 @@
 //! ```
 #![warn(missing_docs)]
 
+mod accounts;
 mod auth;
 mod batch;
 mod budget;
@@ -56,6 +59,7 @@ mod password;
 mod transport;
 mod users;
 
+pub use accounts::AccountAction;
 pub use auth::{
     AuthorizationCodeFlow, AuthorizeRequest, GRAPH_DEFAULT_SCOPE, PkceVerifier,
     RefreshTokenCallback, USER_ACCOUNT_SCOPES, UserTokens,

@@ -121,3 +121,45 @@ async fn an_expired_secret_at_the_fake_says_what_to_do() {
     assert_eq!(err.kind(), ErrorKind::Authentication);
     assert!(err.to_string().contains("create a new client secret"), "{err}");
 }
+
+#[tokio::test]
+async fn accounts_are_disabled_enabled_and_signed_out_at_the_fake_except_administrators() {
+    let graph = FakeGraph::start(GraphConfig::default()).await;
+    let ada_id = graph.insert_user(GraphUser::new("ada@contoso.com")).unwrap();
+    let boss_id = graph.insert_user(GraphUser::new("boss@contoso.com")).unwrap();
+    graph.set_admin(&boss_id, true);
+    let dir = directory(&graph, &RecordingClock::default());
+    let (ada, boss) = (RecordId::new(ada_id.as_str()), RecordId::new(boss_id.as_str()));
+
+    dir.set_enabled(&ada, false).await.unwrap();
+    assert_eq!(graph.user(&ada_id).unwrap().account_enabled, Some(false));
+    assert!(!dir.get(&ada).await.unwrap().unwrap().active, "read back as inactive");
+    dir.revoke_sessions(&ada).await.unwrap();
+    assert_eq!(graph.revocations(&ada_id), 1);
+    dir.set_enabled(&ada, true).await.unwrap();
+    assert!(dir.get(&ada).await.unwrap().unwrap().active);
+
+    let err = dir.set_enabled(&boss, false).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+    let message = err.to_string();
+    assert!(
+        message.starts_with(&format!("Azure AD refused to disable the account of {boss_id}: ")),
+        "{message}"
+    );
+    assert!(message.contains("Privileged Authentication Administrator"), "{message}");
+    let err = dir.revoke_sessions(&boss).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+    assert!(err.to_string().contains("revoke the sign-in sessions of"), "{err}");
+    assert_eq!(graph.user(&boss_id).unwrap().account_enabled, Some(true));
+    assert_eq!(graph.revocations(&boss_id), 0);
+
+    // A value Graph refuses for one user fails that user's write only.
+    graph.refuse_writes(&ada_id, 400, "Request_BadRequest", "Invalid value.").unwrap();
+    let err = dir.set_enabled(&ada, false).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidValue);
+    assert!(err.to_string().contains("Invalid value."), "{err}");
+    graph.accept_writes(&ada_id);
+    dir.set_enabled(&ada, false).await.unwrap();
+    let counts = graph.counts();
+    assert_eq!((counts.get(Route::UpdateUser), counts.get(Route::RevokeSessions)), (5, 2));
+}
