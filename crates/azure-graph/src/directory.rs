@@ -3,6 +3,7 @@
 use crate::client::GraphClient;
 use crate::errors::GraphError;
 use crate::mapping::{self, GRAPH_LIMITS, PhoneProperty};
+use crate::page::UserEntry;
 use crate::password;
 use crate::users::{GraphUserId, UserPatch, odata_string};
 use async_trait::async_trait;
@@ -86,8 +87,8 @@ impl AzureDirectory {
         results.into_iter().map(|r| r.unwrap_or(Ok(()))).collect()
     }
 
-    fn record(&self, user: &crate::users::GraphUser) -> Record {
-        mapping::to_record(user, self.config.phone_property)
+    fn record(&self, entry: &UserEntry) -> Record {
+        entry.to_record(self.config.phone_property)
     }
 
     async fn full_read(&self, reason: String) -> Result<Changes, DirectoryError> {

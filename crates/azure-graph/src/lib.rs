@@ -9,6 +9,9 @@
 //!   wait on them.
 //! - Users: list (`$select` of the mapped properties, `$top=999`, every `@odata.nextLink`), get,
 //!   find, create, PATCH only what changed, and batched PATCHes through `/$batch`.
+//! - Lenient reads: each user of a page is read on its own, and one of the wrong shape
+//!   (`"jobTitle": 42`) becomes an [`UnreadableUser`] (the core's unreadable record) instead of
+//!   failing the read; a page whose shape is wrong still fails it.
 //! - Incremental reads through `/users/delta`; an expired delta token falls back to a full read.
 //! - Account control: disabling and enabling sign-in (`accountEnabled`) and revoking sign-in
 //!   sessions, with a 403 on an administrator's account reported for that user, saying what to do.
@@ -54,6 +57,7 @@ mod directory;
 mod errors;
 mod mail;
 mod mapping;
+mod page;
 mod paging;
 mod password;
 mod transport;
@@ -78,4 +82,5 @@ pub use mail::{GraphMailer, SendMailError};
 pub use mapping::{
     GRAPH_LIMITS, PhoneProperty, mail_nickname, new_user, patch_for, select, to_record,
 };
+pub use page::{UnreadableUser, UserEntry, UsersPage, read_users_page};
 pub use users::{GraphUser, GraphUserId, NewUser, UserPatch};
