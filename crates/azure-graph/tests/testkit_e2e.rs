@@ -163,3 +163,46 @@ async fn accounts_are_disabled_enabled_and_signed_out_at_the_fake_except_adminis
     let counts = graph.counts();
     assert_eq!((counts.get(Route::UpdateUser), counts.get(Route::RevokeSessions)), (5, 2));
 }
+
+#[tokio::test]
+async fn a_user_of_the_wrong_shape_at_the_fake_is_read_as_unreadable_everywhere() {
+    let graph = FakeGraph::start(GraphConfig::default()).await;
+    seed(&graph, 30);
+    let mut odd = GraphUser::new("odd@contoso.com");
+    odd.employee_id = Some("E-odd".into());
+    odd.job_title = Some("CTO".into());
+    let odd_id = graph.insert_user(odd).unwrap();
+    let dir = directory(&graph, &RecordingClock::default());
+    let first = dir.changes_since(None).await.unwrap();
+    assert!(first.changed.iter().all(|r| !r.is_unreadable()));
+
+    graph.set_raw_property(&odd_id, "jobTitle", serde_json::json!(42)).unwrap();
+    let expected = Person::new().with_employment_id("E-odd").with_email("odd@contoso.com");
+    let reason = "jobTitle: invalid type: integer `42`, expected a string";
+    let check = |record: &dirsync::Record| {
+        assert_eq!(record.id.as_str(), odd_id);
+        assert_eq!(record.unreadable.as_deref(), Some(reason));
+        assert_eq!(record.person, expected);
+    };
+
+    let all = dir.snapshot().await.unwrap();
+    assert_eq!(all.len(), 31);
+    let unreadable: Vec<&dirsync::Record> = all.iter().filter(|r| r.is_unreadable()).collect();
+    assert_eq!(unreadable.len(), 1);
+    check(unreadable[0]);
+    check(&dir.get(&RecordId::new(odd_id.as_str())).await.unwrap().unwrap());
+    let next = dir.changes_since(Some(&first.cursor)).await.unwrap();
+    assert_eq!(next.changed.len(), 1);
+    check(&next.changed[0]);
+    let found = dir.find_matching(&Person::new().with_employment_id("E-odd")).await.unwrap();
+    assert_eq!(found.len(), 1);
+    check(&found[0]);
+    // The core's read goes on: one unreadable user of 31 is not a changed format.
+    assert_eq!(dirsync::Snapshot::read(&dir).await.unwrap().records.len(), 31);
+
+    // Fixed in the portal, it reads as a user again.
+    assert!(graph.update_user(&odd_id, |u| u.job_title = Some("CEO".into())));
+    let fixed = dir.get(&RecordId::new(odd_id.as_str())).await.unwrap().unwrap();
+    assert!(!fixed.is_unreadable());
+    assert_eq!(fixed.person.job_title(), Some("CEO"));
+}
