@@ -150,11 +150,18 @@ pub(crate) fn read_page<T>(
     page: usize,
     read: impl Fn(&str, usize) -> T,
 ) -> Result<Page<T>, GraphError> {
-    let raw: RawPage<'_> =
-        serde_json::from_slice(body).map_err(|e| GraphError::InvalidResponse {
-            reason: format!("page {page} of the listing is not a user collection: {e}"),
-            body: String::from_utf8_lossy(body).chars().take(4096).collect(),
-        })?;
+    let refused = |why: String| GraphError::InvalidResponse {
+        reason: format!("page {page} of the listing is not a user collection: {why}"),
+        body: String::from_utf8_lossy(body).chars().take(4096).collect(),
+    };
+    // serde would also read a struct from an array, by position: a page is an object only.
+    if !is_object(body) {
+        return Err(refused(match serde_json::from_slice::<IgnoredAny>(body) {
+            Ok(_) => format!("the page is not a JSON object but {}", kind_of(body)),
+            Err(e) => e.to_string(),
+        }));
+    }
+    let raw: RawPage<'_> = serde_json::from_slice(body).map_err(|e| refused(e.to_string()))?;
     let elements = raw
         .value
         .iter()
@@ -179,7 +186,9 @@ pub(crate) fn read_listed(text: &str, page: usize, position: usize) -> UserEntry
 
 /// Reads one element of a delta page: a removal (it carries `@removed`), else a user.
 pub(crate) fn read_delta_element(text: &str, page: usize, position: usize) -> DeltaElement {
-    if serde_json::from_str::<RemovedProbe>(text).is_ok_and(|probe| probe.removed.is_some()) {
+    if is_object(text.as_bytes())
+        && serde_json::from_str::<RemovedProbe>(text).is_ok_and(|probe| probe.removed.is_some())
+    {
         return match Keys::read(text).id {
             Some(id) => DeltaElement::Removed(id),
             None => DeltaElement::Entry(UserEntry::Unreadable(unreadable(
@@ -194,6 +203,11 @@ pub(crate) fn read_delta_element(text: &str, page: usize, position: usize) -> De
 
 /// Reads one user: `fallback` names an unreadable one that has no readable id of its own.
 pub(crate) fn read_entry(text: &str, fallback: impl FnOnce() -> GraphUserId) -> UserEntry {
+    // serde would also read a user from an array, by position: a user is an object only.
+    if !is_object(text.as_bytes()) {
+        let reason = format!("the user is not a JSON object but {}", kind_of(text.as_bytes()));
+        return UserEntry::Unreadable(unreadable(text, fallback, reason));
+    }
     if let Ok(user) = serde_json::from_str::<GraphUser>(text) {
         return UserEntry::User(user);
     }
@@ -243,14 +257,26 @@ fn reason(e: &serde_path_to_error::Error<serde_json::Error>) -> String {
     if let Some(cut) = message.strip_suffix(&position) {
         message = cut.to_owned();
     }
-    let path = e.path().to_string();
-    if path != "." {
-        return format!("{path}: {message}");
+    match e.path().to_string().as_str() {
+        "." => message,
+        path => format!("{path}: {message}"),
     }
-    // The element itself has the wrong type: say what it is, not which Rust type was expected.
-    match message.strip_prefix("invalid type: ").and_then(|m| m.split(", expected").next()) {
-        Some(found) => format!("the user is not a JSON object but {found}"),
-        None => message,
+}
+
+/// Whether a JSON text is an object (it starts with `{`, after white space).
+fn is_object(json: &[u8]) -> bool {
+    json.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+}
+
+/// What a JSON text (not an object) is, by its first character, for a reason.
+fn kind_of(json: &[u8]) -> &'static str {
+    match json.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'[') => "an array",
+        Some(b'"') => "a string",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'n') => "null",
+        Some(b'-' | b'0'..=b'9') => "a number",
+        Some(_) | None => "not JSON",
     }
 }
 
@@ -354,7 +380,7 @@ mod tests {
         assert_eq!((b.employee_id.as_deref(), b.email.as_deref()), (None, Some("b@x.no")));
         let c = unreadable_of(&found[2]);
         assert_eq!(c.id.as_str(), "#unreadable-2-3");
-        assert_eq!(c.reason, "the user is not a JSON object but string \"not an object\"");
+        assert_eq!(c.reason, "the user is not a JSON object but a string");
         let d = unreadable_of(&found[3]);
         assert_eq!((d.id.as_str(), d.email.as_deref()), ("#unreadable-2-4", None));
     }
@@ -371,9 +397,16 @@ mod tests {
 
     #[test]
     fn a_page_that_is_not_a_collection_fails() {
-        for body in
-            [&b"[]"[..], b"{\"value\": {}}", b"{\"value\": null}", b"nope", b"{\"value\": [1,"]
-        {
+        for body in [
+            &b"[]"[..],
+            b"{\"value\": {}}",
+            b"{\"value\": null}",
+            b"nope",
+            b"{\"value\": [1,",
+            b"",
+            // An array that would fill the page's fields by position.
+            b"[[{\"id\": \"u1\"}], \"\", \"\"]",
+        ] {
             let err = read_users_page(body, 3).unwrap_err();
             assert!(err.to_string().contains("page 3 of the listing is not a user collection"));
         }

@@ -478,3 +478,21 @@ async fn a_read_where_most_users_are_unreadable_fails_in_the_core() {
     assert_eq!(err.kind(), ErrorKind::InvalidResponse);
     assert!(err.to_string().contains("5 of the 10 people read from Azure AD"), "{err}");
 }
+
+/// Found by the `graph_users_page` fuzz target: serde reads a struct from an array by position,
+/// so an array of the page's fields passed for a page, and an array of a user's for a user.
+#[test]
+fn arrays_in_place_of_objects_are_never_read_by_position() {
+    for body in [&br#"[[],"",""]"#[..], br#"[[{"id": "u1"}], null, null]"#] {
+        let err = read_users_page(body, 1).expect_err("an array is not a page");
+        assert!(err.to_string().contains("the page is not a JSON object but an array"), "{err}");
+    }
+    let user_as_array = br#"{"value": [["u1", true, null, "Ada", null, "a@x.no", null, null,
+        null, [], null, null, null, null, null, null, null]]}"#;
+    let page = read_users_page(user_as_array, 1).unwrap();
+    let UserEntry::Unreadable(bad) = &page.entries[0] else { panic!("{:?}", page.entries) };
+    assert_eq!(
+        (bad.id.as_str(), bad.reason.as_str()),
+        ("#unreadable-1-1", "the user is not a JSON object but an array")
+    );
+}
