@@ -129,11 +129,13 @@ pub struct SyncOptions {
     /// Keep Azure AD's snapshot and a delta cursor taken before the read, for
     /// [`incremental_sync`] (costs one more Graph request).
     pub keep_idp: bool,
+    /// Try the writes held back after a refusal again now ([`ApplyOptions::retry_held`]).
+    pub retry_held: bool,
 }
 
 impl Default for SyncOptions {
     fn default() -> Self {
-        SyncOptions { policy: policy(), apply_concurrency: 16, keep_idp: false }
+        SyncOptions { policy: policy(), apply_concurrency: 16, keep_idp: false, retry_held: false }
     }
 }
 
@@ -150,7 +152,9 @@ impl SyncOptions {
         clients: &'a Clients,
         store: &'a dyn StateStore,
     ) -> Synchronizer<'a> {
-        let options = ApplyOptions::default().with_concurrency(self.apply_concurrency);
+        let options = ApplyOptions::default()
+            .with_concurrency(self.apply_concurrency)
+            .with_retry_held(self.retry_held);
         Synchronizer::new(&clients.huma, &clients.azure, store)
             .with_policy(self.policy.clone())
             .with_apply_options(options)

@@ -1,6 +1,6 @@
 //! A `$batch` where some inner requests fail for good (Graph refuses to change the phone of users
-//! who hold admin roles): those people are reported failed, the rest of the batch is done, and
-//! the next run tries again only them.
+//! who hold admin roles): those people are reported failed, the rest of the batch is done, later
+//! runs hold those writes back, and once released they are the only ones tried again.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -56,12 +56,21 @@ async fn inner_requests_that_fail_for_good_fail_only_their_people_and_only_they_
         fakes.graph.counts().get(Route::Batch) < (world.expected.update_idp as u64).div_ceil(10)
     );
 
-    // The admin roles are sorted out; the next run writes those ten people and nobody else.
+    // The next run holds the refused writes back, writes nothing, and succeeds.
+    fakes.reset_counts();
+    let held = flow::full_sync(&clients, &mut state, &options).await.unwrap();
+    assert!(held.report.is_success(), "{:?}", held.report.counts);
+    assert_eq!(held.report.held.len(), admins.len());
+    assert_eq!(fakes.counts().1.get(Route::UpdateUser) + fakes.counts().1.get(Route::Batch), 0);
+
+    // The admin roles are sorted out and the held writes released: the next run writes those ten
+    // people and nobody else.
     for id in &admins {
         fakes.graph.set_admin(id, false);
     }
     fakes.reset_counts();
-    let second = flow::full_sync(&clients, &mut state, &options).await.unwrap();
+    let retry = SyncOptions { retry_held: true, ..options.clone() };
+    let second = flow::full_sync(&clients, &mut state, &retry).await.unwrap();
     let retried: BTreeSet<String> = second
         .report
         .operations
