@@ -171,13 +171,23 @@ pub(crate) fn hold_back(
     let holds = |attempt: &Attempt| waiting.get(&attempt.key).filter(|h| h.same(attempt)).copied();
     let mut items = Vec::new();
     let mut kept = Vec::with_capacity(ops.operations.len());
+    // Accounts whose disable is held back: revoking their sessions waits for it.
+    let mut accounts_held: HashSet<RecordId> = HashSet::new();
     for mut op in ops.operations {
+        if let Operation::Account(account) = &op
+            && accounts_held.contains(&account.idp)
+        {
+            continue;
+        }
         let found: Vec<Option<&HeldWrite>> = attempts(&op).iter().map(holds).collect();
         if found.iter().all(Option::is_none) {
             kept.push(op);
             continue;
         }
         items.extend(found.iter().flatten().map(|h| HeldItem::from_held(h, false)));
+        if let Operation::Account(account) = &op {
+            accounts_held.insert(account.idp.clone());
+        }
         // An update keeps the fields that are not held back; anything else is held whole.
         if let Operation::Update(update) = &mut op {
             let mut found = found.iter();

@@ -345,8 +345,8 @@ impl PlannedSync<'_> {
     /// receiver added meanwhile), and returns the report.
     ///
     /// # Errors
-    /// - [`ApplyError::Pending`] or [`ApplyError::SafetyThreshold`] (in [`SyncError::Apply`]):
-    ///   nothing was written.
+    /// - [`ApplyError::Pending`], [`ApplyError::SafetyThreshold`] or
+    ///   [`ApplyError::DisableThreshold`] (in [`SyncError::Apply`]): nothing was written.
     /// - [`ApplyError::Fatal`]: a directory refused the credentials half-way; the state was
     ///   saved for what was written, and the report is in the error.
     /// - [`SyncError::NotSaved`]: every write ran, but the state could not be saved; the report

@@ -1,6 +1,6 @@
 //! [`dirsync::Directory`] for the users of a SCIM 2.0 service provider.
 
-use crate::client::ScimClient;
+use crate::client::{PatchOperation, ScimClient};
 use crate::errors::ScimError;
 use crate::mapping::{self, ENTERPRISE_USER, StartDateAttribute, filter_value};
 use async_trait::async_trait;
@@ -68,6 +68,29 @@ impl ScimDirectory {
         if changes.is_empty() {
             return Ok(()); // An empty PATCH is refused by some providers, and changes nothing.
         }
+        let start_date = self.config.start_date.as_ref();
+        self.edit(id, |resource| mapping::apply_changes(resource, changes, start_date)).await
+    }
+
+    /// Sets the user's `active` attribute: SCIM's way to disable an account without deleting it.
+    async fn set_active(&self, id: &RecordId, active: bool) -> Result<(), ScimError> {
+        self.edit(id, |resource| {
+            if let Some(user) = resource.as_object_mut() {
+                user.insert("active".to_owned(), serde_json::Value::Bool(active));
+            }
+            Ok(vec![PatchOperation::replace("active", serde_json::Value::Bool(active))])
+        })
+        .await
+    }
+
+    /// Reads the user, lets `edit` change the resource and name the PATCH operations, then writes
+    /// it the way the provider supports: PATCH, else PUT of the whole user; with `If-Match` when
+    /// the provider uses ETags.
+    async fn edit(
+        &self,
+        id: &RecordId,
+        edit: impl FnOnce(&mut serde_json::Value) -> Result<Vec<PatchOperation>, ScimError>,
+    ) -> Result<(), ScimError> {
         let features = self.client.features().await?;
         let Some(user) = self.client.get_user(id.as_str()).await? else {
             return Err(ScimError::NotFound {
@@ -78,8 +101,7 @@ impl ScimDirectory {
             });
         };
         let mut resource = user.resource;
-        let operations =
-            mapping::apply_changes(&mut resource, changes, self.config.start_date.as_ref())?;
+        let operations = edit(&mut resource)?;
         let if_match = user.etag.as_deref().filter(|_| features.etag);
         if features.patch {
             self.client.patch_user(&user.id, &operations, if_match).await
@@ -138,7 +160,8 @@ impl Directory for ScimDirectory {
             // A SCIM user must have a userName, and it is the person's email.
             email_required: true,
             can_create: true,
-            can_disable: false,
+            // `active: false` disables a user; SCIM has no sign-in sessions to revoke.
+            can_disable: true,
             can_revoke_sessions: false,
             limits: Limits::default(),
         }
@@ -165,6 +188,12 @@ impl Directory for ScimDirectory {
     async fn update(&self, id: &RecordId, changes: &[FieldChange]) -> Result<(), DirectoryError> {
         let span = tracing::info_span!("scim_update", provider = %self.config.name, %id);
         Ok(self.write(id, changes).instrument(span).await?)
+    }
+
+    async fn set_enabled(&self, id: &RecordId, enabled: bool) -> Result<(), DirectoryError> {
+        let span =
+            tracing::info_span!("scim_set_active", provider = %self.config.name, %id, enabled);
+        Ok(self.set_active(id, enabled).instrument(span).await?)
     }
 
     async fn find_matching(&self, person: &Person) -> Result<Vec<Record>, DirectoryError> {

@@ -227,3 +227,50 @@ async fn the_real_servers_refusals_map_to_the_kinds_the_core_acts_on() {
     assert_eq!(refused.kind(), ErrorKind::Authentication);
     assert!(refused.to_string().contains("SCIM_TOKEN"), "{refused}");
 }
+
+#[tokio::test]
+async fn a_leaver_is_made_inactive_in_the_scim_server_and_active_again_when_back() {
+    let server = ScimServer::start(ServerFeatures::default()).await;
+    let (huma_fake, huma) = huma_with((0..3).map(huma_person)).await;
+    let scim = server.directory();
+    let store = MemoryStore::new();
+    let policy = Policy {
+        create_in_idp: CreationRule::All,
+        leavers: dirsync::Leavers { disable: true, revoke_sessions: true },
+        ..Policy::default()
+    };
+    let sync = Synchronizer::new(&huma, &scim, &store).with_policy(policy);
+    let run = || async {
+        let planned = sync.plan().await.unwrap_or_else(|e| panic!("the plan: {e}"));
+        planned.apply().await.unwrap_or_else(|e| panic!("the apply: {e}"))
+    };
+    run().await;
+    let p1 = huma_fake.user_by_email("p1@example.com").map(|u| u.id).unwrap_or_default();
+    assert!(huma_fake.update_user(&p1, |u| u.active = false));
+
+    let synced = run().await;
+    assert_eq!(synced.report.counts.disabled_in_idp, 1, "{:?}", synced.report);
+    // SCIM has no sessions to revoke: only the disable is planned.
+    assert_eq!(synced.plan.accounts.len(), 1);
+    let active = |records: &[dirsync::Record]| -> Vec<(Option<String>, bool)> {
+        let mut all: Vec<_> =
+            records.iter().map(|r| (r.person.email().map(str::to_owned), r.active)).collect();
+        all.sort();
+        all
+    };
+    let records = scim.snapshot().await.unwrap_or_else(|e| panic!("the snapshot: {e}"));
+    assert_eq!(
+        active(&records),
+        [
+            (Some("p0@example.com".into()), true),
+            (Some("p1@example.com".into()), false),
+            (Some("p2@example.com".into()), true)
+        ]
+    );
+
+    assert!(huma_fake.update_user(&p1, |u| u.active = true));
+    let synced = run().await;
+    assert_eq!(synced.report.counts.enabled_in_idp, 1, "{:?}", synced.report);
+    let records = scim.snapshot().await.unwrap_or_else(|e| panic!("the snapshot: {e}"));
+    assert!(records.iter().all(|r| r.active));
+}

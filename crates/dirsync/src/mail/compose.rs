@@ -150,6 +150,9 @@ impl<'a> ReportEmail<'a> {
             (c.not_attempted, "not attempted"),
             (c.updated_in_hr + c.updated_in_idp, "updated"),
             (c.created_in_hr + c.created_in_idp, "created"),
+            (c.disabled_in_idp, "accounts disabled"),
+            (c.enabled_in_idp, "accounts enabled again"),
+            (c.held, "held back"),
         ];
         parts.extend(counted.iter().filter(|(n, _)| *n > 0).map(|(n, what)| format!("{n} {what}")));
         match c.findings {
@@ -236,6 +239,17 @@ impl<'a> ReportEmail<'a> {
                 todo: "nothing: the next sync looks at it again".to_owned(),
             });
         }
+        for h in &report.held {
+            let value = h.value.as_ref().map(|v| format!(" → {v}")).unwrap_or_default();
+            held.push(Item {
+                who: h.name.clone(),
+                system: system(h.target),
+                what: format!("{}{value}: {}", h.write, h.explain()),
+                todo: "correct the value or grant the permission; it is tried again at its next \
+                       try, when the value changes, or when released by its id"
+                    .to_owned(),
+            });
+        }
         for s in &report.skipped {
             let target = s.target.map(|side| names.of(side).to_owned());
             match s.field {
@@ -291,13 +305,20 @@ impl<'a> ReportEmail<'a> {
             ("Updated", c.updated_in_hr, c.updated_in_idp),
             ("Created", c.created_in_hr, c.created_in_idp),
         ];
-        let overall = vec![
+        let mut overall = vec![
             ("Failed", c.failed),
             ("Not attempted", c.not_attempted),
             ("Waiting for a decision", waiting),
-            ("Held back", c.skipped - waiting.min(c.skipped)),
+            ("Held back", c.skipped - waiting.min(c.skipped) + c.held),
             ("Findings", c.findings),
         ];
+        for (label, n) in
+            [("Accounts disabled", c.disabled_in_idp), ("Accounts enabled again", c.enabled_in_idp)]
+        {
+            if n > 0 {
+                overall.push((label, n));
+            }
+        }
         (by_side, overall)
     }
 
