@@ -55,8 +55,9 @@ pub enum Command {
 /// Arguments of `sync release`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ReleaseArgs {
-    /// The held-back write's id, as `plan` and the report print it (held-…); or a Huma or Azure
-    /// AD user id, for every write held back for that person.
+    /// The held-back write's id, as `plan` and the report print it (held-…); or the id of the
+    /// user written to (an Azure AD object id, a Huma user id), for every write held back for
+    /// that user.
     #[arg(value_name = "ID")]
     pub id: String,
     /// The state file `apply` uses.

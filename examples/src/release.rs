@@ -39,8 +39,8 @@ pub fn release(args: &ReleaseArgs, console: &mut Console) -> Outcome {
             say!(
                 console.err,
                 "error: nothing held back in {path} has the id {id:?}: use an id from the \"Held \
-                 back\" list of `sync plan` or of the last report (held-…), or a Huma or Azure AD \
-                 user id for all of that person's. Held back now:"
+                 back\" list of `sync plan` or of the last report (held-…), or the id of the user \
+                 written to for all of that user's. Held back now:"
             );
             for held in &state.held {
                 say!(console.err, "  {}  {}", held.id, describe(held));

@@ -409,6 +409,14 @@ async fn serve(args: &ServeArgs, console: &mut Console) -> Outcome {
             return Outcome::CouldNotRun;
         }
     };
+    let idp = directories.idp.directory();
+    if args.disable_leavers && !idp.capabilities().can_disable {
+        say!(
+            console.err,
+            "warning: {} cannot disable accounts, so --disable-leavers disables nobody",
+            idp.name()
+        );
+    }
     let receiver = Arc::new(
         Receiver::new(
             directories,
