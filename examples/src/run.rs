@@ -475,7 +475,7 @@ async fn apply(
     if held > 0 {
         say!(
             console.out,
-            "Applying: {writes} write(s); {held} held back (refused for good before)"
+            "Applying: {writes} write(s) planned; {held} held back (refused for good before)"
         );
     } else {
         say!(console.out, "Applying: {writes} write(s)");
