@@ -100,3 +100,25 @@ async fn an_event_deleting_more_than_the_threshold_disables_nobody() {
     assert!(summary.people[0].detail.as_deref().unwrap_or_default().contains("more than the 2"));
     assert!((0..4).all(|i| active(&idp, &format!("a{i}"))));
 }
+
+#[tokio::test]
+async fn an_unreadable_person_or_account_is_never_pushed_to_nor_disabled() {
+    let (hr, idp, store) = linked(2).await;
+    let push = RealtimePush::new(&hr, &idp)
+        .with_store(&store)
+        .with_leavers(LEAVERS)
+        .with_provisioning(dirsync::AutoProvisioning::On);
+    hr.put(Record::unreadable("h0", Person::new().with_email("p0@example.com"), "bad"));
+    hr.put(Record::new("h9", person(9)));
+    idp.put(Record::unreadable("a1", Person::new(), "bad"));
+    hr.put(Record::new("h1", person(1).with_job_title("CTO")).inactive());
+    let before = idp.records();
+
+    let summary = push.push_event(&event(HrChange::Updated, &["h0", "h1"])).await.expect("pushed");
+    let actions: Vec<PushAction> = summary.people.iter().map(|p| p.action).collect();
+    assert_eq!(actions, [PushAction::Unreadable, PushAction::Unreadable], "{summary:?}");
+    hr.remove(&"h1".into());
+    let summary = push.push_event(&event(HrChange::Deleted, &["h1"])).await.expect("handled");
+    assert_eq!(summary.people[0].action, PushAction::Unreadable, "{summary:?}");
+    assert_eq!(idp.records(), before, "nothing written");
+}

@@ -1,5 +1,6 @@
 //! Huma as a [`dirsync::Directory`].
 
+use crate::lenient::warn_if_unreadable;
 use crate::mapping::{SplitChanges, current_position, record_from_details, split_changes};
 use crate::model::{PositionUpdateInput, UserInput};
 use crate::webhook::WebhookEvent;
@@ -61,12 +62,17 @@ impl HumaDirectory {
         &self.client
     }
 
-    /// Reads one user as a record.
+    /// Reads one user as a record. A user whose details are JSON of the wrong shape is an
+    /// [unreadable](Record::unreadable) record (see
+    /// [`record_from_json`](crate::mapping::record_from_json)), and logged.
     ///
     /// # Errors
-    /// [`HumaError::NotFound`] when the user does not exist; other failures.
+    /// [`HumaError::NotFound`] when the user does not exist; [`HumaError::Decode`] when the
+    /// answer is not JSON; other failures.
     pub async fn record(&self, id: &HumaUserId) -> Result<Record, HumaError> {
-        self.client.user(id).await.map(|details| record_from_details(&details))
+        let record = self.client.user_record(id).await?;
+        warn_if_unreadable(&record);
+        Ok(record)
     }
 
     /// One user as a record, or `None` when Huma has no such user.
@@ -250,9 +256,14 @@ impl Directory for HumaDirectory {
         }
     }
 
+    /// Every user, each read on its own: a list entry or details of the wrong shape give an
+    /// [unreadable](Record::unreadable) record (the entry's id, or a stand-in when it has none)
+    /// and the others are read as usual. A page or an answer that is not JSON, or a failed
+    /// request, fails the read.
     async fn snapshot(&self) -> Result<Vec<Record>, DirectoryError> {
         // Each user becomes a record as it arrives: 100k raw details are never all held at once.
-        let records = self.client.map_all_user_details(|d| record_from_details(&d)).await?;
+        let records =
+            self.client.map_all_listed(|listed| self.client.listed_record(listed)).await?;
         Ok(records)
     }
 
@@ -276,10 +287,20 @@ impl Directory for HumaDirectory {
             let records = self.snapshot().await?;
             return Ok(records.into_iter().filter(|r| same_person(&r.person, person)).collect());
         };
-        let found = self.client.search_users(&email).await?;
+        let found = self.client.search_listed(&email).await?;
         // A search finds a handful of people; their reads are built before the first await so
         // that no borrowing closure is held across it (which would make the future non-Send).
-        let reads: Vec<_> = found.iter().map(|user| self.find(&user.id)).collect();
+        // An unreadable one is found too: it holds the keys that keep a duplicate from being made.
+        let reads: Vec<_> = found
+            .into_iter()
+            .map(|listed| async move {
+                match self.client.listed_record(listed).await {
+                    Ok(record) => Ok(Some(record)),
+                    Err(HumaError::NotFound { .. }) => Ok(None),
+                    Err(e) => Err(e),
+                }
+            })
+            .collect();
         let records = futures::future::try_join_all(reads).await?;
         Ok(records.into_iter().flatten().filter(|r| same_person(&r.person, person)).collect())
     }

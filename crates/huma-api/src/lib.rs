@@ -8,7 +8,9 @@
 //! - [`HumaClient`]: client credentials (System settings → Open API in Huma), a cached token,
 //!   retries (the shared [`dirsync_runtime`]), and the calls sync needs: users, their details, positions, job titles.
 //! - [`HumaDirectory`]: Huma as a [`dirsync::Directory`] over a client.
-//! - [`mapping`] and [`model`]: Huma's JSON and the core's `Person` and `Record`.
+//! - [`mapping`] and [`model`]: Huma's JSON and the core's `Person` and `Record`; a user whose
+//!   JSON is of the wrong shape is an unreadable record ([`mapping::record_from_json`]), not a
+//!   failed read.
 //! - [`HumaError`]: what went wrong and what to do about it.
 //!
 //! Webhooks need no client:
@@ -56,6 +58,7 @@ mod client;
 mod directory;
 mod errors;
 mod ids;
+mod lenient;
 pub mod mapping;
 pub mod model;
 mod paging;

@@ -7,6 +7,8 @@ use crate::model::{
 use chrono::NaiveDate;
 use dirsync::{Address, CountryCode, Field, FieldChange, FieldValue, InvalidValue, Person, Record};
 
+pub use crate::lenient::record_from_json;
+
 /// The user's current position: the first one whose status is `CURRENT`.
 pub fn current_position(positions: &[PositionSummary]) -> Option<&PositionSummary> {
     positions.iter().find(|p| p.is_current())

@@ -2,8 +2,10 @@
 //!
 //! Reading is lenient where it can be: every field is optional and unknown fields are ignored,
 //! because Huma adds fields over time; dates and countries are kept as text so that a bad one is
-//! reported on the record rather than failing the read. A value of the wrong JSON type still fails
-//! the read (with the body kept in the error). Writing sends exactly the keys the spec asks for.
+//! reported on the record rather than failing the read. A value of the wrong JSON type fails
+//! reading these types; a [`HumaDirectory`](crate::HumaDirectory) then keeps that one user as an
+//! unreadable record (see [`record_from_json`](crate::mapping::record_from_json)). Writing sends
+//! exactly the keys the spec asks for.
 
 use crate::{HumaUserId, JobTitleId, PositionId};
 use chrono::NaiveDate;

@@ -1,6 +1,7 @@
 //! Users: the paged list, each user's details, updates and creation.
 
 use crate::client::Body;
+use crate::lenient::{Listed, read_page};
 use crate::model::{UserDetails, UserDetailsInput, UserInput, UserPage, UserSummary};
 use crate::paging::{Page, pages};
 use crate::{HumaClient, HumaError, HumaUserId};
@@ -8,6 +9,7 @@ use futures::channel::mpsc;
 use futures::stream::{BoxStream, StreamExt, TryStreamExt};
 use reqwest::Method;
 use std::collections::HashSet;
+use std::future::Future;
 
 /// The most users Huma returns in one page.
 pub const PAGE_SIZE: u64 = 50;
@@ -26,20 +28,26 @@ impl HumaClient {
     /// `total`, which is never trusted to ask for more pages than exist).
     ///
     /// # Errors
-    /// Any page failed, or the pages contradict each other
-    /// ([`HumaError::InconsistentPages`]): no partial list is returned.
+    /// Any page failed, an entry could not be read ([`HumaError::Decode`] names it; a
+    /// [`HumaDirectory`](crate::HumaDirectory) keeps such a user as unreadable instead), or the
+    /// pages contradict each other ([`HumaError::InconsistentPages`]): no partial list is
+    /// returned.
     pub async fn all_users(&self) -> Result<Vec<UserSummary>, HumaError> {
-        let pages: Vec<Vec<UserSummary>> = self.user_pages(None).try_collect().await?;
-        Ok(pages.into_iter().flatten().collect())
+        summaries(self.user_pages(None), "GET /users").await
     }
 
     /// The users Huma's search finds for `text` (it matches names and emails):
     /// `GET /users?search=..`, every page.
     ///
     /// # Errors
-    /// Any page failed: no partial list is returned.
+    /// As [`HumaClient::all_users`].
     pub async fn search_users(&self, text: &str) -> Result<Vec<UserSummary>, HumaError> {
-        let pages: Vec<Vec<UserSummary>> = self.user_pages(Some(text)).try_collect().await?;
+        summaries(self.user_pages(Some(text)), "GET /users?search").await
+    }
+
+    /// The entries Huma's search finds for `text`, each read on its own.
+    pub(crate) async fn search_listed(&self, text: &str) -> Result<Vec<Listed>, HumaError> {
+        let pages: Vec<Vec<Listed>> = self.user_pages(Some(text)).try_collect().await?;
         Ok(pages.into_iter().flatten().collect())
     }
 
@@ -65,12 +73,31 @@ impl HumaClient {
     /// they arrive, so that a large organisation's raw details are never all held at once.
     ///
     /// # Errors
-    /// As [`HumaClient::all_user_details`].
+    /// As [`HumaClient::all_user_details`]; a list entry or details that cannot be read fail it
+    /// too ([`HumaError::Decode`]).
     pub async fn map_all_user_details<T, F>(&self, map: F) -> Result<Vec<T>, HumaError>
     where
         F: Fn(UserDetails) -> T + Sync,
     {
         let map = &map;
+        self.map_all_listed(|listed| async move {
+            let summary = listed.into_summary("GET /users")?;
+            self.user(&summary.id).await.map(map)
+        })
+        .await
+    }
+
+    /// Every entry of the list through `read`, [`HumaClient::max_concurrency`] at a time while
+    /// later list pages are still arriving. An id listed twice (the list shifted while it was
+    /// read) is read once.
+    ///
+    /// # Errors
+    /// A page failed, or `read` failed for an entry: no partial result is returned.
+    pub(crate) async fn map_all_listed<T, F, Fut>(&self, read: F) -> Result<Vec<T>, HumaError>
+    where
+        F: Fn(Listed) -> Fut,
+        Fut: Future<Output = Result<T, HumaError>>,
+    {
         // The list is read on its own, not as the details' upstream: a details stage that is full
         // stops polling its upstream, and a list page left unpolled while it holds its turn for
         // the token refresh holds every other request up with it.
@@ -79,18 +106,18 @@ impl HumaClient {
             let mut seen = HashSet::new();
             let mut pages = self.user_pages(None);
             while let Some(page) = pages.try_next().await? {
-                for user in page.into_iter().filter(|user| seen.insert(user.id.clone())) {
-                    // The receiver only goes when the details failed, and then so does the read.
-                    let _ = listed.unbounded_send(user.id);
+                // An entry without an id cannot be told apart from another, so each is kept.
+                let new = |entry: &Listed| entry.id().is_none_or(|id| seen.insert(id.clone()));
+                for entry in page.into_iter().filter(new) {
+                    // The receiver only goes when a read failed, and then so does the whole.
+                    let _ = listed.unbounded_send(entry);
                 }
             }
             Ok(())
         };
-        let details = to_read
-            .map(|id: HumaUserId| async move { self.user(&id).await.map(map) })
-            .buffer_unordered(self.max_concurrency())
-            .try_collect::<Vec<T>>();
-        let ((), all) = futures::try_join!(list, details)?;
+        let reads =
+            to_read.map(read).buffer_unordered(self.max_concurrency()).try_collect::<Vec<T>>();
+        let ((), all) = futures::try_join!(list, reads)?;
         tracing::debug!(users = all.len(), "read every Huma user's details");
         Ok(all)
     }
@@ -115,28 +142,33 @@ impl HumaClient {
         self.call_json(Method::POST, &["users"], &[], Body::json(input)?).await
     }
 
-    /// The list's pages (`search` narrows it), one after another: see [`pages`].
+    /// The list's pages (`search` narrows it), one after another (see [`pages`]), each entry
+    /// read on its own ([`read_page`]).
     fn user_pages<'a>(
         &'a self,
         search: Option<&'a str>,
-    ) -> BoxStream<'a, Result<Vec<UserSummary>, HumaError>> {
+    ) -> BoxStream<'a, Result<Vec<Listed>, HumaError>> {
         let what = if search.is_some() { "the users found" } else { "the users" };
-        pages(
-            what,
-            PAGE_SIZE,
-            |user: &UserSummary| user.id.as_str().to_owned(),
-            move |offset| {
-                let mut query =
-                    vec![("limit", PAGE_SIZE.to_string()), ("offset", offset.to_string())];
-                if let Some(text) = search {
-                    query.push(("search", text.to_owned()));
-                }
-                async move {
-                    let page: UserPage =
-                        self.call_json(Method::GET, &["users"], &query, Body::None).await?;
-                    Ok(Page { items: page.items, total: page.total })
-                }
-            },
-        )
+        pages(what, PAGE_SIZE, Listed::repeat_key, move |offset| {
+            let mut query = vec![("limit", PAGE_SIZE.to_string()), ("offset", offset.to_string())];
+            if let Some(text) = search {
+                query.push(("search", text.to_owned()));
+            }
+            async move {
+                let body = self.call(Method::GET, &["users"], &query, Body::None).await?;
+                let (items, total) = read_page(&body, offset)
+                    .map_err(|e| HumaError::decode("GET /users", e, &body))?;
+                Ok(Page { items, total })
+            }
+        })
     }
+}
+
+/// The entries of `pages` as summaries.
+async fn summaries(
+    pages: BoxStream<'_, Result<Vec<Listed>, HumaError>>,
+    what: &str,
+) -> Result<Vec<UserSummary>, HumaError> {
+    let pages: Vec<Vec<Listed>> = pages.try_collect().await?;
+    pages.into_iter().flatten().map(|listed| listed.into_summary(what)).collect()
 }

@@ -3,7 +3,10 @@
 #![allow(clippy::unwrap_used)] // a test that unwraps fails loudly, which is what it should do
 
 use dirsync::{Address, CountryCode, Field};
-use huma_api::mapping::{address_from_wire, address_to_wire, record_from_details};
+use huma_api::HumaUserId;
+use huma_api::mapping::{
+    address_from_wire, address_to_wire, record_from_details, record_from_json,
+};
 use huma_api::model::{UserDetails, UserPage, WireAddress};
 use huma_api::webhook::{WebhookVerifier, parse_event};
 use proptest::prelude::*;
@@ -120,6 +123,43 @@ proptest! {
             let understood = record.person.address().and_then(Address::country).is_some();
             let reported = record.invalid_value(Field::Address).is_some();
             prop_assert!(understood != reported, "country {:?}", country);
+        }
+    }
+
+    #[test]
+    fn the_lenient_reader_fails_only_on_bytes_that_are_not_json(
+        body in prop::collection::vec(any::<u8>(), 0..512),
+    ) {
+        let is_json = serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_ok()
+            && std::str::from_utf8(&body).is_ok();
+        match record_from_json(&HumaUserId::new("u1"), &body) {
+            Ok(record) => {
+                prop_assert!(is_json);
+                prop_assert_eq!(record.id.as_str(), "u1");
+            }
+            Err(_) => prop_assert!(!is_json),
+        }
+    }
+
+    #[test]
+    fn the_lenient_reader_makes_one_record_of_any_details(
+        value in prop_oneof![3 => details_like(), 1 => any_json()],
+    ) {
+        let body = serde_json::to_vec(&value).unwrap();
+        let id = HumaUserId::new(value.get("id").and_then(Value::as_str).unwrap_or("u1"));
+        let record = record_from_json(&id, &body).unwrap();
+        prop_assert_eq!(record.id.as_str(), id.as_str());
+        match (&record.unreadable, serde_json::from_value::<UserDetails>(value.clone())) {
+            // Readable: what the typed reader makes of it.
+            (None, Ok(details)) => prop_assert_eq!(&record, &record_from_details(&details)),
+            (None, Err(e)) => prop_assert!(false, "read although {}: {}", e, value),
+            // Unreadable: only the keys.
+            (Some(reason), typed) => {
+                prop_assert!(!reason.is_empty());
+                prop_assert_eq!(&record.person, &record.person.keys_only());
+                // serde would read a struct from an array of its fields; the reader does not.
+                prop_assert!(typed.is_err() || !value.is_object(), "{} for {}", reason, value);
+            }
         }
     }
 

@@ -1,6 +1,6 @@
-//! Hostile `UserDetails` JSON through `record_from_details`, and hostile webhook requests through
-//! the verifier and the parser: odd countries, invalid dates, huge values, control characters,
-//! nulls and values of the wrong JSON type.
+//! Hostile `UserDetails` JSON through `record_from_details` and the lenient `record_from_json`,
+//! and hostile webhook requests through the verifier and the parser: odd countries, invalid
+//! dates, huge values, control characters, nulls and values of the wrong JSON type.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -8,7 +8,7 @@ mod common;
 use chrono::NaiveDate;
 use dirsync::{Address, BlockReason, Capabilities, Field, Limits, Person};
 use hmac::{Hmac, Mac};
-use huma_api::mapping::{address_to_wire, record_from_details};
+use huma_api::mapping::{address_to_wire, record_from_details, record_from_json};
 use huma_api::model::UserDetails;
 use huma_api::webhook::{Topic, WebhookError, WebhookVerifier, parse_event};
 use huma_api::{HumaError, HumaUserId};
@@ -212,7 +212,7 @@ fn values_of_the_wrong_json_type_fail_to_parse_with_the_field_named() {
 }
 
 #[tokio::test]
-async fn details_of_the_wrong_shape_fail_the_read_with_a_clear_error() {
+async fn the_typed_details_call_refuses_details_of_the_wrong_shape_with_a_clear_error() {
     let server = common::server().await;
     Mock::given(method("GET"))
         .and(path("/users/u1"))
@@ -231,6 +231,203 @@ async fn details_of_the_wrong_shape_fail_the_read_with_a_clear_error() {
         1,
         "{message}"
     );
+}
+
+/// What a property of `UserDetails` holds, for the wrong values to put there.
+#[derive(Clone, Copy)]
+enum Holds {
+    Text,
+    Object,
+    Bool,
+    Array,
+}
+
+/// Every property of `UserDetails` this crate reads (as a JSON pointer into [`common::details`],
+/// with `givenName` locked so it has an integration), with what it holds.
+const PROPERTIES: &[(&str, Holds)] = &[
+    ("/id", Holds::Text),
+    ("/email", Holds::Object),
+    ("/email/value", Holds::Text),
+    ("/givenName", Holds::Object),
+    ("/givenName/value", Holds::Text),
+    ("/givenName/editable", Holds::Bool),
+    ("/givenName/integrations", Holds::Object),
+    ("/givenName/integrations/azure", Holds::Object),
+    ("/givenName/integrations/azure/warning", Holds::Text),
+    ("/familyName", Holds::Object),
+    ("/familyName/value", Holds::Text),
+    ("/phone", Holds::Object),
+    ("/phone/value", Holds::Text),
+    ("/employmentId", Holds::Object),
+    ("/employmentId/value", Holds::Text),
+    ("/homeAddress", Holds::Object),
+    ("/homeAddress/value", Holds::Object),
+    ("/homeAddress/editable", Holds::Bool),
+    ("/homeAddress/value/line1", Holds::Text),
+    ("/homeAddress/value/line2", Holds::Text),
+    ("/homeAddress/value/line3", Holds::Text),
+    ("/homeAddress/value/postalCode", Holds::Text),
+    ("/homeAddress/value/city", Holds::Text),
+    ("/homeAddress/value/country", Holds::Text),
+    ("/jobTitle", Holds::Object),
+    ("/jobTitle/value", Holds::Object),
+    ("/jobTitle/value/id", Holds::Text),
+    ("/jobTitle/value/name", Holds::Text),
+    ("/employmentStartDate", Holds::Object),
+    ("/employmentStartDate/value", Holds::Text),
+    ("/status", Holds::Object),
+    ("/status/active", Holds::Bool),
+    ("/currentPositions", Holds::Array),
+    ("/currentPositions/0", Holds::Object),
+    ("/currentPositions/0/id", Holds::Text),
+    ("/currentPositions/0/title", Holds::Object),
+    ("/currentPositions/0/title/id", Holds::Text),
+    ("/currentPositions/0/title/name", Holds::Text),
+    ("/currentPositions/0/contractStartDate", Holds::Text),
+    ("/currentPositions/0/status", Holds::Text),
+];
+
+/// JSON of every other type than `holds`, as text: numbers beyond f64 and u64 (which serde_json
+/// reads only as text), nested values of the wrong type, arrays where text goes. An array where an
+/// object goes is left out: serde reads a struct from an array of its fields in order.
+fn wrong_values(holds: Holds) -> Vec<&'static str> {
+    let numbers = ["42", "-0.5", "1e400", "-1e400", "1e-400", "123456789012345678901234567890"];
+    let mut wrong = Vec::from(numbers);
+    match holds {
+        Holds::Text => wrong.extend([r#"true"#, r#"["Ada"]"#, r#"[]"#, r#"{"value": "Ada"}"#]),
+        Holds::Object => wrong.extend([r#""Storgata 1""#, r#""""#, "false"]),
+        Holds::Bool => wrong.extend([r#""yes""#, r#""true""#, "[true]", r#"{"value": true}"#]),
+        Holds::Array => wrong.extend([r#""CURRENT""#, "true", r#"{"0": {"id": "p1"}}"#]),
+    }
+    wrong
+}
+
+/// The details of `u1` with the property at `pointer` set to the JSON text `raw`.
+fn details_with(pointer: &str, raw: &str) -> Vec<u8> {
+    const MARK: &str = "\u{1}raw\u{1}";
+    let mut json = common::details("u1");
+    json["givenName"] = common::locked(json!("Ada"));
+    *json.pointer_mut(pointer).unwrap() = json!(MARK);
+    json.to_string().replace(&json!(MARK).to_string(), raw).into_bytes()
+}
+
+/// The path serde_path_to_error names for a JSON pointer: `/a/0/b` is `a[0].b`.
+fn path_of(pointer: &str) -> String {
+    let mut path = String::new();
+    for part in pointer.trim_start_matches('/').split('/') {
+        match part.parse::<usize>() {
+            Ok(i) => path.push_str(&format!("[{i}]")),
+            Err(_) if path.is_empty() => path.push_str(part),
+            Err(_) => path.push_str(&format!(".{part}")),
+        }
+    }
+    path
+}
+
+#[test]
+fn each_property_of_the_wrong_type_makes_one_unreadable_record_that_names_it() {
+    let id = HumaUserId::new("u1");
+    let mut checked = 0;
+    for &(pointer, holds) in PROPERTIES {
+        for raw in wrong_values(holds) {
+            let body = details_with(pointer, raw);
+            let record = record_from_json(&id, &body)
+                .unwrap_or_else(|e| panic!("{pointer} = {raw}: the answer is JSON: {e}"));
+            assert_eq!(record.id.as_str(), "u1", "{pointer} = {raw}");
+            let reason = record
+                .unreadable
+                .as_deref()
+                .unwrap_or_else(|| panic!("{pointer} = {raw} was read: {:?}", record.person));
+            let named = format!("could not be read at `{}`: ", path_of(pointer));
+            assert!(reason.contains(&named), "{pointer} = {raw}: {reason}");
+            assert!(reason.len() <= 400 + '…'.len_utf8(), "{pointer} = {raw}: {reason}");
+            // Only the keys are kept: each where it is still text at `value`, or where the
+            // property itself became text.
+            let key = |property: &str, good: &str| -> Option<String> {
+                if pointer == property {
+                    serde_json::from_str::<String>(raw).ok()
+                } else if pointer.starts_with(property) {
+                    None
+                } else {
+                    Some(good.to_owned())
+                }
+            };
+            let mut keys = Person::new();
+            if let Some(email) = key("/email", "u1@example.com") {
+                keys = keys.with_email(email);
+            }
+            if let Some(employment_id) = key("/employmentId", "E-u1") {
+                keys = keys.with_employment_id(employment_id);
+            }
+            assert_eq!(record.person, keys, "{pointer} = {raw}");
+            assert!(record.read_only.is_empty() && record.invalid.is_empty() && record.active);
+            checked += 1;
+        }
+    }
+    assert!(checked > 300, "{checked}");
+}
+
+#[test]
+fn a_null_is_an_absent_value_where_a_value_may_be_absent() {
+    let id = HumaUserId::new("u1");
+    for &(pointer, _) in PROPERTIES {
+        let record = record_from_json(&id, &details_with(pointer, "null")).unwrap();
+        // Ids are required, and an entry of a list or a map (a position, an integration's note)
+        // is an object or not there at all.
+        let required = [
+            "/id",
+            "/currentPositions/0",
+            "/currentPositions/0/id",
+            "/givenName/integrations/azure",
+        ]
+        .contains(&pointer);
+        assert_eq!(record.is_unreadable(), required, "{pointer}: {:?}", record.unreadable);
+    }
+    let record = record_from_json(&id, &details_with("/status/active", "null")).unwrap();
+    assert!(record.active, "an account that does not say is active");
+}
+
+#[test]
+fn huge_numbers_and_deep_nesting_where_nothing_is_read_leave_the_user_readable() {
+    let id = HumaUserId::new("u1");
+    let deep = format!("{}1e400{}", "[".repeat(5_000), "]".repeat(5_000));
+    for raw in ["1e400", "-1e999999", "123456789012345678901234567890", deep.as_str()] {
+        let mut body: serde_json::Value = common::details("u1");
+        body["someFutureField"] = json!("\u{1}raw\u{1}");
+        let body = body.to_string().replace(r#""\u{1}raw\u{1}""#, raw);
+        let record = record_from_json(&id, body.as_bytes()).unwrap();
+        assert!(!record.is_unreadable(), "{}: {:?}", &raw[..raw.len().min(20)], record.unreadable);
+        assert_eq!(record.person.given_name(), Some("Given u1"));
+    }
+}
+
+#[test]
+fn a_reason_quoting_a_huge_value_is_cut_short() {
+    let huge = format!("\"{}\"", "é".repeat(100_000));
+    let record = record_from_json(&HumaUserId::new("u1"), &details_with("/status", &huge)).unwrap();
+    let reason = record.unreadable.unwrap();
+    assert!(reason.starts_with("Huma's details of this user could not be read at `status`"));
+    assert!(reason.ends_with('…') && reason.len() <= 400 + '…'.len_utf8(), "{}", reason.len());
+}
+
+#[test]
+fn bytes_that_are_not_json_are_an_error_and_never_a_record() {
+    let id = HumaUserId::new("u1");
+    for body in [
+        &b""[..],
+        b"   ",
+        b"<html>502</html>",
+        b"{\"id\": \"u1\"",
+        b"{\"id\": \"u1\"} {}",
+        b"{\"id\": \"u1\", }",
+        b"{\"id\": \"u\xff1\"}",
+        b"NaN",
+        b"\xef\xbb\xbf{\"id\": \"u1\"}",
+    ] {
+        let err = record_from_json(&id, body).unwrap_err();
+        assert!(matches!(err, HumaError::Decode { .. }), "{body:?}: {err:?}");
+        assert_eq!(err.to_string(), "could not understand Huma's answer to GET /users/u1");
+    }
 }
 
 const SECRET: &str = "webhook-secret";

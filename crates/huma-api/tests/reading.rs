@@ -163,20 +163,27 @@ async fn a_failed_page_fails_the_snapshot() {
 }
 
 #[tokio::test]
-async fn a_listed_user_without_an_id_fails_the_snapshot_and_no_detail_is_read_for_it() {
+async fn a_listed_user_without_an_id_is_kept_unreadable_and_no_detail_is_read_for_it() {
     let server = server().await;
     let mut ids = user_ids(0..3);
     ids[1] = "  ".to_owned();
     mount_page(&server, 0, page(&ids, Some(3))).await;
     Mock::given(method("GET"))
-        .and(path_regex(r"^/users/[^/]*$"))
+        .and(path_regex(r"^/users/u00[02]$"))
         .respond_with(DetailsById)
-        .expect(0)
+        .expect(2)
         .mount(&server)
         .await;
-    let err = directory(&server).snapshot().await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::InvalidResponse);
-    assert!(chain(&err).contains("a non-blank user id"), "{err}");
+    let mut records = directory(&server).snapshot().await.unwrap();
+    records.sort_by(|a, b| a.id.cmp(&b.id));
+    let read: Vec<(&str, bool)> =
+        records.iter().map(|r| (r.id.as_str(), r.is_unreadable())).collect();
+    assert_eq!(
+        read,
+        [("(user list entry at offset 1 without an id)", true), ("u000", false), ("u002", false)]
+    );
+    let reason = records[0].unreadable.as_deref().unwrap();
+    assert!(reason.contains("at `id`") && reason.contains("a non-blank user id"), "{reason}");
 }
 
 #[tokio::test]

@@ -58,6 +58,11 @@
 //!   `POST {uri}/users` (`UserInput`).
 //! - `GET|POST {uri}/users/{userId}/positions`, `GET|PATCH {uri}/users/{userId}/positions/{id}`,
 //!   `GET|POST {uri}/job-titles`, `GET {uri}/job-titles/{id}`.
+//! - One user's controls: raw JSON of any type on a property of their list entry or details
+//!   ([`FakeHuma::set_raw_property`], [`HumaView`]), an inactive account
+//!   ([`FakeHuma::set_active`]), deletion (then 404 `object:not-found`,
+//!   [`FakeHuma::delete_user`]), and writes that answer a given status and body
+//!   ([`FakeHuma::fail_writes`]).
 //!
 //! ## Knobs both have
 //! Latency added to every answer (`latency`, `set_latency`); fault rules ([`FaultRule`]: 429 with
@@ -92,7 +97,7 @@ pub use faults::{Fault, FaultRule, Trigger};
 pub use graph::{
     FakeGraph, GraphConfig, GraphUser, SentAttachment, SentMail, SignInPage, WriteBudget,
 };
-pub use huma::{FakeHuma, HumaAddress, HumaConfig, HumaPosition, HumaUser, JobTitle};
+pub use huma::{FakeHuma, HumaAddress, HumaConfig, HumaPosition, HumaUser, HumaView, JobTitle};
 pub use route::Route;
 
 /// Why seeding a user failed.

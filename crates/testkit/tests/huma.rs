@@ -4,27 +4,9 @@
 mod common;
 
 use chrono::NaiveDate;
-use common::huma_token;
-use reqwest::StatusCode;
+use common::{huma_token, send};
 use serde_json::{Value, json};
 use testkit::{FakeHuma, HumaConfig, HumaPosition, HumaUser, JobTitle, Route};
-
-async fn send(
-    huma: &FakeHuma,
-    token: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut request =
-        reqwest::Client::new().request(method, format!("{}{path}", huma.uri())).bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
 
 fn seed(huma: &FakeHuma, n: usize) -> Vec<String> {
     huma.insert_users(

@@ -131,6 +131,14 @@ impl RealtimePush<'_> {
         let mut out = PersonPush::new(id.clone());
         let reason = match self.directories.hr.get(id).await {
             Ok(None) => AccountReason::GoneFromHr,
+            Ok(Some(record)) if record.is_unreadable() => {
+                let detail = format!(
+                    "the person's record in {} cannot be understood, so whether they left cannot \
+                     be told; nothing done",
+                    names.hr
+                );
+                return out.with_detail(PushAction::Unreadable, detail);
+            }
             Ok(Some(record)) if !record.active => AccountReason::InactiveInHr,
             Ok(Some(_)) => {
                 let detail = format!("still active in {}: not a leaver, nothing done", names.hr);
@@ -148,6 +156,11 @@ impl RealtimePush<'_> {
         };
         out.idp = Some(link.idp.clone());
         match self.directories.idp.get(&link.idp).await {
+            Ok(Some(twin)) if twin.is_unreadable() => {
+                let detail =
+                    format!("the account in {} cannot be understood; nothing done", names.idp);
+                out.with_detail(PushAction::Unreadable, detail)
+            }
             Ok(Some(twin)) if twin.active => self.leave(out, id, &twin, reason).await,
             Ok(Some(_)) => {
                 let detail = format!("the account in {} is disabled already", names.idp);

@@ -123,6 +123,9 @@ pub enum PushAction {
     /// The person left (deleted or inactive in the HR system): their account was disabled (and
     /// signed out, when configured).
     Disabled,
+    /// The person's record (or their twin's) could not be understood: nothing was written, as a
+    /// sync writes nothing to or from it.
+    Unreadable,
 }
 
 /// Pushes changes made in the HR system to the identity directory as they happen: what an
@@ -322,6 +325,14 @@ impl<'a> RealtimePush<'a> {
         links: &BTreeMap<RecordId, RecordId>,
         state: &SyncState,
     ) -> PersonPush {
+        if let Some(why) = &hr.unreadable {
+            let detail = format!(
+                "the person's record in {} cannot be understood ({why}); nothing was written: \
+                 correct it there",
+                self.directories.hr.name()
+            );
+            return PersonPush::new(hr.id.clone()).with_detail(PushAction::Unreadable, detail);
+        }
         let linked = links.get(&hr.id).cloned();
         let idp = self.directories.idp;
         let names = self.directories.names();
@@ -398,6 +409,13 @@ impl<'a> RealtimePush<'a> {
         }
         let mut out = out;
         out.idp = twin.as_ref().map(|t| t.id.clone());
+        if let Some(why) = twin.as_ref().and_then(|t| t.unreadable.as_ref()) {
+            let detail = format!(
+                "the {} user cannot be understood ({why}); nothing was written: correct it there",
+                names.idp
+            );
+            return out.with_detail(PushAction::Unreadable, detail);
+        }
         let mut enabled_now = false;
         if let Some(twin) = &twin {
             match self.account_change(hr, twin, state) {

@@ -3,9 +3,11 @@
 mod auth;
 mod errors;
 mod positions;
+mod raw;
 mod state;
 mod users;
 
+pub use raw::HumaView;
 pub use state::{HumaAddress, HumaPosition, HumaUser, JobTitle};
 
 use crate::counters::RequestCounts;
@@ -16,6 +18,7 @@ use auth::Tokens;
 use dirsync::Person;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
+use raw::RawProperty;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -96,6 +99,10 @@ pub(crate) struct HumaState {
     pub(crate) order: Vec<String>,
     emails: HashMap<String, String>,
     pub(crate) titles: Vec<JobTitle>,
+    /// Raw JSON set on users' properties, by user id, in the order set.
+    raw: HashMap<String, Vec<RawProperty>>,
+    /// What writes to a user answer instead of being carried out, by user id.
+    failing_writes: HashMap<String, Reply>,
     pub(crate) tokens: Tokens,
     pub(crate) config: HumaConfig,
     pub(crate) rng: StdRng,
@@ -109,6 +116,23 @@ impl HumaState {
     pub(crate) fn ordered(&self, descending: bool) -> Box<dyn Iterator<Item = &HumaUser> + '_> {
         let ids = self.order.iter().filter_map(|id| self.users.get(id));
         if descending { Box::new(ids.rev()) } else { Box::new(ids) }
+    }
+
+    /// The user's list entry (`User`) as the API answers it, raw values included.
+    pub(crate) fn summary_of(&self, user: &HumaUser) -> Value {
+        self.with_raw(user, user.summary(), HumaView::ListEntry)
+    }
+
+    /// The user in full (`UserDetails`) as the API answers it, raw values included.
+    pub(crate) fn details_of(&self, user: &HumaUser) -> Value {
+        self.with_raw(user, user.details(), HumaView::Details)
+    }
+
+    fn with_raw(&self, user: &HumaUser, json: Value, view: HumaView) -> Value {
+        match self.raw.get(&user.id) {
+            Some(raw) => raw::apply(json, raw, view),
+            None => json,
+        }
     }
 
     pub(crate) fn email_taken(&self, email: &str, id: &str) -> bool {
@@ -254,6 +278,11 @@ impl Service for HumaService {
         let query = crate::server::query(request);
         let seg = |i: usize| segments.get(i).map(String::as_str).unwrap_or_default();
         let state = &mut *state;
+        let writes_to_user =
+            matches!(route, Route::UpdateUser | Route::CreatePosition | Route::UpdatePosition);
+        if writes_to_user && let Some(reply) = state.failing_writes.get(seg(1)) {
+            return reply.clone();
+        }
         match route {
             Route::ListUsers => users::list(state, &query),
             Route::GetUser => users::get(state, seg(1)),
@@ -316,6 +345,8 @@ impl FakeHuma {
             order: Vec::new(),
             emails: HashMap::new(),
             titles: Vec::new(),
+            raw: HashMap::new(),
+            failing_writes: HashMap::new(),
             tokens,
             rng: StdRng::seed_from_u64(config.seed),
             config,
@@ -418,6 +449,127 @@ impl FakeHuma {
         if let Some(user) = self.state().users.get_mut(id) {
             user.locked.remove(field);
         }
+    }
+
+    /// Makes a user active or not (`status.active`), as an administrator in Huma's web app would.
+    ///
+    /// # Errors
+    /// [`SeedError::NotFound`] when there is no such user.
+    pub fn set_active(&self, id: &str, active: bool) -> Result<(), SeedError> {
+        let mut state = self.state();
+        let user = state.users.get_mut(id).ok_or_else(|| SeedError::NotFound(id.to_owned()))?;
+        user.active = active;
+        Ok(())
+    }
+
+    /// Deletes a user, as Huma does: the list no longer shows them, and `GET`, `PATCH` and their
+    /// positions answer 404 `object:not-found`. Their email is free again; raw values and
+    /// failing writes set for them go too. Returns the user as they were.
+    ///
+    /// # Errors
+    /// [`SeedError::NotFound`] when there is no such user.
+    pub fn delete_user(&self, id: &str) -> Result<HumaUser, SeedError> {
+        let mut state = self.state();
+        let user = state.users.remove(id).ok_or_else(|| SeedError::NotFound(id.to_owned()))?;
+        state.order.retain(|listed| listed != id);
+        state.emails.remove(&user.email.to_lowercase());
+        state.raw.remove(id);
+        state.failing_writes.remove(id);
+        Ok(user)
+    }
+
+    /// Sets a property of a user to raw JSON of any type, so the API answers it as it is: in
+    /// their list entry ([`HumaView::ListEntry`], `GET /users`) or in their details
+    /// ([`HumaView::Details`], `GET /users/{id}` and the answer to `PATCH /users/{id}`). `path`
+    /// is dot-separated, with numbers as array indexes (`status.active`, `givenName.value`,
+    /// `currentPositions.0.title.name`); an empty path replaces the whole entry or details.
+    /// The value stays, whatever is written to the user, until
+    /// [`FakeHuma::clear_raw_properties`]; a later value for the same path wins.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), testkit::SeedError> {
+    /// use serde_json::json;
+    /// use testkit::{FakeHuma, HumaConfig, HumaUser, HumaView};
+    /// let huma = FakeHuma::start(HumaConfig::default()).await;
+    /// let id = huma.insert_user(HumaUser::new("ada@example.com", "Ada", "Lovelace"))?;
+    /// huma.set_raw_property(&id, HumaView::Details, "status.active", json!("yes"))?;
+    /// huma.set_raw_property(&id, HumaView::ListEntry, "givenName", json!(42))?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`SeedError::NotFound`] when there is no such user.
+    pub fn set_raw_property(
+        &self,
+        id: &str,
+        view: HumaView,
+        path: &str,
+        value: Value,
+    ) -> Result<(), SeedError> {
+        self.add_raw(id, RawProperty::new(view, path, Some(value)))
+    }
+
+    /// Leaves a property out of a user's list entry or details (`path` as for
+    /// [`FakeHuma::set_raw_property`]), until [`FakeHuma::clear_raw_properties`].
+    ///
+    /// # Errors
+    /// [`SeedError::NotFound`] when there is no such user.
+    pub fn remove_raw_property(
+        &self,
+        id: &str,
+        view: HumaView,
+        path: &str,
+    ) -> Result<(), SeedError> {
+        self.add_raw(id, RawProperty::new(view, path, None))
+    }
+
+    fn add_raw(&self, id: &str, property: RawProperty) -> Result<(), SeedError> {
+        let mut state = self.state();
+        if !state.users.contains_key(id) {
+            return Err(SeedError::NotFound(id.to_owned()));
+        }
+        state.raw.entry(id.to_owned()).or_default().push(property);
+        Ok(())
+    }
+
+    /// Takes back every raw value set on a user: the API answers their stored values again.
+    pub fn clear_raw_properties(&self, id: &str) {
+        self.state().raw.remove(id);
+    }
+
+    /// Makes every write to a user (`PATCH /users/{id}`, and creating or updating their
+    /// positions) answer `status` with `body`, leaving them unchanged, until
+    /// [`FakeHuma::stop_failing_writes`]. Reads still work.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), testkit::SeedError> {
+    /// use serde_json::json;
+    /// use testkit::{FakeHuma, HumaConfig, HumaUser};
+    /// let huma = FakeHuma::start(HumaConfig::default()).await;
+    /// let id = huma.insert_user(HumaUser::new("ada@example.com", "Ada", "Lovelace"))?;
+    /// // A value Huma refuses: its `InvalidFieldFormatResponse`.
+    /// huma.fail_writes(&id, 400, json!({
+    ///     "errorCode": "field:invalid-format",
+    ///     "errorMessage": "Invalid field format",
+    ///     "fields": ["phone"],
+    /// }))?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`SeedError::NotFound`] when there is no such user.
+    pub fn fail_writes(&self, id: &str, status: u16, body: Value) -> Result<(), SeedError> {
+        let mut state = self.state();
+        if !state.users.contains_key(id) {
+            return Err(SeedError::NotFound(id.to_owned()));
+        }
+        state.failing_writes.insert(id.to_owned(), Reply::json(status, body));
+        Ok(())
+    }
+
+    /// Lets writes to a user through again after [`FakeHuma::fail_writes`].
+    pub fn stop_failing_writes(&self, id: &str) {
+        self.state().failing_writes.remove(id);
     }
 
     /// Every job title, in creation order.

@@ -69,7 +69,7 @@ pub(crate) fn list(state: &HumaState, query: &[(String, String)]) -> Reply {
                 })
         };
         let matching: Vec<&HumaUser> = state.ordered(descending).filter(keep).collect();
-        let items = matching.iter().skip(offset).take(limit).map(|u| u.summary()).collect();
+        let items = matching.iter().skip(offset).take(limit).map(|u| state.summary_of(u)).collect();
         (matching.len(), items)
     } else {
         let total = state.order.len();
@@ -82,7 +82,10 @@ pub(crate) fn list(state: &HumaState, query: &[(String, String)]) -> Reply {
         };
         (
             total,
-            ids.into_iter().filter_map(|id| state.users.get(id)).map(HumaUser::summary).collect(),
+            ids.into_iter()
+                .filter_map(|id| state.users.get(id))
+                .map(|u| state.summary_of(u))
+                .collect(),
         )
     };
     Reply::json(200, json!({"total": total, "items": items}))
@@ -91,7 +94,7 @@ pub(crate) fn list(state: &HumaState, query: &[(String, String)]) -> Reply {
 /// `GET /users/{id}`.
 pub(crate) fn get(state: &HumaState, id: &str) -> Reply {
     match state.users.get(id) {
-        Some(user) => Reply::json(200, user.details()),
+        Some(user) => Reply::json(200, state.details_of(user)),
         None => not_found("User", id),
     }
 }

@@ -1,4 +1,5 @@
-//! What the fakes' own tests share: tokens from both fakes and a plain GET.
+//! What the fakes' own tests share: tokens from both fakes, a plain GET, and any request to the
+//! fake Huma.
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used)] // each test file uses a different part
 
 use reqwest::StatusCode;
@@ -54,6 +55,25 @@ pub async fn huma_token(huma: &FakeHuma) -> String {
 /// GET `url` with `token`: the status and the JSON body (null when there is none).
 pub async fn get(url: &str, token: &str) -> (StatusCode, Value) {
     let response = reqwest::Client::new().get(url).bearer_auth(token).send().await.unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// `method path` on the fake Huma with `token` and a JSON `body`: the status and the JSON answer
+/// (null when there is none).
+pub async fn send(
+    huma: &FakeHuma,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut request =
+        reqwest::Client::new().request(method, format!("{}{path}", huma.uri())).bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
     let status = response.status();
     (status, response.json().await.unwrap_or(Value::Null))
 }
