@@ -204,6 +204,8 @@ pub enum PushAction {
     /// The person left Huma (deleted, or inactive): their Azure AD account was disabled (and
     /// signed out, with --revoke-sessions).
     Disabled,
+    /// The person in Huma, or their Azure AD user, could not be understood: nothing was written.
+    Unreadable,
 }
 
 impl From<dirsync::PushAction> for PushAction {
@@ -220,6 +222,7 @@ impl From<dirsync::PushAction> for PushAction {
             Core::Inactive => PushAction::Inactive,
             Core::Gone => PushAction::Gone,
             Core::Disabled => PushAction::Disabled,
+            Core::Unreadable => PushAction::Unreadable,
             _ => PushAction::Failed,
         }
     }
