@@ -67,7 +67,7 @@ impl AccountReason {
 }
 
 /// One change to a leaver's (or returner's) account, planned by [`crate::reconcile`] from the
-/// policy's [`crate::Leavers`]. The policy settles it: there is nothing to decide, but the
+/// policy's [`crate::Leavers`], and the write that makes it ([`crate::Operation::Account`]). The policy settles it: there is nothing to decide, but the
 /// number of accounts one run may disable is bounded ([`crate::ApplyOptions::max_disables`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountChange {

@@ -3,7 +3,7 @@
 use crate::report::{Action, FieldReport, HeldItem, OperationReport, Outcome, Report, SkippedItem};
 use crate::timeout::within;
 use crate::{
-    AccountAction, AccountOp, Create, Decision, Directory, DirectoryError, DisabledAccount,
+    AccountAction, AccountChange, Create, Decision, Directory, DirectoryError, DisabledAccount,
     ErrorKind, Field, FieldChange, FieldValue, ItemId, Names, Operation, Operations,
     PendingDecisions, Plan, Record, RecordId, Side, SyncState, Update, quarantine,
 };
@@ -624,7 +624,7 @@ fn units<'d>(
 }
 
 /// Runs one account's changes in order; once one fails, the rest are skipped.
-async fn run_account(accounts: &[&AccountOp], target: &dyn Directory) -> Vec<Ended> {
+async fn run_account(accounts: &[&AccountChange], target: &dyn Directory) -> Vec<Ended> {
     let mut ends = Vec::with_capacity(accounts.len());
     let mut failed = false;
     for account in accounts {
@@ -650,7 +650,7 @@ async fn run_account(accounts: &[&AccountOp], target: &dyn Directory) -> Vec<End
 
 /// Runs one unit: a create, or a group of updates of one side; one end per operation, in order.
 async fn run_unit(operations: &[Operation], unit: &[usize], target: &dyn Directory) -> Vec<Ended> {
-    let accounts: Vec<&AccountOp> = unit
+    let accounts: Vec<&AccountChange> = unit
         .iter()
         .filter_map(|&i| match &operations[i] {
             Operation::Account(account) => Some(account),

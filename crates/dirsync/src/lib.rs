@@ -120,9 +120,7 @@ pub use mail::{
 };
 pub use memory::InMemoryDirectory;
 pub use names::Names;
-pub use operations::{
-    AccountOp, Create, Operation, Operations, PlannedChange, SkippedWrite, Update,
-};
+pub use operations::{Create, Operation, Operations, PlannedChange, SkippedWrite, Update};
 pub use person::{Address, FieldRef, FieldValue, Person, WrongKind};
 pub use plan::{
     BlockReason, Blocked, BrokenLink, Change, ChangeKind, Creation, DecidedBy, Decision,

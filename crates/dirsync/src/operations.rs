@@ -1,7 +1,7 @@
 //! A settled plan turned into the writes that carry it out.
 
 use crate::{
-    AccountAction, AccountReason, BlockReason, Decision, Field, FieldChange, FieldValue, ItemId,
+    AccountAction, AccountChange, BlockReason, Decision, Field, FieldChange, FieldValue, ItemId,
     PendingDecisions, Person, Plan, RecordId, Side,
 };
 use serde::{Deserialize, Serialize};
@@ -27,7 +27,7 @@ pub enum Operation {
     /// Create one person.
     Create(Create),
     /// Disable, enable or sign out one identity-directory account (a leaver's, a returner's).
-    Account(AccountOp),
+    Account(AccountChange),
 }
 
 impl Operation {
@@ -48,23 +48,6 @@ impl Operation {
             Operation::Account(a) => &a.name,
         }
     }
-}
-
-/// Disable, enable or sign out one account in the identity directory.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AccountOp {
-    /// The plan item ([`crate::AccountChange::id`]).
-    pub item: ItemId,
-    /// The person's HR record.
-    pub hr: RecordId,
-    /// The account.
-    pub idp: RecordId,
-    /// The person's name.
-    pub name: String,
-    /// What is done.
-    pub action: AccountAction,
-    /// Why.
-    pub reason: AccountReason,
 }
 
 /// Set fields of one record of a pair.
@@ -237,16 +220,7 @@ impl Plan {
                 person: creation.person.clone(),
             }));
         }
-        operations.extend(self.accounts.iter().map(|account| {
-            Operation::Account(AccountOp {
-                item: account.id.clone(),
-                hr: account.hr.clone(),
-                idp: account.idp.clone(),
-                name: account.name.clone(),
-                action: account.action,
-                reason: account.reason,
-            })
-        }));
+        operations.extend(self.accounts.iter().cloned().map(Operation::Account));
         Ok(Operations { operations, skipped })
     }
 }
