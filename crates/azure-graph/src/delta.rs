@@ -2,33 +2,27 @@
 
 use crate::client::GraphClient;
 use crate::errors::GraphError;
+use crate::page::{DeltaElement, UserEntry, read_delta_element};
 use crate::paging;
-use crate::users::{GraphUser, GraphUserId};
-use serde::Deserialize;
+use crate::users::GraphUserId;
 use std::collections::HashMap;
 
 /// What one delta round returned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeltaRound {
-    /// Users created or changed (every user, on a first round), once each.
-    pub users: Vec<GraphUser>,
+    /// Users created or changed (every user, on a first round), once each; a user of the wrong
+    /// shape is a [`UserEntry::Unreadable`].
+    pub users: Vec<UserEntry>,
     /// Users removed (`@removed`, soft or hard deleted).
     pub removed: Vec<GraphUserId>,
     /// Where the next round starts: save it.
     pub delta_link: String,
 }
 
-#[derive(Deserialize)]
-struct DeltaItem {
-    #[serde(flatten)]
-    user: GraphUser,
-    #[serde(rename = "@removed")]
-    removed: Option<serde_json::Value>,
-}
-
 impl GraphClient {
     /// A delta round: from the start (`from` is `None`: every user, with `select`) or from a saved
-    /// deltaLink (only what changed since; the select is encoded in the link).
+    /// deltaLink (only what changed since; the select is encoded in the link). Each user is read
+    /// on its own, as in [`GraphClient::list_users`].
     ///
     /// # Errors
     /// [`GraphError::DeltaExpired`] when the saved link can no longer be used
@@ -53,7 +47,7 @@ impl GraphClient {
                 url.to_string()
             }
         };
-        let collected = paging::collect::<DeltaItem>(self, &first, false).await?;
+        let collected = paging::collect(self, &first, false, read_delta_element).await?;
         let delta_link = collected.delta_link.ok_or_else(|| GraphError::InvalidResponse {
             reason: "the last page of the delta round has no @odata.deltaLink".to_owned(),
             body: String::new(),
@@ -61,21 +55,22 @@ impl GraphClient {
         self.check_link(&delta_link)?;
         // A user may come more than once in a round; the last entry wins.
         let mut order: Vec<GraphUserId> = Vec::new();
-        let mut last: HashMap<GraphUserId, DeltaItem> = HashMap::new();
-        for item in collected.items {
-            let id = item.user.id.clone();
-            if last.insert(id.clone(), item).is_none() {
+        let mut last: HashMap<GraphUserId, DeltaElement> = HashMap::new();
+        for element in collected.items {
+            let id = match &element {
+                DeltaElement::Entry(entry) => entry.id().clone(),
+                DeltaElement::Removed(id) => id.clone(),
+            };
+            if last.insert(id.clone(), element).is_none() {
                 order.push(id);
             }
         }
         let mut round = DeltaRound { users: Vec::new(), removed: Vec::new(), delta_link };
         for id in order {
-            if let Some(item) = last.remove(&id) {
-                if item.removed.is_some() {
-                    round.removed.push(id);
-                } else {
-                    round.users.push(item.user);
-                }
+            match last.remove(&id) {
+                Some(DeltaElement::Removed(_)) => round.removed.push(id),
+                Some(DeltaElement::Entry(entry)) => round.users.push(entry),
+                None => {}
             }
         }
         tracing::debug!(

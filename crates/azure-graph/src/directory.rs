@@ -3,6 +3,7 @@
 use crate::client::GraphClient;
 use crate::errors::GraphError;
 use crate::mapping::{self, GRAPH_LIMITS, PhoneProperty};
+use crate::page::UserEntry;
 use crate::password;
 use crate::users::{GraphUserId, UserPatch, odata_string};
 use async_trait::async_trait;
@@ -35,7 +36,9 @@ impl Default for AzureDirectoryConfig {
 /// Azure AD (Entra ID) users as a [`dirsync::Directory`].
 ///
 /// Reads list every user with exactly the mapped properties; `update` is one PATCH;
-/// [`AzureDirectory::update_many`] writes through `/$batch`; `changes_since` uses `/users/delta`.
+/// [`AzureDirectory::update_many`] writes through `/$batch`; `changes_since` uses `/users/delta`;
+/// `set_enabled` PATCHes `accountEnabled` and `revoke_sessions` calls `revokeSignInSessions`
+/// (a 403 on an administrator's account is that user's [`GraphError::AccountRefused`]).
 #[derive(Debug, Clone)]
 pub struct AzureDirectory {
     client: GraphClient,
@@ -84,8 +87,8 @@ impl AzureDirectory {
         results.into_iter().map(|r| r.unwrap_or(Ok(()))).collect()
     }
 
-    fn record(&self, user: &crate::users::GraphUser) -> Record {
-        mapping::to_record(user, self.config.phone_property)
+    fn record(&self, entry: &UserEntry) -> Record {
+        entry.to_record(self.config.phone_property)
     }
 
     async fn full_read(&self, reason: String) -> Result<Changes, DirectoryError> {
@@ -150,6 +153,16 @@ impl Directory for AzureDirectory {
     async fn update(&self, id: &RecordId, changes: &[FieldChange]) -> Result<(), DirectoryError> {
         let patch = mapping::patch_for(changes, self.config.phone_property)?;
         self.client.update_user(&GraphUserId::new(id.as_str()), &patch).await?;
+        Ok(())
+    }
+
+    async fn set_enabled(&self, id: &RecordId, enabled: bool) -> Result<(), DirectoryError> {
+        self.client.set_account_enabled(&GraphUserId::new(id.as_str()), enabled).await?;
+        Ok(())
+    }
+
+    async fn revoke_sessions(&self, id: &RecordId) -> Result<(), DirectoryError> {
+        self.client.revoke_sign_in_sessions(&GraphUserId::new(id.as_str())).await?;
         Ok(())
     }
 

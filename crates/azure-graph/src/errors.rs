@@ -1,6 +1,8 @@
 //! The crate's one error type, with variants a caller can act on, and its conversion to the core's
 //! [`dirsync::DirectoryError`].
 
+use crate::accounts::AccountAction;
+use crate::users::GraphUserId;
 use dirsync::{DirectoryError, ErrorKind};
 use serde::Deserialize;
 use std::fmt;
@@ -187,6 +189,22 @@ pub enum GraphError {
         /// The server's answer.
         details: Box<ErrorDetails>,
     },
+    /// A 403 on enabling, disabling or signing out one user: `accountEnabled` is a sensitive
+    /// property, which an app may not change for a user who holds an admin role (and such a
+    /// user's sessions are protected alike). Other users are not affected.
+    #[error(
+        "Azure AD refused to {action} {user}: the user most likely holds an admin role, and the \
+         app may not change administrators' accounts; {remedy} ({details})",
+        remedy = .action.remedy()
+    )]
+    AccountRefused {
+        /// What was asked.
+        action: AccountAction,
+        /// The user.
+        user: GraphUserId,
+        /// The server's answer.
+        details: Box<ErrorDetails>,
+    },
     /// A 404: the user does not exist (any more).
     #[error("the user was not found in Azure AD; it may have been deleted ({details})")]
     NotFound {
@@ -281,6 +299,7 @@ impl GraphError {
             | GraphError::TokenRefused { details, .. }
             | GraphError::Unauthorized { details }
             | GraphError::PermissionDenied { details, .. }
+            | GraphError::AccountRefused { details, .. }
             | GraphError::NotFound { details }
             | GraphError::Rejected { details, .. }
             | GraphError::DeltaExpired { details }
@@ -301,7 +320,9 @@ impl GraphError {
             | GraphError::RefreshTokenExpired { .. }
             | GraphError::TokenRefused { .. }
             | GraphError::Unauthorized { .. } => ErrorKind::Authentication,
-            GraphError::PermissionDenied { .. } => ErrorKind::PermissionDenied,
+            GraphError::PermissionDenied { .. } | GraphError::AccountRefused { .. } => {
+                ErrorKind::PermissionDenied
+            }
             GraphError::NotFound { .. } => ErrorKind::NotFound,
             GraphError::Rejected { .. }
             | GraphError::CannotCreate(_)

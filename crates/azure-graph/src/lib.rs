@@ -9,7 +9,12 @@
 //!   wait on them.
 //! - Users: list (`$select` of the mapped properties, `$top=999`, every `@odata.nextLink`), get,
 //!   find, create, PATCH only what changed, and batched PATCHes through `/$batch`.
+//! - Lenient reads: each user of a page is read on its own, and one of the wrong shape
+//!   (`"jobTitle": 42`) becomes an [`UnreadableUser`] (the core's unreadable record) instead of
+//!   failing the read; a page whose shape is wrong still fails it.
 //! - Incremental reads through `/users/delta`; an expired delta token falls back to a full read.
+//! - Account control: disabling and enabling sign-in (`accountEnabled`) and revoking sign-in
+//!   sessions, with a 403 on an administrator's account reported for that user, saying what to do.
 //! - Throttling: `Retry-After` honoured, otherwise exponential backoff with jitter, capped in
 //!   attempts and total wait (the shared [`dirsync_runtime`]); bounded concurrency; writes kept
 //!   within Graph's write window (3,000 per 150 s), going at once until it is spent.
@@ -42,6 +47,7 @@
 //! ```
 #![warn(missing_docs)]
 
+mod accounts;
 mod auth;
 mod batch;
 mod budget;
@@ -51,11 +57,13 @@ mod directory;
 mod errors;
 mod mail;
 mod mapping;
+mod page;
 mod paging;
 mod password;
 mod transport;
 mod users;
 
+pub use accounts::AccountAction;
 pub use auth::{
     AuthorizationCodeFlow, AuthorizeRequest, GRAPH_DEFAULT_SCOPE, PkceVerifier,
     RefreshTokenCallback, USER_ACCOUNT_SCOPES, UserTokens,
@@ -74,4 +82,5 @@ pub use mail::{GraphMailer, SendMailError};
 pub use mapping::{
     GRAPH_LIMITS, PhoneProperty, mail_nickname, new_user, patch_for, select, to_record,
 };
+pub use page::{UnreadableUser, UserEntry, UsersPage, read_users_page};
 pub use users::{GraphUser, GraphUserId, NewUser, UserPatch};

@@ -12,6 +12,7 @@
 //! | (matching) email | `mail`, else `userPrincipalName` | |
 
 use crate::errors::GraphError;
+use crate::page::{UnreadableUser, UserEntry};
 use crate::users::{GraphUser, NewUser, UserPatch};
 use chrono::NaiveDate;
 use dirsync::{
@@ -148,6 +149,31 @@ pub fn to_record(user: &GraphUser, phone: PhoneProperty) -> Record {
         record.read_only = FieldSet::all();
     }
     record
+}
+
+impl UserEntry {
+    /// The entry as the core's record: [`to_record`] for a user, and for one that could not be
+    /// read, [`Record::unreadable`] with the keys that could be read (employment id, email).
+    pub fn to_record(&self, phone: PhoneProperty) -> Record {
+        match self {
+            UserEntry::User(user) => to_record(user, phone),
+            UserEntry::Unreadable(user) => user.to_record(),
+        }
+    }
+}
+
+impl UnreadableUser {
+    /// The core's [unreadable](Record::unreadable) record of this user.
+    pub fn to_record(&self) -> Record {
+        let mut keys = Person::new();
+        if let Some(id) = &self.employee_id {
+            keys = keys.with_employment_id(id.as_str());
+        }
+        if let Some(email) = &self.email {
+            keys = keys.with_email(email.as_str());
+        }
+        Record::unreadable(RecordId::new(self.id.as_str()), keys, self.reason.as_str())
+    }
 }
 
 /// `employeeHireDate` as a date: its day in UTC.

@@ -2,21 +2,9 @@
 
 use crate::client::{Call, GraphClient};
 use crate::errors::GraphError;
+use crate::page::read_page;
 use reqwest::Method;
-use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use std::collections::HashSet;
-
-/// One page of a collection.
-#[derive(Deserialize)]
-struct Page<T> {
-    #[serde(default = "Vec::new")]
-    value: Vec<T>,
-    #[serde(rename = "@odata.nextLink")]
-    next_link: Option<String>,
-    #[serde(rename = "@odata.deltaLink")]
-    delta_link: Option<String>,
-}
 
 /// Everything a paged listing returned, and the deltaLink of its last page if it had one.
 pub(crate) struct Collected<T> {
@@ -25,12 +13,15 @@ pub(crate) struct Collected<T> {
     pub(crate) pages: usize,
 }
 
-/// GETs `first` and every page after it. A page that fails fails the whole listing (a partial
-/// listing would be mistaken for "these users are absent"); a next link seen before is an error.
-pub(crate) async fn collect<T: DeserializeOwned>(
+/// GETs `first` and every page after it, reading each element with `read` (its raw text, its
+/// page's number and its position in the page, both from 1). A page that fails fails the whole
+/// listing (a partial listing would be mistaken for "these users are absent"); a next link seen
+/// before is an error. One element that cannot be read fails nothing: `read` says what it is.
+pub(crate) async fn collect<T>(
     client: &GraphClient,
     first: &str,
     eventual: bool,
+    read: impl Fn(&str, usize, usize) -> T,
 ) -> Result<Collected<T>, GraphError> {
     let mut seen: HashSet<String> = HashSet::from([first.to_owned()]);
     let mut url = first.to_owned();
@@ -39,13 +30,10 @@ pub(crate) async fn collect<T: DeserializeOwned>(
     loop {
         let call = Call { idempotent: true, eventual, ..Call::default() };
         let answer = client.call(Method::GET, &url, call).await?;
-        let page: Page<T> =
-            serde_json::from_slice(&answer.body).map_err(|e| GraphError::InvalidResponse {
-                reason: format!("page {} of the listing is not a user collection: {e}", pages + 1),
-                body: answer.text().chars().take(4096).collect(),
-            })?;
-        pages += 1;
-        items.extend(page.value);
+        let number = pages + 1;
+        let page = read_page(&answer.body, number, |text, at| read(text, number, at))?;
+        pages = number;
+        items.extend(page.elements);
         match page.next_link {
             Some(next) => {
                 client.check_link(&next)?;
@@ -55,7 +43,8 @@ pub(crate) async fn collect<T: DeserializeOwned>(
                 if pages > items.len() + 1 {
                     return Err(GraphError::InvalidResponse {
                         reason: format!(
-                            "Microsoft Graph sent {pages} pages holding only {} users and still                              links to another; the listing was stopped",
+                            "Microsoft Graph sent {pages} pages holding only {} users and still \
+                             links to another; the listing was stopped",
                             items.len()
                         ),
                         body: String::new(),

@@ -2,10 +2,12 @@
 
 use crate::client::{Call, GraphClient};
 use crate::errors::GraphError;
+use crate::page::{UserEntry, read_entry, read_listed};
 use crate::paging;
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 use std::fmt;
 
@@ -208,19 +210,23 @@ impl GraphClient {
     /// Every user, with the properties in `select`, in pages of 999 (the most Graph allows),
     /// following `@odata.nextLink` to the end.
     ///
+    /// Each user is read on its own: one of the wrong shape (`"jobTitle": 42`) is a
+    /// [`UserEntry::Unreadable`] with the keys that could be read, not a failed listing.
+    ///
     /// # Errors
     /// Any page failing fails the listing; a repeated next link is
     /// [`GraphError::RepeatedNextLink`].
-    pub async fn list_users(&self, select: &[&str]) -> Result<Vec<GraphUser>, GraphError> {
+    pub async fn list_users(&self, select: &[&str]) -> Result<Vec<UserEntry>, GraphError> {
         let mut url = parse_url(&self.api("/users"))?;
         select_query(&mut url, select);
         url.query_pairs_mut().append_pair("$top", "999");
-        let collected = paging::collect::<GraphUser>(self, url.as_str(), false).await?;
+        let collected = paging::collect(self, url.as_str(), false, read_listed).await?;
         tracing::debug!(users = collected.items.len(), pages = collected.pages, "listed users");
         Ok(collected.items)
     }
 
-    /// The users matching an OData `filter` (an advanced query: `ConsistencyLevel: eventual`).
+    /// The users matching an OData `filter` (an advanced query: `ConsistencyLevel: eventual`),
+    /// each read on its own as in [`GraphClient::list_users`].
     ///
     /// # Errors
     /// A failed read.
@@ -228,28 +234,37 @@ impl GraphClient {
         &self,
         filter: &str,
         select: &[&str],
-    ) -> Result<Vec<GraphUser>, GraphError> {
+    ) -> Result<Vec<UserEntry>, GraphError> {
         let mut url = parse_url(&self.api("/users"))?;
         url.query_pairs_mut().append_pair("$filter", filter).append_pair("$count", "true");
         select_query(&mut url, select);
         url.query_pairs_mut().append_pair("$top", "999");
-        Ok(paging::collect::<GraphUser>(self, url.as_str(), true).await?.items)
+        Ok(paging::collect(self, url.as_str(), true, read_listed).await?.items)
     }
 
-    /// One user, or `None` if there is no such user.
+    /// One user, or `None` if there is no such user. A user of the wrong shape is a
+    /// [`UserEntry::Unreadable`] (under `id` when its own id cannot be read).
     ///
     /// # Errors
-    /// A failed read other than 404.
+    /// A failed read other than 404, or an answer that is not JSON.
     pub async fn get_user(
         &self,
         id: &GraphUserId,
         select: &[&str],
-    ) -> Result<Option<GraphUser>, GraphError> {
+    ) -> Result<Option<UserEntry>, GraphError> {
         let mut url = parse_url(&self.api(&format!("/users/{}", id.path_segment())))?;
         select_query(&mut url, select);
         let call = Call { idempotent: true, ..Call::default() };
         match self.call(Method::GET, url.as_str(), call).await {
-            Ok(answer) => parse_user(&answer).map(Some),
+            Ok(answer) => {
+                let raw: &RawValue = serde_json::from_slice(&answer.body).map_err(|e| {
+                    GraphError::InvalidResponse {
+                        reason: format!("the answer is not a user: {e}"),
+                        body: answer.text().chars().take(4096).collect(),
+                    }
+                })?;
+                Ok(Some(read_entry(raw.get(), || id.clone())))
+            }
             Err(GraphError::NotFound { .. }) => Ok(None),
             Err(e) => Err(e),
         }

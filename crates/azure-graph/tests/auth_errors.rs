@@ -104,7 +104,7 @@ async fn read_u1(server: &MockServer, times: u64) {
     let (client, _) = client(server);
     for _ in 0..times {
         let got = client.get_user(&"u1".into_id(), &["id"]).await.unwrap();
-        assert_eq!(got.unwrap().id.as_str(), "u1");
+        assert_eq!(got.unwrap().id().as_str(), "u1");
     }
 }
 

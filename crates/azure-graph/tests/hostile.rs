@@ -1,11 +1,13 @@
-//! Hostile Graph user JSON through the public mapping (`GraphUser` → `to_record`) and through a
-//! whole read: nulls, odd countries, invalid hire dates, huge strings, control characters and
-//! values of the wrong JSON type.
+//! Hostile Graph user JSON through the public mapping (`GraphUser` → `to_record`), the lenient
+//! page reader and a whole read: nulls, odd countries, invalid hire dates, huge strings and
+//! numbers, control characters, and every supported property with a value of the wrong JSON type.
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
-use azure_graph::{GRAPH_LIMITS, GraphUser, PhoneProperty, new_user, to_record};
+use azure_graph::{
+    GRAPH_LIMITS, GraphUser, PhoneProperty, UserEntry, new_user, read_users_page, to_record,
+};
 use chrono::NaiveDate;
 use common::*;
 use dirsync::{
@@ -229,8 +231,9 @@ async fn a_listing_of_hostile_users_is_read_with_each_value_noted() {
 }
 
 #[tokio::test]
-async fn a_user_of_the_wrong_shape_fails_the_whole_read_with_a_clear_error() {
-    // One user whose givenName is a number: the page cannot be read, and a read is never partial.
+async fn a_user_of_the_wrong_shape_is_kept_as_unreadable_with_a_clear_reason() {
+    // One user whose givenName is a number: it is unreadable, the others are read, and the read
+    // is whole.
     let server = MockServer::start().await;
     let users = json!({"value": [
         {"id": "u-ok", "mail": "a@x.no"},
@@ -238,22 +241,27 @@ async fn a_user_of_the_wrong_shape_fails_the_whole_read_with_a_clear_error() {
     ]});
     serve_users(&server, serde_json::to_vec(&users).unwrap()).await;
     let (dir, _) = directory(&server);
-    let err = dir.snapshot().await.expect_err("the read fails");
-    assert_eq!(err.kind(), ErrorKind::InvalidResponse);
-    let message = err.to_string();
-    assert!(message.contains("page 1 of the listing is not a user collection"), "{message}");
-    assert!(message.contains("invalid type: integer `5`, expected a string"), "{message}");
+    let records = dir.snapshot().await.expect("the read succeeds");
+    assert_eq!(records.len(), 2);
+    assert!(!records[0].is_unreadable());
+    assert_eq!(records[1].id.as_str(), "u-bad");
+    assert_eq!(
+        records[1].unreadable.as_deref(),
+        Some("givenName: invalid type: integer `5`, expected a string")
+    );
+    assert_eq!(records[1].person, Person::new().with_email("b@x.no"));
 }
 
 #[tokio::test]
-async fn a_user_without_an_object_id_fails_the_whole_read() {
+async fn a_user_without_an_object_id_is_kept_under_a_made_up_id() {
     let server = MockServer::start().await;
     let users = json!({"value": [{"id": "u-ok", "mail": "a@x.no"}, {"id": "", "mail": "b@x.no"}]});
     serve_users(&server, serde_json::to_vec(&users).unwrap()).await;
     let (dir, _) = directory(&server);
-    let err = dir.snapshot().await.expect_err("the read fails");
-    assert_eq!(err.kind(), ErrorKind::InvalidResponse);
-    assert!(err.to_string().contains("a non-blank object id"), "{err}");
+    let records = dir.snapshot().await.expect("the read succeeds");
+    assert_eq!(records[1].id.as_str(), "#unreadable-1-2");
+    assert!(records[1].unreadable.as_deref().unwrap().contains("a non-blank object id"));
+    assert_eq!(records[1].person.email(), Some("b@x.no"));
 }
 
 #[tokio::test]
@@ -263,4 +271,228 @@ async fn a_body_that_is_not_json_fails_the_read() {
     let (dir, _) = directory(&server);
     let err = dir.snapshot().await.expect_err("the read fails");
     assert_eq!(err.kind(), ErrorKind::InvalidResponse);
+}
+
+/// JSON texts of the wrong type for a text property (as raw text: `1e400` and `2^64` are JSON
+/// that no `serde_json::Value` holds).
+const NOT_TEXT: &[&str] = &[
+    "42",
+    "-1",
+    "1.5",
+    "1e308",
+    "18446744073709551616",
+    "1e400",
+    "-1e400",
+    "true",
+    "false",
+    "[]",
+    "[\"x\"]",
+    "{}",
+    "{\"value\": \"x\"}",
+];
+
+/// The same for a boolean property.
+const NOT_BOOL: &[&str] =
+    &["\"true\"", "\"false\"", "\"\"", "0", "1", "1e400", "[]", "[true]", "{}"];
+
+/// The same for `businessPhones`: not an array, or an array holding something else than text.
+const NOT_PHONES: &[&str] = &[
+    "\"+47 1\"",
+    "\"\"",
+    "42",
+    "1e400",
+    "true",
+    "{}",
+    "{\"0\": \"+47 1\"}",
+    "[42]",
+    "[[\"+47 1\"]]",
+    "[{\"number\": \"+47 1\"}]",
+    "[true]",
+    "[1e400]",
+    "[\"+47 1\", 7]",
+];
+
+/// Every property the mapping reads, with the wrong values for its type.
+fn wrong_shapes() -> Vec<(&'static str, &'static [&'static str])> {
+    let text = [
+        "mail",
+        "userPrincipalName",
+        "employeeId",
+        "displayName",
+        "givenName",
+        "surname",
+        "mobilePhone",
+        "streetAddress",
+        "postalCode",
+        "city",
+        "country",
+        "jobTitle",
+        "employeeHireDate",
+    ];
+    let mut all: Vec<(&str, &[&str])> = text.into_iter().map(|p| (p, NOT_TEXT)).collect();
+    all.push(("accountEnabled", NOT_BOOL));
+    all.push(("onPremisesSyncEnabled", NOT_BOOL));
+    all.push(("businessPhones", NOT_PHONES));
+    all
+}
+
+/// A page of a good user, a user whose `property` holds `raw`, and another good user.
+fn page_with(property: &str, raw: &str) -> String {
+    let mut bad: Vec<String> = [
+        ("id", "\"u-bad\""),
+        ("employeeId", "\"E-bad\""),
+        ("mail", "\"bad@x.no\""),
+        ("userPrincipalName", "\"bad@contoso.com\""),
+        ("givenName", "\"Bad\""),
+    ]
+    .into_iter()
+    .filter(|(name, _)| *name != property)
+    .map(|(name, value)| format!("\"{name}\": {value}"))
+    .collect();
+    bad.push(format!("\"{property}\": {raw}"));
+    format!(
+        r#"{{"value": [{{"id": "u-1", "mail": "one@x.no", "jobTitle": "CTO"}}, {{{}}}, {{"id": "u-2", "employeeId": "E2", "businessPhones": ["+47 2"]}}]}}"#,
+        bad.join(", ")
+    )
+}
+
+#[test]
+fn every_supported_property_with_a_wrong_json_type_is_one_unreadable_user() {
+    let mut cases = 0;
+    for (property, values) in wrong_shapes() {
+        for raw in values {
+            let body = page_with(property, raw);
+            let page =
+                read_users_page(body.as_bytes(), 1).unwrap_or_else(|e| panic!("{body}: {e}"));
+            assert_eq!(page.entries.len(), 3, "{body}");
+            let good: Vec<&GraphUser> = [&page.entries[0], &page.entries[2]]
+                .into_iter()
+                .filter_map(UserEntry::user)
+                .collect();
+            assert_eq!(good.len(), 2, "the good users are read: {body}");
+            assert_eq!(good[0].job_title.as_deref(), Some("CTO"));
+            assert_eq!(good[1].business_phones, ["+47 2"]);
+            let UserEntry::Unreadable(bad) = &page.entries[1] else {
+                panic!("{property} = {raw} was read as a user");
+            };
+            assert_eq!((bad.id.as_str(), bad.made_up_id), ("u-bad", false), "{body}");
+            assert!(bad.reason.starts_with(property), "{property} = {raw}: {}", bad.reason);
+            assert!(!bad.reason.contains(" at line "), "{}", bad.reason);
+            let expected_email = match property {
+                "mail" => "bad@contoso.com",
+                _ => "bad@x.no",
+            };
+            let expected_id = (property != "employeeId").then_some("E-bad");
+            assert_eq!(bad.email.as_deref(), Some(expected_email), "{property} = {raw}");
+            assert_eq!(bad.employee_id.as_deref(), expected_id, "{property} = {raw}");
+            let record = page.entries[1].to_record(PhoneProperty::BusinessPhones);
+            assert!(record.is_unreadable());
+            assert_eq!(record.person, record.person.keys_only(), "only keys: {:?}", record.person);
+            cases += 1;
+        }
+    }
+    assert_eq!(cases, 13 * NOT_TEXT.len() + 2 * NOT_BOOL.len() + NOT_PHONES.len());
+}
+
+#[test]
+fn reasons_say_what_was_wrong() {
+    let reason = |property: &str, raw: &str| {
+        let page = read_users_page(page_with(property, raw).as_bytes(), 1).unwrap();
+        match &page.entries[1] {
+            UserEntry::Unreadable(bad) => bad.reason.clone(),
+            UserEntry::User(user) => panic!("{user:?}"),
+        }
+    };
+    assert_eq!(reason("jobTitle", "42"), "jobTitle: invalid type: integer `42`, expected a string");
+    assert_eq!(reason("city", "1e400"), "city: number out of range");
+    assert_eq!(
+        reason("postalCode", "18446744073709551616"),
+        "postalCode: invalid type: floating point `1.8446744073709552e+19`, expected a string"
+    );
+    assert_eq!(reason("country", "[\"NO\"]"), "country: invalid type: sequence, expected a string");
+    assert_eq!(
+        reason("accountEnabled", "\"false\""),
+        "accountEnabled: invalid type: string \"false\", expected a boolean"
+    );
+    assert_eq!(
+        reason("businessPhones", "[\"+47 1\", 7]"),
+        "businessPhones[1]: invalid type: integer `7`, expected a string"
+    );
+    assert_eq!(
+        reason("streetAddress", "{\"line1\": \"Main 1\", \"line2\": [\"Flat\", 2]}"),
+        "streetAddress: invalid type: map, expected a string"
+    );
+}
+
+#[test]
+fn nested_and_odd_addresses_are_unreadable_and_nulls_are_not() {
+    let page = read_users_page(
+        br#"{"value": [
+            {"id": "a", "streetAddress": {"line1": "Main 1", "line2": ["Flat", 2]}},
+            {"id": "b", "city": {"name": "Oslo", "district": {"code": 1}}},
+            {"id": "c", "postalCode": [["0150"]]},
+            {"id": "d", "country": {"iso": "NO"}},
+            {"id": "e", "streetAddress": null, "postalCode": null, "city": null, "country": null,
+             "businessPhones": null, "accountEnabled": null, "employeeHireDate": null},
+            {"id": "f", "businessPhones": [null, "+47 1"], "unknownThing": {"deep": [1e400]}}
+        ]}"#,
+        1,
+    )
+    .unwrap();
+    let unreadable: Vec<&str> =
+        page.entries.iter().filter(|e| e.user().is_none()).map(|e| e.id().as_str()).collect();
+    assert_eq!(unreadable, ["a", "b", "c", "d"]);
+    let e = page.entries[4].to_record(PhoneProperty::MobilePhone);
+    assert_eq!((e.is_unreadable(), e.person.address()), (false, None));
+    let f = page.entries[5].to_record(PhoneProperty::BusinessPhones);
+    assert_eq!(f.person.phone(), Some("+47 1"), "unknown properties are not read at all");
+}
+
+#[test]
+fn elements_that_are_not_users_are_unreadable_under_made_up_ids() {
+    let page = read_users_page(
+        br#"{"value": [null, 42, "u1", [], {}, {"id": null}, {"id": {"guid": "x"}}, 1e400]}"#,
+        4,
+    )
+    .unwrap();
+    let ids: Vec<&str> = page.entries.iter().map(|e| e.id().as_str()).collect();
+    let expected: Vec<String> = (1..=8).map(|i| format!("#unreadable-4-{i}")).collect();
+    assert_eq!(ids, expected);
+    for entry in &page.entries {
+        let UserEntry::Unreadable(bad) = entry else { panic!("{entry:?}") };
+        assert!(bad.made_up_id && !bad.reason.is_empty());
+        assert_eq!((bad.employee_id.as_deref(), bad.email.as_deref()), (None, None));
+    }
+}
+
+#[tokio::test]
+async fn a_read_where_most_users_are_unreadable_fails_in_the_core() {
+    let server = MockServer::start().await;
+    // Every other job title is a number.
+    let title = |i: usize| if i.is_multiple_of(2) { json!(i) } else { json!("CTO") };
+    let users: Vec<Value> =
+        (0..10).map(|i| json!({"id": format!("u{i}"), "jobTitle": title(i)})).collect();
+    serve_users(&server, serde_json::to_vec(&json!({ "value": users })).unwrap()).await;
+    let (dir, _) = directory(&server);
+    let err = dirsync::Snapshot::read(&dir).await.expect_err("the format has changed");
+    assert_eq!(err.kind(), ErrorKind::InvalidResponse);
+    assert!(err.to_string().contains("5 of the 10 people read from Azure AD"), "{err}");
+}
+
+/// Found by the `graph_users_page` fuzz target: serde reads a struct from an array by position,
+/// so an array of the page's fields passed for a page, and an array of a user's for a user.
+#[test]
+fn arrays_in_place_of_objects_are_never_read_by_position() {
+    for body in [&br#"[[],"",""]"#[..], br#"[[{"id": "u1"}], null, null]"#] {
+        let err = read_users_page(body, 1).expect_err("an array is not a page");
+        assert!(err.to_string().contains("the page is not a JSON object but an array"), "{err}");
+    }
+    let user_as_array = br#"{"value": [["u1", true, null, "Ada", null, "a@x.no", null, null,
+        null, [], null, null, null, null, null, null, null]]}"#;
+    let page = read_users_page(user_as_array, 1).unwrap();
+    let UserEntry::Unreadable(bad) = &page.entries[0] else { panic!("{:?}", page.entries) };
+    assert_eq!(
+        (bad.id.as_str(), bad.reason.as_str()),
+        ("#unreadable-1-1", "the user is not a JSON object but an array")
+    );
 }

@@ -36,7 +36,14 @@
 //!   `and`/`or`) and `$count=true` (with `ConsistencyLevel: eventual`). Users are in id order.
 //! - `GET|PATCH {uri}/v1.0/users/{id or userPrincipalName}`, `POST {uri}/v1.0/users`: Graph's
 //!   validation, length limits and error bodies; admins ([`FakeGraph::set_admin`]) refuse
-//!   sensitive properties with 403.
+//!   sensitive properties (`accountEnabled` among them) with 403.
+//! - `POST {uri}/v1.0/users/{id or userPrincipalName}/revokeSignInSessions`: 200
+//!   `{"value": true}`, counted per user ([`FakeGraph::revocations`]); 404 for an unknown user,
+//!   403 for an admin.
+//! - Per-user refusals ([`FakeGraph::refuse_writes`]): every write to one user answers a given
+//!   status and Graph error until [`FakeGraph::accept_writes`]. Users of the wrong shape
+//!   ([`FakeGraph::set_raw_property`]): one property answered as any JSON value, e.g.
+//!   `"jobTitle": 42`, by list, get and delta.
 //! - `GET {uri}/v1.0/users/delta`: a full round ending in `@odata.deltaLink`, then only what
 //!   changed (writes, seeding and [`FakeGraph::delete_user`] included; with
 //!   `Prefer: return=minimal`, only the properties that changed); `$deltatoken=latest`;

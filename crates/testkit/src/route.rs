@@ -37,13 +37,15 @@ pub enum Route {
     CreateJobTitle,
     /// Graph's `POST /v1.0/users/{id}/sendMail`.
     SendMail,
+    /// Graph's `POST /v1.0/users/{id}/revokeSignInSessions`.
+    RevokeSessions,
     /// Anything else (answered 404 or 405 the way the service would).
     Other,
 }
 
 impl Route {
     /// Every route, in a fixed order.
-    pub const ALL: [Route; 16] = [
+    pub const ALL: [Route; 17] = [
         Route::Token,
         Route::ListUsers,
         Route::GetUser,
@@ -59,6 +61,7 @@ impl Route {
         Route::GetJobTitle,
         Route::CreateJobTitle,
         Route::SendMail,
+        Route::RevokeSessions,
         Route::Other,
     ];
 
@@ -66,12 +69,14 @@ impl Route {
         self as usize
     }
 
-    /// Whether the route changes data (what Graph's write budget counts).
+    /// Whether the route changes data (what Graph's write budget counts; revoking sessions is a
+    /// POST to a user, which Graph counts as a write).
     pub fn is_write(self) -> bool {
         matches!(
             self,
             Route::CreateUser
                 | Route::UpdateUser
+                | Route::RevokeSessions
                 | Route::CreatePosition
                 | Route::UpdatePosition
                 | Route::CreateJobTitle

@@ -142,7 +142,7 @@ pub(crate) fn delta(state: &GraphState, call: &Call) -> Reply {
                 next_cursor = last_id.cloned();
                 break;
             }
-            value.push(stored.user.to_json(position.select.as_deref()));
+            value.push(stored.to_json(position.select.as_deref()));
             last_id = Some(id);
         }
     } else {
@@ -162,7 +162,7 @@ pub(crate) fn delta(state: &GraphState, call: &Call) -> Reply {
                     Some(stored) if call.minimal => {
                         stored.changed_since(position.since, position.select.as_deref())
                     }
-                    Some(stored) => stored.user.to_json(position.select.as_deref()),
+                    Some(stored) => stored.to_json(position.select.as_deref()),
                     None => removed(id),
                 },
                 Change::Deleted(id) => removed(id),

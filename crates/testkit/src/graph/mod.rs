@@ -1,5 +1,6 @@
 //! The fake Microsoft Graph (and Microsoft identity platform token endpoint).
 
+mod accounts;
 mod auth;
 mod batch;
 mod delta;
@@ -22,7 +23,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde_json::Value;
 use state::Users;
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use wiremock::{MockServer, Request};
@@ -136,6 +137,10 @@ pub(crate) struct GraphState {
     pub(crate) started: Instant,
     pub(crate) base: String,
     pub(crate) outbox: mail::Outbox,
+    /// What writes to a user answer instead of being carried out, by user id.
+    pub(crate) refusals: HashMap<String, accounts::Refusal>,
+    /// How often each user's sign-in sessions were revoked, by user id.
+    pub(crate) revocations: HashMap<String, u64>,
 }
 
 impl GraphState {
@@ -196,6 +201,7 @@ pub(crate) fn classify(method: &str, segments: &[String], with_version: bool) ->
         ("PATCH", ["users", _]) => Route::UpdateUser,
         ("POST", ["$batch"]) => Route::Batch,
         ("POST", ["users", _, "sendMail"]) => Route::SendMail,
+        ("POST", ["users", _, "revokeSignInSessions"]) => Route::RevokeSessions,
         _ => Route::Other,
     }
 }
@@ -217,6 +223,7 @@ pub(crate) fn api(state: &mut GraphState, common: &Common, route: Route, call: &
         Route::Delta => delta::delta(state, call),
         Route::Batch => batch::batch(state, common, call),
         Route::SendMail => mail::send_mail(state, key, call),
+        Route::RevokeSessions => accounts::revoke_sessions(state, key, call),
         _ => match call.segments.first().map(String::as_str) {
             Some("users") | Some("$batch") => errors::error(
                 405,
@@ -357,6 +364,8 @@ impl FakeGraph {
             started: Instant::now(),
             base: String::new(),
             outbox: mail::Outbox::default(),
+            refusals: HashMap::new(),
+            revocations: HashMap::new(),
         };
         let service = Arc::new(GraphService { common, state: Mutex::new(state) });
         let server = crate::server::start(service.clone()).await;
@@ -464,9 +473,12 @@ impl FakeGraph {
         state.users.remove(&id)
     }
 
-    /// Marks a user as holding an admin role (or not): changing its sensitive properties
-    /// (`accountEnabled`, `businessPhones`, `mobilePhone`, `otherMails`, `passwordProfile`,
-    /// `userPrincipalName`) answers 403 `Authorization_RequestDenied`.
+    /// Marks a user (by id) as holding an admin role, or not: a PATCH of one of its sensitive
+    /// properties (`accountEnabled`, `businessPhones`, `mobilePhone`, `otherMails`,
+    /// `passwordProfile`, `userPrincipalName`), and revoking its sign-in sessions, answer 403
+    /// `Authorization_RequestDenied` "Insufficient privileges to complete the operation.", as
+    /// Graph answers an app without a role that may change administrators. Its other properties
+    /// can still be changed, and other users are not affected. The same holds inside `$batch`.
     pub fn set_admin(&self, id: &str, admin: bool) {
         let mut state = self.state();
         if admin {
@@ -474,6 +486,85 @@ impl FakeGraph {
         } else {
             state.users.admins.remove(id);
         }
+    }
+
+    /// Makes every write to one user (by id or user principal name) answer `status` with Graph's
+    /// error body (`code`, `message`) instead of being carried out, until
+    /// [`FakeGraph::accept_writes`]: a PATCH, revoking its sign-in sessions, and the same inside
+    /// `$batch`. For a value Graph refuses, say 400 `Request_BadRequest`. Reads are not affected.
+    ///
+    /// # Errors
+    /// [`SeedError::NotFound`] when there is no such user.
+    pub fn refuse_writes(
+        &self,
+        key: &str,
+        status: u16,
+        code: &str,
+        message: &str,
+    ) -> Result<(), SeedError> {
+        let mut state = self.state();
+        let id =
+            state.users.resolve(key).ok_or_else(|| SeedError::NotFound(format!("user {key}")))?;
+        let refusal =
+            accounts::Refusal { status, code: code.to_owned(), message: message.to_owned() };
+        state.refusals.insert(id, refusal);
+        Ok(())
+    }
+
+    /// Takes back [`FakeGraph::refuse_writes`] for one user (by id or user principal name).
+    pub fn accept_writes(&self, key: &str) {
+        let mut state = self.state();
+        if let Some(id) = state.users.resolve(key) {
+            state.refusals.remove(&id);
+        }
+    }
+
+    /// How often the sign-in sessions of one user (by id or user principal name) were revoked
+    /// (`POST /users/{id}/revokeSignInSessions` answered 200).
+    pub fn revocations(&self, key: &str) -> u64 {
+        let state = self.state();
+        state.users.resolve(key).and_then(|id| state.revocations.get(&id).copied()).unwrap_or(0)
+    }
+
+    /// Makes list, get and delta answer `value` for one property of one user (by id or user
+    /// principal name), as given, whatever its type: a user of the wrong shape, such as
+    /// `"jobTitle": 42`. `property` is a user property the fake knows (as in `$select`), or `id`.
+    /// The change shows in delta query. A write of the property (a PATCH, or seeding a new value)
+    /// replaces the raw value with the written one; [`FakeGraph::clear_raw_properties`] takes them
+    /// all back.
+    ///
+    /// # Errors
+    /// [`SeedError::NotFound`] when there is no such user or property.
+    pub fn set_raw_property(
+        &self,
+        key: &str,
+        property: &str,
+        value: Value,
+    ) -> Result<(), SeedError> {
+        let name = match property {
+            "id" => "id",
+            other => state::property_named(other)
+                .map(|(name, _)| name)
+                .ok_or_else(|| SeedError::NotFound(format!("user property {other}")))?,
+        };
+        let mut state = self.state();
+        let id =
+            state.users.resolve(key).ok_or_else(|| SeedError::NotFound(format!("user {key}")))?;
+        state.users.set_raw(&id, name, Some(value));
+        Ok(())
+    }
+
+    /// Answers one user's own values again for every property given by
+    /// [`FakeGraph::set_raw_property`]; false when there is no such user.
+    pub fn clear_raw_properties(&self, key: &str) -> bool {
+        let mut state = self.state();
+        let Some(id) = state.users.resolve(key) else { return false };
+        let names: Vec<String> =
+            state.users.by_id.get(&id).map(|s| s.raw.keys().cloned().collect()).unwrap_or_default();
+        for name in names {
+            state.users.set_raw(&id, &name, None);
+        }
+        true
     }
 
     /// A one-time authorization code for the `authorization_code` grant (as if a user had signed in),

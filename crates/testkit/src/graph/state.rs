@@ -354,16 +354,38 @@ pub(crate) struct Stored {
     pub(crate) version: u64,
     /// When each property last changed (change numbers), for `Prefer: return=minimal`.
     pub(crate) changed: HashMap<String, u64>,
+    /// Values answered instead of the user's own, by property name, as given: values of the wrong
+    /// shape that tests set ([`FakeGraph::set_raw_property`](crate::FakeGraph::set_raw_property)).
+    pub(crate) raw: BTreeMap<String, Value>,
 }
 
 impl Stored {
+    /// One property as answered: a raw value if one is set, else the user's own.
+    fn answered(&self, name: &str) -> Value {
+        self.raw.get(name).cloned().unwrap_or_else(|| self.user.property(name))
+    }
+
+    /// The JSON Graph answers for this user (see [`GraphUser::to_json`]), raw values included.
+    pub(crate) fn to_json(&self, select: Option<&[&'static str]>) -> Value {
+        if self.raw.is_empty() {
+            return self.user.to_json(select);
+        }
+        let names = select.unwrap_or(DEFAULT_SELECT);
+        let mut object = Map::with_capacity(names.len() + 1);
+        object.insert("id".to_owned(), self.answered("id"));
+        for name in names {
+            object.insert((*name).to_owned(), self.answered(name));
+        }
+        Value::Object(object)
+    }
+
     /// The user with `id` and only the selected properties changed after change number `since`.
     pub(crate) fn changed_since(&self, since: u64, select: Option<&[&'static str]>) -> Value {
         let mut object = Map::new();
-        object.insert("id".to_owned(), Value::String(self.user.id.clone()));
+        object.insert("id".to_owned(), self.answered("id"));
         for name in select.unwrap_or(DEFAULT_SELECT) {
             if self.changed.get(*name).is_some_and(|at| *at > since) {
-                object.insert((*name).to_owned(), self.user.property(name));
+                object.insert((*name).to_owned(), self.answered(name));
             }
         }
         Value::Object(object)
@@ -473,7 +495,9 @@ impl Users {
         let id = user.id.clone();
         let seq = self.seq + 1;
         let mut changed = HashMap::new();
+        let mut raw = BTreeMap::new();
         if let Some(old) = self.by_id.get(&id) {
+            raw = old.raw.clone();
             self.changes.remove(&old.version);
             if let Some(upn) = &old.user.user_principal_name {
                 self.upns.remove(&upn.to_lowercase());
@@ -483,6 +507,8 @@ impl Users {
                 property_names(&user).chain(property_names(&old.user)).map(str::to_owned).collect();
             for name in names {
                 if user.property(&name) != old.user.property(&name) {
+                    // A new value of its own replaces a raw one.
+                    raw.remove(&name);
                     changed.insert(name, seq);
                 }
             }
@@ -503,8 +529,33 @@ impl Users {
         self.index(&user);
         self.seq += 1;
         self.changes.insert(self.seq, Change::Updated(id.clone()));
-        self.by_id.insert(id.clone(), Stored { user, version: self.seq, changed });
+        self.by_id.insert(id.clone(), Stored { user, version: self.seq, changed, raw });
         Ok(id)
+    }
+
+    /// Answers `value` for one property of the user `id` from now on (or its own value again, for
+    /// `None`), and logs the change so delta query reports it; false when there is no such user.
+    pub(crate) fn set_raw(&mut self, id: &str, property: &str, value: Option<Value>) -> bool {
+        let seq = self.seq + 1;
+        let Some(stored) = self.by_id.get_mut(id) else { return false };
+        match value {
+            Some(value) => stored.raw.insert(property.to_owned(), value),
+            None => stored.raw.remove(property),
+        };
+        stored.changed.insert(property.to_owned(), seq);
+        self.changes.remove(&stored.version);
+        stored.version = seq;
+        self.seq = seq;
+        self.changes.insert(seq, Change::Updated(id.to_owned()));
+        true
+    }
+
+    /// Stops answering raw values for the user `id`'s properties named in `written` (a write
+    /// replaced them).
+    pub(crate) fn clear_raw(&mut self, id: &str, written: &[String]) {
+        if let Some(stored) = self.by_id.get_mut(id) {
+            stored.raw.retain(|name, _| !written.contains(name));
+        }
     }
 
     /// Removes a user and logs the deletion; false when there was none.

@@ -158,7 +158,7 @@ pub(crate) fn list(state: &GraphState, call: &Call) -> Reply {
             more = true;
             break;
         }
-        value.push(stored.user.to_json(select.as_deref()));
+        value.push(stored.to_json(select.as_deref()));
         last = Some(id);
     }
     let mut body = Map::new();
@@ -214,7 +214,7 @@ pub(crate) fn get(state: &GraphState, key: &str, call: &Call) -> Reply {
     let Some(stored) = state.users.resolve(key).and_then(|id| state.users.by_id.get(&id)) else {
         return not_found(key);
     };
-    let mut body = stored.user.to_json(select.as_deref());
+    let mut body = stored.to_json(select.as_deref());
     if let Value::Object(map) = &mut body {
         map.insert(
             "@odata.context".into(),
@@ -378,6 +378,9 @@ pub(crate) fn create(state: &mut GraphState, call: &Call) -> Reply {
 /// `PATCH /v1.0/users/{id | userPrincipalName}`.
 pub(crate) fn update(state: &mut GraphState, key: &str, call: &Call) -> Reply {
     let Some(id) = state.users.resolve(key) else { return not_found(key) };
+    if let Some(reply) = super::accounts::refused(state, &id) {
+        return reply;
+    }
     let body = match object(call) {
         Ok(body) => body,
         Err(reply) => return reply,
@@ -391,11 +394,15 @@ pub(crate) fn update(state: &mut GraphState, key: &str, call: &Call) -> Reply {
     };
     let Some(stored) = state.users.by_id.get(&id) else { return not_found(key) };
     let mut user = stored.user.clone();
+    let written: Vec<String> = values.iter().map(|(name, _)| name.clone()).collect();
     for (name, value) in values {
         user.set_property(&name, value);
     }
     match state.users.put(user) {
-        Ok(_) => Reply::empty(204),
+        Ok(_) => {
+            state.users.clear_raw(&id, &written);
+            Reply::empty(204)
+        }
         Err(_) => bad_request(
             "Another object with the same value for property userPrincipalName already exists.",
         ),
