@@ -473,11 +473,13 @@ async fn start_receiver(
     graph: &testkit::FakeGraph,
     huma: &testkit::FakeHuma,
     auto_provision: bool,
+    leavers: Leavers,
 ) -> Result<(String, tokio::task::JoinHandle<()>), String> {
     let directories = connect::connect_to_fakes(graph, huma, &crate::demo::new_people());
     let verifier = WebhookVerifier::new(Some(SecretString::from(DEMO_SECRET)), None);
     let provisioning = if auto_provision { AutoProvisioning::On } else { AutoProvisioning::Off };
-    let receiver = Arc::new(Receiver::new(directories, verifier, None, provisioning));
+    let receiver =
+        Arc::new(Receiver::new(directories, verifier, None, provisioning).with_leavers(leavers));
     let local = SocketAddr::from(([127, 0, 0, 1], 0));
     let (addr, task) = spawn(receiver, local).await.map_err(|e| e.to_string())?;
     Ok((format!("http://{addr}{PATH}"), task))
@@ -560,10 +562,10 @@ async fn demo_inner(console: &mut Console) -> Result<(), String> {
         .with_given_name("Bo")
         .with_family_name("Ek")
         .with_employment_id("E2002");
-    huma.insert_user(HumaUser::from_person(&bo)).map_err(|e| e.to_string())?;
-    graph.insert_user(GraphUser::from_person(&bo)).map_err(|e| e.to_string())?;
+    let bo_huma = huma.insert_user(HumaUser::from_person(&bo)).map_err(|e| e.to_string())?;
+    let bo_azure = graph.insert_user(GraphUser::from_person(&bo)).map_err(|e| e.to_string())?;
 
-    let (url, plain) = start_receiver(&graph, &huma, false).await?;
+    let (url, plain) = start_receiver(&graph, &huma, false, Leavers::default()).await?;
     let http = reqwest::Client::new();
     say!(console.out, "dirsync webhook demo");
     say!(console.out, "  fake Huma at {}, fake Microsoft Graph at {}", huma.uri(), graph.uri());
@@ -631,7 +633,7 @@ async fn demo_inner(console: &mut Console) -> Result<(), String> {
     show(console, status, &body);
     plain.abort();
 
-    let (url, provisioning) = start_receiver(&graph, &huma, true).await?;
+    let (url, provisioning) = start_receiver(&graph, &huma, true, Leavers::default()).await?;
     say!(console.out);
     say!(console.out, "5. The same users-create to a server with --auto-provision ({url})");
     let (status, body) =
@@ -658,5 +660,31 @@ async fn demo_inner(console: &mut Console) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
     say!(console.out, "  ← {status} {body}");
     provisioning.abort();
+
+    // 7. A leaver, with --disable-leavers.
+    let leavers = Leavers { disable: true, revoke_sessions: true };
+    let (url, leaving) = start_receiver(&graph, &huma, false, leavers).await?;
+    say!(console.out);
+    say!(
+        console.out,
+        "7. Bo Ek leaves: inactive in Huma; Huma sends users-update to a server with \
+         --disable-leavers --revoke-sessions ({url})"
+    );
+    huma.update_user(&bo_huma, |u| u.active = false);
+    let bo_email = format!("bo.ek@{domain}");
+    let (status, body) = send(&http, &url, DEMO_SECRET, "users-update", &[(&bo_huma, &bo_email)])
+        .await
+        .map_err(|e| e.to_string())?;
+    show(console, status, &body);
+    if let Some(user) = graph.user(&bo_azure) {
+        say!(
+            console.out,
+            "  Azure AD now: account enabled {:?} (disabled, never deleted), sign-in sessions \
+             revoked {} time(s)",
+            user.account_enabled.unwrap_or(true),
+            graph.revocations(&bo_azure)
+        );
+    }
+    leaving.abort();
     Ok(())
 }
