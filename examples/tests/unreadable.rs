@@ -1,5 +1,6 @@
-//! Records of the wrong shape through the `sync` program against the demo company: one is a
-//! finding and takes no writes while the rest syncs; more than 5 % fail the read, writing nothing.
+//! Records of the wrong shape through the `sync` program against the demo company, in the fake
+//! Huma and the fake Graph: one is a finding and takes no writes while the rest syncs; more than
+//! 5 % fail the read, writing nothing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -43,6 +44,31 @@ async fn an_unreadable_huma_user_is_a_finding_takes_no_writes_and_the_rest_syncs
     assert_eq!(after, before, "nothing written to him on either side");
     let (_, kari) = &org.cast.conflicting_title;
     assert_eq!(org.graph.user(kari).unwrap().job_title.as_deref(), Some("Head of Finance"));
+}
+
+#[tokio::test]
+async fn an_unreadable_azure_ad_user_is_a_finding_and_takes_no_writes() {
+    let org = DemoOrg::start().await;
+    // Kari's job title at Graph is a number.
+    let (_, kari) = &org.cast.conflicting_title;
+    org.graph.set_raw_property(kari, "jobTitle", json!(42)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+
+    let (outcome, text) =
+        run(argv(&org, dir.path(), "plan", &["--prefer", "huma"]), fake_secrets()).await;
+    assert_eq!(outcome, Outcome::Done, "{text}");
+    let findings = text.split("\nFindings (").nth(1).expect("findings");
+    assert!(findings.contains(&format!("Azure AD returned record {kari}")), "{findings}");
+    assert!(findings.contains("Unreadable"), "{findings}");
+    assert!(!text.contains("Kari Nordmann · Job title"), "no change planned for her: {text}");
+
+    let before = org.graph.user(kari).unwrap();
+    let (outcome, text) =
+        run(argv(&org, dir.path(), "apply", &["--prefer", "huma"]), fake_secrets()).await;
+    assert_eq!(outcome, Outcome::Done, "{text}");
+    assert_eq!(org.graph.user(kari).unwrap(), before, "nothing written to her");
+    let (_, lars) = &org.cast.conflicting_phone;
+    assert_eq!(org.graph.user(lars).unwrap().mobile_phone.as_deref(), Some("+46 70 123 45 67"));
 }
 
 #[tokio::test]
