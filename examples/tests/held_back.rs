@@ -98,3 +98,34 @@ async fn release_without_a_state_file_says_which_file_to_give() {
     assert!(text.contains("--state"), "{text}");
     assert!(!dir.path().join("state.json").exists(), "nothing is created");
 }
+
+#[tokio::test]
+async fn values_either_side_refuses_per_user_are_held_back_after_one_failed_run() {
+    let org = DemoOrg::start().await;
+    // Azure AD refuses Ingrid's phone (400), Huma refuses Mikko's address (400).
+    let (_, ingrid) = &org.cast.missing_phone;
+    let message = "Invalid value specified for property 'mobilePhone' of resource 'User'.";
+    org.graph.refuse_writes(ingrid, 400, "Request_BadRequest", message).unwrap();
+    let (mikko, _) = &org.cast.missing_address;
+    let refusal = serde_json::json!({
+        "errorCode": "field:invalid-format",
+        "errorMessage": "Invalid field format",
+        "fields": ["address"],
+    });
+    org.huma.fail_writes(mikko, 400, refusal).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+
+    let (outcome, text, report) = apply(&org, dir.path(), &[]).await;
+    assert_eq!(outcome, Outcome::SomeFailed, "{text}");
+    assert_eq!(report.counts.failed, 2, "{text}");
+
+    let (outcome, text, report) = apply(&org, dir.path(), &[]).await;
+    assert_eq!(outcome, Outcome::Done, "{text}");
+    assert_eq!((report.counts.failed, report.counts.held), (0, 2), "{text}");
+    let names: Vec<&str> = report.held.iter().map(|h| h.name.as_str()).collect();
+    assert_eq!(names, ["Ingrid Hansen", "Mikko Lahtinen"], "{text}");
+    for name in names {
+        let line = text.lines().find(|l| l.starts_with(&format!("- {name}: "))).unwrap();
+        assert!(line.contains("held back since "), "{line}");
+    }
+}
