@@ -5,7 +5,7 @@
 
 use clap::builder::TypedValueParser as _;
 use clap::{Parser, Subcommand, ValueEnum};
-use dirsync::{ConflictRule, CreationRule, MissingRule, Policy, Side};
+use dirsync::{ConflictRule, CreationRule, Leavers, MissingRule, Policy, Side};
 use std::path::PathBuf;
 
 /// `sync`: keep people in step between Huma and Azure AD.
@@ -23,10 +23,12 @@ use std::path::PathBuf;
         (or, with --idp scim, SCIM_TOKEN).\n\
         To connect to Azure AD with a user account rather than service to service, run \
         `sync login-azure` once, then pass --azure-token-file to plan and apply.",
-    after_long_help = "Exit codes: 0 done; 1 could not run (connection, credentials, configuration); \
-        2 usage (arguments, decisions file); 3 decisions pending (listed, nothing written); \
-        4 over --max-changes (nothing written); 5 some writes failed (the report says which). \
-        login-azure: 0 signed in and saved; 1 not."
+    after_long_help = "Exit codes: 0 done (also when the only writes not made are held back, \
+        refused for good before: they are listed); 1 could not run (connection, credentials, \
+        configuration); 2 usage (arguments, decisions file); 3 decisions pending (listed, nothing \
+        written); 4 over --max-changes or --max-disables (nothing written); 5 some writes failed \
+        (the report says which). login-azure: 0 signed in and saved; 1 not. release: 0 released; \
+        1 nothing held back has that id, or the state file cannot be used."
 )]
 pub struct Args {
     /// What to do; nothing runs the demonstration.
@@ -44,7 +46,27 @@ pub enum Command {
     /// Connect to Azure AD with a user account: sign in in a browser, then paste the address it
     /// was sent back to; the sign-in is saved for --azure-token-file.
     LoginAzure(LoginArgs),
+    /// Let held-back writes be tried again by the next `apply`: writes refused for good before
+    /// (a permission, a value the directory will not take) are held back until their value
+    /// changes or their next try; this releases one now. Changes only the state file.
+    Release(ReleaseArgs),
 }
+
+/// Arguments of `sync release`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReleaseArgs {
+    /// The held-back write's id, as `plan` and the report print it (held-…); or the id of the
+    /// user written to (an Azure AD object id, a Huma user id), for every write held back for
+    /// that user.
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// The state file `apply` uses.
+    #[arg(long, value_name = "FILE", default_value = DEFAULT_STATE_FILE)]
+    pub state: PathBuf,
+}
+
+/// The state file's default name, in the current directory.
+pub const DEFAULT_STATE_FILE: &str = "dirsync-state.json";
 
 /// Arguments of `sync login-azure`.
 #[derive(Debug, Clone, clap::Args)]
@@ -233,6 +255,23 @@ pub struct PolicyArgs {
     /// The most people one run may change or create; a bigger plan writes nothing (exit code 4).
     #[arg(long, value_name = "N")]
     pub max_changes: Option<usize>,
+    /// Disable the identity-directory accounts of people who left Huma (inactive there, or
+    /// deleted while linked); accounts are never deleted. An account the sync disabled is
+    /// enabled again when the person is active again; one disabled by hand is left alone.
+    #[arg(long)]
+    pub disable_leavers: bool,
+    /// Also sign disabled leavers out everywhere (revoke their sign-in sessions); only with
+    /// --disable-leavers.
+    #[arg(long, requires = "disable_leavers")]
+    pub revoke_sessions: bool,
+    /// The most accounts one run may disable; a bigger plan writes nothing (exit code 4).
+    /// Default: 10, or 5 % of the people paired, whichever is larger.
+    #[arg(long, value_name = "N")]
+    pub max_disables: Option<usize>,
+    /// Try the held-back writes (refused for good before) again now, without waiting for their
+    /// next try.
+    #[arg(long)]
+    pub retry_held: bool,
     /// A JSON file of decisions: {"ID": "huma" | "azure" | "skip" | "create"}, ids as `plan` prints them.
     #[arg(long, value_name = "FILE")]
     pub decisions: Option<PathBuf>,
@@ -254,6 +293,10 @@ impl PolicyArgs {
             create_in_idp: self.create_in_azure.rule(),
             create_in_hr: self.create_in_huma.rule(),
             scope: dirsync::Scope { include_inactive: self.include_inactive },
+            leavers: Leavers {
+                disable: self.disable_leavers,
+                revoke_sessions: self.disable_leavers && self.revoke_sessions,
+            },
             ..Policy::default()
         }
     }
@@ -263,7 +306,7 @@ impl PolicyArgs {
 #[derive(Debug, Clone, clap::Args)]
 pub struct FileArgs {
     /// The state file: links between the two sides and the values they agreed on.
-    #[arg(long, value_name = "FILE", default_value = "dirsync-state.json")]
+    #[arg(long, value_name = "FILE", default_value = DEFAULT_STATE_FILE)]
     pub state: PathBuf,
     /// Write the report as JSON here.
     #[arg(long, value_name = "FILE")]
@@ -489,6 +532,52 @@ mod tests {
             (EmailVia::Graph, EmailWhen::Problems)
         );
         assert!(parse(&["apply", "--email-via", "pigeon"]).is_err());
+    }
+
+    #[test]
+    fn leavers_are_left_alone_unless_asked_and_sessions_need_disable_leavers() {
+        let Ok(Args { command: Some(Command::Apply(apply)) }) = parse(&["apply"]) else {
+            panic!("apply parses")
+        };
+        assert_eq!(apply.policy.policy().leavers, Leavers::default());
+        assert_eq!((apply.policy.max_disables, apply.policy.retry_held), (None, false));
+
+        let args = parse(&[
+            "apply",
+            "--disable-leavers",
+            "--revoke-sessions",
+            "--max-disables",
+            "3",
+            "--retry-held",
+        ]);
+        let Ok(Args { command: Some(Command::Apply(apply)) }) = args else {
+            panic!("apply parses: {args:?}")
+        };
+        let leavers = apply.policy.policy().leavers;
+        assert!(leavers.disable && leavers.revoke_sessions);
+        assert_eq!((apply.policy.max_disables, apply.policy.retry_held), (Some(3), true));
+
+        let alone = parse(&["plan", "--revoke-sessions"]).expect_err("needs --disable-leavers");
+        assert!(alone.to_string().contains("--disable-leavers"), "{alone}");
+        assert!(parse(&["apply", "--max-disables", "some"]).is_err());
+    }
+
+    #[test]
+    fn release_takes_an_id_and_the_state_file() {
+        let Ok(Args { command: Some(Command::Release(release)) }) =
+            parse(&["release", "held-0123456789abcdef"])
+        else {
+            panic!("release parses")
+        };
+        assert_eq!(release.id, "held-0123456789abcdef");
+        assert_eq!(release.state, PathBuf::from(DEFAULT_STATE_FILE));
+        let Ok(Args { command: Some(Command::Release(release)) }) =
+            parse(&["release", "--state", "/var/lib/dirsync/state.json", "a1"])
+        else {
+            panic!("release parses")
+        };
+        assert_eq!(release.state, PathBuf::from("/var/lib/dirsync/state.json"));
+        assert!(parse(&["release"]).is_err(), "the id is required");
     }
 
     #[test]

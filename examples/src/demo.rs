@@ -475,6 +475,8 @@ pub fn settings(state: &Path, report_html: Option<PathBuf>) -> Settings {
         title: "Nordlys AS (demo): Huma and Azure AD synchronised".to_owned(),
         concurrency: ApplyOptions::default().concurrency,
         max_changes: None,
+        max_disables: None,
+        retry_held: false,
     }
 }
 

@@ -10,6 +10,7 @@
 //! - [`plan_view`]: a plan printed for a person.
 //! - [`decisions`]: the JSON decisions file.
 //! - [`run`]: the plan / apply flow and its [`run::Outcome`] (the exit code).
+//! - [`release`]: `sync release`, letting held-back writes be tried again.
 //! - [`token_file`]: the saved Azure refresh token of a "with user account" connection.
 //! - [`webhook_server`]: the real-time push from Huma's webhooks to Azure AD.
 //!
@@ -30,6 +31,7 @@ pub mod demo;
 pub mod email;
 pub mod login;
 pub mod plan_view;
+pub mod release;
 pub mod run;
 pub mod token_file;
 pub mod webhook_server;

@@ -1,8 +1,10 @@
 //! A plan printed for a person: the counts, then every conflict and missing value with both values
-//! and its id, the people to create, and the findings.
+//! and its id, the people to create, the accounts to disable or enable, and the findings; and the
+//! writes held back.
 
 use dirsync::{
-    ChangeKind, Creation, DecidedBy, Decision, FieldValue, Names, Plan, RecordRef, Settled, Side,
+    AccountAction, ChangeKind, Creation, DecidedBy, Decision, FieldValue, HeldItem, Names, Plan,
+    RecordRef, Settled, Side,
 };
 use std::io::{self, Write};
 
@@ -66,6 +68,12 @@ pub fn print_plan(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
     writeln!(out, "  changed on one side:        {}", s.flows)?;
     writeln!(out, "  {:<27} {}", format!("only in {}:", plan.names.hr), s.create_in_idp)?;
     writeln!(out, "  {:<27} {}", format!("only in {}:", plan.names.idp), s.create_in_hr)?;
+    if s.disables > 0 {
+        writeln!(out, "  accounts to disable:        {}", s.disables)?;
+    }
+    if s.enables > 0 {
+        writeln!(out, "  accounts to enable again:   {}", s.enables)?;
+    }
     writeln!(out, "  findings:                   {}", s.findings)?;
     writeln!(out, "  waiting for a decision:     {}", s.pending)?;
 
@@ -144,6 +152,15 @@ pub fn print_plan(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
         }
     }
 
+    for (title, action) in ACCOUNT_SECTIONS {
+        let count = plan.accounts.iter().filter(|a| a.action == action).count();
+        if count > 0 {
+            writeln!(out)?;
+            writeln!(out, "{title}: {count}")?;
+            print_accounts(out, plan, action)?;
+        }
+    }
+
     if !plan.findings.is_empty() {
         writeln!(out)?;
         writeln!(out, "Findings ({})", plan.findings.len())?;
@@ -155,6 +172,55 @@ pub fn print_plan(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The headings of the account sections, with their actions, in order.
+const ACCOUNT_SECTIONS: [(&str, AccountAction); 3] = [
+    ("Accounts to disable", AccountAction::Disable),
+    ("Sign-in sessions to revoke", AccountAction::RevokeSessions),
+    ("Accounts to enable again", AccountAction::Enable),
+];
+
+/// Prints the plan's account changes of one kind, two lines each: who, which account and why;
+/// the id.
+///
+/// # Errors
+/// Writing to `out` failed.
+pub fn print_accounts(out: &mut dyn Write, plan: &Plan, action: AccountAction) -> io::Result<()> {
+    for a in plan.accounts.iter().filter(|a| a.action == action) {
+        let why = a.reason.explain(&plan.names);
+        writeln!(out, "  {} ({} {}): {why}", a.name, plan.names.idp, a.idp)?;
+        writeln!(out, "      id {}  ({} {})", a.id, plan.names.hr, a.hr)?;
+    }
+    Ok(())
+}
+
+/// Prints the writes held back because a directory refused them for good before, one line each
+/// (who, what, since when and why, the id to release it by), then how to try them again.
+///
+/// # Errors
+/// Writing to `out` failed.
+pub fn print_held(out: &mut dyn Write, names: &Names, held: &[HeldItem]) -> io::Result<()> {
+    if held.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "Held back: {} (refused for good before; not written now)", held.len())?;
+    for h in held {
+        let value = h.value.as_deref().map(|v| format!(" → \"{v}\"")).unwrap_or_default();
+        writeln!(
+            out,
+            "  {}: {} in {}{value}: {}",
+            h.name,
+            h.write,
+            names.of(h.target),
+            h.explain()
+        )?;
+    }
+    writeln!(
+        out,
+        "  To try one again at the next apply: `sync release ID`; all of them now: --retry-held."
+    )
 }
 
 fn record_text(names: &Names, r: &RecordRef) -> String {
@@ -262,5 +328,51 @@ mod tests {
         assert!(text.contains("Azure AD: \"Engineer\""), "{text}");
         assert!(text.contains("PENDING"), "{text}");
         assert!(text.contains(id), "{text}");
+    }
+
+    #[test]
+    fn a_leaver_is_listed_with_the_account_why_and_id() {
+        let ada = Person::new().with_email("ada@example.com").with_given_name("Ada");
+        let hr = Snapshot::new(vec![Record::new("h1", ada.clone()).inactive()]).with_name("Huma");
+        let idp = Snapshot::new(vec![Record::new("a1", ada)]).with_name("Azure AD");
+        let leavers = dirsync::Leavers { disable: true, revoke_sessions: true };
+        let policy = Policy { leavers, ..Policy::default() };
+        let plan = reconcile(&hr, &idp, &SyncState::new(), &policy);
+        let mut out = Vec::new();
+        print_plan(&mut out, &plan).expect("writes");
+        let text = String::from_utf8(out).expect("utf-8");
+        assert!(text.contains("accounts to disable:        1"), "{text}");
+        assert!(
+            text.contains("Accounts to disable: 1\n  Ada (Azure AD a1): inactive in Huma"),
+            "{text}"
+        );
+        assert!(text.contains("Sign-in sessions to revoke: 1"), "{text}");
+        assert!(text.contains(plan.accounts[0].id.as_str()), "{text}");
+    }
+
+    #[test]
+    fn a_held_back_write_is_one_line_with_since_and_the_id_to_release() {
+        let at = chrono::DateTime::from_timestamp(1_793_577_600, 0).expect("a time"); // 2026-11-02
+        let held = HeldItem {
+            id: dirsync::ItemId::new("held-0123456789abcdef"),
+            name: "Lars Eriksson".into(),
+            target: Side::Idp,
+            record: "a7".into(),
+            write: dirsync::Write::Field(dirsync::Field::Phone),
+            value: Some("+46 70 123 45 67".into()),
+            error: "permission denied: Insufficient privileges".into(),
+            since: at,
+            attempts: 1,
+            next_try: at + chrono::Duration::hours(1),
+            tried_again: false,
+        };
+        let mut out = Vec::new();
+        print_held(&mut out, &Names::new("Huma", "Azure AD"), &[held]).expect("writes");
+        let text = String::from_utf8(out).expect("utf-8");
+        let line = text.lines().find(|l| l.contains("Lars")).expect("a line for Lars");
+        assert!(line.starts_with("  Lars Eriksson: Phone number in Azure AD → \"+46 70"), "{text}");
+        assert!(line.contains("held back since 2026-11-02: permission denied"), "{text}");
+        assert!(line.contains("held-0123456789abcdef"), "{text}");
+        assert!(text.contains("sync release ID"), "{text}");
     }
 }

@@ -6,9 +6,9 @@ use crate::connect::{self, Directories, NewPeople, Secrets};
 use crate::decisions::{Decisions, DecisionsError};
 use crate::plan_view::{self, value_text};
 use dirsync::{
-    ApplyError, ApplyOptions, Decision, Directory, DirectoryPair, ErrorChain, ItemId,
-    JsonFileStore, Names, Plan, PlannedSync, Policy, Progress, Report, Side, SyncError,
-    Synchronizer,
+    AccountAction, ApplyError, ApplyOptions, Decision, Directory, DirectoryPair, ErrorChain,
+    ItemId, JsonFileStore, MemoryStore, Names, Plan, PlannedSync, Policy, Progress, Report, Side,
+    StateStore, SyncError, Synchronizer,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::ffi::OsString;
@@ -29,9 +29,11 @@ pub enum Outcome {
     Usage = 2,
     /// Decisions are pending: they were listed and nothing was written.
     Pending = 3,
-    /// The plan changes more people than --max-changes allows: nothing was written.
+    /// The plan changes more people than --max-changes allows, or disables more accounts than
+    /// --max-disables allows: nothing was written.
     OverThreshold = 4,
-    /// Some writes failed; the report says which.
+    /// Some writes failed; the report says which. (Writes held back because they were refused for
+    /// good before are not failures: a run whose only problems are those is [`Outcome::Done`].)
     SomeFailed = 5,
 }
 
@@ -161,6 +163,7 @@ pub async fn main_with(
         Some(Command::LoginAzure(login)) => {
             crate::login::login_azure(&login, &secrets, console).await
         }
+        Some(Command::Release(release)) => crate::release::release(&release, console),
     }
 }
 
@@ -181,6 +184,14 @@ async fn real(args: &SyncArgs, mode: Mode, secrets: &Secrets, console: &mut Cons
                 return Outcome::CouldNotRun;
             }
         };
+    let idp = directories.idp.directory();
+    if settings.policy.leavers.disable && !idp.capabilities().can_disable {
+        say!(
+            console.err,
+            "warning: {} cannot disable accounts, so --disable-leavers disables nobody",
+            idp.name()
+        );
+    }
     let run = sync(&directories, &settings, mode, console).await;
     // The report files are written by now; a failed email is a warning, never the run's outcome.
     if let (Mode::Apply, Some(report)) = (mode, &run.report) {
@@ -225,6 +236,10 @@ pub struct Settings {
     pub concurrency: usize,
     /// The most people one run may change (`--max-changes`).
     pub max_changes: Option<usize>,
+    /// The most accounts one run may disable (`--max-disables`; `None`: the library's default).
+    pub max_disables: Option<usize>,
+    /// Try the held-back writes again now (`--retry-held`).
+    pub retry_held: bool,
 }
 
 /// A run that cannot go on, with its exit code and the reason.
@@ -273,6 +288,8 @@ impl Settings {
             title: format!("Huma and {}: people synchronised", idp_name(args)),
             concurrency: ApplyOptions::default().concurrency,
             max_changes: args.policy.max_changes,
+            max_disables: args.policy.max_disables,
+            retry_held: args.policy.retry_held,
         })
     }
 }
@@ -337,33 +354,61 @@ pub async fn sync_with(
     let options = ApplyOptions::default()
         .with_concurrency(settings.concurrency)
         .with_max_people_changed(settings.max_changes)
+        .with_max_disables(settings.max_disables)
+        .with_retry_held(settings.retry_held)
         .with_progress(progress_to(bar.clone(), DirectoryPair::new(hr, idp).names()));
-    let synchronizer = Synchronizer::new(hr, idp, &store)
-        .with_policy(settings.policy.clone())
-        .with_apply_options(options)
-        .with_title(settings.title.clone());
+    let synchronizer = |store| synchronizer(hr, idp, store, settings, options.clone());
     match mode {
-        Mode::Plan { json } => show_plan(&synchronizer, settings, json, console).await,
-        Mode::Apply => apply(&synchronizer, settings, &bar, console).await,
+        Mode::Plan { json } => {
+            // `plan` takes no lease on the state file, so that it may run beside a sync (and never
+            // keeps one from starting): it plans over a copy of the state.
+            let copy = match store.load() {
+                Ok(state) => MemoryStore::with_state(state),
+                Err(e) => return Run::failed(console, sync_failure(&e.into(), settings), None),
+            };
+            show_plan(&synchronizer(&copy), settings, json, console).await
+        }
+        Mode::Apply => apply(&synchronizer(&store), settings, &bar, console).await,
     }
 }
 
-/// Reads both sides and prints what a sync would do; writes nothing and takes no lease.
+/// A synchronizer of `hr` and `idp` over `store`, as `settings` say.
+fn synchronizer<'a>(
+    hr: &'a dyn Directory,
+    idp: &'a dyn Directory,
+    store: &'a dyn StateStore,
+    settings: &Settings,
+    options: ApplyOptions,
+) -> Synchronizer<'a> {
+    Synchronizer::new(hr, idp, store)
+        .with_policy(settings.policy.clone())
+        .with_apply_options(options)
+        .with_title(settings.title.clone())
+}
+
+/// Reads both sides and prints what a sync would do, and which writes it would hold back; writes
+/// nothing and takes no lease on the state file.
 async fn show_plan(
     sync: &Synchronizer<'_>,
     settings: &Settings,
     json: bool,
     console: &mut Console,
 ) -> Run {
-    let mut plan = match sync.preview().await {
-        Ok(plan) => plan,
+    let mut planned = match sync.plan().await {
+        Ok(planned) => planned,
         Err(e) => return Run::failed(console, sync_failure(&e, settings), None),
     };
     if let Some(decisions) = &settings.decisions
-        && let Err(e) = decisions.apply_to(|id, decision| plan.decide(id, decision))
+        && let Err(e) = decisions.apply_to(|id, decision| planned.decide(id, decision))
     {
-        return Run::failed(console, Failure::new(Outcome::Usage, e.to_string()), Some(plan));
+        let plan = Some(planned.plan().clone());
+        return Run::failed(console, Failure::new(Outcome::Usage, e.to_string()), plan);
     }
+    // What would be held back is known once nothing waits for a decision.
+    let held = planned.held_back();
+    let remembered = if planned.is_settled() { 0 } else { planned.state().held.len() };
+    let plan = planned.plan().clone();
+    drop(planned);
     if json {
         match serde_json::to_string_pretty(&plan) {
             Ok(text) => say!(console.out, "{text}"),
@@ -375,6 +420,15 @@ async fn show_plan(
         }
     } else {
         let _ = plan_view::print_plan(&mut console.out, &plan);
+        let _ = plan_view::print_held(&mut console.out, &plan.names, &held);
+        if remembered > 0 {
+            say!(console.out);
+            say!(
+                console.out,
+                "{remembered} write(s) were refused for good before; which of them an apply holds \
+                 back shows once no decision is pending."
+            );
+        }
         say!(console.out);
         say!(console.out, "This was a plan only: nothing was written.");
     }
@@ -416,8 +470,16 @@ async fn apply(
     }
 
     let writes = planned.plan().operations().map(|ops| ops.operations.len()).unwrap_or(0);
+    let held = planned.held_back().len();
     say!(console.out);
-    say!(console.out, "Applying: {writes} write(s)");
+    if held > 0 {
+        say!(
+            console.out,
+            "Applying: {writes} write(s) planned; {held} held back (refused for good before)"
+        );
+    } else {
+        say!(console.out, "Applying: {writes} write(s)");
+    }
     bar.set_length(writes as u64);
     let plan = planned.plan().clone();
     let applied = planned.apply().await;
@@ -428,7 +490,15 @@ async fn apply(
         Ok(synced) => (synced.report, None),
         Err(e) => match e.report().cloned() {
             Some(report) => (report, Some(sync_failure(&e, settings))),
-            None => return Run::failed(console, sync_failure(&e, settings), Some(plan)),
+            None => {
+                let run = Run::failed(console, sync_failure(&e, settings), Some(plan.clone()));
+                if let SyncError::Apply(ApplyError::DisableThreshold { .. }) = e {
+                    say!(console.err, "The accounts it would disable:");
+                    let _ =
+                        plan_view::print_accounts(&mut console.err, &plan, AccountAction::Disable);
+                }
+                return run;
+            }
         },
     };
     let mut outcome = if report.is_success() { Outcome::Done } else { Outcome::SomeFailed };
@@ -446,6 +516,15 @@ async fn apply(
             console.err,
             "{} write(s) failed; the report above says which and what to do",
             report.counts.failed + report.counts.not_attempted
+        );
+    }
+    if !report.held.is_empty() {
+        say!(
+            console.out,
+            "{} write(s) held back: refused for good before, they are tried again when their value \
+             changes or at their next try. To try one at the next apply: `sync release ID` (the id \
+             ends its line above); all of them now: --retry-held.",
+            report.held.len()
         );
     }
     Run { outcome, plan: Some(plan), report: Some(report) }
@@ -479,6 +558,23 @@ fn sync_failure(error: &SyncError, settings: &Settings) -> Failure {
                  was written: check the plan, then raise --max-changes"
             ),
         ),
+        SyncError::Apply(ApplyError::DisableThreshold { disables, max }) => {
+            let limit = match settings.max_disables {
+                Some(_) => format!("--max-disables {max}"),
+                None => format!(
+                    "the {max} one run may disable by default (10, or 5 % of the people paired, \
+                     whichever is larger)"
+                ),
+            };
+            Failure::new(
+                Outcome::OverThreshold,
+                format!(
+                    "the plan would disable {disables} accounts of people who left, more than \
+                     {limit}; nothing was written: check the accounts below (`sync plan` lists \
+                     them too), then run again with --max-disables {disables} if they are meant"
+                ),
+            )
+        }
         SyncError::Apply(ApplyError::Pending(p)) => Failure::new(Outcome::Pending, p.to_string()),
         SyncError::Apply(ApplyError::Fatal { side, system, source, .. }) => {
             let source = match side {

@@ -9,10 +9,15 @@
 //! the supported fields that differ, creates people only with auto-provisioning on, and saves new
 //! links to the state file without overwriting a running sync's.
 //!
+//! With leavers on ([`Receiver::with_leavers`], `--disable-leavers`), a `users-delete` disables
+//! the Azure AD accounts linked to the deleted people, and an update that makes a person inactive
+//! disables theirs (never deleting anyone); an account the sync disabled is enabled again when
+//! its person is active again.
+//!
 //! Answers: 200 with a short JSON [`PushSummary`]; 502 with the same summary when a write to Azure
 //! AD or a read from Huma failed (so the sender may try again); 401 with no detail when the
 //! signature or token does not match; 413 for a body over the limit; 202 for topics that need no
-//! push (`users-delete`, `users-export`, unknown ones), which are logged.
+//! push (`users-export`, unknown ones, and `users-delete` without leavers on), which are logged.
 
 use crate::connect::{self, ConfigError, Directories, NewPeople, Secrets};
 use crate::run::{Console, Outcome, say};
@@ -22,7 +27,7 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use dirsync::{AutoProvisioning, JsonFileStore, Person, RealtimePush, Scope};
+use dirsync::{AutoProvisioning, JsonFileStore, Leavers, Person, RealtimePush, Scope};
 use hmac::{Hmac, Mac};
 use huma_api::SecretString;
 use huma_api::webhook::{WebhookError, WebhookHeaders, WebhookVerifier};
@@ -54,6 +59,10 @@ pub struct Receiver {
     /// Which people may be changed (by default, not those inactive in Huma or disabled in Azure
     /// AD, as a sync with the default scope leaves them).
     pub scope: Scope,
+    /// Whether leavers' accounts are disabled (off by default).
+    pub leavers: Leavers,
+    /// The most accounts one event may disable (`None`: the library's default).
+    pub max_disables: Option<usize>,
 }
 
 impl std::fmt::Debug for Receiver {
@@ -63,6 +72,8 @@ impl std::fmt::Debug for Receiver {
             .field("state", &self.state)
             .field("provisioning", &self.provisioning)
             .field("scope", &self.scope)
+            .field("leavers", &self.leavers)
+            .field("max_disables", &self.max_disables)
             .finish_non_exhaustive()
     }
 }
@@ -81,6 +92,8 @@ impl Receiver {
             state: state.map(JsonFileStore::new),
             provisioning,
             scope: Scope::default(),
+            leavers: Leavers::default(),
+            max_disables: None,
         }
     }
 
@@ -91,11 +104,29 @@ impl Receiver {
         self
     }
 
+    /// Disable the accounts of people who leave Huma (deleted, or made inactive), as a sync with
+    /// the same [`Leavers`] does; the state file is needed to find a deleted person's account.
+    #[must_use]
+    pub fn with_leavers(mut self, leavers: Leavers) -> Receiver {
+        self.leavers = leavers;
+        self
+    }
+
+    /// At most `max` accounts disabled by one event (`None`: the library's default, 10 or 5 % of
+    /// the linked people).
+    #[must_use]
+    pub fn with_max_disables(mut self, max: Option<usize>) -> Receiver {
+        self.max_disables = max;
+        self
+    }
+
     /// The library's push over this receiver's directories and state.
     fn push(&self) -> RealtimePush<'_> {
         let push = RealtimePush::new(&self.directories.huma, self.directories.idp.directory())
             .with_provisioning(self.provisioning)
-            .with_scope(self.scope);
+            .with_scope(self.scope)
+            .with_leavers(self.leavers)
+            .with_max_disables(self.max_disables);
         match &self.state {
             Some(store) => push.with_store(store),
             None => push,
@@ -170,6 +201,11 @@ pub enum PushAction {
     Gone,
     /// A read or write failed.
     Failed,
+    /// The person left Huma (deleted, or inactive): their Azure AD account was disabled (and
+    /// signed out, with --revoke-sessions).
+    Disabled,
+    /// The person in Huma, or their Azure AD user, could not be understood: nothing was written.
+    Unreadable,
 }
 
 impl From<dirsync::PushAction> for PushAction {
@@ -185,6 +221,8 @@ impl From<dirsync::PushAction> for PushAction {
             Core::Ambiguous => PushAction::Ambiguous,
             Core::Inactive => PushAction::Inactive,
             Core::Gone => PushAction::Gone,
+            Core::Disabled => PushAction::Disabled,
+            Core::Unreadable => PushAction::Unreadable,
             _ => PushAction::Failed,
         }
     }
@@ -312,6 +350,19 @@ pub struct ServeArgs {
     /// The verified domain new Azure AD users sign in with (needed with --auto-provision).
     #[arg(long, value_name = "DOMAIN")]
     pub upn_domain: Option<String>,
+    /// Disable the Azure AD accounts of people who leave Huma: on users-delete (for people the
+    /// state file links) and on an update that makes them inactive; accounts are never deleted.
+    /// An account disabled so is enabled again when its person is active again.
+    #[arg(long)]
+    pub disable_leavers: bool,
+    /// Also sign disabled leavers out everywhere (revoke their sign-in sessions); only with
+    /// --disable-leavers.
+    #[arg(long, requires = "disable_leavers")]
+    pub revoke_sessions: bool,
+    /// The most accounts one event may disable; an event over it disables nobody (502).
+    /// Default: 10, or 5 % of the linked people, whichever is larger.
+    #[arg(long, value_name = "N")]
+    pub max_disables: Option<usize>,
     /// The sync's state file, for the links between Huma and Azure AD users.
     #[arg(long, value_name = "FILE", default_value = "dirsync-state.json")]
     pub state: PathBuf,
@@ -361,6 +412,14 @@ async fn serve(args: &ServeArgs, console: &mut Console) -> Outcome {
             return Outcome::CouldNotRun;
         }
     };
+    let idp = directories.idp.directory();
+    if args.disable_leavers && !idp.capabilities().can_disable {
+        say!(
+            console.err,
+            "warning: {} cannot disable accounts, so --disable-leavers disables nobody",
+            idp.name()
+        );
+    }
     let receiver = Arc::new(
         Receiver::new(
             directories,
@@ -368,7 +427,12 @@ async fn serve(args: &ServeArgs, console: &mut Console) -> Outcome {
             Some(args.state.clone()),
             if args.auto_provision { AutoProvisioning::On } else { AutoProvisioning::Off },
         )
-        .include_inactive(args.include_inactive),
+        .include_inactive(args.include_inactive)
+        .with_leavers(Leavers {
+            disable: args.disable_leavers,
+            revoke_sessions: args.disable_leavers && args.revoke_sessions,
+        })
+        .with_max_disables(args.max_disables),
     );
     let listener = match tokio::net::TcpListener::bind(args.listen).await {
         Ok(l) => l,
@@ -409,11 +473,13 @@ async fn start_receiver(
     graph: &testkit::FakeGraph,
     huma: &testkit::FakeHuma,
     auto_provision: bool,
+    leavers: Leavers,
 ) -> Result<(String, tokio::task::JoinHandle<()>), String> {
     let directories = connect::connect_to_fakes(graph, huma, &crate::demo::new_people());
     let verifier = WebhookVerifier::new(Some(SecretString::from(DEMO_SECRET)), None);
     let provisioning = if auto_provision { AutoProvisioning::On } else { AutoProvisioning::Off };
-    let receiver = Arc::new(Receiver::new(directories, verifier, None, provisioning));
+    let receiver =
+        Arc::new(Receiver::new(directories, verifier, None, provisioning).with_leavers(leavers));
     let local = SocketAddr::from(([127, 0, 0, 1], 0));
     let (addr, task) = spawn(receiver, local).await.map_err(|e| e.to_string())?;
     Ok((format!("http://{addr}{PATH}"), task))
@@ -496,10 +562,10 @@ async fn demo_inner(console: &mut Console) -> Result<(), String> {
         .with_given_name("Bo")
         .with_family_name("Ek")
         .with_employment_id("E2002");
-    huma.insert_user(HumaUser::from_person(&bo)).map_err(|e| e.to_string())?;
-    graph.insert_user(GraphUser::from_person(&bo)).map_err(|e| e.to_string())?;
+    let bo_huma = huma.insert_user(HumaUser::from_person(&bo)).map_err(|e| e.to_string())?;
+    let bo_azure = graph.insert_user(GraphUser::from_person(&bo)).map_err(|e| e.to_string())?;
 
-    let (url, plain) = start_receiver(&graph, &huma, false).await?;
+    let (url, plain) = start_receiver(&graph, &huma, false, Leavers::default()).await?;
     let http = reqwest::Client::new();
     say!(console.out, "dirsync webhook demo");
     say!(console.out, "  fake Huma at {}, fake Microsoft Graph at {}", huma.uri(), graph.uri());
@@ -567,7 +633,7 @@ async fn demo_inner(console: &mut Console) -> Result<(), String> {
     show(console, status, &body);
     plain.abort();
 
-    let (url, provisioning) = start_receiver(&graph, &huma, true).await?;
+    let (url, provisioning) = start_receiver(&graph, &huma, true, Leavers::default()).await?;
     say!(console.out);
     say!(console.out, "5. The same users-create to a server with --auto-provision ({url})");
     let (status, body) =
@@ -594,5 +660,31 @@ async fn demo_inner(console: &mut Console) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
     say!(console.out, "  ← {status} {body}");
     provisioning.abort();
+
+    // 7. A leaver, with --disable-leavers.
+    let leavers = Leavers { disable: true, revoke_sessions: true };
+    let (url, leaving) = start_receiver(&graph, &huma, false, leavers).await?;
+    say!(console.out);
+    say!(
+        console.out,
+        "7. Bo Ek leaves: inactive in Huma; Huma sends users-update to a server with \
+         --disable-leavers --revoke-sessions ({url})"
+    );
+    huma.update_user(&bo_huma, |u| u.active = false);
+    let bo_email = format!("bo.ek@{domain}");
+    let (status, body) = send(&http, &url, DEMO_SECRET, "users-update", &[(&bo_huma, &bo_email)])
+        .await
+        .map_err(|e| e.to_string())?;
+    show(console, status, &body);
+    if let Some(user) = graph.user(&bo_azure) {
+        say!(
+            console.out,
+            "  Azure AD now: account enabled {:?} (disabled, never deleted), sign-in sessions \
+             revoked {} time(s)",
+            user.account_enabled.unwrap_or(true),
+            graph.revocations(&bo_azure)
+        );
+    }
+    leaving.abort();
     Ok(())
 }

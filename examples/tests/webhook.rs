@@ -1,8 +1,9 @@
 //! The webhook server against the fakes: a signed event changes Azure AD; a bad signature is
-//! refused with 401 and changes nothing.
+//! refused with 401 and changes nothing; with leavers on, a `users-delete` disables the linked
+//! account.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use dirsync::{AutoProvisioning, JsonFileStore, Person, StateStore, SyncState};
+use dirsync::{AutoProvisioning, JsonFileStore, Leavers, Person, StateStore, SyncState};
 use dirsync_examples::connect::connect_to_fakes;
 use dirsync_examples::demo;
 use dirsync_examples::webhook_server::{
@@ -238,6 +239,66 @@ async fn a_person_deleted_in_azure_is_not_created_again_by_auto_provisioning() {
     assert_eq!(saved, linked, "the state is left as it was");
 }
 
+/// With leavers on, `users-delete` disables the Azure AD account the state links to the deleted
+/// person (signing them out with `revoke_sessions`), and remembers it in the state.
+#[tokio::test]
+async fn a_users_delete_disables_the_linked_account_with_leavers_on() {
+    let s = setup().await;
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let mut linked = SyncState::new();
+    linked.link(s.ada.0.as_str().into(), s.ada.1.as_str().into(), ada());
+    JsonFileStore::new(&state).save(&linked).unwrap();
+    s.huma.delete_user(&s.ada.0).unwrap();
+    let users = [(s.ada.0.as_str(), "ada@nordlys.example")];
+
+    // Without leavers, nothing is done.
+    let off = server(&s, false, Some(state.clone())).await;
+    let (status, body) = send(&s.http, &off, SECRET, "users-delete", &users).await.unwrap();
+    assert_eq!(status, 202, "{body}");
+    assert_ne!(s.graph.user(&s.ada.1).unwrap().account_enabled, Some(false));
+
+    let leavers = Leavers { disable: true, revoke_sessions: true };
+    let on = serve_with(receiver(&s, false, Some(state.clone())).with_leavers(leavers)).await;
+    let (status, body) = send(&s.http, &on, SECRET, "users-delete", &users).await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["users"][0]["action"], "disabled", "{body}");
+    let summary: PushSummary = serde_json::from_str(&body).unwrap();
+    let pushed = &summary.users[0];
+    assert_eq!(pushed.action, PushAction::Disabled);
+    assert_eq!(pushed.azure_id.as_deref(), Some(s.ada.1.as_str()));
+    assert!(pushed.detail.as_deref().unwrap().contains("no longer in Huma"), "{body}");
+    let user = s.graph.user(&s.ada.1).expect("disabled, never deleted");
+    assert_eq!(user.account_enabled, Some(false));
+    assert_eq!(s.graph.revocations(&s.ada.1), 1);
+    let saved: SyncState = JsonFileStore::new(&state).load().unwrap();
+    assert!(saved.disabled.contains_key(&dirsync::RecordId::new(s.ada.1.as_str())), "{saved:?}");
+}
+
+/// `--max-disables`: an event that would disable more linked accounts disables nobody, and the
+/// answer says why with 502.
+#[tokio::test]
+async fn a_users_delete_over_max_disables_disables_nobody() {
+    let s = setup().await;
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let mut linked = SyncState::new();
+    linked.link(s.ada.0.as_str().into(), s.ada.1.as_str().into(), ada());
+    JsonFileStore::new(&state).save(&linked).unwrap();
+    s.huma.delete_user(&s.ada.0).unwrap();
+
+    let leavers = Leavers { disable: true, revoke_sessions: false };
+    let receiver =
+        receiver(&s, false, Some(state)).with_leavers(leavers).with_max_disables(Some(0));
+    let url = serve_with(receiver).await;
+    let users = [(s.ada.0.as_str(), "ada@nordlys.example")];
+    let (status, body) = send(&s.http, &url, SECRET, "users-delete", &users).await.unwrap();
+    assert_eq!(status, 502, "{body}");
+    assert!(body.contains("nobody was disabled"), "{body}");
+    assert_ne!(s.graph.user(&s.ada.1).unwrap().account_enabled, Some(false));
+}
+
 #[tokio::test]
 async fn other_topics_are_accepted_and_ignored_and_huge_bodies_refused() {
     let s = setup().await;
@@ -270,6 +331,8 @@ async fn the_webhook_demo_runs_to_the_end() {
     assert!(text.contains("pushed: Phone number, Job title"), "{text}");
     assert!(text.contains("← 401"), "{text}");
     assert!(text.contains("Created"), "{text}");
+    assert!(text.contains("Disabled"), "{text}");
+    assert!(text.contains("account enabled false"), "{text}");
 }
 
 #[tokio::test]
@@ -296,7 +359,7 @@ async fn serve_refuses_to_run_unverified_and_bad_arguments_are_usage_errors() {
 }
 
 #[tokio::test]
-async fn serve_takes_the_concurrency_flags() {
+async fn serve_takes_the_concurrency_and_leavers_flags() {
     use dirsync_examples::run::Console;
     use dirsync_examples::webhook_server::main_with;
     let (mut console, output) = Console::captured();
@@ -304,4 +367,11 @@ async fn serve_takes_the_concurrency_flags() {
     let help = output.text();
     assert!(help.contains("--huma-concurrency"), "{help}");
     assert!(help.contains("--graph-concurrency"), "{help}");
+    for flag in ["--disable-leavers", "--revoke-sessions", "--max-disables"] {
+        assert!(help.contains(flag), "{flag}: {help}");
+    }
+    let (mut console, output) = Console::captured();
+    let outcome = main_with(["webhook", "serve", "--revoke-sessions"], &mut console).await;
+    assert_eq!(outcome, dirsync_examples::run::Outcome::Usage, "{}", output.text());
+    assert!(output.text().contains("--disable-leavers"), "{}", output.text());
 }
