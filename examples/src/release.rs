@@ -1,11 +1,11 @@
 //! `sync release ID`: lets held-back writes be tried again by the next `apply`.
 //!
 //! It needs no connection: it changes the state file only, under the state's lease (so never in
-//! the middle of a sync) with the store's atomic update ([`dirsync::SyncState::release`]).
+//! the middle of a sync) with the store's atomic update ([`dirsync::release_held`]).
 
 use crate::cli::ReleaseArgs;
 use crate::run::{Console, Outcome, say};
-use dirsync::{ErrorChain, HeldWrite, JsonFileStore, StateStore, SyncState};
+use dirsync::{ErrorChain, HeldWrite, JsonFileStore};
 use std::io::Write;
 
 /// Runs `sync release`: 0 when something was released, 1 when nothing held back has the id or
@@ -22,7 +22,8 @@ pub fn release(args: &ReleaseArgs, console: &mut Console) -> Outcome {
     }
     let id = args.id.trim();
     let store = JsonFileStore::new(&args.state);
-    let (released, state) = match release_in(&store, id) {
+    let holder = format!("sync release (process {})", std::process::id());
+    let (released, state) = match dirsync::release_held(&store, &holder, id) {
         Ok(done) => done,
         Err(e) => {
             say!(console.err, "error: cannot release {id:?} in {path}: {}", ErrorChain(&e));
@@ -57,17 +58,6 @@ pub fn release(args: &ReleaseArgs, console: &mut Console) -> Outcome {
         say!(console.out, "  {}  {}", held.id, describe(held));
     }
     Outcome::Done
-}
-
-/// Releases `id` under the lease; what was released and the state after.
-fn release_in(
-    store: &JsonFileStore,
-    id: &str,
-) -> Result<(Vec<HeldWrite>, SyncState), dirsync::StateError> {
-    let _lease = store.lease(&format!("sync release (process {})", std::process::id()))?;
-    let mut released = Vec::new();
-    let state = store.update(&mut |state| released = state.release(id))?;
-    Ok((released, state))
 }
 
 /// One held write for a person: who, what, since when and why.

@@ -128,7 +128,7 @@ pub use plan::{
     Settled, Summary,
 };
 pub use policy::{ConflictRule, CreationRule, Leavers, MissingRule, Policy, Scope};
-pub use quarantine::{HeldWrite, RETRY_SCHEDULE, Write, is_held_back};
+pub use quarantine::{HeldWrite, RETRY_SCHEDULE, Write, held_back, is_held_back};
 pub use realtime::{
     AutoProvisioning, CreateRefusal, HrChange, HrEvent, PersonPush, PushAction, PushSummary,
     RealtimeOp, RealtimePush, realtime_push,
@@ -142,5 +142,6 @@ pub use side::Side;
 pub use state::{Link, SyncState};
 pub use store::{
     JsonFileStore, Lease, LeaseHolder, MemoryStore, STATE_FORMAT, StateError, StateStore,
+    release_held,
 };
 pub use sync::{LeasedSync, PlannedSync, SyncError, Synced, Synchronizer, Timings};

@@ -153,6 +153,19 @@ fn person_text(person: &Person) -> String {
     parts.join("; ")
 }
 
+/// The writes of `plan` that applying it at `now` over `state` would hold back, because a
+/// directory refused them for good before (none while decisions are pending, or with
+/// `retry_held`): for a "what would a sync do" view without the lease, such as a preview.
+pub fn held_back(
+    plan: &crate::Plan,
+    state: &crate::SyncState,
+    now: DateTime<Utc>,
+    retry_held: bool,
+) -> Vec<HeldItem> {
+    let Ok(ops) = plan.operations() else { return Vec::new() };
+    hold_back(ops, &state.held, now, retry_held).1
+}
+
 /// The operations of `ops` that are not held back, and the writes held back, for the report.
 ///
 /// A write is held back when `held` remembers it with the same values and its

@@ -173,15 +173,12 @@ impl<'a> Synchronizer<'a> {
 
     /// Releases held-back writes ([`crate::SyncState::held`]) so the next sync tries them again:
     /// the one with the id `id`, or every one of the record `id`. Runs under the lease, so it
-    /// never races a sync's save.
+    /// never races a sync's save; [`crate::release_held`] does the same with a store alone.
     ///
     /// # Errors
     /// [`SyncError::State`]: the state is busy or cannot be read or saved.
     pub fn release(&self, id: &str) -> Result<Vec<crate::HeldWrite>, SyncError> {
-        let _lease = self.store.lease(&self.holder)?;
-        let mut released = Vec::new();
-        self.store.update(&mut |state| released = state.release(id))?;
-        Ok(released)
+        Ok(crate::release_held(self.store, &self.holder, id)?.0)
     }
 
     /// A plan to look at, without the lease: the state as stored now, both sides read, nothing
@@ -323,9 +320,8 @@ impl PlannedSync<'_> {
     /// The writes of the plan that applying it now would hold back, because a directory refused
     /// them for good before ([`crate::SyncState::held`]); none while decisions are pending.
     pub fn held_back(&self) -> Vec<crate::HeldItem> {
-        let Ok(ops) = self.plan.operations() else { return Vec::new() };
         let now = self.sync.options.now.unwrap_or_else(Utc::now);
-        crate::quarantine::hold_back(ops, &self.start.held, now, self.sync.options.retry_held).1
+        crate::held_back(&self.plan, &self.start, now, self.sync.options.retry_held)
     }
 
     /// The state as loaded under the lease.

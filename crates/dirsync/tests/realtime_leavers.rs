@@ -122,3 +122,24 @@ async fn an_unreadable_person_or_account_is_never_pushed_to_nor_disabled() {
     assert_eq!(summary.people[0].action, PushAction::Unreadable, "{summary:?}");
     assert_eq!(idp.records(), before, "nothing written");
 }
+
+#[tokio::test]
+async fn an_update_making_more_people_inactive_than_the_threshold_disables_nobody() {
+    let (hr, idp, store) = linked(4).await;
+    for i in 0..3 {
+        hr.put(Record::new(format!("h{i}"), person(i)).inactive());
+    }
+    hr.put(Record::new("h3", person(3).with_job_title("CTO")));
+    let push = RealtimePush::new(&hr, &idp)
+        .with_store(&store)
+        .with_leavers(LEAVERS)
+        .with_max_disables(Some(2));
+    let summary = push
+        .push_event(&event(HrChange::Updated, &["h0", "h1", "h2", "h3"]))
+        .await
+        .expect("pushed");
+    let actions: Vec<PushAction> = summary.people.iter().map(|p| p.action).collect();
+    assert_eq!(actions[..3], [PushAction::Failed; 3], "{summary:?}");
+    assert_eq!(actions[3], PushAction::Updated, "the others are still pushed");
+    assert!((0..4).all(|i| active(&idp, &format!("a{i}"))));
+}

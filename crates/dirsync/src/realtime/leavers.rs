@@ -98,19 +98,28 @@ impl RealtimePush<'_> {
         Ok(())
     }
 
+    /// Why an event that may disable `leaving` accounts disables none, when that is over the
+    /// limit ([`RealtimePush::with_max_disables`], by default [`default_max_disables`] of the
+    /// linked people).
+    pub(super) fn over_disable_limit(&self, leaving: usize, state: &SyncState) -> Option<String> {
+        let max = self.max_disables.unwrap_or_else(|| default_max_disables(state.links.len()));
+        if !self.leavers.disable || leaving <= max {
+            return None;
+        }
+        tracing::warn!(leaving, max, "event refused by the threshold on disabled accounts");
+        Some(format!(
+            "the event would disable {leaving} accounts, more than the {max} one event may \
+             disable; nobody was disabled: run a sync to see the list, then raise the limit if it \
+             is meant"
+        ))
+    }
+
     /// Disables the accounts of the HR people `hr_ids`, whom an event says were deleted: each is
     /// read again (one still active is no leaver), and only linked accounts are disabled.
     pub(super) async fn disable_deleted(&self, hr_ids: &[RecordId]) -> PushSummary {
         let state = self.state();
         let linked = hr_ids.iter().filter(|id| state.links.contains_key(*id)).count();
-        let max = self.max_disables.unwrap_or_else(|| default_max_disables(state.links.len()));
-        if linked > max {
-            tracing::warn!(linked, max, "event refused by the threshold on disabled accounts");
-            let detail = format!(
-                "the event would disable {linked} accounts, more than the {max} one event may \
-                 disable; nobody was disabled: run a sync to see the list, then raise the limit \
-                 if it is meant"
-            );
+        if let Some(detail) = self.over_disable_limit(linked, &state) {
             let people = hr_ids
                 .iter()
                 .map(|id| PersonPush::new(id.clone()).with_detail(PushAction::Failed, &*detail))

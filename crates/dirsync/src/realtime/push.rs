@@ -287,11 +287,15 @@ impl<'a> RealtimePush<'a> {
         };
         let state = self.state();
         let mut links = links_of(&state);
+        // The threshold on disabled accounts holds for an event as a whole, before any write:
+        // inactive, linked people are the most it may disable.
+        let leaving = records.iter().flatten().filter(|r| !r.active && links.contains_key(&r.id));
+        let refused = self.over_disable_limit(leaving.count(), &state);
         let mut people = Vec::with_capacity(hr_ids.len());
         for (id, record) in hr_ids.iter().zip(records) {
             let pushed = match record {
                 Some(record) => {
-                    let pushed = self.push_one(&record, &links, &state).await;
+                    let pushed = self.push_one(&record, &links, &state, refused.as_deref()).await;
                     // A later person of the same event sees this one's new record as taken.
                     if let (PushAction::Created, Some(idp)) = (pushed.action, &pushed.idp) {
                         links.insert(record.id.clone(), idp.clone());
@@ -324,6 +328,7 @@ impl<'a> RealtimePush<'a> {
         hr: &Record,
         links: &BTreeMap<RecordId, RecordId>,
         state: &SyncState,
+        disable_refused: Option<&str>,
     ) -> PersonPush {
         if let Some(why) = &hr.unreadable {
             let detail = format!(
@@ -425,7 +430,12 @@ impl<'a> RealtimePush<'a> {
                     }
                     enabled_now = true;
                 }
-                Some(_) => return self.leave(out, &hr.id, twin, AccountReason::InactiveInHr).await,
+                Some(_) => match disable_refused {
+                    Some(why) => return out.with_detail(PushAction::Failed, why),
+                    None => {
+                        return self.leave(out, &hr.id, twin, AccountReason::InactiveInHr).await;
+                    }
+                },
                 None => {}
             }
         }

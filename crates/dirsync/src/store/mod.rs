@@ -8,7 +8,7 @@ mod memory;
 pub use json_file::{JsonFileStore, STATE_FORMAT};
 pub use memory::MemoryStore;
 
-use crate::SyncState;
+use crate::{HeldWrite, SyncState};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::any::Any;
@@ -178,4 +178,31 @@ impl StateError {
     pub fn is_busy(&self) -> bool {
         matches!(self, StateError::Busy { .. })
     }
+}
+
+/// Releases held-back writes ([`SyncState::held`]) so the next sync tries them again: the one
+/// whose id is `id`, or every one of the record `id`. It takes the store's lease as `holder`
+/// first, so it never lands in the middle of a sync; returns what was released and the state
+/// after. Needs no connection to either directory.
+///
+/// ```
+/// use dirsync::{MemoryStore, StateStore, release_held};
+/// let store = MemoryStore::new();
+/// let (released, state) = release_held(&store, "an operator", "held-0123")?;
+/// assert!(released.is_empty() && state.held.is_empty());
+/// # Ok::<(), dirsync::StateError>(())
+/// ```
+///
+/// # Errors
+/// [`StateError`]: the state is leased by a sync ([`StateError::Busy`]), or cannot be read or
+/// saved.
+pub fn release_held(
+    store: &dyn StateStore,
+    holder: &str,
+    id: &str,
+) -> Result<(Vec<HeldWrite>, SyncState), StateError> {
+    let _lease = store.lease(holder)?;
+    let mut released = Vec::new();
+    let state = store.update(&mut |state| released = state.release(id))?;
+    Ok((released, state))
 }
