@@ -294,7 +294,14 @@ impl Ended {
 /// Before any write:
 /// - a plan with pending decisions is refused ([`ApplyError::Pending`]);
 /// - a plan that changes more people than [`ApplyOptions::max_people_changed`] is refused
-///   ([`ApplyError::SafetyThreshold`]).
+///   ([`ApplyError::SafetyThreshold`]);
+/// - a plan that disables more leavers' accounts than [`ApplyOptions::max_disables`] is refused
+///   ([`ApplyError::DisableThreshold`]).
+///
+/// Writes a directory refused for good before ([`crate::SyncState::held`]) are held back, unless
+/// their value changed, their next try is due, or [`ApplyOptions::retry_held`] is set; they are
+/// listed in [`Report::held`]. A refusal for good (permission denied, invalid value) is remembered
+/// for the next run; one refused again when tried is reported as held back, not as failed.
 ///
 /// Re-running a plan that was half applied (after a crash) makes no duplicates: before each
 /// create, the target is asked for someone with the same employment id or email
@@ -350,8 +357,8 @@ impl Ended {
 /// ```
 ///
 /// # Errors
-/// [`ApplyError`]: a pending decision or the safety threshold (nothing written), or refused
-/// credentials (the run stopped; the report is in the error).
+/// [`ApplyError`]: a pending decision or a threshold (nothing written), or refused credentials
+/// (the run stopped; the report is in the error).
 pub async fn apply(
     plan: &Plan,
     directories: DirectoryPair<'_>,
