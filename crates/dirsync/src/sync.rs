@@ -249,6 +249,10 @@ impl<'a> LeasedSync<'a> {
     }
 
     /// Reconciles snapshots the caller read after [`Synchronizer::begin`], under this lease.
+    ///
+    /// A snapshot read with [`Snapshot::read`] has been checked for too many unreadable records;
+    /// one built another way (a kept snapshot brought up to date with
+    /// [`Snapshot::apply_changes`]) should be checked with [`crate::check_unreadable`] first.
     pub fn plan_with(self, hr: &Snapshot, idp: &Snapshot) -> PlannedSync<'a> {
         let read = self.started.elapsed();
         let reconciling = Instant::now();

@@ -280,6 +280,9 @@ pub async fn incremental_sync(
     let brought = changes.changed.len() + changes.removed.len();
     kept.cursor = changes.cursor.clone();
     kept.snapshot.apply_changes(changes);
+    let idp_name = clients.azure.name();
+    dirsync::check_unreadable(idp_name, &kept.snapshot.records)
+        .map_err(read_failed(clients, Side::Idp))?;
     let result = leased.plan_with(&hr, &kept.snapshot).apply().await;
     *state = store.load()?;
     let mut run = SyncRun::from(result?);
