@@ -28,30 +28,22 @@ impl AccountAction {
     /// Privileged Authentication Administrator (or a Global Administrator) may change the
     /// sensitive properties of users who hold admin roles; an app's Graph permissions alone
     /// (`User.ReadWrite.All`, `User.EnableDisableAccount.All`) are not enough for them.
-    pub fn remedy(self) -> &'static str {
-        match self {
-            AccountAction::Enable => {
-                "enable it by hand in the Microsoft Entra admin center as a Privileged \
-                 Authentication Administrator or Global Administrator, or give the app a role \
-                 that may change administrators' accounts (Privileged Authentication \
-                 Administrator); if the user holds no admin role, grant the app \
-                 User.EnableDisableAccount.All or User.ReadWrite.All with admin consent"
-            }
-            AccountAction::Disable => {
-                "disable it by hand in the Microsoft Entra admin center as a Privileged \
-                 Authentication Administrator or Global Administrator, or give the app a role \
-                 that may change administrators' accounts (Privileged Authentication \
-                 Administrator); if the user holds no admin role, grant the app \
-                 User.EnableDisableAccount.All or User.ReadWrite.All with admin consent"
-            }
-            AccountAction::RevokeSessions => {
-                "revoke them by hand in the Microsoft Entra admin center (the user's page → \
-                 Revoke sessions) as a Privileged Authentication Administrator or Global \
-                 Administrator, or give the app a role that may act on administrators \
-                 (Privileged Authentication Administrator); if the user holds no admin role, \
-                 grant the app User.RevokeSessions.All or User.ReadWrite.All with admin consent"
-            }
-        }
+    pub fn remedy(self) -> String {
+        let (by_hand, permission) = match self {
+            AccountAction::Enable => ("enable it by hand", "User.EnableDisableAccount.All"),
+            AccountAction::Disable => ("disable it by hand", "User.EnableDisableAccount.All"),
+            AccountAction::RevokeSessions => (
+                "revoke them by hand (the user's page → Revoke sessions)",
+                "User.RevokeSessions.All",
+            ),
+        };
+        format!(
+            "{by_hand} in the Microsoft Entra admin center as a Privileged Authentication \
+             Administrator or Global Administrator, or give the app a role that may change \
+             administrators' accounts (Privileged Authentication Administrator); if the user \
+             holds no admin role, grant the app {permission} or User.ReadWrite.All with admin \
+             consent"
+        )
     }
 }
 
