@@ -5,23 +5,11 @@
 
 mod common;
 
-use common::{argv, run};
-use dirsync::Report;
+use common::{apply_with_report as apply, argv, run};
 use dirsync_examples::connect::{Secrets, fake_secrets};
 use dirsync_examples::demo::DemoOrg;
 use dirsync_examples::run::Outcome;
 use std::path::Path;
-
-/// `sync apply --prefer huma --report-json <dir>/report.json`, and the report it wrote.
-async fn apply(org: &DemoOrg, dir: &Path, extra: &[&str]) -> (Outcome, String, Report) {
-    let report = dir.join("report.json");
-    let mut args = vec!["--prefer", "huma", "--report-json", report.to_str().unwrap()];
-    args.extend(extra);
-    let (outcome, text) = run(argv(org, dir, "apply", &args), fake_secrets()).await;
-    let json = std::fs::read_to_string(&report).unwrap_or_else(|e| panic!("{e}: {text}"));
-    std::fs::remove_file(&report).unwrap();
-    (outcome, text, serde_json::from_str(&json).unwrap())
-}
 
 /// `sync release <id> --state <dir>/state.json`.
 async fn release(dir: &Path, id: &str) -> (Outcome, String) {

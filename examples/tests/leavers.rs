@@ -6,12 +6,11 @@
 
 mod common;
 
-use common::{argv, run};
-use dirsync::{JsonFileStore, Report, StateStore};
+use common::{apply_with_report as apply, argv, run};
+use dirsync::{JsonFileStore, StateStore};
 use dirsync_examples::connect::fake_secrets;
 use dirsync_examples::demo::DemoOrg;
 use dirsync_examples::run::Outcome;
-use std::path::Path;
 
 /// Everything that can change in the fakes, to tell that nothing was written.
 fn fingerprint(org: &DemoOrg) -> String {
@@ -79,17 +78,6 @@ async fn revoke_sessions_alone_is_a_usage_error_that_names_disable_leavers() {
         run(argv(&org, dir.path(), "apply", &["--revoke-sessions"]), fake_secrets()).await;
     assert_eq!(outcome, Outcome::Usage, "{text}");
     assert!(text.contains("--disable-leavers"), "{text}");
-}
-
-/// `sync apply --prefer huma --report-json <dir>/report.json <extra>`, and the report it wrote.
-async fn apply(org: &DemoOrg, dir: &Path, extra: &[&str]) -> (Outcome, String, Report) {
-    let report = dir.join("report.json");
-    let mut args = vec!["--prefer", "huma", "--report-json", report.to_str().unwrap()];
-    args.extend(extra);
-    let (outcome, text) = run(argv(org, dir, "apply", &args), fake_secrets()).await;
-    let json = std::fs::read_to_string(&report).unwrap_or_else(|e| panic!("{e}: {text}"));
-    std::fs::remove_file(&report).unwrap();
-    (outcome, text, serde_json::from_str(&json).unwrap())
 }
 
 fn enabled(org: &DemoOrg, azure: &str) -> Option<bool> {

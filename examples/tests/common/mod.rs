@@ -1,7 +1,7 @@
 //! What the program tests share: the `sync` command line against the fakes, and a run of it.
 #![allow(dead_code, unreachable_pub)] // each test file uses a different part
 
-use dirsync_examples::connect::Secrets;
+use dirsync_examples::connect::{self, Secrets};
 use dirsync_examples::demo::DemoOrg;
 use dirsync_examples::run::{Console, Outcome, main_with};
 use std::path::Path;
@@ -35,4 +35,22 @@ pub async fn run(args: Vec<String>, secrets: Secrets) -> (Outcome, String) {
     let (mut console, output) = Console::captured();
     let outcome = main_with(args, secrets, &mut console).await;
     (outcome, output.text())
+}
+
+/// `sync apply --prefer huma --report-json <dir>/report.json <extra>`: the outcome, the text, and
+/// the report it wrote.
+pub async fn apply_with_report(
+    org: &DemoOrg,
+    dir: &Path,
+    extra: &[&str],
+) -> (Outcome, String, dirsync::Report) {
+    let report = dir.join("report.json");
+    let path = report.to_str().unwrap_or_else(|| panic!("a UTF-8 path: {report:?}"));
+    let mut args = vec!["--prefer", "huma", "--report-json", path];
+    args.extend(extra);
+    let (outcome, text) = run(argv(org, dir, "apply", &args), connect::fake_secrets()).await;
+    let json = std::fs::read_to_string(&report).unwrap_or_else(|e| panic!("{e}: {text}"));
+    std::fs::remove_file(&report).unwrap_or_else(|e| panic!("{e}"));
+    let parsed = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
+    (outcome, text, parsed)
 }
