@@ -216,14 +216,20 @@ async fn a_new_person_is_created_only_with_auto_provisioning_and_linked_in_the_s
     assert_eq!(s.graph.user_count(), 2);
 }
 
+/// A state file in `dir` that links Ada's Huma record to her Azure AD user, and that state.
+fn ada_linked(s: &Setup, dir: &std::path::Path) -> (std::path::PathBuf, SyncState) {
+    let state = dir.join("state.json");
+    let mut linked = SyncState::new();
+    linked.link(s.ada.0.as_str().into(), s.ada.1.as_str().into(), ada());
+    JsonFileStore::new(&state).save(&linked).unwrap();
+    (state, linked)
+}
+
 #[tokio::test]
 async fn a_person_deleted_in_azure_is_not_created_again_by_auto_provisioning() {
     let s = setup().await;
     let dir = tempfile::tempdir().unwrap();
-    let state = dir.path().join("state.json");
-    let mut linked = SyncState::new();
-    linked.link(s.ada.0.as_str().into(), s.ada.1.as_str().into(), ada());
-    JsonFileStore::new(&state).save(&linked).unwrap();
+    let (state, linked) = ada_linked(&s, dir.path());
     assert!(s.graph.delete_user(&s.ada.1));
     promote(&s);
 
@@ -245,10 +251,7 @@ async fn a_person_deleted_in_azure_is_not_created_again_by_auto_provisioning() {
 async fn a_users_delete_disables_the_linked_account_with_leavers_on() {
     let s = setup().await;
     let dir = tempfile::tempdir().unwrap();
-    let state = dir.path().join("state.json");
-    let mut linked = SyncState::new();
-    linked.link(s.ada.0.as_str().into(), s.ada.1.as_str().into(), ada());
-    JsonFileStore::new(&state).save(&linked).unwrap();
+    let (state, _) = ada_linked(&s, dir.path());
     s.huma.delete_user(&s.ada.0).unwrap();
     let users = [(s.ada.0.as_str(), "ada@nordlys.example")];
 
@@ -282,10 +285,7 @@ async fn a_users_delete_disables_the_linked_account_with_leavers_on() {
 async fn a_users_delete_over_max_disables_disables_nobody() {
     let s = setup().await;
     let dir = tempfile::tempdir().unwrap();
-    let state = dir.path().join("state.json");
-    let mut linked = SyncState::new();
-    linked.link(s.ada.0.as_str().into(), s.ada.1.as_str().into(), ada());
-    JsonFileStore::new(&state).save(&linked).unwrap();
+    let (state, _) = ada_linked(&s, dir.path());
     s.huma.delete_user(&s.ada.0).unwrap();
 
     let leavers = Leavers { disable: true, revoke_sessions: false };
