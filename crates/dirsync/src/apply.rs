@@ -367,7 +367,8 @@ pub async fn apply(
 ) -> Result<Report, ApplyError> {
     let planned = plan.operations()?;
     let now = options.now.unwrap_or_else(Utc::now);
-    let (ops, held) = quarantine::hold_back(planned.clone(), &state.held, now, options.retry_held);
+    let (kept, held) = quarantine::hold_back(&planned, &state.held, now, options.retry_held);
+    let ops = kept.as_ref().unwrap_or(&planned);
     let people = ops.people_changed();
     if let Some(max) = options.max_people_changed.filter(|&max| people > max) {
         tracing::warn!(people, max, "plan refused by the safety threshold");
@@ -387,7 +388,7 @@ pub async fn apply(
         held = held.len(),
         concurrency = options.concurrency.max(1)
     );
-    let run = Run { plan, planned: &planned, ops: &ops, held, now };
+    let run = Run { plan, planned: &planned, ops, held, now };
     run.run(directories, state, options).instrument(span).await
 }
 

@@ -163,54 +163,61 @@ pub fn held_back(
     retry_held: bool,
 ) -> Vec<HeldItem> {
     let Ok(ops) = plan.operations() else { return Vec::new() };
-    hold_back(ops, &state.held, now, retry_held).1
+    hold_back(&ops, &state.held, now, retry_held).1
 }
 
-/// The operations of `ops` that are not held back, and the writes held back, for the report.
+/// The operations of `ops` that are not held back (`None`: all of them), and the writes held
+/// back, for the report.
 ///
 /// A write is held back when `held` remembers it with the same values and its
 /// [`HeldWrite::next_try`] is after `now`; with `retry_held`, nothing is.
 pub(crate) fn hold_back(
-    ops: Operations,
+    ops: &Operations,
     held: &[HeldWrite],
     now: DateTime<Utc>,
     retry_held: bool,
-) -> (Operations, Vec<HeldItem>) {
-    if held.is_empty() || retry_held {
-        return (ops, Vec::new());
+) -> (Option<Operations>, Vec<HeldItem>) {
+    if retry_held {
+        return (None, Vec::new());
     }
     let waiting: BTreeMap<Key, &HeldWrite> =
         held.iter().filter(|h| h.next_try() > now).map(|h| (key_of(h), h)).collect();
+    // Most runs hold nothing back: then the operations are used as they are, not copied.
+    if waiting.is_empty() {
+        return (None, Vec::new());
+    }
     let holds = |attempt: &Attempt| waiting.get(&attempt.key).filter(|h| h.same(attempt)).copied();
     let mut items = Vec::new();
     let mut kept = Vec::with_capacity(ops.operations.len());
     // Accounts whose disable is held back: revoking their sessions waits for it.
     let mut accounts_held: HashSet<RecordId> = HashSet::new();
-    for mut op in ops.operations {
-        if let Operation::Account(account) = &op
+    for op in &ops.operations {
+        if let Operation::Account(account) = op
             && accounts_held.contains(&account.idp)
         {
             continue;
         }
-        let found: Vec<Option<&HeldWrite>> = attempts(&op).iter().map(holds).collect();
+        let found: Vec<Option<&HeldWrite>> = attempts(op).iter().map(holds).collect();
         if found.iter().all(Option::is_none) {
-            kept.push(op);
+            kept.push(op.clone());
             continue;
         }
         items.extend(found.iter().flatten().map(|h| HeldItem::from_held(h, false)));
-        if let Operation::Account(account) = &op {
+        if let Operation::Account(account) = op {
             accounts_held.insert(account.idp.clone());
         }
         // An update keeps the fields that are not held back; anything else is held whole.
-        if let Operation::Update(update) = &mut op {
+        if let Operation::Update(update) = op {
             let mut found = found.iter();
+            let mut update = update.clone();
             update.changes.retain(|_| found.next().is_some_and(Option::is_none));
             if !update.changes.is_empty() {
-                kept.push(op);
+                kept.push(Operation::Update(update));
             }
         }
     }
-    (Operations { operations: kept, skipped: ops.skipped }, items)
+    let kept = Operations { operations: kept, skipped: ops.skipped.clone() };
+    (Some(kept), items)
 }
 
 /// The writes to hold back after a run, and which of the run's operations were refused again
@@ -226,15 +233,30 @@ pub(crate) fn remember(
     ran: &[(&Operation, &Outcome)],
     now: DateTime<Utc>,
 ) -> (Vec<HeldWrite>, Vec<bool>) {
-    let still_planned: HashSet<Key> =
-        planned.operations.iter().flat_map(attempts).map(|a| a.key).collect();
-    let mut held: BTreeMap<Key, HeldWrite> = before
-        .iter()
-        .filter(|h| still_planned.contains(&key_of(h)))
-        .map(|h| (key_of(h), h.clone()))
-        .collect();
+    let mut held: BTreeMap<Key, HeldWrite> = BTreeMap::new();
+    if !before.is_empty() {
+        let still_planned: HashSet<Key> =
+            planned.operations.iter().flat_map(attempts).map(|a| a.key).collect();
+        held.extend(
+            before
+                .iter()
+                .filter(|h| still_planned.contains(&key_of(h)))
+                .map(|h| (key_of(h), h.clone())),
+        );
+    }
     let mut refused_again = Vec::with_capacity(ran.len());
     for (op, outcome) in ran {
+        // Most writes succeed with nothing remembered, or fail for a passing reason: neither
+        // changes what is held back, so their values need not be worked out.
+        let nothing_to_do = match outcome {
+            Outcome::Done | Outcome::Skipped { .. } => held.is_empty(),
+            Outcome::Failed { kind, .. } => !is_held_back(*kind),
+            Outcome::NotAttempted => true,
+        };
+        if nothing_to_do {
+            refused_again.push(false);
+            continue;
+        }
         let mut again = true;
         let mut any = false;
         for attempt in attempts(op) {
