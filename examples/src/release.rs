@@ -10,7 +10,7 @@ use std::io::Write;
 
 /// Runs `sync release`: 0 when something was released, 1 when nothing held back has the id or
 /// the state file cannot be used.
-pub fn release(args: &ReleaseArgs, console: &mut Console) -> Outcome {
+pub async fn release(args: &ReleaseArgs, console: &mut Console) -> Outcome {
     let path = args.state.display();
     if !args.state.is_file() {
         say!(
@@ -23,7 +23,7 @@ pub fn release(args: &ReleaseArgs, console: &mut Console) -> Outcome {
     let id = args.id.trim();
     let store = JsonFileStore::new(&args.state);
     let holder = format!("sync release (process {})", std::process::id());
-    let (released, state) = match dirsync::release_held(&store, &holder, id) {
+    let (released, state) = match dirsync::release_held(&store, &holder, id).await {
         Ok(done) => done,
         Err(e) => {
             say!(console.err, "error: cannot release {id:?} in {path}: {}", ErrorChain(&e));

@@ -163,7 +163,7 @@ pub async fn main_with(
         Some(Command::LoginAzure(login)) => {
             crate::login::login_azure(&login, &secrets, console).await
         }
-        Some(Command::Release(release)) => crate::release::release(&release, console),
+        Some(Command::Release(release)) => crate::release::release(&release, console).await,
     }
 }
 
@@ -362,7 +362,7 @@ pub async fn sync_with(
         Mode::Plan { json } => {
             // `plan` takes no lease on the state file, so that it may run beside a sync (and never
             // keeps one from starting): it plans over a copy of the state.
-            let copy = match store.load() {
+            let copy = match store.load().await {
                 Ok(state) => MemoryStore::with_state(state),
                 Err(e) => return Run::failed(console, sync_failure(&e.into(), settings), None),
             };

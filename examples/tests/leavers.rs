@@ -102,7 +102,7 @@ async fn leavers_are_disabled_and_enabled_again_only_if_the_sync_disabled_them()
     assert_eq!(report.counts.disabled_in_idp, 2, "{text}");
     assert!(text.contains("Accounts disabled: 2"), "{text}");
     assert!(text.contains("Sign-in sessions revoked: 2"), "{text}");
-    let disabled = JsonFileStore::new(dir.path().join("state.json")).load().unwrap().disabled;
+    let disabled = JsonFileStore::new(dir.path().join("state.json")).load().await.unwrap().disabled;
     assert_eq!(disabled.len(), 2, "remembered: {disabled:?}");
 
     // Nothing left to do for them; accounts are never deleted.

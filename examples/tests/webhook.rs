@@ -205,7 +205,7 @@ async fn a_new_person_is_created_only_with_auto_provisioning_and_linked_in_the_s
     let created = s.graph.user("cleo@nordlys.example").expect("created in Azure AD");
     assert_eq!(created.given_name.as_deref(), Some("Cleo"));
     assert_eq!(created.surname.as_deref(), Some("Dahl"));
-    let saved: SyncState = JsonFileStore::new(&state).load().unwrap();
+    let saved: SyncState = JsonFileStore::new(&state).load().await.unwrap();
     let link = saved.links.get(&dirsync::RecordId::new(cleo.as_str())).expect("linked");
     assert_eq!(link.idp.as_str(), created.id);
 
@@ -217,11 +217,11 @@ async fn a_new_person_is_created_only_with_auto_provisioning_and_linked_in_the_s
 }
 
 /// A state file in `dir` that links Ada's Huma record to her Azure AD user, and that state.
-fn ada_linked(s: &Setup, dir: &std::path::Path) -> (std::path::PathBuf, SyncState) {
+async fn ada_linked(s: &Setup, dir: &std::path::Path) -> (std::path::PathBuf, SyncState) {
     let state = dir.join("state.json");
     let mut linked = SyncState::new();
     linked.link(s.ada.0.as_str().into(), s.ada.1.as_str().into(), ada());
-    JsonFileStore::new(&state).save(&linked).unwrap();
+    JsonFileStore::new(&state).save(&linked).await.unwrap();
     (state, linked)
 }
 
@@ -229,7 +229,7 @@ fn ada_linked(s: &Setup, dir: &std::path::Path) -> (std::path::PathBuf, SyncStat
 async fn a_person_deleted_in_azure_is_not_created_again_by_auto_provisioning() {
     let s = setup().await;
     let dir = tempfile::tempdir().unwrap();
-    let (state, linked) = ada_linked(&s, dir.path());
+    let (state, linked) = ada_linked(&s, dir.path()).await;
     assert!(s.graph.delete_user(&s.ada.1));
     promote(&s);
 
@@ -241,7 +241,7 @@ async fn a_person_deleted_in_azure_is_not_created_again_by_auto_provisioning() {
     assert_eq!(summary.users[0].action, PushAction::DeletedInAzure, "{body}");
     assert!(summary.users[0].detail.as_deref().unwrap().contains(&s.ada.1), "{body}");
     assert_eq!(s.graph.user_count(), 0, "nobody created");
-    let saved: SyncState = JsonFileStore::new(&state).load().unwrap();
+    let saved: SyncState = JsonFileStore::new(&state).load().await.unwrap();
     assert_eq!(saved, linked, "the state is left as it was");
 }
 
@@ -251,7 +251,7 @@ async fn a_person_deleted_in_azure_is_not_created_again_by_auto_provisioning() {
 async fn a_users_delete_disables_the_linked_account_with_leavers_on() {
     let s = setup().await;
     let dir = tempfile::tempdir().unwrap();
-    let (state, _) = ada_linked(&s, dir.path());
+    let (state, _) = ada_linked(&s, dir.path()).await;
     s.huma.delete_user(&s.ada.0).unwrap();
     let users = [(s.ada.0.as_str(), "ada@nordlys.example")];
 
@@ -275,7 +275,7 @@ async fn a_users_delete_disables_the_linked_account_with_leavers_on() {
     let user = s.graph.user(&s.ada.1).expect("disabled, never deleted");
     assert_eq!(user.account_enabled, Some(false));
     assert_eq!(s.graph.revocations(&s.ada.1), 1);
-    let saved: SyncState = JsonFileStore::new(&state).load().unwrap();
+    let saved: SyncState = JsonFileStore::new(&state).load().await.unwrap();
     assert!(saved.disabled.contains_key(&dirsync::RecordId::new(s.ada.1.as_str())), "{saved:?}");
 }
 
@@ -285,7 +285,7 @@ async fn a_users_delete_disables_the_linked_account_with_leavers_on() {
 async fn a_users_delete_over_max_disables_disables_nobody() {
     let s = setup().await;
     let dir = tempfile::tempdir().unwrap();
-    let (state, _) = ada_linked(&s, dir.path());
+    let (state, _) = ada_linked(&s, dir.path()).await;
     s.huma.delete_user(&s.ada.0).unwrap();
 
     let leavers = Leavers { disable: true, revoke_sessions: false };

@@ -141,7 +141,8 @@ pub use report::{
 pub use side::Side;
 pub use state::{Link, SyncState};
 pub use store::{
-    JsonFileStore, Lease, LeaseHolder, MemoryStore, STATE_FORMAT, StateError, StateStore,
+    HistoryQuery, JsonFileStore, Lease, LeaseHolder, MemoryStore, RunEntry, RunHistory, RunOutcome,
+    RunRecord, STATE_FORMAT, StateChanges, StateError, StateStore, WriteOutcome, WriteRecord,
     release_held,
 };
 pub use sync::{LeasedSync, PlannedSync, SyncError, Synced, Synchronizer, Timings};

@@ -290,6 +290,11 @@ pub(crate) fn remember(
     (held.into_values().collect(), refused_again)
 }
 
+/// Puts held writes in the order a run leaves them: by side, record and what they write.
+pub(crate) fn sort_held(held: &mut [HeldWrite]) {
+    held.sort_by_key(key_of);
+}
+
 /// The held writes of `op`.
 pub(crate) fn held_for<'h>(
     op: &Operation,

@@ -57,17 +57,6 @@ impl SyncState {
         released
     }
 
-    /// Keeps the disabled accounts another writer (the real-time receiver) remembered while this
-    /// sync was working from `start`, unless this sync enabled them again or remembered them
-    /// itself.
-    pub(crate) fn keep_disabled_meanwhile(&mut self, start: &SyncState, stored: &SyncState) {
-        for (idp, account) in &stored.disabled {
-            if !start.disabled.contains_key(idp) && !self.disabled.contains_key(idp) {
-                self.disabled.insert(idp.clone(), account.clone());
-            }
-        }
-    }
-
     /// Forgets the link of HR record `hr`.
     pub fn unlink(&mut self, hr: &RecordId) -> Option<Link> {
         self.links.remove(hr)
@@ -93,29 +82,6 @@ impl SyncState {
         self.links.extend(kept);
     }
 
-    /// Keeps the links another writer added to the stored state while this one was working from
-    /// `start`: every link in `stored` (the state as it is stored now) whose HR record `start`
-    /// did not link and this state does not link either, unless its directory record is linked
-    /// here already. So a sync that saves what it worked out does not undo a link the real-time
-    /// receiver saved in the meantime ([`crate::Synchronizer`] saves this way).
-    pub(crate) fn keep_links_added_meanwhile(&mut self, start: &SyncState, stored: &SyncState) {
-        let added: Vec<(&RecordId, &Link)> = stored
-            .links
-            .iter()
-            .filter(|(hr, _)| !start.links.contains_key(*hr) && !self.links.contains_key(*hr))
-            .collect();
-        if added.is_empty() {
-            return;
-        }
-        let taken: HashSet<&RecordId> = self.links.values().map(|link| &link.idp).collect();
-        let kept: Vec<(RecordId, Link)> = added
-            .into_iter()
-            .filter(|(_, link)| !taken.contains(&link.idp))
-            .map(|(hr, link)| (hr.clone(), link.clone()))
-            .collect();
-        self.links.extend(kept);
-    }
-
     /// The same state with the sides' roles swapped (links keyed by the directory's id).
     #[must_use]
     pub fn mirrored(&self) -> SyncState {
@@ -131,35 +97,5 @@ impl SyncState {
             disabled: self.disabled.clone(),
             held: self.held.clone(),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn state(links: &[(&str, &str)]) -> SyncState {
-        let mut state = SyncState::new();
-        for (hr, idp) in links {
-            state.link((*hr).into(), (*idp).into(), Person::new().with_given_name(*hr));
-        }
-        state
-    }
-
-    #[test]
-    fn only_links_added_meanwhile_for_records_this_state_leaves_unlinked_are_kept() {
-        let start = state(&[("h1", "a1"), ("h2", "a2")]);
-        // This run relinked h1, dropped h2 (its twin was deleted) and linked h3.
-        let mut after = state(&[("h1", "a9"), ("h3", "a3")]);
-        // Meanwhile another writer saved: h2 still linked (as this run started), h4 → a4 (new),
-        // h5 → a3 (new, but a3 is linked here already) and h3 → a7 (linked here too).
-        let stored = state(&[("h2", "a2"), ("h3", "a7"), ("h4", "a4"), ("h5", "a3")]);
-
-        after.keep_links_added_meanwhile(&start, &stored);
-
-        let links: Vec<(&str, &str)> =
-            after.links.iter().map(|(hr, link)| (hr.as_str(), link.idp.as_str())).collect();
-        assert_eq!(links, [("h1", "a9"), ("h3", "a3"), ("h4", "a4")]);
-        assert_eq!(after.links[&RecordId::new("h4")].baseline.given_name(), Some("h4"));
     }
 }

@@ -5,8 +5,8 @@
 use crate::timeout::within;
 use crate::{
     ApplyError, ApplyOptions, Decision, DecisionError, Directory, DirectoryError, DirectoryPair,
-    ErrorChain, ErrorKind, ItemId, Lease, LeaseHolder, Plan, Policy, Report, Side, Snapshot,
-    StateError, StateStore, SyncState, apply, reconcile,
+    ErrorChain, ErrorKind, ItemId, Lease, LeaseHolder, Plan, Policy, Report, RunOutcome, RunRecord,
+    Side, Snapshot, StateChanges, StateError, StateStore, SyncState, apply, reconcile,
 };
 use chrono::{DateTime, Utc};
 use std::time::{Duration, Instant};
@@ -22,9 +22,11 @@ use tracing::Instrument;
 /// - **Nothing is applied while a decision is pending** ([`ApplyError::Pending`]); settle them
 ///   with [`PlannedSync::decide`].
 /// - **The state is always saved once writes began**, also when a directory refused the
-///   credentials half-way, so what was written is remembered; it is saved with
-///   [`StateStore::update`], keeping the links the real-time receiver added while this sync ran
-///   and any cursor stored meanwhile.
+///   credentials half-way, so what was written is remembered; what the run changed is committed
+///   ([`StateStore::commit`]), so the links the real-time receiver added while this sync ran and
+///   any cursor stored meanwhile stay.
+/// - **Every apply is recorded** in the store's [history](StateStore::history), when it keeps
+///   one: refused, stopped or done, with every write's outcome.
 /// - **The report is always returned** once writes began: in [`Synced`], or in the error
 ///   ([`SyncError::report`]).
 ///
@@ -153,11 +155,11 @@ impl<'a> Synchronizer<'a> {
     ///
     /// # Errors
     /// [`SyncError::State`]: the state is busy ([`StateError::Busy`]) or cannot be loaded.
-    pub fn begin(&self) -> Result<LeasedSync<'a>, SyncError> {
+    pub async fn begin(&self) -> Result<LeasedSync<'a>, SyncError> {
         let started_at = Utc::now();
         let started = Instant::now();
-        let lease = self.store.lease(&self.holder)?;
-        let state = self.store.load()?;
+        let lease = self.store.lease(&self.holder).await?;
+        let state = self.store.load().await?;
         Ok(LeasedSync { sync: self.clone(), lease, state, started_at, started })
     }
 
@@ -168,7 +170,7 @@ impl<'a> Synchronizer<'a> {
     /// [`SyncError::State`] (busy or unreadable state) or [`SyncError::Read`]; nothing was
     /// written.
     pub async fn plan(&self) -> Result<PlannedSync<'a>, SyncError> {
-        self.begin()?.read().await
+        self.begin().await?.read().await
     }
 
     /// Releases held-back writes ([`crate::SyncState::held`]) so the next sync tries them again:
@@ -177,8 +179,8 @@ impl<'a> Synchronizer<'a> {
     ///
     /// # Errors
     /// [`SyncError::State`]: the state is busy or cannot be read or saved.
-    pub fn release(&self, id: &str) -> Result<Vec<crate::HeldWrite>, SyncError> {
-        Ok(crate::release_held(self.store, &self.holder, id)?.0)
+    pub async fn release(&self, id: &str) -> Result<Vec<crate::HeldWrite>, SyncError> {
+        Ok(crate::release_held(self.store, &self.holder, id).await?.0)
     }
 
     /// A plan to look at, without the lease: the state as stored now, both sides read, nothing
@@ -188,7 +190,7 @@ impl<'a> Synchronizer<'a> {
     /// # Errors
     /// [`SyncError::State`] or [`SyncError::Read`].
     pub async fn preview(&self) -> Result<Plan, SyncError> {
-        let state = self.store.load()?;
+        let state = self.store.load().await?;
         let (hr, idp) = read_both(self.directories, self.read_timeout).await?;
         Ok(reconcile(&hr, &idp, &state, &self.policy))
     }
@@ -355,7 +357,8 @@ impl PlannedSync<'_> {
         let PlannedSync { sync, lease, start, plan, started_at, started, mut timings } = self;
         let mut state = start.clone();
         let applying = Instant::now();
-        let span = tracing::info_span!("sync_apply", holder = %lease.holder().holder);
+        let holder = lease.holder().holder.clone();
+        let span = tracing::info_span!("sync_apply", holder = %holder);
         let options = match sync.options.now {
             Some(_) => sync.options.clone(),
             None => sync.options.clone().with_now(started_at),
@@ -368,30 +371,41 @@ impl PlannedSync<'_> {
                 (*report, Some((side, system, source)))
             }
             // Refused before any write: nothing to save.
-            Err(refused) => return Err(SyncError::Apply(refused)),
+            Err(refused) => {
+                let run = RunRecord::without_writes(
+                    holder,
+                    started_at,
+                    Utc::now(),
+                    RunOutcome::Refused,
+                    ErrorChain(&refused).to_string(),
+                );
+                record_run(sync.store, &run).await;
+                return Err(SyncError::Apply(refused));
+            }
         };
+        // What this run changed, and only that: a link the real-time receiver committed while
+        // it ran stays, and a cursor stored meanwhile (by a caller reading incrementally under
+        // this lease) is where the next read goes on from, since a sync never moves one.
         let saving = Instant::now();
-        let saved = sync.store.update(&mut |stored| {
-            let mut ours = state.clone();
-            ours.keep_links_added_meanwhile(&start, stored);
-            ours.keep_disabled_meanwhile(&start, stored);
-            // A sync never moves a cursor; one stored while it ran (by a caller reading
-            // incrementally under this lease) is where the next read goes on from.
-            ours.cursors = stored.cursors.clone();
-            *stored = ours;
-        });
+        let changes = StateChanges::between(&start, &state);
+        let saved = sync.store.commit(&changes).await;
         timings.save = saving.elapsed();
         timings.total = started.elapsed();
+        tracing::info!(
+            entries = changes.len(),
+            ms = timings.save.as_millis() as u64,
+            "state saved"
+        );
+        let report = sync.finish_report(report, started_at, timings.total);
+        let outcome = match (&saved, &stopped) {
+            (Err(_), _) => RunOutcome::NotSaved,
+            (Ok(()), Some(_)) => RunOutcome::Stopped,
+            (Ok(()), None) if report.is_success() => RunOutcome::Synced,
+            (Ok(()), None) => RunOutcome::SomeFailed,
+        };
+        let run = RunRecord::from_report(holder, started_at, Utc::now(), outcome, &report);
+        record_run(sync.store, &run).await;
         drop(lease);
-        let names = sync.directories.names();
-        let title = sync
-            .title
-            .clone()
-            .unwrap_or_else(|| format!("{} and {}: people synchronised", names.hr, names.idp));
-        let report = report
-            .with_title(title)
-            .with_generated_at(started_at.format("%Y-%m-%d %H:%M UTC").to_string())
-            .with_run_time(started_at, timings.total);
         if let Err(source) = saved {
             tracing::error!(error = %ErrorChain(&source), "the state could not be saved");
             return Err(SyncError::NotSaved { source, report: Box::new(report) });
@@ -403,6 +417,30 @@ impl PlannedSync<'_> {
             }
             None => Ok(Synced { plan, report, started_at, timings }),
         }
+    }
+}
+
+impl Synchronizer<'_> {
+    /// The report with its heading and the run's time.
+    fn finish_report(&self, report: Report, started_at: DateTime<Utc>, took: Duration) -> Report {
+        let names = self.directories.names();
+        let title = self
+            .title
+            .clone()
+            .unwrap_or_else(|| format!("{} and {}: people synchronised", names.hr, names.idp));
+        report
+            .with_title(title)
+            .with_generated_at(started_at.format("%Y-%m-%d %H:%M UTC").to_string())
+            .with_run_time(started_at, took)
+    }
+}
+
+/// Records `run` in the store's history, if it keeps one; a history that cannot be written is
+/// logged, never the sync's failure.
+async fn record_run(store: &dyn StateStore, run: &RunRecord) {
+    let Some(history) = store.history() else { return };
+    if let Err(e) = history.record(run).await {
+        tracing::warn!(error = %ErrorChain(&e), "the run could not be recorded in the history");
     }
 }
 

@@ -68,7 +68,7 @@ async fn a_leaver_is_disabled_and_signed_out_then_enabled_again_when_they_return
     assert!(markdown.contains("## Accounts disabled: 1"), "{markdown}");
     assert!(markdown.contains("| Person1 Lund | a1 | inactive in Huma |"), "{markdown}");
     assert!(report.to_html().contains("Accounts disabled: 1"));
-    let state = store.load().expect("saved");
+    let state = store.load().await.expect("saved");
     let remembered = &state.disabled[&RecordId::from("a1")];
     assert_eq!(
         (remembered.hr.as_str(), remembered.reason, remembered.sessions_revoked),
@@ -88,7 +88,7 @@ async fn a_leaver_is_disabled_and_signed_out_then_enabled_again_when_they_return
     assert!(active(&idp, "a1"));
     assert_eq!(synced.report.counts.enabled_in_idp, 1);
     assert!(synced.report.to_markdown().contains("## Accounts enabled again: 1"));
-    assert!(store.load().expect("saved").disabled.is_empty());
+    assert!(store.load().await.expect("saved").disabled.is_empty());
 }
 
 #[tokio::test]
@@ -180,7 +180,7 @@ async fn a_refused_disable_is_reported_with_the_error_and_held_back_next_time() 
     assert!(!report.is_success());
     assert!(report.to_markdown().contains(admin_message));
     assert!(active(&idp, "a0"));
-    assert!(store.load().expect("saved").disabled.is_empty(), "not disabled, not remembered");
+    assert!(store.load().await.expect("saved").disabled.is_empty(), "not disabled, not remembered");
 
     // The refusal will not pass by itself: the next run holds it back and succeeds.
     let synced = sync_once(&sync).await.expect("applied");
@@ -197,7 +197,7 @@ async fn sessions_not_revoked_with_the_disable_are_revoked_by_a_later_run() {
     sync_once(&sync).await.expect("linked");
     make_inactive(&hr, "h1");
     sync_once(&sync).await.expect("disabled without revoking");
-    assert!(!store.load().expect("saved").disabled[&RecordId::from("a1")].sessions_revoked);
+    assert!(!store.load().await.expect("saved").disabled[&RecordId::from("a1")].sessions_revoked);
 
     let sync = sync.with_policy(leavers(true));
     let synced = sync_once(&sync).await.expect("applied");
@@ -207,5 +207,5 @@ async fn sessions_not_revoked_with_the_disable_are_revoked_by_a_later_run() {
         (AccountAction::RevokeSessions, AccountReason::SessionsNotRevoked)
     );
     assert_eq!(idp.sessions_revoked(&"a1".into()), 1);
-    assert!(store.load().expect("saved").disabled[&RecordId::from("a1")].sessions_revoked);
+    assert!(store.load().await.expect("saved").disabled[&RecordId::from("a1")].sessions_revoked);
 }

@@ -49,7 +49,7 @@ async fn a_refused_write_is_held_back_then_tried_on_an_escalating_schedule() {
     let first = run_at(&hr, &idp, &store, 0, false).await;
     assert_eq!(first.report.counts.failed, 1);
     assert!(!first.report.is_success());
-    let held = store.load().expect("saved").held;
+    let held = store.load().await.expect("saved").held;
     assert_eq!(held.len(), 1);
     let h = &held[0];
     assert_eq!((h.record.as_str(), h.write), ("a1", Write::Field(Field::JobTitle)));
@@ -74,7 +74,7 @@ async fn a_refused_write_is_held_back_then_tried_on_an_escalating_schedule() {
     assert!(third.report.is_success(), "{:?}", third.report);
     assert_eq!(third.report.counts.failed, 0);
     assert!(third.report.held[0].tried_again);
-    let h = store.load().expect("saved").held.remove(0);
+    let h = store.load().await.expect("saved").held.remove(0);
     assert_eq!((h.first_seen, h.last_seen, h.attempts), (at(0), at(1), 2));
     assert_eq!(h.next_try(), at(7));
     let waiting = run_at(&hr, &idp, &store, 6, false).await;
@@ -85,7 +85,7 @@ async fn a_refused_write_is_held_back_then_tried_on_an_escalating_schedule() {
     let fourth = run_at(&hr, &idp, &store, 7, false).await;
     assert_eq!(fourth.report.counts.updated_in_idp, 1);
     assert!(fourth.report.held.is_empty());
-    assert!(store.load().expect("saved").held.is_empty());
+    assert!(store.load().await.expect("saved").held.is_empty());
 }
 
 #[tokio::test]
@@ -97,7 +97,7 @@ async fn a_new_value_is_tried_at_once_and_a_new_refusal_is_a_new_failure() {
     let again = run_at(&hr, &idp, &store, 0, false).await;
     assert_eq!(again.report.counts.failed, 1, "tried with the new value, refused again");
     assert!(!again.report.is_success());
-    let held = store.load().expect("saved").held;
+    let held = store.load().await.expect("saved").held;
     assert_eq!(held.len(), 1, "the old value's entry is replaced");
     assert_eq!(held[0].value.as_deref(), Some("Chief Technology Officer"));
 }
@@ -106,13 +106,13 @@ async fn a_new_value_is_tried_at_once_and_a_new_refusal_is_a_new_failure() {
 async fn a_released_write_is_tried_on_the_next_run() {
     let (hr, idp, store) = setup(ErrorKind::PermissionDenied);
     run_at(&hr, &idp, &store, 0, false).await;
-    let id = store.load().expect("saved").held[0].id.clone();
+    let id = store.load().await.expect("saved").held[0].id.clone();
 
     let sync = Synchronizer::new(&hr, &idp, &store);
-    assert!(sync.release("nothing-by-this-id").expect("released").is_empty());
-    let released = sync.release(id.as_str()).expect("released");
+    assert!(sync.release("nothing-by-this-id").await.expect("released").is_empty());
+    let released = sync.release(id.as_str()).await.expect("released");
     assert_eq!(released.len(), 1);
-    assert!(store.load().expect("saved").held.is_empty());
+    assert!(store.load().await.expect("saved").held.is_empty());
 
     idp.allow(&"a1".into());
     let next = run_at(&hr, &idp, &store, 0, false).await;
@@ -125,7 +125,7 @@ async fn a_released_write_is_tried_on_the_next_run() {
     run_at(&hr, &idp, &store, 0, false).await;
     let retried = run_at(&hr, &idp, &store, 0, true).await;
     assert!(retried.report.held[0].tried_again, "tried again at once");
-    assert_eq!(sync.release("a1").expect("released").len(), 1);
+    assert_eq!(sync.release("a1").await.expect("released").len(), 1);
 }
 
 #[tokio::test]
@@ -133,7 +133,7 @@ async fn passing_failures_are_never_held_back() {
     for kind in [ErrorKind::Unavailable, ErrorKind::Throttled] {
         let (hr, idp, store) = setup(kind);
         run_at(&hr, &idp, &store, 0, false).await;
-        assert!(store.load().expect("saved").held.is_empty(), "{kind:?}");
+        assert!(store.load().await.expect("saved").held.is_empty(), "{kind:?}");
         let again = run_at(&hr, &idp, &store, 0, false).await;
         assert_eq!(again.report.counts.failed, 1, "{kind:?}: tried again every run");
     }

@@ -43,7 +43,7 @@ async fn a_deleted_person_is_disabled_and_remembered() {
     assert!(pushed.detail.as_deref().unwrap_or_default().contains("sign-in sessions revoked"));
     assert!(!active(&idp, "a1"));
     assert_eq!(idp.sessions_revoked(&"a1".into()), 1);
-    assert!(store.load().expect("saved").disabled.contains_key(&RecordId::from("a1")));
+    assert!(store.load().await.expect("saved").disabled.contains_key(&RecordId::from("a1")));
 
     // Without leavers, a deletion changes nothing, as before.
     let off = RealtimePush::new(&hr, &idp).with_store(&store);
@@ -74,7 +74,7 @@ async fn an_update_to_inactive_disables_and_one_back_to_active_enables_again() {
     let summary = push.push_event(&event(HrChange::Updated, &["h0"])).await.expect("pushed");
     assert_eq!(summary.people[0].action, PushAction::Updated, "{summary:?}");
     assert!(active(&idp, "a0"));
-    assert!(store.load().expect("saved").disabled.is_empty());
+    assert!(store.load().await.expect("saved").disabled.is_empty());
 
     // An account an administrator disabled is left alone.
     let a1 = idp.records().into_iter().find(|r| r.id.as_str() == "a1").expect("exists");

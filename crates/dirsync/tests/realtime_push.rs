@@ -197,7 +197,7 @@ async fn a_person_with_no_twin_is_created_only_with_auto_provisioning_and_linked
         pushed.fields,
         vec![Field::EmploymentId, Field::GivenName, Field::FamilyName, Field::JobTitle]
     );
-    let state = store.load().expect("loaded");
+    let state = store.load().await.expect("loaded");
     let link = &state.links[&RecordId::new("h1")];
     assert_eq!(link.idp, created[0].id);
     assert_eq!(link.baseline.job_title(), Some("CTO"));
@@ -224,7 +224,7 @@ async fn a_person_with_no_twin_is_not_in_the_idp_when_provisioning_is_off() {
     assert!(!summary.failed());
     assert_eq!(idp.writes(), 0);
     assert!(idp.records().is_empty());
-    assert_eq!(store.load().expect("loaded"), SyncState::new());
+    assert_eq!(store.load().await.expect("loaded"), SyncState::new());
 }
 
 #[tokio::test]
@@ -242,7 +242,10 @@ async fn a_deleted_linked_twin_is_not_created_again_even_with_provisioning() {
     assert!(detail(pushed).contains("the Azure AD user a1"), "{pushed:#?}");
     assert_eq!(idp.writes(), 0);
     assert!(idp.records().is_empty());
-    assert_eq!(store.load().expect("loaded"), linked("h1", "a1").load().expect("loaded"));
+    assert_eq!(
+        store.load().await.expect("loaded"),
+        linked("h1", "a1").load().await.expect("loaded")
+    );
 }
 
 #[tokio::test]
@@ -279,7 +282,7 @@ async fn two_matching_records_are_ambiguous_and_nothing_is_written() {
     assert!(detail(pushed).contains("a1, a2"), "{pushed:#?}");
     assert_eq!(idp.writes(), 0);
     assert_eq!(idp.records(), before);
-    assert_eq!(store.load().expect("loaded"), SyncState::new());
+    assert_eq!(store.load().await.expect("loaded"), SyncState::new());
 }
 
 #[tokio::test]
@@ -356,7 +359,11 @@ async fn an_idp_that_refuses_the_write_fails_the_push() {
     assert_eq!(create.action, PushAction::Failed, "{create:#?}");
     assert!(detail(create).contains("Azure AD refused the new user"), "{create:#?}");
     assert_eq!(idp.records(), vec![Record::new("a1", ada().with_job_title("Engineer"))]);
-    assert_eq!(store.load().expect("loaded"), SyncState::new(), "no link for a failed create");
+    assert_eq!(
+        store.load().await.expect("loaded"),
+        SyncState::new(),
+        "no link for a failed create"
+    );
 }
 
 fn bo() -> Person {
@@ -377,7 +384,7 @@ async fn events_that_need_no_push_read_nothing_and_write_nothing() {
     }
     assert_eq!((hr.reads(), idp.reads()), (0, 0));
     assert_eq!((hr.writes(), idp.writes()), (0, 0));
-    assert_eq!(store.load().expect("loaded"), SyncState::new());
+    assert_eq!(store.load().await.expect("loaded"), SyncState::new());
 }
 
 #[tokio::test]
@@ -410,18 +417,18 @@ async fn a_push_saves_its_link_while_a_sync_holds_the_file_stores_lease() {
     let sync = Synchronizer::new(&hr, &idp, &sync_store).with_holder("nightly sync");
 
     let planned = sync.plan().await.expect("the sync holds the lease");
-    assert!(receiver_store.lease("another sync").expect_err("leased").is_busy());
+    assert!(receiver_store.lease("another sync").await.expect_err("leased").is_busy());
     let push = RealtimePush::new(&hr, &idp)
         .with_store(&receiver_store)
         .with_provisioning(AutoProvisioning::On);
     let summary = push.push_event(&event(HrChange::Created, &["h2"])).await.expect("pushed");
     let bo = only(&summary).idp.clone().expect("Bo was created");
     assert_eq!(only(&summary).action, PushAction::Created);
-    assert_eq!(receiver_store.load().expect("loaded").links[&RecordId::new("h2")].idp, bo);
+    assert_eq!(receiver_store.load().await.expect("loaded").links[&RecordId::new("h2")].idp, bo);
 
     // The sync saves its own result, and keeps the receiver's link.
     planned.apply().await.expect("applied");
-    let state = sync_store.load().expect("loaded");
+    let state = sync_store.load().await.expect("loaded");
     assert_eq!(state.links[&RecordId::new("h1")].idp.as_str(), "a1");
     assert_eq!(state.links[&RecordId::new("h2")].idp, bo);
 }
@@ -475,5 +482,5 @@ async fn a_duplicate_hr_record_in_the_same_event_leaves_the_record_just_created_
     let created = idp.records();
     assert_eq!(created.len(), 1);
     assert_eq!(created[0].person.job_title(), Some("CTO"), "h2's values were not written");
-    assert_eq!(store.load().expect("loaded").links.len(), 1);
+    assert_eq!(store.load().await.expect("loaded").links.len(), 1);
 }

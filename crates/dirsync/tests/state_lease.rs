@@ -1,6 +1,9 @@
 //! The stores' concurrency: one sync lease at a time, atomic updates that lose nothing, leases
 //! that end with their process; and errors that print each message once.
 
+mod common;
+
+use common::Wait;
 use dirsync::{
     DirectoryError, ErrorChain, ErrorKind, JsonFileStore, LeaseHolder, MemoryStore, Person,
     RecordId, StateError, StateStore, SyncError, SyncState,
@@ -23,11 +26,11 @@ fn busy_holder(err: &StateError) -> &LeaseHolder {
 /// dropped.
 fn assert_lease_is_exclusive(first: &dyn StateStore, second: &dyn StateStore) {
     let before = chrono::Utc::now();
-    let lease = first.lease("nightly sync on worker-3").expect("the first lease");
+    let lease = first.lease("nightly sync on worker-3").wait().expect("the first lease");
     let after = chrono::Utc::now();
     assert_eq!(lease.holder().holder, "nightly sync on worker-3");
 
-    let err = second.lease("manual run").expect_err("leased");
+    let err = second.lease("manual run").wait().expect_err("leased");
     assert!(err.is_busy(), "{err:?}");
     let holder = busy_holder(&err);
     assert_eq!(holder, lease.holder());
@@ -36,12 +39,12 @@ fn assert_lease_is_exclusive(first: &dyn StateStore, second: &dyn StateStore) {
     assert!(message.contains("nightly sync on worker-3 since"), "{message}");
     assert!(message.contains(&holder.since.format("%Y-%m-%d %H:%M:%S UTC").to_string()));
     // The first holder cannot take it twice either.
-    assert!(first.lease("nightly sync on worker-3").expect_err("leased").is_busy());
+    assert!(first.lease("nightly sync on worker-3").wait().expect_err("leased").is_busy());
 
     drop(lease);
-    let lease = second.lease("manual run").expect("free once the first is dropped");
+    let lease = second.lease("manual run").wait().expect("free once the first is dropped");
     assert_eq!(lease.holder().holder, "manual run");
-    assert_eq!(busy_holder(&first.lease("x").expect_err("leased")).holder, "manual run");
+    assert_eq!(busy_holder(&first.lease("x").wait().expect_err("leased")).holder, "manual run");
 }
 
 #[test]
@@ -56,18 +59,18 @@ fn a_file_store_lease_is_exclusive_across_stores_of_one_file_and_free_after_drop
     let path = dir.path().join("state.json");
     assert_lease_is_exclusive(&JsonFileStore::new(&path), &JsonFileStore::new(&path));
     // A different state file is a different lease.
-    let _lease = JsonFileStore::new(&path).lease("one").expect("free");
-    JsonFileStore::new(dir.path().join("other.json")).lease("two").expect("another state");
+    let _lease = JsonFileStore::new(&path).lease("one").wait().expect("free");
+    JsonFileStore::new(dir.path().join("other.json")).lease("two").wait().expect("another state");
 }
 
 #[test]
 fn a_lease_does_not_block_loads_saves_or_updates() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let store = JsonFileStore::new(dir.path().join("state.json"));
-    let _lease = store.lease("sync").expect("leased");
-    store.save(&SyncState::new()).expect("saved under a lease");
-    store.update(&mut |s| s.link("h1".into(), "a1".into(), Person::new())).expect("updated");
-    assert_eq!(store.load().expect("loaded").links.len(), 1);
+    let _lease = store.lease("sync").wait().expect("leased");
+    store.save(&SyncState::new()).wait().expect("saved under a lease");
+    store.update(&mut |s| s.link("h1".into(), "a1".into(), Person::new())).wait().expect("updated");
+    assert_eq!(store.load().wait().expect("loaded").links.len(), 1);
 }
 
 fn link_id(thread: usize, i: usize) -> RecordId {
@@ -84,13 +87,14 @@ fn assert_no_update_is_lost(store: &(dyn StateStore + Sync), threads: usize, per
                     let idp = RecordId::new(format!("a-{thread}-{i:02}"));
                     let saved = store
                         .update(&mut |state| state.link(hr.clone(), idp.clone(), Person::new()))
+                        .wait()
                         .expect("updated");
                     assert!(saved.links.contains_key(&hr), "the update returns the saved state");
                 }
             });
         }
     });
-    let state = store.load().expect("loaded");
+    let state = store.load().wait().expect("loaded");
     assert_eq!(state.links.len(), threads * per_thread);
     for thread in 0..threads {
         for i in 0..per_thread {
@@ -118,12 +122,13 @@ fn updates_from_eight_threads_through_separate_file_stores_lose_no_link() {
                 for i in 0..25 {
                     store
                         .update(&mut |s| s.link(link_id(thread, i), "a".into(), Person::new()))
+                        .wait()
                         .expect("updated");
                 }
             });
         }
     });
-    assert_eq!(JsonFileStore::new(&path).load().expect("loaded").links.len(), 8 * 25);
+    assert_eq!(JsonFileStore::new(&path).load().wait().expect("loaded").links.len(), 8 * 25);
 }
 
 #[test]
@@ -155,7 +160,7 @@ fn assert_saves_keep_later_updates(store: &(dyn StateStore + Sync)) {
         let saves_done = &saves_done;
         scope.spawn(move || {
             for n in 1..=SAVES {
-                store.save(&saved_state(n)).expect("saved");
+                store.save(&saved_state(n)).wait().expect("saved");
                 saves_done.store(n, Ordering::SeqCst);
             }
         });
@@ -164,7 +169,7 @@ fn assert_saves_keep_later_updates(store: &(dyn StateStore + Sync)) {
             .collect();
         updaters.into_iter().flat_map(|u| u.join().expect("the updater ran")).collect()
     });
-    let state = store.load().expect("loaded");
+    let state = store.load().wait().expect("loaded");
     assert_eq!(save_number(&state), SAVES);
     // Every update made after the last save is there.
     assert!(after_the_last_save.len() >= 2 * 5);
@@ -187,8 +192,10 @@ fn update_beside_saves(
     while i < UPDATES || after_the_last.len() < 5 {
         let done_before = saves_done.load(Ordering::SeqCst);
         let hr = link_id(thread, i);
-        let state =
-            store.update(&mut |s| s.link(hr.clone(), "a".into(), Person::new())).expect("updated");
+        let state = store
+            .update(&mut |s| s.link(hr.clone(), "a".into(), Person::new()))
+            .wait()
+            .expect("updated");
         let seen = save_number(&state);
         assert!(seen >= done_before, "update {i} saw save {seen}, after save {done_before}");
         // Every earlier update of this thread that came after the save this one saw is there.
@@ -218,15 +225,15 @@ fn saves_and_updates_from_threads_never_lose_an_update_made_after_a_save() {
 fn a_lease_file_left_behind_does_not_block_the_next_lease() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let path = dir.path().join("state.json");
-    let lease = JsonFileStore::new(&path).lease("a sync that ended").expect("leased");
+    let lease = JsonFileStore::new(&path).lease("a sync that ended").wait().expect("leased");
     drop(lease);
     let lease_file = dir.path().join("state.json.lease");
     assert!(lease_file.exists(), "the lease file stays behind");
     assert!(std::fs::read_to_string(&lease_file).expect("readable").contains("a sync that ended"));
 
-    let lease = JsonFileStore::new(&path).lease("the next sync").expect("not blocked");
+    let lease = JsonFileStore::new(&path).lease("the next sync").wait().expect("not blocked");
     assert_eq!(lease.holder().holder, "the next sync");
-    let err = JsonFileStore::new(&path).lease("a third").expect_err("leased");
+    let err = JsonFileStore::new(&path).lease("a third").wait().expect_err("leased");
     assert_eq!(busy_holder(&err).holder, "the next sync", "the file names the current holder");
 }
 
@@ -238,7 +245,8 @@ const CHILD_ENV: &str = "DIRSYNC_STATE_LEASE_CHILD";
 fn lease_test_child_holder() {
     let Some(path) = std::env::var_os(CHILD_ENV) else { return };
     let path = PathBuf::from(path);
-    let _lease = JsonFileStore::new(&path).lease("a sync in a child process").expect("leased");
+    let _lease =
+        JsonFileStore::new(&path).lease("a sync in a child process").wait().expect("leased");
     std::fs::write(marker(&path), b"").expect("marked");
     std::thread::sleep(Duration::from_secs(120));
 }
@@ -269,14 +277,14 @@ fn a_lease_held_by_a_killed_process_is_free_at_once() {
     }
 
     let store = JsonFileStore::new(&path);
-    let err = store.lease("this process").expect_err("the child holds it");
+    let err = store.lease("this process").wait().expect_err("the child holds it");
     assert_eq!(busy_holder(&err).holder, "a sync in a child process");
 
     // Killed: no destructor runs, the lease file stays; the OS lets go of the lock.
     child.kill().expect("killed");
     child.wait().expect("reaped");
     assert!(dir.path().join("state.json.lease").exists());
-    let lease = store.lease("this process").expect("free once its holder's process ended");
+    let lease = store.lease("this process").wait().expect("free once its holder's process ended");
     assert_eq!(lease.holder().holder, "this process");
 }
 
@@ -313,7 +321,7 @@ fn occurrences(text: &str, part: &str) -> usize {
 fn a_state_io_error_shows_the_os_error_once() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let store = JsonFileStore::new(dir.path().join("no-such-folder").join("state.json"));
-    let err = store.save(&SyncState::new()).expect_err("no folder");
+    let err = store.save(&SyncState::new()).wait().expect_err("no folder");
     let StateError::Io { source, .. } = &err else { panic!("expected Io: {err:?}") };
     let os = source.to_string();
     assert!(os.contains("os error"), "{os}");
@@ -337,7 +345,7 @@ fn a_state_error_through_a_sync_error_shows_each_message_once() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let path = dir.path().join("state.json");
     std::fs::write(&path, b"{\"format\": 1, \"state\": [").expect("written");
-    let err = JsonFileStore::new(&path).load().expect_err("corrupt");
+    let err = JsonFileStore::new(&path).load().wait().expect_err("corrupt");
     assert!(matches!(err, StateError::Corrupt { .. }), "{err:?}");
     assert_each_message_once(&err);
     let sync_err = SyncError::from(err);

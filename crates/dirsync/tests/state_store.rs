@@ -1,5 +1,8 @@
 //! The JSON file state store: round trips, versioning, corrupt files and crashes while saving.
 
+mod common;
+
+use common::Wait;
 use dirsync::{
     Address, CountryCode, Cursor, JsonFileStore, Person, STATE_FORMAT, StateError, StateStore,
     SyncState,
@@ -55,7 +58,7 @@ fn other_files(dir: &Path, keep: &Path) -> Vec<PathBuf> {
 fn a_missing_file_loads_as_an_empty_state() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let store = JsonFileStore::new(dir.path().join("state.json"));
-    assert_eq!(store.load().expect("a missing file is no error"), SyncState::new());
+    assert_eq!(store.load().wait().expect("a missing file is no error"), SyncState::new());
 }
 
 #[test]
@@ -64,8 +67,8 @@ fn a_saved_state_loads_back_equal_and_the_file_has_a_format_version() {
     let path = dir.path().join("state.json");
     let store = JsonFileStore::new(&path);
     let state = sample_state();
-    store.save(&state).expect("saved");
-    assert_eq!(store.load().expect("loaded"), state);
+    store.save(&state).wait().expect("saved");
+    assert_eq!(store.load().wait().expect("loaded"), state);
 
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&path).expect("the file exists")).expect("JSON");
@@ -77,8 +80,8 @@ fn a_saved_state_loads_back_equal_and_the_file_has_a_format_version() {
     assert_eq!(other_files(dir.path(), &path), [dir.path().join("state.json.lock")]);
 
     // Saving again replaces the state completely.
-    store.save(&SyncState::new()).expect("saved again");
-    assert_eq!(store.load().expect("loaded"), SyncState::new());
+    store.save(&SyncState::new()).wait().expect("saved again");
+    assert_eq!(store.load().wait().expect("loaded"), SyncState::new());
 }
 
 #[test]
@@ -87,7 +90,7 @@ fn a_corrupt_file_is_a_clear_error_and_is_left_untouched() {
     let path = dir.path().join("state.json");
     std::fs::write(&path, b"{\"format\": 1, \"state\": {\"links\": {\"h1\": ").expect("written");
     let store = JsonFileStore::new(&path);
-    let err = store.load().expect_err("a truncated file is corrupt");
+    let err = store.load().wait().expect_err("a truncated file is corrupt");
     assert!(matches!(err, StateError::Corrupt { .. }), "{err:?}");
     let message = err.to_string();
     assert!(message.contains("is corrupt"), "{message}");
@@ -106,7 +109,7 @@ fn a_corrupt_file_is_a_clear_error_and_is_left_untouched() {
         b"{\"format\": 1, \"state\": []}",
     ] {
         std::fs::write(&path, bad).expect("written");
-        let err = store.load().expect_err("corrupt");
+        let err = store.load().wait().expect_err("corrupt");
         assert!(
             matches!(err, StateError::Corrupt { .. }),
             "{:?} gave {err:?}",
@@ -121,7 +124,7 @@ fn a_file_from_a_newer_version_is_refused_with_both_versions() {
     let path = dir.path().join("state.json");
     let newer = br#"{"format": 2, "state": {"something": "new"}}"#;
     std::fs::write(&path, newer).expect("written");
-    let err = JsonFileStore::new(&path).load().expect_err("newer");
+    let err = JsonFileStore::new(&path).load().wait().expect_err("newer");
     match &err {
         StateError::NewerFormat { found, supported, .. } => {
             assert_eq!((*found, *supported), (2, STATE_FORMAT));
@@ -136,7 +139,7 @@ fn a_file_from_a_newer_version_is_refused_with_both_versions() {
 fn saving_into_a_missing_folder_fails_and_says_so() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let store = JsonFileStore::new(dir.path().join("no-such-folder").join("state.json"));
-    let err = store.save(&sample_state()).expect_err("no folder");
+    let err = store.save(&sample_state()).wait().expect_err("no folder");
     assert!(matches!(err, StateError::Io { .. }), "{err:?}");
     assert!(err.to_string().contains("check that the folder exists"), "{err}");
 }
@@ -150,13 +153,13 @@ fn a_leftover_temporary_file_does_not_affect_the_saved_state() {
     let path = dir.path().join("state.json");
     let store = JsonFileStore::new(&path);
     let old = sample_state();
-    store.save(&old).expect("saved");
+    store.save(&old).wait().expect("saved");
     let leftover = dir.path().join(".state.json.99999.0.tmp");
     std::fs::write(&leftover, b"{\"format\": 1, \"state\": {\"links\": {\"h9\"").expect("written");
 
-    assert_eq!(store.load().expect("the old file loads"), old);
-    store.save(&SyncState::new()).expect("a later save works");
-    assert_eq!(store.load().expect("loaded"), SyncState::new());
+    assert_eq!(store.load().wait().expect("the old file loads"), old);
+    store.save(&SyncState::new()).wait().expect("a later save works");
+    assert_eq!(store.load().wait().expect("loaded"), SyncState::new());
 }
 
 const CHILD_ENV: &str = "DIRSYNC_STATE_STORE_CRASH_CHILD";
@@ -165,7 +168,7 @@ const CHILD_ENV: &str = "DIRSYNC_STATE_STORE_CRASH_CHILD";
 #[test]
 fn crash_test_child_writer() {
     let Some(path) = std::env::var_os(CHILD_ENV) else { return };
-    JsonFileStore::new(PathBuf::from(path)).save(&big_state("new")).expect("saved");
+    JsonFileStore::new(PathBuf::from(path)).save(&big_state("new")).wait().expect("saved");
 }
 
 /// A writer process is killed (SIGKILL on Unix) as soon as its temporary file appears, that is
@@ -181,7 +184,7 @@ fn a_writer_killed_before_the_rename_leaves_the_old_file_intact() {
     let exe = std::env::current_exe().expect("the test binary");
     let mut killed_before_rename = 0;
     for _ in 0..5 {
-        store.save(&old).expect("saved");
+        store.save(&old).wait().expect("saved");
         for leftover in other_files(dir.path(), &path) {
             std::fs::remove_file(leftover).expect("removed");
         }
@@ -205,7 +208,7 @@ fn a_writer_killed_before_the_rename_leaves_the_old_file_intact() {
         let _ = child.kill();
         child.wait().expect("the child is reaped");
 
-        let loaded = store.load().expect("the state file is always complete");
+        let loaded = store.load().wait().expect("the state file is always complete");
         if !other_files(dir.path(), &path).is_empty() {
             killed_before_rename += 1;
             assert!(loaded == old, "killed before the rename, yet the state file changed");

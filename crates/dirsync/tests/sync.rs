@@ -5,7 +5,8 @@ use dirsync::{
     Action, ApplyError, ApplyOptions, AutoProvisioning, Capabilities, ConflictRule, CreationRule,
     Decision, Directory, DirectoryError, ErrorChain, ErrorKind, FieldChange, InMemoryDirectory,
     JsonFileStore, Lease, MemoryStore, Outcome, Person, Policy, Progress, RealtimePush, Record,
-    RecordId, Side, Snapshot, StateError, StateStore, SyncError, SyncState, Synchronizer,
+    RecordId, Side, Snapshot, StateChanges, StateError, StateStore, SyncError, SyncState,
+    Synchronizer,
 };
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -121,28 +122,36 @@ impl Directory for Watched {
     }
 }
 
-/// A store whose `update` (how a sync saves) always fails; everything else is a [`MemoryStore`].
+/// A store whose `commit` (how a sync saves) always fails; everything else is a [`MemoryStore`].
 struct Unsavable(MemoryStore);
 
+#[async_trait]
 impl StateStore for Unsavable {
-    fn load(&self) -> Result<SyncState, StateError> {
-        self.0.load()
+    async fn load(&self) -> Result<SyncState, StateError> {
+        self.0.load().await
     }
 
-    fn save(&self, state: &SyncState) -> Result<(), StateError> {
-        self.0.save(state)
+    async fn save(&self, state: &SyncState) -> Result<(), StateError> {
+        self.0.save(state).await
     }
 
-    fn lease(&self, holder: &str) -> Result<Lease, StateError> {
-        self.0.lease(holder)
-    }
-
-    fn update(&self, _change: &mut dyn FnMut(&mut SyncState)) -> Result<SyncState, StateError> {
+    async fn commit(&self, _changes: &StateChanges) -> Result<(), StateError> {
         Err(StateError::Io {
             action: "write",
             path: "/srv/dirsync/state.json".into(),
             source: std::io::Error::other("no space left on the device (on purpose)"),
         })
+    }
+
+    async fn lease(&self, holder: &str) -> Result<Lease, StateError> {
+        self.0.lease(holder).await
+    }
+
+    async fn update(
+        &self,
+        change: &mut (dyn for<'s> FnMut(&'s mut SyncState) + Send),
+    ) -> Result<SyncState, StateError> {
+        self.0.update(change).await
     }
 }
 
@@ -278,7 +287,7 @@ async fn a_whole_sync_applies_saves_and_a_second_plan_has_nothing_to_do() {
     let grace_in_azure = by_email(&azure_now, "grace@example.com");
     assert_eq!(grace_in_azure.len(), 1);
 
-    let state = store.load().expect("loaded");
+    let state = store.load().await.expect("loaded");
     assert_eq!(state.links.len(), 3);
     assert_eq!(link_of(&state, "h1").idp.as_str(), "a1");
     assert_eq!(link_of(&state, "h1").baseline.job_title(), Some("CTO"));
@@ -318,10 +327,10 @@ async fn a_second_plan_while_a_planned_sync_lives_is_busy_names_the_holder_and_r
     // Refused before anything was read or written.
     assert_eq!((hr.snapshots(), idp.snapshots()), (1, 1));
     assert_eq!((hr.writes(), idp.writes()), (0, 0));
-    assert_eq!(store.load().expect("loaded"), SyncState::new());
+    assert_eq!(store.load().await.expect("loaded"), SyncState::new());
     // The same holds for the same Synchronizer, and for begin().
     assert!(nightly.plan().await.expect_err("still leased").is_busy());
-    assert!(manual.begin().expect_err("still leased").is_busy());
+    assert!(manual.begin().await.expect_err("still leased").is_busy());
     assert_eq!((hr.snapshots(), idp.snapshots()), (1, 1));
 
     drop(planned);
@@ -373,7 +382,7 @@ async fn a_side_that_cannot_be_read_stops_the_sync_before_any_write_and_lets_the
          peer (on purpose)"
     );
     assert_eq!((hr.writes(), idp.writes()), (0, 0));
-    assert_eq!(store.load().expect("loaded"), SyncState::new());
+    assert_eq!(store.load().await.expect("loaded"), SyncState::new());
 
     idp.refuse_reads.store(false, Ordering::SeqCst);
     sync.plan().await.expect("the lease was let go");
@@ -398,7 +407,7 @@ async fn a_plan_with_pending_decisions_is_refused_and_applies_once_decided() {
     assert!(err.report().is_none());
     assert_eq!((hr.writes(), idp.writes()), (0, 0));
     assert_eq!(idp.records(), azure_records());
-    assert_eq!(store.load().expect("loaded"), SyncState::new());
+    assert_eq!(store.load().await.expect("loaded"), SyncState::new());
 
     // The lease was let go; decide each pending item, and it applies.
     let mut planned = sync.plan().await.expect("planned again");
@@ -413,7 +422,7 @@ async fn a_plan_with_pending_decisions_is_refused_and_applies_once_decided() {
     assert_eq!(synced.report.counts.updated_in_idp, 2);
     assert_eq!(synced.report.counts.created_in_idp, 1);
     assert_eq!(record(&idp.records(), "a1").person.job_title(), Some("CTO"));
-    assert_eq!(store.load().expect("loaded").links.len(), 3);
+    assert_eq!(store.load().await.expect("loaded").links.len(), 3);
 }
 
 #[tokio::test]
@@ -435,7 +444,7 @@ async fn the_safety_threshold_refuses_before_any_write_and_leaves_the_store_unch
     }
     assert!(err.report().is_none());
     assert_eq!((hr.writes(), idp.writes()), (0, 0));
-    assert_eq!(store.load().expect("loaded"), saved);
+    assert_eq!(store.load().await.expect("loaded"), saved);
 
     // At the threshold, it runs.
     let sync = sync.with_apply_options(ApplyOptions::default().with_max_people_changed(Some(3)));
@@ -470,7 +479,7 @@ async fn refused_credentials_half_way_stop_the_run_and_the_writes_made_are_saved
     assert!(by_email(&idp.records(), "grace@example.com").is_empty());
 
     // The state was saved for the writes that were made, and only for them.
-    let state = store.load().expect("loaded");
+    let state = store.load().await.expect("loaded");
     let done = report
         .operations
         .iter()
@@ -517,7 +526,7 @@ async fn a_state_that_cannot_be_saved_is_not_saved_with_the_report_inside() {
     assert!(chain.contains("no space left on the device (on purpose)"), "{chain}");
     // The writes ran; the state is as it was.
     assert_eq!(record(&idp.records(), "a1").person.job_title(), Some("CTO"));
-    assert_eq!(store.load().expect("loaded"), SyncState::new());
+    assert_eq!(store.load().await.expect("loaded"), SyncState::new());
     // The lease was let go.
     sync.plan().await.expect("a next run may start");
 }
@@ -549,7 +558,7 @@ async fn a_write_that_never_answers_times_out_and_the_run_goes_on() {
     assert_eq!(synced.report.counts.failed, 1);
 
     // The write that timed out is compared again next time; the rest is done.
-    let state = store.load().expect("loaded");
+    let state = store.load().await.expect("loaded");
     assert_eq!(link_of(&state, "h2").baseline.job_title(), None);
     assert_eq!(link_of(&state, "h1").baseline.job_title(), Some("CTO"));
     let again = sync.plan().await.expect("planned again");
@@ -576,12 +585,13 @@ async fn a_link_the_receiver_saved_while_the_sync_ran_is_kept() {
     // And, for a person the sync does not know at all, a link written directly.
     store
         .update(&mut |s| s.link("h7".into(), "a7".into(), Person::new().with_given_name("Edsger")))
+        .await
         .expect("linked");
 
     let synced = planned.apply().await.expect("applied");
     assert_eq!(synced.report.counts.created_in_idp, 0);
 
-    let state = store.load().expect("loaded");
+    let state = store.load().await.expect("loaded");
     assert_eq!(link_of(&state, "h3").idp, grace_id);
     assert_eq!(link_of(&state, "h7").idp.as_str(), "a7");
     assert_eq!(link_of(&state, "h7").baseline.given_name(), Some("Edsger"));
@@ -601,10 +611,11 @@ async fn the_link_the_sync_made_wins_over_a_conflicting_one_saved_meanwhile() {
     let planned = sync.plan().await.expect("planned");
     store
         .update(&mut |s| s.link("h3".into(), "a-stale".into(), Person::new()))
+        .await
         .expect("linked meanwhile");
     planned.apply().await.expect("applied");
 
-    let state = store.load().expect("loaded");
+    let state = store.load().await.expect("loaded");
     let azure_now = idp.records();
     let created = by_email(&azure_now, "grace@example.com");
     assert_eq!(created.len(), 1);
@@ -629,7 +640,7 @@ async fn a_person_the_receiver_created_while_the_sync_ran_is_linked_not_created_
     let grace = grace.expect("the planned creation is reported");
     assert_eq!(grace.outcome.label(), "skipped", "{:?}", grace.outcome);
     assert_eq!(by_email(&idp.records(), "grace@example.com").len(), 1);
-    assert_eq!(link_of(&store.load().expect("loaded"), "h3").idp, grace_id);
+    assert_eq!(link_of(&store.load().await.expect("loaded"), "h3").idp, grace_id);
 }
 
 #[tokio::test]
@@ -668,14 +679,14 @@ async fn preview_takes_no_lease_and_writes_nothing() {
     assert_eq!(&preview, planned.plan());
     assert_eq!(preview.names.idp, "Azure AD");
     assert_eq!((hr.writes(), idp.writes()), (0, 0));
-    assert_eq!(store.load().expect("loaded"), SyncState::new());
+    assert_eq!(store.load().await.expect("loaded"), SyncState::new());
 
     // The planned sync still holds its lease and applies.
     assert!(sync.plan().await.expect_err("leased").is_busy());
     planned.apply().await.expect("applied");
     let preview = sync.preview().await.expect("previewed");
     assert!(preview.operations().expect("settled").operations.is_empty());
-    assert!(store.lease("after the preview").is_ok(), "the preview left no lease behind");
+    assert!(store.lease("after the preview").await.is_ok(), "the preview left no lease behind");
 }
 
 #[tokio::test]
@@ -716,9 +727,9 @@ async fn begin_then_plan_with_snapshots_read_by_the_caller_runs_under_the_lease(
     let store = MemoryStore::with_state(saved);
     let sync = Synchronizer::new(&hr, &idp, &store).with_policy(policy()).with_holder("caller");
 
-    let leased = sync.begin().expect("leased");
+    let leased = sync.begin().await.expect("leased");
     assert_eq!(leased.state().cursors["idp"].as_str(), "42");
-    assert!(sync.begin().expect_err("leased").is_busy());
+    assert!(sync.begin().await.expect_err("leased").is_busy());
     assert!(sync.plan().await.expect_err("leased").is_busy());
 
     // The caller reads the sides itself (here in full; an incremental reader would use the
@@ -731,10 +742,10 @@ async fn begin_then_plan_with_snapshots_read_by_the_caller_runs_under_the_lease(
     let synced = planned.apply().await.expect("applied");
     assert_eq!(synced.report.counts.created_in_idp, 1);
 
-    let state = store.load().expect("loaded");
+    let state = store.load().await.expect("loaded");
     assert_eq!(state.links.len(), 3);
     assert_eq!(state.cursors["idp"].as_str(), "42", "cursors are kept");
-    sync.begin().expect("free after the apply");
+    sync.begin().await.expect("free after the apply");
 }
 
 fn assert_send<T: Send>(value: T) -> T {
@@ -764,7 +775,7 @@ async fn a_cursor_saved_while_the_sync_ran_is_kept() {
 
     // An incremental reader under the lease: reads from the stored cursor, and stores where to
     // go on from next time.
-    let leased = sync.begin().expect("leased");
+    let leased = sync.begin().await.expect("leased");
     assert_eq!(leased.state().cursors["idp"].as_str(), "42");
     let huma_snapshot = Snapshot::read(&hr).await.expect("read");
     let azure_snapshot = Snapshot::read(&idp).await.expect("read");
@@ -772,10 +783,11 @@ async fn a_cursor_saved_while_the_sync_ran_is_kept() {
         .update(&mut |s| {
             s.cursors.insert("idp".into(), dirsync::Cursor::new("43"));
         })
+        .await
         .expect("the new cursor is stored");
     leased.plan_with(&huma_snapshot, &azure_snapshot).apply().await.expect("applied");
 
-    let state = store.load().expect("loaded");
+    let state = store.load().await.expect("loaded");
     assert_eq!(state.cursors["idp"].as_str(), "43", "the sync's save did not move it back");
     assert_eq!(state.links.len(), 3);
 }

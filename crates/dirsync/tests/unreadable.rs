@@ -87,7 +87,7 @@ async fn a_linked_record_that_cannot_be_read_keeps_its_link_and_is_left_alone() 
     let synced = sync.plan().await.expect("planned").apply().await.expect("applied");
     assert!(synced.report.operations.is_empty(), "{:?}", synced.report.operations);
     assert!(synced.plan.creations.is_empty(), "she is not created again");
-    let state = store.load().expect("saved");
+    let state = store.load().await.expect("saved");
     let link = &state.links[&RecordId::from("h1")];
     assert_eq!(link.idp, RecordId::from("a1"));
     assert_eq!(link.baseline.job_title(), Some("CTO"), "the last agreed values are kept");

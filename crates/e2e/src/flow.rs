@@ -231,7 +231,7 @@ pub async fn full_sync(
     } else {
         sync_with_store(clients, &store, options).await
     };
-    *state = store.load()?;
+    *state = store.load().await?;
     result
 }
 
@@ -241,7 +241,7 @@ async fn kept_sync(
     store: &dyn StateStore,
     options: &SyncOptions,
 ) -> Result<SyncRun, SyncError> {
-    let leased = options.synchronizer(clients, store).begin()?;
+    let leased = options.synchronizer(clients, store).begin().await?;
     let latest = Cursor::new(latest_delta_link(&clients.azure));
     let (hr, idp, changes) = futures::join!(
         Snapshot::read(&clients.huma),
@@ -270,7 +270,7 @@ pub async fn incremental_sync(
 ) -> Result<SyncRun, SyncError> {
     let started = Instant::now();
     let store = MemoryStore::with_state(state.clone());
-    let leased = options.synchronizer(clients, &store).begin()?;
+    let leased = options.synchronizer(clients, &store).begin().await?;
     let (hr, changes) = futures::join!(
         Snapshot::read(&clients.huma),
         clients.azure.changes_since(Some(&kept.cursor))
@@ -284,7 +284,7 @@ pub async fn incremental_sync(
     dirsync::check_unreadable(idp_name, &kept.snapshot.records)
         .map_err(read_failed(clients, Side::Idp))?;
     let result = leased.plan_with(&hr, &kept.snapshot).apply().await;
-    *state = store.load()?;
+    *state = store.load().await?;
     let mut run = SyncRun::from(result?);
     run.idp_changes = Some(brought);
     run.timings.total = started.elapsed();

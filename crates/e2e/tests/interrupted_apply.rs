@@ -104,7 +104,7 @@ async fn an_apply_killed_halfway_then_run_again_converges_without_duplicates() {
 
     // The state file is the one the first run saved, and it loads.
     assert_eq!(std::fs::read(store.path()).unwrap(), saved, "the state file changed");
-    store.load().unwrap();
+    store.load().await.unwrap();
 
     // Run again: everything left is done, and a further run has nothing to do.
     fakes.set_latency(Duration::ZERO);

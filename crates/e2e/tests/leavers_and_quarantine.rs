@@ -94,7 +94,7 @@ async fn leavers_are_disabled_and_signed_out_in_azure_ad_and_an_admin_is_reporte
     let synced = run(&sync).await;
     assert_eq!(synced.report.counts.enabled_in_idp, 1);
     assert_eq!(enabled(&fakes, 1), Some(true));
-    assert!(!store.load().unwrap().disabled.contains_key(&graph_id(&fakes, 1).into()));
+    assert!(!store.load().await.unwrap().disabled.contains_key(&graph_id(&fakes, 1).into()));
 }
 
 #[tokio::test]
@@ -133,7 +133,7 @@ async fn records_of_the_wrong_shape_on_either_side_block_nobody_else() {
     assert!(unreadable.iter().any(|m| m.contains("status")), "{unreadable:?}");
     assert_eq!(fakes.graph.users().len(), 42, "nobody created twice");
     // The links of the unreadable records are kept for when they are readable again.
-    let state = store.load().unwrap();
+    let state = store.load().await.unwrap();
     assert!(state.links.contains_key(&huma_id(&fakes, 1).into()));
     assert!(state.links.values().any(|l| l.idp.as_str() == graph_id(&fakes, 0)));
 
@@ -166,9 +166,9 @@ async fn a_value_graph_refuses_is_held_back_then_released() {
 
     // Fixed in Azure AD's settings, released by a person: the next run writes it.
     fakes.graph.accept_writes(&graph_id(&fakes, 1));
-    let held = store.load().unwrap().held;
+    let held = store.load().await.unwrap().held;
     assert_eq!(held.len(), 1);
-    let released = sync.release(held[0].id.as_str()).unwrap();
+    let released = sync.release(held[0].id.as_str()).await.unwrap();
     assert_eq!(released.len(), 1);
     let third = run(&sync).await;
     assert_eq!(third.report.counts.updated_in_idp, 1, "{:#?}", third.report);

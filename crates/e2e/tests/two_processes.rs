@@ -87,7 +87,7 @@ async fn two_syncs_started_together_one_runs_the_other_refuses_and_nobody_is_dup
 
     let dump = fakes.dump();
     assert!(dump.duplicates.is_empty(), "{:?}", dump.duplicates);
-    let saved = JsonFileStore::new(&state).load().unwrap();
+    let saved = JsonFileStore::new(&state).load().await.unwrap();
     assert_eq!(saved.links.len(), world.size - world.expected.only_idp);
 
     // The state is free again, and the sync that was refused now has nothing left to do.
@@ -123,7 +123,7 @@ async fn links_the_receiver_saves_while_a_sync_runs_are_kept() {
     let state = dir.path().join("state.json");
     let store = JsonFileStore::new(&state);
     flow::sync_with_store(&clients, &store, &SyncOptions::default()).await.unwrap();
-    let linked_before = store.load().unwrap().links.len();
+    let linked_before = store.load().await.unwrap().links.len();
 
     // Someone changes in Azure AD, so the sync has writes of its own to make.
     let (sync, sync_out) = {
@@ -141,14 +141,14 @@ async fn links_the_receiver_saves_while_a_sync_runs_are_kept() {
     let receiver = worker(&fakes, &state, "push", &hires).wait_with_output().unwrap();
     assert!(receiver.status.success(), "{}", text(&receiver.stderr));
     assert_eq!(text(&receiver.stdout).matches("Created").count(), 5, "{}", text(&receiver.stdout));
-    assert_eq!(store.load().unwrap().links.len(), linked_before + 5);
+    assert_eq!(store.load().await.unwrap().links.len(), linked_before + 5);
 
     // The sync, planned before they joined, applies and saves.
     let (sync, said) = go(sync, sync_out);
     assert!(sync.status.success(), "{}", text(&sync.stderr));
     assert!(said.starts_with("synced"), "{said}");
 
-    let saved = store.load().unwrap();
+    let saved = store.load().await.unwrap();
     for hire in &hires {
         assert!(saved.links.contains_key(&RecordId::new(hire.as_str())), "{hire}'s link was lost");
     }

@@ -3,8 +3,8 @@
 
 use super::push::{PersonPush, PushAction, PushSummary, RealtimePush};
 use crate::{
-    AccountAction, AccountReason, DisabledAccount, ErrorChain, Record, RecordId, SyncState,
-    default_max_disables,
+    AccountAction, AccountReason, DisabledAccount, ErrorChain, Record, RecordId, StateChanges,
+    SyncState, default_max_disables,
 };
 use chrono::Utc;
 
@@ -52,15 +52,13 @@ impl RealtimePush<'_> {
             Some(revoking) => revoking.await.map_err(|e| ErrorChain(&e).to_string()),
             None => Err(String::new()),
         };
-        self.save_state(|state| {
-            let disabled = DisabledAccount {
-                hr: hr.clone(),
-                at: Utc::now(),
-                reason,
-                sessions_revoked: revoked.is_ok(),
-            };
-            state.disabled.insert(twin.id.clone(), disabled);
-        });
+        let disabled = DisabledAccount {
+            hr: hr.clone(),
+            at: Utc::now(),
+            reason,
+            sessions_revoked: revoked.is_ok(),
+        };
+        self.save_disabled(&twin.id, Some(disabled)).await;
         let sessions = match (&revoked, revoke) {
             (Ok(()), _) => " and its sign-in sessions revoked".to_owned(),
             (Err(e), true) => format!(
@@ -92,9 +90,7 @@ impl RealtimePush<'_> {
             return Err(Box::new(out));
         }
         tracing::info!(hr = %hr.id, idp = %twin.id, "account enabled again");
-        self.save_state(|state| {
-            state.disabled.remove(&twin.id);
-        });
+        self.save_disabled(&twin.id, None).await;
         Ok(())
     }
 
@@ -117,7 +113,7 @@ impl RealtimePush<'_> {
     /// Disables the accounts of the HR people `hr_ids`, whom an event says were deleted: each is
     /// read again (one still active is no leaver), and only linked accounts are disabled.
     pub(super) async fn disable_deleted(&self, hr_ids: &[RecordId]) -> PushSummary {
-        let state = self.state();
+        let state = self.state().await;
         let linked = hr_ids.iter().filter(|id| state.links.contains_key(*id)).count();
         if let Some(detail) = self.over_disable_limit(linked, &state) {
             let people = hr_ids
@@ -192,10 +188,12 @@ impl RealtimePush<'_> {
         }
     }
 
-    /// Saves a change to the state's disabled accounts, if there is a store.
-    fn save_state(&self, mut change: impl FnMut(&mut SyncState)) {
+    /// Remembers (or forgets) the account `idp` as disabled by the sync, if there is a store.
+    async fn save_disabled(&self, idp: &RecordId, account: Option<DisabledAccount>) {
         let Some(store) = self.store else { return };
-        if let Err(e) = store.update(&mut change) {
+        let mut changes = StateChanges::new();
+        changes.disabled.insert(idp.clone(), account);
+        if let Err(e) = store.commit(&changes).await {
             tracing::warn!(error = %ErrorChain(&e), "the disabled account could not be remembered in the state");
         }
     }

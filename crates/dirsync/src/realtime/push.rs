@@ -4,7 +4,7 @@
 use super::{AutoProvisioning, RealtimeOp, realtime_push};
 use crate::{
     AccountAction, AccountReason, BlockReason, DirectoryError, DirectoryPair, ErrorChain, Field,
-    Leavers, Person, Record, RecordId, Scope, StateStore, SyncState,
+    Leavers, Person, Record, RecordId, Scope, StateChanges, StateStore, SyncState,
 };
 use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
@@ -135,7 +135,7 @@ pub enum PushAction {
 /// its twin is the record the state links it to, unless that was deleted, else the one record
 /// with the same employment id or email (unless the state links it to another HR person); only
 /// the supported fields that differ are written (never clearing one); a person with no twin is created only with [`AutoProvisioning::On`],
-/// and the new link is saved through [`StateStore::update`], so it never overwrites a running
+/// and the new link is committed through [`StateStore::commit`], so it never overwrites a running
 /// sync's state, nor the reverse. People out of the [`Scope`] (inactive, disabled) are left
 /// alone, as a sync leaves them. Changes made in the identity directory reach the HR system on
 /// the next sync only, as in Huma's own integration.
@@ -160,7 +160,7 @@ pub enum PushAction {
 /// let summary = push.push_event(&event).await.expect("a creation needs a push");
 /// assert_eq!(summary.people[0].action, PushAction::Created);
 /// assert_eq!(azure.records().len(), 1);
-/// assert_eq!(store.load()?.links.len(), 1); // the next sync pairs them by this link
+/// assert_eq!(store.load().await?.links.len(), 1); // the next sync pairs them by this link
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// # }).unwrap();
 /// ```
@@ -285,7 +285,7 @@ impl<'a> RealtimePush<'a> {
                 return PushSummary { people };
             }
         };
-        let state = self.state();
+        let state = self.state().await;
         let mut links = links_of(&state);
         // The threshold on disabled accounts holds for an event as a whole, before any write:
         // inactive, linked people are the most it may disable.
@@ -315,9 +315,9 @@ impl<'a> RealtimePush<'a> {
     }
 
     /// The stored state; an empty one (every person looked up) when it cannot be read.
-    pub(super) fn state(&self) -> SyncState {
+    pub(super) async fn state(&self) -> SyncState {
         let Some(store) = self.store else { return SyncState::new() };
-        store.load().unwrap_or_else(|e| {
+        store.load().await.unwrap_or_else(|e| {
             tracing::warn!(error = %ErrorChain(&e), "the state cannot be read; looking people up instead");
             SyncState::new()
         })
@@ -480,7 +480,7 @@ impl<'a> RealtimePush<'a> {
                         out.idp = Some(created.id.clone());
                         out.fields =
                             Field::ALL.into_iter().filter(|f| person.get(*f).is_some()).collect();
-                        self.remember(&hr.id, &created.id, &person, &created.person);
+                        self.remember(&hr.id, &created.id, &person, &created.person).await;
                         out
                     }
                     Err(e) => failed(out, format!("{} refused the new user", names.idp), &e),
@@ -494,12 +494,10 @@ impl<'a> RealtimePush<'a> {
 
     /// Links a person created in the identity directory to their HR record in the state, so the
     /// next sync pairs them by the link and knows the values both sides started with.
-    fn remember(&self, hr: &RecordId, idp: &RecordId, sent: &Person, got: &Person) {
+    async fn remember(&self, hr: &RecordId, idp: &RecordId, sent: &Person, got: &Person) {
         let Some(store) = self.store else { return };
-        let baseline = sent.shared_with(got);
-        let saved =
-            store.update(&mut |state| state.link(hr.clone(), idp.clone(), baseline.clone()));
-        if let Err(e) = saved {
+        let link = StateChanges::new().link(hr.clone(), idp.clone(), sent.shared_with(got));
+        if let Err(e) = store.commit(&link).await {
             tracing::warn!(error = %ErrorChain(&e), "the new link could not be saved; the next sync pairs them by employment id or email");
         }
     }

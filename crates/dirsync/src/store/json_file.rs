@@ -1,7 +1,8 @@
 //! The default store: one JSON file, replaced atomically, with OS file locks beside it.
 
-use super::{Lease, LeaseHolder, StateError, StateStore};
+use super::{Lease, LeaseHolder, StateChanges, StateError, StateStore};
 use crate::SyncState;
+use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, Read, Seek, Write};
@@ -31,20 +32,26 @@ pub const STATE_FORMAT: u64 = 1;
 ///
 /// Both are safe to delete while no sync or receiver runs.
 ///
+/// The file is read and written on the calling task (a state file is small, and the locks are
+/// held for a moment); a service that runs many organisations keeps their states in a database
+/// instead (`dirsync-postgres`).
+///
 /// ```
-/// use dirsync::{JsonFileStore, Person, StateStore, SyncState};
+/// use dirsync::{JsonFileStore, Person, StateChanges, StateStore, SyncState};
+/// # futures::executor::block_on(async {
 /// let dir = tempfile::tempdir()?;
 /// let store = JsonFileStore::new(dir.path().join("state.json"));
-/// assert_eq!(store.load()?, SyncState::new()); // nothing saved yet
+/// assert_eq!(store.load().await?, SyncState::new()); // nothing saved yet
 ///
-/// let lease = store.lease("nightly sync")?;
-/// assert!(store.lease("a second sync").unwrap_err().is_busy());
+/// let lease = store.lease("nightly sync").await?;
+/// assert!(store.lease("a second sync").await.unwrap_err().is_busy());
 ///
 /// // The real-time receiver adds a link while the sync holds the lease.
-/// store.update(&mut |state| state.link("h1".into(), "a1".into(), Person::new()))?;
+/// store.commit(&StateChanges::new().link("h1".into(), "a1".into(), Person::new())).await?;
 /// drop(lease);
-/// assert_eq!(store.load()?.links.len(), 1);
+/// assert_eq!(store.load().await?.links.len(), 1);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
 /// ```
 #[derive(Debug, Clone)]
 pub struct JsonFileStore {
@@ -139,10 +146,8 @@ impl JsonFileStore {
         sync_folder(&self.path);
         Ok(())
     }
-}
 
-impl StateStore for JsonFileStore {
-    fn load(&self) -> Result<SyncState, StateError> {
+    fn read(&self) -> Result<SyncState, StateError> {
         let bytes = match fs::read(&self.path) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(SyncState::new()),
@@ -170,11 +175,7 @@ impl StateStore for JsonFileStore {
         serde_json::from_value(file.state).map_err(|e| self.corrupt(e))
     }
 
-    fn save(&self, state: &SyncState) -> Result<(), StateError> {
-        self.with_write_lock(|| self.replace(state))
-    }
-
-    fn lease(&self, holder: &str) -> Result<Lease, StateError> {
+    fn take_lease(&self, holder: &str) -> Result<Lease, StateError> {
         let mut file = self.open_lock_file("lease")?;
         match file.try_lock() {
             Ok(()) => {}
@@ -200,10 +201,39 @@ impl StateStore for JsonFileStore {
         tracing::debug!(state = %self.path.display(), holder = %holder, "lease taken");
         Ok(Lease::new(holder, file))
     }
+}
 
-    fn update(&self, change: &mut dyn FnMut(&mut SyncState)) -> Result<SyncState, StateError> {
+#[async_trait]
+impl StateStore for JsonFileStore {
+    async fn load(&self) -> Result<SyncState, StateError> {
+        self.read()
+    }
+
+    async fn save(&self, state: &SyncState) -> Result<(), StateError> {
+        self.with_write_lock(|| self.replace(state))
+    }
+
+    async fn commit(&self, changes: &StateChanges) -> Result<(), StateError> {
+        if changes.is_empty() {
+            return Ok(());
+        }
         self.with_write_lock(|| {
-            let mut state = self.load()?;
+            let mut state = self.read()?;
+            changes.apply_to(&mut state);
+            self.replace(&state)
+        })
+    }
+
+    async fn lease(&self, holder: &str) -> Result<Lease, StateError> {
+        self.take_lease(holder)
+    }
+
+    async fn update(
+        &self,
+        change: &mut (dyn for<'s> FnMut(&'s mut SyncState) + Send),
+    ) -> Result<SyncState, StateError> {
+        self.with_write_lock(|| {
+            let mut state = self.read()?;
             change(&mut state);
             self.replace(&state)?;
             Ok(state)

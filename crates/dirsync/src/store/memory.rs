@@ -1,7 +1,8 @@
 //! A store in memory: for tests, and for services that keep the state themselves.
 
-use super::{Lease, LeaseHolder, StateError, StateStore};
+use super::{Lease, LeaseHolder, StateChanges, StateError, StateStore};
 use crate::SyncState;
+use async_trait::async_trait;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// A [`StateStore`] in memory, with the same lease rules as [`super::JsonFileStore`] within one
@@ -9,13 +10,15 @@ use std::sync::{Arc, Mutex, MutexGuard};
 ///
 /// ```
 /// use dirsync::{MemoryStore, StateStore};
+/// # futures::executor::block_on(async {
 /// let store = MemoryStore::new();
-/// let lease = store.lease("sync 1")?;
-/// let refused = store.lease("sync 2").unwrap_err();
+/// let lease = store.lease("sync 1").await?;
+/// let refused = store.lease("sync 2").await.unwrap_err();
 /// assert!(refused.to_string().contains("sync 1 since"));
 /// drop(lease);
-/// assert!(store.lease("sync 2").is_ok());
+/// assert!(store.lease("sync 2").await.is_ok());
 /// # Ok::<(), dirsync::StateError>(())
+/// # }).unwrap();
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct MemoryStore {
@@ -54,19 +57,30 @@ impl MemoryStore {
         lock(&store.inner).state = state;
         store
     }
+
+    /// The state as it is now, at once (the same as [`StateStore::load`], for tests).
+    pub fn state(&self) -> SyncState {
+        lock(&self.inner).state.clone()
+    }
 }
 
+#[async_trait]
 impl StateStore for MemoryStore {
-    fn load(&self) -> Result<SyncState, StateError> {
-        Ok(lock(&self.inner).state.clone())
+    async fn load(&self) -> Result<SyncState, StateError> {
+        Ok(self.state())
     }
 
-    fn save(&self, state: &SyncState) -> Result<(), StateError> {
+    async fn save(&self, state: &SyncState) -> Result<(), StateError> {
         lock(&self.inner).state = state.clone();
         Ok(())
     }
 
-    fn lease(&self, holder: &str) -> Result<Lease, StateError> {
+    async fn commit(&self, changes: &StateChanges) -> Result<(), StateError> {
+        changes.apply_to(&mut lock(&self.inner).state);
+        Ok(())
+    }
+
+    async fn lease(&self, holder: &str) -> Result<Lease, StateError> {
         let mut inner = lock(&self.inner);
         if let Some(current) = &inner.holder {
             return Err(StateError::Busy {
@@ -79,7 +93,10 @@ impl StateStore for MemoryStore {
         Ok(Lease::new(holder, Release(Arc::clone(&self.inner))))
     }
 
-    fn update(&self, change: &mut dyn FnMut(&mut SyncState)) -> Result<SyncState, StateError> {
+    async fn update(
+        &self,
+        change: &mut (dyn for<'s> FnMut(&'s mut SyncState) + Send),
+    ) -> Result<SyncState, StateError> {
         let mut inner = lock(&self.inner);
         change(&mut inner.state);
         Ok(inner.state.clone())

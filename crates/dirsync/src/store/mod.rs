@@ -1,14 +1,23 @@
 //! Where the [`SyncState`] lives between runs, and how the processes that share it take turns:
-//! the [`StateStore`] trait, its [`Lease`], and two stores: [`JsonFileStore`] (a file, with OS
-//! file locks) and [`MemoryStore`] (for tests and single-process services).
+//! the [`StateStore`] trait, its [`Lease`], the [`StateChanges`] a writer commits, the
+//! [`RunHistory`] a store may keep, and two stores: [`JsonFileStore`] (a file, with OS file
+//! locks) and [`MemoryStore`] (for tests and single-process services). `dirsync-postgres` keeps
+//! the states of many organisations in PostgreSQL.
 
+mod changes;
+mod history;
 mod json_file;
 mod memory;
 
+pub use changes::StateChanges;
+pub use history::{
+    HistoryQuery, RunEntry, RunHistory, RunOutcome, RunRecord, WriteOutcome, WriteRecord,
+};
 pub use json_file::{JsonFileStore, STATE_FORMAT};
 pub use memory::MemoryStore;
 
 use crate::{HeldWrite, SyncState};
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::any::Any;
@@ -19,38 +28,46 @@ use std::path::PathBuf;
 /// Keeps the [`SyncState`] between runs, and lets the processes that share it take turns.
 ///
 /// Two kinds of writer share a state: a **sync**, which works on it for minutes (read both sides,
-/// plan, apply) and then replaces it, and the **real-time receiver**, which adds a link now and
-/// then. A store gives them what they need not to overwrite each other:
+/// plan, apply) and then saves what it changed, and the **real-time receiver**, which adds a link
+/// now and then. A store gives them what they need not to overwrite each other:
 ///
 /// - [`StateStore::lease`]: one sync at a time. A second sync of the same state is refused
 ///   ([`StateError::Busy`], saying who holds it and since when) before it reads or writes
-///   anything. The lease ends when it is dropped, and when its holder's process ends, so a
-///   crashed sync never blocks the next one.
+///   anything. The lease ends when it is dropped, and when its holder's process (or connection)
+///   ends, so a crashed sync never blocks the next one.
+/// - [`StateStore::commit`]: writes one writer's [`StateChanges`] atomically: entries it set or
+///   removed, nothing else. A sync saves this way once it has applied its plan, so a store can
+///   make its save cost what the run changed, and a link the receiver committed meanwhile stays.
 /// - [`StateStore::update`]: an atomic read-modify-write of the stored state, serialised with
-///   every other `update` and [`StateStore::save`], across processes. The receiver adds its links
-///   through it while a sync holds the lease; the sync saves its result through it too, merging
-///   the links added meanwhile ([`crate::Synchronizer`] does this).
+///   every other `update`, `commit` and [`StateStore::save`], across processes.
 ///
 /// A store must never hand back a state it could not read completely: a lost link makes the next
 /// run pair by keys again, and a lost baseline turns one-sided changes into conflicts, so an
 /// unreadable state is an error for a person to look at, not an empty state.
 ///
-/// The methods block for as long as a file or a database takes to answer (never for as long as
-/// another holder keeps a lease): call them from async code as they are, or through
-/// `spawn_blocking` where a store may be slow.
+/// A store may keep a history of runs ([`StateStore::history`]); the [`crate::Synchronizer`]
+/// records every apply there.
+#[async_trait]
 pub trait StateStore: Send + Sync {
     /// The saved state; an empty state when nothing was saved yet.
     ///
     /// # Errors
     /// [`StateError`] when the state exists but cannot be read or understood.
-    fn load(&self) -> Result<SyncState, StateError>;
+    async fn load(&self) -> Result<SyncState, StateError>;
 
     /// Replaces the saved state with `state`, completely or not at all, after any
-    /// [`StateStore::update`] under way.
+    /// [`StateStore::update`] or [`StateStore::commit`] under way.
     ///
     /// # Errors
     /// [`StateError`] when the state could not be written; the saved state is then unchanged.
-    fn save(&self, state: &SyncState) -> Result<(), StateError>;
+    async fn save(&self, state: &SyncState) -> Result<(), StateError>;
+
+    /// Writes `changes` to the saved state, completely or not at all (see
+    /// [`StateChanges::apply_to`] for what that means), serialised with every other write.
+    ///
+    /// # Errors
+    /// [`StateError`] when the changes could not be written; the saved state is then unchanged.
+    async fn commit(&self, changes: &StateChanges) -> Result<(), StateError>;
 
     /// Takes the sync lease for `holder` (a description a person recognises, such as
     /// "nightly sync, process 4242"): while the returned [`Lease`] lives, every other call is
@@ -59,14 +76,23 @@ pub trait StateStore: Send + Sync {
     /// # Errors
     /// [`StateError::Busy`] when another holds it; [`StateError::Io`] when the lease could not
     /// be taken.
-    fn lease(&self, holder: &str) -> Result<Lease, StateError>;
+    async fn lease(&self, holder: &str) -> Result<Lease, StateError>;
 
     /// Loads the stored state, lets `change` change it, and saves the result, with no other
-    /// `update` or `save` in between (in any process). Returns the state as saved.
+    /// write in between (in any process). Returns the state as saved.
     ///
     /// # Errors
     /// As [`StateStore::load`] and [`StateStore::save`]; the stored state is then unchanged.
-    fn update(&self, change: &mut dyn FnMut(&mut SyncState)) -> Result<SyncState, StateError>;
+    async fn update(
+        &self,
+        change: &mut (dyn for<'s> FnMut(&'s mut SyncState) + Send),
+    ) -> Result<SyncState, StateError>;
+
+    /// Where this store keeps the history of runs, if it keeps one (the file and memory stores
+    /// do not).
+    fn history(&self) -> Option<&dyn RunHistory> {
+        None
+    }
 }
 
 /// Who holds a sync lease, and since when.
@@ -131,6 +157,18 @@ pub enum StateError {
         #[source]
         source: io::Error,
     },
+    /// A store other than a file (a database) could not do what was asked; its own error, the
+    /// [`source`](std::error::Error::source), says why and what to do.
+    #[error("could not {action} the sync state in {store}")]
+    Store {
+        /// What was being done: "read", "write", "lease", "record the run in".
+        action: &'static str,
+        /// The store, as it names itself (a database and an organisation, never a password).
+        store: String,
+        /// Why.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// The file exists but is not a state file this crate can read.
     #[error(
         "the sync state file {} is corrupt; restore it from a backup, or delete it to start over \
@@ -187,22 +225,24 @@ impl StateError {
 ///
 /// ```
 /// use dirsync::{MemoryStore, StateStore, release_held};
+/// # futures::executor::block_on(async {
 /// let store = MemoryStore::new();
-/// let (released, state) = release_held(&store, "an operator", "held-0123")?;
+/// let (released, state) = release_held(&store, "an operator", "held-0123").await?;
 /// assert!(released.is_empty() && state.held.is_empty());
 /// # Ok::<(), dirsync::StateError>(())
+/// # }).unwrap();
 /// ```
 ///
 /// # Errors
 /// [`StateError`]: the state is leased by a sync ([`StateError::Busy`]), or cannot be read or
 /// saved.
-pub fn release_held(
+pub async fn release_held(
     store: &dyn StateStore,
     holder: &str,
     id: &str,
 ) -> Result<(Vec<HeldWrite>, SyncState), StateError> {
-    let _lease = store.lease(holder)?;
+    let _lease = store.lease(holder).await?;
     let mut released = Vec::new();
-    let state = store.update(&mut |state| released = state.release(id))?;
+    let state = store.update(&mut |state| released = state.release(id)).await?;
     Ok((released, state))
 }

@@ -29,3 +29,13 @@ pub fn plan(hr: Vec<Record>, idp: Vec<Record>, policy: &Policy) -> Plan {
 pub fn decide(plan: &mut Plan, id: &ItemId, decision: Decision) {
     plan.decide(id, decision).expect("the decision fits the item");
 }
+
+/// Waits for a future on the calling thread: for the state-store tests, which share a store
+/// between plain threads and processes.
+pub trait Wait: std::future::Future + Sized {
+    fn wait(self) -> Self::Output {
+        futures::executor::block_on(self)
+    }
+}
+
+impl<F: std::future::Future> Wait for F {}
