@@ -57,6 +57,12 @@ impl SyncState {
         released
     }
 
+    /// Puts the held-back writes in the order a run leaves them (by side, record and what they
+    /// write): for a store that keeps them in no order of its own.
+    pub fn sort_held(&mut self) {
+        crate::quarantine::sort_held(&mut self.held);
+    }
+
     /// Forgets the link of HR record `hr`.
     pub fn unlink(&mut self, hr: &RecordId) -> Option<Link> {
         self.links.remove(hr)

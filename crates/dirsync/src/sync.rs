@@ -140,6 +140,11 @@ impl<'a> Synchronizer<'a> {
         self
     }
 
+    /// How this sync describes itself to the lease and the history.
+    pub fn holder(&self) -> &str {
+        &self.holder
+    }
+
     /// The policy.
     pub fn policy(&self) -> &Policy {
         &self.policy

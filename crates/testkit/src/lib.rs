@@ -85,6 +85,12 @@
 //! [`Fault::DropAfterApply`] carries the request out first, then drops the connection (a write
 //! that happened although the client saw an error). Latency is not added to dropped requests.
 //!
+//! ## A real PostgreSQL ([`postgres::TempPostgres`])
+//! Not a fake: a throwaway PostgreSQL cluster (`initdb` in a temporary folder, a free loopback
+//! port, password authentication, TLS on request), for the state store's tests. Without
+//! PostgreSQL installed it says in one line that the tests are skipped, unless
+//! `DIRSYNC_REQUIRE_POSTGRES` is set (`.ci/run` sets it).
+//!
 //! ## Load
 //! Users live in ordered maps, pages are found by key or index, and request recording is off, so a
 //! page costs what it holds, not what the fake holds: 100k users read in pages of 999 at 20 ms
@@ -96,6 +102,8 @@ mod counters;
 mod faults;
 mod graph;
 mod huma;
+#[cfg(unix)]
+pub mod postgres;
 mod route;
 mod server;
 

@@ -113,7 +113,7 @@ impl StateChanges {
                 std::mem::take(&mut state.held).into_iter().map(|h| (h.id.clone(), h)).collect();
             apply(&mut held, &self.held);
             state.held = held.into_values().collect();
-            crate::quarantine::sort_held(&mut state.held);
+            state.sort_held();
         }
     }
 }

@@ -1,0 +1,52 @@
+//! # dirsync-postgres
+//!
+//! The states of many organisations in one PostgreSQL database, for services that run dirsync
+//! for many organisations, on many machines: a [`PostgresStore`] per organisation is a
+//! [`dirsync::StateStore`] whose save writes the rows a run changed, whose lease works across
+//! machines and ends with its holder, and which records every run in a history a person can
+//! ask about ("what did the sync do to Kari last month?").
+//!
+//! ```no_run
+//! # async fn run(huma: &dyn dirsync::Directory, azure: &dyn dirsync::Directory) -> Result<(), Box<dyn std::error::Error>> {
+//! use dirsync::{ConflictRule, HistoryQuery, Policy, RunHistory, Synchronizer};
+//! use dirsync_postgres::PostgresDatabase;
+//!
+//! // The schema is created (or migrated) here; the password comes from PGPASSWORD.
+//! let db = PostgresDatabase::connect("postgres://dirsync@db.internal/dirsync?sslmode=require").await?;
+//! let acme = db.organisation("acme").await?;
+//! let policy = Policy { conflicts: ConflictRule::PreferHr, ..Policy::default() };
+//! let sync = Synchronizer::new(huma, azure, &acme).with_policy(policy).with_holder("worker-3");
+//! let synced = sync.plan().await?.apply().await?; // under acme's lease, on any machine
+//!
+//! let kari = acme.query(&HistoryQuery::default().person("h-kari")).await?;
+//! # let _ = (synced, kari); Ok(()) }
+//! ```
+//!
+//! - [`PostgresDatabase`]: the pool, the schema (versioned migrations shipped here, run at
+//!   connect; a newer schema is refused), the organisations, the history across them.
+//! - [`PostgresStore`]: one organisation's state, lease and history.
+//! - [`sync_if_due`]: what a worker does for one organisation of its round.
+//! - [`PostgresConfig`]: the URL (no password in it), `PGPASSWORD`, TLS with rustls.
+
+mod config;
+mod database;
+mod error;
+mod history;
+mod key;
+mod lease;
+mod rows;
+mod schema;
+mod store;
+mod worker;
+
+pub use config::{DEFAULT_HISTORY_RETENTION, DEFAULT_MAX_CONNECTIONS, PostgresConfig};
+pub use database::PostgresDatabase;
+pub use error::PgError;
+pub use key::OrgKey;
+pub use schema::SCHEMA_VERSION;
+pub use store::PostgresStore;
+pub use worker::{OrgRun, sync_if_due};
+
+/// The first key of every advisory lock this crate takes ("dsyn"): organisation leases use the
+/// organisation's id as the second, the schema's migration uses 0.
+pub(crate) const LOCK_NAMESPACE: i32 = 0x6473_796e;

@@ -1,0 +1,188 @@
+//! An organisation's state as rows: a link, a cursor, a disabled account, a held-back write
+//! each, read whole and written by the change.
+
+use crate::PgError;
+use dirsync::{Link, Person, RecordId, StateChanges, SyncState};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::collections::BTreeMap;
+use tokio_postgres::Transaction;
+
+/// A table of entries kept by key, each a JSON value: cursors, disabled accounts, held writes.
+struct Keyed {
+    table: &'static str,
+    key: &'static str,
+    value: &'static str,
+    what: &'static str,
+}
+
+const CURSORS: Keyed =
+    Keyed { table: "dirsync_cursors", key: "name", value: "cursor", what: "cursor" };
+const DISABLED: Keyed =
+    Keyed { table: "dirsync_disabled", key: "idp", value: "account", what: "disabled account" };
+const HELD: Keyed =
+    Keyed { table: "dirsync_held", key: "id", value: "write", what: "held-back write" };
+
+/// Where the rows are and what to call them in errors.
+pub(crate) struct Rows<'a> {
+    pub(crate) tx: &'a Transaction<'a>,
+    pub(crate) org: i32,
+    pub(crate) organisation: &'a str,
+    pub(crate) target: &'a str,
+}
+
+impl Rows<'_> {
+    /// The whole state.
+    pub(crate) async fn load(&self) -> Result<SyncState, PgError> {
+        let mut state = SyncState::new();
+        state.links = self.links().await?;
+        state.cursors = self.keyed(&CURSORS).await?;
+        state.disabled = self.keyed(&DISABLED).await?;
+        let held: BTreeMap<String, dirsync::HeldWrite> = self.keyed(&HELD).await?;
+        state.held = held.into_values().collect();
+        state.sort_held();
+        Ok(state)
+    }
+
+    /// Writes `changes`: the rows they set or remove, nothing else.
+    pub(crate) async fn write(&self, changes: &StateChanges) -> Result<(), PgError> {
+        self.write_links(changes).await?;
+        let cursors = changes.cursors.iter().map(|(name, c)| (name.as_str(), c.as_ref()));
+        self.write_keyed(&CURSORS, cursors).await?;
+        let disabled = changes.disabled.iter().map(|(idp, a)| (idp.as_str(), a.as_ref()));
+        self.write_keyed(&DISABLED, disabled).await?;
+        let held = changes.held.iter().map(|(id, held)| (id.as_str(), held.as_ref()));
+        self.write_keyed(&HELD, held).await
+    }
+
+    /// Removes every row of the state.
+    pub(crate) async fn clear(&self) -> Result<(), PgError> {
+        for table in ["dirsync_links", CURSORS.table, DISABLED.table, HELD.table] {
+            let sql = format!("DELETE FROM {table} WHERE org = $1");
+            self.tx
+                .execute(&sql, &[&self.org])
+                .await
+                .map_err(|e| PgError::database("clear the state", self.target, e))?;
+        }
+        Ok(())
+    }
+
+    async fn links(&self) -> Result<BTreeMap<RecordId, Link>, PgError> {
+        let rows = self
+            .tx
+            .query("SELECT hr, idp, baseline::text FROM dirsync_links WHERE org = $1", &[&self.org])
+            .await
+            .map_err(|e| PgError::database("read the links", self.target, e))?;
+        let mut links = BTreeMap::new();
+        for row in rows {
+            let hr: String = row.get(0);
+            let baseline: Person = self.parse(&format!("link {hr}"), row.get(2))?;
+            links.insert(
+                RecordId::new(hr),
+                Link { idp: RecordId::new(row.get::<_, String>(1)), baseline },
+            );
+        }
+        Ok(links)
+    }
+
+    async fn keyed<K: From<String> + Ord, V: DeserializeOwned>(
+        &self,
+        table: &Keyed,
+    ) -> Result<BTreeMap<K, V>, PgError> {
+        let sql = format!(
+            "SELECT {}, {}::text FROM {} WHERE org = $1",
+            table.key, table.value, table.table
+        );
+        let rows = self
+            .tx
+            .query(&sql, &[&self.org])
+            .await
+            .map_err(|e| PgError::database("read the state", self.target, e))?;
+        let mut entries = BTreeMap::new();
+        for row in rows {
+            let key: String = row.get(0);
+            let value = self.parse(&format!("{} {key}", table.what), row.get(1))?;
+            entries.insert(K::from(key), value);
+        }
+        Ok(entries)
+    }
+
+    async fn write_links(&self, changes: &StateChanges) -> Result<(), PgError> {
+        if changes.links.is_empty() {
+            return Ok(());
+        }
+        let fail = |e| PgError::database("write the links", self.target, e);
+        let changed: Vec<&str> = changes.links.keys().map(RecordId::as_str).collect();
+        let claimed: Vec<&str> = changes.claimed_idp().into_iter().map(RecordId::as_str).collect();
+        // A link set here takes its directory record from any other link, as pairing would.
+        self.tx
+            .execute(
+                "DELETE FROM dirsync_links WHERE org = $1 AND (hr = ANY($2) OR idp = ANY($3))",
+                &[&self.org, &changed, &claimed],
+            )
+            .await
+            .map_err(fail)?;
+        let mut hr = Vec::new();
+        let mut idp = Vec::new();
+        let mut baseline = Vec::new();
+        for (id, link) in &changes.links {
+            let Some(link) = link else { continue };
+            hr.push(id.as_str());
+            idp.push(link.idp.as_str());
+            baseline.push(to_json(&link.baseline)?);
+        }
+        self.tx
+            .execute(
+                "INSERT INTO dirsync_links (org, hr, idp, baseline) \
+                 SELECT $1, u.hr, u.idp, u.baseline::jsonb \
+                 FROM UNNEST($2::text[], $3::text[], $4::text[]) AS u (hr, idp, baseline)",
+                &[&self.org, &hr, &idp, &baseline],
+            )
+            .await
+            .map_err(fail)?;
+        Ok(())
+    }
+
+    async fn write_keyed<'v, V: Serialize + 'v>(
+        &self,
+        table: &Keyed,
+        changes: impl Iterator<Item = (&'v str, Option<&'v V>)>,
+    ) -> Result<(), PgError> {
+        let mut keys = Vec::new();
+        let mut set_keys = Vec::new();
+        let mut values = Vec::new();
+        for (key, value) in changes {
+            keys.push(key);
+            if let Some(value) = value {
+                set_keys.push(key);
+                values.push(to_json(value)?);
+            }
+        }
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let fail = |e| PgError::database("write the state", self.target, e);
+        let delete =
+            format!("DELETE FROM {} WHERE org = $1 AND {} = ANY($2)", table.table, table.key);
+        self.tx.execute(&delete, &[&self.org, &keys]).await.map_err(fail)?;
+        let insert = format!(
+            "INSERT INTO {} (org, {}, {}) SELECT $1, u.k, u.v::jsonb FROM UNNEST($2::text[], $3::text[]) AS u (k, v)",
+            table.table, table.key, table.value
+        );
+        self.tx.execute(&insert, &[&self.org, &set_keys, &values]).await.map_err(fail)?;
+        Ok(())
+    }
+
+    fn parse<T: DeserializeOwned>(&self, what: &str, json: &str) -> Result<T, PgError> {
+        serde_json::from_str(json).map_err(|e| PgError::Corrupt {
+            what: what.to_owned(),
+            organisation: self.organisation.to_owned(),
+            reason: e.to_string(),
+        })
+    }
+}
+
+fn to_json(value: &impl Serialize) -> Result<String, PgError> {
+    serde_json::to_string(value)
+        .map_err(|e| PgError::Config(format!("a value cannot be stored: {e}")))
+}

@@ -1,0 +1,147 @@
+//! The state in rows: what is saved loads back the same, a commit writes what changed and keeps
+//! what others wrote, an update is a read-modify-write.
+
+mod common;
+
+use chrono::{TimeZone, Utc};
+use dirsync::{
+    AccountReason, Cursor, DisabledAccount, ErrorKind, HeldWrite, ItemId, MemoryStore, Person,
+    RecordId, Side, StateChanges, StateStore, SyncState, Write,
+};
+
+fn held(record: &str) -> HeldWrite {
+    let at = Utc.with_ymd_and_hms(2026, 11, 2, 8, 0, 0).single().expect("a date");
+    HeldWrite {
+        id: ItemId::new(format!("held-{record}")),
+        target: Side::Idp,
+        record: record.into(),
+        name: "Ada Lovelace".to_owned(),
+        write: Write::Field(dirsync::Field::Phone),
+        value: Some("+47 22 00 00 00".to_owned()),
+        current: None,
+        kind: ErrorKind::PermissionDenied,
+        error: "Insufficient privileges".to_owned(),
+        first_seen: at,
+        last_seen: at,
+        attempts: 2,
+    }
+}
+
+/// A state with something of everything.
+fn full_state() -> SyncState {
+    let mut state = common::linked(50);
+    state.cursors.insert("idp".to_owned(), Cursor::new("https://graph/delta?token=1"));
+    let at = Utc.with_ymd_and_hms(2026, 11, 3, 9, 30, 0).single().expect("a date");
+    let account = DisabledAccount {
+        hr: "h7".into(),
+        at,
+        reason: AccountReason::InactiveInHr,
+        sessions_revoked: true,
+    };
+    state.disabled.insert("a7".into(), account);
+    state.held = vec![held("a9"), held("a3")];
+    state.sort_held();
+    state
+}
+
+#[tokio::test]
+async fn a_saved_state_loads_back_the_same() {
+    let Some((db, _, _)) = common::database().await else { return };
+    let store = db.organisation("acme").await.unwrap();
+    assert_eq!(store.load().await.unwrap(), SyncState::new(), "a new organisation is empty");
+    let state = full_state();
+    store.save(&state).await.unwrap();
+    assert_eq!(store.load().await.unwrap(), state);
+    store.save(&SyncState::new()).await.unwrap();
+    assert_eq!(store.load().await.unwrap(), SyncState::new(), "a save replaces everything");
+}
+
+#[tokio::test]
+async fn organisations_do_not_see_each_other() {
+    let Some((db, _, _)) = common::database().await else { return };
+    let acme = db.organisation("acme").await.unwrap();
+    let globex = db.organisation("globex").await.unwrap();
+    acme.save(&full_state()).await.unwrap();
+    assert_eq!(globex.load().await.unwrap(), SyncState::new());
+    let keys: Vec<String> =
+        db.organisations().await.unwrap().iter().map(ToString::to_string).collect();
+    assert_eq!(keys, ["acme", "globex"]);
+}
+
+#[tokio::test]
+async fn a_commit_writes_what_changed_as_the_memory_store_does() {
+    let Some((db, _, _)) = common::database().await else { return };
+    let store = db.organisation("acme").await.unwrap();
+    let start = full_state();
+    // A run relinks h1, drops h2, links h60 to a3 (taking a3 from h3), changes h4's baseline,
+    // moves the cursor, enables a7 again and releases one held write.
+    let mut end = start.clone();
+    end.link("h1".into(), "a100".into(), Person::new().with_given_name("One"));
+    end.unlink(&"h2".into());
+    end.unlink(&"h3".into());
+    end.link("h60".into(), "a3".into(), Person::new());
+    end.links.get_mut(&RecordId::from("h4")).expect("linked").baseline =
+        Person::new().with_job_title("CTO");
+    end.cursors.insert("idp".to_owned(), Cursor::new("https://graph/delta?token=2"));
+    end.disabled.clear();
+    end.release("held-a9");
+    let changes = StateChanges::between(&start, &end);
+
+    // Meanwhile another writer linked h61 and h62 (h62 to a3, which this run takes).
+    let mut meanwhile = StateChanges::new().link("h61".into(), "a61".into(), Person::new());
+    meanwhile = meanwhile.link("h62".into(), "a3".into(), Person::new());
+    let memory = MemoryStore::with_state(start.clone());
+    store.save(&start).await.unwrap();
+    for s in [&memory as &dyn StateStore, &store] {
+        s.commit(&meanwhile).await.unwrap();
+        s.commit(&changes).await.unwrap();
+    }
+    let stored = store.load().await.unwrap();
+    assert_eq!(stored, memory.state());
+    assert!(stored.links.contains_key(&RecordId::from("h61")), "kept what another wrote");
+    assert!(!stored.links.contains_key(&RecordId::from("h62")), "a3 is h60's now");
+    assert_eq!(stored.links.len(), 50 - 2 + 1 + 1);
+}
+
+#[tokio::test]
+async fn an_update_reads_changes_and_writes_in_one_go() {
+    let Some((db, _, _)) = common::database().await else { return };
+    let store = db.organisation("acme").await.unwrap();
+    store.save(&common::linked(3)).await.unwrap();
+    let mut seen = 0;
+    let after = store
+        .update(&mut |state| {
+            seen = state.links.len();
+            state.unlink(&"h0".into());
+        })
+        .await
+        .unwrap();
+    assert_eq!(seen, 3);
+    assert_eq!(after.links.len(), 2);
+    assert_eq!(store.load().await.unwrap(), after);
+}
+
+#[tokio::test]
+async fn concurrent_commits_from_two_pools_lose_nothing() {
+    let Some((db, _, name)) = common::database().await else { return };
+    let url = db.target().to_owned();
+    let other = dirsync_postgres::PostgresDatabase::open(common::config(
+        &common::SERVER.as_ref().expect("running").url(&name),
+    ))
+    .await
+    .unwrap();
+    let (a, b) =
+        (db.organisation("acme").await.unwrap(), other.organisation("acme").await.unwrap());
+    let writer = |store: dirsync_postgres::PostgresStore, prefix: &'static str| async move {
+        for i in 0..40 {
+            let link = StateChanges::new().link(
+                format!("{prefix}{i}").into(),
+                format!("x{prefix}{i}").into(),
+                Person::new(),
+            );
+            store.commit(&link).await.unwrap();
+        }
+    };
+    tokio::join!(writer(a.clone(), "p"), writer(b, "q"));
+    assert_eq!(a.load().await.unwrap().links.len(), 80, "{url}");
+}
