@@ -161,7 +161,7 @@ impl PgError {
             return PgError::Authentication { target, user: user.to_owned(), source };
         }
         // The driver gives no code for this one; its words are all there is.
-        if source.to_string().contains("server does not support TLS") {
+        if dirsync::ErrorChain(&source).to_string().contains("server does not support TLS") {
             return PgError::TlsRefused { target, source };
         }
         PgError::Connect { target, source }

@@ -32,6 +32,15 @@ pub(crate) async fn migrate(
 }
 
 async fn run(client: &mut tokio_postgres::Client, target: &str) -> Result<(), PgError> {
+    // Checked before the migration tool reads the history, so a newer program's rows are never
+    // read by this one's rules.
+    if let Some(found) = newest_version(client).await.filter(|v| *v > SCHEMA_VERSION) {
+        return Err(PgError::NewerSchema {
+            target: target.to_owned(),
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
     let migrations = MIGRATIONS
         .iter()
         .map(|(name, sql)| Migration::unapplied(name, sql))
@@ -64,7 +73,7 @@ async fn run(client: &mut tokio_postgres::Client, target: &str) -> Result<(), Pg
     }
 }
 
-/// The newest version the database's schema history records.
+/// The newest version the database's schema history records, if it has one.
 async fn newest_version(client: &tokio_postgres::Client) -> Option<i64> {
     let sql = format!("SELECT MAX(version)::bigint FROM {HISTORY_TABLE}");
     client.query_one(&sql, &[]).await.ok()?.get(0)
