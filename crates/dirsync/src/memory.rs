@@ -39,6 +39,8 @@ struct Inner {
     records: BTreeMap<RecordId, Entry>,
     /// Records whose writes are refused, and with what.
     refused: BTreeMap<RecordId, (ErrorKind, String)>,
+    /// Reads (snapshot, get) refused, and with what.
+    reads_refused: Option<(ErrorKind, String)>,
     /// How often each record's sessions were revoked.
     revoked: BTreeMap<RecordId, usize>,
     removed: BTreeMap<RecordId, u64>,
@@ -120,6 +122,24 @@ impl InMemoryDirectory {
         self.lock().refused.remove(id);
     }
 
+    /// Refuses every read (a snapshot, a get) with an error of `kind`, as a directory whose
+    /// credentials expired does; until [`InMemoryDirectory::allow_reads`].
+    pub fn refuse_reads(&self, kind: ErrorKind, message: impl Into<String>) {
+        self.lock().reads_refused = Some((kind, message.into()));
+    }
+
+    /// Takes back [`InMemoryDirectory::refuse_reads`].
+    pub fn allow_reads(&self) {
+        self.lock().reads_refused = None;
+    }
+
+    fn check_readable(&self) -> Result<(), DirectoryError> {
+        match &self.lock().reads_refused {
+            Some((kind, message)) => Err(DirectoryError::new(*kind, message.clone())),
+            None => Ok(()),
+        }
+    }
+
     /// How many times `id`'s sign-in sessions were revoked.
     pub fn sessions_revoked(&self, id: &RecordId) -> usize {
         self.lock().revoked.get(id).copied().unwrap_or(0)
@@ -178,10 +198,12 @@ impl Directory for InMemoryDirectory {
     }
 
     async fn snapshot(&self) -> Result<Vec<Record>, DirectoryError> {
+        self.check_readable()?;
         Ok(self.records())
     }
 
     async fn get(&self, id: &RecordId) -> Result<Option<Record>, DirectoryError> {
+        self.check_readable()?;
         Ok(self.lock().records.get(id).map(|e| e.record.clone()))
     }
 

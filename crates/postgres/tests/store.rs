@@ -145,3 +145,22 @@ async fn concurrent_commits_from_two_pools_lose_nothing() {
     tokio::join!(writer(a.clone(), "p"), writer(b, "q"));
     assert_eq!(a.load().await.unwrap().links.len(), 80, "{url}");
 }
+
+#[tokio::test]
+async fn a_commit_after_one_percent_changed_writes_one_percent_of_the_rows() {
+    let Some((db, server, name)) = common::database().await else { return };
+    let store = db.organisation("acme").await.unwrap();
+    let start = common::linked(10_000);
+    store.save(&start).await.unwrap();
+    let mut end = start.clone();
+    for link in end.links.values_mut().step_by(100) {
+        link.baseline = link.baseline.clone().with_job_title("CTO");
+    }
+    store.commit(&StateChanges::between(&start, &end)).await.unwrap();
+
+    // Rows the last transaction wrote carry its id; the rest keep the save's.
+    let newest = "SELECT count(*) FROM dirsync_links WHERE xmin::text::bigint = \
+                  (SELECT max(xmin::text::bigint) FROM dirsync_links)";
+    assert_eq!(server.psql(&name, newest), "100");
+    assert_eq!(store.load().await.unwrap(), end);
+}
