@@ -250,9 +250,18 @@ impl<'a> LeasedSync<'a> {
     /// [`SyncError::Read`]; nothing was written, and the lease is let go.
     pub async fn read(self) -> Result<PlannedSync<'a>, SyncError> {
         let span = tracing::info_span!("read");
-        let (hr, idp) =
-            read_both(self.sync.directories, self.sync.read_timeout).instrument(span).await?;
-        Ok(self.plan_with(&hr, &idp))
+        match read_both(self.sync.directories, self.sync.read_timeout).instrument(span).await {
+            Ok((hr, idp)) => Ok(self.plan_with(&hr, &idp)),
+            Err(e) => {
+                self.lease.release().await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Lets the lease go without planning, and returns once it is gone.
+    pub async fn release(self) {
+        self.lease.release().await;
     }
 
     /// Reconciles snapshots the caller read after [`Synchronizer::begin`], under this lease.
@@ -340,6 +349,12 @@ impl PlannedSync<'_> {
         &self.start
     }
 
+    /// Lets the lease go without applying (nothing is written), and returns once it is gone;
+    /// dropping the plan lets it go too, without waiting.
+    pub async fn release(self) {
+        self.lease.release().await;
+    }
+
     /// Settles one item (see [`Plan::decide`]).
     ///
     /// # Errors
@@ -385,6 +400,7 @@ impl PlannedSync<'_> {
                     ErrorChain(&refused).to_string(),
                 );
                 record_run(sync.store, &run).await;
+                lease.release().await;
                 return Err(SyncError::Apply(refused));
             }
         };
@@ -410,7 +426,7 @@ impl PlannedSync<'_> {
         };
         let run = RunRecord::from_report(holder, started_at, Utc::now(), outcome, &report);
         record_run(sync.store, &run).await;
-        drop(lease);
+        lease.release().await;
         if let Err(source) = saved {
             tracing::error!(error = %ErrorChain(&source), "the state could not be saved");
             return Err(SyncError::NotSaved { source, report: Box::new(report) });

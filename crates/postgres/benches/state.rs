@@ -89,7 +89,10 @@ fn bench(c: &mut Criterion) {
             b.iter(|| black_box(rt.block_on(store.load()).expect("loaded")));
         });
         group.bench_function(BenchmarkId::new("lease_take_and_release", name), |b| {
-            b.iter(|| drop(black_box(rt.block_on(store.lease("bench")).expect("leased"))));
+            b.iter(|| {
+                let lease = rt.block_on(store.lease("bench")).expect("leased");
+                rt.block_on(black_box(lease).release());
+            });
         });
     }
     group.finish();

@@ -98,6 +98,7 @@ pub async fn sync_if_due(
         Err(e) => return Err(e),
     };
     if !store.is_due(every).await.map_err(state)? {
+        leased.release().await;
         return Ok(OrgRun::NotDue);
     }
     store.mark_started().await.map_err(state)?;

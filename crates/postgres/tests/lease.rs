@@ -28,12 +28,22 @@ async fn one_holder_at_a_time_across_two_pools_and_the_next_is_told_who() {
     assert_eq!(busy_holder(&refused), "nightly sync on worker-3");
     assert!(refused.is_busy());
     // Another organisation is not held.
-    drop(second.organisation("globex").await.unwrap().lease("worker-7").await.unwrap());
+    second.organisation("globex").await.unwrap().lease("worker-7").await.unwrap().release().await;
 
-    drop(lease);
-    let lease = b.lease("worker-7").await.expect("free once dropped");
+    lease.release().await;
+    let lease = b.lease("worker-7").await.expect("free once released");
     assert_eq!(busy_holder(&a.lease("x").await.expect_err("held")), "worker-7");
-    drop(lease);
+    lease.release().await;
+}
+
+#[tokio::test]
+async fn a_released_lease_is_free_for_the_next_holder_at_once_every_time() {
+    let Some((db, _, _)) = common::database().await else { return };
+    let store = db.organisation("acme").await.unwrap();
+    for round in 0..30 {
+        let lease = store.lease("one sync after another").await;
+        lease.unwrap_or_else(|e| panic!("round {round}: {e:?}")).release().await;
+    }
 }
 
 #[tokio::test]

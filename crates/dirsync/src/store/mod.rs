@@ -19,6 +19,7 @@ pub use memory::MemoryStore;
 use crate::{HeldWrite, SyncState};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use std::any::Any;
 use std::fmt;
@@ -110,22 +111,48 @@ impl fmt::Display for LeaseHolder {
     }
 }
 
+/// How a store lets a lease go and waits until it is gone.
+type Release = Box<dyn FnOnce() -> BoxFuture<'static, ()> + Send + Sync>;
+
 /// The right to run one sync on a state; dropping it lets go.
+///
+/// Where letting go takes a round trip (a database's lock), dropping starts it and
+/// [`Lease::release`] waits for it, so a next holder that comes at once is not refused.
 pub struct Lease {
     holder: LeaseHolder,
     // Whatever the store needs kept to hold the lease: a locked file, a guard.
     _guard: Box<dyn Any + Send + Sync>,
+    release: Option<Release>,
 }
 
 impl Lease {
     /// A lease held by `holder` for as long as `guard` lives: for stores to make.
     pub fn new(holder: LeaseHolder, guard: impl Any + Send + Sync) -> Lease {
-        Lease { holder, _guard: Box::new(guard) }
+        Lease { holder, _guard: Box::new(guard), release: None }
+    }
+
+    /// The same lease, let go by `release` before its guard is dropped, for a store whose
+    /// letting go is a round trip: for stores to make.
+    #[must_use]
+    pub fn with_release(
+        mut self,
+        release: impl FnOnce() -> BoxFuture<'static, ()> + Send + Sync + 'static,
+    ) -> Lease {
+        self.release = Some(Box::new(release));
+        self
     }
 
     /// Who holds it.
     pub fn holder(&self) -> &LeaseHolder {
         &self.holder
+    }
+
+    /// Lets the lease go and returns once it is gone, so a sync that starts next is not
+    /// refused; dropping the lease lets it go too, without waiting.
+    pub async fn release(mut self) {
+        if let Some(release) = self.release.take() {
+            release().await;
+        }
     }
 }
 
@@ -241,8 +268,9 @@ pub async fn release_held(
     holder: &str,
     id: &str,
 ) -> Result<(Vec<HeldWrite>, SyncState), StateError> {
-    let _lease = store.lease(holder).await?;
+    let lease = store.lease(holder).await?;
     let mut released = Vec::new();
-    let state = store.update(&mut |state| released = state.release(id)).await?;
-    Ok((released, state))
+    let updated = store.update(&mut |state| released = state.release(id)).await;
+    lease.release().await;
+    Ok((released, updated?))
 }
