@@ -162,8 +162,9 @@ pub fn held_back(
     now: DateTime<Utc>,
     retry_held: bool,
 ) -> Vec<HeldItem> {
-    let Ok(ops) = plan.operations() else { return Vec::new() };
-    hold_back(&ops, &state.held, now, retry_held).1
+    crate::apply::Writes::of(plan, &state.held, now, retry_held)
+        .map(|writes| writes.held)
+        .unwrap_or_default()
 }
 
 /// The operations of `ops` that are not held back (`None`: all of them), and the writes held

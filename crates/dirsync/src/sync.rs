@@ -2,13 +2,15 @@
 //! let the caller settle, apply under the same lease, save (merging what the real-time receiver
 //! linked meanwhile), report.
 
+use crate::apply::{Writes, apply_writes};
 use crate::timeout::within;
 use crate::{
     ApplyError, ApplyOptions, Decision, DecisionError, Directory, DirectoryError, DirectoryPair,
     ErrorChain, ErrorKind, ItemId, Lease, LeaseHolder, Plan, Policy, Report, RunOutcome, RunRecord,
-    Side, Snapshot, StateChanges, StateError, StateStore, SyncState, apply, reconcile,
+    Side, Snapshot, StateChanges, StateError, StateStore, SyncState, reconcile,
 };
 use chrono::{DateTime, Utc};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 use tracing::Instrument;
 
@@ -283,6 +285,7 @@ impl<'a> LeasedSync<'a> {
             started_at: self.started_at,
             started: self.started,
             timings,
+            writes: OnceLock::new(),
         }
     }
 }
@@ -314,6 +317,8 @@ pub struct PlannedSync<'a> {
     started_at: DateTime<Utc>,
     started: Instant,
     timings: Timings,
+    /// The plan's writes, once worked out (when nothing is pending); a decision forgets them.
+    writes: OnceLock<Writes>,
 }
 
 impl PlannedSync<'_> {
@@ -340,8 +345,22 @@ impl PlannedSync<'_> {
     /// The writes of the plan that applying it now would hold back, because a directory refused
     /// them for good before ([`crate::SyncState::held`]); none while decisions are pending.
     pub fn held_back(&self) -> Vec<crate::HeldItem> {
-        let now = self.sync.options.now.unwrap_or_else(Utc::now);
-        crate::held_back(&self.plan, &self.start, now, self.sync.options.retry_held)
+        self.writes().map(|writes| writes.held.clone()).unwrap_or_default()
+    }
+
+    /// The time of this run: what it records and holds writes back by.
+    fn now(&self) -> DateTime<Utc> {
+        self.sync.options.now.unwrap_or(self.started_at)
+    }
+
+    /// The plan's writes at this run's time, worked out once; none while decisions are pending.
+    fn writes(&self) -> Option<&Writes> {
+        if let Some(writes) = self.writes.get() {
+            return Some(writes);
+        }
+        let retry = self.sync.options.retry_held;
+        let writes = Writes::of(&self.plan, &self.start.held, self.now(), retry).ok()?;
+        Some(self.writes.get_or_init(|| writes))
     }
 
     /// The state as loaded under the lease.
@@ -360,7 +379,9 @@ impl PlannedSync<'_> {
     /// # Errors
     /// [`DecisionError`]: the id is unknown, or the decision does not fit the item.
     pub fn decide(&mut self, id: &ItemId, decision: Decision) -> Result<(), DecisionError> {
-        self.plan.decide(id, decision)
+        self.plan.decide(id, decision)?;
+        self.writes = OnceLock::new();
+        Ok(())
     }
 
     /// Applies the settled plan under the lease, saves the state (keeping links the real-time
@@ -374,16 +395,27 @@ impl PlannedSync<'_> {
     /// - [`SyncError::NotSaved`]: every write ran, but the state could not be saved; the report
     ///   is in the error, and the next run pairs by keys the people created in this one.
     pub async fn apply(self) -> Result<Synced, SyncError> {
-        let PlannedSync { sync, lease, start, plan, started_at, started, mut timings } = self;
+        let now = self.now();
+        let retry = self.sync.options.retry_held;
+        let PlannedSync { sync, lease, start, plan, started_at, started, mut timings, writes } =
+            self;
+        let holder = lease.holder().holder.clone();
+        let writes = match writes.into_inner() {
+            Some(writes) => Ok(writes),
+            None => Writes::of(&plan, &start.held, now, retry).map_err(ApplyError::from),
+        };
         let mut state = start.clone();
         let applying = Instant::now();
-        let holder = lease.holder().holder.clone();
         let span = tracing::info_span!("sync_apply", holder = %holder);
-        let options = match sync.options.now {
-            Some(_) => sync.options.clone(),
-            None => sync.options.clone().with_now(started_at),
+        let applied = match writes {
+            Ok(writes) => {
+                let directories = sync.directories;
+                apply_writes(&plan, writes, directories, &mut state, &sync.options)
+                    .instrument(span)
+                    .await
+            }
+            Err(pending) => Err(pending),
         };
-        let applied = apply(&plan, sync.directories, &mut state, &options).instrument(span).await;
         timings.apply = applying.elapsed();
         let (report, stopped) = match applied {
             Ok(report) => (report, None),
@@ -392,12 +424,13 @@ impl PlannedSync<'_> {
             }
             // Refused before any write: nothing to save.
             Err(refused) => {
+                let error = ErrorChain(&refused).to_string();
                 let run = RunRecord::without_writes(
                     holder,
                     started_at,
                     Utc::now(),
                     RunOutcome::Refused,
-                    ErrorChain(&refused).to_string(),
+                    error,
                 );
                 record_run(sync.store, &run).await;
                 lease.release().await;

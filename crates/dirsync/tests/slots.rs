@@ -1,0 +1,162 @@
+//! Each directory's writes run on slots of their own: one directory's slow writes never hold
+//! the other's back, and refused credentials stop only that directory's writes.
+
+use async_trait::async_trait;
+use dirsync::{
+    ApplyError, ApplyOptions, Capabilities, ConflictRule, Directory, DirectoryError, DirectoryPair,
+    ErrorKind, FieldChange, InMemoryDirectory, Person, Policy, Record, RecordId, Side, Snapshot,
+    SyncState, apply, reconcile,
+};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+/// A directory whose updates wait until `other` has made `wait_for` updates (for at most two
+/// seconds, then fail), and count their own in `done`.
+struct Gated {
+    inner: InMemoryDirectory,
+    done: Arc<AtomicUsize>,
+    other: Arc<AtomicUsize>,
+    wait_for: usize,
+}
+
+#[async_trait]
+impl Directory for Gated {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        self.inner.capabilities()
+    }
+
+    async fn snapshot(&self) -> Result<Vec<dirsync::Record>, DirectoryError> {
+        self.inner.snapshot().await
+    }
+
+    async fn get(&self, id: &RecordId) -> Result<Option<Record>, DirectoryError> {
+        self.inner.get(id).await
+    }
+
+    async fn create(&self, person: &Person) -> Result<Record, DirectoryError> {
+        self.inner.create(person).await
+    }
+
+    async fn update(&self, id: &RecordId, changes: &[FieldChange]) -> Result<(), DirectoryError> {
+        for _ in 0..200 {
+            if self.other.load(Ordering::SeqCst) >= self.wait_for {
+                self.inner.update(id, changes).await?;
+                self.done.fetch_add(1, Ordering::SeqCst);
+                return Ok(());
+            }
+            futures_timer::Delay::new(Duration::from_millis(10)).await;
+        }
+        Err(DirectoryError::new(ErrorKind::Unavailable, "waited for the other side in vain"))
+    }
+}
+
+/// Three people whose phone Huma lacks and whose job title Azure AD lacks: three updates a side.
+fn people(side: Side) -> Vec<Record> {
+    (0..3)
+        .map(|i| {
+            let person = Person::new().with_email(format!("p{i}@example.com"));
+            match side {
+                Side::Hr => Record::new(format!("h{i}"), person.with_job_title("CTO")),
+                Side::Idp => Record::new(format!("a{i}"), person.with_phone(format!("+47 {i}"))),
+            }
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn one_directorys_waiting_writes_never_hold_the_others_back() {
+    let (hr_done, idp_done) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    // Huma's updates wait for all of Azure AD's: with one slot shared by both sides, Huma's
+    // would take it first and wait for ever.
+    let hr = Gated {
+        inner: InMemoryDirectory::new(people(Side::Hr)).with_name("Huma"),
+        done: hr_done.clone(),
+        other: idp_done.clone(),
+        wait_for: 3,
+    };
+    let idp = InMemoryDirectory::new(people(Side::Idp)).with_name("Azure AD");
+    let policy = Policy { conflicts: ConflictRule::PreferHr, ..Policy::default() };
+    let mut state = SyncState::new();
+    let plan = reconcile(
+        &Snapshot::read(&hr).await.unwrap(),
+        &Snapshot::read(&idp).await.unwrap(),
+        &state,
+        &policy,
+    );
+    let counted = CountingIdp { inner: idp, done: idp_done.clone() };
+    let options = ApplyOptions::default().with_concurrency(1);
+    let report =
+        apply(&plan, DirectoryPair::new(&hr, &counted), &mut state, &options).await.unwrap();
+    assert_eq!((report.counts.updated_in_hr, report.counts.updated_in_idp), (3, 3));
+    assert_eq!((hr_done.load(Ordering::SeqCst), idp_done.load(Ordering::SeqCst)), (3, 3));
+}
+
+/// Azure AD, counting its updates.
+struct CountingIdp {
+    inner: InMemoryDirectory,
+    done: Arc<AtomicUsize>,
+}
+
+#[async_trait]
+impl Directory for CountingIdp {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        self.inner.capabilities()
+    }
+
+    async fn snapshot(&self) -> Result<Vec<dirsync::Record>, DirectoryError> {
+        self.inner.snapshot().await
+    }
+
+    async fn get(&self, id: &RecordId) -> Result<Option<Record>, DirectoryError> {
+        self.inner.get(id).await
+    }
+
+    async fn create(&self, person: &Person) -> Result<Record, DirectoryError> {
+        self.inner.create(person).await
+    }
+
+    async fn update(&self, id: &RecordId, changes: &[FieldChange]) -> Result<(), DirectoryError> {
+        self.inner.update(id, changes).await?;
+        self.done.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn refused_credentials_stop_that_directorys_writes_only() {
+    let hr = InMemoryDirectory::new(people(Side::Hr)).with_name("Huma");
+    let idp = InMemoryDirectory::new(people(Side::Idp)).with_name("Azure AD");
+    // Azure AD refuses the credentials on its first write.
+    idp.refuse(&"a0".into(), ErrorKind::Authentication, "the client secret has expired");
+    let policy = Policy { conflicts: ConflictRule::PreferHr, ..Policy::default() };
+    let mut state = SyncState::new();
+    let plan = reconcile(
+        &Snapshot::read(&hr).await.unwrap(),
+        &Snapshot::read(&idp).await.unwrap(),
+        &state,
+        &policy,
+    );
+    let options = ApplyOptions::default().with_concurrency(1);
+    let err = apply(&plan, DirectoryPair::new(&hr, &idp), &mut state, &options)
+        .await
+        .expect_err("stopped");
+    let ApplyError::Fatal { side, report, .. } = err else { panic!("fatal") };
+    assert_eq!(side, Side::Idp);
+    let outcomes = |target: Side| -> Vec<&str> {
+        let ops = report.operations.iter().filter(|o| o.target == target);
+        ops.map(|o| o.outcome.label()).collect()
+    };
+    assert_eq!(outcomes(Side::Hr), ["done", "done", "done"], "Huma's writes went on");
+    assert_eq!(outcomes(Side::Idp), ["failed", "not attempted", "not attempted"]);
+    let stopped = report.stopped.as_deref().unwrap_or_default();
+    assert!(stopped.contains("those to Huma went on"), "{stopped}");
+}
