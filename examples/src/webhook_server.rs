@@ -27,7 +27,7 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use dirsync::{AutoProvisioning, JsonFileStore, Leavers, Person, RealtimePush, Scope};
+use dirsync::{AutoProvisioning, JsonFileStore, Leavers, Person, PersonLocks, RealtimePush, Scope};
 use hmac::{Hmac, Mac};
 use huma_api::SecretString;
 use huma_api::webhook::{WebhookError, WebhookHeaders, WebhookVerifier};
@@ -63,6 +63,9 @@ pub struct Receiver {
     pub leavers: Leavers,
     /// The most accounts one event may disable (`None`: the library's default).
     pub max_disables: Option<usize>,
+    /// Shared by every request's push, so that two copies of one webhook are pushed one after
+    /// the other.
+    pub locks: PersonLocks,
 }
 
 impl std::fmt::Debug for Receiver {
@@ -94,6 +97,7 @@ impl Receiver {
             scope: Scope::default(),
             leavers: Leavers::default(),
             max_disables: None,
+            locks: PersonLocks::new(),
         }
     }
 
@@ -126,7 +130,8 @@ impl Receiver {
             .with_provisioning(self.provisioning)
             .with_scope(self.scope)
             .with_leavers(self.leavers)
-            .with_max_disables(self.max_disables);
+            .with_max_disables(self.max_disables)
+            .with_person_locks(&self.locks);
         match &self.state {
             Some(store) => push.with_store(store),
             None => push,

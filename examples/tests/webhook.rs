@@ -375,3 +375,63 @@ async fn serve_takes_the_concurrency_and_leavers_flags() {
     assert_eq!(outcome, dirsync_examples::run::Outcome::Usage, "{}", output.text());
     assert!(output.text().contains("--disable-leavers"), "{}", output.text());
 }
+
+/// Two copies of one users-create arrive at once (senders retry, and copies overlap): both are
+/// answered 200, one person is created, and the second copy finds nothing left to do.
+#[tokio::test]
+async fn a_new_hire_delivered_twice_at_once_is_created_once_and_answered_200_twice() {
+    let s = setup().await;
+    s.graph.set_latency(std::time::Duration::from_millis(30));
+    let dir = tempfile::tempdir().unwrap();
+    let url = server(&s, true, Some(dir.path().join("state.json"))).await;
+    let cleo = s.huma.insert_user(HumaUser::new("cleo@nordlys.example", "Cleo", "Dahl")).unwrap();
+    let users = [(cleo.as_str(), "cleo@nordlys.example")];
+
+    let (first, second) = tokio::join!(
+        send(&s.http, &url, SECRET, "users-create", &users),
+        send(&s.http, &url, SECRET, "users-create", &users)
+    );
+    let mut actions = Vec::new();
+    for (status, body) in [first.unwrap(), second.unwrap()] {
+        assert_eq!(status, 200, "{body}");
+        let summary: PushSummary = serde_json::from_str(&body).unwrap();
+        actions.push(summary.users[0].action);
+    }
+    actions.sort_by_key(|a| format!("{a:?}"));
+    assert_eq!(actions, [PushAction::Created, PushAction::Unchanged]);
+    assert_eq!(s.graph.user_count(), 2, "Ada and one Cleo");
+}
+
+/// A phone Azure AD refused for good in a sync (Ada is an administrator there) is held back by
+/// the receiver too: not sent on every webhook, until its value changes.
+#[tokio::test]
+async fn a_write_a_sync_held_back_is_not_sent_by_the_receiver() {
+    let s = setup().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (state, _) = ada_linked(&s, dir.path()).await;
+    s.graph.set_admin(&s.ada.1, true);
+    promote(&s);
+    let directories = connect_to_fakes(&s.graph, &s.huma, &demo::new_people());
+    let store = JsonFileStore::new(&state);
+    let policy =
+        dirsync::Policy { conflicts: dirsync::ConflictRule::PreferHr, ..Default::default() };
+    let sync = dirsync::Synchronizer::new(&directories.huma, directories.idp.directory(), &store)
+        .with_policy(policy);
+    let synced = sync.plan().await.unwrap().apply().await.unwrap();
+    assert_eq!(synced.report.held.len(), 0, "refused for the first time: a failure");
+    // Graph does not say which field of a refused update it objects to: both are held back.
+    let held = store.load().await.unwrap().held;
+    assert_eq!(held.len(), 2, "and held back from now on: {held:?}");
+
+    let url = server(&s, false, Some(state)).await;
+    let writes = s.graph.counts().get(testkit::Route::UpdateUser);
+    let (status, body) =
+        send(&s.http, &url, SECRET, "users-update", &[(&s.ada.0, "ada@nordlys.example")])
+            .await
+            .unwrap();
+    assert_eq!(status, 200, "a held-back write is no failure: {body}");
+    let summary: PushSummary = serde_json::from_str(&body).unwrap();
+    assert_eq!(summary.users[0].action, PushAction::Unchanged, "{body}");
+    assert_eq!(s.graph.counts().get(testkit::Route::UpdateUser), writes, "nothing was sent");
+    assert_eq!(s.graph.user(&s.ada.1).unwrap().mobile_phone.as_deref(), Some("+47 900 00 001"));
+}

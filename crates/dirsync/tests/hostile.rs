@@ -574,38 +574,33 @@ fn a_plan_with_hostile_values_survives_json() {
     assert_eq!(back, plan);
 }
 
-#[test]
-fn a_real_time_push_refuses_control_characters_too() {
-    use dirsync::{AutoProvisioning, CreateRefusal, RealtimeOp, realtime_push};
-    let linked = Record::new("a1", Person::new().with_given_name("Ada"));
-    let hr = Person::new().with_given_name("Ada\u{0}").with_job_title("CTO");
-    let Some(RealtimeOp::Update { changes, skipped, .. }) =
-        realtime_push(&hr, Some(&linked), &graph_like(), AutoProvisioning::Off)
-    else {
-        panic!("an update is expected");
-    };
-    assert_eq!(changes.len(), 1);
-    assert_eq!(changes[0].field, Field::JobTitle);
-    let skipped: Vec<(Field, String)> = skipped.iter().map(|(f, r)| (*f, reason(r))).collect();
+#[tokio::test]
+async fn a_real_time_push_refuses_control_characters_too() {
+    use dirsync::{AutoProvisioning, PushAction, RealtimePush};
+    let hr_person = Person::new().with_given_name("Ada\u{0}").with_job_title("CTO");
+    let huma = InMemoryDirectory::new([
+        Record::new("h1", hr_person.clone().with_email("ada@example.com")),
+        Record::new("h2", Person::new().with_email("a\u{0}@example.com").with_given_name("Ada")),
+        Record::new("h3", hr_person.with_email("grace@example.com")),
+    ]);
+    let twin =
+        Record::new("a1", Person::new().with_email("ada@example.com").with_given_name("Ada"));
+    let azure = InMemoryDirectory::with_capabilities(graph_like(), [twin]);
+    let push = RealtimePush::new(&huma, &azure).with_provisioning(AutoProvisioning::On);
+    let summary = push.push(&["h1".into(), "h2".into(), "h3".into()]).await;
+    let [ada, bad_email, grace] = &summary.people[..] else { panic!("{summary:?}") };
+
+    assert_eq!((ada.action, ada.fields.as_slice()), (PushAction::Updated, &[Field::JobTitle][..]));
+    let skipped: Vec<(Field, String)> = ada.skipped.iter().map(|(f, r)| (*f, reason(r))).collect();
     assert_eq!(skipped, [(Field::GivenName, "control character:  U+0000 at 4".to_owned())]);
 
-    let bad_email = Person::new().with_email("a\u{0}@example.com").with_given_name("Ada");
-    match realtime_push(&bad_email, None, &graph_like(), AutoProvisioning::On) {
-        Some(RealtimeOp::CannotCreate { reason: CreateRefusal::Email { problem } }) => {
-            assert!(problem.contains("U+0000"), "{problem}");
-        }
-        other => panic!("no creation is expected, got {other:?}"),
-    }
-    let Some(RealtimeOp::Create { person, left_out }) = realtime_push(
-        &hr.clone().with_email("ada@example.com"),
-        None,
-        &graph_like(),
-        AutoProvisioning::On,
-    ) else {
-        panic!("a creation is expected");
-    };
-    assert_eq!(person.given_name(), None);
-    assert!(matches!(left_out[..], [(Field::GivenName, BlockReason::InvalidCharacters(_))]));
+    assert_eq!(bad_email.action, PushAction::CannotCreate, "{bad_email:?}");
+    assert!(bad_email.detail.as_deref().unwrap_or_default().contains("U+0000"), "{bad_email:?}");
+
+    assert_eq!(grace.action, PushAction::Created, "{grace:?}");
+    assert!(matches!(grace.skipped[..], [(Field::GivenName, BlockReason::InvalidCharacters(_))]));
+    let created = azure.records().into_iter().find(|r| r.id.as_str() != "a1").expect("created");
+    assert_eq!(created.person.given_name(), None);
 }
 
 #[test]

@@ -1,10 +1,10 @@
-//! Real-time push: the minimal identity-directory write for one HR person.
+//! Real-time push: what one HR person's push writes to the identity directory, through the
+//! sync's engine.
 
 use chrono::NaiveDate;
 use dirsync::{
-    Address, AutoProvisioning, BlockReason, Capabilities, CountryCode, CreateRefusal, Directory,
-    Field, FieldChange, FieldSet, FieldValue, InMemoryDirectory, Limits, Person, RealtimeOp,
-    Record, realtime_push,
+    Address, AutoProvisioning, BlockReason, Capabilities, CountryCode, Field, FieldSet,
+    InMemoryDirectory, Limits, Person, PersonPush, PushAction, RealtimePush, Record,
 };
 
 fn no() -> Option<CountryCode> {
@@ -21,84 +21,99 @@ fn ada() -> Person {
         .with_employment_start_date(NaiveDate::from_ymd_opt(2024, 3, 1).expect("a date"))
 }
 
-fn text(field: Field, value: &str) -> FieldChange {
-    FieldChange { field, value: FieldValue::Text(value.to_owned()) }
+/// Huma holding `hr` as h1, and Azure AD (with `caps`) holding `twin`, if any.
+fn directories(
+    hr: Person,
+    twin: Option<Record>,
+    caps: Capabilities,
+) -> (InMemoryDirectory, InMemoryDirectory) {
+    let huma = InMemoryDirectory::new([Record::new("h1", hr)]).with_name("Huma");
+    let azure = InMemoryDirectory::with_capabilities(caps, twin).with_name("Azure AD");
+    (huma, azure)
 }
 
-fn caps() -> Capabilities {
-    Capabilities::default()
+/// Pushes h1 (no state: the twin is found by employment id or email).
+async fn push(
+    huma: &InMemoryDirectory,
+    azure: &InMemoryDirectory,
+    provisioning: AutoProvisioning,
+) -> PersonPush {
+    let push = RealtimePush::new(huma, azure).with_provisioning(provisioning);
+    let mut summary = push.push(&["h1".into()]).await;
+    assert_eq!(summary.people.len(), 1);
+    summary.people.remove(0)
 }
 
-#[test]
-fn nothing_is_pushed_when_nothing_differs() {
-    let linked = Record::new("a1", ada());
-    assert_eq!(realtime_push(&ada(), Some(&linked), &caps(), AutoProvisioning::On), None);
+fn person_in(dir: &InMemoryDirectory) -> Person {
+    dir.records().into_iter().next().expect("one record").person
 }
 
-#[test]
-fn only_the_fields_that_differ_are_pushed() {
-    let linked = Record::new("a1", ada().with_job_title("Engineer").with_given_name("A."));
-    let op = realtime_push(&ada(), Some(&linked), &caps(), AutoProvisioning::Off);
-    assert_eq!(
-        op,
-        Some(RealtimeOp::Update {
-            id: "a1".into(),
-            changes: vec![text(Field::GivenName, "Ada"), text(Field::JobTitle, "CTO")],
-            skipped: vec![],
-        })
-    );
+#[tokio::test]
+async fn nothing_is_pushed_when_nothing_differs() {
+    let (huma, azure) = directories(ada(), Some(Record::new("a1", ada())), Capabilities::default());
+    let pushed = push(&huma, &azure, AutoProvisioning::On).await;
+    assert_eq!(pushed.action, PushAction::Unchanged, "{pushed:?}");
+    assert_eq!(person_in(&azure), ada());
 }
 
-#[test]
-fn a_value_the_hr_person_lacks_is_never_cleared_nor_pulled_back() {
-    // The directory has a phone HR lacks: nothing is pushed, and nothing flows back to HR.
-    let linked = Record::new("a1", ada().with_phone("+47 100"));
-    assert_eq!(realtime_push(&ada(), Some(&linked), &caps(), AutoProvisioning::On), None);
+#[tokio::test]
+async fn only_the_fields_that_differ_are_pushed() {
+    let twin = Record::new("a1", ada().with_job_title("Engineer").with_given_name("A."));
+    let (huma, azure) = directories(ada(), Some(twin), Capabilities::default());
+    let pushed = push(&huma, &azure, AutoProvisioning::Off).await;
+    assert_eq!(pushed.action, PushAction::Updated, "{pushed:?}");
+    assert_eq!(pushed.fields, [Field::GivenName, Field::JobTitle]);
+    assert_eq!(person_in(&azure), ada());
 }
 
-#[test]
-fn the_address_is_merged_so_no_known_part_is_lost() {
+#[tokio::test]
+async fn a_value_the_hr_person_lacks_is_never_cleared_nor_pulled_back() {
+    // The directory has a phone Huma lacks: nothing is pushed, and nothing flows back to Huma.
+    let twin = Record::new("a1", ada().with_phone("+47 100"));
+    let (huma, azure) = directories(ada(), Some(twin), Capabilities::default());
+    let pushed = push(&huma, &azure, AutoProvisioning::On).await;
+    assert_eq!(pushed.action, PushAction::Unchanged, "{pushed:?}");
+    assert_eq!(person_in(&azure).phone(), Some("+47 100"));
+    assert_eq!(person_in(&huma), ada());
+}
+
+#[tokio::test]
+async fn the_address_is_merged_so_no_known_part_is_lost() {
     let hr = ada().with_address(Address::new("Storgata 1", "", "Oslo", no()));
-    let linked =
+    let twin =
         Record::new("a1", ada().with_address(Address::new("Old street 9", "0150", "", None)));
-    let op = realtime_push(&hr, Some(&linked), &caps(), AutoProvisioning::Off);
+    let (huma, azure) = directories(hr, Some(twin.clone()), Capabilities::default());
+    let pushed = push(&huma, &azure, AutoProvisioning::Off).await;
     assert_eq!(
-        op,
-        Some(RealtimeOp::Update {
-            id: "a1".into(),
-            changes: vec![FieldChange {
-                field: Field::Address,
-                value: FieldValue::Address(Address::new("Storgata 1", "0150", "Oslo", no())),
-            }],
-            skipped: vec![],
-        })
+        (pushed.action, pushed.fields.as_slice()),
+        (PushAction::Updated, &[Field::Address][..])
     );
+    let merged = Address::new("Storgata 1", "0150", "Oslo", no());
+    assert_eq!(person_in(&azure).address(), Some(&merged));
 
-    // An HR address that is part of the directory's is no difference.
+    // A Huma address that is part of the directory's is no difference.
     let partial = ada().with_address(Address::new("", "0150", "", None));
-    assert_eq!(realtime_push(&partial, Some(&linked), &caps(), AutoProvisioning::Off), None);
+    let (huma, azure) = directories(partial, Some(twin), Capabilities::default());
+    assert_eq!(push(&huma, &azure, AutoProvisioning::Off).await.action, PushAction::Unchanged);
 }
 
-#[test]
-fn read_only_unwritable_and_too_long_fields_are_skipped_with_why() {
+#[tokio::test]
+async fn read_only_unwritable_and_too_long_fields_are_skipped_with_why() {
     let caps = Capabilities {
         writable: FieldSet::all().iter().filter(|f| *f != Field::EmploymentStartDate).collect(),
         limits: Limits { job_title: Some(3), ..Limits::default() },
         ..Capabilities::default()
     };
     let hr = ada().with_phone("+47 100").with_job_title("Chief Technology Officer");
-    let linked =
+    let twin =
         Record::new("a1", Person::new().with_email("ada@example.com").with_given_name("Ada"))
             .read_only(Field::Phone);
-    let Some(RealtimeOp::Update { id, changes, skipped }) =
-        realtime_push(&hr, Some(&linked), &caps, AutoProvisioning::Off)
-    else {
-        panic!("expected an update");
-    };
-    assert_eq!(id.as_str(), "a1");
-    assert_eq!(changes, vec![text(Field::EmploymentId, "E1"), text(Field::FamilyName, "Lovelace")]);
+    let (huma, azure) = directories(hr, Some(twin), caps);
+    let pushed = push(&huma, &azure, AutoProvisioning::Off).await;
+    assert_eq!(pushed.action, PushAction::Updated, "{pushed:?}");
+    assert_eq!(pushed.fields, [Field::EmploymentId, Field::FamilyName]);
     let skipped: Vec<(Field, String)> =
-        skipped.into_iter().map(|(f, reason)| (f, reason.to_string())).collect();
+        pushed.skipped.iter().map(|(f, reason)| (*f, reason.to_string())).collect();
     assert_eq!(
         skipped,
         vec![
@@ -113,111 +128,87 @@ fn read_only_unwritable_and_too_long_fields_are_skipped_with_why() {
     );
 }
 
-#[test]
-fn a_difference_that_cannot_be_written_is_reported_not_written() {
-    let linked = Record::new("a1", ada().with_job_title("Engineer")).read_only(Field::JobTitle);
-    let op =
-        realtime_push(&ada(), Some(&linked), &caps(), AutoProvisioning::Off).expect("a difference");
-    assert!(!op.writes());
-    assert_eq!(
-        op,
-        RealtimeOp::Update {
-            id: "a1".into(),
-            changes: vec![],
-            skipped: vec![(Field::JobTitle, BlockReason::ReadOnly)],
-        }
-    );
+#[tokio::test]
+async fn a_difference_that_cannot_be_written_is_reported_not_written() {
+    let twin = Record::new("a1", ada().with_job_title("Engineer")).read_only(Field::JobTitle);
+    let (huma, azure) = directories(ada(), Some(twin), Capabilities::default());
+    let pushed = push(&huma, &azure, AutoProvisioning::Off).await;
+    assert_eq!(pushed.action, PushAction::Unchanged, "{pushed:?}");
+    assert_eq!(pushed.skipped, [(Field::JobTitle, BlockReason::ReadOnly)]);
+    assert_eq!(person_in(&azure).job_title(), Some("Engineer"));
 }
 
-#[test]
-fn an_unlinked_person_is_created_only_with_auto_provisioning() {
-    assert_eq!(realtime_push(&ada(), None, &caps(), AutoProvisioning::Off), None);
-    let op = realtime_push(&ada(), None, &caps(), AutoProvisioning::On);
-    assert_eq!(op, Some(RealtimeOp::Create { person: ada(), left_out: vec![] }));
+#[tokio::test]
+async fn an_unlinked_person_is_created_only_with_auto_provisioning() {
+    let (huma, azure) = directories(ada(), None, Capabilities::default());
+    assert_eq!(push(&huma, &azure, AutoProvisioning::Off).await.action, PushAction::NotInIdp);
+    assert!(azure.records().is_empty());
+    let pushed = push(&huma, &azure, AutoProvisioning::On).await;
+    assert_eq!(pushed.action, PushAction::Created, "{pushed:?}");
+    assert_eq!(person_in(&azure), ada());
 }
 
-#[test]
-fn a_created_person_leaves_out_what_the_directory_cannot_take() {
+#[tokio::test]
+async fn a_created_person_leaves_out_what_the_directory_cannot_take() {
     let caps = Capabilities {
         writable: FieldSet::all().iter().filter(|f| *f != Field::EmploymentStartDate).collect(),
         limits: Limits { employment_id: Some(1), ..Limits::default() },
         ..Capabilities::default()
     };
-    let Some(RealtimeOp::Create { person, left_out }) =
-        realtime_push(&ada(), None, &caps, AutoProvisioning::On)
-    else {
-        panic!("expected a create");
-    };
-    assert_eq!(person.employment_id(), None);
-    assert_eq!(person.employment_start_date(), None);
-    assert_eq!(person.given_name(), Some("Ada"));
-    let fields: Vec<Field> = left_out.iter().map(|(f, _)| *f).collect();
-    assert_eq!(fields, [Field::EmploymentId, Field::EmploymentStartDate]);
+    let (huma, azure) = directories(ada(), None, caps);
+    let pushed = push(&huma, &azure, AutoProvisioning::On).await;
+    assert_eq!(pushed.action, PushAction::Created, "{pushed:?}");
+    let created = person_in(&azure);
+    assert_eq!((created.employment_id(), created.employment_start_date()), (None, None));
+    assert_eq!(created.given_name(), Some("Ada"));
+    let left_out: Vec<Field> = pushed.skipped.iter().map(|(f, _)| *f).collect();
+    assert_eq!(left_out, [Field::EmploymentId, Field::EmploymentStartDate]);
 }
 
-#[test]
-fn a_person_who_cannot_be_created_is_said_so() {
+#[tokio::test]
+async fn a_person_who_cannot_be_created_is_said_so() {
     let no_create = Capabilities { can_create: false, ..Capabilities::default() };
-    assert_eq!(
-        realtime_push(&ada(), None, &no_create, AutoProvisioning::On),
-        Some(RealtimeOp::CannotCreate { reason: CreateRefusal::NotAllowed })
-    );
+    let (huma, azure) = directories(ada(), None, no_create);
+    let pushed = push(&huma, &azure, AutoProvisioning::On).await;
+    assert_eq!(pushed.action, PushAction::CannotCreate, "{pushed:?}");
+    let detail = pushed.detail.unwrap_or_default();
+    assert!(detail.contains("Azure AD does not allow creating people"), "{detail}");
+
     let needs = Capabilities {
         email_required: true,
         required_on_create: FieldSet::empty().with(Field::Phone),
         ..Capabilities::default()
     };
-    assert_eq!(
-        realtime_push(&Person::new().with_given_name("Ada"), None, &needs, AutoProvisioning::On),
-        Some(RealtimeOp::CannotCreate {
-            reason: CreateRefusal::Missing { fields: vec!["Phone number".into(), "Email".into()] }
-        })
-    );
-    let names = dirsync::Names::new("Huma", "Azure AD");
-    let reason = CreateRefusal::Missing { fields: vec!["Phone number".into(), "Email".into()] };
-    assert_eq!(
-        reason.explain(&names),
-        "Azure AD requires Phone number, Email and it is missing or cannot be written; fill it \
-         in Huma"
-    );
+    let (huma, azure) = directories(Person::new().with_given_name("Ada"), None, needs);
+    let pushed = push(&huma, &azure, AutoProvisioning::On).await;
+    assert_eq!(pushed.action, PushAction::CannotCreate, "{pushed:?}");
+    let detail = pushed.detail.unwrap_or_default();
+    assert!(detail.contains("requires Phone number, Email"), "{detail}");
+    assert!(azure.records().is_empty());
 }
 
-#[test]
-fn a_person_with_a_malformed_email_is_not_created_and_the_reason_says_why() {
-    let caps = Capabilities::default();
+#[tokio::test]
+async fn a_person_with_a_malformed_email_is_not_created_and_the_reason_says_why() {
     let typo = ada().with_email("ada.lovelace@example");
-    assert_eq!(
-        realtime_push(&typo, None, &caps, AutoProvisioning::On),
-        Some(RealtimeOp::CannotCreate {
-            reason: CreateRefusal::Email {
-                problem: "the email \"ada.lovelace@example\" is malformed: the domain after the \
-                          @ is not a domain name like example.com"
-                    .to_owned()
-            }
-        })
-    );
-    let fine = ada().with_email("ada.lovelace@example.com");
-    assert!(matches!(
-        realtime_push(&fine, None, &caps, AutoProvisioning::On),
-        Some(RealtimeOp::Create { .. })
-    ));
+    let (huma, azure) = directories(typo, None, Capabilities::default());
+    let pushed = push(&huma, &azure, AutoProvisioning::On).await;
+    assert_eq!(pushed.action, PushAction::CannotCreate, "{pushed:?}");
+    let detail = pushed.detail.unwrap_or_default();
+    assert!(detail.contains("the domain after the @ is not a domain name"), "{detail}");
+    assert!(azure.records().is_empty());
 }
 
 #[tokio::test]
 async fn pushing_the_update_leaves_nothing_to_push() {
-    let dir = InMemoryDirectory::new([Record::new(
+    let hr = ada().with_address(Address::new("Storgata 1", "", "Oslo", no())).with_phone("+47 1");
+    let twin = Record::new(
         "a1",
         ada().with_job_title("Engineer").with_address(Address::new("", "0150", "", None)),
-    )]);
-    let hr = ada().with_address(Address::new("Storgata 1", "", "Oslo", no())).with_phone("+47 1");
-    let linked = dir.get(&"a1".into()).await.expect("read").expect("exists");
-    let Some(RealtimeOp::Update { id, changes, .. }) =
-        realtime_push(&hr, Some(&linked), &dir.capabilities(), AutoProvisioning::Off)
-    else {
-        panic!("expected an update");
-    };
-    dir.update(&id, &changes).await.expect("written");
-    let after = dir.get(&id).await.expect("read").expect("exists");
-    assert_eq!(after.person.address(), Some(&Address::new("Storgata 1", "0150", "Oslo", no())));
-    assert_eq!(realtime_push(&hr, Some(&after), &dir.capabilities(), AutoProvisioning::Off), None);
+    );
+    let (huma, azure) = directories(hr, Some(twin), Capabilities::default());
+    assert_eq!(push(&huma, &azure, AutoProvisioning::Off).await.action, PushAction::Updated);
+    let after = person_in(&azure);
+    assert_eq!(after.address(), Some(&Address::new("Storgata 1", "0150", "Oslo", no())));
+    assert_eq!(push(&huma, &azure, AutoProvisioning::Off).await.action, PushAction::Unchanged);
+    assert_eq!(person_in(&azure), after);
 }
