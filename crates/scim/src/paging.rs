@@ -8,6 +8,7 @@
 //! the `count` asked for); pages that contradict each other fail the whole read.
 
 use crate::errors::ScimError;
+use dirsync_runtime::{KEPT_BODY, truncate};
 use serde_json::Value;
 use std::collections::HashSet;
 
@@ -30,7 +31,7 @@ impl ListPage {
     pub(crate) fn parse(body: &[u8]) -> Result<ListPage, ScimError> {
         let invalid = |reason: &str| ScimError::InvalidResponse {
             reason: format!("a page of users {reason}"),
-            body: crate::errors::truncate(&String::from_utf8_lossy(body), 4096),
+            body: truncate(&String::from_utf8_lossy(body), KEPT_BODY),
         };
         let value: Value = serde_json::from_slice(body).map_err(|_| invalid("is not JSON"))?;
         let Value::Object(map) = value else { return Err(invalid("is not a JSON object")) };
