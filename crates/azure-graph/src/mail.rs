@@ -104,8 +104,8 @@ pub enum SendMailError {
     },
     /// A 404: no user or mailbox with this address.
     #[error(
-        "there is no mailbox {sender:?} in this Azure AD tenant to send from: give --email-from \
-         the address of a user or shared mailbox that has Exchange Online ({details})"
+        "there is no mailbox {sender:?} in this Azure AD tenant to send from: send from the \
+         address of a user or shared mailbox that has Exchange Online ({details})"
     )]
     UnknownSender {
         /// The sender asked for.

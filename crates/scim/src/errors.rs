@@ -37,7 +37,7 @@ pub enum ScimError {
     /// 401: the bearer token was refused.
     #[error(
         "the SCIM provider refused the bearer token: create a new token in the provider's admin \
-         console and set it in SCIM_TOKEN ({})", said(.details)
+         console and connect with it ({})", said(.details)
     )]
     Unauthorized {
         /// The provider's answer.

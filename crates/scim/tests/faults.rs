@@ -243,7 +243,7 @@ async fn a_provider_that_ignores_start_index_fails_the_read() {
 #[tokio::test]
 async fn scim_error_bodies_become_errors_that_say_what_to_do() {
     let cases = [
-        (401, None, "token expired", ErrorKind::Authentication, "SCIM_TOKEN"),
+        (401, None, "token expired", ErrorKind::Authentication, "create a new token"),
         (403, None, "read-only token", ErrorKind::PermissionDenied, "right to read and write"),
         (404, None, "no such user", ErrorKind::NotFound, "deleted"),
         (409, Some("uniqueness"), "userName taken", ErrorKind::AlreadyExists, "pairs them"),
