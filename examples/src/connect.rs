@@ -8,7 +8,7 @@ use crate::cli::{AzureArgs, ConnectionArgs, IdpKind, PolicyArgs};
 use crate::token_file;
 use azure_graph::{AzureDirectory, AzureDirectoryConfig, GraphClient, GraphError};
 use dirsync::{Directory, DirectoryError};
-use dirsync_scim::{ScimClient, ScimDirectory, ScimDirectoryConfig};
+use dirsync_scim::{ScimClient, ScimDirectory, ScimDirectoryConfig, ScimError};
 use huma_api::{HumaClient, HumaDirectory, HumaDirectoryConfig, SecretString};
 use std::fmt;
 use testkit::{FakeGraph, FakeHuma};
@@ -268,12 +268,16 @@ impl AzureApp {
     }
 }
 
-/// What to tell a person when Azure AD refused: the error's own message and, when the saved
-/// sign-in of a user-account connection has expired or was revoked, how to sign in again.
-pub fn explain_azure_error(error: &DirectoryError) -> String {
+/// What to tell a person when the identity directory refused: the error's own message and,
+/// where this program holds what to fix, how: when the saved sign-in of an Azure AD
+/// user-account connection has expired or was revoked, how to sign in again; when a SCIM
+/// provider refused the bearer token, the variable that holds it.
+pub fn explain_idp_error(error: &DirectoryError) -> String {
     let text = dirsync::ErrorChain(error);
     if sign_in_expired(error) {
         format!("{text}; run `sync login-azure` again to sign in, then start this program again")
+    } else if matches!(error.downcast_ref(), Some(ScimError::Unauthorized { .. })) {
+        format!("{text}; set {SCIM_TOKEN} to the new token")
     } else {
         text.to_string()
     }

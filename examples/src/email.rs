@@ -6,7 +6,7 @@
 use crate::cli::{EmailArgs, EmailVia};
 use crate::connect::{self, Directories, IdentityDirectory};
 use azure_graph::{GraphClient, GraphMailer};
-use dirsync::{Mailer, Report, ReportEmail};
+use dirsync::{MailErrorKind, Mailer, Report, ReportEmail};
 use dirsync_smtp::{SmtpConfig, SmtpMailer};
 use secrecy::SecretString;
 use std::fmt;
@@ -146,8 +146,29 @@ pub async fn send_report_with(
     let email = composer.to_email(from.trim(), args.email_to.iter().map(|to| to.trim()));
     match dirsync::send_email(mailer.as_ref(), &email).await {
         Ok(()) => EmailOutcome::Sent { to: email.to, via: mailer.name().to_owned() },
-        Err(e) => EmailOutcome::Failed { why: dirsync::ErrorChain(&e).to_string() },
+        Err(e) => EmailOutcome::Failed {
+            why: with_advice(dirsync::ErrorChain(&e), e.kind(), args.email_via),
+        },
     }
+}
+
+/// `error` and, where this program's flags or variables hold what to fix, which: the libraries
+/// say what is wrong in their own words and know nothing of them.
+fn with_advice(error: impl fmt::Display, kind: MailErrorKind, via: EmailVia) -> String {
+    let advice = match (kind, via) {
+        (MailErrorKind::Config | MailErrorKind::Authentication, EmailVia::Smtp) => {
+            format!("the server and the user are in {SMTP_URL}, the password in {SMTP_PASSWORD}")
+        }
+        (MailErrorKind::Connection, EmailVia::Smtp) => {
+            format!("the server's host and port are in {SMTP_URL}")
+        }
+        (MailErrorKind::RecipientRefused | MailErrorKind::InvalidAddress, _) => {
+            "the addresses are those given with --email-to and --email-from".to_owned()
+        }
+        (MailErrorKind::UnknownSender, _) => "give that address with --email-from".to_owned(),
+        _ => return error.to_string(),
+    };
+    format!("{error} ({advice})")
 }
 
 fn smtp_mailer(smtp: &SmtpEnv) -> Result<SmtpMailer, String> {
@@ -158,11 +179,12 @@ fn smtp_mailer(smtp: &SmtpEnv) -> Result<SmtpMailer, String> {
              {SMTP_PASSWORD}), or use --email-via graph"
         )
     })?;
-    let mut config = SmtpConfig::from_url(url).map_err(|e| e.to_string())?;
+    let refused = |e: dirsync_smtp::SmtpError| with_advice(&e, e.kind(), EmailVia::Smtp);
+    let mut config = SmtpConfig::from_url(url).map_err(refused)?;
     if let Some(password) = &smtp.password {
         config = config.with_password(password.clone());
     }
-    SmtpMailer::new(config).map_err(|e| e.to_string())
+    SmtpMailer::new(config).map_err(refused)
 }
 
 /// Writes `report`'s email to `path` as an `.eml` file a mail program opens (the demo's way of
@@ -270,6 +292,36 @@ mod tests {
             send_report_with(&no_sender, &failed_report(), Some(&client), &SmtpEnv::default())
                 .await;
         assert!(outcome.to_string().contains("--email-from"), "{outcome}");
+    }
+
+    #[tokio::test]
+    async fn refused_smtp_settings_name_the_variables_that_hold_them() {
+        let smtp = args(&["hr@nordlys.example"], EmailVia::Smtp, EmailWhen::Always);
+        let send = |url: String| {
+            let (smtp, env) = (smtp.clone(), SmtpEnv { url: Some(url), password: None });
+            async move { send_report_with(&smtp, &failed_report(), None, &env).await.to_string() }
+        };
+        let in_the_url = send("smtp://u:hunter2@mail.example.com".into()).await;
+        assert!(in_the_url.contains("the password in SMTP_PASSWORD"), "{in_the_url}");
+        assert!(!in_the_url.contains("hunter2"), "{in_the_url}");
+        let without = send("smtp://u@mail.example.com".into()).await;
+        assert!(without.contains("the password in SMTP_PASSWORD"), "{without}");
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let closed = send(format!("smtp://127.0.0.1:{port}?tls=none")).await;
+        assert!(closed.contains("host and port are in SMTP_URL"), "{closed}");
+    }
+
+    #[tokio::test]
+    async fn an_unknown_graph_sender_names_the_flag_that_gave_it() {
+        let (fake, client) = graph().await;
+        let mut graph = args(&["hr@nordlys.example"], EmailVia::Graph, EmailWhen::Always);
+        graph.email_from = Some("nobody@nordlys.example".to_owned());
+        let outcome =
+            send_report_with(&graph, &failed_report(), Some(&client), &SmtpEnv::default()).await;
+        let said = outcome.to_string();
+        assert!(said.contains("no mailbox \"nobody@nordlys.example\""), "{said}");
+        assert!(said.contains("give that address with --email-from"), "{said}");
+        assert!(fake.sent_mail().is_empty());
     }
 
     #[test]

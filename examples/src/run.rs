@@ -549,7 +549,7 @@ fn sync_failure(error: &SyncError, settings: &Settings) -> Failure {
     match error {
         SyncError::Read { side: Side::Idp, source, .. } => Failure::new(
             Outcome::CouldNotRun,
-            format!("{error}: {}", connect::explain_azure_error(source)),
+            format!("{error}: {}", connect::explain_idp_error(source)),
         ),
         SyncError::Apply(ApplyError::SafetyThreshold { people, max }) => Failure::new(
             Outcome::OverThreshold,
@@ -578,7 +578,7 @@ fn sync_failure(error: &SyncError, settings: &Settings) -> Failure {
         SyncError::Apply(ApplyError::Pending(p)) => Failure::new(Outcome::Pending, p.to_string()),
         SyncError::Apply(ApplyError::Fatal { side, system, source, .. }) => {
             let source = match side {
-                Side::Idp => connect::explain_azure_error(source),
+                Side::Idp => connect::explain_idp_error(source),
                 Side::Hr => ErrorChain(source).to_string(),
             };
             Failure::new(

@@ -115,3 +115,16 @@ async fn idp_scim_without_a_token_says_which_variable_to_set() {
     assert_eq!(outcome, Outcome::CouldNotRun, "{text}");
     assert!(text.contains("SCIM_TOKEN"), "{text}");
 }
+
+#[tokio::test]
+async fn a_refused_scim_token_says_which_variable_to_set() {
+    let scim = ScimServer::start(ServerFeatures::default()).await;
+    let huma = FakeHuma::start(HumaConfig::default()).await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("a temporary folder: {e}"));
+    let wrong =
+        Secrets { scim_token: Some(SecretString::from(format!("{TOKEN}-old"))), ..secrets() };
+    let (outcome, text) = run(argv("plan", &huma, &scim, dir.path()), wrong).await;
+    assert_eq!(outcome, Outcome::CouldNotRun, "{text}");
+    assert!(text.contains("refused the bearer token"), "{text}");
+    assert!(text.contains("set SCIM_TOKEN to the new token"), "{text}");
+}

@@ -3,60 +3,11 @@
 
 use crate::client::{Call, GraphClient};
 use crate::errors::GraphError;
-use crate::users::GraphUserId;
+use crate::ids::GraphUserId;
+use crate::model::AccountAction;
 use reqwest::Method;
 use serde_json::json;
-use std::fmt;
 use tracing::Instrument;
-
-/// What was asked of one account; [`GraphError::AccountRefused`] names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum AccountAction {
-    /// `accountEnabled: true`.
-    Enable,
-    /// `accountEnabled: false`.
-    Disable,
-    /// `revokeSignInSessions`.
-    RevokeSessions,
-}
-
-impl AccountAction {
-    /// What to do when Azure AD refuses the action for one user, in an admin's words.
-    ///
-    /// The roles are those Microsoft lists under "Who can perform sensitive actions": only a
-    /// Privileged Authentication Administrator (or a Global Administrator) may change the
-    /// sensitive properties of users who hold admin roles; an app's Graph permissions alone
-    /// (`User.ReadWrite.All`, `User.EnableDisableAccount.All`) are not enough for them.
-    pub fn remedy(self) -> String {
-        let (by_hand, permission) = match self {
-            AccountAction::Enable => ("enable it by hand", "User.EnableDisableAccount.All"),
-            AccountAction::Disable => ("disable it by hand", "User.EnableDisableAccount.All"),
-            AccountAction::RevokeSessions => (
-                "revoke them by hand (the user's page → Revoke sessions)",
-                "User.RevokeSessions.All",
-            ),
-        };
-        format!(
-            "{by_hand} in the Microsoft Entra admin center as a Privileged Authentication \
-             Administrator or Global Administrator, or give the app a role that may change \
-             administrators' accounts (Privileged Authentication Administrator); if the user \
-             holds no admin role, grant the app {permission} or User.ReadWrite.All with admin \
-             consent"
-        )
-    }
-}
-
-impl fmt::Display for AccountAction {
-    /// The action as it reads before a user: "disable the account of".
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            AccountAction::Enable => "enable the account of",
-            AccountAction::Disable => "disable the account of",
-            AccountAction::RevokeSessions => "revoke the sign-in sessions of",
-        })
-    }
-}
 
 impl GraphClient {
     /// Enables or disables sign-in for one user: `PATCH /users/{id}` with
@@ -75,7 +26,7 @@ impl GraphClient {
         let action = if enabled { AccountAction::Enable } else { AccountAction::Disable };
         let url = self.api(&format!("/users/{}", id.path_segment()));
         let body = json!({ "accountEnabled": enabled });
-        let call = Call { writes: 1, idempotent: true, body: Some(&body), ..Call::default() };
+        let call = Call { writes: 1, idempotent: Some(true), body: Some(&body), ..Call::default() };
         let span = tracing::info_span!("account", action = ?action, user = %id);
         async {
             self.call(Method::PATCH, &url, call).await.map_err(|e| refused(e, action, id))?;
@@ -99,7 +50,8 @@ impl GraphClient {
     pub async fn revoke_sign_in_sessions(&self, id: &GraphUserId) -> Result<(), GraphError> {
         let action = AccountAction::RevokeSessions;
         let url = self.api(&format!("/users/{}/revokeSignInSessions", id.path_segment()));
-        let call = Call { writes: 1, idempotent: true, ..Call::default() };
+        // Revoking twice does no harm; it goes without a body, with `Content-Length: 0`.
+        let call = Call { writes: 1, idempotent: Some(true), ..Call::default() };
         let span = tracing::info_span!("account", action = ?action, user = %id);
         async {
             self.call(Method::POST, &url, call).await.map_err(|e| refused(e, action, id))?;

@@ -8,11 +8,13 @@
 //!   that replaces the old one; the client hands it to a callback and keeps it for
 //!   [`crate::GraphClient::refresh_token`], so the caller can persist it.
 
+use crate::endpoints::{DEFAULT_LOGIN_URL, base_url, checked_url, default_settings, transport};
 use crate::errors::GraphError;
-use crate::transport::Transport;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use dirsync_runtime::{Call, ClientSettings, Transport};
 use rand::RngCore;
+use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -147,30 +149,22 @@ impl LoginEndpoint {
         client_id: &str,
         refreshing: bool,
     ) -> Result<TokenResponse, GraphError> {
-        let url = self.token_url();
+        let url = checked_url("login URL", &self.token_url())?;
         let body = serde_urlencoded::to_string(form)
             .map_err(|e| GraphError::Config(format!("could not encode the token request: {e}")))?;
+        // Asking for a token twice does no harm: it is sent again after a lost answer.
+        let post = Call::new(Method::POST, url)
+            .body("application/x-www-form-urlencoded", body.into_bytes())
+            .idempotent(true);
         let span = tracing::debug_span!("token request", tenant = %self.tenant);
-        let post = || {
-            transport
-                .http()
-                .post(&url)
-                .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(body.clone())
-        };
         let answer =
-            crate::transport::send(transport, "the Azure login service", true, post, |_| {})
-                .instrument(span)
-                .await?;
+            transport.send_call(&post).instrument(span).await.map_err(|source| {
+                GraphError::Transport { what: "the Azure login service", source }
+            })?;
         if !answer.status.is_success() {
-            let details = crate::transport::details(&answer);
-            tracing::warn!(status = answer.status.as_u16(), code = ?details.code, "token request refused");
-            return Err(GraphError::from_token_endpoint(
-                details,
-                &self.tenant,
-                client_id,
-                refreshing,
-            ));
+            let err = GraphError::from_token_answer(&answer, &self.tenant, client_id, refreshing);
+            tracing::warn!(status = answer.status.as_u16(), "token request refused");
+            return Err(err);
         }
         serde_json::from_slice::<TokenResponse>(&answer.body).map_err(|e| {
             GraphError::InvalidResponse {
@@ -316,23 +310,18 @@ impl AuthorizationCodeFlow {
         client_secret: SecretString,
         redirect_uri: &str,
     ) -> Result<AuthorizationCodeFlow, GraphError> {
-        let redirect_uri = crate::client::checked_url("redirect URI", redirect_uri)?;
-        let login = LoginEndpoint {
-            base: crate::client::DEFAULT_LOGIN_URL.to_owned(),
-            tenant: tenant.into(),
-        };
+        let redirect_uri = checked_url("redirect URI", redirect_uri)?;
+        let login = LoginEndpoint { base: DEFAULT_LOGIN_URL.to_owned(), tenant: tenant.into() };
         Ok(AuthorizationCodeFlow {
             authorize: login.authorize_endpoint()?,
             login,
             client_id: client_id.into(),
             client_secret,
             redirect_uri,
-            transport: crate::client::transport(
-                Duration::from_secs(30),
-                crate::RetryPolicy::default(),
-                Arc::new(crate::TokioClock),
-                4,
-            )?,
+            transport: transport(&ClientSettings {
+                timeout: Duration::from_secs(30),
+                ..default_settings()
+            })?,
         })
     }
 
@@ -341,7 +330,7 @@ impl AuthorizationCodeFlow {
     /// # Errors
     /// [`GraphError::Config`] for a URL that is not allowed.
     pub fn login_url(mut self, url: &str) -> Result<AuthorizationCodeFlow, GraphError> {
-        self.login.base = crate::client::base_url("login URL", url)?;
+        self.login.base = base_url("login URL", url)?;
         self.authorize = self.login.authorize_endpoint()?;
         Ok(self)
     }

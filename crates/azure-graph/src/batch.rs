@@ -1,9 +1,10 @@
 //! Writing many users through JSON batches (`/$batch`, at most 20 requests each).
 
 use crate::client::{Call, GraphClient};
-use crate::errors::{ErrorDetails, GraphError};
-use crate::users::{GraphUserId, UserPatch};
-use dirsync_runtime::Retries;
+use crate::errors::GraphError;
+use crate::ids::GraphUserId;
+use crate::model::UserPatch;
+use dirsync_runtime::{ErrorDetails, KEPT_BODY, Retries, truncate};
 use futures::StreamExt;
 use reqwest::Method;
 use serde::Deserialize;
@@ -106,7 +107,10 @@ impl GraphClient {
                 .collect();
             let body = json!({ "requests": requests });
             let writes = u32::try_from(pending.len()).unwrap_or(u32::MAX);
-            let call = Call { writes, idempotent: true, body: Some(&body), ..Call::default() };
+            // Each inner request carries its Content-Type (Graph refuses a batched write without
+            // one); the batch itself is sent again after a server error, as its PATCHes are.
+            let call =
+                Call { writes, idempotent: Some(true), body: Some(&body), ..Call::default() };
             let answer = match self.call(Method::POST, &self.api("/$batch"), call).await {
                 Ok(answer) => answer,
                 Err(e) => {
@@ -122,7 +126,7 @@ impl GraphClient {
                 Err(e) => {
                     let shared = Arc::new(GraphError::InvalidResponse {
                         reason: format!("the batch answer could not be read: {e}"),
-                        body: answer.text().chars().take(4096).collect(),
+                        body: truncate(&answer.text(), KEPT_BODY),
                     });
                     out.extend(
                         pending.iter().map(|&i| (i, Err(GraphError::BatchFailed(shared.clone())))),

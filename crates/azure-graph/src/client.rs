@@ -2,27 +2,16 @@
 
 use crate::auth::{Credentials, LoginEndpoint, RefreshTokenCallback};
 use crate::budget::{WriteBudget, WriteLimiter};
+use crate::endpoints::{DEFAULT_LOGIN_URL, base_url, checked_url, default_settings, transport};
 use crate::errors::GraphError;
-use crate::transport::{Answer, Transport};
-use dirsync_runtime::{
-    AccessToken, Clock, RequestStats, RetryPolicy, TokenCache, TokioClock, TransportConfig,
-};
+use dirsync_runtime::{Answer, ApiClient, Auth, ClientSettings, Clock, RequestStats, RetryPolicy};
 use reqwest::Method;
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
-use secrecy::{ExposeSecret, SecretString};
+use reqwest::header::{HeaderName, HeaderValue};
+use secrecy::SecretString;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tracing::Instrument;
 use url::Url;
-
-/// The public Graph service.
-pub const DEFAULT_GRAPH_URL: &str = "https://graph.microsoft.com";
-/// The public identity platform.
-pub const DEFAULT_LOGIN_URL: &str = "https://login.microsoftonline.com";
-
-/// How many Graph requests are in flight at once, unless configured.
-pub const DEFAULT_GRAPH_CONCURRENCY: usize = 4;
 
 /// A client for the parts of Microsoft Graph v1.0 that people sync needs.
 ///
@@ -34,12 +23,10 @@ pub struct GraphClient {
 }
 
 struct Inner {
-    transport: Transport,
+    api: ApiClient<GraphError>,
     login: LoginEndpoint,
-    credentials: Credentials,
-    tokens: TokenCache,
+    credentials: Arc<Credentials>,
     graph_base: String,
-    graph_origin: url::Origin,
     writes: Option<WriteLimiter>,
 }
 
@@ -51,18 +38,19 @@ impl fmt::Debug for GraphClient {
             .field("credentials", &inner.credentials)
             .field("graph_url", &inner.graph_base)
             .field("login_url", &inner.login.base)
-            .field("retry", inner.transport.retry_policy())
+            .field("retry", inner.api.transport().retry_policy())
             .finish_non_exhaustive()
     }
 }
 
-/// Options of one request to Graph.
+/// What Graph's own rules add to one request.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Call<'a> {
     /// Counts against the write budget, with this many writes (a `$batch` of 20 PATCHes is 20).
     pub(crate) writes: u32,
-    /// Safe to send again after a network fault.
-    pub(crate) idempotent: bool,
+    /// Safe to send again after a network fault or a server error whatever its method (`None`:
+    /// by its method, [`dirsync_runtime::is_idempotent`]).
+    pub(crate) idempotent: Option<bool>,
     /// Sends `ConsistencyLevel: eventual` (advanced queries).
     pub(crate) eventual: bool,
     /// A JSON body.
@@ -77,7 +65,7 @@ impl GraphClient {
 
     /// What this client has sent so far.
     pub fn stats(&self) -> RequestStats {
-        self.inner.transport.stats()
+        self.inner.api.transport().stats()
     }
 
     /// The refresh token in use, for a user-account connection: persist it after use, since every
@@ -96,7 +84,7 @@ impl GraphClient {
     /// # Errors
     /// The identity platform refused: the error says what to fix.
     pub async fn authenticate(&self) -> Result<(), GraphError> {
-        self.token().await.map(|_| ())
+        self.inner.api.authenticate().await
     }
 
     /// `{graph_url}/v1.0{path}`.
@@ -105,16 +93,16 @@ impl GraphClient {
     }
 
     pub(crate) fn retry_policy(&self) -> &RetryPolicy {
-        self.inner.transport.retry_policy()
+        self.inner.api.transport().retry_policy()
     }
 
     pub(crate) fn clock(&self) -> &Arc<dyn Clock> {
-        self.inner.transport.clock()
+        self.inner.api.transport().clock()
     }
 
     /// How many requests may be in flight at once.
     pub fn max_concurrency(&self) -> usize {
-        self.inner.transport.max_concurrency()
+        self.inner.api.transport().max_concurrency()
     }
 
     /// Waits until `n` more writes fit the write budget.
@@ -135,7 +123,7 @@ impl GraphClient {
     /// service: the access token must never be sent anywhere else.
     pub(crate) fn check_link(&self, link: &str) -> Result<(), GraphError> {
         match Url::parse(link) {
-            Ok(url) if url.origin() == self.inner.graph_origin => Ok(()),
+            Ok(url) if url.origin() == self.inner.api.base().origin() => Ok(()),
             _ => Err(GraphError::InvalidResponse {
                 reason: format!(
                     "a link leads away from the configured Graph service ({}): {}",
@@ -147,100 +135,38 @@ impl GraphClient {
         }
     }
 
-    async fn token(&self) -> Result<AccessToken, GraphError> {
-        let inner = &self.inner;
-        inner
-            .tokens
-            .get(|| async {
-                let tokens = inner.credentials.fetch(&inner.transport, &inner.login).await?;
-                Ok::<_, GraphError>((tokens.access_token, tokens.expires_in))
-            })
-            .await
-    }
-
-    /// Sends an authenticated request and returns a successful answer; any other answer becomes a
-    /// [`GraphError`]. A 401 drops the token and tries once more with a fresh one.
+    /// Sends an authenticated request (the runtime's call: one 401 rule, one idempotency rule)
+    /// with Graph's own rules: the write budget, `ConsistencyLevel`, and Graph's errors.
     pub(crate) async fn call(
         &self,
         method: Method,
         url: &str,
         call: Call<'_>,
     ) -> Result<Answer, GraphError> {
-        let body = match call.body {
-            Some(value) => Some(serde_json::to_vec(value).map_err(|e| {
-                GraphError::Config(format!("could not encode a request body: {e}"))
-            })?),
-            None => None,
-        };
-        let span = tracing::debug_span!("graph", method = %method, path = %path_of(url));
-        async {
-            if call.writes > 0 {
-                self.pace_writes(call.writes).await;
-            }
-            let mut refreshed = false;
-            loop {
-                let token = self.token().await?;
-                let on_throttle = |wait: Option<Duration>| {
-                    if call.writes > 0 {
-                        self.writes_throttled(wait);
-                    }
-                };
-                let answer = crate::transport::send(
-                    &self.inner.transport,
-                    "Microsoft Graph",
-                    call.idempotent,
-                    || {
-                        let mut request = self
-                            .inner
-                            .transport
-                            .http()
-                            .request(method.clone(), url)
-                            .header(AUTHORIZATION, bearer(&token.secret));
-                        if call.eventual {
-                            request = request.header(
-                                HeaderName::from_static("consistencylevel"),
-                                HeaderValue::from_static("eventual"),
-                            );
-                        }
-                        if let Some(body) = &body {
-                            request =
-                                request.header(CONTENT_TYPE, "application/json").body(body.clone());
-                        }
-                        request
-                    },
-                    on_throttle,
-                )
-                .await?;
-                if answer.status.is_success() {
-                    self.inner.tokens.accepted(&token);
-                    return Ok(answer);
-                }
-                if answer.status.as_u16() == 401 && !refreshed {
-                    tracing::info!("access token refused; fetching a new one");
-                    self.inner.tokens.invalidate(&token);
-                    refreshed = true;
-                    continue;
-                }
-                let details = crate::transport::details(&answer);
-                tracing::debug!(status = answer.status.as_u16(), code = ?details.code, "refused");
-                return Err(GraphError::from_graph(details, call.writes > 0));
-            }
+        let url = Url::parse(url).map_err(|e| {
+            GraphError::Config(format!("bad Graph URL {:?}: {e}", without_query(url)))
+        })?;
+        let write = call.writes > 0;
+        let mut request = dirsync_runtime::Call::new(method, url);
+        if let Some(body) = call.body {
+            request = request
+                .json(body)
+                .map_err(|e| GraphError::Config(format!("could not encode a request body: {e}")))?;
         }
-        .instrument(span)
-        .await
+        if let Some(idempotent) = call.idempotent {
+            request = request.idempotent(idempotent);
+        }
+        if call.eventual {
+            let eventual = HeaderValue::from_static("eventual");
+            request = request.header(HeaderName::from_static("consistencylevel"), eventual);
+        }
+        let throttled = |wait: Option<Duration>| self.writes_throttled(wait);
+        if write {
+            self.pace_writes(call.writes).await;
+            request = request.on_throttle(&throttled);
+        }
+        self.inner.api.call(request, |answer| GraphError::from_answer(&answer, write)).await
     }
-}
-
-fn bearer(token: &SecretString) -> HeaderValue {
-    let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
-        .unwrap_or_else(|_| HeaderValue::from_static("Bearer invalid"));
-    value.set_sensitive(true);
-    value
-}
-
-/// The path of a URL, for logs (queries may hold delta tokens).
-fn path_of(url: &str) -> String {
-    Url::parse(url).map(|u| u.path().to_owned()).unwrap_or_default()
 }
 
 fn without_query(url: &str) -> &str {
@@ -277,13 +203,10 @@ pub struct GraphClientBuilder {
     tenant: Option<String>,
     credentials: Option<Credentials>,
     on_refresh: Option<RefreshTokenCallback>,
-    graph_url: String,
+    /// The Graph URL is the base URL.
+    settings: ClientSettings,
     login_url: String,
-    retry: RetryPolicy,
-    timeout: Duration,
-    max_concurrency: usize,
     write_budget: Option<WriteBudget>,
-    clock: Arc<dyn Clock>,
 }
 
 impl Default for GraphClientBuilder {
@@ -292,13 +215,9 @@ impl Default for GraphClientBuilder {
             tenant: None,
             credentials: None,
             on_refresh: None,
-            graph_url: DEFAULT_GRAPH_URL.to_owned(),
+            settings: default_settings(),
             login_url: DEFAULT_LOGIN_URL.to_owned(),
-            retry: RetryPolicy::default(),
-            timeout: Duration::from_secs(60),
-            max_concurrency: DEFAULT_GRAPH_CONCURRENCY,
             write_budget: Some(WriteBudget::GRAPH),
-            clock: Arc::new(TokioClock),
         }
     }
 }
@@ -308,7 +227,7 @@ impl fmt::Debug for GraphClientBuilder {
         f.debug_struct("GraphClientBuilder")
             .field("tenant", &self.tenant)
             .field("credentials", &self.credentials)
-            .field("graph_url", &self.graph_url)
+            .field("settings", &self.settings)
             .field("login_url", &self.login_url)
             .finish_non_exhaustive()
     }
@@ -362,9 +281,9 @@ impl GraphClientBuilder {
         self
     }
 
-    /// The Graph base URL (default [`DEFAULT_GRAPH_URL`]); `http://` only on loopback.
+    /// The Graph base URL (default [`DEFAULT_GRAPH_URL`](crate::DEFAULT_GRAPH_URL)); `http://` only on loopback.
     pub fn graph_url(mut self, url: impl Into<String>) -> Self {
-        self.graph_url = url.into();
+        self.settings.base_url = Some(url.into());
         self
     }
 
@@ -376,20 +295,20 @@ impl GraphClientBuilder {
 
     /// When and how long to retry (default [`RetryPolicy::default`]).
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
+        self.settings.retry = retry;
         self
     }
 
     /// The timeout of one HTTP request (default 60 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.settings.timeout = timeout;
         self
     }
 
-    /// How many requests may be in flight at once (default [`DEFAULT_GRAPH_CONCURRENCY`]; at
+    /// How many requests may be in flight at once (default [`DEFAULT_GRAPH_CONCURRENCY`](crate::DEFAULT_GRAPH_CONCURRENCY); at
     /// least 1).
     pub fn max_concurrency(mut self, n: usize) -> Self {
-        self.max_concurrency = n.max(1);
+        self.settings.max_concurrency = n.max(1);
         self
     }
 
@@ -401,9 +320,9 @@ impl GraphClientBuilder {
     }
 
     /// The clock every wait goes through: retries, token expiry, the write budget (default
-    /// [`TokioClock`], which follows `tokio::time::pause()`).
+    /// [`TokioClock`](crate::TokioClock), which follows `tokio::time::pause()`).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+        self.settings.clock = clock;
         self
     }
 
@@ -431,69 +350,35 @@ impl GraphClientBuilder {
         if credentials.client_id().trim().is_empty() {
             return Err(GraphError::Config("the client id is empty".to_owned()));
         }
-        let graph_base = base_url("Graph URL", &self.graph_url)?;
-        let graph_origin = checked_url("Graph URL", &graph_base)?.origin();
-        let login_base = base_url("login URL", &self.login_url)?;
-        let transport =
-            transport(self.timeout, self.retry, self.clock.clone(), self.max_concurrency)?;
-        Ok(GraphClient {
-            inner: Arc::new(Inner {
-                transport,
-                login: LoginEndpoint { base: login_base, tenant: tenant.trim().to_owned() },
-                credentials,
-                tokens: TokenCache::new(self.clock.clone()),
-                graph_base,
-                graph_origin,
-                writes: self.write_budget.map(|budget| WriteLimiter::new(budget, self.clock)),
-            }),
-        })
+        let graph_url = checked_url("Graph URL", self.settings.base_url.as_deref().unwrap_or(""))?;
+        let graph_base = graph_url.as_str().trim_end_matches('/').to_owned();
+        let login = LoginEndpoint {
+            base: base_url("login URL", &self.login_url)?,
+            tenant: tenant.trim().to_owned(),
+        };
+        let transport = transport(&self.settings)?;
+        let credentials = Arc::new(credentials);
+        let auth = {
+            let (credentials, login, transport) =
+                (credentials.clone(), login.clone(), transport.clone());
+            Auth::tokens(self.settings.clock.clone(), move || {
+                let (credentials, login, transport) =
+                    (credentials.clone(), login.clone(), transport.clone());
+                async move {
+                    let tokens = credentials.fetch(&transport, &login).await?;
+                    Ok((tokens.access_token, tokens.expires_in))
+                }
+            })
+        };
+        let api = ApiClient::new("graph", transport, graph_url, auth);
+        let writes = self.write_budget.map(|budget| WriteLimiter::new(budget, self.settings.clock));
+        Ok(GraphClient { inner: Arc::new(Inner { api, login, credentials, graph_base, writes }) })
     }
-}
-
-/// The shared runtime's transport: rustls, timeouts, no redirects (a token must not follow one).
-pub(crate) fn transport(
-    timeout: Duration,
-    retry: RetryPolicy,
-    clock: Arc<dyn Clock>,
-    max_concurrency: usize,
-) -> Result<Transport, GraphError> {
-    Transport::new(TransportConfig {
-        timeout,
-        user_agent: concat!("dirsync-azure-graph/", env!("CARGO_PKG_VERSION")).to_owned(),
-        retry,
-        clock,
-        max_concurrency,
-    })
-    .map_err(|e| GraphError::Config(format!("could not set up HTTP: {e}")))
-}
-
-/// Parses `value` as an `https://` URL, or `http://` to a loopback host.
-pub(crate) fn checked_url(what: &str, value: &str) -> Result<Url, GraphError> {
-    dirsync_runtime::endpoint_url(value).map_err(|e| GraphError::Config(format!("the {what}: {e}")))
-}
-
-/// A checked base URL without a trailing slash, query or fragment.
-pub(crate) fn base_url(what: &str, value: &str) -> Result<String, GraphError> {
-    Ok(checked_url(what, value)?.as_str().trim_end_matches('/').to_owned())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn http_is_refused_except_on_loopback() {
-        assert!(base_url("x", "http://127.0.0.1:9/").is_ok());
-        assert!(base_url("x", "http://[::1]:9").is_ok());
-        assert!(base_url("x", "http://localhost:9").is_ok());
-        assert!(base_url("x", "http://10.0.0.1").is_err());
-        assert!(base_url("x", "http://graph.microsoft.com").is_err());
-        assert!(base_url("x", "ftp://127.0.0.1").is_err());
-        assert_eq!(
-            base_url("x", "https://graph.microsoft.com/").unwrap(),
-            "https://graph.microsoft.com"
-        );
-    }
 
     #[test]
     fn builder_needs_a_tenant_and_credentials() {

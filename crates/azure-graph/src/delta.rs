@@ -2,9 +2,9 @@
 
 use crate::client::GraphClient;
 use crate::errors::GraphError;
+use crate::ids::GraphUserId;
 use crate::page::{DeltaElement, UserEntry, read_delta_element};
 use crate::paging;
-use crate::users::GraphUserId;
 use std::collections::HashMap;
 
 /// What one delta round returned.

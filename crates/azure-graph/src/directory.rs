@@ -2,10 +2,12 @@
 
 use crate::client::GraphClient;
 use crate::errors::GraphError;
+use crate::ids::GraphUserId;
 use crate::mapping::{self, GRAPH_LIMITS, PhoneProperty};
+use crate::model::UserPatch;
 use crate::page::UserEntry;
 use crate::password;
-use crate::users::{GraphUserId, UserPatch, odata_string};
+use crate::users::odata_string;
 use async_trait::async_trait;
 use dirsync::{
     Capabilities, Changes, Cursor, Directory, DirectoryError, FieldChange, FieldSet,

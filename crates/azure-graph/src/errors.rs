@@ -1,111 +1,19 @@
 //! The crate's one error type, with variants a caller can act on, and its conversion to the core's
 //! [`dirsync::DirectoryError`].
 
-use crate::accounts::AccountAction;
-use crate::users::GraphUserId;
+use crate::ids::GraphUserId;
+use crate::model::AccountAction;
 use dirsync::{DirectoryError, ErrorKind};
+use dirsync_runtime::{Answer, ErrorDetails, SendError};
 use serde::Deserialize;
-use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// What the server said when it refused a request: kept so that support can trace it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ErrorDetails {
-    /// The HTTP status, if an answer came.
-    pub status: Option<u16>,
-    /// The service's error code (`Authorization_RequestDenied`, `invalid_client`, `AADSTS7000222`).
-    pub code: Option<String>,
-    /// The service's message.
-    pub message: Option<String>,
-    /// The request id (`request-id` header or `innerError.request-id`, or the token endpoint's
-    /// `trace_id`).
-    pub request_id: Option<String>,
-    /// The raw body, cut to a few kilobytes.
-    pub body: String,
-}
-
-impl ErrorDetails {
-    /// Details of an answer with `status` and `body`, parsing the Graph or identity-platform error
-    /// shape when there is one.
-    pub fn from_response(status: u16, request_id: Option<String>, body: &str) -> ErrorDetails {
-        let mut details = ErrorDetails {
-            status: Some(status),
-            code: None,
-            message: None,
-            request_id,
-            body: truncate(body, 4096),
-        };
-        if let Ok(graph) = serde_json::from_str::<GraphErrorBody>(body) {
-            details.code = graph.error.code;
-            details.message = graph.error.message;
-            if details.request_id.is_none() {
-                details.request_id = graph.error.inner_error.and_then(|i| i.request_id);
-            }
-        } else if let Ok(oauth) = serde_json::from_str::<OAuthErrorBody>(body) {
-            details.code = Some(oauth.error);
-            details.message = oauth.error_description;
-            if details.request_id.is_none() {
-                details.request_id = oauth.trace_id;
-            }
-        }
-        details
-    }
-}
-
-impl fmt::Display for ErrorDetails {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut parts = Vec::new();
-        if let Some(status) = self.status {
-            parts.push(format!("HTTP {status}"));
-        }
-        if let Some(code) = &self.code {
-            parts.push(code.clone());
-        }
-        if let Some(id) = &self.request_id {
-            parts.push(format!("request id {id}"));
-        }
-        write!(f, "{}", parts.join(", "))
-    }
-}
-
-fn truncate(body: &str, max: usize) -> String {
-    if body.len() <= max {
-        return body.to_owned();
-    }
-    let mut end = max;
-    while !body.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &body[..end])
-}
-
+/// The identity platform's error body, for the numbers in `error_codes`.
 #[derive(Deserialize)]
-struct GraphErrorBody {
-    error: GraphErrorInner,
-}
-
-#[derive(Deserialize)]
-struct GraphErrorInner {
-    code: Option<String>,
-    message: Option<String>,
-    #[serde(rename = "innerError")]
-    inner_error: Option<InnerError>,
-}
-
-#[derive(Deserialize)]
-struct InnerError {
-    #[serde(rename = "request-id")]
-    request_id: Option<String>,
-}
-
-#[derive(Deserialize)]
-pub(crate) struct OAuthErrorBody {
-    pub(crate) error: String,
-    pub(crate) error_description: Option<String>,
+struct OAuthErrorBody {
     #[serde(default)]
-    pub(crate) error_codes: Vec<u64>,
-    pub(crate) trace_id: Option<String>,
+    error_codes: Vec<u64>,
 }
 
 /// Everything that can go wrong talking to Microsoft Graph and the identity platform.
@@ -211,6 +119,19 @@ pub enum GraphError {
         /// The server's answer.
         details: Box<ErrorDetails>,
     },
+    /// Graph, or a front end before it, said the request itself was malformed (411 Length
+    /// Required, 413, 415, or the code `BadRequest`): a bug in this program, never a refusal
+    /// of the person's values.
+    #[error(
+        "Microsoft Graph refused the request as malformed: {message} ({details}); this is a bug \
+         in dirsync, not a problem with the data: please report it with this message"
+    )]
+    MalformedRequest {
+        /// Graph's message, or the status's reason.
+        message: String,
+        /// The server's answer.
+        details: Box<ErrorDetails>,
+    },
     /// Graph refused a value or the request (a 400 or another 4xx).
     #[error("Microsoft Graph refused the request: {message} ({details})")]
     Rejected {
@@ -301,6 +222,7 @@ impl GraphError {
             | GraphError::PermissionDenied { details, .. }
             | GraphError::AccountRefused { details, .. }
             | GraphError::NotFound { details }
+            | GraphError::MalformedRequest { details, .. }
             | GraphError::Rejected { details, .. }
             | GraphError::DeltaExpired { details }
             | GraphError::Throttled { details, .. }
@@ -324,6 +246,7 @@ impl GraphError {
                 ErrorKind::PermissionDenied
             }
             GraphError::NotFound { .. } => ErrorKind::NotFound,
+            GraphError::MalformedRequest { .. } => ErrorKind::Protocol,
             GraphError::Rejected { .. }
             | GraphError::CannotCreate(_)
             | GraphError::InvalidChange(_) => ErrorKind::InvalidValue,
@@ -337,16 +260,52 @@ impl GraphError {
         }
     }
 
+    /// The error for a Graph answer that is not a success, once no rule sends it again: still
+    /// throttled or unavailable when the retries were spent, or refused.
+    pub(crate) fn from_answer(answer: &Answer, write: bool) -> GraphError {
+        let details = ErrorDetails::from_answer(answer);
+        given_up(answer, details).unwrap_or_else(|details| GraphError::from_graph(details, write))
+    }
+
+    /// The error for the token endpoint's answer that is not a success.
+    pub(crate) fn from_token_answer(
+        answer: &Answer,
+        tenant: &str,
+        client_id: &str,
+        refreshing: bool,
+    ) -> GraphError {
+        let details = ErrorDetails::from_answer(answer);
+        given_up(answer, details).unwrap_or_else(|details| {
+            if details.is_malformed_request() {
+                return GraphError::malformed(details);
+            }
+            GraphError::from_token_endpoint(details, tenant, client_id, refreshing)
+        })
+    }
+
+    fn malformed(details: ErrorDetails) -> GraphError {
+        let message = details.message.clone().unwrap_or_else(|| {
+            let status = details.status.and_then(|s| reqwest::StatusCode::from_u16(s).ok());
+            status.and_then(|s| s.canonical_reason()).unwrap_or("no message").to_owned()
+        });
+        GraphError::MalformedRequest { message, details: Box::new(details) }
+    }
+
     /// An error for a Graph answer that is not a success and will not be retried.
     ///
     /// `write` tells a 403 on a write to one user (an admin's sensitive property) from a 403 on a
     /// read (the app lacks its permission).
     pub(crate) fn from_graph(details: ErrorDetails, write: bool) -> GraphError {
-        let details = Box::new(details);
         let code = details.code.as_deref().unwrap_or_default();
         if code == "syncStateNotFound" || code == "resyncRequired" {
-            return GraphError::DeltaExpired { details };
+            return GraphError::DeltaExpired { details: Box::new(details) };
         }
+        // Graph's gateway answers a request it cannot take apart with `BadRequest`; a value the
+        // directory refuses is `Request_BadRequest`.
+        if details.is_malformed_request() || code == "BadRequest" {
+            return GraphError::malformed(details);
+        }
+        let details = Box::new(details);
         match details.status.unwrap_or_default() {
             401 => GraphError::Unauthorized { details },
             403 if write => GraphError::PermissionDenied {
@@ -415,11 +374,33 @@ impl GraphError {
     }
 }
 
+/// A throttle or an outage still there when the retries were spent; any other answer's
+/// details back.
+fn given_up(answer: &Answer, details: ErrorDetails) -> Result<GraphError, ErrorDetails> {
+    let attempts = answer.attempts;
+    match answer.status.as_u16() {
+        429 => Ok(GraphError::Throttled {
+            retry_after: answer.retry_after,
+            attempts,
+            details: Box::new(details),
+        }),
+        500..=599 => Ok(GraphError::Unavailable { attempts, details: Box::new(details) }),
+        _ => Err(details),
+    }
+}
+
 /// The number in an `AADSTS<number>:` prefix.
 fn aadsts_code(description: &str) -> Option<u64> {
     let rest = description.trim_start().strip_prefix("AADSTS")?;
     let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
     digits.parse().ok()
+}
+
+/// A request to Microsoft Graph that got no answer.
+impl From<SendError> for GraphError {
+    fn from(source: SendError) -> GraphError {
+        GraphError::Transport { what: "Microsoft Graph", source }
+    }
 }
 
 impl From<GraphError> for DirectoryError {
@@ -454,10 +435,22 @@ mod tests {
     }
 
     #[test]
-    fn long_bodies_are_cut_on_a_character_boundary() {
-        let body = "å".repeat(5000);
-        let d = ErrorDetails::from_response(500, None, &body);
-        assert!(d.body.len() <= 4096 + 3);
+    fn a_malformed_request_is_a_protocol_error_never_an_invalid_value() {
+        let batch = r#"{"error":{"code":"BadRequest","message":"Write request id : 1 does not contain Content-Type header or body."}}"#;
+        for (status, body) in
+            [(411, "<h2>Length Required</h2>"), (413, ""), (415, "{}"), (400, batch)]
+        {
+            let err = GraphError::from_graph(ErrorDetails::from_response(status, None, body), true);
+            assert!(matches!(err, GraphError::MalformedRequest { .. }), "{status}: {err:?}");
+            assert_eq!(err.kind(), ErrorKind::Protocol);
+            assert!(!dirsync::is_held_back(err.kind()));
+            assert!(err.to_string().contains("bug in dirsync"), "{err}");
+        }
+        let length = GraphError::from_graph(ErrorDetails::from_response(411, None, ""), true);
+        assert!(length.to_string().contains("Length Required"), "{length}");
+        let value = r#"{"error":{"code":"Request_BadRequest","message":"Invalid value"}}"#;
+        let err = GraphError::from_graph(ErrorDetails::from_response(400, None, value), true);
+        assert_eq!(err.kind(), ErrorKind::InvalidValue);
     }
 
     #[test]

@@ -54,33 +54,33 @@ mod budget;
 mod client;
 mod delta;
 mod directory;
+mod endpoints;
 mod errors;
+mod ids;
 mod mail;
 mod mapping;
+mod model;
 mod page;
 mod paging;
 mod password;
-mod transport;
 mod users;
 
-pub use accounts::AccountAction;
 pub use auth::{
     AuthorizationCodeFlow, AuthorizeRequest, GRAPH_DEFAULT_SCOPE, PkceVerifier,
     RefreshTokenCallback, USER_ACCOUNT_SCOPES, UserTokens,
 };
 pub use batch::MAX_BATCH;
 pub use budget::WriteBudget;
-pub use client::{
-    DEFAULT_GRAPH_CONCURRENCY, DEFAULT_GRAPH_URL, DEFAULT_LOGIN_URL, GraphClient,
-    GraphClientBuilder,
-};
+pub use client::{GraphClient, GraphClientBuilder};
 pub use delta::DeltaRound;
 pub use directory::{AzureDirectory, AzureDirectoryConfig};
-pub use dirsync_runtime::{Clock, RequestStats, RetryPolicy, TokioClock};
-pub use errors::{ErrorDetails, GraphError};
+pub use dirsync_runtime::{Clock, ErrorDetails, RequestStats, RetryPolicy, TokioClock};
+pub use endpoints::{DEFAULT_GRAPH_CONCURRENCY, DEFAULT_GRAPH_URL, DEFAULT_LOGIN_URL};
+pub use errors::GraphError;
+pub use ids::GraphUserId;
 pub use mail::{GraphMailer, SendMailError};
 pub use mapping::{
     GRAPH_LIMITS, PhoneProperty, mail_nickname, new_user, patch_for, select, to_record,
 };
+pub use model::{AccountAction, GraphUser, NewUser, UserPatch};
 pub use page::{UnreadableUser, UserEntry, UsersPage, read_users_page};
-pub use users::{GraphUser, GraphUserId, NewUser, UserPatch};

@@ -2,11 +2,13 @@
 //! mailbox of the tenant. Needs the `Mail.Send` application permission, best restricted to that
 //! one mailbox with an application access policy (`docs/azure-setup.md`).
 
-use crate::client::Call;
-use crate::{ErrorDetails, GraphClient, GraphError, GraphUserId};
+use crate::client::{Call, GraphClient};
+use crate::errors::GraphError;
+use crate::ids::GraphUserId;
 use async_trait::async_trait;
 use base64::Engine as _;
 use dirsync::{Email, MailError, MailErrorKind, Mailer};
+use dirsync_runtime::ErrorDetails;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -44,8 +46,8 @@ impl GraphMailer {
 
     /// Sends `email` from the mailbox of its `from` address, with this crate's own error.
     ///
-    /// A 429 or 503 is retried as every Graph request is (Graph did not act on it); a network
-    /// fault is not, so the email is never sent twice.
+    /// A 429 is sent again (Graph did not act on it); a server error or a network fault is not,
+    /// so the email is never sent twice.
     ///
     /// # Errors
     /// [`SendMailError::PermissionDenied`] without `Mail.Send` (or outside the application
@@ -55,7 +57,7 @@ impl GraphMailer {
         let sender = GraphUserId::new(email.from.trim());
         let url = self.client.api(&format!("/users/{}/sendMail", sender.path_segment()));
         let body = request_body(email);
-        let call = Call { idempotent: false, body: Some(&body), ..Call::default() };
+        let call = Call { body: Some(&body), ..Call::default() };
         let span = tracing::info_span!("graph_send_mail", to = email.to.len());
         let sent =
             tracing::Instrument::instrument(self.client.call(Method::POST, &url, call), span);
@@ -102,8 +104,8 @@ pub enum SendMailError {
     },
     /// A 404: no user or mailbox with this address.
     #[error(
-        "there is no mailbox {sender:?} in this Azure AD tenant to send from: give --email-from \
-         the address of a user or shared mailbox that has Exchange Online ({details})"
+        "there is no mailbox {sender:?} in this Azure AD tenant to send from: send from the \
+         address of a user or shared mailbox that has Exchange Online ({details})"
     )]
     UnknownSender {
         /// The sender asked for.

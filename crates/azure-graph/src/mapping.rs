@@ -12,8 +12,8 @@
 //! | (matching) email | `mail`, else `userPrincipalName` | |
 
 use crate::errors::GraphError;
+use crate::model::{GraphUser, NewUser, UserPatch};
 use crate::page::{UnreadableUser, UserEntry};
-use crate::users::{GraphUser, NewUser, UserPatch};
 use chrono::NaiveDate;
 use dirsync::{
     Address, CountryCode, Field, FieldChange, FieldSet, FieldValue, InvalidValue, Limits, Person,

@@ -5,14 +5,16 @@
 //! a page that does not has a format this client does not know, and fails the read.
 
 use crate::errors::GraphError;
-use crate::users::{GraphUser, GraphUserId};
+use crate::ids::GraphUserId;
+use crate::model::GraphUser;
+use dirsync_runtime::lenient::is_object;
+use dirsync_runtime::{KEPT_BODY, truncate};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 use std::collections::BTreeMap;
 
-/// The most characters of a reason kept: a value of the wrong type is quoted in it, and may be
-/// huge.
+/// The most bytes of a reason kept: a value of the wrong type is quoted in it, and may be huge.
 const MAX_REASON: usize = 300;
 
 /// A user Graph returned that could not be read: a property of the wrong JSON type (`"jobTitle":
@@ -152,7 +154,7 @@ pub(crate) fn read_page<T>(
 ) -> Result<Page<T>, GraphError> {
     let refused = |why: String| GraphError::InvalidResponse {
         reason: format!("page {page} of the listing is not a user collection: {why}"),
-        body: String::from_utf8_lossy(body).chars().take(4096).collect(),
+        body: truncate(&String::from_utf8_lossy(body), KEPT_BODY),
     };
     // serde would also read a struct from an array, by position: a page is an object only.
     if !is_object(body) {
@@ -238,7 +240,7 @@ fn unreadable(
         made_up_id,
         employee_id: keys.employee_id,
         email: keys.email,
-        reason: cut(&reason, MAX_REASON),
+        reason: truncate(&reason, MAX_REASON),
     };
     tracing::warn!(
         id = %user.id,
@@ -261,11 +263,6 @@ fn reason(e: &serde_path_to_error::Error<serde_json::Error>) -> String {
         "." => message,
         path => format!("{path}: {message}"),
     }
-}
-
-/// Whether a JSON text is an object (it starts with `{`, after white space).
-fn is_object(json: &[u8]) -> bool {
-    json.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
 }
 
 /// What a JSON text (not an object) is, by its first character, for a reason.
@@ -310,14 +307,6 @@ impl Keys {
             employee_id: text_of("employeeId"),
             email: text_of("mail").or_else(|| text_of("userPrincipalName")),
         }
-    }
-}
-
-/// At most `max` characters of `text`, marked when cut.
-fn cut(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((end, _)) => format!("{}…", &text[..end]),
-        None => text.to_owned(),
     }
 }
 
@@ -391,8 +380,9 @@ mod tests {
             format!(r#"{{"value": [{{"id": "a", "accountEnabled": "{}"}}]}}"#, "å".repeat(5000));
         let found = entries(&body);
         let reason = &unreadable_of(&found[0]).reason;
-        assert_eq!(reason.chars().count(), MAX_REASON + 1);
-        assert!(reason.ends_with('…'));
+        let kept = reason.strip_suffix('…').expect("marked as cut");
+        // Cut at the limit, or one byte before it where a two-byte `å` straddles it.
+        assert!((MAX_REASON - 1..=MAX_REASON).contains(&kept.len()), "{} bytes", kept.len());
     }
 
     #[test]

@@ -28,7 +28,7 @@ pub(crate) async fn collect<T>(
     let mut items = Vec::new();
     let mut pages = 0;
     loop {
-        let call = Call { idempotent: true, eventual, ..Call::default() };
+        let call = Call { eventual, ..Call::default() };
         let answer = client.call(Method::GET, &url, call).await?;
         let number = pages + 1;
         let page = read_page(&answer.body, number, |text, at| read(text, number, at))?;

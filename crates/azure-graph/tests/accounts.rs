@@ -46,12 +46,14 @@ async fn disabling_and_enabling_patch_only_account_enabled() {
 }
 
 #[tokio::test]
-async fn revoking_posts_without_a_body_and_takes_200_or_204() {
+async fn revoking_posts_without_a_body_but_with_its_length_and_takes_200_or_204() {
     let server = MockServer::start().await;
     mount_token(&server, 1).await;
     Mock::given(method("POST"))
         .and(path("/v1.0/users/u1/revokeSignInSessions"))
         .and(no_body)
+        // Microsoft's front ends answer a POST that does not say its length with 411.
+        .and(header("content-length", "0"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#Edm.Boolean",
             "value": true
@@ -62,6 +64,7 @@ async fn revoking_posts_without_a_body_and_takes_200_or_204() {
     Mock::given(method("POST"))
         .and(path("/v1.0/users/u2/revokeSignInSessions"))
         .and(no_body)
+        .and(header("content-length", "0"))
         .respond_with(ResponseTemplate::new(204))
         .expect(1)
         .mount(&server)

@@ -51,7 +51,7 @@ fn debug_of_the_client_does_not_contain_the_secret() {
     assert!(!format!("{:?}", PkceVerifier::generate()).contains(&verifier));
 }
 
-/// Records every field of every span and event from this crate.
+/// Records every field of every span and event from this crate and the runtime.
 #[derive(Clone, Default)]
 struct Recorder {
     text: Arc<Mutex<String>>,
@@ -68,7 +68,8 @@ impl Visit for Writer {
 
 impl Subscriber for Recorder {
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        metadata.target().starts_with("azure_graph")
+        // The client's own logs, and those of the runtime that sends its requests.
+        ["azure_graph", "dirsync_runtime"].iter().any(|t| metadata.target().starts_with(t))
     }
     fn new_span(&self, span: &Attributes<'_>) -> Id {
         span.record(&mut Writer(self.text.clone()));

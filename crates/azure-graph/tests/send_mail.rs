@@ -66,7 +66,7 @@ async fn an_unknown_sender_is_named_with_what_to_give_instead() {
     let err = fake_mailer(&graph).send_email(&email("nobody@contoso.com")).await.unwrap_err();
     assert!(matches!(err, SendMailError::UnknownSender { .. }), "{err:?}");
     assert!(err.to_string().contains("\"nobody@contoso.com\""), "{err}");
-    assert!(err.to_string().contains("--email-from"), "{err}");
+    assert!(err.to_string().contains("a user or shared mailbox that has Exchange"), "{err}");
 }
 
 async fn mount_send(server: &MockServer, answer: ResponseTemplate, times: u64) {

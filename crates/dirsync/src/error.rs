@@ -35,6 +35,11 @@ pub enum ErrorKind {
     /// The answer could not be understood.
     #[serde(rename = "invalid response")]
     InvalidResponse,
+    /// The directory said the request itself was malformed (HTTP 411, 413, 415, or its own
+    /// word for it): a bug in the program that sent it, to be reported, never a refusal of the
+    /// person's value (so it is not held back, as [`ErrorKind::InvalidValue`] is).
+    #[serde(rename = "protocol error")]
+    Protocol,
     /// Something else.
     #[serde(rename = "error", other)]
     Other,
@@ -64,6 +69,7 @@ impl fmt::Display for ErrorKind {
             ErrorKind::Throttled => "throttled",
             ErrorKind::Unavailable => "unavailable",
             ErrorKind::InvalidResponse => "invalid response",
+            ErrorKind::Protocol => "protocol error",
             ErrorKind::Other => "error",
         })
     }

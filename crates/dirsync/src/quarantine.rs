@@ -352,4 +352,17 @@ mod tests {
         let hours = |attempts| (held(attempts, t).next_try() - t).num_hours();
         assert_eq!([1, 2, 3, 4, 9].map(hours), [1, 6, 24, 168, 168]);
     }
+
+    #[test]
+    fn a_protocol_error_is_a_bug_to_report_never_a_write_held_back() {
+        let kind = ErrorKind::Protocol;
+        assert!(!is_held_back(kind) && !kind.is_transient() && !kind.is_fatal());
+        assert!(is_held_back(ErrorKind::InvalidValue));
+        let json = serde_json::to_string(&kind).expect("a kind is JSON");
+        assert_eq!(
+            (json.as_str(), kind.to_string()),
+            ("\"protocol error\"", "protocol error".into())
+        );
+        assert_eq!(serde_json::from_str::<ErrorKind>(&json).ok(), Some(kind));
+    }
 }

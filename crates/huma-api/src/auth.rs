@@ -1,8 +1,7 @@
 //! Client-credentials tokens: the request and its answer. The runtime's token cache keeps them,
 //! refreshes them ahead of expiry, and once however many requests need a token at the same time.
 
-use crate::HumaError;
-use crate::errors::token_error_description;
+use crate::errors::{HumaError, said};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use std::time::Duration;
@@ -34,7 +33,7 @@ pub(crate) fn read_token_answer(status: u16, body: &[u8]) -> Result<TokenAnswer,
         }),
         400 | 401 | 403 => Err(HumaError::InvalidCredentials {
             status,
-            description: token_error_description(body),
+            description: said(status, body),
         }),
         404 => Err(HumaError::Config {
             message: "the base URL has no token endpoint (HTTP 404 from /auth/oauth/token): check the base URL".to_owned(),

@@ -1,8 +1,7 @@
-use crate::HumaError;
 use crate::auth::{Credentials, read_token_answer, token_form};
+use crate::errors::HumaError;
 use dirsync_runtime::{
-    AccessToken, Clock, RequestStats, RetryPolicy, TokenCache, TokioClock, Transport,
-    TransportConfig,
+    ApiClient, Auth, Call, ClientSettings, Clock, RequestStats, RetryPolicy, Transport,
 };
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
@@ -43,43 +42,35 @@ pub struct HumaClient {
 }
 
 struct Inner {
-    transport: Transport,
-    base: Url,
-    credentials: Credentials,
-    tokens: TokenCache,
+    api: ApiClient<HumaError>,
+    client_id: String,
 }
 
 impl fmt::Debug for HumaClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let transport = self.inner.api.transport();
         f.debug_struct("HumaClient")
-            .field("base_url", &self.inner.base.as_str())
-            .field("client_id", &self.inner.credentials.client_id)
+            .field("base_url", &self.inner.api.base().as_str())
+            .field("client_id", &self.inner.client_id)
             .field("client_secret", &"***")
-            .field("retry", self.inner.transport.retry_policy())
-            .field("max_concurrency", &self.inner.transport.max_concurrency())
+            .field("retry", transport.retry_policy())
+            .field("max_concurrency", &transport.max_concurrency())
             .finish()
     }
 }
 
 /// Builds a [`HumaClient`]; see [`HumaClient::builder`].
 pub struct HumaClientBuilder {
-    base_url: String,
+    settings: ClientSettings,
     credentials: Option<Credentials>,
-    max_concurrency: usize,
-    retry: RetryPolicy,
-    timeout: Duration,
-    clock: Arc<dyn Clock>,
 }
 
 impl fmt::Debug for HumaClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HumaClientBuilder")
-            .field("base_url", &self.base_url)
+            .field("settings", &self.settings)
             .field("client_id", &self.credentials.as_ref().map(|c| c.client_id.as_str()))
             .field("client_secret", &"***")
-            .field("max_concurrency", &self.max_concurrency)
-            .field("retry", &self.retry)
-            .field("timeout", &self.timeout)
             .finish()
     }
 }
@@ -89,7 +80,7 @@ impl HumaClientBuilder {
     /// addresses (`http://127.0.0.1:PORT`, `http://localhost`) for tests and local fakes.
     #[must_use]
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = url.into();
+        self.settings.base_url = Some(url.into());
         self
     }
 
@@ -108,29 +99,29 @@ impl HumaClientBuilder {
     /// (default [`DEFAULT_HUMA_CONCURRENCY`]; at least 1).
     #[must_use]
     pub fn max_concurrency(mut self, n: usize) -> Self {
-        self.max_concurrency = n.max(1);
+        self.settings.max_concurrency = n.max(1);
         self
     }
 
     /// When and how long requests are retried (default [`RetryPolicy::default`]).
     #[must_use]
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
+        self.settings.retry = retry;
         self
     }
 
     /// How long one request may take (default 30 s).
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.settings.timeout = timeout;
         self
     }
 
-    /// The clock every wait goes through: retries and token expiry (default [`TokioClock`],
+    /// The clock every wait goes through: retries and token expiry (default [`TokioClock`](crate::TokioClock),
     /// which follows `tokio::time::pause()`).
     #[must_use]
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+        self.settings.clock = clock;
         self
     }
 
@@ -140,7 +131,10 @@ impl HumaClientBuilder {
     /// [`HumaError::Config`]: no credentials, or a base URL that is not `https://` (or loopback
     /// `http://`).
     pub fn build(self) -> Result<HumaClient, HumaError> {
-        let base = checked_base_url(&self.base_url)?;
+        let base = self
+            .settings
+            .checked_base_url()
+            .map_err(|e| HumaError::Config { message: format!("the base URL: {e}") })?;
         let credentials = self.credentials.ok_or_else(|| HumaError::Config {
             message: "no credentials: set the Client ID and Client secret from System settings → Open API".to_owned(),
         })?;
@@ -151,71 +145,66 @@ impl HumaClientBuilder {
                 message: "the Client ID or Client secret is empty: copy them from System settings → Open API".to_owned(),
             });
         }
-        let transport = Transport::new(TransportConfig {
-            timeout: self.timeout,
-            user_agent: concat!("dirsync-huma-api/", env!("CARGO_PKG_VERSION")).to_owned(),
-            retry: self.retry,
-            clock: self.clock.clone(),
-            max_concurrency: self.max_concurrency,
-        })
-        .map_err(|e| HumaError::Config { message: format!("cannot build the HTTP client: {e}") })?;
-        Ok(HumaClient {
-            inner: Arc::new(Inner {
-                transport,
-                base,
-                credentials,
-                tokens: TokenCache::new(self.clock),
-            }),
-        })
+        let transport = Transport::new(&self.settings).map_err(|e| HumaError::Config {
+            message: format!("cannot build the HTTP client: {e}"),
+        })?;
+        let token_url = dirsync_runtime::join(&base, &["auth", "oauth", "token"]);
+        let client_id = credentials.client_id.clone();
+        let auth = Auth::tokens(self.settings.clock, {
+            let transport = transport.clone();
+            move || fetch_token(transport.clone(), token_url.clone(), credentials.clone())
+        });
+        let api = ApiClient::new("huma", transport, base, auth);
+        Ok(HumaClient { inner: Arc::new(Inner { api, client_id }) })
     }
 }
 
-fn checked_base_url(text: &str) -> Result<Url, HumaError> {
-    dirsync_runtime::endpoint_url(text)
-        .map_err(|e| HumaError::Config { message: format!("the base URL: {e}") })
+/// Asks the token endpoint for a token with the API key. Sent again after a lost answer:
+/// asking twice does no harm.
+async fn fetch_token(
+    transport: Transport,
+    url: Url,
+    credentials: Credentials,
+) -> Result<(SecretString, Option<Duration>), HumaError> {
+    let form = token_form(&credentials)?;
+    let post = Call::new(Method::POST, url)
+        .body("application/x-www-form-urlencoded", form.into_bytes())
+        .idempotent(true);
+    let answer = transport.send_call(&post).instrument(tracing::debug_span!("huma.token")).await?;
+    let token = read_token_answer(answer.status.as_u16(), &answer.body)?;
+    Ok((token.access_token, token.expires_in))
 }
 
-/// A request's body.
-pub(crate) enum Body {
-    None,
-    Json(Vec<u8>),
-}
-
-impl Body {
-    pub(crate) fn json(value: &impl Serialize) -> Result<Body, HumaError> {
-        serde_json::to_vec(value)
-            .map(Body::Json)
-            .map_err(|e| HumaError::Config { message: format!("cannot encode a request: {e}") })
-    }
+/// `call` with `value` as its JSON body.
+pub(crate) fn with_json<'a>(call: Call<'a>, value: &impl Serialize) -> Result<Call<'a>, HumaError> {
+    call.json(value)
+        .map_err(|e| HumaError::Config { message: format!("cannot encode a request: {e}") })
 }
 
 impl HumaClient {
     /// A builder with the defaults: [`DEFAULT_BASE_URL`], [`DEFAULT_HUMA_CONCURRENCY`],
-    /// [`RetryPolicy::default`], a 30 s timeout, [`TokioClock`].
+    /// [`RetryPolicy::default`], a 30 s timeout, [`TokioClock`](crate::TokioClock).
     pub fn builder() -> HumaClientBuilder {
-        HumaClientBuilder {
-            base_url: DEFAULT_BASE_URL.to_owned(),
-            credentials: None,
-            max_concurrency: DEFAULT_HUMA_CONCURRENCY,
-            retry: RetryPolicy::default(),
-            timeout: Duration::from_secs(30),
-            clock: Arc::new(TokioClock),
-        }
+        let user_agent = concat!("dirsync-huma-api/", env!("CARGO_PKG_VERSION"));
+        let settings =
+            ClientSettings::new(user_agent, Duration::from_secs(30), DEFAULT_HUMA_CONCURRENCY)
+                .with_base_url(DEFAULT_BASE_URL);
+        HumaClientBuilder { settings, credentials: None }
     }
 
     /// The base URL requests go to.
     pub fn base_url(&self) -> &Url {
-        &self.inner.base
+        self.inner.api.base()
     }
 
     /// How many requests may be in flight at once.
     pub fn max_concurrency(&self) -> usize {
-        self.inner.transport.max_concurrency()
+        self.inner.api.transport().max_concurrency()
     }
 
     /// What this client has sent so far.
     pub fn stats(&self) -> RequestStats {
-        self.inner.transport.stats()
+        self.inner.api.transport().stats()
     }
 
     /// Fetches an access token now (it is cached for later calls), to check the credentials.
@@ -223,130 +212,39 @@ impl HumaClient {
     /// # Errors
     /// [`HumaError::InvalidCredentials`] when Huma refuses the API key; transport errors.
     pub async fn authenticate(&self) -> Result<(), HumaError> {
-        self.token().await.map(|_| ())
+        self.inner.api.authenticate().await
     }
 
-    fn endpoint(&self, segments: &[&str]) -> Url {
-        let mut url = self.inner.base.clone();
-        if let Ok(mut path) = url.path_segments_mut() {
-            path.pop_if_empty().extend(segments);
-        }
-        url
-    }
-
-    async fn token(&self) -> Result<AccessToken, HumaError> {
-        self.inner
-            .tokens
-            .get(|| async {
-                let form = token_form(&self.inner.credentials)?;
-                let url = self.endpoint(&["auth", "oauth", "token"]);
-                let answer = self
-                    .send(true, || {
-                        self.inner
-                            .transport
-                            .http()
-                            .post(url.clone())
-                            .header(
-                                reqwest::header::CONTENT_TYPE,
-                                "application/x-www-form-urlencoded",
-                            )
-                            .body(form.clone())
-                    })
-                    .instrument(tracing::debug_span!("huma.token"))
-                    .await?;
-                let token = read_token_answer(answer.status.as_u16(), &answer.body)?;
-                Ok::<_, HumaError>((token.access_token, token.expires_in))
-            })
-            .await
-    }
-
-    /// Sends a request through the transport, which retries within the policy.
-    async fn send(
-        &self,
-        idempotent: bool,
-        build: impl Fn() -> reqwest::RequestBuilder,
-    ) -> Result<dirsync_runtime::Answer, HumaError> {
-        self.inner.transport.send(idempotent, build).await.map_err(HumaError::Http)
-    }
-
-    /// Makes an authenticated API call and returns the successful answer's body. A 401 refreshes
-    /// the token and tries again; a second new token refused at once, before Huma ever accepted
-    /// it, is an error (the key is broken). A refused token that was already replaced, that
-    /// worked before, or that waited out throttling or faults on the way, simply expired: that is
-    /// not counted against the key, and the token is refreshed again (at most as many times as
-    /// the retry policy makes attempts).
-    pub(crate) async fn call(
+    /// A request to `{base}/{segments…}?{query}`, each segment escaped.
+    pub(crate) fn request(
         &self,
         method: Method,
         segments: &[&str],
         query: &[(&str, String)],
-        body: Body,
-    ) -> Result<Vec<u8>, HumaError> {
-        let url = self.endpoint(segments);
-        let span = tracing::debug_span!("huma.request", method = %method, path = %url.path());
-        async {
-            let idempotent = method != Method::POST;
-            // Refusals of a new, never accepted token that came at once: the second is an error.
-            let mut refusals = 0usize;
-            let mut refreshes = 0;
-            loop {
-                let token = self.token().await?;
-                let answer = self
-                    .send(idempotent, || {
-                        let request = self
-                            .inner
-                            .transport
-                            .http()
-                            .request(method.clone(), url.clone())
-                            .bearer_auth(token.secret.expose_secret())
-                            .query(query);
-                        match &body {
-                            Body::None => request,
-                            Body::Json(bytes) => request
-                                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                                .body(bytes.clone()),
-                        }
-                    })
-                    .await?;
-                match answer.status.as_u16() {
-                    200..=299 => {
-                        self.inner.tokens.accepted(&token);
-                        return Ok(answer.body);
-                    }
-                    401 if refreshes < self.inner.transport.retry_policy().max_attempts => {
-                        let untried = self.inner.tokens.invalidate(&token);
-                        let at_once = untried && answer.attempts == 1;
-                        if at_once && refusals > 0 {
-                            return Err(HumaError::from_answer(401, None, &answer.body));
-                        }
-                        tracing::info!("Huma refused the access token; fetching a new one");
-                        refusals += usize::from(at_once);
-                        refreshes += 1;
-                    }
-                    status => {
-                        return Err(HumaError::from_answer(
-                            status,
-                            answer.retry_after,
-                            &answer.body,
-                        ));
-                    }
-                }
-            }
+    ) -> Call<'static> {
+        let mut url = self.inner.api.url(segments);
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
         }
-        .instrument(span)
-        .await
+        Call::new(method, url)
+    }
+
+    /// Makes an authenticated API call (the runtime's: one 401 rule, one idempotency rule) and
+    /// returns the successful answer's body; any other answer is Huma's error.
+    pub(crate) async fn call(&self, call: Call<'_>) -> Result<Vec<u8>, HumaError> {
+        let refused = |answer: dirsync_runtime::Answer| {
+            HumaError::from_answer(answer.status.as_u16(), answer.retry_after, &answer.body)
+        };
+        Ok(self.inner.api.call(call, refused).await?.body)
     }
 
     /// [`Self::call`], decoding the answer as `T`.
     pub(crate) async fn call_json<T: DeserializeOwned>(
         &self,
-        method: Method,
-        segments: &[&str],
-        query: &[(&str, String)],
-        body: Body,
+        call: Call<'_>,
     ) -> Result<T, HumaError> {
-        let what = format!("{method} /{}", segments.join("/"));
-        let bytes = self.call(method, segments, query, body).await?;
+        let what = format!("{} {}", call.method(), call.url().path());
+        let bytes = self.call(call).await?;
         serde_json::from_slice(&bytes).map_err(|e| HumaError::decode(what, e, &bytes))
     }
 }
@@ -357,6 +255,8 @@ mod tests {
 
     #[test]
     fn https_anywhere_and_http_only_on_loopback() {
+        let build =
+            |url: &str| HumaClient::builder().base_url(url).credentials("id", "s".into()).build();
         for ok in [
             "https://openapi.humahr.com",
             "https://demo.openapi.humahr.com/",
@@ -364,7 +264,7 @@ mod tests {
             "http://localhost:3000/",
             "http://[::1]:9000",
         ] {
-            assert!(checked_base_url(ok).is_ok(), "{ok}");
+            assert!(build(ok).is_ok(), "{ok}");
         }
         for bad in [
             "http://openapi.humahr.com",
@@ -372,7 +272,7 @@ mod tests {
             "openapi.humahr.com",
             "http://10.0.0.1",
         ] {
-            assert!(matches!(checked_base_url(bad), Err(HumaError::Config { .. })), "{bad}");
+            assert!(matches!(build(bad), Err(HumaError::Config { .. })), "{bad}");
         }
     }
 
@@ -382,11 +282,16 @@ mod tests {
 
     #[test]
     fn paths_are_appended_to_the_base_and_segments_escaped() {
+        let url =
+            |c: &HumaClient, segments: &[&str]| c.request(Method::GET, segments, &[]).url().clone();
         let c = client("https://openapi.humahr.com");
-        assert_eq!(c.endpoint(&["users", "u1"]).as_str(), "https://openapi.humahr.com/users/u1");
+        assert_eq!(url(&c, &["users", "u1"]).as_str(), "https://openapi.humahr.com/users/u1");
         let c = client("http://127.0.0.1:1/prefix/");
-        assert_eq!(c.endpoint(&["users"]).as_str(), "http://127.0.0.1:1/prefix/users");
-        assert_eq!(c.endpoint(&["users", "../x?y"]).path(), "/prefix/users/..%2Fx%3Fy");
+        assert_eq!(url(&c, &["users"]).as_str(), "http://127.0.0.1:1/prefix/users");
+        assert_eq!(url(&c, &["users", "../x?y"]).path(), "/prefix/users/..%2Fx%3Fy");
+        let query = [("limit", "50".to_owned())];
+        let listed = c.request(Method::GET, &["users"], &query).url().clone();
+        assert_eq!(listed.as_str(), "http://127.0.0.1:1/prefix/users?limit=50");
     }
 
     #[test]

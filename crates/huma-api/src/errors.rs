@@ -1,13 +1,11 @@
 //! The crate's error, built from Huma's error answers, and its mapping to the core's error kinds.
 
-use crate::HumaUserId;
+use crate::ids::HumaUserId;
 use dirsync::{DirectoryError, ErrorKind};
+use dirsync_runtime::{ErrorDetails, KEPT_BODY, SendError, truncate};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::time::Duration;
-
-/// How much of an unparsed answer body an error keeps.
-const KEPT_BODY: usize = 4096;
 
 /// Something went wrong talking to Huma. Each variant says what to do about it.
 #[derive(Debug, thiserror::Error)]
@@ -84,6 +82,17 @@ pub enum HumaError {
         /// The answer's body (its start).
         body: String,
     },
+    /// Huma, or a front end before it, said the request itself was malformed (411 Length
+    /// Required, 413, 415): a bug in this program, never a refusal of the person's values.
+    #[error(
+        "Huma refused the request as malformed (HTTP {status}): this is a bug in dirsync, not a problem with the data: please report it with this message: {body}"
+    )]
+    MalformedRequest {
+        /// The HTTP status.
+        status: u16,
+        /// The answer's body (its start).
+        body: String,
+    },
     /// An answer this client does not expect.
     #[error("Huma answered HTTP {status} unexpectedly: {body}")]
     Unexpected {
@@ -106,7 +115,7 @@ pub enum HumaError {
     /// Huma could not be reached or the connection failed, on every attempt the retry policy
     /// allowed.
     #[error("could not reach Huma: check the network and the base URL")]
-    Http(#[source] dirsync_runtime::SendError),
+    Http(#[from] SendError),
     /// A job title that does not exist in Huma, and creating job titles is not allowed.
     #[error(
         "job title {name:?} does not exist in Huma: create it under the job titles in Huma, or allow creating job titles"
@@ -196,6 +205,7 @@ impl HumaError {
             HumaError::Decode { .. } | HumaError::InconsistentPages { .. } => {
                 ErrorKind::InvalidResponse
             }
+            HumaError::MalformedRequest { .. } => ErrorKind::Protocol,
             HumaError::Unexpected { status: 409, .. } => ErrorKind::AlreadyExists,
             HumaError::Incomplete { source, .. } => source.kind(),
             HumaError::Config { .. } | HumaError::Unexpected { .. } => ErrorKind::Other,
@@ -213,8 +223,8 @@ impl HumaError {
                 },
                 Err(_) => HumaError::Unexpected { status, body: kept(body) },
             },
-            401 => HumaError::Unauthorized { description: token_error_description(body) },
-            403 => HumaError::Forbidden { message: standard_message(body) },
+            401 => HumaError::Unauthorized { description: said(status, body) },
+            403 => HumaError::Forbidden { message: said(status, body) },
             404 => match serde_json::from_slice::<NotFoundError>(body) {
                 Ok(e) => HumaError::NotFound {
                     message: e.error_message.unwrap_or_else(|| "object not found".to_owned()),
@@ -230,10 +240,11 @@ impl HumaError {
                     interpolations: BTreeMap::new(),
                 },
             },
+            411 | 413 | 415 => HumaError::MalformedRequest { status, body: kept(body) },
             429 => HumaError::Throttled { retry_after },
             500..=599 => HumaError::Server {
                 status,
-                message: standard_message(body),
+                message: said(status, body),
                 retry_after,
                 body: kept(body),
             },
@@ -255,27 +266,15 @@ impl From<HumaError> for DirectoryError {
 
 /// The start of a body, as text, for an error.
 pub(crate) fn kept(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    if text.len() <= KEPT_BODY {
-        return text.into_owned();
-    }
-    let mut end = KEPT_BODY;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &text[..end])
+    truncate(&String::from_utf8_lossy(body), KEPT_BODY)
 }
 
-/// The `error_description` (or another message) of a token error answer.
-pub(crate) fn token_error_description(body: &[u8]) -> Option<String> {
-    let e: TokenError = serde_json::from_slice(body).ok()?;
-    e.error_description.or(e.error_message).or(e.message).or(e.error)
-}
-
-/// The `message` of a `StandardServerErrorResponse` (or the `errorMessage` of another shape).
-fn standard_message(body: &[u8]) -> Option<String> {
-    let e: StandardError = serde_json::from_slice(body).ok()?;
-    e.message.or(e.error_message).or(e.error).filter(|m| !m.is_empty())
+/// What an error answer says (its message, else its code), read by the runtime's one reader of
+/// error bodies: Huma answers `{"errorMessage"}`, `{"message"}` (a server error) and OAuth's
+/// `{"error", "error_description"}` (the token endpoint).
+pub(crate) fn said(status: u16, body: &[u8]) -> Option<String> {
+    let details = ErrorDetails::from_response(status, None, &String::from_utf8_lossy(body));
+    details.message.or(details.code)
 }
 
 fn json_text(value: serde_json::Value) -> String {
@@ -300,26 +299,6 @@ struct InvalidFieldFormat {
 struct NotFoundError {
     error_message: Option<String>,
     interpolations: Option<BTreeMap<String, serde_json::Value>>,
-}
-
-/// `InvalidTokenResponse`, and the other shapes a token endpoint may answer with.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct TokenError {
-    error: Option<String>,
-    #[serde(rename = "error_description")]
-    error_description: Option<String>,
-    error_message: Option<String>,
-    message: Option<String>,
-}
-
-/// `StandardServerErrorResponse` (and tolerance for the camel-case error shape).
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct StandardError {
-    message: Option<String>,
-    error_message: Option<String>,
-    error: Option<String>,
 }
 
 #[cfg(test)]
@@ -362,6 +341,16 @@ mod tests {
         assert_eq!(HumaError::from_answer(403, None, b"").kind(), ErrorKind::PermissionDenied);
         assert_eq!(HumaError::from_answer(409, None, b"").kind(), ErrorKind::AlreadyExists);
         assert_eq!(HumaError::from_answer(404, None, b"").kind(), ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn a_malformed_request_is_a_protocol_error_never_an_invalid_value() {
+        for status in [411, 413, 415] {
+            let err = HumaError::from_answer(status, None, b"<h1>Length Required</h1>");
+            assert_eq!(err.kind(), ErrorKind::Protocol, "{status}");
+            assert!(!dirsync::is_held_back(err.kind()));
+            assert!(err.to_string().contains("bug in dirsync"), "{err}");
+        }
     }
 
     proptest::proptest! {

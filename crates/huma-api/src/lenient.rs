@@ -6,158 +6,21 @@
 //! failures still fail the read: those say that Huma's format changed, or that something other
 //! than Huma answered, and no record can be trusted.
 
-use crate::client::Body;
-use crate::errors::kept;
-use crate::mapping::record_from_details;
-use crate::model::{UserDetails, UserSummary};
-use crate::{HumaClient, HumaError, HumaUserId};
+use crate::client::HumaClient;
+use crate::errors::{HumaError, kept};
+use crate::ids::HumaUserId;
+use crate::mapping::record_from_json;
+use crate::model::UserSummary;
+use crate::raw::{Problem, RawKeys, shortened};
 use dirsync::{Person, Record, RecordId};
+use dirsync_runtime::lenient::is_object;
 use reqwest::Method;
 use serde::Deserialize;
-use serde::de::{Error as _, IgnoredAny};
+use serde::de::Error as _;
 use serde_json::value::RawValue;
-use std::fmt;
-
-/// The longest reason a record keeps: serde quotes the value that did not fit, and a 100 kB
-/// string has no place in a report.
-const MAX_REASON: usize = 400;
 
 /// Where a user's JSON came from, for the reason.
-const DETAILS: &str = "Huma's details of this user";
 const LIST_ENTRY: &str = "this user's entry in Huma's user list";
-
-/// Why a user's JSON could not be read: the property (in Huma's names, e.g. `status.active`;
-/// empty for the whole value) and what did not fit.
-pub(crate) struct Problem {
-    at: String,
-    error: serde_json::Error,
-}
-
-impl Problem {
-    fn from_path(error: serde_path_to_error::Error<serde_json::Error>) -> Self {
-        let path = error.path().to_string();
-        // serde_path_to_error writes the whole value as ".".
-        let at = if path == "." { String::new() } else { path };
-        Problem { at, error: error.into_inner() }
-    }
-
-    /// A value that is valid JSON but not an object.
-    fn not_an_object(text: &[u8]) -> Self {
-        let kind = match text.iter().find(|b| !b.is_ascii_whitespace()) {
-            Some(b'[') => "an array",
-            Some(b'"') => "a string",
-            Some(b'n') => "null",
-            Some(b't' | b'f') => "a boolean",
-            _ => "a number",
-        };
-        let error = serde_json::Error::custom(format!("it is {kind}, not a JSON object"));
-        Problem { at: String::new(), error }
-    }
-
-    /// What serde said, without the line and column (a user's JSON is one line of a page).
-    fn message(&self) -> String {
-        let text = self.error.to_string();
-        let location = format!(" at line {} column {}", self.error.line(), self.error.column());
-        text.strip_suffix(&location).map(str::to_owned).unwrap_or(text)
-    }
-
-    /// The reason, for a person to read: which value, which property, and what was wrong.
-    fn reason(&self, source: &str) -> String {
-        let reason = if self.at.is_empty() {
-            format!("{source} could not be read: {}", self.message())
-        } else {
-            format!("{source} could not be read at `{}`: {}", self.at, self.message())
-        };
-        shortened(reason)
-    }
-}
-
-impl fmt::Debug for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Problem").field("at", &self.at).field("message", &self.message()).finish()
-    }
-}
-
-fn shortened(mut text: String) -> String {
-    if text.len() > MAX_REASON {
-        let mut end = MAX_REASON;
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        text.truncate(end);
-        text.push('…');
-    }
-    text
-}
-
-/// The keys of a user whose JSON as a whole could not be read, each as its raw JSON: a raw value
-/// is read without converting anything, so a key is kept even when another holds a number beyond
-/// what serde_json reads.
-#[derive(Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawKeys<'a> {
-    #[serde(default, borrow)]
-    id: Option<&'a RawValue>,
-    #[serde(default, borrow)]
-    email: Option<&'a RawValue>,
-    #[serde(default, borrow)]
-    employment_id: Option<&'a RawValue>,
-}
-
-impl<'a> RawKeys<'a> {
-    /// The keys in `text`; none when it is not an object (or the keys themselves do not parse).
-    fn read(text: &'a [u8]) -> RawKeys<'a> {
-        if !is_object(text) {
-            return RawKeys::default();
-        }
-        serde_json::from_slice(text).unwrap_or_default()
-    }
-
-    /// The id, when it is a non-blank string (an id is never wrapped).
-    fn id(&self) -> Option<HumaUserId> {
-        let id = text(self.id?)?;
-        (!id.trim().is_empty()).then(|| HumaUserId::new(id))
-    }
-
-    /// The email and employment id, each where it is text: as Huma puts it, `{"value": "x"}`, or
-    /// the property itself (as in a list entry).
-    fn person(&self) -> Person {
-        let key = |raw: Option<&RawValue>| raw.and_then(|raw| text(raw).or_else(|| wrapped(raw)));
-        let mut person = Person::new();
-        if let Some(email) = key(self.email) {
-            person = person.with_email(email);
-        }
-        if let Some(id) = key(self.employment_id) {
-            person = person.with_employment_id(id);
-        }
-        person
-    }
-}
-
-/// The string `raw` holds, if it is one.
-fn text(raw: &RawValue) -> Option<String> {
-    serde_json::from_str(raw.get()).ok()
-}
-
-/// The string `raw.value` holds, if `raw` is an object and its `value` a string.
-fn wrapped(raw: &RawValue) -> Option<String> {
-    #[derive(Deserialize)]
-    struct Wrapped<'a> {
-        #[serde(borrow)]
-        value: Option<&'a RawValue>,
-    }
-    if !is_object(raw.get().as_bytes()) {
-        return None;
-    }
-    let wrapped: Wrapped<'_> = serde_json::from_str(raw.get()).ok()?;
-    text(wrapped.value?)
-}
-
-/// Whether valid JSON `text` is an object. Checked first, because serde also reads a struct from
-/// an array of its fields in order, and a user that is an array is not a user.
-fn is_object(text: &[u8]) -> bool {
-    text.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
-}
 
 /// `person`, with each key it lacks taken from `other`.
 fn with_missing_keys(mut person: Person, other: &Person) -> Person {
@@ -172,59 +35,6 @@ fn with_missing_keys(mut person: Person, other: &Person) -> Person {
         person = person.with_employment_id(id);
     }
     person
-}
-
-/// One user's details (`GET /users/{id}`'s answer) as a record, read leniently: details that are
-/// JSON but of the wrong shape (a property of the wrong type, a missing `id`, the details of
-/// another user) give an [unreadable](Record::unreadable) record for `id` that holds the email
-/// and employment id when they are text (at `email.value` and `employmentId.value`, or the
-/// property itself). Whatever `body` holds, a record is for `id` and no other.
-///
-/// ```
-/// use huma_api::HumaUserId;
-/// use huma_api::mapping::record_from_json;
-/// let id = HumaUserId::new("0b6c8f5e-1d2a-4c3b-9e8f-7a6b5c4d3e2f");
-/// let body = br#"{"id": "0b6c8f5e-1d2a-4c3b-9e8f-7a6b5c4d3e2f",
-///                 "email": {"value": "ada@example.com"}, "status": {"active": "yes"}}"#;
-/// let record = record_from_json(&id, body)?;
-/// assert_eq!(record.id.as_str(), id.as_str());
-/// assert_eq!(record.person.email(), Some("ada@example.com"));
-/// assert!(record.unreadable.unwrap().contains("`status.active`"));
-///
-/// // Not JSON at all: the answer, not the user, is wrong.
-/// assert!(record_from_json(&id, b"<html>502 Bad Gateway</html>").is_err());
-/// # Ok::<(), huma_api::HumaError>(())
-/// ```
-///
-/// # Errors
-/// [`HumaError::Decode`] when `body` is not JSON (or not UTF-8, which JSON is).
-pub fn record_from_json(id: &HumaUserId, body: &[u8]) -> Result<Record, HumaError> {
-    // JSON is UTF-8, and `IgnoredAny` does not check the bytes inside strings.
-    if let Err(e) = std::str::from_utf8(body) {
-        let e = serde_json::Error::custom(format!("the answer is not UTF-8: {e}"));
-        return Err(HumaError::decode(format!("GET /users/{id}"), e, body));
-    }
-    // `IgnoredAny` checks the syntax without building anything, and takes what serde_json's
-    // typed reading refuses although it is JSON (a number beyond f64, nesting deeper than 128),
-    // so such a user is unreadable rather than the answer.
-    if let Err(e) = serde_json::from_slice::<IgnoredAny>(body) {
-        return Err(HumaError::decode(format!("GET /users/{id}"), e, body));
-    }
-    let details = if is_object(body) {
-        let mut json = serde_json::Deserializer::from_slice(body);
-        serde_path_to_error::deserialize::<_, UserDetails>(&mut json).map_err(Problem::from_path)
-    } else {
-        Err(Problem::not_an_object(body))
-    };
-    let unreadable = |reason| Record::unreadable(id.clone(), RawKeys::read(body).person(), reason);
-    Ok(match details {
-        Ok(details) if details.id == *id => record_from_details(&details),
-        Ok(details) => unreadable(shortened(format!(
-            "Huma answered with the details of user {} when asked for this user's",
-            details.id
-        ))),
-        Err(problem) => unreadable(problem.reason(DETAILS)),
-    })
 }
 
 /// One entry of a user list page, read on its own.
@@ -372,7 +182,7 @@ impl HumaClient {
     /// [`HumaError::NotFound`] when there is no such user; an answer that is not JSON; other
     /// failures of the request.
     pub(crate) async fn user_record(&self, id: &HumaUserId) -> Result<Record, HumaError> {
-        let body = self.call(Method::GET, &["users", id.as_str()], &[], Body::None).await?;
+        let body = self.call(self.request(Method::GET, &["users", id.as_str()], &[])).await?;
         record_from_json(id, &body)
     }
 

@@ -63,6 +63,7 @@ pub mod mapping;
 pub mod model;
 mod paging;
 mod positions;
+mod raw;
 mod users;
 pub mod webhook;
 

@@ -1,13 +1,15 @@
 //! Between Huma's wire types and the core's `Person` and `Record`.
 
-use crate::HumaError;
+use crate::errors::HumaError;
+use crate::ids::HumaUserId;
 use crate::model::{
     AddressUpdateInput, PositionSummary, UserDetails, UserDetailsInput, WireAddress, Wrapped,
 };
+use crate::raw::{Problem, RawKeys, shortened};
 use chrono::NaiveDate;
 use dirsync::{Address, CountryCode, Field, FieldChange, FieldValue, InvalidValue, Person, Record};
-
-pub use crate::lenient::record_from_json;
+use dirsync_runtime::lenient::is_object;
+use serde::de::{Error as _, IgnoredAny};
 
 /// The user's current position: the first one whose status is `CURRENT`.
 pub fn current_position(positions: &[PositionSummary]) -> Option<&PositionSummary> {
@@ -216,6 +218,62 @@ pub fn split_changes(changes: &[FieldChange]) -> Result<SplitChanges, HumaError>
 
 fn trim(text: &str) -> String {
     text.trim().to_owned()
+}
+
+/// Where a user's JSON came from, for the reason.
+const DETAILS: &str = "Huma's details of this user";
+
+/// One user's details (`GET /users/{id}`'s answer) as a record, read leniently: details that are
+/// JSON but of the wrong shape (a property of the wrong type, a missing `id`, the details of
+/// another user) give an [unreadable](Record::unreadable) record for `id` that holds the email
+/// and employment id when they are text (at `email.value` and `employmentId.value`, or the
+/// property itself). Whatever `body` holds, a record is for `id` and no other.
+///
+/// ```
+/// use huma_api::HumaUserId;
+/// use huma_api::mapping::record_from_json;
+/// let id = HumaUserId::new("0b6c8f5e-1d2a-4c3b-9e8f-7a6b5c4d3e2f");
+/// let body = br#"{"id": "0b6c8f5e-1d2a-4c3b-9e8f-7a6b5c4d3e2f",
+///                 "email": {"value": "ada@example.com"}, "status": {"active": "yes"}}"#;
+/// let record = record_from_json(&id, body)?;
+/// assert_eq!(record.id.as_str(), id.as_str());
+/// assert_eq!(record.person.email(), Some("ada@example.com"));
+/// assert!(record.unreadable.unwrap().contains("`status.active`"));
+///
+/// // Not JSON at all: the answer, not the user, is wrong.
+/// assert!(record_from_json(&id, b"<html>502 Bad Gateway</html>").is_err());
+/// # Ok::<(), huma_api::HumaError>(())
+/// ```
+///
+/// # Errors
+/// [`HumaError::Decode`] when `body` is not JSON (or not UTF-8, which JSON is).
+pub fn record_from_json(id: &HumaUserId, body: &[u8]) -> Result<Record, HumaError> {
+    // JSON is UTF-8, and `IgnoredAny` does not check the bytes inside strings.
+    if let Err(e) = std::str::from_utf8(body) {
+        let e = serde_json::Error::custom(format!("the answer is not UTF-8: {e}"));
+        return Err(HumaError::decode(format!("GET /users/{id}"), e, body));
+    }
+    // `IgnoredAny` checks the syntax without building anything, and takes what serde_json's
+    // typed reading refuses although it is JSON (a number beyond f64, nesting deeper than 128),
+    // so such a user is unreadable rather than the answer.
+    if let Err(e) = serde_json::from_slice::<IgnoredAny>(body) {
+        return Err(HumaError::decode(format!("GET /users/{id}"), e, body));
+    }
+    let details = if is_object(body) {
+        let mut json = serde_json::Deserializer::from_slice(body);
+        serde_path_to_error::deserialize::<_, UserDetails>(&mut json).map_err(Problem::from_path)
+    } else {
+        Err(Problem::not_an_object(body))
+    };
+    let unreadable = |reason| Record::unreadable(id.clone(), RawKeys::read(body).person(), reason);
+    Ok(match details {
+        Ok(details) if details.id == *id => record_from_details(&details),
+        Ok(details) => unreadable(shortened(format!(
+            "Huma answered with the details of user {} when asked for this user's",
+            details.id
+        ))),
+        Err(problem) => unreadable(problem.reason(DETAILS)),
+    })
 }
 
 #[cfg(test)]

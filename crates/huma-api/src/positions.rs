@@ -1,11 +1,12 @@
 //! Positions (where job title and start date live) and job titles.
 
-use crate::client::Body;
+use crate::client::{HumaClient, with_json};
+use crate::errors::HumaError;
+use crate::ids::{HumaUserId, PositionId};
 use crate::model::{
     JobTitleCreateInput, JobTitleSummary, PositionPage, PositionSummary, PositionUpdateInput,
 };
 use crate::paging::{Page, pages};
-use crate::{HumaClient, HumaError, HumaUserId, PositionId};
 use futures::TryStreamExt;
 use reqwest::Method;
 
@@ -23,7 +24,7 @@ impl HumaClient {
             async move {
                 let path = ["users", user.as_str(), "positions"];
                 let page: PositionPage =
-                    self.call_json(Method::GET, &path, &query, Body::None).await?;
+                    self.call_json(self.request(Method::GET, &path, &query)).await?;
                 Ok(Page { items: page.items, total: page.total })
             }
         });
@@ -42,7 +43,9 @@ impl HumaClient {
         input: &PositionUpdateInput,
     ) -> Result<(), HumaError> {
         let path = ["users", user.as_str(), "positions", position.as_str()];
-        self.call(Method::PATCH, &path, &[], Body::json(input)?).await.map(|_| ())
+        // Setting fields to values twice does no harm: sent again after a server error.
+        let patch = with_json(self.request(Method::PATCH, &path, &[]), input)?.idempotent(true);
+        self.call(patch).await.map(|_| ())
     }
 
     /// Job titles whose name matches `search`: `GET /job-titles?search=..`.
@@ -51,7 +54,7 @@ impl HumaClient {
     /// The request failed.
     pub async fn job_titles(&self, search: &str) -> Result<Vec<JobTitleSummary>, HumaError> {
         let query = [("search", search.to_owned())];
-        self.call_json(Method::GET, &["job-titles"], &query, Body::None).await
+        self.call_json(self.request(Method::GET, &["job-titles"], &query)).await
     }
 
     /// Creates a job title: `POST /job-titles`.
@@ -60,6 +63,7 @@ impl HumaClient {
     /// Huma refused it.
     pub async fn create_job_title(&self, name: &str) -> Result<JobTitleSummary, HumaError> {
         let input = JobTitleCreateInput { name: name.to_owned() };
-        self.call_json(Method::POST, &["job-titles"], &[], Body::json(&input)?).await
+        let post = with_json(self.request(Method::POST, &["job-titles"], &[]), &input)?;
+        self.call_json(post).await
     }
 }

@@ -1,10 +1,11 @@
 //! Users: the paged list, each user's details, updates and creation.
 
-use crate::client::Body;
+use crate::client::{HumaClient, with_json};
+use crate::errors::HumaError;
+use crate::ids::HumaUserId;
 use crate::lenient::{Listed, read_page};
 use crate::model::{UserDetails, UserDetailsInput, UserInput, UserPage, UserSummary};
 use crate::paging::{Page, pages};
-use crate::{HumaClient, HumaError, HumaUserId};
 use futures::channel::mpsc;
 use futures::stream::{BoxStream, StreamExt, TryStreamExt};
 use reqwest::Method;
@@ -21,7 +22,7 @@ impl HumaClient {
     /// The request failed or was refused.
     pub async fn list_users(&self, offset: u64, limit: u64) -> Result<UserPage, HumaError> {
         let query = [("limit", limit.to_string()), ("offset", offset.to_string())];
-        self.call_json(Method::GET, &["users"], &query, Body::None).await
+        self.call_json(self.request(Method::GET, &["users"], &query)).await
     }
 
     /// Every user in the list, one page after another until a short page (or the stated
@@ -56,7 +57,7 @@ impl HumaClient {
     /// # Errors
     /// [`HumaError::NotFound`] when there is no such user; other failures.
     pub async fn user(&self, id: &HumaUserId) -> Result<UserDetails, HumaError> {
-        self.call_json(Method::GET, &["users", id.as_str()], &[], Body::None).await
+        self.call_json(self.request(Method::GET, &["users", id.as_str()], &[])).await
     }
 
     /// Every user in full: the list, then each user's details, read
@@ -131,7 +132,9 @@ impl HumaClient {
         id: &HumaUserId,
         input: &UserDetailsInput,
     ) -> Result<UserDetails, HumaError> {
-        self.call_json(Method::PATCH, &["users", id.as_str()], &[], Body::json(input)?).await
+        let patch = self.request(Method::PATCH, &["users", id.as_str()], &[]);
+        // Setting fields to values twice does no harm: sent again after a server error.
+        self.call_json(with_json(patch, input)?.idempotent(true)).await
     }
 
     /// Creates a user: `POST /users`.
@@ -139,7 +142,7 @@ impl HumaClient {
     /// # Errors
     /// Huma refused the user, e.g. an email already in use.
     pub async fn create_user(&self, input: &UserInput) -> Result<UserSummary, HumaError> {
-        self.call_json(Method::POST, &["users"], &[], Body::json(input)?).await
+        self.call_json(with_json(self.request(Method::POST, &["users"], &[]), input)?).await
     }
 
     /// The list's pages (`search` narrows it), one after another (see [`pages`]), each entry
@@ -155,7 +158,7 @@ impl HumaClient {
                 query.push(("search", text.to_owned()));
             }
             async move {
-                let body = self.call(Method::GET, &["users"], &query, Body::None).await?;
+                let body = self.call(self.request(Method::GET, &["users"], &query)).await?;
                 let (items, total) = read_page(&body, offset)
                     .map_err(|e| HumaError::decode("GET /users", e, &body))?;
                 Ok(Page { items, total })

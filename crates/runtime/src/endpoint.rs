@@ -1,5 +1,6 @@
 //! The one rule for endpoints: `https://`, or plain `http://` only to a loopback address.
 
+use std::net::IpAddr;
 use url::{Host, Url};
 
 /// Why an endpoint URL was refused.
@@ -36,14 +37,42 @@ pub enum EndpointError {
     },
 }
 
-/// Whether `url` points at this machine (`127.0.0.0/8`, `::1`, `localhost`).
+/// Whether `url` points at this machine (`127.0.0.0/8`, `::1`, `localhost`), whatever its
+/// scheme (`smtp://127.0.0.1` holds its address as a name, which is read as an address here).
+///
+/// ```
+/// use dirsync_runtime::is_loopback;
+/// let loopback = |text: &str| is_loopback(&url::Url::parse(text).unwrap());
+/// assert!(loopback("http://127.0.0.1:8080") && loopback("smtp://127.0.0.1:25"));
+/// assert!(loopback("smtp://[::1]:25") && loopback("https://LOCALHOST"));
+/// assert!(!loopback("http://10.0.0.1") && !loopback("smtp://mail.example.com"));
+/// ```
 pub fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(Host::Ipv4(ip)) => ip.is_loopback(),
         Some(Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(Host::Domain(domain)) => {
+            domain.eq_ignore_ascii_case("localhost")
+                || domain.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        }
         None => false,
     }
+}
+
+/// `{base}/{segments…}`: each segment escaped (an id holding `/` or `?` stays one segment), the
+/// base's own path kept.
+///
+/// ```
+/// use dirsync_runtime::join;
+/// let base = url::Url::parse("https://api.example.com/scim/v2/").unwrap();
+/// assert_eq!(join(&base, &["Users", "a/b c"]).as_str(), "https://api.example.com/scim/v2/Users/a%2Fb%20c");
+/// ```
+pub fn join(base: &Url, segments: &[&str]) -> Url {
+    let mut url = base.clone();
+    if let Ok(mut path) = url.path_segments_mut() {
+        path.pop_if_empty().extend(segments);
+    }
+    url
 }
 
 /// Parses a service's base URL: `https://` anywhere, `http://` to loopback only (tests, local

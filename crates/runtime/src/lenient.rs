@@ -55,6 +55,19 @@ pub fn optional_seconds<'de, D: Deserializer<'de>>(
     Ok(optional_u64(deserializer)?.map(Duration::from_secs))
 }
 
+/// Whether `json` (valid JSON) is an object: it starts with `{`, after white space. Checked
+/// before reading a struct, because serde also reads a struct from an array of its fields in
+/// order, and a user that is an array is not a user.
+///
+/// ```
+/// use dirsync_runtime::lenient::is_object;
+/// assert!(is_object(b" {\"id\": 1}"));
+/// assert!(!is_object(b"[1, 2]"));
+/// ```
+pub fn is_object(json: &[u8]) -> bool {
+    json.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,28 +2,14 @@
 
 use crate::clock::Clock;
 use crate::retry::{Retries, RetryPolicy, retry_after};
-use reqwest::header::HeaderMap;
-use reqwest::{RequestBuilder, StatusCode};
+use crate::settings::ClientSettings;
+use reqwest::header::{CONTENT_LENGTH, HeaderMap, HeaderValue, TRANSFER_ENCODING};
+use reqwest::{Method, RequestBuilder, StatusCode};
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::Semaphore;
-
-/// How a [`Transport`] is set up.
-#[derive(Debug, Clone)]
-pub struct TransportConfig {
-    /// The timeout of one attempt of one request, from sending to the end of the answer.
-    pub timeout: Duration,
-    /// The `User-Agent` header.
-    pub user_agent: String,
-    /// When and how long to retry.
-    pub retry: RetryPolicy,
-    /// The clock retries wait on.
-    pub clock: Arc<dyn Clock>,
-    /// How many requests may be in flight at once (at least 1).
-    pub max_concurrency: usize,
-}
 
 /// A complete answer: status, headers and body, and how many attempts it took.
 #[derive(Debug)]
@@ -84,7 +70,9 @@ struct Counters {
 /// Redirects are never followed: a bearer token must not travel to wherever a redirect points.
 /// Answers 429 are retried for every request (the service did not act on it); 500, 502, 503 and
 /// 504 and lost connections only when the request is idempotent; a refused connection (nothing
-/// was sent) always.
+/// was sent) always. Every write carries its length: a `POST`, `PUT` or `PATCH` without a body
+/// is sent with `Content-Length: 0`, which Microsoft's front ends (among others) require,
+/// answering 411 Length Required otherwise.
 #[derive(Clone)]
 pub struct Transport {
     http: reqwest::Client,
@@ -105,22 +93,23 @@ impl fmt::Debug for Transport {
 }
 
 impl Transport {
-    /// A transport with its own HTTP client.
+    /// A transport with its own HTTP client, from a client's settings (the base URL is the
+    /// client's to use).
     ///
     /// # Errors
     /// The HTTP client could not be set up (no TLS backend).
-    pub fn new(config: TransportConfig) -> Result<Transport, reqwest::Error> {
+    pub fn new(settings: &ClientSettings) -> Result<Transport, reqwest::Error> {
         let http = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
+            .timeout(settings.timeout)
+            .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(config.user_agent)
+            .user_agent(settings.user_agent.as_str())
             .build()?;
-        let max_concurrency = config.max_concurrency.max(1);
+        let max_concurrency = settings.max_concurrency.max(1);
         Ok(Transport {
             http,
-            retry: config.retry,
-            clock: config.clock,
+            retry: settings.retry,
+            clock: settings.clock.clone(),
             max_concurrency,
             permits: Arc::new(Semaphore::new(max_concurrency)),
             counters: Arc::default(),
@@ -188,7 +177,7 @@ impl Transport {
                 // The semaphore is never closed; if it were, sending unlimited is the safe fallback.
                 let _permit = self.permits.acquire().await.ok();
                 self.counters.requests.fetch_add(1, Ordering::Relaxed);
-                read(build()).await
+                read(&self.http, build()).await
             };
             let wait = match result {
                 Ok((status, headers, body)) => {
@@ -236,10 +225,27 @@ impl Transport {
     }
 }
 
-async fn read(request: RequestBuilder) -> Result<(StatusCode, HeaderMap, Vec<u8>), reqwest::Error> {
-    let response = request.send().await?;
+async fn read(
+    http: &reqwest::Client,
+    request: RequestBuilder,
+) -> Result<(StatusCode, HeaderMap, Vec<u8>), reqwest::Error> {
+    let mut request = request.build()?;
+    with_length(&mut request);
+    let response = http.execute(request).await?;
     let status = response.status();
     let headers = response.headers().clone();
     let body = response.bytes().await?.to_vec();
     Ok((status, headers, body))
+}
+
+/// Gives a write without a body `Content-Length: 0`: the HTTP stack sends none for an empty
+/// body, and a front end that needs the length answers 411.
+fn with_length(request: &mut reqwest::Request) {
+    let write = matches!(*request.method(), Method::POST | Method::PUT | Method::PATCH);
+    let empty = request.body().is_none_or(|body| body.as_bytes().is_some_and(<[u8]>::is_empty));
+    let headers = request.headers_mut();
+    if write && empty && !headers.contains_key(CONTENT_LENGTH) {
+        headers.remove(TRANSFER_ENCODING);
+        headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
+    }
 }

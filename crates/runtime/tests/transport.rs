@@ -1,21 +1,22 @@
 //! The transport against wiremock: what is retried, how long it waits, and what is never followed.
 #![allow(clippy::unwrap_used)]
 
-use dirsync_runtime::{RecordingClock, RetryPolicy, Transport, TransportConfig};
+use dirsync_runtime::{ClientSettings, RecordingClock, RetryPolicy, Transport};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-fn transport(clock: &RecordingClock, retry: RetryPolicy) -> Transport {
-    Transport::new(TransportConfig {
-        timeout: Duration::from_secs(10),
-        user_agent: "test".to_owned(),
+fn settings(clock: &RecordingClock, retry: RetryPolicy, max_concurrency: usize) -> ClientSettings {
+    ClientSettings {
         retry,
         clock: Arc::new(clock.clone()),
-        max_concurrency: 4,
-    })
-    .unwrap()
+        ..ClientSettings::new("test", Duration::from_secs(10), max_concurrency)
+    }
+}
+
+fn transport(clock: &RecordingClock, retry: RetryPolicy) -> Transport {
+    Transport::new(&settings(clock, retry, 4)).unwrap()
 }
 
 fn quick() -> RetryPolicy {
@@ -166,14 +167,7 @@ async fn counting_server() -> (String, Arc<Mutex<(usize, usize)>>) {
 #[tokio::test]
 async fn requests_in_flight_never_exceed_the_limit() {
     let (url, counts) = counting_server().await;
-    let t = Transport::new(TransportConfig {
-        timeout: Duration::from_secs(10),
-        user_agent: "test".to_owned(),
-        retry: RetryPolicy::none(),
-        clock: Arc::new(RecordingClock::default()),
-        max_concurrency: 3,
-    })
-    .unwrap();
+    let t = Transport::new(&settings(&RecordingClock::default(), RetryPolicy::none(), 3)).unwrap();
     assert_eq!(t.max_concurrency(), 3);
     let sends = (0..12).map(|_| t.send(true, || t.http().get(&url)));
     for answer in futures::future::join_all(sends).await {

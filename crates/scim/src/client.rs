@@ -1,12 +1,13 @@
 //! The SCIM client, its builder, and the authenticated request every call goes through.
 
 use crate::discovery::ServiceProviderConfig;
-use crate::errors::{ErrorDetails, ScimError, truncate};
+use crate::errors::ScimError;
 use crate::paging::{ListPage, Pager};
 use dirsync_runtime::{
-    Answer, Clock, RequestStats, RetryPolicy, TokioClock, Transport, TransportConfig,
+    Answer, ApiClient, Auth, Call, ClientSettings, Clock, KEPT_BODY, RequestStats, RetryPolicy,
+    Transport, truncate,
 };
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, ETAG, HeaderValue, IF_MATCH};
+use reqwest::header::{ACCEPT, ETAG, HeaderValue, IF_MATCH};
 use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
@@ -14,7 +15,6 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::OnceCell;
-use tracing::Instrument;
 use url::Url;
 
 /// The media type of SCIM bodies.
@@ -49,7 +49,7 @@ impl ScimUser {
         let Some(id) = resource.get("id").and_then(Value::as_str).map(str::to_owned) else {
             return Err(ScimError::InvalidResponse {
                 reason: "a user has no id".to_owned(),
-                body: truncate(&resource.to_string(), 4096),
+                body: truncate(&resource.to_string(), KEPT_BODY),
             });
         };
         let etag = etag.or_else(|| {
@@ -87,19 +87,18 @@ pub struct ScimClient {
 }
 
 struct Inner {
-    transport: Transport,
-    base: Url,
-    token: SecretString,
+    api: ApiClient<ScimError>,
     features: OnceCell<ServiceProviderConfig>,
 }
 
 impl fmt::Debug for ScimClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let transport = self.inner.api.transport();
         f.debug_struct("ScimClient")
-            .field("base_url", &self.inner.base.as_str())
+            .field("base_url", &self.inner.api.base().as_str())
             .field("token", &"***")
-            .field("retry", self.inner.transport.retry_policy())
-            .field("max_concurrency", &self.inner.transport.max_concurrency())
+            .field("retry", transport.retry_policy())
+            .field("max_concurrency", &transport.max_concurrency())
             .field("features", &self.inner.features.get())
             .finish()
     }
@@ -113,17 +112,17 @@ impl ScimClient {
 
     /// The base URL, as configured (the one `/Users` is under).
     pub fn base_url(&self) -> &str {
-        self.inner.base.as_str()
+        self.inner.api.base().as_str()
     }
 
     /// How many requests may be in flight at once.
     pub fn max_concurrency(&self) -> usize {
-        self.inner.transport.max_concurrency()
+        self.inner.api.transport().max_concurrency()
     }
 
     /// What this client has sent so far.
     pub fn stats(&self) -> RequestStats {
-        self.inner.transport.stats()
+        self.inner.api.transport().stats()
     }
 
     /// What the provider supports: read from `/ServiceProviderConfig` once, then remembered. A
@@ -256,17 +255,14 @@ impl ScimClient {
 
     /// `{base}/{segments…}`, each segment escaped.
     fn url(&self, segments: &[&str]) -> Url {
-        let mut url = self.inner.base.clone();
-        if let Ok(mut path) = url.path_segments_mut() {
-            path.pop_if_empty().extend(segments);
-        }
-        url
+        self.inner.api.url(segments)
     }
 
-    /// Sends an authenticated request through the transport, which retries within the policy,
-    /// and returns a successful answer; any other answer becomes a [`ScimError`]. Every request
-    /// is sent again after a 429; reads and `PUT`s also after a 5xx outage or a lost connection
-    /// (a `POST` or `PATCH` is never sent twice once it may have arrived).
+    /// Sends an authenticated request (the runtime's call; a refused bearer token is refused for
+    /// good) and returns a successful answer; any other answer becomes a [`ScimError`]. By the
+    /// one idempotency rule, every request is sent again after a 429; reads and `PUT`s also
+    /// after a 5xx outage or a lost connection (a `POST` or `PATCH` is never sent twice once it
+    /// may have arrived).
     async fn call(
         &self,
         method: Method,
@@ -274,54 +270,22 @@ impl ScimClient {
         body: Option<&Value>,
         if_match: Option<&str>,
     ) -> Result<Answer, ScimError> {
-        let body = match body {
-            Some(value) => Some(serde_json::to_vec(value).map_err(|e| {
+        let accept = HeaderValue::from_static("application/scim+json, application/json");
+        let mut call = Call::new(method, url).header(ACCEPT, accept);
+        if let Some(value) = body {
+            let body = serde_json::to_vec(value).map_err(|e| {
                 ScimError::InvalidChange(format!("could not encode a request body: {e}"))
-            })?),
-            None => None,
-        };
-        let if_match = match if_match {
-            Some(tag) => {
-                Some(HeaderValue::from_str(tag).map_err(|_| ScimError::InvalidResponse {
-                    reason: "the provider's ETag cannot be sent back in If-Match".to_owned(),
-                    body: truncate(tag, 256),
-                })?)
-            }
-            None => None,
-        };
-        let idempotent = matches!(method, Method::GET | Method::PUT);
-        let span = tracing::debug_span!("scim", method = %method, path = %url.path());
-        async {
-            let answer = self
-                .inner
-                .transport
-                .send(idempotent, || {
-                    let mut request = self
-                        .inner
-                        .transport
-                        .http()
-                        .request(method.clone(), url.clone())
-                        .header(AUTHORIZATION, bearer(&self.inner.token))
-                        .header(ACCEPT, "application/scim+json, application/json");
-                    if let Some(tag) = &if_match {
-                        request = request.header(IF_MATCH, tag.clone());
-                    }
-                    if let Some(body) = &body {
-                        request = request.header(CONTENT_TYPE, SCIM_JSON).body(body.clone());
-                    }
-                    request
-                })
-                .await
-                .map_err(|source| ScimError::Transport { source })?;
-            if answer.status.is_success() {
-                return Ok(answer);
-            }
-            let details = ErrorDetails::from_response(answer.status.as_u16(), &answer.text());
-            tracing::debug!(status = answer.status.as_u16(), scim_type = ?details.scim_type, "refused");
-            Err(ScimError::from_answer(details, answer.attempts, answer.retry_after))
+            })?;
+            call = call.body(SCIM_JSON, body);
         }
-        .instrument(span)
-        .await
+        if let Some(tag) = if_match {
+            let tag = HeaderValue::from_str(tag).map_err(|_| ScimError::InvalidResponse {
+                reason: "the provider's ETag cannot be sent back in If-Match".to_owned(),
+                body: truncate(tag, 256),
+            })?;
+            call = call.header(IF_MATCH, tag);
+        }
+        self.inner.api.call(call, |answer| ScimError::from_answer(&answer)).await
     }
 }
 
@@ -333,17 +297,10 @@ fn user_from_answer(answer: &Answer) -> Result<ScimUser, ScimError> {
             } else {
                 "a user is not JSON".to_owned()
             },
-            body: truncate(&answer.text(), 4096),
+            body: truncate(&answer.text(), KEPT_BODY),
         })?;
     let etag = answer.headers.get(ETAG).and_then(|v| v.to_str().ok()).map(str::to_owned);
     ScimUser::from_resource(resource, etag)
-}
-
-fn bearer(token: &SecretString) -> HeaderValue {
-    let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
-        .unwrap_or_else(|_| HeaderValue::from_static("Bearer invalid"));
-    value.set_sensitive(true);
-    value
 }
 
 /// Builds a [`ScimClient`].
@@ -370,24 +327,21 @@ fn bearer(token: &SecretString) -> HeaderValue {
 /// # Ok::<(), dirsync_scim::ScimError>(())
 /// ```
 pub struct ScimClientBuilder {
-    base_url: Option<String>,
+    settings: ClientSettings,
     token: Option<SecretString>,
-    retry: RetryPolicy,
-    timeout: Duration,
-    max_concurrency: usize,
-    clock: Arc<dyn Clock>,
     features: Option<ServiceProviderConfig>,
 }
 
 impl Default for ScimClientBuilder {
     fn default() -> Self {
+        let user_agent = concat!("dirsync-scim/", env!("CARGO_PKG_VERSION"));
         ScimClientBuilder {
-            base_url: None,
+            settings: ClientSettings::new(
+                user_agent,
+                Duration::from_secs(60),
+                DEFAULT_SCIM_CONCURRENCY,
+            ),
             token: None,
-            retry: RetryPolicy::default(),
-            timeout: Duration::from_secs(60),
-            max_concurrency: DEFAULT_SCIM_CONCURRENCY,
-            clock: Arc::new(TokioClock),
             features: None,
         }
     }
@@ -396,11 +350,8 @@ impl Default for ScimClientBuilder {
 impl fmt::Debug for ScimClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ScimClientBuilder")
-            .field("base_url", &self.base_url)
+            .field("settings", &self.settings)
             .field("token", &self.token.as_ref().map(|_| "***"))
-            .field("retry", &self.retry)
-            .field("timeout", &self.timeout)
-            .field("max_concurrency", &self.max_concurrency)
             .field("features", &self.features)
             .finish_non_exhaustive()
     }
@@ -410,7 +361,7 @@ impl ScimClientBuilder {
     /// The SCIM base URL, the one `/Users` and `/ServiceProviderConfig` are under
     /// (e.g. `https://api.example.com/scim/v2`); `http://` only on loopback.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
+        self.settings.base_url = Some(url.into());
         self
     }
 
@@ -422,27 +373,27 @@ impl ScimClientBuilder {
 
     /// When and how long to retry (default [`RetryPolicy::default`]).
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
+        self.settings.retry = retry;
         self
     }
 
     /// The timeout of one HTTP request (default 60 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.settings.timeout = timeout;
         self
     }
 
     /// How many requests may be in flight at once (default [`DEFAULT_SCIM_CONCURRENCY`]; at
     /// least 1).
     pub fn max_concurrency(mut self, n: usize) -> Self {
-        self.max_concurrency = n.max(1);
+        self.settings.max_concurrency = n.max(1);
         self
     }
 
-    /// The clock the retries wait on (default [`TokioClock`], which follows
+    /// The clock the retries wait on (default [`TokioClock`](crate::TokioClock), which follows
     /// `tokio::time::pause()`).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+        self.settings.clock = clock;
         self
     }
 
@@ -459,31 +410,25 @@ impl ScimClientBuilder {
     /// [`ScimError::Config`]: no base URL or token, a URL that is not a URL, or `http://` to a
     /// host that is not loopback.
     pub fn build(self) -> Result<ScimClient, ScimError> {
+        if self.settings.base_url.as_deref().is_none_or(|u| u.trim().is_empty()) {
+            return Err(ScimError::Config("the SCIM base URL is missing".to_owned()));
+        }
         let base = self
-            .base_url
-            .as_deref()
-            .map(str::trim)
-            .filter(|u| !u.is_empty())
-            .ok_or_else(|| ScimError::Config("the SCIM base URL is missing".to_owned()))?;
-        let base = dirsync_runtime::endpoint_url(base)
+            .settings
+            .checked_base_url()
             .map_err(|e| ScimError::Config(format!("the SCIM base URL: {e}")))?;
         let token = self
             .token
             .filter(|t| !t.expose_secret().trim().is_empty())
             .ok_or_else(|| ScimError::Config("the SCIM bearer token is missing".to_owned()))?;
-        let transport = Transport::new(TransportConfig {
-            timeout: self.timeout,
-            user_agent: concat!("dirsync-scim/", env!("CARGO_PKG_VERSION")).to_owned(),
-            retry: self.retry,
-            clock: self.clock,
-            max_concurrency: self.max_concurrency,
-        })
-        .map_err(|e| ScimError::Config(format!("could not set up HTTP: {e}")))?;
+        let transport = Transport::new(&self.settings)
+            .map_err(|e| ScimError::Config(format!("could not set up HTTP: {e}")))?;
         let features = match self.features {
             Some(features) => OnceCell::new_with(Some(features)),
             None => OnceCell::new(),
         };
-        Ok(ScimClient { inner: Arc::new(Inner { transport, base, token, features }) })
+        let api = ApiClient::new("scim", transport, base, Auth::bearer(token));
+        Ok(ScimClient { inner: Arc::new(Inner { api, features }) })
     }
 }
 

@@ -8,6 +8,7 @@ use dirsync::{
     Capabilities, Directory, DirectoryError, Field, FieldChange, FieldSet, Limits, Person, Record,
     RecordId, same_person,
 };
+use dirsync_runtime::ErrorDetails;
 use tracing::Instrument;
 
 /// How a SCIM provider's users become records.
@@ -94,9 +95,9 @@ impl ScimDirectory {
         let features = self.client.features().await?;
         let Some(user) = self.client.get_user(id.as_str()).await? else {
             return Err(ScimError::NotFound {
-                details: Box::new(crate::ErrorDetails {
-                    detail: Some(format!("user {id} no longer exists")),
-                    ..crate::ErrorDetails::default()
+                details: Box::new(ErrorDetails {
+                    message: Some(format!("user {id} no longer exists")),
+                    ..ErrorDetails::default()
                 }),
             });
         };

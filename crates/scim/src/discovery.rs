@@ -1,6 +1,7 @@
 //! What a service provider says it supports: `/ServiceProviderConfig` (RFC 7643 §5).
 
-use crate::errors::{ScimError, truncate};
+use crate::errors::ScimError;
+use dirsync_runtime::{KEPT_BODY, truncate};
 use serde_json::Value;
 
 /// The features of a SCIM service provider that change how users are read and written.
@@ -58,7 +59,7 @@ impl ServiceProviderConfig {
             _ => {
                 return Err(ScimError::InvalidResponse {
                     reason: "the ServiceProviderConfig is not a JSON object".to_owned(),
-                    body: truncate(&String::from_utf8_lossy(body), 4096),
+                    body: truncate(&String::from_utf8_lossy(body), KEPT_BODY),
                 });
             }
         };

@@ -2,70 +2,30 @@
 //! [`dirsync::DirectoryError`].
 
 use dirsync::{DirectoryError, ErrorKind};
-use serde::Deserialize;
-use std::fmt;
+use dirsync_runtime::{Answer, ErrorDetails, SendError};
 use std::time::Duration;
 
-/// What the SCIM service provider said when it refused a request (RFC 7644 §3.12).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ErrorDetails {
-    /// The HTTP status, if an answer came.
-    pub status: Option<u16>,
-    /// The SCIM error type (`uniqueness`, `invalidValue`, `invalidFilter`, `mutability`, ...).
-    pub scim_type: Option<String>,
-    /// The provider's human-readable `detail`.
-    pub detail: Option<String>,
-    /// The raw body, cut to a few kilobytes.
-    pub body: String,
+/// What the provider said, as this crate's errors show it: `HTTP 409, scimType uniqueness,
+/// "userName ada is taken"` (RFC 7644 §3.12 calls the code `scimType` and the message `detail`).
+fn said(details: &ErrorDetails) -> String {
+    let mut parts = Vec::new();
+    if let Some(status) = details.status {
+        parts.push(format!("HTTP {status}"));
+    }
+    if let Some(scim_type) = &details.code {
+        parts.push(format!("scimType {scim_type}"));
+    }
+    if let Some(detail) = &details.message {
+        parts.push(format!("{detail:?}"));
+    }
+    if let Some(id) = &details.request_id {
+        parts.push(format!("request id {id}"));
+    }
+    parts.join(", ")
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ScimErrorBody {
-    scim_type: Option<String>,
-    detail: Option<String>,
-}
-
-impl ErrorDetails {
-    /// Details of an answer with `status` and `body`, reading the SCIM error shape when there is
-    /// one.
-    pub fn from_response(status: u16, body: &str) -> ErrorDetails {
-        let parsed = serde_json::from_str::<ScimErrorBody>(body).ok();
-        let (scim_type, detail) = parsed.map(|p| (p.scim_type, p.detail)).unwrap_or_default();
-        ErrorDetails { status: Some(status), scim_type, detail, body: truncate(body, 4096) }
-    }
-
-    fn scim_type_is(&self, name: &str) -> bool {
-        self.scim_type.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(name))
-    }
-}
-
-impl fmt::Display for ErrorDetails {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut parts = Vec::new();
-        if let Some(status) = self.status {
-            parts.push(format!("HTTP {status}"));
-        }
-        if let Some(scim_type) = &self.scim_type {
-            parts.push(format!("scimType {scim_type}"));
-        }
-        if let Some(detail) = &self.detail {
-            parts.push(format!("{detail:?}"));
-        }
-        f.write_str(&parts.join(", "))
-    }
-}
-
-/// `body` cut to at most `max` bytes, on a character boundary.
-pub(crate) fn truncate(body: &str, max: usize) -> String {
-    if body.len() <= max {
-        return body.to_owned();
-    }
-    let mut end = max;
-    while !body.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &body[..end])
+fn scim_type_is(details: &ErrorDetails, name: &str) -> bool {
+    details.code.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(name))
 }
 
 /// Everything that can go wrong talking to a SCIM service provider.
@@ -77,7 +37,7 @@ pub enum ScimError {
     /// 401: the bearer token was refused.
     #[error(
         "the SCIM provider refused the bearer token: create a new token in the provider's admin \
-         console and set it in SCIM_TOKEN ({details})"
+         console and connect with it ({})", said(.details)
     )]
     Unauthorized {
         /// The provider's answer.
@@ -86,7 +46,7 @@ pub enum ScimError {
     /// 403: the token works but may not do this.
     #[error(
         "the SCIM provider denied the request: give the token's account the right to read and \
-         write users, or change this user by hand ({details})"
+         write users, or change this user by hand ({})", said(.details)
     )]
     PermissionDenied {
         /// The provider's answer.
@@ -95,7 +55,7 @@ pub enum ScimError {
     /// 404: the user (or the endpoint) does not exist.
     #[error(
         "not found at the SCIM provider: the user may have been deleted, or the SCIM base URL is \
-         wrong ({details})"
+         wrong ({})", said(.details)
     )]
     NotFound {
         /// The provider's answer.
@@ -104,7 +64,7 @@ pub enum ScimError {
     /// 409 `uniqueness`: another user already holds the user name, email or employee number.
     #[error(
         "another SCIM user already holds this user name, email or employee number; the next sync \
-         pairs them instead ({details})"
+         pairs them instead ({})", said(.details)
     )]
     AlreadyExists {
         /// The provider's answer.
@@ -113,29 +73,40 @@ pub enum ScimError {
     /// 412: the user changed at the provider since it was read (its ETag no longer matches).
     #[error(
         "the SCIM user was changed by someone else since it was read, so nothing was written: \
-         sync again to plan against the new values ({details})"
+         sync again to plan against the new values ({})", said(.details)
     )]
     PreconditionFailed {
         /// The provider's answer.
         details: Box<ErrorDetails>,
     },
-    /// 400 (`invalidValue`, `invalidSyntax`, `mutability`, ...) or another refusal of a value.
+    /// 411, 413, 415, or 400 `invalidSyntax`: the provider, or a front end before it, said the
+    /// request itself was malformed. A bug in this program, never a refusal of the person's
+    /// values.
+    #[error(
+        "the SCIM provider refused the request as malformed ({}): this is a bug in dirsync, not \
+         a problem with the data: please report it with this message", said(.details)
+    )]
+    MalformedRequest {
+        /// The provider's answer.
+        details: Box<ErrorDetails>,
+    },
+    /// 400 (`invalidValue`, `mutability`, ...) or another refusal of a value.
     #[error(
         "the SCIM provider refused the request: correct the value where it comes from, then sync \
-         again ({details})"
+         again ({})", said(.details)
     )]
     InvalidValue {
         /// The provider's answer.
         details: Box<ErrorDetails>,
     },
     /// 400 `invalidFilter` (or `tooMany`): the provider cannot answer this search.
-    #[error("the SCIM provider refused the search filter ({details})")]
+    #[error("the SCIM provider refused the search filter ({})", said(.details))]
     FilterRefused {
         /// The provider's answer.
         details: Box<ErrorDetails>,
     },
     /// Another answer that is neither success nor one of the above.
-    #[error("the SCIM provider refused the request ({details})")]
+    #[error("the SCIM provider refused the request ({})", said(.details))]
     Rejected {
         /// The provider's answer.
         details: Box<ErrorDetails>,
@@ -143,7 +114,7 @@ pub enum ScimError {
     /// Still throttled (429) after the retry budget was spent.
     #[error(
         "the SCIM provider kept throttling after {attempts} attempts: try again later, or lower \
-         the sync's concurrency ({details})"
+         the sync's concurrency ({})", said(.details)
     )]
     Throttled {
         /// How long the provider last asked to wait.
@@ -155,7 +126,7 @@ pub enum ScimError {
     },
     /// A server error (5xx), still there after the retry budget was spent where it is retried.
     #[error(
-        "the SCIM provider is unavailable after {attempts} attempts: try again later ({details})"
+        "the SCIM provider is unavailable after {attempts} attempts: try again later ({})", said(.details)
     )]
     Unavailable {
         /// Attempts made.
@@ -205,6 +176,7 @@ impl ScimError {
             | ScimError::AlreadyExists { details }
             | ScimError::PreconditionFailed { details }
             | ScimError::InvalidValue { details }
+            | ScimError::MalformedRequest { details }
             | ScimError::FilterRefused { details }
             | ScimError::Rejected { details }
             | ScimError::Throttled { details, .. }
@@ -224,6 +196,7 @@ impl ScimError {
             ScimError::NotFound { .. } => ErrorKind::NotFound,
             ScimError::AlreadyExists { .. } => ErrorKind::AlreadyExists,
             ScimError::InvalidValue { .. } | ScimError::InvalidChange(_) => ErrorKind::InvalidValue,
+            ScimError::MalformedRequest { .. } => ErrorKind::Protocol,
             ScimError::Throttled { .. } => ErrorKind::Throttled,
             ScimError::Unavailable { .. } | ScimError::Transport { .. } => ErrorKind::Unavailable,
             ScimError::InvalidResponse { .. } | ScimError::Paging { .. } => {
@@ -236,30 +209,43 @@ impl ScimError {
         }
     }
 
-    /// The error for an answer that is not a success and is not retried (any more), after
-    /// `attempts`, that asked to wait `retry_after`.
-    pub(crate) fn from_answer(
+    /// The error for an answer that is not a success and is not sent again (any more).
+    pub(crate) fn from_answer(answer: &Answer) -> ScimError {
+        let details = ErrorDetails::from_answer(answer);
+        ScimError::from_details(details, answer.attempts, answer.retry_after)
+    }
+
+    /// The error for what the provider said, after `attempts`, asking to wait `retry_after`.
+    fn from_details(
         details: ErrorDetails,
         attempts: u32,
         retry_after: Option<Duration>,
     ) -> ScimError {
         let details = Box::new(details);
+        let is = |name: &str| scim_type_is(&details, name);
         match details.status.unwrap_or_default() {
+            _ if details.is_malformed_request() => ScimError::MalformedRequest { details },
+            400 if is("invalidSyntax") => ScimError::MalformedRequest { details },
             401 => ScimError::Unauthorized { details },
             403 => ScimError::PermissionDenied { details },
             404 => ScimError::NotFound { details },
-            409 if details.scim_type.is_none() || details.scim_type_is("uniqueness") => {
+            409 if details.code.is_none() || is("uniqueness") => {
                 ScimError::AlreadyExists { details }
             }
             412 => ScimError::PreconditionFailed { details },
-            400 if details.scim_type_is("invalidFilter") || details.scim_type_is("tooMany") => {
-                ScimError::FilterRefused { details }
-            }
+            400 if is("invalidFilter") || is("tooMany") => ScimError::FilterRefused { details },
             400 => ScimError::InvalidValue { details },
             429 => ScimError::Throttled { retry_after, attempts, details },
             500..=599 => ScimError::Unavailable { attempts, details },
             _ => ScimError::Rejected { details },
         }
+    }
+}
+
+/// A request to the provider that got no answer.
+impl From<SendError> for ScimError {
+    fn from(source: SendError) -> ScimError {
+        ScimError::Transport { source }
     }
 }
 
@@ -274,7 +260,7 @@ mod tests {
     use super::*;
 
     fn error(status: u16, body: &str) -> ScimError {
-        ScimError::from_answer(ErrorDetails::from_response(status, body), 1, None)
+        ScimError::from_details(ErrorDetails::from_response(status, None, body), 1, None)
     }
 
     #[test]
@@ -288,6 +274,9 @@ mod tests {
             (412, "{}", ErrorKind::Other),
             (400, r#"{"scimType":"invalidValue","detail":"bad"}"#, ErrorKind::InvalidValue),
             (400, r#"{"scimType":"invalidFilter"}"#, ErrorKind::Other),
+            (400, r#"{"scimType":"invalidSyntax","detail":"bad JSON"}"#, ErrorKind::Protocol),
+            (411, "<h1>Length Required</h1>", ErrorKind::Protocol),
+            (415, "{}", ErrorKind::Protocol),
             (503, "{}", ErrorKind::Unavailable),
         ];
         for (status, body, kind) in cases {
@@ -306,10 +295,17 @@ mod tests {
     }
 
     #[test]
+    fn a_malformed_request_says_it_is_a_bug_and_is_never_held_back() {
+        let err = error(411, "");
+        assert!(err.to_string().contains("bug in dirsync"), "{err}");
+        assert!(!dirsync::is_held_back(err.kind()));
+    }
+
+    #[test]
     fn a_body_that_is_not_scim_is_kept_raw_and_cut() {
         let body = "å".repeat(5000);
-        let d = ErrorDetails::from_response(500, &body);
-        assert_eq!((d.scim_type.as_deref(), d.detail.as_deref()), (None, None));
+        let d = ErrorDetails::from_response(500, None, &body);
+        assert_eq!((d.code.as_deref(), d.message.as_deref()), (None, None));
         assert!(d.body.len() <= 4096 + "…".len());
     }
 }

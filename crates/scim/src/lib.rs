@@ -64,9 +64,9 @@ pub use client::{
     DEFAULT_SCIM_CONCURRENCY, PatchOperation, ScimClient, ScimClientBuilder, ScimUser,
 };
 pub use directory::{ScimDirectory, ScimDirectoryConfig};
-pub use dirsync_runtime::{Clock, RequestStats, RetryPolicy, TokioClock};
+pub use dirsync_runtime::{Clock, ErrorDetails, RequestStats, RetryPolicy, TokioClock};
 pub use discovery::ServiceProviderConfig;
-pub use errors::{ErrorDetails, ScimError};
+pub use errors::ScimError;
 pub use mapping::{
     AttributePath, CORE_USER, DateFormat, ENTERPRISE_USER, StartDateAttribute, apply_changes,
     filter_value, new_user, to_record,

@@ -8,6 +8,8 @@
 //! the `count` asked for); pages that contradict each other fail the whole read.
 
 use crate::errors::ScimError;
+use dirsync_runtime::lenient::optional_u64;
+use dirsync_runtime::{KEPT_BODY, truncate};
 use serde_json::Value;
 use std::collections::HashSet;
 
@@ -23,27 +25,21 @@ pub(crate) struct ListPage {
 }
 
 impl ListPage {
-    /// A page from a `ListResponse` body.
+    /// A page from a `ListResponse` body. Its numbers are read leniently
+    /// ([`dirsync_runtime::lenient`]): one that is not a count is not given, and the pager
+    /// trusts what the pages hold, not what they claim.
     ///
     /// # Errors
     /// [`ScimError::InvalidResponse`] when the body is not a list response.
     pub(crate) fn parse(body: &[u8]) -> Result<ListPage, ScimError> {
         let invalid = |reason: &str| ScimError::InvalidResponse {
             reason: format!("a page of users {reason}"),
-            body: crate::errors::truncate(&String::from_utf8_lossy(body), 4096),
+            body: truncate(&String::from_utf8_lossy(body), KEPT_BODY),
         };
         let value: Value = serde_json::from_slice(body).map_err(|_| invalid("is not JSON"))?;
         let Value::Object(map) = value else { return Err(invalid("is not a JSON object")) };
-        let number = |name: &str| match map.get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Number(n)) => n.as_u64().map(Some).ok_or(()),
-            Some(Value::String(s)) => s.trim().parse::<u64>().map(Some).map_err(|_| ()),
-            Some(_) => Err(()),
-        };
-        let total_results = number("totalResults")
-            .map_err(|()| invalid("has a totalResults that is not a count"))?;
-        let start_index =
-            number("startIndex").map_err(|()| invalid("has a startIndex that is not a number"))?;
+        let number = |name: &str| map.get(name).and_then(|v| optional_u64(v).ok().flatten());
+        let (total_results, start_index) = (number("totalResults"), number("startIndex"));
         let resources = match map.get("Resources").or_else(|| map.get("resources")) {
             None | Some(Value::Null) => Vec::new(),
             Some(Value::Array(items)) => items.clone(),
@@ -235,6 +231,12 @@ mod tests {
         assert!(page.is_ok_and(|p| p.resources.is_empty() && p.total_results == Some(0)));
         assert!(ListPage::parse(b"<html>").is_err());
         assert!(ListPage::parse(br#"{"Resources":{"id":"a"}}"#).is_err());
-        assert!(ListPage::parse(br#"{"totalResults":"many"}"#).is_err());
+        for odd in [r#""many""#, "-1", "{}"] {
+            let body = format!(r#"{{"totalResults":{odd},"startIndex":{odd}}}"#);
+            let page = ListPage::parse(body.as_bytes());
+            assert!(page.is_ok_and(|p| (p.total_results, p.start_index) == (None, None)), "{odd}");
+        }
+        let page = ListPage::parse(br#"{"totalResults":"7","startIndex":1.0}"#);
+        assert!(page.is_ok_and(|p| (p.total_results, p.start_index) == (Some(7), Some(1))));
     }
 }

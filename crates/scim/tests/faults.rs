@@ -132,7 +132,7 @@ async fn a_429_that_lasts_is_throttled_with_the_last_wait_asked_for() {
         panic!("a Throttled error: {err:?}")
     };
     assert_eq!((*retry_after, *attempts), (Some(Duration::from_secs(2)), 3));
-    assert_eq!(details.detail.as_deref(), Some("slow down"));
+    assert_eq!(details.message.as_deref(), Some("slow down"));
     assert_eq!(clock.waits(), [Duration::from_secs(2); 2]);
 }
 
@@ -243,7 +243,7 @@ async fn a_provider_that_ignores_start_index_fails_the_read() {
 #[tokio::test]
 async fn scim_error_bodies_become_errors_that_say_what_to_do() {
     let cases = [
-        (401, None, "token expired", ErrorKind::Authentication, "SCIM_TOKEN"),
+        (401, None, "token expired", ErrorKind::Authentication, "create a new token"),
         (403, None, "read-only token", ErrorKind::PermissionDenied, "right to read and write"),
         (404, None, "no such user", ErrorKind::NotFound, "deleted"),
         (409, Some("uniqueness"), "userName taken", ErrorKind::AlreadyExists, "pairs them"),
@@ -304,4 +304,60 @@ async fn a_change_is_a_patch_with_the_version_just_read_in_if_match() {
     let patch = requests.iter().find(|r| r.method.as_str() == "PATCH");
     let body: Value = patch.and_then(|r| serde_json::from_slice(&r.body).ok()).unwrap_or_default();
     assert_eq!(body["Operations"][0], json!({ "op": "replace", "path": "title", "value": "CTO" }));
+}
+
+/// A provider whose `GET /Users/u1` finds the user, and whose `PATCH` answers `answers` in turn,
+/// each once.
+async fn patched_with(answers: &[u16]) -> MockServer {
+    let server = provider(10).await;
+    Mock::given(method("GET"))
+        .and(path("/scim/v2/Users/u1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(user(1)))
+        .mount(&server)
+        .await;
+    for (i, status) in answers.iter().enumerate() {
+        Mock::given(method("PATCH"))
+            .and(path("/scim/v2/Users/u1"))
+            .respond_with(ResponseTemplate::new(*status))
+            .up_to_n_times(1)
+            .with_priority(u8::try_from(i + 1).unwrap_or(u8::MAX))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    server
+}
+
+/// A change of one user's title, written to a provider whose `PATCH` answers `answers` in turn.
+async fn patch_answered(answers: &[u16], clock: &RecordingClock) -> Result<(), DirectoryError> {
+    let server = patched_with(answers).await;
+    let title = [FieldChange { field: Field::JobTitle, value: FieldValue::Text("CTO".into()) }];
+    directory(&server, clock).update(&"u1".into(), &title).await
+}
+
+#[tokio::test]
+async fn a_patch_is_sent_again_after_a_429_never_after_a_503() {
+    let clock = RecordingClock::default();
+    let written = patch_answered(&[429, 204], &clock).await;
+    assert!(written.is_ok(), "{written:?}");
+    let refused = patch_answered(&[503], &clock).await;
+    assert_eq!(refused.err().map(|e| e.kind()), Some(ErrorKind::Unavailable));
+}
+
+#[tokio::test]
+async fn a_refused_bearer_token_is_the_authentication_error_at_once() {
+    let clock = RecordingClock::default();
+    // The token is fixed: there is nothing to refresh, so the request is sent once.
+    let refused = patch_answered(&[401], &clock).await.err();
+    assert_eq!(refused.map(|e| e.kind()), Some(ErrorKind::Authentication));
+    assert!(clock.waits().is_empty());
+}
+
+#[tokio::test]
+async fn a_write_that_does_not_say_its_length_is_a_bug_to_report_never_held_back() {
+    let refused = patch_answered(&[411], &RecordingClock::default()).await;
+    let refused = refused.err().unwrap_or_else(|| panic!("a 411 fails the write"));
+    assert_eq!(refused.kind(), ErrorKind::Protocol);
+    assert!(!dirsync::is_held_back(refused.kind()));
+    assert!(refused.to_string().contains("bug in dirsync"), "{refused}");
 }

@@ -1,9 +1,9 @@
 //! Where the SMTP server is and how to talk to it, from a URL.
 
 use crate::SmtpError;
+use dirsync_runtime::is_loopback;
 use secrecy::SecretString;
 use std::fmt;
-use std::net::IpAddr;
 use std::time::Duration;
 use url::Url;
 
@@ -68,8 +68,8 @@ impl SmtpConfig {
         })?;
         if parsed.password().is_some() {
             return Err(config(
-                "the SMTP URL holds a password: remove it from the URL and give it in \
-                 SMTP_PASSWORD"
+                "the SMTP URL holds a password: remove it from the URL and give the password on \
+                 its own (SmtpConfig::with_password), so it stays out of logs"
                     .to_owned(),
             ));
         }
@@ -100,7 +100,7 @@ impl SmtpConfig {
                 }
             }
         }
-        if security == Security::None && !is_loopback(&host) {
+        if security == Security::None && !is_loopback(&parsed) {
             return Err(config(format!(
                 "unencrypted SMTP (tls=none) is allowed only to this machine (localhost, \
                  127.0.0.1, ::1), not to {host}: use smtp:// (STARTTLS) or smtps://"
@@ -168,8 +168,8 @@ impl SmtpConfig {
     pub(crate) fn check(&self) -> Result<(), SmtpError> {
         match (&self.username, &self.password) {
             (Some(user), None) => Err(SmtpError::Config(format!(
-                "the SMTP URL names the user {user:?} but no password was given: set \
-                 SMTP_PASSWORD"
+                "the SMTP URL names the user {user:?} but no password was given: give the \
+                 user's password (SmtpConfig::with_password)"
             ))),
             (None, Some(_)) => Err(SmtpError::Config(
                 "an SMTP password was given but the URL names no user: write it as \
@@ -179,11 +179,6 @@ impl SmtpConfig {
             _ => Ok(()),
         }
     }
-}
-
-fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost")
-        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// `sync%40example.com` → `sync@example.com`.
@@ -218,12 +213,14 @@ mod tests {
         assert!(refused("smtp://mail.example.com:25?tls=none").contains("only to this machine"));
         assert!(refused("smtps://127.0.0.1:465?tls=none").contains("not known"));
         assert!(SmtpConfig::from_url("smtp://localhost:25?tls=none").is_ok());
+        assert!(SmtpConfig::from_url("smtp://127.0.0.1:25?tls=none").is_ok());
+        assert!(refused("smtp://10.0.0.1:25?tls=none").contains("only to this machine"));
     }
 
     #[test]
     fn a_password_in_the_url_is_refused_without_repeating_it() {
         let message = refused("smtp://user:hunter2@mail.example.com");
-        assert!(message.contains("SMTP_PASSWORD"), "{message}");
+        assert!(message.contains("give the password on its own"), "{message}");
         assert!(!message.contains("hunter2"), "{message}");
     }
 
@@ -236,7 +233,8 @@ mod tests {
     #[test]
     fn a_user_needs_a_password_and_debug_never_shows_it() {
         let config = SmtpConfig::from_url("smtp://u@mail.example.com").expect("ok");
-        assert!(config.check().expect_err("no password").to_string().contains("SMTP_PASSWORD"));
+        let refused = config.check().expect_err("no password").to_string();
+        assert!(refused.contains("no password was given"), "{refused}");
         let config = config.with_password(SecretString::from("hunter2"));
         assert!(config.check().is_ok());
         let debug = format!("{config:?}");

@@ -26,7 +26,7 @@ pub enum SmtpError {
     /// The server refused the user name or password.
     #[error(
         "the SMTP server {server} refused the user name or password ({reply}): check the user \
-         in SMTP_URL and SMTP_PASSWORD; some providers need an app password or SMTP \
+         name in the SMTP URL and the password; some providers need an app password or SMTP \
          authentication enabled for the mailbox"
     )]
     AuthenticationRefused {
@@ -38,8 +38,7 @@ pub enum SmtpError {
     /// The server refused a recipient or the sender.
     #[error(
         "the SMTP server {server} refused a recipient or the sender ({reply}): check the \
-         addresses given with --email-to and --email-from, and that the account may send as the \
-         sender"
+         recipients' and the sender's addresses, and that the account may send as the sender"
     )]
     RecipientRefused {
         /// `host:port`.
@@ -74,7 +73,7 @@ pub enum SmtpError {
     /// The server did not take the email in time.
     #[error(
         "the SMTP server {server} did not take the email within {after:?}: check the host and \
-         port in SMTP_URL and that a firewall lets the connection through"
+         port in the SMTP URL and that a firewall lets the connection through"
     )]
     Timeout {
         /// `host:port`.
@@ -84,8 +83,8 @@ pub enum SmtpError {
     },
     /// The server could not be reached, or the connection broke.
     #[error(
-        "cannot talk to the SMTP server {server}: check the host and port in SMTP_URL and that \
-         a firewall lets the connection through"
+        "cannot talk to the SMTP server {server}: check the host and port in the SMTP URL and \
+         that a firewall lets the connection through"
     )]
     Connect {
         /// `host:port`.

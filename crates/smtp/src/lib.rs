@@ -166,7 +166,7 @@ mod tests {
         held.abort();
         let err = err.expect_err("no answer");
         assert!(matches!(err, SmtpError::Timeout { .. }), "{err:?}");
-        assert!(err.to_string().contains("SMTP_URL"), "{err}");
+        assert!(err.to_string().contains("check the host and port in the SMTP URL"), "{err}");
     }
 
     #[tokio::test]

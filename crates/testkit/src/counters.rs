@@ -14,6 +14,7 @@ pub(crate) struct Counters {
     dropped: AtomicU64,
     throttled: AtomicU64,
     unauthorized: AtomicU64,
+    length_required: AtomicU64,
 }
 
 impl Counters {
@@ -45,6 +46,10 @@ impl Counters {
         self.unauthorized.fetch_add(1, Relaxed);
     }
 
+    pub(crate) fn length_required(&self) {
+        self.length_required.fetch_add(1, Relaxed);
+    }
+
     pub(crate) fn snapshot(&self) -> RequestCounts {
         RequestCounts {
             routes: Route::ALL
@@ -58,6 +63,7 @@ impl Counters {
             dropped: self.dropped.load(Relaxed),
             throttled_by_budget: self.throttled.load(Relaxed),
             unauthorized: self.unauthorized.load(Relaxed),
+            length_required: self.length_required.load(Relaxed),
         }
     }
 
@@ -72,6 +78,7 @@ impl Counters {
             &self.dropped,
             &self.throttled,
             &self.unauthorized,
+            &self.length_required,
         ] {
             counter.store(0, Relaxed);
         }
@@ -99,6 +106,9 @@ pub struct RequestCounts {
     pub throttled_by_budget: u64,
     /// Requests refused with 401 for a missing, unknown or expired access token.
     pub unauthorized: u64,
+    /// Writes (`POST`, `PUT`, `PATCH`) refused with 411 Length Required: they carried neither
+    /// `Content-Length` nor chunked `Transfer-Encoding`, which the services' front ends need.
+    pub length_required: u64,
 }
 
 impl RequestCounts {

@@ -49,7 +49,10 @@
 //!   `Prefer: return=minimal`, only the properties that changed); `$deltatoken=latest`;
 //!   410 `syncStateNotFound` after [`FakeGraph::expire_delta_tokens`] or
 //!   [`GraphConfig::delta_token_ttl`].
-//! - `POST {uri}/v1.0/$batch`: up to 20 requests, each counted, faulted and budgeted on its own.
+//! - `POST {uri}/v1.0/$batch`: up to 20 requests, each counted, faulted and budgeted on its own;
+//!   a write among them (`POST`, `PUT`, `PATCH`) without a `Content-Type` header or a body
+//!   answers Graph's inner 400 `BadRequest` "Write request id : N does not contain
+//!   Content-Type header or body.".
 //! - `POST {uri}/v1.0/users/{id or userPrincipalName}/sendMail`: answers 202 and keeps the
 //!   message ([`FakeGraph::sent_mail`]); 404 `ErrorInvalidUser` for an unknown sender, 403
 //!   `ErrorAccessDenied` without the permission ([`FakeGraph::set_mail_send_permission`]).
@@ -70,6 +73,12 @@
 //!   ([`FakeHuma::set_active`]), deletion (then 404 `object:not-found`,
 //!   [`FakeHuma::delete_user`]), and writes that answer a given status and body
 //!   ([`FakeHuma::fail_writes`]).
+//!
+//! ## What both front ends refuse
+//! A `POST`, `PUT` or `PATCH` that carries neither `Content-Length` nor chunked
+//! `Transfer-Encoding` answers 411 Length Required (the HTML page of Microsoft's front ends,
+//! HTTP.sys), before anything else is looked at; such requests are counted in
+//! [`RequestCounts::length_required`].
 //!
 //! ## Knobs both have
 //! Latency added to every answer (`latency`, `set_latency`); fault rules ([`FaultRule`]: 429 with

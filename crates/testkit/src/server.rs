@@ -151,6 +151,11 @@ impl<S: Service> Respond for Responder<S> {
         let common = service.common();
         let route = service.route(request);
         common.counters.http(route);
+        if !carries_length(request) {
+            common.counters.length_required();
+            return ResponseTemplate::new(411)
+                .set_body_raw(LENGTH_REQUIRED, "text/html; charset=us-ascii");
+        }
         let fault = lock(&common.faults).next(route);
         let reply = match fault {
             Some(fault) => {
@@ -167,6 +172,21 @@ impl<S: Service> Respond for Responder<S> {
         let template = reply.into_template();
         if latency.is_zero() { template } else { template.set_delay(latency) }
     }
+}
+
+/// What Microsoft's front ends (HTTP.sys) answer a write that says nothing of its length.
+const LENGTH_REQUIRED: &str = "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01//EN\"\"http://www.w3.org/TR/html4/strict.dtd\">\r\n<HTML><HEAD><TITLE>Length Required</TITLE>\r\n<META HTTP-EQUIV=\"Content-Type\" Content=\"text/html; charset=us-ascii\"></HEAD>\r\n<BODY><h2>Length Required</h2>\r\n<hr><p>HTTP Error 411. The request must be chunked or have a content length.</p>\r\n</BODY></HTML>\r\n";
+
+/// Whether a request that carries data (`POST`, `PUT`, `PATCH`) says how long it is, with
+/// `Content-Length` or chunked `Transfer-Encoding`; other requests need not.
+fn carries_length(request: &Request) -> bool {
+    let write = matches!(request.method.as_str(), "POST" | "PUT" | "PATCH");
+    let chunked = request
+        .headers
+        .get("transfer-encoding")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
+    !write || chunked || request.headers.contains_key("content-length")
 }
 
 /// A fresh id in UUID form, unique within the process (ids for errors and traces).

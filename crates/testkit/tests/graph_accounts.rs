@@ -21,9 +21,11 @@ async fn send(
     let mut request = reqwest::Client::new()
         .request(method, format!("{}{path}", graph.graph_url()))
         .bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
+    request = match body {
+        Some(body) => request.json(&body),
+        // A write says it has no body, as Graph's front end requires.
+        None => request.header(reqwest::header::CONTENT_LENGTH, "0"),
+    };
     let response = request.send().await.unwrap();
     let status = response.status();
     (status, response.json().await.unwrap_or(Value::Null))
@@ -212,7 +214,10 @@ async fn batch_sub_requests_meet_the_same_refusals() {
         json!({"id": id, "method": "PATCH", "url": format!("/users/{to}"),
                "headers": {"Content-Type": "application/json"}, "body": {"accountEnabled": false}})
     };
-    let revoke_request = |id: &str, to: &str| json!({"id": id, "method": "POST", "url": format!("/users/{to}/revokeSignInSessions")});
+    let revoke_request = |id: &str, to: &str| {
+        json!({"id": id, "method": "POST", "url": format!("/users/{to}/revokeSignInSessions"),
+               "headers": {"Content-Type": "application/json"}, "body": {}})
+    };
     let requests = json!({"requests": [
         patch_request("1", admin), patch_request("2", plain), patch_request("3", refused),
         revoke_request("4", admin), revoke_request("5", plain), revoke_request("6", refused),

@@ -5,7 +5,7 @@
 use azure_graph::{
     AzureDirectory, AzureDirectoryConfig, GraphClient, GraphClientBuilder, RetryPolicy,
 };
-pub use dirsync_runtime::{RecordingClock, error_chain as chain};
+pub use dirsync_runtime::RecordingClock;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -88,6 +88,11 @@ pub fn user(id: &str) -> Value {
 /// The $select the directory sends with the default configuration.
 pub const SELECT: &str = "id,accountEnabled,mail,userPrincipalName,employeeId,givenName,surname,\
 mobilePhone,streetAddress,postalCode,city,country,jobTitle,employeeHireDate,onPremisesSyncEnabled";
+
+/// An error with its causes, each once.
+pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    dirsync::ErrorChain(err).to_string()
+}
 
 pub fn graph_error(code: &str, message: &str) -> Value {
     json!({"error": {"code": code, "message": message,

@@ -2,12 +2,16 @@
 //! builders for Huma's JSON.
 #![allow(dead_code, unused_imports, unreachable_pub)] // each test file uses a different part
 
-pub use dirsync_runtime::error_chain as chain;
 use huma_api::{HumaClient, RetryPolicy};
 use serde_json::{Value, json};
 use std::time::Duration;
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+/// An error with its causes, each once.
+pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    dirsync::ErrorChain(err).to_string()
+}
 
 pub const CLIENT_ID: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";
 pub const CLIENT_SECRET: &str = "7c9e6679-7425-40de-944b-e07fc1f90ae7";

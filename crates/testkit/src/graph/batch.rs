@@ -90,10 +90,16 @@ fn inner(state: &mut GraphState, common: &Common, request: &Value) -> Reply {
         return error(400, "BadRequest", "Invalid request url.");
     };
     let body = request.get("body").cloned();
-    let has_content_type = request
-        .get("headers")
-        .and_then(Value::as_object)
-        .is_some_and(|h| h.keys().any(|k| k.eq_ignore_ascii_case("content-type")));
+    let has_content_type = header(request, "content-type").is_some();
+    let write = matches!(method.as_str(), "POST" | "PUT" | "PATCH");
+    if write && (!has_content_type || body.is_none()) {
+        let id = request["id"].as_str().unwrap_or_default();
+        return error(
+            400,
+            "BadRequest",
+            format!("Write request id : {id} does not contain Content-Type header or body."),
+        );
+    }
     if body.is_some() && !has_content_type {
         return error(
             400,
