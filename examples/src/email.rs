@@ -6,7 +6,8 @@
 use crate::cli::{EmailArgs, EmailVia};
 use crate::connect::{self, Directories, IdentityDirectory};
 use azure_graph::{GraphClient, GraphMailer};
-use dirsync::{Mailer, Report, ReportEmail};
+use dirsync::{Mailer, Report};
+use dirsync_report::ReportEmail;
 use dirsync_smtp::{SmtpConfig, SmtpMailer};
 use secrecy::SecretString;
 use std::fmt;

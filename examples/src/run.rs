@@ -503,7 +503,7 @@ async fn apply(
     };
     let mut outcome = if report.is_success() { Outcome::Done } else { Outcome::SomeFailed };
     say!(console.out);
-    say!(console.out, "{}", report.to_markdown().trim_end());
+    say!(console.out, "{}", dirsync_report::markdown(&report).trim_end());
     if let Err(message) = write_reports(&report, settings, console) {
         say!(console.err, "error: {message}");
         outcome = Outcome::CouldNotRun;
@@ -617,7 +617,7 @@ fn write_reports(
         say!(console.out, "Report (JSON) written to {}", path.display());
     }
     if let Some(path) = &settings.report_html {
-        std::fs::write(path, report.to_html())
+        std::fs::write(path, dirsync_report::html(report))
             .map_err(|e| format!("cannot write the report to {}: {e}", path.display()))?;
         say!(console.out, "Report (HTML) written to {}", path.display());
     }
