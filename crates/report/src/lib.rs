@@ -7,6 +7,7 @@
 //! - [`markdown`]: the report as Markdown (a log, a terminal);
 //! - [`ReportEmail`]: the report email for an HR administrator (subject, HTML and text parts,
 //!   `changes.csv` and `report.json` attached), sent through any [`dirsync::Mailer`];
+//! - [`review`]: the views of the review page (`dirsync-review` serves them);
 //! - [`STYLESHEET`]: the one style sheet of the pages; the email uses its colours inline.
 //!
 //! HTML is written with [maud](https://maud.lambda.xyz/) templates, checked when the crate is
@@ -46,6 +47,7 @@ mod email;
 mod look;
 mod markdown;
 mod report_page;
+pub mod review;
 mod words;
 
 pub use email::ReportEmail;
