@@ -11,8 +11,8 @@
 
 use crate::words::{finding_label, value_text};
 use dirsync::{
-    AccountAction, Change, ChangeKind, Creation, DecidedBy, Decision, Field, FindingKind,
-    HeldItem, Names, Plan, Settled, Side,
+    AccountAction, Change, ChangeKind, Creation, DecidedBy, Decision, Field, FindingKind, HeldItem,
+    Names, Plan, Settled, Side,
 };
 use maud::{DOCTYPE, Markup, PreEscaped, html as markup};
 
@@ -72,10 +72,22 @@ pub struct PlanView<'a> {
 
 /// A whole page: the style sheet and the list of steps around `body`.
 pub fn page(context: &Context, step: Step, heading: &str, body: Markup) -> String {
-    page_with(context, step, heading, body, false)
+    page_with(context, step, heading, body, Kind::Plain)
 }
 
-fn page_with(context: &Context, step: Step, heading: &str, body: Markup, live: bool) -> String {
+/// What a page needs besides its content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// The style sheet, linked.
+    Plain,
+    /// The style sheet and the script that follows the server's events.
+    Live,
+    /// The style sheet inside the page: the last page a program shows may be served just before
+    /// it ends, so it asks for nothing more.
+    Standalone,
+}
+
+fn page_with(context: &Context, step: Step, heading: &str, body: Markup, kind: Kind) -> String {
     let names = &context.names;
     let html = markup! {
         (DOCTYPE) "\n"
@@ -83,10 +95,14 @@ fn page_with(context: &Context, step: Step, heading: &str, body: Markup, live: b
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                meta name="referrer" content="no-referrer";
+                meta name="referrer" content="same-origin";
                 title { (heading) " · " (names.hr) " ↔ " (names.idp) }
-                link rel="stylesheet" href=(context.link("assets/dirsync.css"));
-                @if live {
+                @if kind == Kind::Standalone {
+                    style { (PreEscaped(crate::STYLESHEET)) }
+                } @else {
+                    link rel="stylesheet" href=(context.link("assets/dirsync.css"));
+                }
+                @if kind == Kind::Live {
                     script defer src=(context.link("assets/review.js")) {}
                     // Without the script, the page follows the writes by reloading itself.
                     noscript { meta http-equiv="refresh" content="2"; }
@@ -164,7 +180,7 @@ pub fn planning(context: &Context) -> String {
             p.muted { "This page shows the plan as soon as it is ready." }
         }
     };
-    page_with(context, Step::Start, "Synchronize users", body, true)
+    page_with(context, Step::Start, "Synchronize users", body, Kind::Live)
 }
 
 /// Step 1: the conflicts and missing values, by field, and the changes made on one side only.
@@ -257,9 +273,12 @@ fn choice(names: &Names, change: &Change) -> Markup {
                 }
             }
             @if let Some(settled) = change.settled {
-                p.settled { (settled_text(names, change, settled)) }
+                p.settled {
+                    span.kind { (kind_text(names, change.kind)) ": " }
+                    (settled_text(names, change, settled))
+                }
             } @else {
-                p.pending { "Waiting for your choice" }
+                p.pending { (kind_text(names, change.kind)) ": waiting for your choice" }
             }
         }
     }
@@ -291,6 +310,15 @@ fn side_option(names: &Names, change: &Change, side: Side, decision: Option<Deci
                 }
             }
         }
+    }
+}
+
+/// "Conflict", "Missing in Azure AD", "Changed in Huma".
+fn kind_text(names: &Names, kind: ChangeKind) -> String {
+    match kind {
+        ChangeKind::Conflict => "Conflict".to_owned(),
+        ChangeKind::Missing(side) => format!("Missing in {}", names.of(side)),
+        ChangeKind::Changed(side) => format!("Changed in {}", names.of(side)),
     }
 }
 
@@ -371,7 +399,8 @@ pub fn people(context: &Context, view: &PlanView<'_>) -> String {
 
 /// The people found only on `source`, a checkbox each to create them on the other side.
 fn creations(names: &Names, plan: &Plan, source: Side) -> Markup {
-    let list: Vec<&Creation> = plan.creations.iter().filter(|c| c.source == source).collect();
+    let mut list: Vec<&Creation> = plan.creations.iter().filter(|c| c.source == source).collect();
+    list.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
     let (from, to) = (names.of(source), names.of(source.other()));
     let side = match source.other() {
         Side::Hr => "hr",
@@ -534,7 +563,7 @@ pub fn progress(context: &Context, done: usize, total: usize, status: &str) -> S
             p.progress-text #count { (done) " of " (total) " writes done" }
         }
     };
-    page_with(context, Step::Synchronize, "Synchronizing users", body, true)
+    page_with(context, Step::Synchronize, "Synchronizing users", body, Kind::Live)
 }
 
 /// The plan was made before someone changed a person, or another sync ran: nothing was written.
@@ -553,9 +582,10 @@ pub fn stale(context: &Context, why: &str) -> String {
 }
 
 /// The result: the writes done (the progress bar at its end), the report email's content,
-/// whether it was emailed, or why nothing was written.
+/// whether it was emailed, or why nothing was written. `heading` says how it went.
 pub fn result(
     context: &Context,
+    heading: &str,
     progress: (usize, usize),
     card: Option<&str>,
     messages: &[String],
@@ -576,7 +606,7 @@ pub fn result(
             div.report-card { (PreEscaped(card)) }
         }
     };
-    page(context, Step::Synchronize, &context.title, body)
+    page_with(context, Step::Synchronize, heading, body, Kind::Standalone)
 }
 
 /// A refusal: an unknown decision, person or choice, an old page, a missing token.

@@ -1,9 +1,7 @@
 //! The words every view of a run shares: labels, values on one line, what a write did and what to
 //! do about an outcome. Laid out by the HTML report, Markdown, the email and the review page.
 
-use dirsync::{
-    Action, FieldValue, FindingKind, HeldItem, OperationReport, Outcome, Report,
-};
+use dirsync::{Action, FieldValue, FindingKind, HeldItem, OperationReport, Outcome, Report};
 use std::time::Duration;
 
 /// The heading of a report without a title.

@@ -66,24 +66,41 @@ pub(crate) struct Guard {
 }
 
 /// Refuses what [`Access`] and the same-origin rule do not allow, with a page that says why.
-pub(crate) async fn guard(State(guard): State<Arc<Guard>>, request: Request, next: Next) -> Response {
+pub(crate) async fn guard(
+    State(guard): State<Arc<Guard>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let headers = request.headers();
     if guard.access.loopback_only && !loopback(headers) {
-        return refuse(&guard, StatusCode::FORBIDDEN, "This page answers only at 127.0.0.1 or localhost: open the address that was printed.");
+        return refuse(
+            &guard,
+            StatusCode::FORBIDDEN,
+            "This page answers only at 127.0.0.1 or localhost: open the address that was printed.",
+        );
     }
     if let Some(token) = &guard.access.token {
         let given = request.uri().query().and_then(token_in);
         if !given.is_some_and(|given| token.matches(&given)) {
-            return refuse(&guard, StatusCode::UNAUTHORIZED, "This address needs its token: open the whole address that `sync review` printed (it ends in ?token=…).");
+            return refuse(
+                &guard,
+                StatusCode::UNAUTHORIZED,
+                "This address needs its token: open the whole address that `sync review` printed (it ends in ?token=…).",
+            );
         }
     }
     if request.method() == Method::POST && !same_origin(headers) {
-        return refuse(&guard, StatusCode::FORBIDDEN, "This form came from another site, so it was refused and nothing was written: use the review page itself.");
+        return refuse(
+            &guard,
+            StatusCode::FORBIDDEN,
+            "This form came from another site, so it was refused and nothing was written: use the review page itself.",
+        );
     }
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    // The address holds the token: never send it on, and never show the page in another's frame.
-    headers.insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));
+    // The address holds the token: never send it to another site, and never show the page in
+    // another's frame.
+    headers.insert(header::REFERRER_POLICY, header::HeaderValue::from_static("same-origin"));
     headers.insert(header::X_FRAME_OPTIONS, header::HeaderValue::from_static("DENY"));
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
@@ -113,20 +130,18 @@ fn loopback(headers: &HeaderMap) -> bool {
 }
 
 /// Whether a form comes from the page itself: the browser's `Sec-Fetch-Site` says so (or that a
-/// person typed the address), and the `Origin`, when sent, is the page's own host.
+/// person typed the address); without it (an older browser), the `Origin`, when sent, must be
+/// the page's own host.
 fn same_origin(headers: &HeaderMap) -> bool {
     let text = |name| headers.get(name).and_then(|v: &header::HeaderValue| v.to_str().ok());
-    if let Some(site) = text(header::HeaderName::from_static("sec-fetch-site"))
-        && site != "same-origin"
-        && site != "none"
-    {
-        return false;
+    if let Some(site) = text(header::HeaderName::from_static("sec-fetch-site")) {
+        return site == "same-origin" || site == "none";
     }
     match (text(header::ORIGIN), text(header::HOST)) {
         (None, _) => true,
-        (Some(origin), Some(host)) => {
-            origin.split_once("://").is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(host))
-        }
+        (Some(origin), Some(host)) => origin
+            .split_once("://")
+            .is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(host)),
         (Some(_), None) => false,
     }
 }

@@ -2,8 +2,8 @@
 //! lease) from one request to the next, and takes the pages' commands one at a time, so one
 //! planned sync is decided and applied once, whatever the tabs do.
 
-use crate::stage::{Ended, Finished, Progress, Shared, Stage, View};
 use crate::Parts;
+use crate::stage::{Ended, Finished, Progress, Shared, Stage, View};
 use dirsync::{
     Decision, ErrorChain, ItemId, Plan, PlannedSync, Progress as ApplyProgress, SyncError,
     Synchronizer,
@@ -37,7 +37,11 @@ struct Current<'a> {
 }
 
 /// Runs until every sender is gone (the Router and the handles dropped), then lets the lease go.
-pub(crate) async fn run(parts: Arc<Parts>, shared: Arc<Shared>, mut commands: mpsc::UnboundedReceiver<Command>) {
+pub(crate) async fn run(
+    parts: Arc<Parts>,
+    shared: Arc<Shared>,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+) {
     let sync = synchronizer(&parts, &shared);
     let mut current: Option<Current<'_>> = None;
     let mut generation = 0;
@@ -212,7 +216,10 @@ async fn apply(sync: &Synchronizer<'_>, current: Current<'_>, parts: &Parts, sha
         }
         Err(e) => {
             drop(current);
-            let why = format!("The directories could not be read again to check the plan: {}.", ErrorChain(&e));
+            let why = format!(
+                "The directories could not be read again to check the plan: {}.",
+                ErrorChain(&e)
+            );
             shared.set(Stage::Stale(why));
             return;
         }
@@ -260,5 +267,11 @@ fn ended(
         Some(email) => email.compose(r).html_card(),
         None => ReportEmail::new(r).html_card(),
     });
-    Ended { progress: (0, 0), card, messages }
+    let heading = match (result, report) {
+        (Ok(synced), _) if synced.report.is_success() => "Users synchronized",
+        (Ok(_), _) => "Users synchronized, with problems",
+        (Err(_), Some(_)) => "The sync stopped early",
+        (Err(_), None) => "Nothing was written",
+    };
+    Ended { heading: heading.to_owned(), progress: (0, 0), card, messages }
 }

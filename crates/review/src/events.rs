@@ -31,11 +31,14 @@ pub(crate) async fn events(
                 Stage::Planning => changes.changed().await.ok()?,
                 Stage::Checking | Stage::Applying => {
                     let p = app.shared.progress();
-                    let data = serde_json::json!({"done": p.done, "total": p.total, "status": p.status});
+                    let data =
+                        serde_json::json!({"done": p.done, "total": p.total, "status": p.status});
                     let event = Event::default().event("progress").data(data.to_string());
                     return Some((Ok(event), Some((app, changes, true))));
                 }
-                Stage::Done(_) => return Some((Ok(Event::default().event("end").data("report")), None)),
+                Stage::Done(_) => {
+                    return Some((Ok(Event::default().event("end").data("report")), None));
+                }
                 _ => return Some((Ok(Event::default().event("end").data("start")), None)),
             }
         }

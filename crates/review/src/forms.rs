@@ -23,7 +23,9 @@ pub(crate) fn generation(fields: &[(String, String)]) -> Result<u64, FormError> 
     let values: Vec<&str> =
         fields.iter().filter(|(k, _)| k == "plan").map(|(_, v)| v.as_str()).collect();
     match values.as_slice() {
-        [one] => one.parse().or_else(|_| refuse(format!("the plan number {one:?} is not a number"))),
+        [one] => {
+            one.parse().or_else(|_| refuse(format!("the plan number {one:?} is not a number")))
+        }
         [] => refuse("the form names no plan: reload the page and choose again"),
         _ => refuse("the form names more than one plan"),
     }
@@ -109,7 +111,9 @@ fn with_all(
         let submitted = chosen.iter().find(|(id, _)| id == &change.id).map(|(_, d)| *d);
         let now = change.settled;
         let persons = match (submitted, now) {
-            (Some(d), Some(settled)) => d != settled.decision || settled.by == dirsync::DecidedBy::Caller,
+            (Some(d), Some(settled)) => {
+                d != settled.decision || settled.by == dirsync::DecidedBy::Caller
+            }
             (Some(_), None) => true,
             (None, _) => false,
         };

@@ -102,7 +102,11 @@ impl std::fmt::Debug for Review {
 impl Review {
     /// A review of `hr` (Huma) and `idp` (Azure AD) over the state in `store`, with the default
     /// [`Policy`] and [`ApplyOptions`].
-    pub fn new(hr: Arc<dyn Directory>, idp: Arc<dyn Directory>, store: Arc<dyn StateStore>) -> Self {
+    pub fn new(
+        hr: Arc<dyn Directory>,
+        idp: Arc<dyn Directory>,
+        store: Arc<dyn StateStore>,
+    ) -> Self {
         Review {
             parts: Parts {
                 hr,
@@ -159,7 +163,10 @@ impl Review {
     /// Decisions to start from (e.g. a decisions file): settled on each plan where their item
     /// is, shown as the person's, and changeable.
     #[must_use]
-    pub fn with_decisions(mut self, decisions: impl IntoIterator<Item = (ItemId, Decision)>) -> Self {
+    pub fn with_decisions(
+        mut self,
+        decisions: impl IntoIterator<Item = (ItemId, Decision)>,
+    ) -> Self {
         self.parts.decisions = decisions.into_iter().collect();
         self
     }
@@ -220,7 +227,8 @@ impl Reviewing {
             names: self.names.clone(),
             title: self.title.clone(),
         };
-        let guard = Arc::new(access::Guard { access: self.access.clone(), names: self.names.clone() });
+        let guard =
+            Arc::new(access::Guard { access: self.access.clone(), names: self.names.clone() });
         Router::new()
             .route("/", get(routes::index))
             .route("/people", get(routes::people))

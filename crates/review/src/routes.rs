@@ -3,11 +3,11 @@
 use crate::actor::{Command, OUTDATED};
 use crate::forms::{self, FormError};
 use crate::stage::{Shared, Stage, View};
+use axum::Form;
 use axum::extract::{FromRequestParts, OriginalUri, State};
 use axum::http::request::Parts as RequestParts;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::Form;
 use dirsync::Names;
 use dirsync_report::review::{self as views, Context, PlanView};
 use std::sync::Arc;
@@ -30,7 +30,10 @@ pub(crate) struct Page(pub(crate) Context);
 impl FromRequestParts<App> for Page {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut RequestParts, app: &App) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut RequestParts,
+        app: &App,
+    ) -> Result<Self, Self::Rejection> {
         let inner = parts.uri.path().to_owned();
         let outer = parts
             .extensions
@@ -109,8 +112,13 @@ pub(crate) async fn progress(State(app): State<App>, page: Page) -> Response {
 pub(crate) async fn report(State(app): State<App>, page: Page) -> Response {
     match app.shared.stage() {
         Stage::Done(ended) => {
-            let html =
-                views::result(&page.0, ended.progress, ended.card.as_deref(), &ended.messages);
+            let html = views::result(
+                &page.0,
+                &ended.heading,
+                ended.progress,
+                ended.card.as_deref(),
+                &ended.messages,
+            );
             app.shared.mark_shown();
             Html(html).into_response()
         }
@@ -120,7 +128,8 @@ pub(crate) async fn report(State(app): State<App>, page: Page) -> Response {
 }
 
 pub(crate) async fn stylesheet() -> Response {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], dirsync_report::STYLESHEET).into_response()
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], dirsync_report::STYLESHEET)
+        .into_response()
 }
 
 pub(crate) async fn script() -> Response {
@@ -128,7 +137,10 @@ pub(crate) async fn script() -> Response {
 }
 
 /// Sends `command` and waits for its reply.
-async fn ask(app: &App, command: impl FnOnce(oneshot::Sender<Result<(), String>>) -> Command) -> Result<(), String> {
+async fn ask(
+    app: &App,
+    command: impl FnOnce(oneshot::Sender<Result<(), String>>) -> Command,
+) -> Result<(), String> {
     let (reply, answer) = oneshot::channel();
     app.commands.send(command(reply)).map_err(|_| "the review has ended".to_owned())?;
     answer.await.unwrap_or_else(|_| Err("the review has ended".to_owned()))
@@ -201,7 +213,9 @@ pub(crate) async fn decisions(
     match (form.next, waiting) {
         (true, 0) => go(&page, "people"),
         (true, n) => {
-            let notice = format!("{n} conflict(s) or missing value(s) still wait for your choice: choose below, or use one choice for all.");
+            let notice = format!(
+                "{n} conflict(s) or missing value(s) still wait for your choice: choose below, or use one choice for all."
+            );
             let view = View { notice: Some(notice), ..(*view).clone() };
             Html(views::changes(&page.0, &plan_view(&view))).into_response()
         }
@@ -244,7 +258,8 @@ pub(crate) async fn creations(
     }
     match app.shared.stage() {
         Stage::Reviewing(view) => {
-            let notice = "Some conflicts or missing values still wait for your choice: go back to step 1.";
+            let notice =
+                "Some conflicts or missing values still wait for your choice: go back to step 1.";
             let view = View { notice: Some(notice.to_owned()), ..(*view).clone() };
             Html(views::people(&page.0, &plan_view(&view))).into_response()
         }

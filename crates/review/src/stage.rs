@@ -50,6 +50,8 @@ impl View {
 /// What the result page shows.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Ended {
+    /// How it went, in a few words: the result page's heading.
+    pub(crate) heading: String,
     /// Writes ended, and writes in all.
     pub(crate) progress: (usize, usize),
     /// The report email's content, when there is a report.

@@ -145,7 +145,11 @@ async fn a_tampered_form_is_a_400_that_says_what_was_wrong_and_decides_nothing()
         ("/decisions", "plan=2&chg-0000000000000000=hr".to_owned(), "chg-0000000000000000"),
         ("/decisions", format!("plan=2&{id}=everyone"), "\"everyone\" is not a choice"),
         ("/decisions", format!("plan=2&{id}=hr&all=both"), "\"both\" is not a side"),
-        ("/creations", "plan=2&create=new-0000000000000000&apply=1".to_owned(), "new-0000000000000000"),
+        (
+            "/creations",
+            "plan=2&create=new-0000000000000000&apply=1".to_owned(),
+            "new-0000000000000000",
+        ),
         ("/creations", "plan=2&delete=everyone".to_owned(), "unknown field \"delete\""),
         ("/release", "plan=2&id=held-0000000000000000".to_owned(), "held-0000000000000000"),
         ("/decisions", format!("plan=two&{id}=hr"), "is not a number"),
@@ -176,13 +180,15 @@ async fn one_plan_is_applied_once_whatever_the_tabs_send() {
     let (status, _) = f.post("/decisions", &format!("plan=2&{id}=hr&next=1")).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let synchronize = "plan=2&apply=1";
-    let (first, second) = tokio::join!(f.post("/creations", synchronize), f.post("/creations", synchronize));
+    let (first, second) =
+        tokio::join!(f.post("/creations", synchronize), f.post("/creations", synchronize));
     assert_eq!((first.0, second.0), (StatusCode::SEE_OTHER, StatusCode::SEE_OTHER));
     f.reviewing.idle().await;
     let finished = f.reviewing.take_finished().expect("applied once");
     let report = finished.result.expect("synced").report;
     assert_eq!(report.counts.updated_in_idp, 1);
     assert!(f.reviewing.take_finished().is_none(), "no second apply");
-    let titles: Vec<_> = f.azure.records().iter().filter_map(|r| r.person.job_title().map(str::to_owned)).collect();
+    let titles: Vec<_> =
+        f.azure.records().iter().filter_map(|r| r.person.job_title().map(str::to_owned)).collect();
     assert_eq!(titles, ["CTO"]);
 }
