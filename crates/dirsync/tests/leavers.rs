@@ -64,10 +64,10 @@ async fn a_leaver_is_disabled_and_signed_out_then_enabled_again_when_they_return
     assert!(report.is_success());
     let disable = report.operations.iter().find(|o| o.action == Action::Disable).expect("listed");
     assert_eq!(disable.reason.as_deref(), Some("inactive in Huma"));
-    let markdown = dirsync_report::markdown(&report);
+    let markdown = dirsync_report::markdown(report);
     assert!(markdown.contains("## Accounts disabled: 1"), "{markdown}");
     assert!(markdown.contains("| Person1 Lund | a1 | inactive in Huma |"), "{markdown}");
-    assert!(dirsync_report::html(&report).contains("Accounts disabled: 1"));
+    assert!(dirsync_report::html(report).contains("Accounts disabled: 1"));
     let state = store.load().await.expect("saved");
     let remembered = &state.disabled[&RecordId::from("a1")];
     assert_eq!(
@@ -178,7 +178,7 @@ async fn a_refused_disable_is_reported_with_the_error_and_held_back_next_time() 
         report.operations.iter().map(|o| (o.action, o.outcome.label())).collect();
     assert_eq!(outcomes, [(Action::Disable, "failed"), (Action::RevokeSessions, "skipped")]);
     assert!(!report.is_success());
-    assert!(dirsync_report::markdown(&report).contains(admin_message));
+    assert!(dirsync_report::markdown(report).contains(admin_message));
     assert!(active(&idp, "a0"));
     assert!(store.load().await.expect("saved").disabled.is_empty(), "not disabled, not remembered");
 

@@ -79,7 +79,7 @@ async fn leavers_are_disabled_and_signed_out_in_azure_ad_and_an_admin_is_reporte
         .find(|op| op.action == Action::Disable)
         .unwrap_or_else(|| panic!("the administrator's disable is reported: {report:#?}"));
     assert_eq!(refused.name, "Given3 Family3");
-    let markdown = dirsync_report::markdown(&report);
+    let markdown = dirsync_report::markdown(report);
     assert!(markdown.contains("## Accounts disabled: 2"), "{markdown}");
     assert!(markdown.contains("administrator"), "the message says why and what to do: {markdown}");
 

@@ -550,20 +550,29 @@ fn held(context: &Context, view: &PlanView<'_>) -> Markup {
 /// The writes under way: a progress bar that the script moves, and that a reload brings up to
 /// date without it.
 pub fn progress(context: &Context, done: usize, total: usize, status: &str) -> String {
-    let percent = if total == 0 { 0 } else { done * 100 / total };
     let body = markup! {
         div.card {
             p #status role="status" { (status) }
-            div #bar role="progressbar" aria-label="Writes done" aria-valuemin="0"
-                aria-valuenow=(done) aria-valuemax=(total)
-                data-events=(context.link("events")) data-report=(context.link("report"))
-                data-start=(context.link("")) {
-                div.bar-fill style=(format!("width:{percent}%")) {}
-            }
-            p.progress-text #count { (done) " of " (total) " writes done" }
+            (progress_bar(done, total, Some(context)))
         }
     };
     page_with(context, Step::Synchronize, "Synchronizing users", body, Kind::Live)
+}
+
+/// The progress bar "Writes done" and its count; with `live`, the addresses the script follows
+/// (the events, and where to go when they end).
+fn progress_bar(done: usize, total: usize, live: Option<&Context>) -> Markup {
+    // No writes at all is a finished run: a full bar.
+    let percent = (done * 100).checked_div(total).unwrap_or(if live.is_some() { 0 } else { 100 });
+    let link = |path: &str| live.map(|context| context.link(path));
+    markup! {
+        div #bar role="progressbar" aria-label="Writes done" aria-valuemin="0"
+            aria-valuenow=(done) aria-valuemax=(total)
+            data-events=[link("events")] data-report=[link("report")] data-start=[link("")] {
+            div.bar-fill style=(format!("width:{percent}%")) {}
+        }
+        p.progress-text #count { (done) " of " (total) " writes done" }
+    }
 }
 
 /// The plan was made before someone changed a person, or another sync ran: nothing was written.
@@ -591,15 +600,8 @@ pub fn result(
     messages: &[String],
 ) -> String {
     let (done, total) = progress;
-    let percent = if total == 0 { 100 } else { done * 100 / total };
     let body = markup! {
-        div.card {
-            div role="progressbar" aria-label="Writes done" aria-valuemin="0"
-                aria-valuenow=(done) aria-valuemax=(total) {
-                div.bar-fill style=(format!("width:{percent}%")) {}
-            }
-            p.progress-text { (done) " of " (total) " writes done" }
-        }
+        div.card { (progress_bar(done, total, None)) }
         @for message in messages { p.notice role="status" { (message) } }
         @if let Some(card) = card {
             // The report email's own content (escaped when it was made), as the email shows it.

@@ -159,12 +159,16 @@ fn answer_refused(app: &App, page: &Page, why: &str) -> Response {
 }
 
 /// The plan under review, if `fields` were made for it.
-fn reviewing(app: &App, page: &Page, fields: &[(String, String)]) -> Result<Arc<View>, Response> {
-    let generation = forms::generation(fields).map_err(|e| bad(page, &e))?;
+fn reviewing(
+    app: &App,
+    page: &Page,
+    fields: &[(String, String)],
+) -> Result<Arc<View>, Box<Response>> {
+    let generation = forms::generation(fields).map_err(|e| Box::new(bad(page, &e)))?;
     match app.shared.stage() {
         Stage::Reviewing(view) if view.generation == generation => Ok(view),
-        Stage::Checking | Stage::Applying | Stage::Done(_) => Err(go(page, "progress")),
-        _ => Err(refused(page, StatusCode::CONFLICT, OUTDATED)),
+        Stage::Checking | Stage::Applying | Stage::Done(_) => Err(Box::new(go(page, "progress"))),
+        _ => Err(Box::new(refused(page, StatusCode::CONFLICT, OUTDATED))),
     }
 }
 
@@ -197,7 +201,7 @@ pub(crate) async fn decisions(
 ) -> Response {
     let view = match reviewing(&app, &page, &fields) {
         Ok(view) => view,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let form = match forms::changes_form(&fields, &view.plan) {
         Ok(form) => form,
@@ -231,7 +235,7 @@ pub(crate) async fn creations(
 ) -> Response {
     let view = match reviewing(&app, &page, &fields) {
         Ok(view) => view,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let form = match forms::creations_form(&fields, &view.plan) {
         Ok(form) => form,
@@ -275,7 +279,7 @@ pub(crate) async fn release(
 ) -> Response {
     let view = match reviewing(&app, &page, &fields) {
         Ok(view) => view,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let id = match forms::release_form(&fields) {
         Ok(id) if view.holds(&id) => id,
