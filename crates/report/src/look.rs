@@ -1,6 +1,16 @@
 //! The one look: the style sheet of the pages, and the same colours for the email, whose mail
 //! clients want them inline.
 
+use maud::{Markup, html};
+
+/// The `<meta>` elements every page and the email start their head with.
+pub(crate) fn meta() -> Markup {
+    html! {
+        meta charset="utf-8";
+        meta name="viewport" content="width=device-width, initial-scale=1";
+    }
+}
+
 /// The style sheet of the HTML report and the review page: no fonts, images or imports from
 /// elsewhere, so a page that holds it is self-contained.
 pub const STYLESHEET: &str = include_str!("../assets/dirsync.css");

@@ -24,8 +24,7 @@ pub fn html(report: &Report) -> String {
         (DOCTYPE) "\n"
         html lang="en" {
             head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
+                (crate::look::meta())
                 title { (title) }
                 style { (PreEscaped(STYLESHEET)) }
             }

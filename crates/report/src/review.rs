@@ -93,8 +93,7 @@ fn page_with(context: &Context, step: Step, heading: &str, body: Markup, kind: K
         (DOCTYPE) "\n"
         html lang="en" {
             head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
+                (crate::look::meta())
                 meta name="referrer" content="same-origin";
                 title { (heading) " · " (names.hr) " ↔ " (names.idp) }
                 @if kind == Kind::Standalone {
@@ -375,10 +374,10 @@ pub fn people(context: &Context, view: &PlanView<'_>) -> String {
         (form(context, "creations", "creations", view.generation, markup! {
             @for source in Side::BOTH { (creations(&plan.names, plan, source)) }
         }))
-        (cannot_create(plan))
+        (findings(plan, true, "Cannot be created"))
         (accounts(plan))
         (held(context, view))
-        (findings(plan))
+        (findings(plan, false, "Findings"))
         div.card {
             h2 { "Synchronize users" }
             p {
@@ -451,13 +450,15 @@ fn person(names: &Names, creation: &Creation) -> Markup {
     }
 }
 
-/// The findings that keep someone from being created, with what to do.
-fn cannot_create(plan: &Plan) -> Markup {
-    let list: Vec<_> = plan.findings.iter().filter(|f| blocks_creation(f.kind)).collect();
+/// The findings that keep someone from being created (`creation`), or the others, each with
+/// what to do, under `heading`.
+fn findings(plan: &Plan, creation: bool, heading: &str) -> Markup {
+    let list: Vec<_> =
+        plan.findings.iter().filter(|f| blocks_creation(f.kind) == creation).collect();
     markup! {
         @if !list.is_empty() {
             section.card {
-                h2 { "Cannot be created (" (list.len()) ")" }
+                h2 { (heading) " (" (list.len()) ")" }
                 ul.items {
                     @for f in list { li { strong { (finding_label(f.kind)) } ": " (f.message) } }
                 }
@@ -475,20 +476,6 @@ fn blocks_creation(kind: FindingKind) -> bool {
             | FindingKind::MalformedEmail
             | FindingKind::Unreadable
     )
-}
-
-fn findings(plan: &Plan) -> Markup {
-    let list: Vec<_> = plan.findings.iter().filter(|f| !blocks_creation(f.kind)).collect();
-    markup! {
-        @if !list.is_empty() {
-            section.card {
-                h2 { "Findings (" (list.len()) ")" }
-                ul.items {
-                    @for f in list { li { strong { (finding_label(f.kind)) } ": " (f.message) } }
-                }
-            }
-        }
-    }
 }
 
 fn accounts(plan: &Plan) -> Markup {

@@ -40,12 +40,12 @@ fn side(value: &str, field: &str) -> Result<Side, FormError> {
     }
 }
 
-/// What the form of step 1 (conflicts and missing values) asks for.
+/// What a form of the steps asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ChangesForm {
-    /// The decisions, the "one choice for all" worked in.
+pub(crate) struct Decided {
+    /// The decisions to settle.
     pub(crate) decisions: Vec<(ItemId, Decision)>,
-    /// Whether to go on to step 2.
+    /// Whether to go on: "Next" (step 1), "Synchronize users" (step 2).
     pub(crate) next: bool,
 }
 
@@ -55,10 +55,7 @@ pub(crate) struct ChangesForm {
 /// A submitted choice that differs from the plan's, or one the person made before, is the
 /// person's; `all` settles the rest of the conflicts and missing values (never a change that flows
 /// from one side, and never a value that cannot be written, which is skipped if it was pending).
-pub(crate) fn changes_form(
-    fields: &[(String, String)],
-    plan: &Plan,
-) -> Result<ChangesForm, FormError> {
+pub(crate) fn changes_form(fields: &[(String, String)], plan: &Plan) -> Result<Decided, FormError> {
     let mut chosen: Vec<(ItemId, Decision)> = Vec::new();
     let (mut all, mut next) = (None, false);
     for (key, value) in fields {
@@ -92,7 +89,7 @@ pub(crate) fn changes_form(
             }
         }
     }
-    Ok(ChangesForm { decisions: with_all(plan, chosen, all), next })
+    Ok(Decided { decisions: with_all(plan, chosen, all), next })
 }
 
 /// The person's choices, and `all` for the conflicts and missing values they left to it.
@@ -134,21 +131,13 @@ fn with_all(
     decisions
 }
 
-/// What the form of step 2 (people found on one side only) asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct CreationsForm {
-    /// Create or skip, for every person found on one side only.
-    pub(crate) decisions: Vec<(ItemId, Decision)>,
-    /// Whether to synchronize now.
-    pub(crate) apply: bool,
-}
-
 /// Reads the form of step 2 against `plan`: `create` once per person ticked (a creation id),
-/// optional `all` / `none` (the side to create everyone in, or nobody), `apply`.
+/// optional `all` / `none` (the side to create everyone in, or nobody), `apply` (then `next`):
+/// every person found on one side only is created or skipped.
 pub(crate) fn creations_form(
     fields: &[(String, String)],
     plan: &Plan,
-) -> Result<CreationsForm, FormError> {
+) -> Result<Decided, FormError> {
     let mut ticked: Vec<&ItemId> = Vec::new();
     let (mut all, mut none, mut apply) = (None, None, false);
     for (key, value) in fields {
@@ -183,7 +172,7 @@ pub(crate) fn creations_form(
             (c.id.clone(), if create { Decision::Create } else { Decision::Skip })
         })
         .collect();
-    Ok(CreationsForm { decisions, apply })
+    Ok(Decided { decisions, next: apply })
 }
 
 /// The held-back write a release form names.
@@ -259,6 +248,6 @@ mod tests {
         let none = creations_form(&fields(&[("create", cy.as_str()), ("none", "idp")]), &plan);
         assert_eq!(none.expect("read").decisions, [(cy.clone(), Decision::Skip)]);
         let all = creations_form(&fields(&[("all", "idp"), ("apply", "1")]), &plan).expect("read");
-        assert_eq!((all.decisions, all.apply), (vec![(cy, Decision::Create)], true));
+        assert_eq!((all.decisions, all.next), (vec![(cy, Decision::Create)], true));
     }
 }

@@ -251,7 +251,13 @@ impl Reviewing {
     /// # Errors
     /// Why no plan could be made (the state is busy, a side could not be read), in words.
     pub async fn plan(&self) -> Result<Plan, String> {
-        self.shared.set(Stage::Planning);
+        let claimed = self.shared.claim(|stage| match stage {
+            Stage::Checking | Stage::Applying => None,
+            _ => Some(Stage::Planning),
+        });
+        if !claimed {
+            return Err("a sync of this plan is under way: wait for its report".to_owned());
+        }
         let (reply, answer) = oneshot::channel();
         self.commands.send(actor::Command::Plan(reply)).map_err(|_| "the review has ended")?;
         answer.await.map_err(|_| "the review has ended".to_owned())??;

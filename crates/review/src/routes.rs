@@ -193,28 +193,36 @@ pub(crate) async fn plan(State(app): State<App>, page: Page) -> Response {
     go(&page, "")
 }
 
+/// Reads a form of the plan under review with `read` and settles what it decides: the plan's
+/// number and whether the form goes on, or the response that refuses it.
+async fn settle(
+    app: &App,
+    page: &Page,
+    fields: &[(String, String)],
+    read: fn(&[(String, String)], &dirsync::Plan) -> Result<forms::Decided, FormError>,
+) -> Result<(u64, bool), Box<Response>> {
+    let view = reviewing(app, page, fields)?;
+    let form = read(fields, &view.plan).map_err(|e| Box::new(bad(page, &e)))?;
+    let (generation, decisions) = (view.generation, form.decisions);
+    ask(app, |reply| Command::Decide { generation, decisions, reply })
+        .await
+        .map_err(|why| Box::new(answer_refused(app, page, &why)))?;
+    Ok((generation, form.next))
+}
+
 /// Step 1's form.
 pub(crate) async fn decisions(
     State(app): State<App>,
     page: Page,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let view = match reviewing(&app, &page, &fields) {
-        Ok(view) => view,
+    let next = match settle(&app, &page, &fields, forms::changes_form).await {
+        Ok((_, next)) => next,
         Err(response) => return *response,
     };
-    let form = match forms::changes_form(&fields, &view.plan) {
-        Ok(form) => form,
-        Err(e) => return bad(&page, &e),
-    };
-    let generation = view.generation;
-    let decisions = form.decisions;
-    if let Err(why) = ask(&app, |reply| Command::Decide { generation, decisions, reply }).await {
-        return answer_refused(&app, &page, &why);
-    }
     let Stage::Reviewing(view) = app.shared.stage() else { return go(&page, "") };
     let waiting = view.plan.changes.iter().filter(|c| c.settled.is_none()).count();
-    match (form.next, waiting) {
+    match (next, waiting) {
         (true, 0) => go(&page, "people"),
         (true, n) => {
             let notice = format!(
@@ -233,20 +241,11 @@ pub(crate) async fn creations(
     page: Page,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let view = match reviewing(&app, &page, &fields) {
-        Ok(view) => view,
+    let (generation, apply) = match settle(&app, &page, &fields, forms::creations_form).await {
+        Ok(settled) => settled,
         Err(response) => return *response,
     };
-    let form = match forms::creations_form(&fields, &view.plan) {
-        Ok(form) => form,
-        Err(e) => return bad(&page, &e),
-    };
-    let generation = view.generation;
-    let decisions = form.decisions;
-    if let Err(why) = ask(&app, |reply| Command::Decide { generation, decisions, reply }).await {
-        return answer_refused(&app, &page, &why);
-    }
-    if !form.apply {
+    if !apply {
         return go(&page, "people");
     }
     let claimed = app.shared.claim(|stage| match stage {

@@ -23,8 +23,7 @@ impl ReportEmail<'_> {
             (DOCTYPE) "\n"
             html lang="en" {
                 head {
-                    meta charset="utf-8";
-                    meta name="viewport" content="width=device-width, initial-scale=1";
+                    (crate::look::meta())
                     title { (self.subject()) }
                 }
                 body style=(format!("margin:0;padding:0;background:{SUBTLE}")) {

@@ -200,9 +200,32 @@ impl<'a> ReportEmail<'a> {
 
     /// The attention list, most urgent first; groups without entries are left out.
     pub(crate) fn attention(&self) -> Vec<Group> {
-        let report = self.report;
-        let names = self.names();
-        let system = |side: Side| Some(names.of(side).to_owned());
+        let (held, waiting) = self.held_and_waiting();
+        let findings = self
+            .report
+            .findings
+            .iter()
+            .map(|f| Item {
+                who: finding_label(f.kind).to_owned(),
+                system: None,
+                what: f.message.clone(),
+                todo: String::new(),
+            })
+            .collect();
+        [
+            Group { title: "Failed", colour: RED, items: self.failed() },
+            Group { title: "Waiting for a decision", colour: AMBER, items: waiting },
+            Group { title: "Held back", colour: AMBER, items: held },
+            Group { title: "Findings", colour: BLUE, items: findings },
+        ]
+        .into_iter()
+        .filter(|g| !g.items.is_empty())
+        .collect()
+    }
+
+    /// What failed or was not attempted, the run's stop first.
+    fn failed(&self) -> Vec<Item> {
+        let (report, names) = (self.report, self.names());
         let mut failed = Vec::new();
         if let Some(stopped) = &report.stopped {
             failed.push(Item {
@@ -217,9 +240,18 @@ impl<'a> ReportEmail<'a> {
             if matches!(op.outcome, Outcome::Failed { .. } | Outcome::NotAttempted) {
                 let (what, todo) = outcome_text(&op.outcome);
                 let what = format!("{}: {what}", write_text(op, names));
-                failed.push(Item { who: op.name.clone(), system: system(op.target), what, todo });
+                let system = Some(names.of(op.target).to_owned());
+                failed.push(Item { who: op.name.clone(), system, what, todo });
             }
         }
+        failed
+    }
+
+    /// What was left as it is (held back: skipped writes, writes refused for good before,
+    /// values left out), and who waits for a decision to be created.
+    fn held_and_waiting(&self) -> (Vec<Item>, Vec<Item>) {
+        let (report, names) = (self.report, self.names());
+        let system = |side: Side| Some(names.of(side).to_owned());
         let mut held = Vec::new();
         let mut waiting = Vec::new();
         for op in operations_with(report, "skipped") {
@@ -266,25 +298,7 @@ impl<'a> ReportEmail<'a> {
                 }),
             }
         }
-        let findings = report
-            .findings
-            .iter()
-            .map(|f| Item {
-                who: finding_label(f.kind).to_owned(),
-                system: None,
-                what: f.message.clone(),
-                todo: String::new(),
-            })
-            .collect();
-        [
-            Group { title: "Failed", colour: RED, items: failed },
-            Group { title: "Waiting for a decision", colour: AMBER, items: waiting },
-            Group { title: "Held back", colour: AMBER, items: held },
-            Group { title: "Findings", colour: BLUE, items: findings },
-        ]
-        .into_iter()
-        .filter(|g| !g.items.is_empty())
-        .collect()
+        (held, waiting)
     }
 
     /// The counts as rows: a label, the HR system's and the identity directory's numbers (or one
