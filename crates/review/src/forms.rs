@@ -40,6 +40,12 @@ fn side(value: &str, field: &str) -> Result<Side, FormError> {
     }
 }
 
+/// The form fields as the browser sent them, in order.
+pub(crate) type Fields = [(String, String)];
+
+/// How a step's form is read against the plan.
+pub(crate) type Reader = fn(&Fields, &Plan) -> Result<Decided, FormError>;
+
 /// What a form of the steps asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Decided {

@@ -199,7 +199,7 @@ async fn settle(
     app: &App,
     page: &Page,
     fields: &[(String, String)],
-    read: fn(&[(String, String)], &dirsync::Plan) -> Result<forms::Decided, FormError>,
+    read: forms::Reader,
 ) -> Result<(u64, bool), Box<Response>> {
     let view = reviewing(app, page, fields)?;
     let form = read(fields, &view.plan).map_err(|e| Box::new(bad(page, &e)))?;
