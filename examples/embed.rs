@@ -52,7 +52,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Apply under the same lease, save the state, and keep the report (the email's body).
     let synced = planned.apply().await?;
-    println!("{}", synced.report.to_markdown());
-    std::fs::write("report.html", synced.report.to_html())?;
+    println!("{}", dirsync_report::markdown(&synced.report));
+    std::fs::write("report.html", dirsync_report::html(&synced.report))?;
     Ok(())
 }

@@ -28,7 +28,8 @@ use std::path::PathBuf;
         configuration); 2 usage (arguments, decisions file); 3 decisions pending (listed, nothing \
         written); 4 over --max-changes or --max-disables (nothing written); 5 some writes failed \
         (the report says which). login-azure: 0 signed in and saved; 1 not. release: 0 released; \
-        1 nothing held back has that id, or the state file cannot be used."
+        1 nothing held back has that id, or the state file cannot be used. review: as apply, once \
+        the report is shown; 130 stopped (Ctrl-C) before anything was written."
 )]
 pub struct Args {
     /// What to do; nothing runs the demonstration.
@@ -50,6 +51,25 @@ pub enum Command {
     /// (a permission, a value the directory will not take) are held back until their value
     /// changes or their next try; this releases one now. Changes only the state file.
     Release(ReleaseArgs),
+    /// Review the sync in a browser, as Huma's "Synchronize users" step: serves a page on
+    /// 127.0.0.1 (prints its address, with a token) to decide conflicts and missing values,
+    /// choose who to create, and synchronize; ends once the report is shown, or on Ctrl-C
+    /// (nothing written).
+    Review(ReviewArgs),
+}
+
+/// Arguments of `sync review`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReviewArgs {
+    /// The port on 127.0.0.1 to serve the page at; without it, a free one.
+    #[arg(long, value_name = "N")]
+    pub port: Option<u16>,
+    /// Open the page in the default browser (xdg-open, or open on macOS).
+    #[arg(long)]
+    pub open: bool,
+    /// Everything `apply` takes too.
+    #[command(flatten)]
+    pub sync: SyncArgs,
 }
 
 /// Arguments of `sync release`.

@@ -6,11 +6,14 @@
 use crate::cli::{EmailArgs, EmailVia};
 use crate::connect::{self, Directories, IdentityDirectory};
 use azure_graph::{GraphClient, GraphMailer};
-use dirsync::{MailErrorKind, Mailer, Report, ReportEmail};
+use dirsync::{MailErrorKind, Mailer, Report};
+use dirsync_report::ReportEmail;
+use dirsync_review::ReviewEmail;
 use dirsync_smtp::{SmtpConfig, SmtpMailer};
 use secrecy::SecretString;
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 
 /// The SMTP server's URL: `smtp://user@host:587` (STARTTLS) or `smtps://user@host:465`.
 pub const SMTP_URL: &str = "SMTP_URL";
@@ -122,28 +125,11 @@ pub async fn send_report_with(
     if !composer.should_send(args.email_on.into()) {
         return EmailOutcome::NotNeeded;
     }
-    let Some(from) = args.email_from.as_deref().filter(|f| !f.trim().is_empty()) else {
-        return EmailOutcome::Failed {
-            why: "--email-to needs --email-from ADDR, the address the email is sent from".into(),
-        };
+    let (mailer, from) = match mailer(args, graph, smtp) {
+        Ok(found) => found,
+        Err(why) => return EmailOutcome::Failed { why },
     };
-    let mailer: Box<dyn Mailer> = match args.email_via {
-        EmailVia::Graph => match graph {
-            Some(graph) => Box::new(GraphMailer::new(graph.clone())),
-            None => {
-                return EmailOutcome::Failed {
-                    why: "--email-via graph sends through the Azure AD connection, and this sync \
-                          has none: use --email-via smtp"
-                        .into(),
-                };
-            }
-        },
-        EmailVia::Smtp => match smtp_mailer(smtp) {
-            Ok(mailer) => Box::new(mailer),
-            Err(why) => return EmailOutcome::Failed { why },
-        },
-    };
-    let email = composer.to_email(from.trim(), args.email_to.iter().map(|to| to.trim()));
+    let email = composer.to_email(from, args.email_to.iter().map(|to| to.trim()));
     match dirsync::send_email(mailer.as_ref(), &email).await {
         Ok(()) => EmailOutcome::Sent { to: email.to, via: mailer.name().to_owned() },
         Err(e) => EmailOutcome::Failed {
@@ -169,6 +155,45 @@ fn with_advice(error: impl fmt::Display, kind: MailErrorKind, via: EmailVia) -> 
         _ => return error.to_string(),
     };
     format!("{error} ({advice})")
+}
+
+/// The mailer `args` ask for and the address it sends from.
+fn mailer(
+    args: &EmailArgs,
+    graph: Option<&GraphClient>,
+    smtp: &SmtpEnv,
+) -> Result<(Arc<dyn Mailer>, String), String> {
+    let Some(from) = args.email_from.as_deref().filter(|f| !f.trim().is_empty()) else {
+        return Err("--email-to needs --email-from ADDR, the address the email is sent from".into());
+    };
+    let mailer: Arc<dyn Mailer> = match (args.email_via, graph) {
+        (EmailVia::Graph, Some(graph)) => Arc::new(GraphMailer::new(graph.clone())),
+        (EmailVia::Graph, None) => {
+            return Err("--email-via graph sends through the Azure AD connection, and this sync \
+                        has none: use --email-via smtp"
+                .into());
+        }
+        (EmailVia::Smtp, _) => Arc::new(smtp_mailer(smtp)?),
+    };
+    Ok((mailer, from.trim().to_owned()))
+}
+
+/// The report email of `sync review`, as `args` ask (`Ok(None)` without --email-to): the page
+/// sends it after the apply and says so.
+///
+/// # Errors
+/// What is missing to send it, in words.
+pub fn review_email(
+    args: &EmailArgs,
+    graph: Option<&GraphClient>,
+    smtp: &SmtpEnv,
+) -> Result<Option<ReviewEmail>, String> {
+    if args.email_to.is_empty() {
+        return Ok(None);
+    }
+    let (mailer, from) = mailer(args, graph, smtp)?;
+    let to = args.email_to.iter().map(|to| to.trim().to_owned());
+    Ok(Some(ReviewEmail::new(mailer, from, to).on(args.email_on.into())))
 }
 
 fn smtp_mailer(smtp: &SmtpEnv) -> Result<SmtpMailer, String> {

@@ -11,6 +11,7 @@
 //! - [`decisions`]: the JSON decisions file.
 //! - [`run`]: the plan / apply flow and its [`run::Outcome`] (the exit code).
 //! - [`release`]: `sync release`, letting held-back writes be tried again.
+//! - [`review`]: `sync review`, the sync as a page in a browser.
 //! - [`token_file`]: the saved Azure refresh token of a "with user account" connection.
 //! - [`webhook_server`]: the real-time push from Huma's webhooks to Azure AD.
 //!
@@ -32,6 +33,7 @@ pub mod email;
 pub mod login;
 pub mod plan_view;
 pub mod release;
+pub mod review;
 pub mod run;
 pub mod token_file;
 pub mod webhook_server;

@@ -35,6 +35,8 @@ pub enum Outcome {
     /// Some writes failed; the report says which. (Writes held back because they were refused for
     /// good before are not failures: a run whose only problems are those is [`Outcome::Done`].)
     SomeFailed = 5,
+    /// `sync review` was stopped (Ctrl-C) before anything was written.
+    Interrupted = 130,
 }
 
 impl Outcome {
@@ -164,6 +166,16 @@ pub async fn main_with(
             crate::login::login_azure(&login, &secrets, console).await
         }
         Some(Command::Release(release)) => crate::release::release(&release, console).await,
+        Some(Command::Review(review)) => {
+            crate::review::review(&review, &secrets, console, stop_signal()).await
+        }
+    }
+}
+
+/// Ctrl-C, or never when it cannot be listened for.
+async fn stop_signal() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
     }
 }
 
@@ -184,14 +196,7 @@ async fn real(args: &SyncArgs, mode: Mode, secrets: &Secrets, console: &mut Cons
                 return Outcome::CouldNotRun;
             }
         };
-    let idp = directories.idp.directory();
-    if settings.policy.leavers.disable && !idp.capabilities().can_disable {
-        say!(
-            console.err,
-            "warning: {} cannot disable accounts, so --disable-leavers disables nobody",
-            idp.name()
-        );
-    }
+    warn_if_cannot_disable(&settings, directories.idp.directory(), console);
     let run = sync(&directories, &settings, mode, console).await;
     // The report files are written by now; a failed email is a warning, never the run's outcome.
     if let (Mode::Apply, Some(report)) = (mode, &run.report) {
@@ -203,6 +208,21 @@ async fn real(args: &SyncArgs, mode: Mode, secrets: &Secrets, console: &mut Cons
         }
     }
     run.outcome
+}
+
+/// Says so when --disable-leavers is given for a directory that cannot disable accounts.
+pub(crate) fn warn_if_cannot_disable(
+    settings: &Settings,
+    idp: &dyn Directory,
+    console: &mut Console,
+) {
+    if settings.policy.leavers.disable && !idp.capabilities().can_disable {
+        say!(
+            console.err,
+            "warning: {} cannot disable accounts, so --disable-leavers disables nobody",
+            idp.name()
+        );
+    }
 }
 
 /// What a run does.
@@ -252,7 +272,7 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn new(outcome: Outcome, message: impl Into<String>) -> Self {
+    pub(crate) fn new(outcome: Outcome, message: impl Into<String>) -> Self {
         Failure { outcome, message: message.into() }
     }
 }
@@ -324,7 +344,7 @@ pub struct Run {
 }
 
 impl Run {
-    fn failed(console: &mut Console, failure: Failure, plan: Option<Plan>) -> Run {
+    pub(crate) fn failed(console: &mut Console, failure: Failure, plan: Option<Plan>) -> Run {
         say!(console.err, "error: {}", failure.message);
         Run { outcome: failure.outcome, plan, report: None }
     }
@@ -486,6 +506,17 @@ async fn apply(
     if !bar.is_finished() {
         bar.finish();
     }
+    applied_run(applied, plan, settings, console)
+}
+
+/// What an apply's result means for a person and the exit code: the report printed and written
+/// to its files, or why nothing was written. `sync apply` and `sync review` end with it.
+pub fn applied_run(
+    applied: Result<dirsync::Synced, SyncError>,
+    plan: Plan,
+    settings: &Settings,
+    console: &mut Console,
+) -> Run {
     let (report, stopped) = match applied {
         Ok(synced) => (synced.report, None),
         Err(e) => match e.report().cloned() {
@@ -503,7 +534,7 @@ async fn apply(
     };
     let mut outcome = if report.is_success() { Outcome::Done } else { Outcome::SomeFailed };
     say!(console.out);
-    say!(console.out, "{}", report.to_markdown().trim_end());
+    say!(console.out, "{}", dirsync_report::markdown(&report).trim_end());
     if let Err(message) = write_reports(&report, settings, console) {
         say!(console.err, "error: {message}");
         outcome = Outcome::CouldNotRun;
@@ -544,7 +575,7 @@ fn progress_to(bar: ProgressBar, names: Names) -> impl Fn(&Progress) + Send + Sy
 }
 
 /// What to tell a person, and the exit code, for a sync that did not run or stopped.
-fn sync_failure(error: &SyncError, settings: &Settings) -> Failure {
+pub(crate) fn sync_failure(error: &SyncError, settings: &Settings) -> Failure {
     let chain = ErrorChain(error);
     match error {
         SyncError::Read { side: Side::Idp, source, .. } => Failure::new(
@@ -617,7 +648,7 @@ fn write_reports(
         say!(console.out, "Report (JSON) written to {}", path.display());
     }
     if let Some(path) = &settings.report_html {
-        std::fs::write(path, report.to_html())
+        std::fs::write(path, dirsync_report::html(report))
             .map_err(|e| format!("cannot write the report to {}: {e}", path.display()))?;
         say!(console.out, "Report (HTML) written to {}", path.display());
     }

@@ -6,7 +6,8 @@ mod common;
 
 use azure_graph::{GraphMailer, SendMailError};
 use common::*;
-use dirsync::{MailErrorKind, Mailer, Names, Report, ReportEmail};
+use dirsync::{MailErrorKind, Mailer, Names, Report};
+use dirsync_report::ReportEmail;
 use std::time::Duration;
 use testkit::{FakeGraph, GraphConfig, GraphUser, Route};
 use wiremock::matchers::{body_partial_json, method, path};

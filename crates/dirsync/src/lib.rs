@@ -45,7 +45,8 @@
 //! assert_eq!(synced.report.counts.updated_in_idp, 1);
 //! assert_eq!(synced.report.counts.created_in_idp, 1);
 //! assert_eq!(azure.records().len(), 2);
-//! let _email_body = synced.report.to_html();
+//! // The report is data (JSON); the `dirsync-report` crate lays it out as a page or an email.
+//! assert!(serde_json::to_string(&synced.report)?.contains("\"updated_in_idp\":1"));
 //!
 //! // Run again: nothing is left to do.
 //! let again = sync.plan().await?;
@@ -64,7 +65,8 @@
 //! 3. **Decide**: the [`Policy`] settles what it can; the rest are pending decisions a person
 //!    settles by id ([`PlannedSync::decide`]).
 //! 4. **Apply** the settled plan ([`apply`]): the writes through both directories with bounded
-//!    concurrency and a timeout each, and a [`Report`] (JSON, Markdown or HTML).
+//!    concurrency and a timeout each, and a [`Report`]: plain data (JSON), which the
+//!    `dirsync-report` crate lays out as an HTML page, Markdown and the report email.
 //! 5. **Remember** the [`SyncState`] (links and the values both sides agreed on) through the
 //!    [`StateStore`], so the next run can tell who changed what.
 //!
@@ -115,9 +117,7 @@ pub use email::{EmailError, check_email};
 pub use error::{DirectoryError, ErrorChain, ErrorKind};
 pub use field::{Field, FieldSet};
 pub use id::ItemId;
-pub use mail::{
-    Attachment, Email, EmailOn, MailError, MailErrorKind, Mailer, ReportEmail, send_email,
-};
+pub use mail::{Attachment, Email, EmailOn, MailError, MailErrorKind, Mailer, send_email};
 pub use memory::InMemoryDirectory;
 pub use names::Names;
 pub use operations::{Create, Operation, Operations, PlannedChange, SkippedWrite, Update};

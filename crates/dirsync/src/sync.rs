@@ -58,7 +58,7 @@ use tracing::Instrument;
 /// let synced = planned.apply().await?;
 /// assert_eq!(synced.report.counts.updated_in_idp, 1);
 /// assert_eq!(synced.report.counts.created_in_idp, 1);
-/// assert!(synced.report.to_markdown().contains("Azure AD"));
+/// assert_eq!(synced.report.names.idp, "Azure AD");
 ///
 /// // The state was saved: a second run has nothing to do.
 /// let again = sync.plan().await?;

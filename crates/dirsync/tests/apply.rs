@@ -857,8 +857,8 @@ async fn a_generated_password_never_reaches_the_report_or_the_state() {
         serde_json::to_string(&report).expect("JSON"),
         serde_json::to_string(&state).expect("JSON"),
         format!("{report:?}{state:?}"),
-        report.to_markdown(),
-        report.to_html(),
+        dirsync_report::markdown(&report),
+        dirsync_report::html(&report),
     ]
     .concat();
     assert!(everything.contains("Grace"));

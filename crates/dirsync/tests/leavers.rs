@@ -64,10 +64,10 @@ async fn a_leaver_is_disabled_and_signed_out_then_enabled_again_when_they_return
     assert!(report.is_success());
     let disable = report.operations.iter().find(|o| o.action == Action::Disable).expect("listed");
     assert_eq!(disable.reason.as_deref(), Some("inactive in Huma"));
-    let markdown = report.to_markdown();
+    let markdown = dirsync_report::markdown(report);
     assert!(markdown.contains("## Accounts disabled: 1"), "{markdown}");
     assert!(markdown.contains("| Person1 Lund | a1 | inactive in Huma |"), "{markdown}");
-    assert!(report.to_html().contains("Accounts disabled: 1"));
+    assert!(dirsync_report::html(report).contains("Accounts disabled: 1"));
     let state = store.load().await.expect("saved");
     let remembered = &state.disabled[&RecordId::from("a1")];
     assert_eq!(
@@ -87,7 +87,7 @@ async fn a_leaver_is_disabled_and_signed_out_then_enabled_again_when_they_return
     let synced = sync_once(&sync).await.expect("applied");
     assert!(active(&idp, "a1"));
     assert_eq!(synced.report.counts.enabled_in_idp, 1);
-    assert!(synced.report.to_markdown().contains("## Accounts enabled again: 1"));
+    assert!(dirsync_report::markdown(&synced.report).contains("## Accounts enabled again: 1"));
     assert!(store.load().await.expect("saved").disabled.is_empty());
 }
 
@@ -119,7 +119,7 @@ async fn a_person_deleted_from_hr_while_linked_is_disabled_not_deleted() {
     assert_eq!(account.name, "Person2 Lund", "named after the account, as the HR record is gone");
     assert!(!active(&idp, "a2"));
     assert_eq!(idp.sessions_revoked(&"a2".into()), 0, "not asked to revoke");
-    assert!(synced.report.to_markdown().contains("no longer in Huma"));
+    assert!(dirsync_report::markdown(&synced.report).contains("no longer in Huma"));
 }
 
 #[tokio::test]
@@ -178,7 +178,7 @@ async fn a_refused_disable_is_reported_with_the_error_and_held_back_next_time() 
         report.operations.iter().map(|o| (o.action, o.outcome.label())).collect();
     assert_eq!(outcomes, [(Action::Disable, "failed"), (Action::RevokeSessions, "skipped")]);
     assert!(!report.is_success());
-    assert!(report.to_markdown().contains(admin_message));
+    assert!(dirsync_report::markdown(report).contains(admin_message));
     assert!(active(&idp, "a0"));
     assert!(store.load().await.expect("saved").disabled.is_empty(), "not disabled, not remembered");
 
@@ -186,7 +186,7 @@ async fn a_refused_disable_is_reported_with_the_error_and_held_back_next_time() 
     let synced = sync_once(&sync).await.expect("applied");
     assert!(synced.report.is_success(), "{:?}", synced.report);
     assert_eq!(synced.report.held.len(), 1);
-    assert!(synced.report.to_markdown().contains("held back since"));
+    assert!(dirsync_report::markdown(&synced.report).contains("held back since"));
 }
 
 #[tokio::test]

@@ -63,7 +63,7 @@ async fn a_refused_write_is_held_back_then_tried_on_an_escalating_schedule() {
     assert!(second.report.operations.is_empty(), "{:?}", second.report.operations);
     assert!(second.report.is_success());
     assert_eq!(second.report.counts.held, 1);
-    let markdown = second.report.to_markdown();
+    let markdown = dirsync_report::markdown(&second.report);
     assert!(markdown.contains("## Held back: 1"), "{markdown}");
     assert!(markdown.contains("held back since 2026-10-26"), "{markdown}");
     assert!(markdown.contains(&h.id.to_string()), "the id to release it by: {markdown}");

@@ -653,7 +653,7 @@ async fn the_report_names_the_systems_and_has_a_default_title() {
     assert_eq!((report.names.hr.as_str(), report.names.idp.as_str()), ("Huma", "Azure AD"));
     assert_eq!(report.title.as_deref(), Some("Huma and Azure AD: people synchronised"));
     assert!(report.generated_at.is_some());
-    let markdown = report.to_markdown();
+    let markdown = dirsync_report::markdown(report);
     assert!(markdown.contains("Huma and Azure AD: people synchronised"), "{markdown}");
     assert!(markdown.contains("Azure AD"), "{markdown}");
     assert!(!markdown.contains("identity directory"), "{markdown}");

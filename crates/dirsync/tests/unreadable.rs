@@ -68,7 +68,7 @@ async fn an_unreadable_record_takes_no_writes_and_blocks_a_duplicate() {
     assert_eq!(created, ["h2"], "only Cy is created (in Azure AD)");
     assert_eq!(hr.records().len(), 2, "nobody created in Huma");
     assert_eq!(synced.report.counts.created_in_idp, 1);
-    assert!(synced.report.to_markdown().contains("Unreadable record"));
+    assert!(dirsync_report::markdown(&synced.report).contains("Unreadable record"));
 }
 
 #[tokio::test]

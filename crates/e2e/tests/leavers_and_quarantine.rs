@@ -79,7 +79,7 @@ async fn leavers_are_disabled_and_signed_out_in_azure_ad_and_an_admin_is_reporte
         .find(|op| op.action == Action::Disable)
         .unwrap_or_else(|| panic!("the administrator's disable is reported: {report:#?}"));
     assert_eq!(refused.name, "Given3 Family3");
-    let markdown = report.to_markdown();
+    let markdown = dirsync_report::markdown(report);
     assert!(markdown.contains("## Accounts disabled: 2"), "{markdown}");
     assert!(markdown.contains("administrator"), "the message says why and what to do: {markdown}");
 
@@ -161,7 +161,7 @@ async fn a_value_graph_refuses_is_held_back_then_released() {
     assert!(!first.report.is_success());
     let second = run(&sync).await;
     assert!(second.report.is_success(), "held back: {:#?}", second.report);
-    assert!(second.report.to_markdown().contains("held back since"));
+    assert!(dirsync_report::markdown(&second.report).contains("held back since"));
     assert_eq!(second.report.operations.len(), 0);
 
     // Fixed in Azure AD's settings, released by a person: the next run writes it.

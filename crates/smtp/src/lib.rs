@@ -144,7 +144,7 @@ mod tests {
     use std::time::Duration;
 
     fn email() -> Email {
-        dirsync::ReportEmail::new(&dirsync::Report::default())
+        dirsync_report::ReportEmail::new(&dirsync::Report::default())
             .to_email("sync@example.com", ["hr@example.com"])
     }
 

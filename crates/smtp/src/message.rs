@@ -46,7 +46,8 @@ fn mailbox(address: &str) -> Result<Mailbox, SmtpError> {
 /// program, or to keep.
 ///
 /// ```
-/// use dirsync::{Report, ReportEmail};
+/// use dirsync::Report;
+/// use dirsync_report::ReportEmail;
 /// let report = Report::default();
 /// let email = ReportEmail::new(&report).to_email("sync@example.com", ["hr@example.com"]);
 /// let eml = String::from_utf8(dirsync_smtp::to_eml(&email)?).expect("ASCII");

@@ -7,13 +7,26 @@ use dirsync_examples::run::{Console, Outcome, main_with};
 use std::path::Path;
 use testkit::{FakeGraph, FakeHuma};
 
+pub mod browser;
+
 /// `sync <command> <connection to the fakes> --state <dir>/state.json <extra>`.
 pub fn argv(org: &DemoOrg, dir: &Path, command: &str, extra: &[&str]) -> Vec<String> {
+    argv_for(&org.huma, &org.graph, &dir.join("state.json"), command, extra)
+}
+
+/// `sync <command> <connection to these fakes> --state <state> <extra>`.
+pub fn argv_for(
+    huma: &FakeHuma,
+    graph: &FakeGraph,
+    state: &Path,
+    command: &str,
+    extra: &[&str],
+) -> Vec<String> {
     let mut args: Vec<String> = vec![
         "sync".into(),
         command.into(),
         "--huma-url".into(),
-        org.huma.uri(),
+        huma.uri(),
         "--huma-client-id".into(),
         FakeHuma::CLIENT_ID.into(),
         "--azure-tenant".into(),
@@ -21,11 +34,11 @@ pub fn argv(org: &DemoOrg, dir: &Path, command: &str, extra: &[&str]) -> Vec<Str
         "--azure-client-id".into(),
         FakeGraph::CLIENT_ID.into(),
         "--graph-url".into(),
-        org.graph.uri(),
+        graph.uri(),
         "--login-url".into(),
-        org.graph.uri(),
+        graph.uri(),
         "--state".into(),
-        dir.join("state.json").display().to_string(),
+        state.display().to_string(),
     ];
     args.extend(extra.iter().map(|s| (*s).to_owned()));
     args

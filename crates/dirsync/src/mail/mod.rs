@@ -1,17 +1,15 @@
-//! The report as an email a person wants to read, and the one trait every way of sending it
-//! implements.
+//! An email, and the one trait every way of sending it implements.
 //!
-//! [`ReportEmail`] composes an [`Email`] from a [`crate::Report`]: a subject that states the
-//! outcome, an HTML part that renders in mail clients (inline styles, tables for layout, no
-//! scripts, no external images), a plain-text part, and the full list of changes attached as CSV
-//! and JSON. A [`Mailer`] sends it: the `dirsync-smtp` crate over SMTP, the `azure-graph` crate
-//! through Microsoft Graph's `sendMail`, or an embedding service's own.
+//! The `dirsync-report` crate composes the report email ([`Email`]: a subject that states the
+//! outcome, an HTML and a plain-text part, the full list of changes attached as CSV and JSON)
+//! from a [`crate::Report`]. A [`Mailer`] sends it: the `dirsync-smtp` crate over SMTP, the
+//! `azure-graph` crate through Microsoft Graph's `sendMail`, or an embedding service's own.
 //!
 //! Sending is never part of the sync: a report email that cannot be sent is a [`MailError`] to
 //! print, and the sync's result and report stay as they are.
 //!
 //! ```
-//! use dirsync::{Email, MailError, Mailer, Report, ReportEmail};
+//! use dirsync::{Email, MailError, Mailer};
 //! use std::sync::Mutex;
 //!
 //! /// A mailer that keeps what it was given, as a test would.
@@ -30,10 +28,14 @@
 //! }
 //!
 //! # futures::executor::block_on(async {
-//! let report = Report::default();
-//! let email = ReportEmail::new(&report)
-//!     .with_organisation("Example AS")
-//!     .to_email("sync@example.com", ["hr@example.com"]);
+//! let email = Email {
+//!     from: "sync@example.com".into(),
+//!     to: vec!["hr@example.com".into()],
+//!     subject: "Huma ↔ Azure AD sync: nothing to change".into(),
+//!     text: "Nothing needed to change.".into(),
+//!     html: "<p>Nothing needed to change.</p>".into(),
+//!     attachments: Vec::new(),
+//! };
 //! let outbox = Outbox::default();
 //! dirsync::send_email(&outbox, &email).await?;
 //! let sent = outbox.0.lock().expect("not poisoned");
@@ -42,15 +44,29 @@
 //! # }).unwrap();
 //! ```
 
-mod attachments;
-mod compose;
-mod html;
-mod text;
-
-pub use compose::{EmailOn, ReportEmail};
-
 use async_trait::async_trait;
 use std::{error::Error as StdError, fmt};
+
+/// When a report is emailed: after every run, or only after one that needs someone to look.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum EmailOn {
+    /// After every run.
+    #[default]
+    Always,
+    /// Only when a write failed or was not attempted, the run stopped early, or there are
+    /// findings ([`EmailOn::wants`]).
+    Problems,
+}
+
+impl EmailOn {
+    /// Whether a run with `report` is emailed under this rule.
+    pub fn wants(self, report: &crate::Report) -> bool {
+        match self {
+            EmailOn::Always => true,
+            EmailOn::Problems => !report.is_success() || report.counts.findings > 0,
+        }
+    }
+}
 
 /// One email: who from and to, a subject, an HTML and a plain-text part, and attachments.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,8 +11,9 @@
 
 use dirsync::{
     Action, ErrorKind, Field, FieldReport, FieldValue, Names, OperationReport, Outcome, Report,
-    ReportEmail, Side,
+    Side,
 };
+use dirsync_report::ReportEmail;
 use dirsync_smtp::{SmtpConfig, SmtpMailer};
 use secrecy::SecretString;
 use serde_json::Value;

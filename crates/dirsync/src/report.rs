@@ -1,11 +1,9 @@
 //! What a run did, for a person: counts, every change with its old and new value, what was skipped
-//! and why, what failed and what to do about it. Serialises to JSON and renders as Markdown and as
-//! a self-contained HTML page (for the confirmation email sent after a sync).
+//! and why, what failed and what to do about it. Plain data that serialises to JSON; the
+//! `dirsync-report` crate lays it out as an HTML page, Markdown and the report email.
 //!
 //! A report holds names, record ids and field values, never a secret: the core never sees a
 //! password or a token, so there is none to leak.
-
-pub(crate) mod render;
 
 use crate::{
     ChangeKind, DecidedBy, DirectoryError, ErrorKind, Field, FieldValue, Finding, HeldWrite,
@@ -421,15 +419,7 @@ impl Report {
 
     /// The writes that failed.
     pub fn failures(&self) -> impl Iterator<Item = &OperationReport> {
-        self.operations_with("failed")
-    }
-
-    /// The operations whose outcome has this [`Outcome::label`].
-    pub(crate) fn operations_with<'a>(
-        &'a self,
-        label: &'a str,
-    ) -> impl Iterator<Item = &'a OperationReport> + 'a {
-        self.operations.iter().filter(move |o| o.outcome.label() == label)
+        self.operations.iter().filter(|o| matches!(o.outcome, Outcome::Failed { .. }))
     }
 
     /// Recounts [`Report::counts`] from the entries.

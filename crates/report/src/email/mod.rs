@@ -1,24 +1,18 @@
-//! What the report email says, worked out once for both parts: the subject, the attention list,
-//! the counts and the changes shown.
+//! The report as an email a person wants to read: what it says is worked out once here (the
+//! subject, the attention list, the counts and the changes shown), and laid out by the HTML part
+//! ([`html`]) and the plain-text part ([`text`]); the full report is attached ([`attachments`]).
 
-use super::{Attachment, Email, attachments};
-use crate::report::render::{finding_label, outcome_text, value_text};
-use crate::{Action, Names, OperationReport, Outcome, Report, Side};
-use std::time::Duration;
+mod attachments;
+mod html;
+mod text;
 
-/// When a report is emailed: after every run, or only after one that needs someone to look.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum EmailOn {
-    /// After every run.
-    #[default]
-    Always,
-    /// Only when a write failed or was not attempted, the run stopped early, or there are
-    /// findings ([`ReportEmail::has_problems`]).
-    Problems,
-}
+use crate::look::{AMBER, BLUE, RED};
+use crate::words::{duration_text, finding_label, operations_with, outcome_text, value_text};
+use dirsync::{Action, Attachment, Email, EmailOn, Names, OperationReport, Outcome, Report, Side};
 
 /// The report email of one run: compose it from a [`Report`] and what the report does not know
-/// (the organisation's name), then send the [`Email`] through a [`super::Mailer`].
+/// (the organisation's name), then send the [`Email`] through a [`dirsync::Mailer`]
+/// ([`dirsync::send_email`]).
 ///
 /// Written for an HR administrator: what needs attention first (what failed, what is held back,
 /// who waits for a decision, findings), each with what to do; then the counts; then the changes
@@ -27,7 +21,8 @@ pub enum EmailOn {
 /// the full list is attached as `changes.csv` (for a spreadsheet) and `report.json`.
 ///
 /// ```
-/// use dirsync::{Report, ReportEmail};
+/// use dirsync::Report;
+/// use dirsync_report::ReportEmail;
 /// let report = Report::default();
 /// let email = ReportEmail::new(&report).to_email("sync@example.com", ["hr@example.com"]);
 /// assert!(email.html.starts_with("<!DOCTYPE html>"));
@@ -36,53 +31,53 @@ pub enum EmailOn {
 /// ```
 #[derive(Debug, Clone)]
 pub struct ReportEmail<'a> {
-    pub(super) report: &'a Report,
-    pub(super) organisation: Option<String>,
-    pub(super) limit: usize,
+    pub(crate) report: &'a Report,
+    pub(crate) organisation: Option<String>,
+    pub(crate) limit: usize,
 }
 
 /// A count row for each side: label, HR system, identity directory.
-pub(super) type BySide = (&'static str, usize, usize);
+pub(crate) type BySide = (&'static str, usize, usize);
 /// A count row for the run as a whole.
-pub(super) type Overall = (&'static str, usize);
+pub(crate) type Overall = (&'static str, usize);
 
 /// One entry of the attention list.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Item {
+pub(crate) struct Item {
     /// The person (or "The sync" for the run as a whole).
-    pub(super) who: String,
+    pub(crate) who: String,
     /// The system concerned, when one is.
-    pub(super) system: Option<String>,
+    pub(crate) system: Option<String>,
     /// What happened.
-    pub(super) what: String,
+    pub(crate) what: String,
     /// What to do about it; empty when `what` says it already.
-    pub(super) todo: String,
+    pub(crate) todo: String,
 }
 
 /// One heading of the attention list, with every entry (the renderers show the first ones).
 #[derive(Debug, Clone)]
-pub(super) struct Group {
-    pub(super) title: &'static str,
+pub(crate) struct Group {
+    pub(crate) title: &'static str,
     /// The accent colour of the HTML part.
-    pub(super) colour: &'static str,
-    pub(super) items: Vec<Item>,
+    pub(crate) colour: &'static str,
+    pub(crate) items: Vec<Item>,
 }
 
 /// One line of the changes: a field written for a person.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct ChangeLine {
-    pub(super) system: String,
-    pub(super) field: String,
+pub(crate) struct ChangeLine {
+    pub(crate) system: String,
+    pub(crate) field: String,
     /// `None` for a person created (`after` then lists their values).
-    pub(super) before: Option<String>,
-    pub(super) after: String,
+    pub(crate) before: Option<String>,
+    pub(crate) after: String,
 }
 
 /// The changes made for one person.
 #[derive(Debug, Clone)]
-pub(super) struct PersonChanges {
-    pub(super) name: String,
-    pub(super) lines: Vec<ChangeLine>,
+pub(crate) struct PersonChanges {
+    pub(crate) name: String,
+    pub(crate) lines: Vec<ChangeLine>,
 }
 
 impl<'a> ReportEmail<'a> {
@@ -113,20 +108,16 @@ impl<'a> ReportEmail<'a> {
     /// Whether the run needs someone to look at it: a write failed or was not attempted, the
     /// run stopped early, or the plan had findings.
     pub fn has_problems(&self) -> bool {
-        let c = &self.report.counts;
-        !self.report.is_success() || c.findings > 0
+        EmailOn::Problems.wants(self.report)
     }
 
-    /// Whether to send it under `on`.
+    /// Whether to send it under `on` ([`EmailOn::wants`]).
     pub fn should_send(&self, on: EmailOn) -> bool {
-        match on {
-            EmailOn::Always => true,
-            EmailOn::Problems => self.has_problems(),
-        }
+        on.wants(self.report)
     }
 
     /// The names of the two systems.
-    pub(super) fn names(&self) -> &Names {
+    pub(crate) fn names(&self) -> &Names {
         &self.report.names
     }
 
@@ -139,7 +130,7 @@ impl<'a> ReportEmail<'a> {
     }
 
     /// The outcome in a few words: "3 failed, 120 updated", "nothing to change".
-    pub(super) fn outcome(&self) -> String {
+    pub(crate) fn outcome(&self) -> String {
         let c = &self.report.counts;
         let mut parts = Vec::new();
         if self.report.stopped.is_some() {
@@ -172,7 +163,7 @@ impl<'a> ReportEmail<'a> {
     }
 
     /// A line on when the run started and how long it took, when the report says.
-    pub(super) fn when(&self) -> Option<String> {
+    pub(crate) fn when(&self) -> Option<String> {
         let started = match (&self.report.started_at, &self.report.generated_at) {
             (Some(at), _) => Some(at.format("%Y-%m-%d %H:%M UTC").to_string()),
             (None, Some(at)) => Some(at.clone()),
@@ -188,7 +179,7 @@ impl<'a> ReportEmail<'a> {
     }
 
     /// The heading: the report's title, or one made of the systems' names.
-    pub(super) fn title(&self) -> String {
+    pub(crate) fn title(&self) -> String {
         let names = self.names();
         self.report
             .title
@@ -198,7 +189,7 @@ impl<'a> ReportEmail<'a> {
 
     /// The line above the heading: the organisation and the systems, "Example AS · Huma ↔
     /// Azure AD".
-    pub(super) fn context(&self) -> String {
+    pub(crate) fn context(&self) -> String {
         let names = self.names();
         let systems = format!("{} ↔ {}", names.hr, names.idp);
         match &self.organisation {
@@ -208,10 +199,33 @@ impl<'a> ReportEmail<'a> {
     }
 
     /// The attention list, most urgent first; groups without entries are left out.
-    pub(super) fn attention(&self) -> Vec<Group> {
-        let report = self.report;
-        let names = self.names();
-        let system = |side: Side| Some(names.of(side).to_owned());
+    pub(crate) fn attention(&self) -> Vec<Group> {
+        let (held, waiting) = self.held_and_waiting();
+        let findings = self
+            .report
+            .findings
+            .iter()
+            .map(|f| Item {
+                who: finding_label(f.kind).to_owned(),
+                system: None,
+                what: f.message.clone(),
+                todo: String::new(),
+            })
+            .collect();
+        [
+            Group { title: "Failed", colour: RED, items: self.failed() },
+            Group { title: "Waiting for a decision", colour: AMBER, items: waiting },
+            Group { title: "Held back", colour: AMBER, items: held },
+            Group { title: "Findings", colour: BLUE, items: findings },
+        ]
+        .into_iter()
+        .filter(|g| !g.items.is_empty())
+        .collect()
+    }
+
+    /// What failed or was not attempted, the run's stop first.
+    fn failed(&self) -> Vec<Item> {
+        let (report, names) = (self.report, self.names());
         let mut failed = Vec::new();
         if let Some(stopped) = &report.stopped {
             failed.push(Item {
@@ -226,12 +240,21 @@ impl<'a> ReportEmail<'a> {
             if matches!(op.outcome, Outcome::Failed { .. } | Outcome::NotAttempted) {
                 let (what, todo) = outcome_text(&op.outcome);
                 let what = format!("{}: {what}", write_text(op, names));
-                failed.push(Item { who: op.name.clone(), system: system(op.target), what, todo });
+                let system = Some(names.of(op.target).to_owned());
+                failed.push(Item { who: op.name.clone(), system, what, todo });
             }
         }
+        failed
+    }
+
+    /// What was left as it is (held back: skipped writes, writes refused for good before,
+    /// values left out), and who waits for a decision to be created.
+    fn held_and_waiting(&self) -> (Vec<Item>, Vec<Item>) {
+        let (report, names) = (self.report, self.names());
+        let system = |side: Side| Some(names.of(side).to_owned());
         let mut held = Vec::new();
         let mut waiting = Vec::new();
-        for op in report.operations_with("skipped") {
+        for op in operations_with(report, "skipped") {
             held.push(Item {
                 who: op.name.clone(),
                 system: system(op.target),
@@ -275,30 +298,12 @@ impl<'a> ReportEmail<'a> {
                 }),
             }
         }
-        let findings = report
-            .findings
-            .iter()
-            .map(|f| Item {
-                who: finding_label(f.kind).to_owned(),
-                system: None,
-                what: f.message.clone(),
-                todo: String::new(),
-            })
-            .collect();
-        [
-            Group { title: "Failed", colour: "#cf222e", items: failed },
-            Group { title: "Waiting for a decision", colour: "#9a6700", items: waiting },
-            Group { title: "Held back", colour: "#9a6700", items: held },
-            Group { title: "Findings", colour: "#0969da", items: findings },
-        ]
-        .into_iter()
-        .filter(|g| !g.items.is_empty())
-        .collect()
+        (held, waiting)
     }
 
     /// The counts as rows: a label, the HR system's and the identity directory's numbers (or one
     /// number for the run as a whole).
-    pub(super) fn counts(&self) -> (Vec<BySide>, Vec<Overall>) {
+    pub(crate) fn counts(&self) -> (Vec<BySide>, Vec<Overall>) {
         let c = &self.report.counts;
         let waiting = self.report.skipped.iter().filter(|s| s.field.is_none()).count();
         let by_side = vec![
@@ -323,10 +328,10 @@ impl<'a> ReportEmail<'a> {
     }
 
     /// The changes made, by person, in the report's order.
-    pub(super) fn changes(&self) -> Vec<PersonChanges> {
+    pub(crate) fn changes(&self) -> Vec<PersonChanges> {
         let names = self.names();
         let mut people: Vec<PersonChanges> = Vec::new();
-        for op in self.report.operations_with("done") {
+        for op in operations_with(self.report, "done") {
             let system = names.of(op.target).to_owned();
             if people.last().is_none_or(|p| p.name != op.name) {
                 people.push(PersonChanges { name: op.name.clone(), lines: Vec::new() });
@@ -389,6 +394,33 @@ impl<'a> ReportEmail<'a> {
             attachments: self.attachments(),
         }
     }
+
+    /// Whether the run had nothing at all to do.
+    pub(crate) fn nothing_to_change(&self) -> bool {
+        self.report.operations.is_empty()
+            && self.report.skipped.is_empty()
+            && self.report.findings.is_empty()
+    }
+
+    /// The attachments' names, "changes.csv and report.json".
+    pub(crate) fn attachment_names(&self) -> String {
+        let files: Vec<String> = self.attachments().into_iter().map(|a| a.name).collect();
+        files.join(" and ")
+    }
+}
+
+/// How many people had at least one of their lines among the first `shown`.
+pub(crate) fn people_shown(people: &[PersonChanges], shown: usize) -> usize {
+    let mut left = shown;
+    let mut count = 0;
+    for person in people {
+        if left == 0 {
+            break;
+        }
+        count += 1;
+        left = left.saturating_sub(person.lines.len());
+    }
+    count
 }
 
 /// "update of a4 (Job title Researcher → R&D)" with the system: "update in Azure AD".
@@ -419,28 +451,9 @@ fn account_text(op: &OperationReport) -> String {
     }
 }
 
-/// "850 ms", "12 s", "2 min 5 s", "1 h 3 min".
-pub(super) fn duration_text(d: Duration) -> String {
-    let secs = d.as_secs();
-    match secs {
-        0 => format!("{} ms", d.as_millis()),
-        1..=59 => format!("{secs} s"),
-        60..=3599 => format!("{} min {} s", secs / 60, secs % 60),
-        _ => format!("{} h {} min", secs / 3600, secs % 3600 / 60),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_read_as_a_person_says_them() {
-        assert_eq!(duration_text(Duration::from_millis(850)), "850 ms");
-        assert_eq!(duration_text(Duration::from_secs(12)), "12 s");
-        assert_eq!(duration_text(Duration::from_secs(125)), "2 min 5 s");
-        assert_eq!(duration_text(Duration::from_secs(3780)), "1 h 3 min");
-    }
 
     #[test]
     fn the_subject_states_the_outcome() {

@@ -1,16 +1,15 @@
 //! The full report attached to its email: `changes.csv` for a spreadsheet, `report.json` for a
 //! program.
 
-use super::Attachment;
-use crate::report::render::{finding_label, outcome_text, value_text};
-use crate::{Action, Report};
+use crate::words::{finding_label, outcome_text, value_text};
+use dirsync::{Action, Attachment, Report};
 
 /// The columns of `changes.csv`.
 const HEADER: [&str; 9] =
     ["Person", "System", "Write", "Field", "Before", "After", "Outcome", "Details", "What to do"];
 
 /// `report.json` always; `changes.csv` when there is a row for it.
-pub(super) fn attachments(report: &Report) -> Vec<Attachment> {
+pub(crate) fn attachments(report: &Report) -> Vec<Attachment> {
     let mut files = Vec::new();
     let rows = rows(report);
     if !rows.is_empty()
@@ -44,7 +43,7 @@ fn rows(report: &Report) -> Vec<[String; 9]> {
             "done" => (String::new(), String::new()),
             _ => outcome_text(&op.outcome),
         };
-        let fields: Vec<Option<&crate::FieldReport>> =
+        let fields: Vec<Option<&dirsync::FieldReport>> =
             if op.fields.is_empty() { vec![None] } else { op.fields.iter().map(Some).collect() };
         for field in fields {
             rows.push([

@@ -1,4 +1,5 @@
-//! The report: exact Markdown and HTML for a run with every kind of outcome, escaping, JSON.
+//! The report: exact Markdown, HTML and email for a run with every kind of outcome, escaping,
+//! JSON.
 //!
 //! The expected renderings live in `tests/snapshots/`; run with `UPDATE_SNAPSHOTS=1` to rewrite
 //! them after a deliberate change, and review the difference.
@@ -7,8 +8,9 @@ use async_trait::async_trait;
 use dirsync::{
     Address, ApplyError, ApplyOptions, Capabilities, ConflictRule, CreationRule, Directory,
     DirectoryError, DirectoryPair, ErrorKind, Field, FieldChange, InMemoryDirectory, InvalidValue,
-    Person, Policy, Record, RecordId, Report, ReportEmail, Snapshot, SyncState, apply, reconcile,
+    Person, Policy, Record, RecordId, Report, Snapshot, SyncState, apply, reconcile,
 };
+use dirsync_report::ReportEmail;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
@@ -218,18 +220,18 @@ async fn the_report_counts_every_kind_of_outcome() {
 #[tokio::test]
 async fn the_markdown_report_matches_its_snapshot() {
     let report = every_outcome().await;
-    assert_snapshot("report_every_outcome.md", &report.to_markdown());
+    assert_snapshot("report_every_outcome.md", &dirsync_report::markdown(&report));
 }
 
 #[tokio::test]
 async fn the_html_report_matches_its_snapshot() {
     let report = every_outcome().await;
-    assert_snapshot("report_every_outcome.html", &report.to_html());
+    assert_snapshot("report_every_outcome.html", &dirsync_report::html(&report));
 }
 
 #[tokio::test]
 async fn the_html_report_is_self_contained_and_escapes_every_value() {
-    let html = every_outcome().await.to_html();
+    let html = dirsync_report::html(&every_outcome().await);
     assert!(!html.contains("<script"), "a raw script tag");
     assert!(html.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"));
     assert!(html.contains("R&amp;D | *lead*"));
@@ -242,7 +244,7 @@ async fn the_html_report_is_self_contained_and_escapes_every_value() {
 
 #[tokio::test]
 async fn the_markdown_report_escapes_every_value() {
-    let md = every_outcome().await.to_markdown();
+    let md = dirsync_report::markdown(&every_outcome().await);
     assert!(!md.replace("\\<", "").contains('<'), "an unescaped <");
     assert!(md.contains("\\<script\\>alert(\"x\")\\</script\\>"));
     assert!(md.contains("R\\&D \\| \\*lead\\*"));
@@ -279,16 +281,16 @@ async fn the_report_does_not_depend_on_the_order_writes_end_in() {
     let one = run(1).await;
     let many = run(8).await;
     assert_eq!(one, many);
-    assert_eq!(one.to_markdown(), many.to_markdown());
-    assert_eq!(one.to_html(), many.to_html());
+    assert_eq!(dirsync_report::markdown(&one), dirsync_report::markdown(&many));
+    assert_eq!(dirsync_report::html(&one), dirsync_report::html(&many));
 }
 
 #[test]
 fn an_empty_run_says_nothing_needed_to_change() {
-    let md = Report::default().to_markdown();
+    let md = dirsync_report::markdown(&Report::default());
     assert!(md.starts_with("# Sync report\n"), "{md}");
     assert!(md.ends_with("Nothing needed to change.\n\n"), "{md}");
-    assert!(Report::default().to_html().contains("<p>Nothing needed to change.</p>"));
+    assert!(dirsync_report::html(&Report::default()).contains("<p>Nothing needed to change.</p>"));
 }
 
 /// The run with every outcome, as its email: timed, for an organisation.

@@ -1,0 +1,199 @@
+//! `sync review`: the sync as a page in a browser (the `dirsync-review` crate), served on
+//! 127.0.0.1 behind a random token, until the report is shown or Ctrl-C.
+
+use crate::cli::ReviewArgs;
+use crate::connect::{self, IdentityDirectory, NewPeople, Secrets};
+use crate::email::{EmailOutcome, SmtpEnv};
+use crate::run::{Console, Failure, Outcome, Run, Settings, applied_run, say};
+use dirsync::{ApplyOptions, Directory, JsonFileStore};
+use dirsync_review::{Access, AccessToken, Finished, Review, ReviewEmail, Reviewing};
+use std::future::Future;
+use std::io::Write as _;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Runs `sync review`: connects, plans, serves the page, and ends as `apply` would once the
+/// report is shown, or when `stop` resolves first (Ctrl-C: nothing written, lease let go).
+pub async fn review(
+    args: &ReviewArgs,
+    secrets: &Secrets,
+    console: &mut Console,
+    stop: impl Future<Output = ()>,
+) -> Outcome {
+    let settings = match Settings::from_args(&args.sync) {
+        Ok(settings) => settings,
+        Err(Failure { outcome, message }) => {
+            say!(console.err, "error: {message}");
+            return outcome;
+        }
+    };
+    let new_people = NewPeople::from(&args.sync.policy);
+    let directories = match connect::connect(&args.sync.connection, &new_people, secrets) {
+        Ok(directories) => directories,
+        Err(e) => {
+            say!(console.err, "error: {e}");
+            return Outcome::CouldNotRun;
+        }
+    };
+    let graph = match &directories.idp {
+        IdentityDirectory::Azure(azure) => Some(azure.client().clone()),
+        IdentityDirectory::Scim(_) => None,
+    };
+    let email =
+        match crate::email::review_email(&args.sync.email, graph.as_ref(), &SmtpEnv::from_env()) {
+            Ok(email) => email,
+            Err(why) => {
+                say!(console.err, "{}", EmailOutcome::Failed { why });
+                None
+            }
+        };
+    let idp: Arc<dyn Directory> = match directories.idp {
+        IdentityDirectory::Azure(azure) => Arc::new(azure),
+        IdentityDirectory::Scim(scim) => Arc::new(scim),
+    };
+    crate::run::warn_if_cannot_disable(&settings, idp.as_ref(), console);
+    let page = Page { port: args.port, open: args.open, email };
+    serve(Arc::new(directories.huma), idp, &settings, page, console, stop).await
+}
+
+/// How the page is served.
+#[derive(Debug, Default)]
+pub struct Page {
+    /// The port on 127.0.0.1; `None` for a free one.
+    pub port: Option<u16>,
+    /// Whether to open a browser at it.
+    pub open: bool,
+    /// The report email, when asked for.
+    pub email: Option<ReviewEmail>,
+}
+
+/// Plans `hr` and `idp` as `settings` say, serves the review page, and ends as `apply` would.
+pub async fn serve(
+    hr: Arc<dyn Directory>,
+    idp: Arc<dyn Directory>,
+    settings: &Settings,
+    page: Page,
+    console: &mut Console,
+    stop: impl Future<Output = ()>,
+) -> Outcome {
+    let token = AccessToken::random();
+    let reviewing = review_of(hr, idp, settings, page.email, token.clone()).start();
+    let plan = match reviewing.plan().await {
+        Ok(plan) => plan,
+        Err(why) => {
+            say!(console.err, "error: {why}; nothing was written");
+            return Outcome::CouldNotRun;
+        }
+    };
+    if let Some(decisions) = &settings.decisions {
+        let mut check = plan.clone();
+        if let Err(e) = decisions.apply_to(|id, decision| check.decide(id, decision)) {
+            say!(console.err, "error: {e}");
+            return Outcome::Usage;
+        }
+    }
+    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", page.port.unwrap_or(0))).await
+    {
+        Ok(listener) => listener,
+        Err(e) => {
+            let port = page.port.map_or_else(|| "a free port".to_owned(), |p| format!("port {p}"));
+            say!(
+                console.err,
+                "error: cannot serve the page on 127.0.0.1 at {port}: {e}; choose another with --port"
+            );
+            return Outcome::CouldNotRun;
+        }
+    };
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
+    let url = format!("http://127.0.0.1:{port}/?token={}", token.reveal());
+    say!(console.out, "Review the sync at {url}");
+    let _ = console.out.flush();
+    if page.open {
+        open_browser(&url, console);
+    }
+    let finished = run_server(listener, &reviewing, stop).await;
+    end(finished, plan, settings, console)
+}
+
+fn review_of(
+    hr: Arc<dyn Directory>,
+    idp: Arc<dyn Directory>,
+    settings: &Settings,
+    email: Option<ReviewEmail>,
+    token: AccessToken,
+) -> Review {
+    let options = ApplyOptions::default()
+        .with_concurrency(settings.concurrency)
+        .with_max_people_changed(settings.max_changes)
+        .with_max_disables(settings.max_disables)
+        .with_retry_held(settings.retry_held);
+    let decisions =
+        settings.decisions.iter().flat_map(|d| d.entries()).map(|e| (e.id.clone(), e.decision));
+    let mut review = Review::new(hr, idp, Arc::new(JsonFileStore::new(&settings.state)))
+        .with_policy(settings.policy.clone())
+        .with_apply_options(options)
+        .with_title(settings.title.clone())
+        .with_decisions(decisions)
+        .with_access(Access::local(token));
+    if let Some(email) = email {
+        review = review.with_email(email);
+    }
+    review
+}
+
+/// Serves until the report was shown, or `stop` (then waits for writes under way to end).
+async fn run_server(
+    listener: tokio::net::TcpListener,
+    reviewing: &Reviewing,
+    stop: impl Future<Output = ()>,
+) -> Option<Finished> {
+    let (shut, shutdown) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(listener, reviewing.router())
+        .with_graceful_shutdown(async move {
+            let _ = shutdown.await;
+        })
+        .into_future();
+    let server = tokio::spawn(server);
+    tokio::select! {
+        () = reviewing.finished() => {}
+        () = stop => reviewing.idle().await,
+    }
+    let _ = shut.send(());
+    // Open pages (an events stream) get a moment to close; the result is not theirs to hold.
+    let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
+    reviewing.take_finished()
+}
+
+/// The report printed and written, the email's outcome said, and the exit code, as `apply`.
+fn end(
+    finished: Option<Finished>,
+    plan: dirsync::Plan,
+    settings: &Settings,
+    console: &mut Console,
+) -> Outcome {
+    let Some(Finished { result, email, .. }) = finished else {
+        say!(console.err, "Stopped before the sync: nothing was written.");
+        return Outcome::Interrupted;
+    };
+    let run: Run = applied_run(result, plan, settings, console);
+    match email {
+        Some(Ok(to)) => say!(console.out, "Report emailed to {}.", to.join(", ")),
+        Some(Err(e)) => say!(
+            console.err,
+            "{}",
+            EmailOutcome::Failed { why: dirsync::ErrorChain(&e).to_string() }
+        ),
+        None => {}
+    }
+    run.outcome
+}
+
+fn open_browser(url: &str, console: &mut Console) {
+    let opener = if cfg!(target_os = "macos") { "open" } else { "xdg-open" };
+    if let Err(e) = std::process::Command::new(opener).arg(url).spawn() {
+        say!(
+            console.err,
+            "warning: could not open a browser ({opener}: {e}); open the address above"
+        );
+    }
+}
