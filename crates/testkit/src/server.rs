@@ -86,9 +86,32 @@ pub(crate) trait Service: Send + Sync + 'static {
     fn handle(&self, route: Route, request: &Request) -> Reply;
 }
 
+/// A running wiremock server, stopped on a thread of its own when dropped.
+///
+/// wiremock's `MockServer` checks its expectations when dropped by blocking on a tokio lock. In
+/// a test's runtime whose task has spent its cooperative budget, that lock answers "not yet"
+/// for ever, and the drop spins (seen as a test that passed, then hung): a plain thread has no
+/// budget to spend.
+pub(crate) struct Server(Option<MockServer>);
+
+impl Server {
+    /// The server's base URI.
+    pub(crate) fn uri(&self) -> String {
+        self.0.as_ref().map(MockServer::uri).unwrap_or_default()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(server) = self.0.take() {
+            let _ = std::thread::spawn(move || drop(server)).join();
+        }
+    }
+}
+
 /// Starts a wiremock server (request recording off, so memory stays flat under load) that sends
 /// every request to `service`.
-pub(crate) async fn start<S: Service>(service: Arc<S>) -> MockServer {
+pub(crate) async fn start<S: Service>(service: Arc<S>) -> Server {
     let server = MockServer::builder().disable_request_recording().start().await;
     Mock::given(DropGate(service.clone()))
         .respond_with_err(|_: &Request| ConnectionDropped)
@@ -96,7 +119,7 @@ pub(crate) async fn start<S: Service>(service: Arc<S>) -> MockServer {
         .mount(&server)
         .await;
     Mock::given(any()).respond_with(Responder(service)).with_priority(2).mount(&server).await;
-    server
+    Server(Some(server))
 }
 
 /// Matches the requests whose connection is to be dropped; its mock answers with an error, which

@@ -26,7 +26,7 @@ use state::Users;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use wiremock::{MockServer, Request};
+use wiremock::Request;
 
 /// Graph's write budget: at most `writes` creations and updates per sliding `window`; more answer
 /// `429` with a `Retry-After` that says when the oldest write leaves the window.
@@ -331,7 +331,7 @@ impl Service for GraphService {
 /// # }
 /// ```
 pub struct FakeGraph {
-    server: MockServer,
+    server: crate::server::Server,
     service: Arc<GraphService>,
 }
 

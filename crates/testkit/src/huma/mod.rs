@@ -23,7 +23,7 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use wiremock::{MockServer, Request};
+use wiremock::Request;
 
 /// How a [`FakeHuma`] behaves. `HumaConfig::default()` suits most tests.
 #[derive(Clone)]
@@ -318,7 +318,7 @@ impl Service for HumaService {
 /// # }
 /// ```
 pub struct FakeHuma {
-    server: MockServer,
+    server: crate::server::Server,
     service: Arc<HumaService>,
 }
 
