@@ -7,11 +7,20 @@ use dirsync_examples::run::{Console, Outcome, main_with};
 use std::path::Path;
 use testkit::{FakeGraph, FakeHuma};
 
+pub mod pg;
+
 /// `sync <command> <connection to the fakes> --state <dir>/state.json <extra>`.
 pub fn argv(org: &DemoOrg, dir: &Path, command: &str, extra: &[&str]) -> Vec<String> {
-    let mut args: Vec<String> = vec![
-        "sync".into(),
-        command.into(),
+    let mut args: Vec<String> = vec!["sync".into(), command.into()];
+    args.extend(connection(org));
+    args.extend(["--state".into(), dir.join("state.json").display().to_string()]);
+    args.extend(extra.iter().map(|s| (*s).to_owned()));
+    args
+}
+
+/// The flags that connect `sync plan|apply` to the fakes of `org`.
+pub fn connection(org: &DemoOrg) -> Vec<String> {
+    vec![
         "--huma-url".into(),
         org.huma.uri(),
         "--huma-client-id".into(),
@@ -24,11 +33,7 @@ pub fn argv(org: &DemoOrg, dir: &Path, command: &str, extra: &[&str]) -> Vec<Str
         org.graph.uri(),
         "--login-url".into(),
         org.graph.uri(),
-        "--state".into(),
-        dir.join("state.json").display().to_string(),
-    ];
-    args.extend(extra.iter().map(|s| (*s).to_owned()));
-    args
+    ]
 }
 
 pub async fn run(args: Vec<String>, secrets: Secrets) -> (Outcome, String) {
