@@ -53,7 +53,7 @@ pub enum Command {
     LoginAzure(LoginArgs),
     /// Let held-back writes be tried again by the next `apply`: writes refused for good before
     /// (a permission, a value the directory will not take) are held back until their value
-    /// changes or their next try; this releases one now. Changes only the state file.
+    /// changes or their next try; this releases one now. Changes only the state.
     Release(ReleaseArgs),
     /// Print the history of runs kept with a state in PostgreSQL: each run, and each write it
     /// made or tried, newest first.
@@ -85,7 +85,13 @@ pub struct StateArgs {
     /// The state: links between the two sides and the values they agreed on. A JSON file, or
     /// a PostgreSQL database, postgres://USER@HOST:PORT/DATABASE (with --org; the password from
     /// PGPASSWORD, never in the URL).
-    #[arg(long, env = "DIRSYNC_STATE", value_name = "FILE|URL", default_value = DEFAULT_STATE_FILE)]
+    #[arg(
+        long,
+        env = "DIRSYNC_STATE",
+        hide_env_values = true,
+        value_name = "FILE|URL",
+        default_value = DEFAULT_STATE_FILE
+    )]
     pub state: PathBuf,
     /// The organisation whose state it is, with --state postgres://…: 1 to 128 letters, digits,
     /// '.', '_', '-' or ':'.
@@ -117,7 +123,7 @@ pub struct HistoryArgs {
 pub struct WorkerArgs {
     /// The database holding every organisation's state: postgres://USER@HOST:PORT/DATABASE
     /// (the password from PGPASSWORD).
-    #[arg(long, env = "DIRSYNC_STATE", value_name = "URL")]
+    #[arg(long, env = "DIRSYNC_STATE", hide_env_values = true, value_name = "URL")]
     pub state: String,
     /// The organisations, in TOML: one `[[organisation]]` table each, with its `key` and the
     /// flags of `sync apply` without their dashes (prefer = "huma"); secrets by the names of

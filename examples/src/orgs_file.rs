@@ -131,13 +131,22 @@ pub fn parse(
     Ok(organisations)
 }
 
+/// Why an organisations file cannot be used.
+#[derive(Debug)]
+pub enum ReadError {
+    /// It cannot be read.
+    Unreadable(std::io::Error),
+    /// What it says is wrong.
+    Bad(OrgsFileError),
+}
+
 /// [`parse`] of the file at `path`, secrets from the process's environment.
 ///
 /// # Errors
-/// The file cannot be read (`Err(Err(io))`), or [`OrgsFileError`] (`Err(Ok(..))`).
-pub fn read(path: &Path) -> Result<Vec<Organisation>, Result<OrgsFileError, std::io::Error>> {
-    let text = std::fs::read_to_string(path).map_err(Err)?;
-    parse(&text, &|name| std::env::var(name).ok()).map_err(Ok)
+/// [`ReadError`]: the file cannot be read, or is wrong ([`OrgsFileError`]).
+pub fn read(path: &Path) -> Result<Vec<Organisation>, ReadError> {
+    let text = std::fs::read_to_string(path).map_err(ReadError::Unreadable)?;
+    parse(&text, &|name| std::env::var(name).ok()).map_err(ReadError::Bad)
 }
 
 /// The organisation of the `n`th table.

@@ -5,7 +5,7 @@
 
 use crate::cli::WorkerArgs;
 use crate::connect::{self, Directories, NewPeople};
-use crate::orgs_file::{self, Organisation};
+use crate::orgs_file::{self, Organisation, ReadError};
 use crate::run::{Console, Failure, Outcome, Settings, say, sync_failure, write_reports};
 use crate::state::{self, StateLocation};
 use async_trait::async_trait;
@@ -99,8 +99,10 @@ fn jobs(args: &WorkerArgs) -> Result<Jobs, Failure> {
     let database = state::database(&args.state)?;
     let file = args.orgs.display();
     let organisations = orgs_file::read(&args.orgs).map_err(|e| match e {
-        Ok(bad) => Failure::new(Outcome::Usage, format!("{file}: {bad}")),
-        Err(io) => Failure::new(Outcome::CouldNotRun, format!("cannot read {file}: {io}")),
+        ReadError::Bad(bad) => Failure::new(Outcome::Usage, format!("{file}: {bad}")),
+        ReadError::Unreadable(io) => {
+            Failure::new(Outcome::CouldNotRun, format!("cannot read {file}: {io}"))
+        }
     })?;
     let holder = state::holder("sync worker");
     let jobs = organisations
