@@ -211,7 +211,7 @@ fn flag<'c>(command: &'c clap::Command, name: &str) -> Option<&'c clap::Arg> {
 const OWN_KEYS: [&str; 4] = ["key", HUMA_SECRET_ENV, AZURE_SECRET_ENV, SCIM_TOKEN_ENV];
 
 /// A table as `sync apply` arguments; or the key that cannot be one, and why.
-pub fn arguments(table: &toml::Table) -> Result<Vec<String>, (String, String)> {
+fn arguments(table: &toml::Table) -> Result<Vec<String>, (String, String)> {
     let command = command();
     let mut argv = Vec::new();
     for (name, value) in table {
