@@ -214,17 +214,16 @@ mod tests {
         (graph, client)
     }
 
+    /// [`send_report_with`] of `report`, naming no organisation, without SMTP settings.
+    async fn send(args: &EmailArgs, report: &Report, graph: Option<&GraphClient>) -> EmailOutcome {
+        send_report_with(args, ReportEmail::new(report), graph, &SmtpEnv::default()).await
+    }
+
     #[tokio::test]
     async fn the_report_goes_through_graph_when_asked() {
         let (fake, client) = graph().await;
         let args = args(&["hr@nordlys.example"], EmailVia::Graph, EmailWhen::Always);
-        let outcome = send_report_with(
-            &args,
-            ReportEmail::new(&failed_report()),
-            Some(&client),
-            &SmtpEnv::default(),
-        )
-        .await;
+        let outcome = send(&args, &failed_report(), Some(&client)).await;
         assert_eq!(
             outcome,
             EmailOutcome::Sent {
@@ -240,22 +239,9 @@ mod tests {
         let (fake, client) = graph().await;
         let none = args(&[], EmailVia::Graph, EmailWhen::Always);
         let clean = Report::default();
-        assert_eq!(
-            send_report_with(&none, ReportEmail::new(&clean), Some(&client), &SmtpEnv::default())
-                .await,
-            EmailOutcome::NotAsked
-        );
+        assert_eq!(send(&none, &clean, Some(&client)).await, EmailOutcome::NotAsked);
         let problems = args(&["hr@nordlys.example"], EmailVia::Graph, EmailWhen::Problems);
-        assert_eq!(
-            send_report_with(
-                &problems,
-                ReportEmail::new(&clean),
-                Some(&client),
-                &SmtpEnv::default()
-            )
-            .await,
-            EmailOutcome::NotNeeded
-        );
+        assert_eq!(send(&problems, &clean, Some(&client)).await, EmailOutcome::NotNeeded);
         assert!(fake.sent_mail().is_empty());
     }
 
@@ -263,42 +249,22 @@ mod tests {
     async fn a_failure_to_send_is_a_warning_that_says_what_to_do() {
         let (fake, client) = graph().await;
         let smtp = args(&["hr@nordlys.example"], EmailVia::Smtp, EmailWhen::Always);
-        let outcome = send_report_with(
-            &smtp,
-            ReportEmail::new(&failed_report()),
-            Some(&client),
-            &SmtpEnv::default(),
-        )
-        .await;
+        let outcome = send(&smtp, &failed_report(), Some(&client)).await;
         assert!(outcome.is_failure());
         assert!(outcome.to_string().contains("SMTP_URL"), "{outcome}");
         assert!(outcome.to_string().contains("The sync is not affected"), "{outcome}");
 
         fake.set_mail_send_permission(false);
         let graph = args(&["hr@nordlys.example"], EmailVia::Graph, EmailWhen::Always);
-        let outcome = send_report_with(
-            &graph,
-            ReportEmail::new(&failed_report()),
-            Some(&client),
-            &SmtpEnv::default(),
-        )
-        .await;
+        let outcome = send(&graph, &failed_report(), Some(&client)).await;
         assert!(outcome.to_string().contains("Mail.Send"), "{outcome}");
 
-        let no_azure =
-            send_report_with(&graph, ReportEmail::new(&failed_report()), None, &SmtpEnv::default())
-                .await;
+        let no_azure = send(&graph, &failed_report(), None).await;
         assert!(no_azure.to_string().contains("use --email-via smtp"), "{no_azure}");
 
         let mut no_sender = graph.clone();
         no_sender.email_from = None;
-        let outcome = send_report_with(
-            &no_sender,
-            ReportEmail::new(&failed_report()),
-            Some(&client),
-            &SmtpEnv::default(),
-        )
-        .await;
+        let outcome = send(&no_sender, &failed_report(), Some(&client)).await;
         assert!(outcome.to_string().contains("--email-from"), "{outcome}");
     }
 
