@@ -3,10 +3,12 @@
 //! Huma is the HR side and Azure AD the identity-provider side: this module is the one place where
 //! the vendors' names on the command line become the core's vendor-neutral [`Side`]s.
 
+use chrono::{DateTime, NaiveDate, Utc};
 use clap::builder::TypedValueParser as _;
 use clap::{Parser, Subcommand, ValueEnum};
 use dirsync::{ConflictRule, CreationRule, Leavers, MissingRule, Policy, Side};
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// `sync`: keep people in step between Huma and Azure AD.
 ///
@@ -28,8 +30,11 @@ use std::path::PathBuf;
         configuration); 2 usage (arguments, decisions file); 3 decisions pending (listed, nothing \
         written); 4 over --max-changes or --max-disables (nothing written); 5 some writes failed \
         (the report says which). login-azure: 0 signed in and saved; 1 not. release: 0 released; \
-        1 nothing held back has that id, or the state file cannot be used. review: as apply, once \
-        the report is shown; 130 stopped (Ctrl-C) before anything was written."
+        1 nothing held back has that id, or the state cannot be used. review: as apply, once the \
+        report is shown; 130 stopped (Ctrl-C) before anything was written. history: 0 shown \
+        (also when empty); 1 the state keeps no history or cannot be read. worker --once: 0 \
+        every organisation synced (or not due, or synced by another worker); 5 some failed; 1 \
+        none could run; 2 a bad organisations file."
 )]
 pub struct Args {
     /// What to do; nothing runs the demonstration.
@@ -49,13 +54,19 @@ pub enum Command {
     LoginAzure(LoginArgs),
     /// Let held-back writes be tried again by the next `apply`: writes refused for good before
     /// (a permission, a value the directory will not take) are held back until their value
-    /// changes or their next try; this releases one now. Changes only the state file.
+    /// changes or their next try; this releases one now. Changes only the state.
     Release(ReleaseArgs),
     /// Review the sync in a browser, as Huma's "Synchronize users" step: serves a page on
     /// 127.0.0.1 (prints its address, with a token) to decide conflicts and missing values,
     /// choose who to create, and synchronize; ends once the report is shown, or on Ctrl-C
     /// (nothing written).
     Review(ReviewArgs),
+    /// Print the history of runs kept with a state in PostgreSQL: each run, and each write it
+    /// made or tried, newest first.
+    History(HistoryArgs),
+    /// Sync every organisation of an organisations file, each once every --every, a few at a
+    /// time, sharing the work with any other worker on the same database.
+    Worker(WorkerArgs),
 }
 
 /// Arguments of `sync review`.
@@ -80,13 +91,75 @@ pub struct ReleaseArgs {
     /// that user.
     #[arg(value_name = "ID")]
     pub id: String,
-    /// The state file `apply` uses.
-    #[arg(long, value_name = "FILE", default_value = DEFAULT_STATE_FILE)]
-    pub state: PathBuf,
+    /// The state `apply` uses.
+    #[command(flatten)]
+    pub store: StateArgs,
 }
 
 /// The state file's default name, in the current directory.
 pub const DEFAULT_STATE_FILE: &str = "dirsync-state.json";
+
+/// Where the state is: a JSON file, or an organisation in a PostgreSQL database.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StateArgs {
+    /// The state: links between the two sides and the values they agreed on. A JSON file, or
+    /// a PostgreSQL database, postgres://USER@HOST:PORT/DATABASE (with --org; the password from
+    /// PGPASSWORD, never in the URL).
+    #[arg(
+        long,
+        env = "DIRSYNC_STATE",
+        hide_env_values = true,
+        value_name = "FILE|URL",
+        default_value = DEFAULT_STATE_FILE
+    )]
+    pub state: PathBuf,
+    /// The organisation whose state it is, with --state postgres://…: 1 to 128 letters, digits,
+    /// '.', '_', '-' or ':'.
+    #[arg(long, env = "DIRSYNC_ORG", value_name = "KEY")]
+    pub org: Option<String>,
+}
+
+/// Arguments of `sync history`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct HistoryArgs {
+    /// The state whose history to print (without --org: every organisation of the database).
+    #[command(flatten)]
+    pub store: StateArgs,
+    /// Only the runs that wrote to this person, and only their writes: a Huma user id or an
+    /// Azure AD object id.
+    #[arg(long, value_name = "ID")]
+    pub person: Option<String>,
+    /// Only the runs that started at or after this: a date (2026-11-01, midnight UTC) or an
+    /// RFC 3339 time (2026-11-01T08:00:00+01:00).
+    #[arg(long, value_name = "DATE", value_parser = parse_since)]
+    pub since: Option<DateTime<Utc>>,
+    /// Print the runs as JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `sync worker`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct WorkerArgs {
+    /// The database holding every organisation's state: postgres://USER@HOST:PORT/DATABASE
+    /// (the password from PGPASSWORD).
+    #[arg(long, env = "DIRSYNC_STATE", hide_env_values = true, value_name = "URL")]
+    pub state: String,
+    /// The organisations, in TOML: one `[[organisation]]` table each, with its `key` and the
+    /// flags of `sync apply` without their dashes (prefer = "huma"); secrets by the names of
+    /// the environment variables holding them (huma-client-secret-env = "ACME_HUMA_SECRET").
+    #[arg(long, value_name = "FILE")]
+    pub orgs: PathBuf,
+    /// How often each organisation is synced: 30s, 15m, 1h, 1h30m, 2d.
+    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_duration)]
+    pub every: Duration,
+    /// How many organisations this worker syncs at once.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256).map(usize::from))]
+    pub concurrency: usize,
+    /// Sync each due organisation once, then exit (for cron or a systemd timer).
+    #[arg(long)]
+    pub once: bool,
+}
 
 /// Arguments of `sync login-azure`.
 #[derive(Debug, Clone, clap::Args)]
@@ -325,9 +398,9 @@ impl PolicyArgs {
 /// Where the state and the reports are kept.
 #[derive(Debug, Clone, clap::Args)]
 pub struct FileArgs {
-    /// The state file: links between the two sides and the values they agreed on.
-    #[arg(long, value_name = "FILE", default_value = DEFAULT_STATE_FILE)]
-    pub state: PathBuf,
+    /// The state.
+    #[command(flatten)]
+    pub store: StateArgs,
     /// Write the report as JSON here.
     #[arg(long, value_name = "FILE")]
     pub report_json: Option<PathBuf>,
@@ -382,6 +455,57 @@ impl From<EmailWhen> for dirsync::EmailOn {
             EmailWhen::Problems => dirsync::EmailOn::Problems,
         }
     }
+}
+
+/// A duration as `--every` takes it: whole numbers with a unit each, largest first: `30s`,
+/// `15m`, `1h`, `1h30m`, `2d`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let refuse = || {
+        format!(
+            "{text:?} is not a duration: use a number and a unit (s, m, h, d): 30s, 15m, 1h, 1h30m, 2d"
+        )
+    };
+    let mut total: u64 = 0;
+    let mut last_unit = u64::MAX;
+    let mut rest = text.trim();
+    if rest.is_empty() {
+        return Err(refuse());
+    }
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(refuse)?;
+        let number: u64 = rest[..digits].parse().map_err(|_| refuse())?;
+        let unit = match rest[digits..].chars().next() {
+            Some('s') => 1,
+            Some('m') => 60,
+            Some('h') => 3600,
+            Some('d') => 86_400,
+            _ => return Err(refuse()),
+        };
+        if unit >= last_unit {
+            return Err(refuse());
+        }
+        last_unit = unit;
+        total = number.checked_mul(unit).and_then(|n| total.checked_add(n)).ok_or_else(refuse)?;
+        rest = &rest[digits + 1..];
+    }
+    if total == 0 {
+        return Err(format!("{text:?} is no time at all: use at least 1s"));
+    }
+    Ok(Duration::from_secs(total))
+}
+
+/// A time as `--since` takes it: a date (midnight UTC) or an RFC 3339 time.
+pub fn parse_since(text: &str) -> Result<DateTime<Utc>, String> {
+    let text = text.trim();
+    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Ok(date.and_time(chrono::NaiveTime::MIN).and_utc());
+    }
+    DateTime::parse_from_rfc3339(text).map(|time| time.with_timezone(&Utc)).map_err(|_| {
+        format!(
+            "{text:?} is neither a date (2026-11-01) nor an RFC 3339 time \
+             (2026-11-01T08:00:00+01:00)"
+        )
+    })
 }
 
 /// A group id as Huma spells it: a UUID (8-4-4-4-12 hexadecimal digits).
@@ -590,14 +714,95 @@ mod tests {
             panic!("release parses")
         };
         assert_eq!(release.id, "held-0123456789abcdef");
-        assert_eq!(release.state, PathBuf::from(DEFAULT_STATE_FILE));
+        assert_eq!(release.store.state, PathBuf::from(DEFAULT_STATE_FILE));
         let Ok(Args { command: Some(Command::Release(release)) }) =
             parse(&["release", "--state", "/var/lib/dirsync/state.json", "a1"])
         else {
             panic!("release parses")
         };
-        assert_eq!(release.state, PathBuf::from("/var/lib/dirsync/state.json"));
+        assert_eq!(release.store.state, PathBuf::from("/var/lib/dirsync/state.json"));
         assert!(parse(&["release"]).is_err(), "the id is required");
+    }
+
+    #[test]
+    fn durations_take_units_largest_first_and_refuse_anything_else() {
+        let secs = |text| parse_duration(text).map(|d| d.as_secs());
+        assert_eq!(secs("30s"), Ok(30));
+        assert_eq!(secs("15m"), Ok(900));
+        assert_eq!(secs("1h"), Ok(3600));
+        assert_eq!(secs("1h30m"), Ok(5400));
+        assert_eq!(secs("2d"), Ok(172_800));
+        assert_eq!(secs(" 1d2h3m4s "), Ok(93_784));
+        for bad in [
+            "",
+            "30",
+            "h",
+            "1x",
+            "1.5h",
+            "30m1h",
+            "1h1h",
+            "-5m",
+            "0s",
+            "1h 30m",
+            "99999999999999999999d",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad:?} is refused");
+        }
+        assert!(parse_duration("30").unwrap_err().contains("1h30m"), "the error shows the form");
+    }
+
+    #[test]
+    fn since_takes_a_date_or_an_rfc_3339_time() {
+        assert_eq!(
+            parse_since("2026-11-01").map(|t| t.to_rfc3339()),
+            Ok("2026-11-01T00:00:00+00:00".to_owned())
+        );
+        assert_eq!(
+            parse_since("2026-11-01T08:00:00+01:00").map(|t| t.to_rfc3339()),
+            Ok("2026-11-01T07:00:00+00:00".to_owned())
+        );
+        for bad in ["yesterday", "2026-13-01", "01.11.2026", "2026-11-01 08:00"] {
+            assert!(parse_since(bad).is_err(), "{bad:?} is refused");
+        }
+    }
+
+    #[test]
+    fn the_worker_defaults_to_hourly_four_at_a_time_forever() {
+        let args = parse(&["worker", "--state", "postgres://u@h/db", "--orgs", "orgs.toml"]);
+        let Ok(Args { command: Some(Command::Worker(worker)) }) = args else {
+            panic!("worker parses: {args:?}")
+        };
+        assert_eq!(
+            (worker.every, worker.concurrency, worker.once),
+            (Duration::from_secs(3600), 4, false)
+        );
+        let args = parse(&[
+            "worker",
+            "--state",
+            "postgres://u@h/db",
+            "--orgs",
+            "o.toml",
+            "--every",
+            "15m",
+            "--concurrency",
+            "9",
+            "--once",
+        ]);
+        let Ok(Args { command: Some(Command::Worker(worker)) }) = args else {
+            panic!("worker parses: {args:?}")
+        };
+        assert_eq!(
+            (worker.every, worker.concurrency, worker.once),
+            (Duration::from_secs(900), 9, true)
+        );
+        assert!(
+            parse(&["worker", "--state", "postgres://u@h/db", "--orgs", "o", "--every", "1"])
+                .is_err()
+        );
+        assert!(
+            parse(&["worker", "--state", "postgres://u@h/db", "--orgs", "o", "--concurrency", "0"])
+                .is_err()
+        );
     }
 
     #[test]

@@ -469,7 +469,7 @@ pub fn settings(state: &Path, report_html: Option<PathBuf>) -> Settings {
     Settings {
         policy: policy(),
         decisions: None,
-        state: state.to_owned(),
+        state: crate::state::StateLocation::File(state.to_owned()),
         report_json: None,
         report_html,
         title: "Nordlys AS (demo): Huma and Azure AD synchronised".to_owned(),

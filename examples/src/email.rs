@@ -97,31 +97,33 @@ impl fmt::Display for EmailOutcome {
 }
 
 /// Emails `report` as `args` say, through SMTP (settings from `SMTP_URL` and `SMTP_PASSWORD`)
-/// or through Microsoft Graph with the Azure AD connection the sync used.
+/// or through Microsoft Graph with the Azure AD connection the sync used; the subject names the
+/// organisation, when given (the worker's emails are each about one of many).
 pub async fn send_report(
     args: &EmailArgs,
     report: &Report,
+    organisation: Option<&str>,
     directories: &Directories,
 ) -> EmailOutcome {
     let graph = match &directories.idp {
         IdentityDirectory::Azure(azure) => Some(azure.client()),
         _ => None,
     };
-    send_report_with(args, report, graph, &SmtpEnv::from_env()).await
+    let composer = ReportEmail::new(report).with_organisation(organisation.unwrap_or_default());
+    send_report_with(args, composer, graph, &SmtpEnv::from_env()).await
 }
 
-/// [`send_report`] with the Graph client (none when the identity directory is not Azure AD) and
-/// the SMTP settings given.
+/// [`send_report`] of the email `composer` makes, with the Graph client (none when the identity
+/// directory is not Azure AD) and the SMTP settings given.
 pub async fn send_report_with(
     args: &EmailArgs,
-    report: &Report,
+    composer: ReportEmail<'_>,
     graph: Option<&GraphClient>,
     smtp: &SmtpEnv,
 ) -> EmailOutcome {
     if args.email_to.is_empty() {
         return EmailOutcome::NotAsked;
     }
-    let composer = ReportEmail::new(report);
     if !composer.should_send(args.email_on.into()) {
         return EmailOutcome::NotNeeded;
     }
@@ -259,12 +261,16 @@ mod tests {
         (graph, client)
     }
 
+    /// [`send_report_with`] of `report`, naming no organisation, without SMTP settings.
+    async fn send(args: &EmailArgs, report: &Report, graph: Option<&GraphClient>) -> EmailOutcome {
+        send_report_with(args, ReportEmail::new(report), graph, &SmtpEnv::default()).await
+    }
+
     #[tokio::test]
     async fn the_report_goes_through_graph_when_asked() {
         let (fake, client) = graph().await;
         let args = args(&["hr@nordlys.example"], EmailVia::Graph, EmailWhen::Always);
-        let outcome =
-            send_report_with(&args, &failed_report(), Some(&client), &SmtpEnv::default()).await;
+        let outcome = send(&args, &failed_report(), Some(&client)).await;
         assert_eq!(
             outcome,
             EmailOutcome::Sent {
@@ -280,15 +286,9 @@ mod tests {
         let (fake, client) = graph().await;
         let none = args(&[], EmailVia::Graph, EmailWhen::Always);
         let clean = Report::default();
-        assert_eq!(
-            send_report_with(&none, &clean, Some(&client), &SmtpEnv::default()).await,
-            EmailOutcome::NotAsked
-        );
+        assert_eq!(send(&none, &clean, Some(&client)).await, EmailOutcome::NotAsked);
         let problems = args(&["hr@nordlys.example"], EmailVia::Graph, EmailWhen::Problems);
-        assert_eq!(
-            send_report_with(&problems, &clean, Some(&client), &SmtpEnv::default()).await,
-            EmailOutcome::NotNeeded
-        );
+        assert_eq!(send(&problems, &clean, Some(&client)).await, EmailOutcome::NotNeeded);
         assert!(fake.sent_mail().is_empty());
     }
 
@@ -296,26 +296,22 @@ mod tests {
     async fn a_failure_to_send_is_a_warning_that_says_what_to_do() {
         let (fake, client) = graph().await;
         let smtp = args(&["hr@nordlys.example"], EmailVia::Smtp, EmailWhen::Always);
-        let outcome =
-            send_report_with(&smtp, &failed_report(), Some(&client), &SmtpEnv::default()).await;
+        let outcome = send(&smtp, &failed_report(), Some(&client)).await;
         assert!(outcome.is_failure());
         assert!(outcome.to_string().contains("SMTP_URL"), "{outcome}");
         assert!(outcome.to_string().contains("The sync is not affected"), "{outcome}");
 
         fake.set_mail_send_permission(false);
         let graph = args(&["hr@nordlys.example"], EmailVia::Graph, EmailWhen::Always);
-        let outcome =
-            send_report_with(&graph, &failed_report(), Some(&client), &SmtpEnv::default()).await;
+        let outcome = send(&graph, &failed_report(), Some(&client)).await;
         assert!(outcome.to_string().contains("Mail.Send"), "{outcome}");
 
-        let no_azure = send_report_with(&graph, &failed_report(), None, &SmtpEnv::default()).await;
+        let no_azure = send(&graph, &failed_report(), None).await;
         assert!(no_azure.to_string().contains("use --email-via smtp"), "{no_azure}");
 
         let mut no_sender = graph.clone();
         no_sender.email_from = None;
-        let outcome =
-            send_report_with(&no_sender, &failed_report(), Some(&client), &SmtpEnv::default())
-                .await;
+        let outcome = send(&no_sender, &failed_report(), Some(&client)).await;
         assert!(outcome.to_string().contains("--email-from"), "{outcome}");
     }
 
@@ -324,7 +320,10 @@ mod tests {
         let smtp = args(&["hr@nordlys.example"], EmailVia::Smtp, EmailWhen::Always);
         let send = |url: String| {
             let (smtp, env) = (smtp.clone(), SmtpEnv { url: Some(url), password: None });
-            async move { send_report_with(&smtp, &failed_report(), None, &env).await.to_string() }
+            async move {
+                let report = failed_report();
+                send_report_with(&smtp, ReportEmail::new(&report), None, &env).await.to_string()
+            }
         };
         let in_the_url = send("smtp://u:hunter2@mail.example.com".into()).await;
         assert!(in_the_url.contains("the password in SMTP_PASSWORD"), "{in_the_url}");
@@ -341,8 +340,9 @@ mod tests {
         let (fake, client) = graph().await;
         let mut graph = args(&["hr@nordlys.example"], EmailVia::Graph, EmailWhen::Always);
         graph.email_from = Some("nobody@nordlys.example".to_owned());
-        let outcome =
-            send_report_with(&graph, &failed_report(), Some(&client), &SmtpEnv::default()).await;
+        let report = failed_report();
+        let composer = ReportEmail::new(&report);
+        let outcome = send_report_with(&graph, composer, Some(&client), &SmtpEnv::default()).await;
         let said = outcome.to_string();
         assert!(said.contains("no mailbox \"nobody@nordlys.example\""), "{said}");
         assert!(said.contains("give that address with --email-from"), "{said}");

@@ -12,6 +12,9 @@
 //! - [`run`]: the plan / apply flow and its [`run::Outcome`] (the exit code).
 //! - [`release`]: `sync release`, letting held-back writes be tried again.
 //! - [`review`]: `sync review`, the sync as a page in a browser.
+//! - [`state`]: where the state is: a JSON file, or an organisation in PostgreSQL.
+//! - [`history`]: `sync history`, the runs recorded with a state in PostgreSQL.
+//! - [`worker`]: `sync worker`, every organisation of an [`orgs_file`] synced when due.
 //! - [`token_file`]: the saved Azure refresh token of a "with user account" connection.
 //! - [`webhook_server`]: the real-time push from Huma's webhooks to Azure AD.
 //!
@@ -30,13 +33,17 @@ pub mod connect;
 pub mod decisions;
 pub mod demo;
 pub mod email;
+pub mod history;
 pub mod login;
+pub mod orgs_file;
 pub mod plan_view;
 pub mod release;
 pub mod review;
 pub mod run;
+pub mod state;
 pub mod token_file;
 pub mod webhook_server;
+pub mod worker;
 
 /// Logs to standard error, filtered by `RUST_LOG` (default `warn`); colours only when standard
 /// error is a terminal, so a log file or a pipe gets no escape sequences.

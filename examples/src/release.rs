@@ -1,32 +1,50 @@
 //! `sync release ID`: lets held-back writes be tried again by the next `apply`.
 //!
-//! It needs no connection: it changes the state file only, under the state's lease (so never in
-//! the middle of a sync) with the store's atomic update ([`dirsync::release_held`]).
+//! It needs no connection to Huma or Azure AD: it changes the state only (a file, or an
+//! organisation's rows in PostgreSQL), under the state's lease (so never in the middle of a sync)
+//! with the store's atomic update ([`dirsync::release_held`]).
 
 use crate::cli::ReleaseArgs;
 use crate::run::{Console, Outcome, say};
-use dirsync::{ErrorChain, HeldWrite, JsonFileStore};
+use crate::state::{StateLocation, holder};
+use dirsync::{ErrorChain, HeldWrite};
 use std::io::Write;
 
 /// Runs `sync release`: 0 when something was released, 1 when nothing held back has the id or
-/// the state file cannot be used.
+/// the state cannot be used; 2 for a state in PostgreSQL without an organisation.
 pub async fn release(args: &ReleaseArgs, console: &mut Console) -> Outcome {
-    let path = args.state.display();
-    if !args.state.is_file() {
-        say!(
-            console.err,
-            "error: there is no state file at {path}, so nothing is held back there: give --state \
-             the file `sync apply` uses"
-        );
-        return Outcome::CouldNotRun;
-    }
+    let location = match StateLocation::from_args(&args.store) {
+        Ok(location) => location,
+        Err(failure) => {
+            say!(console.err, "error: {}", failure.message);
+            return failure.outcome;
+        }
+    };
+    let store = match location.open_existing().await {
+        Ok(Some(store)) => store,
+        Ok(None) => {
+            let missing = match location {
+                StateLocation::File(_) => format!("there is no state file at {location}"),
+                StateLocation::Postgres { .. } => format!("there is no state for {location}"),
+            };
+            say!(
+                console.err,
+                "error: {missing}, so nothing is held back there: give --state (and --org) the \
+                 state `sync apply` uses"
+            );
+            return Outcome::CouldNotRun;
+        }
+        Err(failure) => {
+            say!(console.err, "error: {}", failure.message);
+            return failure.outcome;
+        }
+    };
     let id = args.id.trim();
-    let store = JsonFileStore::new(&args.state);
-    let holder = format!("sync release (process {})", std::process::id());
-    let (released, state) = match dirsync::release_held(&store, &holder, id).await {
+    let holder = holder("sync release");
+    let (released, state) = match dirsync::release_held(store.store(), &holder, id).await {
         Ok(done) => done,
         Err(e) => {
-            say!(console.err, "error: cannot release {id:?} in {path}: {}", ErrorChain(&e));
+            say!(console.err, "error: cannot release {id:?} in {location}: {}", ErrorChain(&e));
             return Outcome::CouldNotRun;
         }
     };
@@ -34,12 +52,12 @@ pub async fn release(args: &ReleaseArgs, console: &mut Console) -> Outcome {
         if state.held.is_empty() {
             say!(
                 console.err,
-                "error: nothing is held back in {path}, so there is nothing to release"
+                "error: nothing is held back in {location}, so there is nothing to release"
             );
         } else {
             say!(
                 console.err,
-                "error: nothing held back in {path} has the id {id:?}: use an id from the \"Held \
+                "error: nothing held back in {location} has the id {id:?}: use an id from the \"Held \
                  back\" list of `sync plan` or of the last report (held-…), or the id of the user \
                  written to for all of that user's. Held back now:"
             );

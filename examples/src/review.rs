@@ -5,7 +5,7 @@ use crate::cli::ReviewArgs;
 use crate::connect::{self, IdentityDirectory, NewPeople, Secrets};
 use crate::email::{EmailOutcome, SmtpEnv};
 use crate::run::{Console, Failure, Outcome, Run, Settings, applied_run, say};
-use dirsync::{ApplyOptions, Directory, JsonFileStore};
+use dirsync::{ApplyOptions, Directory, StateStore};
 use dirsync_review::{Access, AccessToken, Finished, Review, ReviewEmail, Reviewing};
 use std::future::Future;
 use std::io::Write as _;
@@ -77,7 +77,14 @@ pub async fn serve(
     stop: impl Future<Output = ()>,
 ) -> Outcome {
     let token = AccessToken::random();
-    let reviewing = review_of(hr, idp, settings, page.email, token.clone()).start();
+    let store = match settings.state.open().await {
+        Ok(store) => store.shared(),
+        Err(failure) => {
+            say!(console.err, "error: {}", failure.message);
+            return failure.outcome;
+        }
+    };
+    let reviewing = review_of((hr, idp, store), settings, page.email, token.clone()).start();
     let plan = match reviewing.plan().await {
         Ok(plan) => plan,
         Err(why) => {
@@ -116,8 +123,7 @@ pub async fn serve(
 }
 
 fn review_of(
-    hr: Arc<dyn Directory>,
-    idp: Arc<dyn Directory>,
+    (hr, idp, store): (Arc<dyn Directory>, Arc<dyn Directory>, Arc<dyn StateStore>),
     settings: &Settings,
     email: Option<ReviewEmail>,
     token: AccessToken,
@@ -129,7 +135,7 @@ fn review_of(
         .with_retry_held(settings.retry_held);
     let decisions =
         settings.decisions.iter().flat_map(|d| d.entries()).map(|e| (e.id.clone(), e.decision));
-    let mut review = Review::new(hr, idp, Arc::new(JsonFileStore::new(&settings.state)))
+    let mut review = Review::new(hr, idp, store)
         .with_policy(settings.policy.clone())
         .with_apply_options(options)
         .with_title(settings.title.clone())

@@ -5,10 +5,11 @@ use crate::cli::{Args, Command, IdpKind, SyncArgs};
 use crate::connect::{self, Directories, NewPeople, Secrets};
 use crate::decisions::{Decisions, DecisionsError};
 use crate::plan_view::{self, value_text};
+use crate::state::StateLocation;
 use dirsync::{
     AccountAction, ApplyError, ApplyOptions, Decision, Directory, DirectoryPair, ErrorChain,
-    ItemId, JsonFileStore, MemoryStore, Names, Plan, PlannedSync, Policy, Progress, Report, Side,
-    StateStore, SyncError, Synchronizer,
+    ItemId, MemoryStore, Names, Plan, PlannedSync, Policy, Progress, Report, Side, StateStore,
+    SyncError, Synchronizer,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::ffi::OsString;
@@ -143,6 +144,13 @@ pub(crate) fn parse_args<A: clap::Parser>(
     })
 }
 
+/// The `sync` program: its arguments, secrets and standard streams from the process, logs on
+/// standard error; the exit code.
+pub async fn program_main() -> std::process::ExitCode {
+    crate::init_tracing();
+    main_with(std::env::args_os(), Secrets::from_env(), &mut Console::stdio()).await.into()
+}
+
 /// Runs the `sync` program with these arguments (the first is the program's name) and secrets.
 ///
 /// Without a command it runs the demonstration ([`crate::demo::main`]).
@@ -169,6 +177,8 @@ pub async fn main_with(
         Some(Command::Review(review)) => {
             crate::review::review(&review, &secrets, console, stop_signal()).await
         }
+        Some(Command::History(history)) => crate::history::history(&history, console).await,
+        Some(Command::Worker(worker)) => crate::worker::worker(&worker, console).await,
     }
 }
 
@@ -200,7 +210,7 @@ async fn real(args: &SyncArgs, mode: Mode, secrets: &Secrets, console: &mut Cons
     let run = sync(&directories, &settings, mode, console).await;
     // The report files are written by now; a failed email is a warning, never the run's outcome.
     if let (Mode::Apply, Some(report)) = (mode, &run.report) {
-        let email = crate::email::send_report(&args.email, report, &directories).await;
+        let email = crate::email::send_report(&args.email, report, None, &directories).await;
         if email.is_failure() {
             say!(console.err, "{email}");
         } else if email != crate::email::EmailOutcome::NotAsked {
@@ -244,8 +254,8 @@ pub struct Settings {
     pub policy: Policy,
     /// Decisions from a file, applied after the policy.
     pub decisions: Option<Decisions>,
-    /// The state file.
-    pub state: PathBuf,
+    /// Where the state is.
+    pub state: StateLocation,
     /// Where to write the report as JSON.
     pub report_json: Option<PathBuf>,
     /// Where to write the report as HTML.
@@ -272,7 +282,8 @@ pub struct Failure {
 }
 
 impl Failure {
-    pub(crate) fn new(outcome: Outcome, message: impl Into<String>) -> Self {
+    /// A failure with this exit code and reason.
+    pub fn new(outcome: Outcome, message: impl Into<String>) -> Self {
         Failure { outcome, message: message.into() }
     }
 }
@@ -282,8 +293,10 @@ impl Settings {
     /// run before anything is read from the services.
     ///
     /// # Errors
-    /// [`Outcome::Usage`] for a bad decisions file or a creation in Azure AD without a domain.
+    /// [`Outcome::Usage`] for a bad decisions file, a creation in Azure AD without a domain, or
+    /// a state in PostgreSQL without an organisation (see [`StateLocation::from_args`]).
     pub fn from_args(args: &SyncArgs) -> Result<Settings, Failure> {
+        let state = StateLocation::from_args(&args.files.store)?;
         let policy = args.policy.policy();
         let creates_in_azure = policy.create_in_idp != dirsync::CreationRule::None
             && args.connection.idp == IdpKind::Azure;
@@ -302,7 +315,7 @@ impl Settings {
         Ok(Settings {
             policy,
             decisions,
-            state: args.files.state.clone(),
+            state,
             report_json: args.files.report_json.clone(),
             report_html: args.files.report_html.clone(),
             title: format!("Huma and {}: people synchronised", idp_name(args)),
@@ -369,41 +382,61 @@ pub async fn sync_with(
     mode: Mode,
     console: &mut Console,
 ) -> Run {
-    let store = JsonFileStore::new(&settings.state);
     let bar = progress_bar(console.progress, 0);
-    let options = ApplyOptions::default()
-        .with_concurrency(settings.concurrency)
-        .with_max_people_changed(settings.max_changes)
-        .with_max_disables(settings.max_disables)
-        .with_retry_held(settings.retry_held)
+    let options = settings
+        .apply_options()
         .with_progress(progress_to(bar.clone(), DirectoryPair::new(hr, idp).names()));
-    let synchronizer = |store| synchronizer(hr, idp, store, settings, options.clone());
+    let synchronizer = |store| {
+        settings.synchronizer(hr, idp, store, options.clone()).with_holder(crate::state::holder(
+            match mode {
+                Mode::Plan { .. } => "sync plan",
+                Mode::Apply => "sync apply",
+            },
+        ))
+    };
     match mode {
         Mode::Plan { json } => {
-            // `plan` takes no lease on the state file, so that it may run beside a sync (and never
+            // `plan` takes no lease on the state, so that it may run beside a sync (and never
             // keeps one from starting): it plans over a copy of the state.
-            let copy = match store.load().await {
+            let copy = match settings.state.load().await {
                 Ok(state) => MemoryStore::with_state(state),
-                Err(e) => return Run::failed(console, sync_failure(&e.into(), settings), None),
+                Err(failure) => return Run::failed(console, failure, None),
             };
             show_plan(&synchronizer(&copy), settings, json, console).await
         }
-        Mode::Apply => apply(&synchronizer(&store), settings, &bar, console).await,
+        Mode::Apply => {
+            let store = match settings.state.open().await {
+                Ok(store) => store,
+                Err(failure) => return Run::failed(console, failure, None),
+            };
+            apply(&synchronizer(store.store()), settings, &bar, console).await
+        }
     }
 }
 
-/// A synchronizer of `hr` and `idp` over `store`, as `settings` say.
-fn synchronizer<'a>(
-    hr: &'a dyn Directory,
-    idp: &'a dyn Directory,
-    store: &'a dyn StateStore,
-    settings: &Settings,
-    options: ApplyOptions,
-) -> Synchronizer<'a> {
-    Synchronizer::new(hr, idp, store)
-        .with_policy(settings.policy.clone())
-        .with_apply_options(options)
-        .with_title(settings.title.clone())
+impl Settings {
+    /// The apply options these settings ask for (no progress bar).
+    pub fn apply_options(&self) -> ApplyOptions {
+        ApplyOptions::default()
+            .with_concurrency(self.concurrency)
+            .with_max_people_changed(self.max_changes)
+            .with_max_disables(self.max_disables)
+            .with_retry_held(self.retry_held)
+    }
+
+    /// A synchronizer of `hr` and `idp` over `store`, as these settings say.
+    pub fn synchronizer<'a>(
+        &self,
+        hr: &'a dyn Directory,
+        idp: &'a dyn Directory,
+        store: &'a dyn StateStore,
+        options: ApplyOptions,
+    ) -> Synchronizer<'a> {
+        Synchronizer::new(hr, idp, store)
+            .with_policy(self.policy.clone())
+            .with_apply_options(options)
+            .with_title(self.title.clone())
+    }
 }
 
 /// Reads both sides and prints what a sync would do, and which writes it would hold back; writes
@@ -535,9 +568,12 @@ pub fn applied_run(
     let mut outcome = if report.is_success() { Outcome::Done } else { Outcome::SomeFailed };
     say!(console.out);
     say!(console.out, "{}", dirsync_report::markdown(&report).trim_end());
-    if let Err(message) = write_reports(&report, settings, console) {
-        say!(console.err, "error: {message}");
-        outcome = Outcome::CouldNotRun;
+    match write_reports(&report, settings) {
+        Ok(written) => written.iter().for_each(|line| say!(console.out, "{line}")),
+        Err(message) => {
+            say!(console.err, "error: {message}");
+            outcome = Outcome::CouldNotRun;
+        }
     }
     if let Some(failure) = stopped {
         say!(console.err, "error: {}", failure.message);
@@ -575,7 +611,7 @@ fn progress_to(bar: ProgressBar, names: Names) -> impl Fn(&Progress) + Send + Sy
 }
 
 /// What to tell a person, and the exit code, for a sync that did not run or stopped.
-pub(crate) fn sync_failure(error: &SyncError, settings: &Settings) -> Failure {
+pub fn sync_failure(error: &SyncError, settings: &Settings) -> Failure {
     let chain = ErrorChain(error);
     match error {
         SyncError::Read { side: Side::Idp, source, .. } => Failure::new(
@@ -622,37 +658,30 @@ pub(crate) fn sync_failure(error: &SyncError, settings: &Settings) -> Failure {
         }
         SyncError::NotSaved { source, .. } => Failure::new(
             Outcome::CouldNotRun,
-            format!(
-                "the state could not be saved to {}: {}",
-                settings.state.display(),
-                ErrorChain(source)
-            ),
+            format!("the state could not be saved to {}: {}", settings.state, ErrorChain(source)),
         ),
-        SyncError::State(_) => Failure::new(
-            Outcome::CouldNotRun,
-            format!("cannot use the state file {}: {chain}", settings.state.display()),
-        ),
+        SyncError::State(state) => {
+            Failure::new(Outcome::CouldNotRun, settings.state.cannot_use(state))
+        }
         _ => Failure::new(Outcome::CouldNotRun, chain.to_string()),
     }
 }
 
-fn write_reports(
-    report: &Report,
-    settings: &Settings,
-    console: &mut Console,
-) -> Result<(), String> {
+/// Writes the report files `settings` ask for; says what was written, or why not.
+pub(crate) fn write_reports(report: &Report, settings: &Settings) -> Result<Vec<String>, String> {
+    let mut written = Vec::new();
     if let Some(path) = &settings.report_json {
         let json = serde_json::to_string_pretty(report).map_err(|e| e.to_string())?;
         std::fs::write(path, json + "\n")
             .map_err(|e| format!("cannot write the report to {}: {e}", path.display()))?;
-        say!(console.out, "Report (JSON) written to {}", path.display());
+        written.push(format!("Report (JSON) written to {}", path.display()));
     }
     if let Some(path) = &settings.report_html {
         std::fs::write(path, dirsync_report::html(report))
             .map_err(|e| format!("cannot write the report to {}: {e}", path.display()))?;
-        say!(console.out, "Report (HTML) written to {}", path.display());
+        written.push(format!("Report (HTML) written to {}", path.display()));
     }
-    Ok(())
+    Ok(written)
 }
 
 fn progress_bar(visible: bool, len: usize) -> ProgressBar {

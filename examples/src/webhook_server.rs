@@ -21,6 +21,7 @@
 
 use crate::connect::{self, ConfigError, Directories, NewPeople, Secrets};
 use crate::run::{Console, Outcome, say};
+use crate::state::{OpenStore, StateLocation};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -53,7 +54,7 @@ pub struct Receiver {
     pub verifier: WebhookVerifier,
     /// The sync's state, for the links between Huma and Azure AD users; `None` to look every
     /// person up by employment id or email.
-    pub state: Option<JsonFileStore>,
+    pub state: Option<OpenStore>,
     /// Whether people not in Azure AD yet are created.
     pub provisioning: AutoProvisioning,
     /// Which people may be changed (by default, not those inactive in Huma or disabled in Azure
@@ -92,13 +93,20 @@ impl Receiver {
         Receiver {
             directories,
             verifier: verifier.max_body(MAX_BODY),
-            state: state.map(JsonFileStore::new),
+            state: state.map(|path| OpenStore::File(JsonFileStore::new(path))),
             provisioning,
             scope: Scope::default(),
             leavers: Leavers::default(),
             max_disables: None,
             locks: PersonLocks::new(),
         }
+    }
+
+    /// With the sync's state in `store` (a file, or an organisation in PostgreSQL).
+    #[must_use]
+    pub fn with_store(mut self, store: OpenStore) -> Receiver {
+        self.state = Some(store);
+        self
     }
 
     /// Also push people inactive in Huma or disabled in Azure AD.
@@ -133,7 +141,7 @@ impl Receiver {
             .with_max_disables(self.max_disables)
             .with_person_locks(&self.locks);
         match &self.state {
-            Some(store) => push.with_store(store),
+            Some(store) => push.with_store(store.store()),
             None => push,
         }
     }
@@ -368,9 +376,10 @@ pub struct ServeArgs {
     /// Default: 10, or 5 % of the linked people, whichever is larger.
     #[arg(long, value_name = "N")]
     pub max_disables: Option<usize>,
-    /// The sync's state file, for the links between Huma and Azure AD users.
-    #[arg(long, value_name = "FILE", default_value = "dirsync-state.json")]
-    pub state: PathBuf,
+    /// The sync's state, for the links between Huma and Azure AD users: a file, or an
+    /// organisation in PostgreSQL (--state postgres://… --org KEY).
+    #[command(flatten)]
+    pub store: crate::cli::StateArgs,
     /// Where the two services are.
     #[command(flatten)]
     pub connection: crate::cli::ConnectionArgs,
@@ -406,6 +415,17 @@ async fn serve(args: &ServeArgs, console: &mut Console) -> Outcome {
         );
         return Outcome::CouldNotRun;
     }
+    let store = match StateLocation::from_args(&args.store) {
+        Ok(location) => location.open().await,
+        Err(failure) => Err(failure),
+    };
+    let store = match store {
+        Ok(store) => store,
+        Err(failure) => {
+            say!(console.err, "error: {}", failure.message);
+            return failure.outcome;
+        }
+    };
     let new_people = NewPeople {
         upn_domain: args.upn_domain.clone().unwrap_or_default(),
         ..NewPeople::default()
@@ -429,9 +449,10 @@ async fn serve(args: &ServeArgs, console: &mut Console) -> Outcome {
         Receiver::new(
             directories,
             WebhookVerifier::new(secret, token),
-            Some(args.state.clone()),
+            None,
             if args.auto_provision { AutoProvisioning::On } else { AutoProvisioning::Off },
         )
+        .with_store(store)
         .include_inactive(args.include_inactive)
         .with_leavers(Leavers {
             disable: args.disable_leavers,

@@ -105,6 +105,21 @@ impl PostgresDatabase {
         Ok(PostgresStore::new(self.clone(), key, row.get(0)))
     }
 
+    /// The state of organisation `key` if the database has one, without adding it: for readers
+    /// (a plan, a release, the history) that must not leave a new organisation behind a typo.
+    ///
+    /// # Errors
+    /// [`PgError::OrgKey`] for a key that cannot be used, or a database error.
+    pub async fn find_organisation(&self, key: &str) -> Result<Option<PostgresStore>, PgError> {
+        let key = OrgKey::new(key)?;
+        let client = self.client().await?;
+        let row = client
+            .query_opt("SELECT id FROM dirsync_organisations WHERE key = $1", &[&key.as_str()])
+            .await
+            .map_err(|e| PgError::database("read the organisation", self.target(), e))?;
+        Ok(row.map(|row| PostgresStore::new(self.clone(), key, row.get(0))))
+    }
+
     /// The organisations the database keeps a state for, by key.
     ///
     /// # Errors

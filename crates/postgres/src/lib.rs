@@ -26,6 +26,8 @@
 //!   connect; a newer schema is refused), the organisations, the history across them.
 //! - [`PostgresStore`]: one organisation's state, lease and history.
 //! - [`sync_if_due`]: what a worker does for one organisation of its round.
+//! - [`Worker`]: a worker's rounds over the organisations it serves ([`OrgJob`]), a few at a
+//!   time, until it is told to stop.
 //! - [`PostgresConfig`]: the URL (no password in it), `PGPASSWORD`, TLS with rustls.
 
 mod config;
@@ -34,6 +36,7 @@ mod error;
 mod history;
 mod key;
 mod lease;
+mod round;
 mod rows;
 mod schema;
 mod store;
@@ -43,6 +46,7 @@ pub use config::{DEFAULT_HISTORY_RETENTION, DEFAULT_MAX_CONNECTIONS, PostgresCon
 pub use database::PostgresDatabase;
 pub use error::PgError;
 pub use key::OrgKey;
+pub use round::{MIN_PAUSE, OrgDone, OrgJob, OrgStatus, RoundOutcome, RoundSummary, Worker};
 pub use schema::SCHEMA_VERSION;
 pub use store::PostgresStore;
 pub use worker::{OrgRun, sync_if_due};

@@ -28,7 +28,7 @@ pub struct PostgresStore {
 
 impl PostgresStore {
     pub(crate) fn new(db: PostgresDatabase, key: OrgKey, id: i32) -> PostgresStore {
-        let name = format!("organisation {key} in {}", db.target());
+        let name = name_of(&key, &db);
         PostgresStore { db, key, id, name }
     }
 
@@ -72,6 +72,11 @@ impl PostgresStore {
         tx.commit().await.map_err(|e| fail(PgError::database("commit", target, e)))?;
         Ok(done)
     }
+}
+
+/// How the state of organisation `key` in `db` is named in errors.
+pub(crate) fn name_of(key: &OrgKey, db: &PostgresDatabase) -> String {
+    format!("organisation {key} in {}", db.target())
 }
 
 #[async_trait]

@@ -8,6 +8,7 @@ use std::path::Path;
 use testkit::{FakeGraph, FakeHuma};
 
 pub mod browser;
+pub mod pg;
 
 /// `sync <command> <connection to the fakes> --state <dir>/state.json <extra>`.
 pub fn argv(org: &DemoOrg, dir: &Path, command: &str, extra: &[&str]) -> Vec<String> {
@@ -22,9 +23,21 @@ pub fn argv_for(
     command: &str,
     extra: &[&str],
 ) -> Vec<String> {
-    let mut args: Vec<String> = vec![
-        "sync".into(),
-        command.into(),
+    let mut args: Vec<String> = vec!["sync".into(), command.into()];
+    args.extend(connection_to(huma, graph));
+    args.extend(["--state".into(), state.display().to_string()]);
+    args.extend(extra.iter().map(|s| (*s).to_owned()));
+    args
+}
+
+/// The flags that connect `sync plan|apply` to the fakes of `org`.
+pub fn connection(org: &DemoOrg) -> Vec<String> {
+    connection_to(&org.huma, &org.graph)
+}
+
+/// The flags that connect `sync plan|apply` to these fakes.
+pub fn connection_to(huma: &FakeHuma, graph: &FakeGraph) -> Vec<String> {
+    vec![
         "--huma-url".into(),
         huma.uri(),
         "--huma-client-id".into(),
@@ -37,11 +50,7 @@ pub fn argv_for(
         graph.uri(),
         "--login-url".into(),
         graph.uri(),
-        "--state".into(),
-        state.display().to_string(),
-    ];
-    args.extend(extra.iter().map(|s| (*s).to_owned()));
-    args
+    ]
 }
 
 pub async fn run(args: Vec<String>, secrets: Secrets) -> (Outcome, String) {

@@ -1,0 +1,323 @@
+//! `sync worker`: every organisation of an organisations file synced when due, a few at a time,
+//! over the states in one PostgreSQL database that any number of workers share
+//! ([`dirsync_postgres::Worker`]). One line per organisation and round on standard output;
+//! each run in the database's history.
+
+use crate::cli::WorkerArgs;
+use crate::connect::{self, Directories, NewPeople};
+use crate::orgs_file::{self, Organisation, ReadError};
+use crate::run::{Console, Failure, Outcome, Settings, say, sync_failure, write_reports};
+use crate::state::{self, StateLocation};
+use async_trait::async_trait;
+use dirsync::SyncError;
+use dirsync_postgres::{
+    OrgDone, OrgJob, OrgKey, OrgRun, OrgStatus, PostgresStore, RoundOutcome, RoundSummary, Worker,
+};
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::Mutex;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Runs `sync worker`: with `--once`, 0 when every organisation was synced (or was not due, or
+/// was being synced by another), 5 when one failed, 1 when none could run; without it, rounds
+/// until Ctrl-C or SIGTERM. 2 for a bad command line or organisations file.
+pub async fn worker(args: &WorkerArgs, console: &mut Console) -> Outcome {
+    let jobs = match jobs(args) {
+        Ok(jobs) => jobs,
+        Err(Failure { outcome, message }) => {
+            say!(console.err, "error: {message}");
+            return outcome;
+        }
+    };
+    let db = match state::connect(&jobs.database).await {
+        Ok(db) => db,
+        Err(Failure { outcome, message }) => {
+            say!(console.err, "error: {message}");
+            return outcome;
+        }
+    };
+    let worker = Worker::new(db, args.every).with_concurrency(args.concurrency);
+    let by_key: HashMap<&OrgKey, &Job> = jobs.jobs.iter().map(|job| (&job.key, job)).collect();
+    let signals = signals();
+    let (stop, abort) = (nth_signal(signals.clone(), 1), nth_signal(signals, 2));
+    let (out, err) = (&mut console.out, &mut console.err);
+    let mut log = |done: &OrgDone| log(out, err, done, by_key.get(&done.key).copied());
+    let work = async {
+        if args.once {
+            Some(worker.round(&jobs.jobs, stop, &mut log).await)
+        } else {
+            worker.run(&jobs.jobs, stop, &mut log).await;
+            None
+        }
+    };
+    let ended = tokio::select! {
+        summary = work => Ok(summary),
+        () = abort => Err(()),
+    };
+    match ended {
+        Ok(Some(summary)) => {
+            say!(console.out, "{}", summary_text(&summary));
+            match summary.outcome() {
+                RoundOutcome::Done => Outcome::Done,
+                RoundOutcome::NoneRan => Outcome::CouldNotRun,
+                _ => Outcome::SomeFailed,
+            }
+        }
+        Ok(None) => Outcome::Done,
+        Err(()) => {
+            say!(
+                console.err,
+                "error: stopped at once: the runs under way were cut short; their organisations \
+                 are free for the next run at once"
+            );
+            Outcome::CouldNotRun
+        }
+    }
+}
+
+/// The organisations to serve and the database they are in.
+struct Jobs {
+    database: dirsync_postgres::PostgresConfig,
+    jobs: Vec<Job>,
+}
+
+/// The database from `--state` and a job for each organisation of `--orgs`, every setting
+/// checked and both directories built (no request made yet), so a bad file stops the worker
+/// before it syncs anyone.
+fn jobs(args: &WorkerArgs) -> Result<Jobs, Failure> {
+    if !state::is_url(&args.state) {
+        return Err(Failure::new(
+            Outcome::Usage,
+            format!(
+                "sync worker keeps every organisation's state in PostgreSQL, not in the file {}: \
+                 give --state postgres://USER@HOST:PORT/DATABASE",
+                args.state
+            ),
+        ));
+    }
+    let database = state::database(&args.state)?;
+    let file = args.orgs.display();
+    let organisations = orgs_file::read(&args.orgs).map_err(|e| match e {
+        ReadError::Bad(bad) => Failure::new(Outcome::Usage, format!("{file}: {bad}")),
+        ReadError::Unreadable(io) => {
+            Failure::new(Outcome::CouldNotRun, format!("cannot read {file}: {io}"))
+        }
+    })?;
+    let holder = state::holder("sync worker");
+    let jobs = organisations
+        .into_iter()
+        .map(|organisation| Job::new(organisation, &database, &holder))
+        .collect::<Result<Vec<_>, String>>()
+        .map_err(|message| Failure::new(Outcome::Usage, format!("{file}: {message}")))?;
+    Ok(Jobs { database, jobs })
+}
+
+/// One organisation of the file, ready to sync.
+struct Job {
+    key: OrgKey,
+    settings: Settings,
+    email: crate::cli::EmailArgs,
+    directories: Directories,
+    holder: String,
+    /// What its last run has to say beside its log line (report files, the email).
+    notes: Mutex<Vec<String>>,
+}
+
+impl Job {
+    fn new(
+        organisation: Organisation,
+        database: &dirsync_postgres::PostgresConfig,
+        holder: &str,
+    ) -> Result<Job, String> {
+        let Organisation { key, args, secrets } = organisation;
+        let table = format!("[[organisation]] {:?}", key.as_str());
+        let mut settings =
+            Settings::from_args(&args).map_err(|f| format!("{table}: {}", f.message))?;
+        settings.state =
+            StateLocation::Postgres { database: Box::new(database.clone()), org: key.clone() };
+        settings.title = format!("{key}: {}", settings.title);
+        let directories =
+            connect::connect(&args.connection, &NewPeople::from(&args.policy), &secrets)
+                .map_err(|e| format!("{table}: {e}"))?;
+        Ok(Job {
+            key,
+            settings,
+            email: args.email,
+            directories,
+            holder: holder.to_owned(),
+            notes: Mutex::new(Vec::new()),
+        })
+    }
+
+    fn note(&self, note: String) {
+        self.notes.lock().unwrap_or_else(|p| p.into_inner()).push(note);
+    }
+
+    /// Writes the report files and sends the email, as `sync apply` does.
+    async fn report(&self, report: &dirsync::Report) {
+        match write_reports(report, &self.settings) {
+            Ok(written) => written.into_iter().for_each(|line| self.note(line)),
+            Err(message) => self.note(format!("error: {message}")),
+        }
+        let email = crate::email::send_report(
+            &self.email,
+            report,
+            Some(self.key.as_str()),
+            &self.directories,
+        )
+        .await;
+        if email != crate::email::EmailOutcome::NotAsked {
+            self.note(email.to_string());
+        }
+    }
+}
+
+#[async_trait]
+impl OrgJob for Job {
+    fn key(&self) -> &OrgKey {
+        &self.key
+    }
+
+    /// Never asks for decisions: a plan that leaves some pending is refused, and recorded so.
+    async fn sync_if_due(
+        &self,
+        store: &PostgresStore,
+        every: Duration,
+    ) -> Result<OrgRun, SyncError> {
+        let (hr, idp) = (&self.directories.huma, self.directories.idp.directory());
+        let sync = self
+            .settings
+            .synchronizer(hr, idp, store, self.settings.apply_options())
+            .with_holder(self.holder.clone());
+        let run = dirsync_postgres::sync_if_due(store, &sync, every).await?;
+        if let OrgRun::Ran(result) = &run {
+            let report = match result.as_ref() {
+                Ok(synced) => Some(&synced.report),
+                Err(e) => e.report(),
+            };
+            if let Some(report) = report {
+                self.report(report).await;
+            }
+        }
+        Ok(run)
+    }
+}
+
+/// The line for one organisation's turn on standard output, and its notes on standard error.
+fn log(out: &mut dyn Write, err: &mut dyn Write, done: &OrgDone, job: Option<&Job>) {
+    let at = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ");
+    let took = done.took.as_secs_f64();
+    let key = &done.key;
+    let status = match done.status() {
+        OrgStatus::Synced => "synced",
+        OrgStatus::Failed => "failed",
+        OrgStatus::NotDue => "not due",
+        OrgStatus::Busy => "busy",
+        _ => "could not run",
+    };
+    let detail = match &done.result {
+        Ok(OrgRun::NotDue) => "synced less than --every ago (here or by another worker)".to_owned(),
+        Ok(OrgRun::Busy(holder)) => match holder {
+            Some(holder) => format!("being synced by {holder}"),
+            None => "being synced by another".to_owned(),
+        },
+        Ok(OrgRun::Ran(result)) => match result.as_ref() {
+            Ok(synced) => crate::history::counts_text(&synced.report.counts),
+            Err(e) => failure_text(e, job),
+        },
+        Err(e) => failure_text(e, job),
+        Ok(_) => String::new(),
+    };
+    say!(out, "{at} {key}: {status} in {took:.1} s: {detail}");
+    if let Some(job) = job {
+        let notes = std::mem::take(&mut *job.notes.lock().unwrap_or_else(|p| p.into_inner()));
+        for note in notes {
+            say!(err, "{key}: {note}");
+        }
+    }
+}
+
+/// Why a run failed, in the words `sync apply` uses (with its counts when it wrote anything).
+fn failure_text(error: &SyncError, job: Option<&Job>) -> String {
+    let message = match (error, job) {
+        (SyncError::Apply(dirsync::ApplyError::Pending(p)), _) => format!(
+            "{} decision(s) pending, so nothing was written: decisions are never asked for in the \
+             worker; settle them in the organisation's table (prefer = \"huma\", decisions = \
+             \"FILE\", …); `sync plan` with the same settings lists them",
+            p.pending.len()
+        ),
+        (_, Some(job)) => sync_failure(error, &job.settings).message,
+        (_, None) => dirsync::ErrorChain(error).to_string(),
+    };
+    match error.report() {
+        Some(report) => format!("{}; {message}", crate::history::counts_text(&report.counts)),
+        None => message,
+    }
+}
+
+/// The round in one line.
+fn summary_text(summary: &RoundSummary) -> String {
+    format!(
+        "{} organisation(s): {} synced, {} failed, {} not due, {} busy, {} could not run{}",
+        summary.total() + summary.not_started,
+        summary.synced,
+        summary.failed,
+        summary.not_due,
+        summary.busy,
+        summary.could_not_run,
+        if summary.not_started > 0 {
+            format!(", {} not started (stopped)", summary.not_started)
+        } else {
+            String::new()
+        }
+    )
+}
+
+/// Counts Ctrl-C and SIGTERM: the first stops the worker taking up organisations (those under
+/// way finish and let their leases go), the second stops it at once.
+fn signals() -> watch::Receiver<u32> {
+    let (count, counted) = watch::channel(0u32);
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        loop {
+            #[cfg(unix)]
+            let terminated = async {
+                match terminate.as_mut() {
+                    Some(signal) => signal.recv().await.is_some(),
+                    None => std::future::pending().await,
+                }
+            };
+            #[cfg(not(unix))]
+            let terminated = std::future::pending::<bool>();
+            let signalled = tokio::select! {
+                got = tokio::signal::ctrl_c() => got.is_ok(),
+                got = terminated => got,
+            };
+            if !signalled {
+                return;
+            }
+            count.send_modify(|n| *n += 1);
+            let n = *count.borrow();
+            tracing::warn!(
+                "{}",
+                if n == 1 {
+                    "stopping: no further organisation is taken up, those under way finish \
+                     (signal again to stop at once)"
+                } else {
+                    "stopping at once"
+                }
+            );
+        }
+    });
+    counted
+}
+
+/// Ready once `n` signals have come; never, when they can no longer be counted.
+async fn nth_signal(mut counted: watch::Receiver<u32>, n: u32) {
+    if counted.wait_for(|count| *count >= n).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
