@@ -47,6 +47,10 @@ pub(super) fn consider(
     if let Some(twin) = twins.twin_of(target, &record.person) {
         let mut records = here();
         records.push(RecordRef { side: target, id: twin.id.clone() });
+        if !twin.scope.is_in() {
+            findings.push(twin_out_of_scope(input, record, twin, records));
+            return;
+        }
         if let Some(why) = &twin.unreadable {
             findings.push(finding(
                 FindingKind::WouldDuplicate,
@@ -117,6 +121,38 @@ pub(super) fn consider(
         left_out,
         settled,
     });
+}
+
+/// The finding for `record`, not created because its twin on the other side (same employment id
+/// or email) is excluded from the sync or outside its scope.
+fn twin_out_of_scope(
+    input: &Input<'_>,
+    record: &Record,
+    twin: &Record,
+    records: Vec<RecordRef>,
+) -> Finding {
+    let (source, target) = (records[0].side, records[0].side.other());
+    let (source_name, target_name) = (input.name(source), input.name(target));
+    let name = name_of(record);
+    let start = format!(
+        "{name} ({source_name} {}) is not created in {target_name}: {target_name} holds {} with \
+         the same employment id or email",
+        record.id, twin.id
+    );
+    let (kind, message) = if twin.scope == crate::ScopeStatus::Excluded {
+        let message = format!(
+            "{start}, which is excluded from the sync (a member of an excluded group, such as \
+             administrators); nothing is written to it, and nobody is created in its stead"
+        );
+        (FindingKind::Excluded, message)
+    } else {
+        let message = format!(
+            "{start}, outside the scope of {target_name}; nobody is created in its stead: bring \
+             it into the scope (e.g. add it to the group), and the next sync pairs them"
+        );
+        (FindingKind::OutsideScope, message)
+    };
+    finding(kind, records, "", message)
 }
 
 /// For the people who may be created, the records already on the other side that share their
