@@ -64,6 +64,7 @@ pub mod model;
 mod paging;
 mod positions;
 mod raw;
+mod scope;
 mod users;
 pub mod webhook;
 
@@ -72,5 +73,6 @@ pub use directory::{HumaDirectory, HumaDirectoryConfig};
 pub use dirsync_runtime::{Clock, RequestStats, RetryPolicy, TokioClock};
 pub use errors::HumaError;
 pub use ids::{HumaUserId, JobTitleId, PositionId};
+pub use scope::HumaScope;
 pub use secrecy::SecretString;
 pub use users::PAGE_SIZE;
