@@ -671,7 +671,7 @@ pub fn sync_failure(error: &SyncError, settings: &Settings) -> Failure {
 pub(crate) fn write_reports(report: &Report, settings: &Settings) -> Result<Vec<String>, String> {
     let mut written = Vec::new();
     if let Some(path) = &settings.report_json {
-        let json = serde_json::to_string_pretty(report).map_err(|e| e.to_string())?;
+        let json = report.to_json_pretty().map_err(|e| e.to_string())?;
         std::fs::write(path, json + "\n")
             .map_err(|e| format!("cannot write the report to {}: {e}", path.display()))?;
         written.push(format!("Report (JSON) written to {}", path.display()));

@@ -46,7 +46,7 @@
 //! assert_eq!(synced.report.counts.created_in_idp, 1);
 //! assert_eq!(azure.records().len(), 2);
 //! // The report is data (JSON); the `dirsync-report` crate lays it out as a page or an email.
-//! assert!(serde_json::to_string(&synced.report)?.contains("\"updated_in_idp\":1"));
+//! assert!(synced.report.to_json()?.contains("\"updated_in_idp\":1"));
 //!
 //! // Run again: nothing is left to do.
 //! let again = sync.plan().await?;

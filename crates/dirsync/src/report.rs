@@ -383,6 +383,34 @@ fn decided_by(by: DecidedBy) -> &'static str {
 }
 
 impl Report {
+    /// The report as compact JSON, to store or send. A `Report` is `serde::Serialize` and
+    /// `Deserialize`, with every field named as here; [`Report::from_json`] reads it back.
+    ///
+    /// # Errors
+    /// None in practice (a report is plain data with string keys); the serialiser's error type
+    /// is kept so that a caller never has to unwrap.
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string(self)
+    }
+
+    /// The report as indented JSON, as the `sync` program's `--report-json` writes it and the
+    /// report email attaches it (`report.json`).
+    ///
+    /// # Errors
+    /// As [`Report::to_json`].
+    pub fn to_json_pretty(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string_pretty(self)
+    }
+
+    /// A report from its JSON ([`Report::to_json`], `--report-json`); fields a newer version
+    /// added that this one does not know are ignored.
+    ///
+    /// # Errors
+    /// The text is not a report's JSON.
+    pub fn from_json(json: &str) -> Result<Report, serde_json::Error> {
+        serde_json::from_str(json)
+    }
+
     /// The report with a heading.
     #[must_use]
     pub fn with_title(mut self, title: impl Into<String>) -> Self {
@@ -454,5 +482,24 @@ impl Report {
             (&a.name, a.field, a.target, &a.item).cmp(&(&b.name, b.field, b.target, &b.item))
         });
         self.held.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_reads_back_from_its_json_compact_or_indented() {
+        let mut report = Report { names: Names::new("Huma", "Azure AD"), ..Report::default() }
+            .with_title("Huma and Azure AD: people synchronised");
+        report.counts.updated_in_idp = 2;
+        let compact = report.to_json().expect("JSON");
+        assert!(compact.contains("\"updated_in_idp\":2"), "{compact}");
+        let pretty = report.to_json_pretty().expect("JSON");
+        assert!(pretty.contains("\n  \"counts\": {"), "{pretty}");
+        assert_eq!(Report::from_json(&compact).expect("read"), report);
+        assert_eq!(Report::from_json(&pretty).expect("read"), report);
+        assert!(Report::from_json("{\"counts\": 3}").is_err());
     }
 }
