@@ -88,6 +88,7 @@ mod item;
 mod mail;
 mod memory;
 mod names;
+mod news;
 mod operations;
 mod person;
 mod plan;
@@ -122,6 +123,7 @@ pub use item::{ItemKind, PlanItem};
 pub use mail::{Attachment, Email, EmailOn, MailError, MailErrorKind, Mailer, send_email};
 pub use memory::InMemoryDirectory;
 pub use names::Names;
+pub use news::REMINDER_INTERVAL;
 pub use operations::{Create, Operation, Operations, PlannedChange, SkippedWrite, Update};
 pub use person::{Address, FieldRef, FieldValue, Person, WrongKind};
 pub use plan::{
@@ -138,10 +140,10 @@ pub use realtime::{
 pub use reconcile::reconcile;
 pub use record::{InvalidValue, Record, RecordId};
 pub use report::{
-    Action, Counts, FieldReport, HeldItem, OperationReport, Outcome, Report, SkippedItem,
+    Action, Counts, FieldReport, HeldItem, News, OperationReport, Outcome, Report, SkippedItem,
 };
 pub use side::Side;
-pub use state::{Link, SyncState};
+pub use state::{Link, Reported, SyncState};
 pub use store::{
     HistoryQuery, JsonFileStore, Lease, LeaseHolder, MemoryStore, RunEntry, RunHistory, RunOutcome,
     RunRecord, STATE_FORMAT, StateChanges, StateError, StateStore, WriteOutcome, WriteRecord,

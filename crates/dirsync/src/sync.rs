@@ -422,6 +422,7 @@ impl PlannedSync<'_> {
             }
             Err(pending) => Err(pending),
         };
+        let applied = crate::news::note_applied(applied, &mut state, now);
         timings.apply = applying.elapsed();
         let (report, stopped) = match applied {
             Ok(report) => (report, None),
