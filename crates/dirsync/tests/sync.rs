@@ -438,7 +438,7 @@ async fn settle_by_rule(sync: &Synchronizer<'_>) -> Result<dirsync::Synced, Sync
         };
         planned.decide(&id, decision)?;
     }
-    Ok(planned.apply().await?)
+    planned.apply().await
 }
 
 /// A decision by an id no item has, in a function that returns a `SyncError`.
