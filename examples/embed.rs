@@ -4,10 +4,9 @@
 //! AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, and UPN_DOMAIN (the verified domain new Azure AD users
 //! sign in with). The `sync` example is the same flow with a command line around it.
 
-use azure_graph::{AzureDirectory, AzureDirectoryConfig, GraphClient};
+use azure_graph::{AzureDirectory, AzureDirectoryConfig, GraphClient, SecretString};
 use dirsync::{ApplyOptions, ConflictRule, CreationRule, JsonFileStore, Policy, Synchronizer};
 use huma_api::{HumaClient, HumaDirectory, HumaDirectoryConfig};
-use secrecy::SecretString;
 
 fn env(name: &str) -> Result<String, String> {
     std::env::var(name).map_err(|_| format!("set {name} (see the comment at the top of embed.rs)"))

@@ -497,7 +497,8 @@ pub struct EmailArgs {
     /// Send it over SMTP (SMTP_URL, SMTP_PASSWORD) or through Microsoft Graph (needs Mail.Send).
     #[arg(long, value_enum, default_value_t = EmailVia::Smtp)]
     pub email_via: EmailVia,
-    /// Send it after every run, or only when a write failed or there are findings.
+    /// Send it after every run, or only when a write failed, something is newly held back or a
+    /// finding is new (what stands is sent again weekly).
     #[arg(long, value_enum, default_value_t = EmailWhen::Always)]
     pub email_on: EmailWhen,
 }
@@ -518,7 +519,8 @@ pub enum EmailWhen {
     /// After every run.
     #[default]
     Always,
-    /// Only when a write failed or was not attempted, or there are findings.
+    /// Only when a write failed or was not attempted, the run stopped, something is newly held
+    /// back or a finding is new; findings that stand come again in a weekly reminder.
     Problems,
 }
 

@@ -138,74 +138,78 @@ fn ascii(name: &str) -> String {
     azure_graph::mail_nickname(name).unwrap_or_else(|| "x".to_owned())
 }
 
+/// The given names of the people in step.
+const GIVEN: [&str; 38] = [
+    "Anders", "Astrid", "Bjørn", "Camilla", "Dag", "Eirik", "Frida", "Gunnar", "Hanna", "Ivar",
+    "Johanna", "Kristian", "Linnea", "Magnus", "Nora", "Oskar", "Pia", "Rasmus", "Sigrid",
+    "Tobias", "Ulla", "Vilde", "Erik", "Maja", "Henrik", "Selma", "Joakim", "Tuva", "Petter",
+    "Liv", "Onni", "Eveliina", "Juho", "Kaisa", "Mette", "Søren", "Freja", "Ida",
+];
+/// Their family names.
+const FAMILY: [&str; 38] = [
+    "Aas",
+    "Bakke",
+    "Dahl",
+    "Ek",
+    "Fjeld",
+    "Granli",
+    "Haugen",
+    "Isaksen",
+    "Jensen",
+    "Karlsson",
+    "Lund",
+    "Moen",
+    "Nyberg",
+    "Olsen",
+    "Pedersen",
+    "Quist",
+    "Rønning",
+    "Sandvik",
+    "Thorsen",
+    "Ulvestad",
+    "Vik",
+    "Wold",
+    "Åberg",
+    "Østby",
+    "Sundberg",
+    "Holmberg",
+    "Nilsson",
+    "Berglund",
+    "Lie",
+    "Myhre",
+    "Mäkinen",
+    "Nieminen",
+    "Koskinen",
+    "Heikkinen",
+    "Andersen",
+    "Kristensen",
+    "Madsen",
+    "Larsen",
+];
+/// Where they live, in turn: postal code, city, country.
+const PLACES: [(&str, &str, &str); 8] = [
+    ("0150", "Oslo", "NO"),
+    ("5003", "Bergen", "NO"),
+    ("7011", "Trondheim", "NO"),
+    ("111 22", "Stockholm", "SE"),
+    ("411 05", "Göteborg", "SE"),
+    ("00100", "Helsinki", "FI"),
+    ("33100", "Tampere", "FI"),
+    ("1050", "København", "DK"),
+];
+/// Their job titles, in turn.
+const TITLES: [&str; 8] = [
+    "Software Engineer",
+    "Product Manager",
+    "Designer",
+    "Sales Executive",
+    "Accountant",
+    "HR Partner",
+    "Support Specialist",
+    "Data Analyst",
+];
 /// The 38 people who are the same on both sides.
 fn in_step() -> Vec<Person> {
-    const GIVEN: [&str; 38] = [
-        "Anders", "Astrid", "Bjørn", "Camilla", "Dag", "Eirik", "Frida", "Gunnar", "Hanna", "Ivar",
-        "Johanna", "Kristian", "Linnea", "Magnus", "Nora", "Oskar", "Pia", "Rasmus", "Sigrid",
-        "Tobias", "Ulla", "Vilde", "Erik", "Maja", "Henrik", "Selma", "Joakim", "Tuva", "Petter",
-        "Liv", "Onni", "Eveliina", "Juho", "Kaisa", "Mette", "Søren", "Freja", "Ida",
-    ];
-    const FAMILY: [&str; 38] = [
-        "Aas",
-        "Bakke",
-        "Dahl",
-        "Ek",
-        "Fjeld",
-        "Granli",
-        "Haugen",
-        "Isaksen",
-        "Jensen",
-        "Karlsson",
-        "Lund",
-        "Moen",
-        "Nyberg",
-        "Olsen",
-        "Pedersen",
-        "Quist",
-        "Rønning",
-        "Sandvik",
-        "Thorsen",
-        "Ulvestad",
-        "Vik",
-        "Wold",
-        "Åberg",
-        "Østby",
-        "Sundberg",
-        "Holmberg",
-        "Nilsson",
-        "Berglund",
-        "Lie",
-        "Myhre",
-        "Mäkinen",
-        "Nieminen",
-        "Koskinen",
-        "Heikkinen",
-        "Andersen",
-        "Kristensen",
-        "Madsen",
-        "Larsen",
-    ];
-    const PLACES: [(&str, &str, &str); 8] = [
-        ("0150", "Oslo", "NO"),
-        ("5003", "Bergen", "NO"),
-        ("7011", "Trondheim", "NO"),
-        ("111 22", "Stockholm", "SE"),
-        ("411 05", "Göteborg", "SE"),
-        ("00100", "Helsinki", "FI"),
-        ("33100", "Tampere", "FI"),
-        ("1050", "København", "DK"),
-    ];
-    const TITLES: [&str; 8] = [
-        "Software Engineer",
-        "Product Manager",
-        "Designer",
-        "Sales Executive",
-        "Accountant",
-        "HR Partner",
-        "Support Specialist",
-        "Data Analyst",
-    ];
     (0..38)
         .map(|i| {
             let (postal, city, code) = PLACES[i % PLACES.len()];
@@ -249,6 +253,29 @@ pub fn seed(graph: &FakeGraph, huma: &FakeHuma) -> Cast {
         same(&p);
     }
 
+    let (conflicting_title, conflicting_phone, conflicting_name) = seed_conflicts(&both);
+    let (missing_phone, missing_address, missing_start_date) = seed_missing(&both);
+    let (bad_country, read_only) = seed_unsyncable(&both);
+    let (only_in_huma, only_in_azure) = seed_one_sided(graph, huma);
+    Cast {
+        conflicting_title,
+        conflicting_phone,
+        conflicting_name,
+        missing_phone,
+        missing_address,
+        missing_start_date,
+        bad_country,
+        read_only,
+        only_in_huma,
+        only_in_azure,
+    }
+}
+
+/// Seeds one person on both sides: their Huma user and their Azure AD user, and their ids.
+type Both<'a> = dyn Fn(&HumaUser, &GraphUser) -> (String, String) + 'a;
+
+/// Three conflicts: a job title, a phone, a family name.
+fn seed_conflicts(both: &Both<'_>) -> ((String, String), (String, String), (String, String)) {
     // Conflict: the job title differs. Huma has the new title after a promotion.
     let kari = person(
         "Kari",
@@ -301,6 +328,11 @@ pub fn seed(graph: &FakeGraph, huma: &FakeHuma) -> Cast {
     azure.surname = Some("Virtanen".into());
     let conflicting_name = both(&HumaUser::from_person(&aino), &azure);
 
+    (conflicting_title, conflicting_phone, conflicting_name)
+}
+
+/// Three missing values: a phone in Azure AD, an address in Huma, a start date in Azure AD.
+fn seed_missing(both: &Both<'_>) -> ((String, String), (String, String), (String, String)) {
     // Missing value: no phone in Azure AD.
     let ingrid = person(
         "Ingrid",
@@ -352,6 +384,11 @@ pub fn seed(graph: &FakeGraph, huma: &FakeHuma) -> Cast {
     azure.employee_hire_date = None;
     let missing_start_date = both(&HumaUser::from_person(&sofia), &azure);
 
+    (missing_phone, missing_address, missing_start_date)
+}
+
+/// Two values that cannot be synced: a country that is not alpha-2, a field Huma locks.
+fn seed_unsyncable(both: &Both<'_>) -> ((String, String), (String, String)) {
     // A country that is not ISO 3166-1 alpha-2 in Azure AD, and no address in Huma: the address
     // is not synced to Huma (reported with the reason); the missing phone still flows to Azure AD.
     let ola = person(
@@ -391,6 +428,11 @@ pub fn seed(graph: &FakeGraph, huma: &FakeHuma) -> Cast {
     hr.employment_id = None;
     let read_only = both(&hr, &GraphUser::from_person(&per));
 
+    (bad_country, read_only)
+}
+
+/// People on one side only: new hires in Huma, a contractor and a service account in Azure AD.
+fn seed_one_sided(graph: &FakeGraph, huma: &FakeHuma) -> (Vec<String>, Vec<String>) {
     // Only in Huma: new hires, to be created in Azure AD.
     let new_hires = [
         person(
@@ -450,18 +492,7 @@ pub fn seed(graph: &FakeGraph, huma: &FakeHuma) -> Cast {
         .map(|u| graph.insert_user(u).expect("unique Azure AD sign-in name"))
         .collect();
 
-    Cast {
-        conflicting_title,
-        conflicting_phone,
-        conflicting_name,
-        missing_phone,
-        missing_address,
-        missing_start_date,
-        bad_country,
-        read_only,
-        only_in_huma,
-        only_in_azure,
-    }
+    (only_in_huma, only_in_azure)
 }
 
 /// The settings of one demo run.

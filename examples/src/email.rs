@@ -254,8 +254,8 @@ mod tests {
         let client = GraphClient::builder()
             .tenant(FakeGraph::TENANT_ID)
             .client_credentials(FakeGraph::CLIENT_ID, SecretString::from(FakeGraph::CLIENT_SECRET))
-            .graph_url(graph.uri())
-            .login_url(graph.uri())
+            .graph_url(graph.graph_url())
+            .login_url(graph.login_url())
             .build()
             .expect("a client");
         (graph, client)

@@ -57,6 +57,33 @@ fn settled_text(names: &Names, settled: Option<Settled>, kind: Option<ChangeKind
 /// # Errors
 /// Writing to `out` failed.
 pub fn print_plan(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
+    print_summary(out, plan)?;
+    print_changes(out, plan)?;
+    print_creations(out, plan)?;
+    for (title, action) in ACCOUNT_SECTIONS {
+        let count = plan.accounts.iter().filter(|a| a.action == action).count();
+        if count > 0 {
+            writeln!(out)?;
+            writeln!(out, "{title}: {count}")?;
+            print_accounts(out, plan, action)?;
+        }
+    }
+
+    if !plan.findings.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "Findings ({})", plan.findings.len())?;
+        for f in &plan.findings {
+            let records: Vec<String> =
+                f.records.iter().map(|r| record_text(&plan.names, r)).collect();
+            writeln!(out, "  {}", f.message)?;
+            writeln!(out, "      {:?} · {}", f.kind, records.join(", "))?;
+        }
+    }
+    Ok(())
+}
+
+/// The plan in numbers.
+fn print_summary(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
     let s = plan.summary();
     print_scope(out, plan)?;
     writeln!(out, "Plan")?;
@@ -82,6 +109,12 @@ pub fn print_plan(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
     writeln!(out, "  findings:                   {}", s.findings)?;
     writeln!(out, "  waiting for a decision:     {}", s.pending)?;
 
+    Ok(())
+}
+
+/// Conflicts, missing values and one-sided changes, a section each: both values, what happens,
+/// the id.
+fn print_changes(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
     let sections: [(&str, KindFilter); 3] = [
         ("Conflicts", |k| matches!(k, ChangeKind::Conflict)),
         ("Missing values", |k| matches!(k, ChangeKind::Missing(_))),
@@ -118,6 +151,11 @@ pub fn print_plan(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
         }
     }
 
+    Ok(())
+}
+
+/// The people found on one side only, a section per side: what happens to each, the id.
+fn print_creations(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
     for source in Side::BOTH {
         let creations: Vec<&Creation> =
             plan.creations.iter().filter(|c| c.source == source).collect();
@@ -157,25 +195,6 @@ pub fn print_plan(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
         }
     }
 
-    for (title, action) in ACCOUNT_SECTIONS {
-        let count = plan.accounts.iter().filter(|a| a.action == action).count();
-        if count > 0 {
-            writeln!(out)?;
-            writeln!(out, "{title}: {count}")?;
-            print_accounts(out, plan, action)?;
-        }
-    }
-
-    if !plan.findings.is_empty() {
-        writeln!(out)?;
-        writeln!(out, "Findings ({})", plan.findings.len())?;
-        for f in &plan.findings {
-            let records: Vec<String> =
-                f.records.iter().map(|r| record_text(&plan.names, r)).collect();
-            writeln!(out, "  {}", f.message)?;
-            writeln!(out, "      {:?} · {}", f.kind, records.join(", "))?;
-        }
-    }
     Ok(())
 }
 

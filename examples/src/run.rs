@@ -8,8 +8,8 @@ use crate::plan_view::{self, value_text};
 use crate::state::StateLocation;
 use dirsync::{
     AccountAction, ApplyError, ApplyOptions, Decision, Directory, DirectoryPair, ErrorChain,
-    ItemId, MemoryStore, Names, Plan, PlannedSync, Policy, Progress, Report, Side, StateStore,
-    SyncError, Synchronizer,
+    ItemId, MemoryStore, Names, Plan, PlanItem, PlannedSync, Policy, Progress, Report, Side,
+    StateStore, SyncError, Synchronizer,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::ffi::OsString;
@@ -676,7 +676,7 @@ pub fn sync_failure(error: &SyncError, settings: &Settings) -> Failure {
 pub(crate) fn write_reports(report: &Report, settings: &Settings) -> Result<Vec<String>, String> {
     let mut written = Vec::new();
     if let Some(path) = &settings.report_json {
-        let json = serde_json::to_string_pretty(report).map_err(|e| e.to_string())?;
+        let json = report.to_json_pretty().map_err(|e| e.to_string())?;
         std::fs::write(path, json + "\n")
             .map_err(|e| format!("cannot write the report to {}: {e}", path.display()))?;
         written.push(format!("Report (JSON) written to {}", path.display()));
@@ -737,8 +737,8 @@ fn ask(planned: &mut PlannedSync<'_>, console: &mut Console) {
 }
 
 fn question(plan: &Plan, id: &ItemId) -> String {
-    if let Some(c) = plan.changes.iter().find(|c| &c.id == id) {
-        return format!(
+    match plan.item(id) {
+        Some(PlanItem::Change(c)) => format!(
             "{} · {}: {} {} / {} {} — keep [h]uma / [a]zure / [s]kip? ",
             c.name,
             c.field,
@@ -746,15 +746,13 @@ fn question(plan: &Plan, id: &ItemId) -> String {
             value_text(c.hr_value.as_ref()),
             plan.names.idp,
             value_text(c.idp_value.as_ref())
-        );
-    }
-    if let Some(c) = plan.creations.iter().find(|c| &c.id == id) {
-        return format!(
+        ),
+        Some(PlanItem::Creation(c)) => format!(
             "{} is only in {}: [c]reate in {} / [s]kip? ",
             c.name,
             plan.names.of(c.source),
             plan.names.of(c.target())
-        );
+        ),
+        _ => format!("{id}: [h]uma / [a]zure / [s]kip? "),
     }
-    format!("{id}: [h]uma / [a]zure / [s]kip? ")
 }

@@ -609,155 +609,181 @@ fn show(console: &mut Console, status: u16, body: &str) {
 }
 
 async fn demo_inner(console: &mut Console) -> Result<(), String> {
-    use dirsync::{Address, CountryCode};
-    use testkit::{FakeGraph, FakeHuma, GraphConfig, GraphUser, HumaConfig, HumaUser, JobTitle};
+    let demo = WebhookDemo::start().await?;
+    demo.updates(console).await?;
+    demo.new_hire(console).await?;
+    demo.leaver(console).await
+}
 
-    let (graph, huma) = tokio::join!(
-        FakeGraph::start(GraphConfig::default()),
-        FakeHuma::start(HumaConfig::default())
-    );
+/// The webhook demo's fakes and people: Ada and Bo, in both.
+struct WebhookDemo {
+    graph: testkit::FakeGraph,
+    huma: testkit::FakeHuma,
+    http: reqwest::Client,
+    /// Ada's and Bo's ids: (Huma, Azure AD).
+    ada: (String, String),
+    bo: (String, String),
+}
+
+/// Someone of the demo company with an email in its domain.
+fn demo_person(given: &str, family: &str, id: &str) -> Person {
+    use dirsync::{Address, CountryCode};
     let domain = crate::demo::DOMAIN;
     let start = chrono::NaiveDate::from_ymd_opt(2021, 4, 1).unwrap_or_default();
-    let ada = Person::new()
-        .with_email(format!("ada.lund@{domain}"))
-        .with_given_name("Ada")
-        .with_family_name("Lund")
-        .with_employment_id("E2001")
+    let email = format!("{}.{}@{domain}", given.to_lowercase(), family.to_lowercase());
+    Person::new()
+        .with_email(email)
+        .with_given_name(given)
+        .with_family_name(family)
+        .with_employment_id(id)
         .with_phone("+47 911 00 001")
         .with_address(Address::new("Storgata 1", "0150", "Oslo", CountryCode::parse("NO").ok()))
         .with_job_title("Software Engineer")
-        .with_employment_start_date(start);
-    let ada_huma = huma.insert_user(HumaUser::from_person(&ada)).map_err(|e| e.to_string())?;
-    let ada_azure = graph.insert_user(GraphUser::from_person(&ada)).map_err(|e| e.to_string())?;
-    let bo = ada
-        .clone()
-        .with_email(format!("bo.ek@{domain}"))
-        .with_given_name("Bo")
-        .with_family_name("Ek")
-        .with_employment_id("E2002");
-    let bo_huma = huma.insert_user(HumaUser::from_person(&bo)).map_err(|e| e.to_string())?;
-    let bo_azure = graph.insert_user(GraphUser::from_person(&bo)).map_err(|e| e.to_string())?;
+        .with_employment_start_date(start)
+}
 
-    let (url, plain) = start_receiver(&graph, &huma, false, Leavers::default()).await?;
-    let http = reqwest::Client::new();
-    say!(console.out, "dirsync webhook demo");
-    say!(console.out, "  fake Huma at {}, fake Microsoft Graph at {}", huma.uri(), graph.uri());
-    say!(console.out, "  webhook server at {url} (auto-provisioning off)");
+impl WebhookDemo {
+    async fn start() -> Result<WebhookDemo, String> {
+        use testkit::{FakeGraph, FakeHuma, GraphConfig, GraphUser, HumaConfig, HumaUser};
+        let (graph, huma) = tokio::join!(
+            FakeGraph::start(GraphConfig::default()),
+            FakeHuma::start(HumaConfig::default())
+        );
+        let seed = |person: &Person| -> Result<(String, String), String> {
+            let h = huma.insert_user(HumaUser::from_person(person)).map_err(|e| e.to_string())?;
+            let a = graph.insert_user(GraphUser::from_person(person)).map_err(|e| e.to_string())?;
+            Ok((h, a))
+        };
+        let ada = seed(&demo_person("Ada", "Lund", "E2001"))?;
+        let bo = seed(&demo_person("Bo", "Ek", "E2002"))?;
+        Ok(WebhookDemo { graph, huma, http: reqwest::Client::new(), ada, bo })
+    }
 
-    // 1. Ada is promoted and gets a new phone in Huma.
-    say!(console.out);
-    say!(
-        console.out,
-        "1. In Huma, Ada Lund becomes Lead Engineer with a new phone; Huma sends users-update"
-    );
-    huma.update_user(&ada_huma, |u| {
-        u.phone = Some("+47 911 00 999".into());
-        if let Some(position) = u.positions.first_mut() {
-            position.title = Some(JobTitle::named("Lead Engineer"));
+    /// Sends `topic` for the Huma user `id` with `email`, signed with `secret`.
+    async fn send(
+        &self,
+        url: &str,
+        secret: &str,
+        topic: &str,
+        (id, email): (&str, &str),
+    ) -> Result<(u16, String), String> {
+        send(&self.http, url, secret, topic, &[(id, email)]).await.map_err(|e| e.to_string())
+    }
+
+    /// 1–3: an update pushed, the same again, and a forged request.
+    async fn updates(&self, console: &mut Console) -> Result<(), String> {
+        let (url, plain) =
+            start_receiver(&self.graph, &self.huma, false, Leavers::default()).await?;
+        say!(console.out, "dirsync webhook demo");
+        let (huma_uri, graph_uri) = (self.huma.uri(), self.graph.uri());
+        say!(console.out, "  fake Huma at {huma_uri}, fake Microsoft Graph at {graph_uri}");
+        say!(console.out, "  webhook server at {url} (auto-provisioning off)");
+        say!(console.out);
+        say!(
+            console.out,
+            "1. In Huma, Ada Lund becomes Lead Engineer with a new phone; Huma sends users-update"
+        );
+        self.huma.update_user(&self.ada.0, |u| {
+            u.phone = Some("+47 911 00 999".into());
+            if let Some(position) = u.positions.first_mut() {
+                position.title = Some(testkit::JobTitle::named("Lead Engineer"));
+            }
+        });
+        let email = format!("ada.lund@{}", crate::demo::DOMAIN);
+        let ada = (self.ada.0.as_str(), email.as_str());
+        let (status, body) = self.send(&url, DEMO_SECRET, "users-update", ada).await?;
+        show(console, status, &body);
+        if let Some(user) = self.graph.user(&self.ada.1) {
+            let (title, phone) = (user.job_title.unwrap_or_default(), user.mobile_phone);
+            say!(
+                console.out,
+                "  Azure AD now: job title {title:?}, mobile phone {:?}",
+                phone.unwrap_or_default()
+            );
         }
-    });
-    let email = format!("ada.lund@{domain}");
-    let (status, body) = send(&http, &url, DEMO_SECRET, "users-update", &[(&ada_huma, &email)])
-        .await
-        .map_err(|e| e.to_string())?;
-    show(console, status, &body);
-    if let Some(user) = graph.user(&ada_azure) {
-        say!(
-            console.out,
-            "  Azure AD now: job title {:?}, mobile phone {:?}",
-            user.job_title.unwrap_or_default(),
-            user.mobile_phone.unwrap_or_default()
-        );
+        say!(console.out);
+        say!(console.out, "2. The same webhook again: nothing differs, nothing is written");
+        let (status, body) = self.send(&url, DEMO_SECRET, "users-update", ada).await?;
+        show(console, status, &body);
+        say!(console.out);
+        say!(console.out, "3. A request signed with the wrong secret");
+        let (status, body) = self.send(&url, "not-the-secret", "users-update", ada).await?;
+        say!(console.out, "  ← {status} {body}   (the reason is in the server's log only)");
+        plain.abort();
+        Ok(())
     }
 
-    // 2. The same webhook again: nothing differs any more.
-    say!(console.out);
-    say!(console.out, "2. The same webhook again: nothing differs, nothing is written");
-    let (status, body) = send(&http, &url, DEMO_SECRET, "users-update", &[(&ada_huma, &email)])
-        .await
-        .map_err(|e| e.to_string())?;
-    show(console, status, &body);
-
-    // 3. A forged request.
-    say!(console.out);
-    say!(console.out, "3. A request signed with the wrong secret");
-    let (status, body) =
-        send(&http, &url, "not-the-secret", "users-update", &[(&ada_huma, &email)])
-            .await
+    /// 4–6: a new hire, without and with auto-provisioning; a deletion deletes nobody.
+    async fn new_hire(&self, console: &mut Console) -> Result<(), String> {
+        let start = chrono::NaiveDate::from_ymd_opt(2021, 4, 1).unwrap_or_default();
+        let cleo = Person::new()
+            .with_email(format!("cleo.dahl@{}", crate::demo::DOMAIN))
+            .with_given_name("Cleo")
+            .with_family_name("Dahl")
+            .with_employment_id("E2003")
+            .with_job_title("Designer")
+            .with_employment_start_date(start);
+        let cleo_huma = self
+            .huma
+            .insert_user(testkit::HumaUser::from_person(&cleo))
             .map_err(|e| e.to_string())?;
-    say!(console.out, "  ← {status} {body}   (the reason is in the server's log only)");
-
-    // 4. A new hire, without and with auto-provisioning.
-    let cleo = Person::new()
-        .with_email(format!("cleo.dahl@{domain}"))
-        .with_given_name("Cleo")
-        .with_family_name("Dahl")
-        .with_employment_id("E2003")
-        .with_job_title("Designer")
-        .with_employment_start_date(start);
-    let cleo_huma = huma.insert_user(HumaUser::from_person(&cleo)).map_err(|e| e.to_string())?;
-    let cleo_email = format!("cleo.dahl@{domain}");
-    say!(console.out);
-    say!(console.out, "4. Cleo Dahl is added in Huma; Huma sends users-create");
-    let (status, body) =
-        send(&http, &url, DEMO_SECRET, "users-create", &[(&cleo_huma, &cleo_email)])
-            .await
-            .map_err(|e| e.to_string())?;
-    show(console, status, &body);
-    plain.abort();
-
-    let (url, provisioning) = start_receiver(&graph, &huma, true, Leavers::default()).await?;
-    say!(console.out);
-    say!(console.out, "5. The same users-create to a server with --auto-provision ({url})");
-    let (status, body) =
-        send(&http, &url, DEMO_SECRET, "users-create", &[(&cleo_huma, &cleo_email)])
-            .await
-            .map_err(|e| e.to_string())?;
-    show(console, status, &body);
-    if let Some(user) = graph.user(&cleo_email) {
-        say!(
-            console.out,
-            "  Azure AD now: {} ({}), job title {:?}",
-            user.user_principal_name.unwrap_or_default(),
-            user.display_name.unwrap_or_default(),
-            user.job_title.unwrap_or_default()
-        );
+        let cleo_email = cleo.email().unwrap_or_default().to_owned();
+        let cleo_ids = (cleo_huma.as_str(), cleo_email.as_str());
+        let (url, plain) =
+            start_receiver(&self.graph, &self.huma, false, Leavers::default()).await?;
+        say!(console.out);
+        say!(console.out, "4. Cleo Dahl is added in Huma; Huma sends users-create");
+        let (status, body) = self.send(&url, DEMO_SECRET, "users-create", cleo_ids).await?;
+        show(console, status, &body);
+        plain.abort();
+        let (url, provisioning) =
+            start_receiver(&self.graph, &self.huma, true, Leavers::default()).await?;
+        say!(console.out);
+        say!(console.out, "5. The same users-create to a server with --auto-provision ({url})");
+        let (status, body) = self.send(&url, DEMO_SECRET, "users-create", cleo_ids).await?;
+        show(console, status, &body);
+        if let Some(user) = self.graph.user(&cleo_email) {
+            say!(
+                console.out,
+                "  Azure AD now: {} ({}), job title {:?}",
+                user.user_principal_name.unwrap_or_default(),
+                user.display_name.unwrap_or_default(),
+                user.job_title.unwrap_or_default()
+            );
+        }
+        say!(console.out);
+        say!(console.out, "6. users-delete: Azure AD accounts are never deleted from a webhook");
+        let (status, body) = self.send(&url, DEMO_SECRET, "users-delete", cleo_ids).await?;
+        say!(console.out, "  ← {status} {body}");
+        provisioning.abort();
+        Ok(())
     }
 
-    // 6. A topic that needs no push.
-    say!(console.out);
-    say!(console.out, "6. users-delete: Azure AD accounts are never deleted from a webhook");
-    let (status, body) =
-        send(&http, &url, DEMO_SECRET, "users-delete", &[(&cleo_huma, &cleo_email)])
-            .await
-            .map_err(|e| e.to_string())?;
-    say!(console.out, "  ← {status} {body}");
-    provisioning.abort();
-
-    // 7. A leaver, with --disable-leavers.
-    let leavers = Leavers { disable: true, revoke_sessions: true };
-    let (url, leaving) = start_receiver(&graph, &huma, false, leavers).await?;
-    say!(console.out);
-    say!(
-        console.out,
-        "7. Bo Ek leaves: inactive in Huma; Huma sends users-update to a server with \
-         --disable-leavers --revoke-sessions ({url})"
-    );
-    huma.update_user(&bo_huma, |u| u.active = false);
-    let bo_email = format!("bo.ek@{domain}");
-    let (status, body) = send(&http, &url, DEMO_SECRET, "users-update", &[(&bo_huma, &bo_email)])
-        .await
-        .map_err(|e| e.to_string())?;
-    show(console, status, &body);
-    if let Some(user) = graph.user(&bo_azure) {
+    /// 7: a leaver, with --disable-leavers.
+    async fn leaver(&self, console: &mut Console) -> Result<(), String> {
+        let leavers = Leavers { disable: true, revoke_sessions: true };
+        let (url, leaving) = start_receiver(&self.graph, &self.huma, false, leavers).await?;
+        say!(console.out);
         say!(
             console.out,
-            "  Azure AD now: account enabled {:?} (disabled, never deleted), sign-in sessions \
-             revoked {} time(s)",
-            user.account_enabled.unwrap_or(true),
-            graph.revocations(&bo_azure)
+            "7. Bo Ek leaves: inactive in Huma; Huma sends users-update to a server with \
+             --disable-leavers --revoke-sessions ({url})"
         );
+        self.huma.update_user(&self.bo.0, |u| u.active = false);
+        let email = format!("bo.ek@{}", crate::demo::DOMAIN);
+        let bo = (self.bo.0.as_str(), email.as_str());
+        let (status, body) = self.send(&url, DEMO_SECRET, "users-update", bo).await?;
+        show(console, status, &body);
+        if let Some(user) = self.graph.user(&self.bo.1) {
+            say!(
+                console.out,
+                "  Azure AD now: account enabled {:?} (disabled, never deleted), sign-in sessions \
+                 revoked {} time(s)",
+                user.account_enabled.unwrap_or(true),
+                self.graph.revocations(&self.bo.1)
+            );
+        }
+        leaving.abort();
+        Ok(())
     }
-    leaving.abort();
-    Ok(())
 }

@@ -65,25 +65,44 @@ async fn the_demo_syncs_every_case_and_a_second_run_has_nothing_to_write() {
         again.changes
     );
 
-    let cast = &org.cast;
+    conflicts_and_missing_values_were_settled(&org);
+    unsyncable_values_were_left_and_reported(&org, &report);
+    people_on_one_side_were_created_or_listed(&org, (huma_before, azure_before), &again);
+    // A person who was in step from the start is unchanged on both sides.
+    let anders = org.huma.user_by_email(&format!("anders.aas@{DOMAIN}")).expect("in Huma");
+    assert_eq!(anders.phone.as_deref(), Some("+47 400 00 100"));
+    let anders_idp = org.graph.user(&format!("anders.aas@{DOMAIN}")).expect("in Azure AD");
+    assert_eq!(anders_idp.street_address.as_deref(), Some("Storgata 1\nLeilighet 1"));
+    assert_eq!(
+        anders.home_address.map(|a| (a.line1, a.line2)),
+        Some(("Storgata 1".into(), "Leilighet 1".into()))
+    );
 
+    // Every write of the first run is in the report with its value.
+    let kari = report.operations.iter().find(|o| o.name == "Kari Nordmann").expect("reported");
+    assert_eq!(kari.fields[0].to, FieldValue::Text("Head of Finance".into()));
+}
+
+/// Conflicts went Huma's way; missing values were filled on the empty side.
+fn conflicts_and_missing_values_were_settled(org: &DemoOrg) {
+    let cast = &org.cast;
     // Conflict, Huma wins: Azure AD has Huma's job title; Huma keeps it.
     let (h, a) = &cast.conflicting_title;
-    assert_eq!(azure_user(&org, a).job_title.as_deref(), Some("Head of Finance"));
-    assert_eq!(title(&huma_user(&org, h)).as_deref(), Some("Head of Finance"));
+    assert_eq!(azure_user(org, a).job_title.as_deref(), Some("Head of Finance"));
+    assert_eq!(title(&huma_user(org, h)).as_deref(), Some("Head of Finance"));
     let (h, a) = &cast.conflicting_phone;
-    assert_eq!(azure_user(&org, a).mobile_phone.as_deref(), Some("+46 70 123 45 67"));
-    assert_eq!(huma_user(&org, h).phone.as_deref(), Some("+46 70 123 45 67"));
+    assert_eq!(azure_user(org, a).mobile_phone.as_deref(), Some("+46 70 123 45 67"));
+    assert_eq!(huma_user(org, h).phone.as_deref(), Some("+46 70 123 45 67"));
     let (h, a) = &cast.conflicting_name;
-    assert_eq!(azure_user(&org, a).surname.as_deref(), Some("Virtanen-Korhonen"));
-    assert_eq!(huma_user(&org, h).family_name, "Virtanen-Korhonen");
+    assert_eq!(azure_user(org, a).surname.as_deref(), Some("Virtanen-Korhonen"));
+    assert_eq!(huma_user(org, h).family_name, "Virtanen-Korhonen");
 
     // Missing values, filled on the empty side.
     let (h, a) = &cast.missing_phone;
-    assert_eq!(azure_user(&org, a).mobile_phone.as_deref(), Some("+47 934 56 789"));
-    assert_eq!(huma_user(&org, h).phone.as_deref(), Some("+47 934 56 789"));
+    assert_eq!(azure_user(org, a).mobile_phone.as_deref(), Some("+47 934 56 789"));
+    assert_eq!(huma_user(org, h).phone.as_deref(), Some("+47 934 56 789"));
     let (h, a) = &cast.missing_address;
-    let mikko = huma_user(&org, h);
+    let mikko = huma_user(org, h);
     let expected = HumaAddress {
         line1: "Hämeenkatu 10".into(),
         postal_code: "33100".into(),
@@ -92,15 +111,19 @@ async fn the_demo_syncs_every_case_and_a_second_run_has_nothing_to_write() {
         ..HumaAddress::default()
     };
     assert_eq!(mikko.home_address.as_ref(), Some(&expected));
-    assert_eq!(azure_user(&org, a).country.as_deref(), Some("FI"));
+    assert_eq!(azure_user(org, a).country.as_deref(), Some("FI"));
     let (_, a) = &cast.missing_start_date;
-    assert_eq!(azure_user(&org, a).employee_hire_date.as_deref(), Some("2022-03-14T00:00:00Z"));
+    assert_eq!(azure_user(org, a).employee_hire_date.as_deref(), Some("2022-03-14T00:00:00Z"));
+}
 
+/// The non-alpha-2 country and the read-only field were left as they are, and reported.
+fn unsyncable_values_were_left_and_reported(org: &DemoOrg, report: &dirsync::Report) {
+    let cast = &org.cast;
     // The non-alpha-2 country: the address stays out of Huma, Azure AD keeps its text, and the
     // rest of the person still syncs (the phone reached Azure AD).
     let (h, a) = &cast.bad_country;
-    let ola_hr = huma_user(&org, h);
-    let ola_idp = azure_user(&org, a);
+    let ola_hr = huma_user(org, h);
+    let ola_idp = azure_user(org, a);
     assert_eq!(ola_hr.home_address, None);
     assert_eq!(ola_idp.country.as_deref(), Some("Norway"));
     assert_eq!(ola_idp.street_address.as_deref(), Some("Torget 1"));
@@ -109,11 +132,19 @@ async fn the_demo_syncs_every_case_and_a_second_run_has_nothing_to_write() {
 
     // The read-only field: Huma's locked employment id is untouched and reported.
     let (h, a) = &cast.read_only;
-    assert_eq!(huma_user(&org, h).employment_id, None);
-    assert_eq!(azure_user(&org, a).employee_id.as_deref(), Some("E1108"));
+    assert_eq!(huma_user(org, h).employment_id, None);
+    assert_eq!(azure_user(org, a).employee_id.as_deref(), Some("E1108"));
     let per = report.skipped.iter().find(|s| s.name == "Per Johansen").expect("reported");
     assert!(per.reason.contains("read-only"), "{}", per.reason);
+}
 
+/// People only in Huma were created in Azure AD; people only in Azure AD were listed.
+fn people_on_one_side_were_created_or_listed(
+    org: &DemoOrg,
+    (huma_before, azure_before): (usize, usize),
+    again: &Plan,
+) {
+    let cast = &org.cast;
     // Only in Huma: created in Azure AD with every value Azure AD can take.
     assert_eq!(org.graph.user_count(), azure_before + 3);
     let emma = org.graph.user(&format!("emma.solberg@{DOMAIN}")).expect("Emma created");
@@ -143,20 +174,6 @@ async fn the_demo_syncs_every_case_and_a_second_run_has_nothing_to_write() {
         .find(|c| c.record.as_str() == cast.only_in_azure[0])
         .expect("Hedda is listed");
     assert_eq!(hedda.settled.map(|s| s.decision), Some(Decision::Skip));
-
-    // A person who was in step from the start is unchanged on both sides.
-    let anders = org.huma.user_by_email(&format!("anders.aas@{DOMAIN}")).expect("in Huma");
-    assert_eq!(anders.phone.as_deref(), Some("+47 400 00 100"));
-    let anders_idp = org.graph.user(&format!("anders.aas@{DOMAIN}")).expect("in Azure AD");
-    assert_eq!(anders_idp.street_address.as_deref(), Some("Storgata 1\nLeilighet 1"));
-    assert_eq!(
-        anders.home_address.map(|a| (a.line1, a.line2)),
-        Some(("Storgata 1".into(), "Leilighet 1".into()))
-    );
-
-    // Every write of the first run is in the report with its value.
-    let kari = report.operations.iter().find(|o| o.name == "Kari Nordmann").expect("reported");
-    assert_eq!(kari.fields[0].to, FieldValue::Text("Head of Finance".into()));
 }
 
 #[tokio::test]

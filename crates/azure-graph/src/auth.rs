@@ -260,7 +260,7 @@ pub struct AuthorizeRequest {
 ///
 /// ```
 /// use azure_graph::AuthorizationCodeFlow;
-/// use secrecy::SecretString;
+/// use azure_graph::SecretString;
 /// let flow = AuthorizationCodeFlow::new(
 ///     "contoso.onmicrosoft.com",
 ///     "11111111-2222-3333-4444-555555555555",

@@ -47,6 +47,16 @@ impl InnerAnswer {
     fn retry_after(&self) -> Option<Duration> {
         dirsync_runtime::parse_retry_after(&self.header("retry-after")?, chrono::Utc::now())
     }
+
+    /// The error of a request still throttled or unavailable after `attempts`.
+    fn gave_up(self, attempts: u32) -> GraphError {
+        let details = Box::new(self.details());
+        if self.status == 429 {
+            GraphError::Throttled { retry_after: self.retry_after(), attempts, details }
+        } else {
+            GraphError::Unavailable { attempts, details }
+        }
+    }
 }
 
 impl GraphClient {
@@ -92,73 +102,15 @@ impl GraphClient {
         let mut out = Vec::with_capacity(chunk.len());
         let mut pending = chunk;
         while !pending.is_empty() {
-            let requests: Vec<Value> = pending
-                .iter()
-                .map(|&i| {
-                    let (id, patch) = &updates[i];
-                    json!({
-                        "id": i.to_string(),
-                        "method": "PATCH",
-                        "url": format!("/users/{}", id.path_segment()),
-                        "headers": {"Content-Type": "application/json"},
-                        "body": patch.to_json(),
-                    })
-                })
-                .collect();
-            let body = json!({ "requests": requests });
-            let writes = u32::try_from(pending.len()).unwrap_or(u32::MAX);
-            // Each inner request carries its Content-Type (Graph refuses a batched write without
-            // one); the batch itself is sent again after a server error, as its PATCHes are.
-            let call =
-                Call { writes, idempotent: Some(true), body: Some(&body), ..Call::default() };
-            let answer = match self.call(Method::POST, &self.api("/$batch"), call).await {
-                Ok(answer) => answer,
-                Err(e) => {
-                    let shared = Arc::new(e);
-                    out.extend(
-                        pending.iter().map(|&i| (i, Err(GraphError::BatchFailed(shared.clone())))),
-                    );
-                    return out;
-                }
-            };
-            let parsed: BatchAnswer = match serde_json::from_slice(&answer.body) {
+            let parsed = match self.send_batch(updates, &pending).await {
                 Ok(parsed) => parsed,
-                Err(e) => {
-                    let shared = Arc::new(GraphError::InvalidResponse {
-                        reason: format!("the batch answer could not be read: {e}"),
-                        body: truncate(&answer.text(), KEPT_BODY),
-                    });
-                    out.extend(
-                        pending.iter().map(|&i| (i, Err(GraphError::BatchFailed(shared.clone())))),
-                    );
+                Err(shared) => {
+                    let failed = |&i: &usize| (i, Err(GraphError::BatchFailed(shared.clone())));
+                    out.extend(pending.iter().map(failed));
                     return out;
                 }
             };
-            let mut again: Vec<(usize, InnerAnswer)> = Vec::new();
-            let mut answered = std::collections::HashSet::new();
-            for inner in parsed.responses {
-                let Some(i) = inner.id.parse::<usize>().ok().filter(|i| pending.contains(i)) else {
-                    tracing::warn!(id = %inner.id, "batch answer for a request that was not sent");
-                    continue;
-                };
-                if !answered.insert(i) {
-                    continue;
-                }
-                match inner.status {
-                    200..=299 => out.push((i, Ok(()))),
-                    429 | 503 | 504 => again.push((i, inner)),
-                    _ => out.push((i, Err(GraphError::from_graph(inner.details(), true)))),
-                }
-            }
-            for &i in pending.iter().filter(|i| !answered.contains(i)) {
-                out.push((
-                    i,
-                    Err(GraphError::InvalidResponse {
-                        reason: format!("the batch answer has no response for request {i}"),
-                        body: String::new(),
-                    }),
-                ));
-            }
+            let again = sort_answers(parsed, &pending, &mut out);
             if again.is_empty() {
                 break;
             }
@@ -168,19 +120,7 @@ impl GraphClient {
             }
             let attempt = retries.attempts();
             let Some(delay) = retries.next_wait(server_wait) else {
-                for (i, inner) in again {
-                    let details = Box::new(inner.details());
-                    let err = if inner.status == 429 {
-                        GraphError::Throttled {
-                            retry_after: inner.retry_after(),
-                            attempts: attempt,
-                            details,
-                        }
-                    } else {
-                        GraphError::Unavailable { attempts: attempt, details }
-                    };
-                    out.push((i, Err(err)));
-                }
+                out.extend(again.into_iter().map(|(i, inner)| (i, Err(inner.gave_up(attempt)))));
                 break;
             };
             tracing::info!(
@@ -193,4 +133,68 @@ impl GraphClient {
         }
         out
     }
+
+    /// Sends the PATCHes `pending` of `updates` as one batch and reads its answer; an error
+    /// fails every request of the batch alike.
+    async fn send_batch(
+        &self,
+        updates: &[(GraphUserId, UserPatch)],
+        pending: &[usize],
+    ) -> Result<BatchAnswer, Arc<GraphError>> {
+        let requests: Vec<Value> = pending
+            .iter()
+            .map(|&i| {
+                let (id, patch) = &updates[i];
+                json!({
+                    "id": i.to_string(),
+                    "method": "PATCH",
+                    "url": format!("/users/{}", id.path_segment()),
+                    "headers": {"Content-Type": "application/json"},
+                    "body": patch.to_json(),
+                })
+            })
+            .collect();
+        let body = json!({ "requests": requests });
+        let writes = u32::try_from(pending.len()).unwrap_or(u32::MAX);
+        // Each inner request carries its Content-Type (Graph refuses a batched write without
+        // one); the batch itself is sent again after a server error, as its PATCHes are.
+        let call = Call { writes, idempotent: Some(true), body: Some(&body), ..Call::default() };
+        let answer = self.call(Method::POST, &self.api("/$batch"), call).await.map_err(Arc::new)?;
+        serde_json::from_slice(&answer.body).map_err(|e| {
+            Arc::new(GraphError::InvalidResponse {
+                reason: format!("the batch answer could not be read: {e}"),
+                body: truncate(&answer.text(), KEPT_BODY),
+            })
+        })
+    }
+}
+
+/// Puts each inner answer to `pending`'s requests in `out`, and returns those to send again
+/// (throttled or unavailable). A request the answer leaves out is a failure of its own.
+fn sort_answers(
+    parsed: BatchAnswer,
+    pending: &[usize],
+    out: &mut Vec<(usize, Result<(), GraphError>)>,
+) -> Vec<(usize, InnerAnswer)> {
+    let mut again = Vec::new();
+    let mut answered = std::collections::HashSet::new();
+    for inner in parsed.responses {
+        let Some(i) = inner.id.parse::<usize>().ok().filter(|i| pending.contains(i)) else {
+            tracing::warn!(id = %inner.id, "batch answer for a request that was not sent");
+            continue;
+        };
+        if !answered.insert(i) {
+            continue;
+        }
+        match inner.status {
+            200..=299 => out.push((i, Ok(()))),
+            429 | 503 | 504 => again.push((i, inner)),
+            _ => out.push((i, Err(GraphError::from_graph(inner.details(), true)))),
+        }
+    }
+    for &i in pending.iter().filter(|i| !answered.contains(i)) {
+        let reason = format!("the batch answer has no response for request {i}");
+        out.push((i, Err(GraphError::InvalidResponse { reason, body: String::new() })));
+    }
+    again
 }

@@ -177,7 +177,7 @@ fn without_query(url: &str) -> &str {
 ///
 /// ```
 /// use azure_graph::{GraphClient, RetryPolicy};
-/// use secrecy::SecretString;
+/// use azure_graph::SecretString;
 /// use std::time::Duration;
 /// let client = GraphClient::builder()
 ///     .tenant("contoso.onmicrosoft.com")

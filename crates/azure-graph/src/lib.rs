@@ -26,7 +26,7 @@
 //! ```
 //! use azure_graph::{AzureDirectory, AzureDirectoryConfig, GraphClient, PhoneProperty};
 //! use dirsync::{Directory, Field};
-//! use secrecy::SecretString;
+//! use azure_graph::SecretString;
 //!
 //! let client = GraphClient::builder()
 //!     .tenant("contoso.onmicrosoft.com")
@@ -89,3 +89,9 @@ pub use mapping::{
 pub use model::{AccountAction, GraphUser, NewUser, UserPatch};
 pub use page::{UnreadableUser, UserEntry, UsersPage, read_users_page};
 pub use scope::AzureScope;
+/// The type every secret of this crate is given in (client secrets, tokens, passwords):
+/// `secrecy`'s `SecretString`, of secrecy 0.10, re-exported so that a service needs no
+/// dependency of its own to make one (`SecretString::from(value)`). Every dirsync adapter crate
+/// re-exports the same type. To read one back (to persist a refresh token), depend on
+/// `secrecy = "0.10"` and use its `ExposeSecret`.
+pub use secrecy::SecretString;

@@ -24,7 +24,7 @@ const MAX_REQUEST_BYTES: usize = 3_500_000;
 ///
 /// ```
 /// use azure_graph::{GraphClient, GraphMailer};
-/// use secrecy::SecretString;
+/// use azure_graph::SecretString;
 /// let client = GraphClient::builder()
 ///     .tenant("contoso.onmicrosoft.com")
 ///     .client_credentials("11111111-2222-3333-4444-555555555555", SecretString::from("s3cr3t"))

@@ -308,6 +308,22 @@ async fn plain_http_is_refused_except_on_loopback() {
 }
 
 #[tokio::test]
+async fn a_login_host_that_cannot_be_found_fails_at_once_naming_it() {
+    // No fake behind it: the default retry policy's six attempts would take about 20 s.
+    let client = GraphClient::builder()
+        .tenant(TENANT)
+        .client_credentials(CLIENT_ID, SecretString::from(SECRET))
+        .login_url("https://login.dirsync-test.invalid")
+        .build()
+        .unwrap();
+    let err = client.authenticate().await.unwrap_err();
+    let GraphError::Transport { source, .. } = &err else { panic!("no answer: {err:?}") };
+    assert_eq!(source.attempts, 2, "{err:?}");
+    let unresolved = source.unresolved_host().expect("a name that was not found");
+    assert_eq!(unresolved.host, "login.dirsync-test.invalid");
+}
+
+#[tokio::test]
 async fn a_token_without_a_usable_lifetime_is_not_fetched_before_every_call() {
     for expires_in in [json!(0), json!(-1), json!(3), json!("x")] {
         let server = MockServer::start().await;

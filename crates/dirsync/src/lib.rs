@@ -46,7 +46,7 @@
 //! assert_eq!(synced.report.counts.created_in_idp, 1);
 //! assert_eq!(azure.records().len(), 2);
 //! // The report is data (JSON); the `dirsync-report` crate lays it out as a page or an email.
-//! assert!(serde_json::to_string(&synced.report)?.contains("\"updated_in_idp\":1"));
+//! assert!(synced.report.to_json()?.contains("\"updated_in_idp\":1"));
 //!
 //! // Run again: nothing is left to do.
 //! let again = sync.plan().await?;
@@ -84,9 +84,11 @@ mod email;
 mod error;
 mod field;
 mod id;
+mod item;
 mod mail;
 mod memory;
 mod names;
+mod news;
 mod operations;
 mod person;
 mod plan;
@@ -118,9 +120,11 @@ pub use email::{EmailError, check_email};
 pub use error::{DirectoryError, ErrorChain, ErrorKind};
 pub use field::{Field, FieldSet};
 pub use id::ItemId;
+pub use item::{ItemKind, PlanItem};
 pub use mail::{Attachment, Email, EmailOn, MailError, MailErrorKind, Mailer, send_email};
 pub use memory::InMemoryDirectory;
 pub use names::Names;
+pub use news::REMINDER_INTERVAL;
 pub use operations::{Create, Operation, Operations, PlannedChange, SkippedWrite, Update};
 pub use person::{Address, FieldRef, FieldValue, Person, WrongKind};
 pub use plan::{
@@ -137,11 +141,11 @@ pub use realtime::{
 pub use reconcile::reconcile;
 pub use record::{InvalidValue, Record, RecordId};
 pub use report::{
-    Action, Counts, FieldReport, HeldItem, OperationReport, Outcome, Report, SkippedItem,
+    Action, Counts, FieldReport, HeldItem, News, OperationReport, Outcome, Report, SkippedItem,
 };
 pub use scope::{ScopeCount, ScopeStatus};
 pub use side::Side;
-pub use state::{Link, SyncState};
+pub use state::{Link, Reported, SyncState};
 pub use store::{
     HistoryQuery, JsonFileStore, Lease, LeaseHolder, MemoryStore, RunEntry, RunHistory, RunOutcome,
     RunRecord, STATE_FORMAT, StateChanges, StateError, StateStore, WriteOutcome, WriteRecord,

@@ -294,6 +294,13 @@ pub struct Creation {
     pub left_out: Vec<(Field, BlockReason)>,
     /// How it is settled; `None` while a person still has to decide.
     pub settled: Option<Settled>,
+    /// Why the person cannot be created on the target, when they cannot (it creates nobody, a
+    /// value it requires is missing, their email cannot be written). Only a policy that would
+    /// not create them leaves such a person here, settled as "skip"; a policy that would create
+    /// them makes it a [`FindingKind::CannotCreate`] finding instead. Deciding to create them is
+    /// refused ([`DecisionError::CannotCreate`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cannot_create: Option<String>,
 }
 
 impl Creation {
@@ -336,8 +343,10 @@ pub enum FindingKind {
     WouldDuplicate,
     /// A remembered link points at a record that no longer exists.
     LinkBroken,
-    /// A person cannot be created: a value the target requires is missing, or their email
-    /// cannot be written (it holds a control character).
+    /// A person the policy would create cannot be created: a value the target requires is
+    /// missing, the target creates nobody, or their email cannot be written (it holds a control
+    /// character). Someone the policy would not create is a [`Creation`] settled as "skip"
+    /// instead, with [`Creation::cannot_create`] saying why.
     CannotCreate,
     /// A record holds a value that is not valid for its field; that field is not synced from it.
     InvalidValue,
@@ -394,6 +403,14 @@ pub enum DecisionError {
         id: ItemId,
         /// The decision that does not fit.
         decision: Decision,
+    },
+    /// The person cannot be created on the other side ([`Creation::cannot_create`]).
+    #[error("{id} cannot be created: {reason}; settle it with Skip")]
+    CannotCreate {
+        /// The item.
+        id: ItemId,
+        /// Why.
+        reason: String,
     },
     /// The chosen side's value cannot be written where it would have to go.
     #[error("{id} cannot take that value: {reason}")]
@@ -497,7 +514,11 @@ impl Plan {
                 if !matches!(decision, Decision::Create | Decision::Skip) {
                     return Err(DecisionError::WrongKind { id, decision });
                 }
-                self.creations[i].settled = Some(Settled { decision, by });
+                let creation = &mut self.creations[i];
+                if let (Decision::Create, Some(why)) = (decision, &creation.cannot_create) {
+                    return Err(DecisionError::CannotCreate { id, reason: why.clone() });
+                }
+                creation.settled = Some(Settled { decision, by });
             } else {
                 return Err(DecisionError::UnknownItem(id));
             }

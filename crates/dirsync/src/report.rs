@@ -47,6 +47,39 @@ pub struct Report {
     /// Why the run stopped before every write was tried, if it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stopped: Option<String>,
+    /// What this report shows that the last run's did not, by what the state remembers of it
+    /// ([`crate::SyncState::reported`]); `None` for a report made without a state to remember
+    /// by (a real-time push's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub news: Option<News>,
+}
+
+/// What a report shows that the last run's report did not: whether it is worth an email under
+/// "email on problems" ([`Report::has_problems`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct News {
+    /// Findings the last run's report did not have, by id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<ItemId>,
+    /// Writes held back that the last run's report did not show (nor saw refused), by id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub held: Vec<ItemId>,
+    /// Whether findings or held-back writes stand that no report with problems has shown for a
+    /// week ([`crate::REMINDER_INTERVAL`]): this report is their reminder.
+    #[serde(default)]
+    pub reminder: bool,
+}
+
+impl News {
+    /// Whether there is nothing new and no reminder is due.
+    pub fn is_empty(&self) -> bool {
+        self.findings.is_empty() && self.held.is_empty() && !self.reminder
+    }
+
+    /// Whether the item `id` (a finding or a held-back write) is new in this report.
+    pub fn is_new(&self, id: &ItemId) -> bool {
+        self.findings.contains(id) || self.held.contains(id)
+    }
 }
 
 /// How many of each outcome a run had.
@@ -383,6 +416,34 @@ fn decided_by(by: DecidedBy) -> &'static str {
 }
 
 impl Report {
+    /// The report as compact JSON, to store or send. A `Report` is `serde::Serialize` and
+    /// `Deserialize`, with every field named as here; [`Report::from_json`] reads it back.
+    ///
+    /// # Errors
+    /// None in practice (a report is plain data with string keys); the serialiser's error type
+    /// is kept so that a caller never has to unwrap.
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string(self)
+    }
+
+    /// The report as indented JSON, as the `sync` program's `--report-json` writes it and the
+    /// report email attaches it (`report.json`).
+    ///
+    /// # Errors
+    /// As [`Report::to_json`].
+    pub fn to_json_pretty(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string_pretty(self)
+    }
+
+    /// A report from its JSON ([`Report::to_json`], `--report-json`); fields a newer version
+    /// added that this one does not know are ignored.
+    ///
+    /// # Errors
+    /// The text is not a report's JSON.
+    pub fn from_json(json: &str) -> Result<Report, serde_json::Error> {
+        serde_json::from_str(json)
+    }
+
     /// The report with a heading.
     #[must_use]
     pub fn with_title(mut self, title: impl Into<String>) -> Self {
@@ -415,6 +476,22 @@ impl Report {
     /// makes a run unsuccessful.
     pub fn is_success(&self) -> bool {
         self.counts.failed == 0 && self.counts.not_attempted == 0 && self.stopped.is_none()
+    }
+
+    /// Whether the run needs someone to look at it, as "email on problems" means it
+    /// ([`crate::EmailOn::Problems`]): a write failed or was not attempted, or the run stopped
+    /// (not [`Report::is_success`]); or, by what the last run reported ([`Report::news`]), a
+    /// finding is new, a write is newly held back, or the weekly reminder of those that stand
+    /// is due. A report made without that memory (`news` is `None`) has problems whenever it
+    /// has a finding.
+    pub fn has_problems(&self) -> bool {
+        if !self.is_success() {
+            return true;
+        }
+        match &self.news {
+            Some(news) => !news.is_empty(),
+            None => self.counts.findings > 0,
+        }
     }
 
     /// The writes that failed.
@@ -454,5 +531,24 @@ impl Report {
             (&a.name, a.field, a.target, &a.item).cmp(&(&b.name, b.field, b.target, &b.item))
         });
         self.held.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_reads_back_from_its_json_compact_or_indented() {
+        let mut report = Report { names: Names::new("Huma", "Azure AD"), ..Report::default() }
+            .with_title("Huma and Azure AD: people synchronised");
+        report.counts.updated_in_idp = 2;
+        let compact = report.to_json().expect("JSON");
+        assert!(compact.contains("\"updated_in_idp\":2"), "{compact}");
+        let pretty = report.to_json_pretty().expect("JSON");
+        assert!(pretty.contains("\n  \"counts\": {"), "{pretty}");
+        assert_eq!(Report::from_json(&compact).expect("read"), report);
+        assert_eq!(Report::from_json(&pretty).expect("read"), report);
+        assert!(Report::from_json("{\"counts\": 3}").is_err());
     }
 }

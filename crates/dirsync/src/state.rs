@@ -1,6 +1,9 @@
 //! What the last sync agreed on: links between records and the values both sides held.
 
-use crate::{BrokenLink, Cursor, DisabledAccount, HeldWrite, KeptLink, Person, RecordId, Side};
+use crate::{
+    BrokenLink, Cursor, DisabledAccount, HeldWrite, ItemId, KeptLink, Person, RecordId, Side,
+};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 
@@ -21,6 +24,21 @@ pub struct SyncState {
     /// is due, or a person releases them ([`SyncState::release`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub held: Vec<HeldWrite>,
+    /// The findings and held-back writes the last run's report showed (and the writes it saw
+    /// refused for good), by id: what the next report tells apart as new
+    /// ([`crate::Report::news`]), so that "email on problems" does not repeat what stands.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub reported: BTreeMap<ItemId, Reported>,
+}
+
+/// A finding or held-back write a report showed, remembered in [`SyncState::reported`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reported {
+    /// When a report first showed it.
+    pub since: DateTime<Utc>,
+    /// When a report that had problems ([`crate::Report::has_problems`], what "email on
+    /// problems" sends) last showed it: a week after, the next report reminds of it.
+    pub shown: DateTime<Utc>,
 }
 
 /// One HR record's twin in the identity directory and the values both agreed on.
@@ -117,6 +135,7 @@ impl SyncState {
             cursors: self.cursors.clone(),
             disabled: self.disabled.clone(),
             held: self.held.clone(),
+            reported: self.reported.clone(),
         }
     }
 }

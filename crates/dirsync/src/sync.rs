@@ -348,6 +348,12 @@ impl PlannedSync<'_> {
         self.plan.pending()
     }
 
+    /// The change or creation with the id `id`: the person, the field, both values, the sides,
+    /// the kind and what is blocked, to decide it by a rule (see [`Plan::item`]).
+    pub fn item(&self, id: &ItemId) -> Option<crate::PlanItem<'_>> {
+        self.plan.item(id)
+    }
+
     /// Whether every item is settled, so the plan can be applied.
     pub fn is_settled(&self) -> bool {
         self.plan.is_settled()
@@ -427,6 +433,7 @@ impl PlannedSync<'_> {
             }
             Err(pending) => Err(pending),
         };
+        let applied = crate::news::note_applied(applied, &mut state, now);
         timings.apply = applying.elapsed();
         let (report, stopped) = match applied {
             Ok(report) => (report, None),
@@ -545,6 +552,10 @@ pub enum SyncError {
     /// apply stopped on refused credentials (the state was saved; the report is in it).
     #[error(transparent)]
     Apply(#[from] ApplyError),
+    /// A decision could not be taken ([`PlannedSync::decide`]): no item has its id, it does not
+    /// fit the item, or the value cannot be written; nothing was written.
+    #[error(transparent)]
+    Decision(#[from] DecisionError),
     /// The writes ran but the state could not be saved.
     #[error(
         "the writes ran (the report says which), but the sync state could not be saved: fix \

@@ -113,6 +113,50 @@ fn a_target_that_cannot_create_gets_no_creations() {
     assert!(plan.findings.iter().all(|f| f.kind == FindingKind::CannotCreate));
 }
 
+/// One person only in Azure AD, whom Huma cannot create: it requires a family name.
+fn plan_for_one_huma_cannot_create(create_in_hr: CreationRule) -> dirsync::Plan {
+    let mut hr = snap(vec![]);
+    hr.capabilities = Capabilities {
+        required_on_create: FieldSet::empty().with(Field::FamilyName),
+        ..Capabilities::default()
+    };
+    let idp = snap(vec![Record::new("a1", person("ada@x.no").with_given_name("Ada"))]);
+    reconcile(&hr, &idp, &SyncState::new(), &Policy { create_in_hr, ..Policy::default() })
+}
+
+#[test]
+fn someone_the_policy_would_not_create_is_found_on_one_side_only_not_a_finding() {
+    let selected_others = CreationRule::Selected(["a9".into()].into());
+    for rule in [CreationRule::None, selected_others] {
+        let mut plan = plan_for_one_huma_cannot_create(rule.clone());
+        assert!(plan.findings.is_empty(), "{rule:?}: {:?}", plan.findings);
+        let creation = &plan.creations[0];
+        assert_eq!(
+            creation.settled.map(|s| (s.decision, s.by)),
+            Some((Decision::Skip, DecidedBy::Policy))
+        );
+        let why = creation.cannot_create.clone().expect("why they cannot be created");
+        assert!(why.contains("requires Family name"), "{why}");
+
+        let id = creation.id.clone();
+        let refused = plan.decide(&id, Decision::Create).expect_err("cannot be created");
+        assert!(matches!(refused, dirsync::DecisionError::CannotCreate { .. }), "{refused:?}");
+        assert!(refused.to_string().contains("settle it with Skip"), "{refused}");
+        plan.decide(&id, Decision::Skip).expect("skipping is fine");
+    }
+}
+
+#[test]
+fn someone_the_policy_would_create_or_ask_about_but_cannot_is_a_finding() {
+    let selected = CreationRule::Selected(["a1".into()].into());
+    for rule in [CreationRule::All, CreationRule::Ask, selected] {
+        let plan = plan_for_one_huma_cannot_create(rule.clone());
+        assert!(plan.creations.is_empty(), "{rule:?}");
+        assert_eq!(plan.findings.len(), 1, "{rule:?}");
+        assert_eq!(plan.findings[0].kind, FindingKind::CannotCreate);
+    }
+}
+
 #[test]
 fn a_caller_can_create_someone_the_policy_skipped() {
     let mut plan = plan(hr_only(), vec![], &Policy::default());

@@ -209,3 +209,25 @@ fn a_malformed_email_on_one_side_only_blocks_the_creation_with_the_reason() {
          the HR system"
     );
 }
+
+#[test]
+fn findings_name_the_directories_not_the_sides() {
+    let hr = dirsync::Snapshot::new(vec![
+        Record::new("h1", person("ada@example.com")),
+        Record::new("h2", person("ada@example.com")),
+        Record::new("h3", person("n/a")),
+    ])
+    .with_name("Huma");
+    let idp = dirsync::Snapshot::new(vec![
+        Record::new("a1", person("ada@example.com")),
+        Record::new("a3", person("n/a")),
+    ])
+    .with_name("Azure AD");
+    let plan = reconcile(&hr, &idp, &SyncState::new(), &Policy::default());
+    let messages: Vec<&str> = plan.findings.iter().map(|f| f.message.as_str()).collect();
+    let shared = messages.iter().find(|m| m.contains("share the email")).expect("ambiguous");
+    assert!(shared.contains("Huma h1, Huma h2, Azure AD a1"), "{shared}");
+    let malformed = messages.iter().find(|m| m.contains("not an email")).expect("malformed");
+    assert!(malformed.starts_with("Huma h3 and Azure AD a3"), "{malformed}");
+    assert!(messages.iter().all(|m| !m.contains("HR system") && !m.contains("identity directory")));
+}

@@ -11,8 +11,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-/// A directory whose updates wait until `other` has made `wait_for` updates (for at most two
-/// seconds, then fail), and count their own in `done`.
+/// A directory that counts its updates in `done`, each made once `other` has made `wait_for`
+/// updates (waiting two seconds at most, then failing).
 struct Gated {
     inner: InMemoryDirectory,
     done: Arc<AtomicUsize>,
@@ -79,7 +79,12 @@ async fn one_directorys_waiting_writes_never_hold_the_others_back() {
         other: idp_done.clone(),
         wait_for: 3,
     };
-    let idp = InMemoryDirectory::new(people(Side::Idp)).with_name("Azure AD");
+    let idp = Gated {
+        inner: InMemoryDirectory::new(people(Side::Idp)).with_name("Azure AD"),
+        done: idp_done.clone(),
+        other: hr_done.clone(),
+        wait_for: 0,
+    };
     let policy = Policy { conflicts: ConflictRule::PreferHr, ..Policy::default() };
     let mut state = SyncState::new();
     let plan = reconcile(
@@ -88,47 +93,10 @@ async fn one_directorys_waiting_writes_never_hold_the_others_back() {
         &state,
         &policy,
     );
-    let counted = CountingIdp { inner: idp, done: idp_done.clone() };
     let options = ApplyOptions::default().with_concurrency(1);
-    let report =
-        apply(&plan, DirectoryPair::new(&hr, &counted), &mut state, &options).await.unwrap();
+    let report = apply(&plan, DirectoryPair::new(&hr, &idp), &mut state, &options).await.unwrap();
     assert_eq!((report.counts.updated_in_hr, report.counts.updated_in_idp), (3, 3));
     assert_eq!((hr_done.load(Ordering::SeqCst), idp_done.load(Ordering::SeqCst)), (3, 3));
-}
-
-/// Azure AD, counting its updates.
-struct CountingIdp {
-    inner: InMemoryDirectory,
-    done: Arc<AtomicUsize>,
-}
-
-#[async_trait]
-impl Directory for CountingIdp {
-    fn name(&self) -> &str {
-        self.inner.name()
-    }
-
-    fn capabilities(&self) -> Capabilities {
-        self.inner.capabilities()
-    }
-
-    async fn snapshot(&self) -> Result<Vec<dirsync::Record>, DirectoryError> {
-        self.inner.snapshot().await
-    }
-
-    async fn get(&self, id: &RecordId) -> Result<Option<Record>, DirectoryError> {
-        self.inner.get(id).await
-    }
-
-    async fn create(&self, person: &Person) -> Result<Record, DirectoryError> {
-        self.inner.create(person).await
-    }
-
-    async fn update(&self, id: &RecordId, changes: &[FieldChange]) -> Result<(), DirectoryError> {
-        self.inner.update(id, changes).await?;
-        self.done.fetch_add(1, Ordering::SeqCst);
-        Ok(())
-    }
 }
 
 #[tokio::test]

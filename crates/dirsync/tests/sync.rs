@@ -3,10 +3,10 @@
 use async_trait::async_trait;
 use dirsync::{
     Action, ApplyError, ApplyOptions, AutoProvisioning, Capabilities, ConflictRule, CreationRule,
-    Decision, Directory, DirectoryError, ErrorChain, ErrorKind, FieldChange, InMemoryDirectory,
-    JsonFileStore, Lease, MemoryStore, Outcome, Person, Policy, Progress, RealtimePush, Record,
-    RecordId, Side, Snapshot, StateChanges, StateError, StateStore, SyncError, SyncState,
-    Synchronizer,
+    Decision, DecisionError, Directory, DirectoryError, ErrorChain, ErrorKind, Field, FieldChange,
+    InMemoryDirectory, ItemId, ItemKind, JsonFileStore, Lease, MemoryStore, Outcome, Person,
+    Policy, Progress, RealtimePush, Record, RecordId, Side, Snapshot, StateChanges, StateError,
+    StateStore, SyncError, SyncState, Synchronizer,
 };
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -423,6 +423,45 @@ async fn a_plan_with_pending_decisions_is_refused_and_applies_once_decided() {
     assert_eq!(synced.report.counts.created_in_idp, 1);
     assert_eq!(record(&idp.records(), "a1").person.job_title(), Some("CTO"));
     assert_eq!(store.load().await.expect("loaded").links.len(), 3);
+}
+
+/// What a service writes: plan, settle by a rule (Huma's job titles, create who is missing,
+/// skip the rest), apply; every error a `SyncError`.
+async fn settle_by_rule(sync: &Synchronizer<'_>) -> Result<dirsync::Synced, SyncError> {
+    let mut planned = sync.plan().await?;
+    for id in planned.pending() {
+        let Some(item) = planned.item(&id) else { continue };
+        let decision = match (item.kind(), item.field()) {
+            (ItemKind::Conflict, Some(Field::JobTitle)) => Decision::UseHr,
+            (ItemKind::Create(Side::Idp), None) => Decision::Create,
+            _ => Decision::Skip,
+        };
+        planned.decide(&id, decision)?;
+    }
+    planned.apply().await
+}
+
+/// A decision by an id no item has, in a function that returns a `SyncError`.
+async fn decide_unknown(sync: &Synchronizer<'_>) -> Result<(), SyncError> {
+    let mut planned = sync.plan().await?;
+    planned.decide(&ItemId::new("chg-0000000000000000"), Decision::Skip)?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_service_settles_by_rule_and_a_refused_decision_is_a_sync_error() {
+    let (hr, idp, store) = (huma(), azure(), MemoryStore::new());
+    let ask = Policy { create_in_idp: CreationRule::Ask, ..Policy::default() };
+    let sync = Synchronizer::new(&hr, &idp, &store).with_policy(ask);
+
+    let err = decide_unknown(&sync).await.expect_err("no such item");
+    assert!(matches!(err, SyncError::Decision(DecisionError::UnknownItem(_))), "{err:?}");
+    assert!(err.to_string().contains("read the plan again"), "{err}");
+    assert_eq!((hr.writes(), idp.writes()), (0, 0));
+
+    let synced = settle_by_rule(&sync).await.expect("settled and applied");
+    assert_eq!(record(&idp.records(), "a1").person.job_title(), Some("CTO"));
+    assert_eq!(synced.report.counts.created_in_idp, 1, "Grace");
 }
 
 #[tokio::test]

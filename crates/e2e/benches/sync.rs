@@ -423,6 +423,7 @@ fn measure_memory(args: &Args, size: usize) {
         dirsync_e2e::fakes::Endpoints { huma: (*huma).to_owned(), graph: (*graph).to_owned() };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let before = memory::resident_bytes();
+    let cpu_before = memory::cpu_time();
     let run = runtime.block_on(async {
         let tuning = tuning(args);
         let clients = flow::connect(&endpoints, &tuning).unwrap();
@@ -430,6 +431,7 @@ fn measure_memory(args: &Args, size: usize) {
         flow::full_sync(&clients, &mut state, &SyncOptions::default().tuned(&tuning)).await.unwrap()
     });
     let peak = memory::peak_resident_bytes();
+    let cpu = cpu_before.zip(memory::cpu_time()).map(|((u0, s0), (u1, s1))| (u1 - u0, s1 - s0));
     println!(
         "\n## memory of a {size}-person full sync, the fakes in another process (no latency)\n\
          sync process: resident {} MB before, peak {} MB (VmHWM: every thread, the runtime, the \
@@ -443,10 +445,30 @@ fn measure_memory(args: &Args, size: usize) {
     if let Some(mut stdin) = child.stdin.take() {
         let _ = writeln!(stdin, "quit");
     }
+    let mut requests = 0u64;
     for line in out.lines().map_while(Result::ok) {
         println!("{line}");
+        requests += requests_in(&line);
     }
     let _ = child.wait();
+    if let Some((user, system)) = cpu {
+        let per_request = (user + system).as_secs_f64() * 1e6 / requests.max(1) as f64;
+        println!(
+            "sync process CPU: user {:.2} s + system {:.2} s for {requests} requests: {per_request:.0} µs a request",
+            user.as_secs_f64(),
+            system.as_secs_f64()
+        );
+    }
+}
+
+/// The requests a fakes process said it answered: "… N Huma requests, M Graph requests".
+fn requests_in(line: &str) -> u64 {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    words
+        .windows(3)
+        .filter(|w| w[2].starts_with("requests"))
+        .filter_map(|w| w[0].parse::<u64>().ok())
+        .sum()
 }
 
 fn main() {

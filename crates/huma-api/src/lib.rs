@@ -74,5 +74,10 @@ pub use dirsync_runtime::{Clock, RequestStats, RetryPolicy, TokioClock};
 pub use errors::HumaError;
 pub use ids::{HumaUserId, JobTitleId, PositionId};
 pub use scope::HumaScope;
+/// The type every secret of this crate is given in (client secrets, tokens, passwords):
+/// `secrecy`'s `SecretString`, of secrecy 0.10, re-exported so that a service needs no
+/// dependency of its own to make one (`SecretString::from(value)`). Every dirsync adapter crate
+/// re-exports the same type. To read one back (to persist a refresh token), depend on
+/// `secrecy = "0.10"` and use its `ExposeSecret`.
 pub use secrecy::SecretString;
 pub use users::PAGE_SIZE;

@@ -24,7 +24,7 @@ async fn fake_with(n: usize) -> (FakeHuma, Vec<String>) {
 
 fn directory(huma: &FakeHuma) -> HumaDirectory {
     let client = HumaClient::builder()
-        .base_url(huma.uri())
+        .base_url(huma.base_url())
         .credentials(FakeHuma::CLIENT_ID, SecretString::from(FakeHuma::CLIENT_SECRET))
         .retry(RetryPolicy {
             max_attempts: 2,

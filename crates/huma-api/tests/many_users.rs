@@ -17,7 +17,7 @@ async fn fake_with(users: usize, config: HumaConfig) -> FakeHuma {
 
 fn directory(huma: &FakeHuma, concurrency: usize) -> HumaDirectory {
     let client = HumaClient::builder()
-        .base_url(huma.uri())
+        .base_url(huma.base_url())
         .credentials(FakeHuma::CLIENT_ID, SecretString::from(FakeHuma::CLIENT_SECRET))
         .max_concurrency(concurrency)
         .retry(RetryPolicy {

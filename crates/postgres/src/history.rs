@@ -4,10 +4,7 @@
 use crate::{OrgKey, PgError, PostgresDatabase, PostgresStore};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use dirsync::{
-    Counts, HistoryQuery, RunEntry, RunHistory, RunOutcome, RunRecord, StateError, WriteOutcome,
-    WriteRecord,
-};
+use dirsync::{Counts, HistoryQuery, RunEntry, RunHistory, RunRecord, StateError, WriteRecord};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
@@ -188,13 +185,11 @@ impl WriteColumns {
 fn run_entry(row: &Row) -> Result<RunEntry, PgError> {
     let id: i64 = row.get(0);
     let what = format!("run {id}");
-    let outcome: String = row.get(5);
     let run = RunRecord {
         holder: row.get(2),
         started_at: row.get(3),
         finished_at: row.get(4),
-        outcome: RunOutcome::parse(&outcome)
-            .ok_or_else(|| corrupt(&what, format!("unknown outcome {outcome:?}")))?,
+        outcome: named(&what, row.get(5))?,
         counts: parse::<Counts>(&what, row.get(6))?,
         error: row.get(7),
         writes: Vec::new(),
@@ -207,7 +202,6 @@ fn write_record(row: &Row) -> Result<WriteRecord, PgError> {
     let optional = |i: usize| -> Result<_, PgError> {
         row.get::<_, Option<&str>>(i).map(|json| parse(&what, json)).transpose()
     };
-    let outcome: String = row.get(9);
     Ok(WriteRecord {
         name: row.get(1),
         target: named(&what, row.get(2))?,
@@ -217,8 +211,7 @@ fn write_record(row: &Row) -> Result<WriteRecord, PgError> {
         field: row.get::<_, Option<&str>>(6).map(|f| named(&what, f)).transpose()?,
         before: optional(7)?,
         after: optional(8)?,
-        outcome: WriteOutcome::parse(&outcome)
-            .ok_or_else(|| corrupt(&what, format!("unknown outcome {outcome:?}")))?,
+        outcome: named(&what, row.get(9))?,
         error: row.get(10),
     })
 }

@@ -48,6 +48,12 @@ pub use error::PgError;
 pub use key::OrgKey;
 pub use round::{MIN_PAUSE, OrgDone, OrgJob, OrgStatus, RoundOutcome, RoundSummary, Worker};
 pub use schema::SCHEMA_VERSION;
+/// The type every secret of this crate is given in (client secrets, tokens, passwords):
+/// `secrecy`'s `SecretString`, of secrecy 0.10, re-exported so that a service needs no
+/// dependency of its own to make one (`SecretString::from(value)`). Every dirsync adapter crate
+/// re-exports the same type. To read one back (to persist a refresh token), depend on
+/// `secrecy = "0.10"` and use its `ExposeSecret`.
+pub use secrecy::SecretString;
 pub use store::PostgresStore;
 pub use worker::{OrgRun, sync_if_due};
 

@@ -1,14 +1,15 @@
-//! An organisation's state as rows: a link, a cursor, a disabled account, a held-back write
-//! each, read whole and written by the change.
+//! An organisation's state as rows: a link, a cursor, a disabled account, a held-back write, a
+//! reported finding each, read whole and written by the change.
 
 use crate::PgError;
-use dirsync::{Link, Person, RecordId, StateChanges, SyncState};
+use dirsync::{ItemId, Link, Person, RecordId, StateChanges, SyncState};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 use tokio_postgres::Transaction;
 
-/// A table of entries kept by key, each a JSON value: cursors, disabled accounts, held writes.
+/// A table of entries kept by key, each a JSON value: cursors, disabled accounts, held writes,
+/// what the last report showed.
 struct Keyed {
     table: &'static str,
     key: &'static str,
@@ -22,6 +23,8 @@ const DISABLED: Keyed =
     Keyed { table: "dirsync_disabled", key: "idp", value: "account", what: "disabled account" };
 const HELD: Keyed =
     Keyed { table: "dirsync_held", key: "id", value: "write", what: "held-back write" };
+const REPORTED: Keyed =
+    Keyed { table: "dirsync_reported", key: "id", value: "entry", what: "reported item" };
 
 /// Where the rows are and what to call them in errors.
 pub(crate) struct Rows<'a> {
@@ -41,6 +44,8 @@ impl Rows<'_> {
         let held: BTreeMap<String, dirsync::HeldWrite> = self.keyed(&HELD).await?;
         state.held = held.into_values().collect();
         state.sort_held();
+        let reported: BTreeMap<String, dirsync::Reported> = self.keyed(&REPORTED).await?;
+        state.reported = reported.into_iter().map(|(id, seen)| (ItemId::new(id), seen)).collect();
         Ok(state)
     }
 
@@ -52,12 +57,14 @@ impl Rows<'_> {
         let disabled = changes.disabled.iter().map(|(idp, a)| (idp.as_str(), a.as_ref()));
         self.write_keyed(&DISABLED, disabled).await?;
         let held = changes.held.iter().map(|(id, held)| (id.as_str(), held.as_ref()));
-        self.write_keyed(&HELD, held).await
+        self.write_keyed(&HELD, held).await?;
+        let reported = changes.reported.iter().map(|(id, seen)| (id.as_str(), seen.as_ref()));
+        self.write_keyed(&REPORTED, reported).await
     }
 
     /// Removes every row of the state.
     pub(crate) async fn clear(&self) -> Result<(), PgError> {
-        for table in ["dirsync_links", CURSORS.table, DISABLED.table, HELD.table] {
+        for table in ["dirsync_links", CURSORS.table, DISABLED.table, HELD.table, REPORTED.table] {
             let sql = format!("DELETE FROM {table} WHERE org = $1");
             self.tx
                 .execute(&sql, &[&self.org])

@@ -6,8 +6,10 @@ use refinery::error::Kind;
 use refinery::{Migration, Runner};
 
 /// The migrations, oldest first: each is applied once, in its own transaction.
-const MIGRATIONS: &[(&str, &str)] =
-    &[("V1__state_and_history", include_str!("../migrations/V1__state_and_history.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("V1__state_and_history", include_str!("../migrations/V1__state_and_history.sql")),
+    ("V2__reported", include_str!("../migrations/V2__reported.sql")),
+];
 
 /// The table that records which migrations a database has.
 const HISTORY_TABLE: &str = "dirsync_schema_history";

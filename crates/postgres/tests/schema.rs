@@ -13,9 +13,36 @@ async fn workers_connecting_together_make_the_schema_once() {
     for connected in futures::future::join_all(connects).await {
         connected.expect("every worker connects");
     }
-    let versions =
-        server.psql(&name, "SELECT string_agg(version::text, ',') FROM dirsync_schema_history");
-    assert_eq!(versions, SCHEMA_VERSION.to_string());
+    let versions = server.psql(
+        &name,
+        "SELECT string_agg(version::text, ',' ORDER BY version) FROM dirsync_schema_history",
+    );
+    let each: Vec<String> = (1..=SCHEMA_VERSION).map(|v| v.to_string()).collect();
+    assert_eq!(versions, each.join(","));
+}
+
+#[tokio::test]
+async fn a_database_of_the_first_version_is_migrated_and_keeps_its_state() {
+    let Some((server, name, url)) = common::new_database() else { return };
+    let db = PostgresDatabase::open(common::config(&url)).await.unwrap();
+    let store = db.organisation("acme").await.unwrap();
+    store.save(&common::linked(3)).await.unwrap();
+    drop((store, db));
+    // As a database made by the version before: no table of what was reported.
+    server.psql(&name, "DROP TABLE dirsync_reported");
+    server.psql(&name, "DELETE FROM dirsync_schema_history WHERE version > 1");
+
+    let db = PostgresDatabase::open(common::config(&url)).await.expect("migrated");
+    let store = db.organisation("acme").await.unwrap();
+    let mut state = store.load().await.expect("the links are kept");
+    assert_eq!(state.links.len(), 3);
+    assert!(state.reported.is_empty());
+    let at = chrono::Utc::now();
+    state
+        .reported
+        .insert(dirsync::ItemId::new("fnd-1"), dirsync::Reported { since: at, shown: at });
+    store.save(&state).await.unwrap();
+    assert_eq!(store.load().await.unwrap().reported.len(), 1, "the new table is used");
 }
 
 #[tokio::test]

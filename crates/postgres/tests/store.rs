@@ -6,7 +6,7 @@ mod common;
 use chrono::{TimeZone, Utc};
 use dirsync::{
     AccountReason, Cursor, DisabledAccount, ErrorKind, HeldWrite, ItemId, MemoryStore, Person,
-    RecordId, Side, StateChanges, StateStore, SyncState, Write,
+    RecordId, Reported, Side, StateChanges, StateStore, SyncState, Write,
 };
 
 fn held(record: &str) -> HeldWrite {
@@ -41,6 +41,10 @@ fn full_state() -> SyncState {
     state.disabled.insert("a7".into(), account);
     state.held = vec![held("a9"), held("a3")];
     state.sort_held();
+    for (id, day) in [("fnd-1", 2), ("held-a9", 3)] {
+        let since = Utc.with_ymd_and_hms(2026, 11, day, 6, 0, 0).single().expect("a date");
+        state.reported.insert(ItemId::new(id), Reported { since, shown: at });
+    }
     state
 }
 
@@ -85,7 +89,12 @@ async fn a_commit_writes_what_changed_as_the_memory_store_does() {
     end.cursors.insert("idp".to_owned(), Cursor::new("https://graph/delta?token=2"));
     end.disabled.clear();
     end.release("held-a9");
+    // The report showed a new finding, no longer fnd-1, and held-a9 again in a reminder.
+    end.reported.remove(&ItemId::new("fnd-1"));
+    end.reported.get_mut(&ItemId::new("held-a9")).expect("reported").shown = Utc::now();
+    end.reported.insert(ItemId::new("fnd-2"), Reported { since: Utc::now(), shown: Utc::now() });
     let changes = StateChanges::between(&start, &end);
+    assert_eq!(changes.reported.len(), 3);
 
     // Meanwhile another writer linked h61 and h62 (h62 to a3, which this run takes).
     let mut meanwhile = StateChanges::new().link("h61".into(), "a61".into(), Person::new());

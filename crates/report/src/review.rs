@@ -433,13 +433,16 @@ fn person(names: &Names, creation: &Creation) -> Markup {
         li {
             label.option {
                 input type="checkbox" name="create" value=(id) checked[ticked]
-                    aria-describedby=(details);
+                    disabled[creation.cannot_create.is_some()] aria-describedby=(details);
                 (creation.name)
             }
             span.details #(details) {
                 (email)
                 @if let Some(s) = creation.settled { " · " (decided_by(s.by)) }
                 @else { " · waiting for your choice" }
+                @if let Some(why) = &creation.cannot_create {
+                    " · cannot be created in " (names.of(creation.target())) ": " (why)
+                }
             }
             @for (field, reason) in &creation.left_out {
                 span.left-out {

@@ -168,7 +168,10 @@ pub(crate) fn creations_form(
         .creations
         .iter()
         .map(|c| {
-            let create = if all == Some(c.target()) {
+            // Someone who cannot be created is never ticked by "create all".
+            let create = if c.cannot_create.is_some() {
+                false
+            } else if all == Some(c.target()) {
                 true
             } else if none == Some(c.target()) {
                 false
@@ -255,5 +258,14 @@ mod tests {
         assert_eq!(none.expect("read").decisions, [(cy.clone(), Decision::Skip)]);
         let all = creations_form(&fields(&[("all", "idp"), ("apply", "1")]), &plan).expect("read");
         assert_eq!((all.decisions, all.next), (vec![(cy, Decision::Create)], true));
+    }
+
+    #[test]
+    fn create_all_leaves_out_who_cannot_be_created() {
+        let mut plan = plan();
+        plan.creations[0].cannot_create = Some("Azure AD requires Given name".to_owned());
+        let cy = plan.creations[0].id.clone();
+        let all = creations_form(&fields(&[("all", "idp")]), &plan).expect("read");
+        assert_eq!(all.decisions, [(cy, Decision::Skip)]);
     }
 }

@@ -9,7 +9,8 @@
 //! - [`RetryPolicy`]: attempts and a cap on the total wait, `Retry-After` (seconds or an HTTP
 //!   date) honoured, otherwise exponential backoff with jitter; [`Retries`] applies it.
 //! - [`Transport`]: the HTTP client with timeouts and no redirects, bounded concurrency, the
-//!   retry policy applied to every request, and every write sent with its length.
+//!   retry policy applied to every request, and every write sent with its length; a host name
+//!   that cannot be found fails at once ([`UnresolvedHost`]) rather than after every retry.
 //! - [`ApiClient`]: the one authenticated call ([`ApiClient::call`]) every client makes: its
 //!   [`Auth`] (a fixed bearer token, or access tokens from a [`TokenCache`]), one 401 rule
 //!   (a refused token is replaced; a fresh one refused at once is the client's authentication
@@ -46,6 +47,7 @@ mod endpoint;
 pub mod lenient;
 #[cfg(feature = "test-support")]
 mod recording;
+mod resolve;
 mod retry;
 mod settings;
 mod token;
@@ -58,6 +60,7 @@ pub use details::{ErrorDetails, KEPT_BODY, truncate};
 pub use endpoint::{EndpointError, endpoint_url, is_loopback, join};
 #[cfg(feature = "test-support")]
 pub use recording::RecordingClock;
+pub use resolve::UnresolvedHost;
 pub use retry::{Retries, RetryPolicy, parse_retry_after, retry_after};
 pub use settings::ClientSettings;
 pub use token::{AccessToken, TokenCache};

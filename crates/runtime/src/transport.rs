@@ -1,6 +1,7 @@
 //! Sending one HTTP request: timeouts, no redirects, bounded concurrency, and the retry policy.
 
 use crate::clock::Clock;
+use crate::resolve::{SystemResolver, UnresolvedHost, unresolved_host};
 use crate::retry::{Retries, RetryPolicy, retry_after};
 use crate::settings::ClientSettings;
 use reqwest::header::{CONTENT_LENGTH, HeaderMap, HeaderValue, TRANSFER_ENCODING};
@@ -50,6 +51,14 @@ pub struct SendError {
     pub source: reqwest::Error,
 }
 
+impl SendError {
+    /// The host name that could not be found (DNS), when that is why no answer came: such a
+    /// request is tried at most twice, since a name that does not resolve will not on a retry.
+    pub fn unresolved_host(&self) -> Option<&UnresolvedHost> {
+        unresolved_host(&self.source)
+    }
+}
+
 /// What a client has sent so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RequestStats {
@@ -70,7 +79,9 @@ struct Counters {
 /// Redirects are never followed: a bearer token must not travel to wherever a redirect points.
 /// Answers 429 are retried for every request (the service did not act on it); 500, 502, 503 and
 /// 504 and lost connections only when the request is idempotent; a refused connection (nothing
-/// was sent) always. Every write carries its length: a `POST`, `PUT` or `PATCH` without a body
+/// was sent) always, except that a host name that cannot be found (DNS) is tried only once more
+/// ([`SendError::unresolved_host`]): a name that did not resolve twice will not on a sixth try,
+/// and six tries would only make a wrong URL take half a minute to show. Every write carries its length: a `POST`, `PUT` or `PATCH` without a body
 /// is sent with `Content-Length: 0`, which Microsoft's front ends (among others) require,
 /// answering 411 Length Required otherwise.
 #[derive(Clone)]
@@ -104,6 +115,7 @@ impl Transport {
             .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(settings.user_agent.as_str())
+            .dns_resolver(Arc::new(SystemResolver))
             .build()?;
         let max_concurrency = settings.max_concurrency.max(1);
         Ok(Transport {
@@ -208,8 +220,11 @@ impl Transport {
                 }
                 Err(source) => {
                     // A refused connection never reached the service, so even a POST may be sent
-                    // again; a request lost on the way may have been acted on.
-                    let again = idempotent || source.is_connect();
+                    // again; a request lost on the way may have been acted on. A host name that
+                    // is not found gets one more look-up (a passing hiccup), not the whole policy.
+                    let unresolved = unresolved_host(&source).is_some();
+                    let again =
+                        (idempotent || source.is_connect()) && !(unresolved && attempts > 1);
                     match retries.next_wait(None).filter(|_| again) {
                         Some(wait) => {
                             tracing::info!(attempts, error = %source, "request failed; retrying");

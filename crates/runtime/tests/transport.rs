@@ -125,8 +125,30 @@ async fn a_refused_connection_is_retried_then_reported_with_its_cause() {
     let err = t.send(false, || t.http().post(&url)).await.unwrap_err();
     assert_eq!(err.attempts, 4);
     assert_eq!(clock.waits().len(), 3);
+    assert!(err.unresolved_host().is_none(), "the host was found: {err:?}");
     assert!(std::error::Error::source(&err).is_some());
     assert!(!err.to_string().contains(&err.source.to_string()), "the cause is not repeated");
+}
+
+#[tokio::test]
+async fn a_host_name_that_cannot_be_found_is_tried_once_more_then_named() {
+    let clock = RecordingClock::default();
+    let t = transport(&clock, quick());
+    // `.invalid` never resolves (RFC 6761), whatever the machine's DNS says about other names.
+    let url = "http://dirsync-no-such-host.invalid/x";
+    let err = t.send(true, || t.http().get(url)).await.unwrap_err();
+    assert_eq!(err.attempts, 2, "not the policy's 4: {err:?}");
+    assert_eq!(clock.waits().len(), 1);
+    let unresolved = err.unresolved_host().expect("a name that was not found");
+    assert_eq!(unresolved.host, "dirsync-no-such-host.invalid");
+    let mut chain = Vec::new();
+    let mut cause: Option<&dyn std::error::Error> = Some(&err);
+    while let Some(error) = cause {
+        chain.push(error.to_string());
+        cause = error.source();
+    }
+    let said = chain.join(": ");
+    assert!(said.contains("dirsync-no-such-host.invalid could not be found (DNS)"), "{said}");
 }
 
 /// A server that holds each request a while and counts how many it holds at once.

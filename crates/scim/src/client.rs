@@ -307,7 +307,7 @@ fn user_from_answer(answer: &Answer) -> Result<ScimUser, ScimError> {
 ///
 /// ```
 /// use dirsync_scim::{RetryPolicy, ScimClient};
-/// use secrecy::SecretString;
+/// use dirsync_scim::SecretString;
 /// use std::time::Duration;
 /// let client = ScimClient::builder()
 ///     .base_url("https://api.example.com/scim/v2")

@@ -12,7 +12,7 @@
 //!   `If-Match` when it versions users with ETags; searches use a filter when it supports them.
 //! - Paging by `startIndex` / `count` that never trusts `totalResults`: a listing stops at a
 //!   short or empty page, and pages that contradict each other fail the read.
-//! - A bearer token ([`secrecy::SecretString`]), never logged, `***` in `Debug` output; only
+//! - A bearer token ([`SecretString`]), never logged, `***` in `Debug` output; only
 //!   `https://` except on loopback.
 //! - The HTTP runtime the other dirsync adapters share ([`dirsync_runtime`]): retries after a
 //!   429 (any request) or a 5xx outage (reads and `PUT`s) honouring `Retry-After`, capped in
@@ -26,7 +26,7 @@
 //! use dirsync_scim::{
 //!     AttributePath, DateFormat, ScimClient, ScimDirectory, ScimDirectoryConfig, StartDateAttribute,
 //! };
-//! use secrecy::SecretString;
+//! use dirsync_scim::SecretString;
 //!
 //! let client = ScimClient::builder()
 //!     .base_url("https://api.example.com/scim/v2")
@@ -71,3 +71,9 @@ pub use mapping::{
     AttributePath, CORE_USER, DateFormat, ENTERPRISE_USER, StartDateAttribute, apply_changes,
     filter_value, new_user, to_record,
 };
+/// The type every secret of this crate is given in (client secrets, tokens, passwords):
+/// `secrecy`'s `SecretString`, of secrecy 0.10, re-exported so that a service needs no
+/// dependency of its own to make one (`SecretString::from(value)`). Every dirsync adapter crate
+/// re-exports the same type. To read one back (to persist a refresh token), depend on
+/// `secrecy = "0.10"` and use its `ExposeSecret`.
+pub use secrecy::SecretString;

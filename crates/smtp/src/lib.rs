@@ -11,12 +11,12 @@
 //! - `smtp://127.0.0.1:2525?tls=none`: no TLS, for a relay on the same machine only.
 //!
 //! The user name goes in the URL (`%40` for an `@` in it); the password never does: it is given
-//! as a [`SecretString`](secrecy::SecretString) (from `SMTP_PASSWORD`), and it appears in no log, error or `Debug`
+//! as a [`SecretString`] (from `SMTP_PASSWORD`), and it appears in no log, error or `Debug`
 //! output.
 //!
 //! ```
 //! use dirsync_smtp::{Security, SmtpConfig, SmtpMailer};
-//! use secrecy::SecretString;
+//! use dirsync_smtp::SecretString;
 //!
 //! let config = SmtpConfig::from_url("smtp://sync%40example.com@mail.example.com")?
 //!     .with_password(SecretString::from("s3cr3t-value"));
@@ -35,6 +35,12 @@ mod message;
 pub use config::{DEFAULT_TIMEOUT, Security, SmtpConfig};
 pub use error::SmtpError;
 pub use message::to_eml;
+/// The type every secret of this crate is given in (client secrets, tokens, passwords):
+/// `secrecy`'s `SecretString`, of secrecy 0.10, re-exported so that a service needs no
+/// dependency of its own to make one (`SecretString::from(value)`). Every dirsync adapter crate
+/// re-exports the same type. To read one back (to persist a refresh token), depend on
+/// `secrecy = "0.10"` and use its `ExposeSecret`.
+pub use secrecy::SecretString;
 
 use async_trait::async_trait;
 use dirsync::{Email, MailError, Mailer};

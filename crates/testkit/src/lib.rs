@@ -14,12 +14,25 @@
 //! })
 //! .await;
 //! graph.insert_user(GraphUser::new("ada@example.com"))?;
-//! // Point a client at graph.uri() (token at graph.token_url(), with FakeGraph::CLIENT_ID and
-//! // FakeGraph::CLIENT_SECRET), run it, then look at what it did:
+//! // Point a Graph client at the fake: `.graph_url(graph.graph_url())` and
+//! // `.login_url(graph.login_url())`, with FakeGraph::TENANT_ID, CLIENT_ID and CLIENT_SECRET.
+//! // Run it, then look at what it did:
 //! let counts = graph.counts();
 //! println!("{} list pages, {} throttled", counts.get(Route::ListUsers), counts.faults_injected);
 //! # Ok(()) }
 //! ```
+//!
+//! ## Pointing a client at the fakes
+//! Each fake answers the credentials of its default configuration, and has a method named after
+//! each address its client's builder takes, returning exactly what that setter wants:
+//!
+//! | fake | credentials | addresses |
+//! |---|---|---|
+//! | [`FakeGraph`] | tenant [`FakeGraph::TENANT_ID`] (`11111111-2222-3333-4444-555555555555`), client [`FakeGraph::CLIENT_ID`], secret [`FakeGraph::CLIENT_SECRET`] | `.graph_url(graph.graph_url())`, `.login_url(graph.login_url())` |
+//! | [`FakeHuma`] | client [`FakeHuma::CLIENT_ID`], secret [`FakeHuma::CLIENT_SECRET`] | `.base_url(huma.base_url())` |
+//!
+//! For requests made by hand: [`FakeGraph::token_endpoint`] and [`FakeGraph::api_url`]
+//! (`{uri}/v1.0`), [`FakeHuma::token_endpoint`].
 //!
 //! ## Fake Graph ([`FakeGraph`], [`GraphConfig`])
 //! - `POST {uri}/{tenant}/oauth2/v2.0/token`, form-encoded: `client_credentials` (needs a

@@ -22,7 +22,7 @@ async fn throttle_by_request_number_carries_retry_after() {
     })
     .await;
     let token = graph_token(&graph).await;
-    let url = format!("{}/users", graph.graph_url());
+    let url = format!("{}/users", graph.api_url());
     assert_eq!(status(&url, &token).await, 200);
     let response = reqwest::Client::new().get(&url).bearer_auth(&token).send().await.unwrap();
     assert_eq!(response.status(), 429);
@@ -61,7 +61,7 @@ async fn dropped_connections_fail_the_request_and_change_nothing() {
     let client = reqwest::Client::new();
     let patch = || {
         client
-            .patch(format!("{}/users/{id}", graph.graph_url()))
+            .patch(format!("{}/users/{id}", graph.api_url()))
             .bearer_auth(&token)
             .json(&json!({"city": "Oslo"}))
             .send()
@@ -100,7 +100,7 @@ async fn tokens_expire_after_n_requests_until_a_new_one_is_fetched() {
     let graph =
         FakeGraph::start(GraphConfig { token_max_uses: Some(2), ..GraphConfig::default() }).await;
     let token = graph_token(&graph).await;
-    let url = format!("{}/users", graph.graph_url());
+    let url = format!("{}/users", graph.api_url());
     assert_eq!(status(&url, &token).await, 200);
     assert_eq!(status(&url, &token).await, 200);
     let response = reqwest::Client::new().get(&url).bearer_auth(&token).send().await.unwrap();
@@ -182,7 +182,7 @@ async fn tokens_expire_after_their_lifetime_and_say_so() {
     let answer = graph_token_answer(&graph).await;
     assert_eq!(answer["expires_in"], 1);
     let token = answer["access_token"].as_str().unwrap();
-    let url = format!("{}/users", graph.graph_url());
+    let url = format!("{}/users", graph.api_url());
     assert_eq!(status(&url, token).await, 200);
     tokio::time::sleep(Duration::from_millis(150)).await;
     assert_eq!(status(&url, token).await, 401);

@@ -15,7 +15,7 @@ async fn a_write_without_its_length_is_answered_411_and_carried_out_with_it() {
     let graph = FakeGraph::start(GraphConfig::default()).await;
     let id = graph.insert_user(GraphUser::new("ada@example.com")).unwrap();
     let token = graph_token(&graph).await;
-    let url = format!("{}/users/{id}/revokeSignInSessions", graph.graph_url());
+    let url = format!("{}/users/{id}/revokeSignInSessions", graph.api_url());
     let client = reqwest::Client::new();
     // An HTTP client sends no Content-Length for a POST without a body.
     let response = client.post(&url).bearer_auth(&token).send().await.unwrap();
@@ -29,7 +29,7 @@ async fn a_write_without_its_length_is_answered_411_and_carried_out_with_it() {
         client.post(&url).bearer_auth(&token).header(CONTENT_LENGTH, "0").send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(graph.revocations(&id), 1);
-    let (status, _) = common::get(&format!("{}/users/{id}", graph.graph_url()), &token).await;
+    let (status, _) = common::get(&format!("{}/users/{id}", graph.api_url()), &token).await;
     assert_eq!(status, 200, "a read needs no length");
     assert_eq!(graph.counts().length_required, 1);
 }
@@ -60,7 +60,7 @@ async fn a_batched_write_without_content_type_gets_graphs_inner_400() {
         {"id": "4", "method": "GET", "url": format!("/users/{id}")},
     ]});
     let response = reqwest::Client::new()
-        .post(format!("{}/$batch", graph.graph_url()))
+        .post(format!("{}/$batch", graph.api_url()))
         .bearer_auth(&token)
         .json(&requests)
         .send()

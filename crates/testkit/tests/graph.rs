@@ -10,7 +10,7 @@ use testkit::{FakeGraph, GraphConfig, GraphUser, Route};
 
 async fn patch(graph: &FakeGraph, token: &str, id: &str, body: Value) -> (StatusCode, Value) {
     let response = reqwest::Client::new()
-        .patch(format!("{}/users/{id}", graph.graph_url()))
+        .patch(format!("{}/users/{id}", graph.api_url()))
         .bearer_auth(token)
         .json(&body)
         .send()
@@ -35,7 +35,7 @@ async fn pages_follow_next_links_to_the_end_with_select() {
     let graph = FakeGraph::start(GraphConfig::default()).await;
     seed(&graph, 250);
     let token = graph_token(&graph).await;
-    let mut url = format!("{}/users?$select=id,employeeId&$top=100", graph.graph_url());
+    let mut url = format!("{}/users?$select=id,employeeId&$top=100", graph.api_url());
     let mut sizes = Vec::new();
     let mut ids = Vec::new();
     loop {
@@ -68,15 +68,14 @@ async fn default_page_is_100_and_top_over_999_is_refused() {
     let graph = FakeGraph::start(GraphConfig::default()).await;
     seed(&graph, 120);
     let token = graph_token(&graph).await;
-    let (_, page) = get(&format!("{}/users", graph.graph_url()), &token).await;
+    let (_, page) = get(&format!("{}/users", graph.api_url()), &token).await;
     assert_eq!(page["value"].as_array().unwrap().len(), 100);
     assert!(page["value"][0].get("userPrincipalName").is_some());
     assert!(page["value"][0].get("employeeId").is_none());
-    let (status, body) = get(&format!("{}/users?$top=1000", graph.graph_url()), &token).await;
+    let (status, body) = get(&format!("{}/users?$top=1000", graph.api_url()), &token).await;
     assert_eq!(status, 400);
     assert_eq!(body["error"]["code"], "Request_UnsupportedQuery");
-    let (status, body) =
-        get(&format!("{}/users?$select=nonsense", graph.graph_url()), &token).await;
+    let (status, body) = get(&format!("{}/users?$select=nonsense", graph.api_url()), &token).await;
     assert_eq!(status, 400);
     assert_eq!(body["error"]["code"], "Request_BadRequest");
 }
@@ -84,11 +83,11 @@ async fn default_page_is_100_and_top_over_999_is_refused() {
 #[tokio::test]
 async fn requests_without_a_valid_token_get_401() {
     let graph = FakeGraph::start(GraphConfig::default()).await;
-    let response = reqwest::get(format!("{}/users", graph.graph_url())).await.unwrap();
+    let response = reqwest::get(format!("{}/users", graph.api_url())).await.unwrap();
     assert_eq!(response.status(), 401);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"]["code"], "InvalidAuthenticationToken");
-    let (status, _) = get(&format!("{}/users", graph.graph_url()), "made-up").await;
+    let (status, _) = get(&format!("{}/users", graph.api_url()), "made-up").await;
     assert_eq!(status, 401);
     assert_eq!(graph.counts().unauthorized, 2);
 }
@@ -98,7 +97,7 @@ async fn wrong_or_expired_secret_is_refused_with_aadsts_codes() {
     let graph = FakeGraph::start(GraphConfig::default()).await;
     let ask = |secret: &'static str| {
         reqwest::Client::new()
-            .post(graph.token_url())
+            .post(graph.token_endpoint())
             .form(&[
                 ("grant_type", "client_credentials"),
                 ("client_id", FakeGraph::CLIENT_ID),
@@ -145,7 +144,7 @@ async fn a_signed_in_code_is_redeemed_only_with_its_redirect_uri_and_pkce_verifi
             ("redirect_uri", redirect.to_owned()),
         ];
         form.extend(verifier.map(|v| ("code_verifier", v.to_owned())));
-        let request = reqwest::Client::new().post(graph.token_url()).form(&form);
+        let request = reqwest::Client::new().post(graph.token_endpoint()).form(&form);
         async move {
             let response = request.send().await.unwrap();
             (response.status(), response.json::<Value>().await.unwrap())
@@ -177,7 +176,7 @@ async fn refresh_tokens_rotate() {
     let code = graph.issue_authorization_code();
     let client = reqwest::Client::new();
     let redeem =
-        |form: Vec<(&'static str, String)>| client.post(graph.token_url()).form(&form).send();
+        |form: Vec<(&'static str, String)>| client.post(graph.token_endpoint()).form(&form).send();
     let base = || {
         vec![
             ("client_id", FakeGraph::CLIENT_ID.to_owned()),
@@ -261,7 +260,7 @@ async fn post_creates_with_required_properties_and_unique_upn() {
         "employeeHireDate": "2024-03-01T00:00:00+01:00",
     });
     let post = |body: Value| {
-        client.post(format!("{}/users", graph.graph_url())).bearer_auth(&token).json(&body).send()
+        client.post(format!("{}/users", graph.api_url())).bearer_auth(&token).json(&body).send()
     };
     let response = post(user.clone()).await.unwrap();
     assert_eq!(response.status(), 201);
@@ -287,12 +286,11 @@ async fn get_one_user_by_id_or_upn() {
     let ids = seed(&graph, 2);
     let token = graph_token(&graph).await;
     let (status, user) =
-        get(&format!("{}/users/{}?$select=employeeId", graph.graph_url(), ids[1]), &token).await;
+        get(&format!("{}/users/{}?$select=employeeId", graph.api_url(), ids[1]), &token).await;
     assert_eq!(status, 200);
     assert_eq!(user["id"], ids[1].as_str());
     assert!(user.get("displayName").is_none());
-    let (status, user) =
-        get(&format!("{}/users/user0@example.com", graph.graph_url()), &token).await;
+    let (status, user) = get(&format!("{}/users/user0@example.com", graph.api_url()), &token).await;
     assert_eq!(status, 200);
     assert_eq!(user["id"], ids[0].as_str());
 }
@@ -304,7 +302,7 @@ async fn filter_finds_by_employee_id_or_mail_and_counts_with_eventual_consistenc
     let token = graph_token(&graph).await;
     let url = format!(
         "{}/users?$filter=employeeId eq 'E7' or mail eq 'USER9@example.com'&$count=true&$select=employeeId",
-        graph.graph_url()
+        graph.api_url()
     );
     let response = reqwest::Client::new()
         .get(&url)
@@ -327,7 +325,7 @@ async fn filter_finds_by_employee_id_or_mail_and_counts_with_eventual_consistenc
     let (status, _) = get(&url, &token).await;
     assert_eq!(status, 400, "$count needs ConsistencyLevel: eventual");
     let (status, body) =
-        get(&format!("{}/users?$filter=employeeId gt '1'", graph.graph_url()), &token).await;
+        get(&format!("{}/users?$filter=employeeId gt '1'", graph.api_url()), &token).await;
     assert_eq!(status, 400);
     assert_eq!(body["error"]["code"], "Request_UnsupportedQuery");
 }

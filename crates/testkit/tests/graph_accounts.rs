@@ -19,7 +19,7 @@ async fn send(
     body: Option<Value>,
 ) -> (StatusCode, Value) {
     let mut request = reqwest::Client::new()
-        .request(method, format!("{}{path}", graph.graph_url()))
+        .request(method, format!("{}{path}", graph.api_url()))
         .bearer_auth(token);
     request = match body {
         Some(body) => request.json(&body),
@@ -75,17 +75,16 @@ async fn account_enabled_is_stored_listed_returned_and_patched() {
     let graph = FakeGraph::start(GraphConfig::default()).await;
     let ids = seed(&graph, 2);
     let token = graph_token(&graph).await;
-    let start = format!("{}/users/delta?$select=accountEnabled", graph.graph_url());
+    let start = format!("{}/users/delta?$select=accountEnabled", graph.api_url());
     let (items, delta_link) = delta_round(&start, &token).await;
     assert!(items.iter().all(|u| u["accountEnabled"] == json!(true)), "{items:?}");
 
     let (status, _) = patch(&graph, &token, &ids[1], json!({"accountEnabled": false})).await;
     assert_eq!(status, 204);
     assert_eq!(graph.user(&ids[1]).unwrap().account_enabled, Some(false));
-    let url = format!("{}/users/{}?$select=accountEnabled", graph.graph_url(), ids[1]);
+    let url = format!("{}/users/{}?$select=accountEnabled", graph.api_url(), ids[1]);
     assert_eq!(get(&url, &token).await.1["accountEnabled"], json!(false));
-    let (_, page) =
-        get(&format!("{}/users?$select=accountEnabled", graph.graph_url()), &token).await;
+    let (_, page) = get(&format!("{}/users?$select=accountEnabled", graph.api_url()), &token).await;
     assert_eq!(listed(&page, &ids[0])["accountEnabled"], json!(true));
     assert_eq!(listed(&page, &ids[1])["accountEnabled"], json!(false));
     let (items, _) = delta_round(&delta_link, &token).await;
@@ -184,7 +183,7 @@ async fn writes_to_one_user_are_refused_until_taken_back() {
     assert_graph_error(&answer, "Request_BadRequest", message);
     assert_eq!(graph.user(&ids[0]).unwrap().job_title, None);
     assert_eq!(graph.revocations(&ids[0]), 0);
-    let (status, _) = get(&format!("{}/users/{}", graph.graph_url(), ids[0]), &token).await;
+    let (status, _) = get(&format!("{}/users/{}", graph.api_url(), ids[0]), &token).await;
     assert_eq!(status, 200, "reads are not refused");
     let (status, _) = patch(&graph, &token, &ids[1], json!({"jobTitle": "CTO"})).await;
     assert_eq!(status, 204, "other users are not refused");
@@ -248,17 +247,17 @@ async fn raw_values_of_the_wrong_shape_are_answered_by_list_get_and_delta() {
     let token = graph_token(&graph).await;
     let select = "$select=id,jobTitle,businessPhones,mail";
     let (_, delta_link) =
-        delta_round(&format!("{}/users/delta?{select}", graph.graph_url()), &token).await;
+        delta_round(&format!("{}/users/delta?{select}", graph.api_url()), &token).await;
 
     graph.set_raw_property(&ids[0], "jobTitle", json!(42)).unwrap();
     graph.set_raw_property("user0@example.com", "businessPhones", json!("x")).unwrap();
-    let (_, page) = get(&format!("{}/users?{select}", graph.graph_url()), &token).await;
+    let (_, page) = get(&format!("{}/users?{select}", graph.api_url()), &token).await;
     let first = listed(&page, &ids[0]);
     assert_eq!((&first["jobTitle"], &first["businessPhones"]), (&json!(42), &json!("x")));
     assert_eq!(listed(&page, &ids[1])["jobTitle"], Value::Null, "others are not affected");
-    let (_, one) = get(&format!("{}/users/{}?{select}", graph.graph_url(), ids[0]), &token).await;
+    let (_, one) = get(&format!("{}/users/{}?{select}", graph.api_url(), ids[0]), &token).await;
     assert_eq!(one["jobTitle"], json!(42));
-    let (_, default) = get(&format!("{}/users/{}", graph.graph_url(), ids[0]), &token).await;
+    let (_, default) = get(&format!("{}/users/{}", graph.api_url(), ids[0]), &token).await;
     assert_eq!(default["jobTitle"], json!(42), "in Graph's default properties too");
     let (items, delta_link) = delta_round(&delta_link, &token).await;
     assert_eq!(items.len(), 1);
@@ -267,16 +266,16 @@ async fn raw_values_of_the_wrong_shape_are_answered_by_list_get_and_delta() {
     // A write of the property replaces the raw value; the other stays.
     let (status, _) = patch(&graph, &token, &ids[0], json!({"jobTitle": "CTO"})).await;
     assert_eq!(status, 204);
-    let (_, one) = get(&format!("{}/users/{}?{select}", graph.graph_url(), ids[0]), &token).await;
+    let (_, one) = get(&format!("{}/users/{}?{select}", graph.api_url(), ids[0]), &token).await;
     assert_eq!((&one["jobTitle"], &one["businessPhones"]), (&json!("CTO"), &json!("x")));
 
     // Even the id can be of the wrong shape.
     graph.set_raw_property(&ids[1], "id", json!(7)).unwrap();
-    let (_, page) = get(&format!("{}/users?{select}", graph.graph_url()), &token).await;
+    let (_, page) = get(&format!("{}/users?{select}", graph.api_url()), &token).await;
     assert!(page["value"].as_array().unwrap().iter().any(|u| u["id"] == json!(7)), "{page}");
     assert!(graph.clear_raw_properties(&ids[1]));
     assert!(graph.clear_raw_properties(&ids[0]));
-    let (_, page) = get(&format!("{}/users?{select}", graph.graph_url()), &token).await;
+    let (_, page) = get(&format!("{}/users?{select}", graph.api_url()), &token).await;
     assert_eq!(listed(&page, &ids[0])["businessPhones"], json!([]));
     assert_eq!(listed(&page, &ids[1])["jobTitle"], Value::Null);
     let (items, _) = delta_round(&delta_link, &token).await;

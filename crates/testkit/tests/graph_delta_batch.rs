@@ -35,7 +35,7 @@ async fn delta_returns_everything_then_only_what_changed() {
         FakeGraph::start(GraphConfig { delta_page_size: 10, ..GraphConfig::default() }).await;
     let ids = seed(&graph, 25);
     let token = graph_token(&graph).await;
-    let start = format!("{}/users/delta?$select=id,city", graph.graph_url());
+    let start = format!("{}/users/delta?$select=id,city", graph.api_url());
     let (items, delta_link) = round(&start, &token).await;
     assert_eq!(items.len(), 25);
     assert_eq!(graph.counts().get(Route::Delta), 3);
@@ -45,7 +45,7 @@ async fn delta_returns_everything_then_only_what_changed() {
     assert!(items.is_empty(), "nothing changed: {items:?}");
 
     let response = reqwest::Client::new()
-        .patch(format!("{}/users/{}", graph.graph_url(), ids[3]))
+        .patch(format!("{}/users/{}", graph.api_url(), ids[3]))
         .bearer_auth(&token)
         .json(&json!({"city": "Oslo"}))
         .send()
@@ -79,7 +79,7 @@ async fn delta_tokens_expire_with_age() {
     .await;
     seed(&graph, 2);
     let token = graph_token(&graph).await;
-    let (_, delta_link) = round(&format!("{}/users/delta", graph.graph_url()), &token).await;
+    let (_, delta_link) = round(&format!("{}/users/delta", graph.api_url()), &token).await;
     tokio::time::sleep(Duration::from_millis(80)).await;
     assert_eq!(get(&delta_link, &token).await.0, 410);
 }
@@ -90,7 +90,7 @@ async fn latest_token_starts_from_now() {
     seed(&graph, 5);
     let token = graph_token(&graph).await;
     let (items, link) =
-        round(&format!("{}/users/delta?$deltatoken=latest", graph.graph_url()), &token).await;
+        round(&format!("{}/users/delta?$deltatoken=latest", graph.api_url()), &token).await;
     assert!(items.is_empty());
     graph.insert_user(GraphUser::new("new@example.com")).unwrap();
     let (items, _) = round(&link, &token).await;
@@ -100,7 +100,7 @@ async fn latest_token_starts_from_now() {
 
 async fn batch(graph: &FakeGraph, token: &str, body: Value) -> (StatusCode, Value) {
     let response = reqwest::Client::new()
-        .post(format!("{}/$batch", graph.graph_url()))
+        .post(format!("{}/$batch", graph.api_url()))
         .bearer_auth(token)
         .json(&body)
         .send()
@@ -213,7 +213,7 @@ async fn return_minimal_gives_only_the_changed_properties() {
     let graph = FakeGraph::start(GraphConfig::default()).await;
     let ids = seed(&graph, 3);
     let token = graph_token(&graph).await;
-    let start = format!("{}/users/delta?$select=city,jobTitle,mail", graph.graph_url());
+    let start = format!("{}/users/delta?$select=city,jobTitle,mail", graph.api_url());
     let (_, link) = round(&start, &token).await;
     assert!(graph.update_user(&ids[1], |u| u.job_title = Some("Chef".into())));
     let new = graph.insert_user(GraphUser::new("new@example.com")).unwrap();

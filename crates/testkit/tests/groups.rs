@@ -42,7 +42,7 @@ async fn transitive_members_follow_nested_groups_page_by_page() {
     let token = graph_token(&graph).await;
     let mut url = format!(
         "{}/groups/{staff}/transitiveMembers/microsoft.graph.user?$select=id,mail&$top=3",
-        graph.graph_url()
+        graph.api_url()
     );
     let (mut seen, mut pages) = (Vec::new(), 0);
     loop {
@@ -72,7 +72,7 @@ async fn without_the_cast_nested_groups_are_listed_too() {
     let graph = FakeGraph::start(GraphConfig::default()).await;
     let (staff, sales, _) = staff(&graph);
     let token = graph_token(&graph).await;
-    let url = format!("{}/groups/{staff}/transitiveMembers?$top=999", graph.graph_url());
+    let url = format!("{}/groups/{staff}/transitiveMembers?$top=999", graph.api_url());
     let (status, page) = get(&url, &token).await;
     assert_eq!(status, 200);
     let groups: Vec<&Value> = page["value"]
@@ -91,7 +91,7 @@ async fn a_group_that_does_not_exist_is_a_404_resource_not_found() {
     let token = graph_token(&graph).await;
     let url = format!(
         "{}/groups/00000000-0000-4000-8000-000000000000/transitiveMembers/microsoft.graph.user",
-        graph.graph_url()
+        graph.api_url()
     );
     let (status, body) = get(&url, &token).await;
     assert_eq!(status, 404);
@@ -108,7 +108,7 @@ async fn adding_a_member_by_reference_is_a_write_and_refuses_one_already_there()
     let user = graph.insert_user(GraphUser::new("ada@example.com")).unwrap();
     let group = graph.insert_group("Staff");
     let token = graph_token(&graph).await;
-    let url = format!("{}/groups/{group}/members/$ref", graph.graph_url());
+    let url = format!("{}/groups/{group}/members/$ref", graph.api_url());
     let reference =
         json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{user}")});
     let (status, _) = post(&url, &token, reference.clone()).await;
@@ -129,13 +129,13 @@ async fn check_member_groups_answers_the_transitive_memberships_among_those_aske
     let (staff, sales, ids) = staff(&graph);
     let other = graph.insert_group("Other");
     let token = graph_token(&graph).await;
-    let url = format!("{}/users/{}/checkMemberGroups", graph.graph_url(), ids[6]);
+    let url = format!("{}/users/{}/checkMemberGroups", graph.api_url(), ids[6]);
     let (status, body) = post(&url, &token, json!({"groupIds": [staff, sales, other]})).await;
     assert_eq!(status, 200);
     assert_eq!(body["value"], json!([staff, sales]));
     let too_many: Vec<String> = (0..21).map(|i| format!("g{i}")).collect();
     assert_eq!(post(&url, &token, json!({"groupIds": too_many})).await.0, 400);
-    let unknown = format!("{}/users/nobody/checkMemberGroups", graph.graph_url());
+    let unknown = format!("{}/users/nobody/checkMemberGroups", graph.api_url());
     assert_eq!(post(&unknown, &token, json!({"groupIds": [staff]})).await.0, 404);
 }
 

@@ -21,7 +21,7 @@ async fn token_accepts_form_and_json_and_refuses_a_wrong_client() {
     huma_token(&huma).await;
     let client = reqwest::Client::new();
     let json_answer = client
-        .post(huma.token_url())
+        .post(huma.token_endpoint())
         .json(&json!({"grant_type": "client_credentials", "client_id": FakeHuma::CLIENT_ID,
                       "client_secret": FakeHuma::CLIENT_SECRET}))
         .send()
@@ -29,7 +29,7 @@ async fn token_accepts_form_and_json_and_refuses_a_wrong_client() {
         .unwrap();
     assert_eq!(json_answer.status(), 200);
     let wrong = client
-        .post(huma.token_url())
+        .post(huma.token_endpoint())
         .form(&[("grant_type", "client_credentials"), ("client_id", "x"), ("client_secret", "y")])
         .send()
         .await
@@ -243,7 +243,7 @@ async fn refresh_tokens_give_new_tokens_once() {
     let huma = FakeHuma::start(HumaConfig::default()).await;
     let client = reqwest::Client::new();
     let first: Value = client
-        .post(huma.token_url())
+        .post(huma.token_endpoint())
         .json(&json!({"grant_type": "client_credentials", "client_id": FakeHuma::CLIENT_ID,
                       "client_secret": FakeHuma::CLIENT_SECRET}))
         .send()
@@ -254,13 +254,14 @@ async fn refresh_tokens_give_new_tokens_once() {
         .unwrap();
     let refresh = first["refresh_token"].as_str().unwrap();
     let form = [("grant_type", "refresh_token"), ("refresh_token", refresh)];
-    let second = client.post(huma.token_url()).form(&form).send().await.unwrap();
+    let second = client.post(huma.token_endpoint()).form(&form).send().await.unwrap();
     assert_eq!(second.status(), 200);
     let second: Value = second.json().await.unwrap();
     assert_ne!(second["access_token"], first["access_token"]);
-    let again = client.post(huma.token_url()).form(&form).send().await.unwrap();
+    let again = client.post(huma.token_endpoint()).form(&form).send().await.unwrap();
     assert_eq!(again.status(), 401);
-    let missing = client.post(huma.token_url()).form(&[("client_id", "x")]).send().await.unwrap();
+    let missing =
+        client.post(huma.token_endpoint()).form(&[("client_id", "x")]).send().await.unwrap();
     assert_eq!(missing.status(), 400);
     let body: Value = missing.json().await.unwrap();
     assert_eq!(body["fields"], json!(["grant_type"]));

@@ -32,7 +32,7 @@ async fn graph_100k_users_in_pages_of_999() {
     let started = Instant::now();
     let mut url = format!(
         "{}/users?$select=id,employeeId,givenName,surname,mobilePhone,streetAddress,postalCode,city,country,jobTitle,employeeHireDate,mail,userPrincipalName&$top=999",
-        graph.graph_url()
+        graph.api_url()
     );
     let mut read = 0;
     loop {

@@ -39,7 +39,7 @@ pub fn connection(org: &DemoOrg) -> Vec<String> {
 pub fn connection_to(huma: &FakeHuma, graph: &FakeGraph) -> Vec<String> {
     vec![
         "--huma-url".into(),
-        huma.uri(),
+        huma.base_url(),
         "--huma-client-id".into(),
         FakeHuma::CLIENT_ID.into(),
         "--azure-tenant".into(),
@@ -47,9 +47,9 @@ pub fn connection_to(huma: &FakeHuma, graph: &FakeGraph) -> Vec<String> {
         "--azure-client-id".into(),
         FakeGraph::CLIENT_ID.into(),
         "--graph-url".into(),
-        graph.uri(),
+        graph.graph_url(),
         "--login-url".into(),
-        graph.uri(),
+        graph.login_url(),
     ]
 }
 

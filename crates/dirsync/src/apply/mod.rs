@@ -309,6 +309,10 @@ pub enum ApplyError {
 /// Links of records that were not paired are dropped; cursors are kept. Saving the state is the
 /// caller's (see [`crate::StateStore`]).
 ///
+/// The report says what it shows that the last run's did not ([`Report::news`]), by what
+/// `state` remembers of that report ([`SyncState::reported`]), and `state` then remembers this
+/// one: see [`Report::has_problems`].
+///
 /// Retrying throttled or failed requests is the adapters' job (they know `Retry-After` and their
 /// budgets); a write that still fails is reported as failed and tried again on the next run.
 ///
@@ -353,7 +357,8 @@ pub async fn apply(
 ) -> Result<Report, ApplyError> {
     let now = options.now.unwrap_or_else(Utc::now);
     let writes = Writes::of(plan, &state.held, now, options.retry_held)?;
-    apply_writes(plan, writes, directories, state, options).await
+    let applied = apply_writes(plan, writes, directories, state, options).await;
+    crate::news::note_applied(applied, state, now)
 }
 
 /// [`apply`] of `writes`, the writes of `plan` worked out already (a sync works them out once;

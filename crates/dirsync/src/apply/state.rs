@@ -77,6 +77,7 @@ fn advanced_state(plan: &Plan, ops: &Operations, ended: &[Ended], old: &SyncStat
     let mut state = SyncState {
         cursors: old.cursors.clone(),
         disabled: old.disabled.clone(),
+        reported: old.reported.clone(),
         ..SyncState::default()
     };
     for (hr, (idp, baseline)) in links {

@@ -53,8 +53,9 @@ pub enum EmailOn {
     /// After every run.
     #[default]
     Always,
-    /// Only when a write failed or was not attempted, the run stopped early, or there are
-    /// findings ([`EmailOn::wants`]).
+    /// Only when a write failed or was not attempted, the run stopped early, something is newly
+    /// held back, or a finding is new; a finding that stands is repeated in those emails, and
+    /// in a weekly reminder at most ([`crate::Report::has_problems`]).
     Problems,
 }
 
@@ -63,7 +64,7 @@ impl EmailOn {
     pub fn wants(self, report: &crate::Report) -> bool {
         match self {
             EmailOn::Always => true,
-            EmailOn::Problems => !report.is_success() || report.counts.findings > 0,
+            EmailOn::Problems => report.has_problems(),
         }
     }
 }

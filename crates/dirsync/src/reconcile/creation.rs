@@ -31,52 +31,24 @@ pub(super) fn consider(
     let (source_name, target_name) = (input.name(source), input.name(target));
     let name = name_of(record);
     let here = || vec![RecordRef { side: source, id: record.id.clone() }];
+    let settled = by_policy(input, target, record, was_deleted);
+    // Someone the policy would not create, and who could not be created anyway, is simply found
+    // on one side only: a finding would stand (and be reported) on every run for nothing.
+    let would_create = settled.is_none_or(|s| s.decision == Decision::Create);
+    let mut cannot_create = None;
     if let Some(why) = record.person.email().and_then(crate::email::creation_refusal) {
-        findings.push(finding(
-            FindingKind::CannotCreate,
-            here(),
-            "",
-            format!(
-                "{name} exists only in {source_name} and cannot be created: {why}; correct it \
-                 in {source_name}"
-            ),
-        ));
-        return;
+        let why = format!("{why}; correct it in {source_name}");
+        if would_create {
+            findings.push(cannot_create_finding(&name, source_name, here(), &why));
+            return;
+        }
+        cannot_create = Some(why);
     }
 
     if let Some(twin) = twins.twin_of(target, &record.person) {
         let mut records = here();
         records.push(RecordRef { side: target, id: twin.id.clone() });
-        if !twin.scope.is_in() {
-            findings.push(twin_out_of_scope(input, record, twin, records));
-            return;
-        }
-        if let Some(why) = &twin.unreadable {
-            findings.push(finding(
-                FindingKind::WouldDuplicate,
-                records,
-                "",
-                format!(
-                    "{name} ({source_name} {}) is not created in {target_name}: {target_name} \
-                     holds {} with the same employment id or email, which cannot be read \
-                     ({why}); correct that record in {target_name}, and the next sync pairs them",
-                    record.id, twin.id
-                ),
-            ));
-            return;
-        }
-        findings.push(finding(
-            FindingKind::WouldDuplicate,
-            records,
-            "",
-            format!(
-                "{name} ({source_name} {}) is not paired, but {target_name} already holds {} \
-                 with the same employment id or email, paired with someone else or held back; creating \
-                 {name} would make a duplicate, so it is not created: correct the employment id \
-                 or email on one side",
-                record.id, twin.id
-            ),
-        ));
+        findings.push(twin_finding(input, record, twin, records));
         return;
     }
 
@@ -91,26 +63,13 @@ pub(super) fn consider(
         } else {
             format!("{target_name} does not allow creating people")
         };
-        findings.push(finding(
-            FindingKind::CannotCreate,
-            here(),
-            "",
-            format!("{name} exists only in {source_name} and cannot be created: {why}"),
-        ));
-        return;
+        if would_create {
+            findings.push(cannot_create_finding(&name, source_name, here(), &why));
+            return;
+        }
+        cannot_create.get_or_insert(why);
     }
 
-    let by_policy = |decision| Some(Settled { decision, by: DecidedBy::Policy });
-    let settled = match input.policy.creation_rule(target) {
-        CreationRule::None => by_policy(Decision::Skip),
-        CreationRule::All if was_deleted => {
-            Some(Settled { decision: Decision::Skip, by: DecidedBy::Deletion })
-        }
-        CreationRule::All => by_policy(Decision::Create),
-        CreationRule::Ask => None,
-        CreationRule::Selected(ids) if ids.contains(&record.id) => by_policy(Decision::Create),
-        CreationRule::Selected(_) => by_policy(Decision::Skip),
-    };
     let source_name = format!("{source:?}");
     creations.push(Creation {
         id: ItemId::derive("new", &[&source_name, record.id.as_str()]),
@@ -120,7 +79,40 @@ pub(super) fn consider(
         person,
         left_out,
         settled,
+        cannot_create,
     });
+}
+
+/// The finding for `record`, not created because `twin` on the other side shares its employment
+/// id or email (`records`: the two of them): creating it would make a duplicate.
+fn twin_finding(
+    input: &Input<'_>,
+    record: &Record,
+    twin: &Record,
+    records: Vec<RecordRef>,
+) -> Finding {
+    if !twin.scope.is_in() {
+        return twin_out_of_scope(input, record, twin, records);
+    }
+    let (source, target) = (records[0].side, records[0].side.other());
+    let (source_name, target_name) = (input.name(source), input.name(target));
+    let name = name_of(record);
+    let message = match &twin.unreadable {
+        Some(why) => format!(
+            "{name} ({source_name} {}) is not created in {target_name}: {target_name} \
+             holds {} with the same employment id or email, which cannot be read \
+             ({why}); correct that record in {target_name}, and the next sync pairs them",
+            record.id, twin.id
+        ),
+        None => format!(
+            "{name} ({source_name} {}) is not paired, but {target_name} already holds {} \
+             with the same employment id or email, paired with someone else or held back; creating \
+             {name} would make a duplicate, so it is not created: correct the employment id \
+             or email on one side",
+            record.id, twin.id
+        ),
+    };
+    finding(FindingKind::WouldDuplicate, records, "", message)
 }
 
 /// The finding for `record`, not created because its twin on the other side (same employment id
@@ -153,6 +145,37 @@ fn twin_out_of_scope(
         (FindingKind::OutsideScope, message)
     };
     finding(kind, records, "", message)
+}
+
+/// Says that `name`, found only in `source_name`, cannot be created, and `why`.
+fn cannot_create_finding(
+    name: &str,
+    source_name: &str,
+    records: Vec<RecordRef>,
+    why: &str,
+) -> Finding {
+    let message = format!("{name} exists only in {source_name} and cannot be created: {why}");
+    finding(FindingKind::CannotCreate, records, "", message)
+}
+
+/// How the policy settles creating `record` on `target`: `None` when it asks.
+fn by_policy(
+    input: &Input<'_>,
+    target: Side,
+    record: &Record,
+    was_deleted: bool,
+) -> Option<Settled> {
+    let by_policy = |decision| Some(Settled { decision, by: DecidedBy::Policy });
+    match input.policy.creation_rule(target) {
+        CreationRule::None => by_policy(Decision::Skip),
+        CreationRule::All if was_deleted => {
+            Some(Settled { decision: Decision::Skip, by: DecidedBy::Deletion })
+        }
+        CreationRule::All => by_policy(Decision::Create),
+        CreationRule::Ask => None,
+        CreationRule::Selected(ids) if ids.contains(&record.id) => by_policy(Decision::Create),
+        CreationRule::Selected(_) => by_policy(Decision::Skip),
+    }
 }
 
 /// For the people who may be created, the records already on the other side that share their

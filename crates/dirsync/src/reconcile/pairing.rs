@@ -460,7 +460,10 @@ fn malformed_email(sides: &Sides<'_>, key: &str, [h, i]: [usize; 2]) -> Option<F
         "{} {} and {} {} share the email {key:?}, which is not an email address ({error}): they \
          are not paired by it, and neither is created on the other side; correct the email, or \
          give both the same employment id",
-        records[0].side, records[0].id, records[1].side, records[1].id
+        sides.names.of(records[0].side),
+        records[0].id,
+        sides.names.of(records[1].side),
+        records[1].id
     );
     Some(finding(FindingKind::MalformedEmail, records, key, message))
 }
@@ -608,7 +611,8 @@ fn hold_shared<'s>(
             }
         }
         records.sort();
-        let names: Vec<String> = records.iter().map(|r| format!("{} {}", r.side, r.id)).collect();
+        let names: Vec<String> =
+            records.iter().map(|r| format!("{} {}", sides.names.of(r.side), r.id)).collect();
         findings.push(finding(
             FindingKind::Ambiguous,
             records,

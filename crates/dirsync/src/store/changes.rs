@@ -1,12 +1,12 @@
 //! What one writer changed in a state: the entries it set or removed, by key, so that a store
 //! writes what changed rather than the whole state, and two writers never undo each other.
 
-use crate::{Cursor, DisabledAccount, HeldWrite, ItemId, Link, RecordId, SyncState};
+use crate::{Cursor, DisabledAccount, HeldWrite, ItemId, Link, RecordId, Reported, SyncState};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 
-/// The changes one writer made to a [`SyncState`]: each link, cursor, disabled account and
-/// held-back write it set (`Some`) or removed (`None`), by its key.
+/// The changes one writer made to a [`SyncState`]: each link, cursor, disabled account,
+/// held-back write and reported finding it set (`Some`) or removed (`None`), by its key.
 ///
 /// A sync works out its changes once it has applied its plan ([`StateChanges::between`] the
 /// state it started from and the state it ended with) and hands them to
@@ -48,6 +48,9 @@ pub struct StateChanges {
     pub disabled: BTreeMap<RecordId, Option<DisabledAccount>>,
     /// Held-back writes remembered or forgotten, by their id.
     pub held: BTreeMap<ItemId, Option<HeldWrite>>,
+    /// What a report showed, remembered or forgotten, by the finding's or held write's id
+    /// ([`SyncState::reported`]).
+    pub reported: BTreeMap<ItemId, Option<Reported>>,
 }
 
 impl StateChanges {
@@ -71,6 +74,7 @@ impl StateChanges {
                 .into_iter()
                 .map(|(id, held)| (id.clone(), held.cloned()))
                 .collect(),
+            reported: diff(&before.reported, &after.reported),
         }
     }
 
@@ -88,7 +92,11 @@ impl StateChanges {
 
     /// How many entries are set or removed.
     pub fn len(&self) -> usize {
-        self.links.len() + self.cursors.len() + self.disabled.len() + self.held.len()
+        self.links.len()
+            + self.cursors.len()
+            + self.disabled.len()
+            + self.held.len()
+            + self.reported.len()
     }
 
     /// The directory records that links set here point to.
@@ -108,6 +116,7 @@ impl StateChanges {
         apply(&mut state.links, &self.links);
         apply(&mut state.cursors, &self.cursors);
         apply(&mut state.disabled, &self.disabled);
+        apply(&mut state.reported, &self.reported);
         if !self.held.is_empty() {
             let mut held: BTreeMap<ItemId, HeldWrite> =
                 std::mem::take(&mut state.held).into_iter().map(|h| (h.id.clone(), h)).collect();
@@ -187,6 +196,33 @@ mod tests {
         changes.apply_to(&mut applied);
         assert_eq!(applied, end);
         assert!(StateChanges::between(&end, &end).is_empty());
+    }
+
+    #[test]
+    fn what_a_report_showed_is_committed_by_id_and_kept_where_the_run_left_it_alone() {
+        let at = |day: u32| -> chrono::DateTime<chrono::Utc> {
+            format!("2026-03-{day:02}T06:00:00Z").parse().expect("a time")
+        };
+        let seen = |since, shown| Reported { since: at(since), shown: at(shown) };
+        let mut start = state(&[("h1", "a1")]);
+        start.reported.insert(ItemId::new("fnd-1"), seen(1, 1));
+        start.reported.insert(ItemId::new("fnd-2"), seen(1, 1));
+        let mut end = start.clone();
+        end.reported.insert(ItemId::new("fnd-1"), seen(1, 8)); // shown again in a reminder
+        end.reported.remove(&ItemId::new("fnd-2")); // gone
+        end.reported.insert(ItemId::new("held-3"), seen(8, 8)); // new
+        let changes = StateChanges::between(&start, &end);
+        assert_eq!(changes.reported.len(), 3);
+        assert_eq!(changes.len(), 3, "the link is untouched");
+        let mut applied = start.clone();
+        changes.apply_to(&mut applied);
+        assert_eq!(applied, end);
+
+        // A file written before this field reads as nothing reported.
+        let old: SyncState = serde_json::from_str(r#"{"links": {}, "cursors": {}}"#).expect("read");
+        assert!(old.reported.is_empty());
+        let json = serde_json::to_string(&end).expect("written");
+        assert_eq!(serde_json::from_str::<SyncState>(&json).expect("read back"), end);
     }
 
     #[test]

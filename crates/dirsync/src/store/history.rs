@@ -117,20 +117,6 @@ impl RunOutcome {
             RunOutcome::ReadFailed => "read_failed",
         }
     }
-
-    /// The outcome of a name [`RunOutcome::as_str`] gave.
-    pub fn parse(name: &str) -> Option<RunOutcome> {
-        [
-            RunOutcome::Synced,
-            RunOutcome::SomeFailed,
-            RunOutcome::Stopped,
-            RunOutcome::NotSaved,
-            RunOutcome::Refused,
-            RunOutcome::ReadFailed,
-        ]
-        .into_iter()
-        .find(|outcome| outcome.as_str() == name)
-    }
 }
 
 /// One write of a run: one field of an update or a creation, or an account change.
@@ -222,18 +208,6 @@ impl WriteOutcome {
             WriteOutcome::Failed => "failed",
             WriteOutcome::NotAttempted => "not_attempted",
         }
-    }
-
-    /// The outcome of a name [`WriteOutcome::as_str`] gave.
-    pub fn parse(name: &str) -> Option<WriteOutcome> {
-        [
-            WriteOutcome::Done,
-            WriteOutcome::Skipped,
-            WriteOutcome::Failed,
-            WriteOutcome::NotAttempted,
-        ]
-        .into_iter()
-        .find(|outcome| outcome.as_str() == name)
     }
 
     /// A report's outcome, and its reason or error.

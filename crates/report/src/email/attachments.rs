@@ -22,12 +22,11 @@ pub(crate) fn attachments(report: &Report) -> Vec<Attachment> {
         });
     }
     // A report is plain data with string keys: it always serialises.
-    if let Ok(mut json) = serde_json::to_vec_pretty(report) {
-        json.push(b'\n');
+    if let Ok(json) = report.to_json_pretty() {
         files.push(Attachment {
             name: "report.json".to_owned(),
             content_type: "application/json".to_owned(),
-            bytes: json,
+            bytes: (json + "\n").into_bytes(),
         });
     }
     files

@@ -105,8 +105,9 @@ impl<'a> ReportEmail<'a> {
         self
     }
 
-    /// Whether the run needs someone to look at it: a write failed or was not attempted, the
-    /// run stopped early, or the plan had findings.
+    /// Whether the run needs someone to look at it ([`Report::has_problems`]): a write failed
+    /// or was not attempted, the run stopped early, something is newly held back, a finding is
+    /// new, or the weekly reminder of those that stand is due.
     pub fn has_problems(&self) -> bool {
         EmailOn::Problems.wants(self.report)
     }
@@ -150,6 +151,14 @@ impl<'a> ReportEmail<'a> {
             0 => {}
             1 => parts.push("1 finding".to_owned()),
             n => parts.push(format!("{n} findings")),
+        }
+        if self
+            .report
+            .news
+            .as_ref()
+            .is_some_and(|n| n.reminder && n.findings.is_empty() && n.held.is_empty())
+        {
+            parts.push("weekly reminder".to_owned());
         }
         if parts.is_empty() {
             let waiting = self.report.skipped.len() + c.skipped;
@@ -206,7 +215,10 @@ impl<'a> ReportEmail<'a> {
             .findings
             .iter()
             .map(|f| Item {
-                who: finding_label(f.kind).to_owned(),
+                who: match self.new_mark(&f.id) {
+                    "" => finding_label(f.kind).to_owned(),
+                    _ => format!("{} (new)", finding_label(f.kind)),
+                },
                 system: None,
                 what: f.message.clone(),
                 todo: String::new(),
@@ -221,6 +233,14 @@ impl<'a> ReportEmail<'a> {
         .into_iter()
         .filter(|g| !g.items.is_empty())
         .collect()
+    }
+
+    /// "New: " before an item the last run's report did not show, when the report knows.
+    fn new_mark(&self, id: &dirsync::ItemId) -> &'static str {
+        match &self.report.news {
+            Some(news) if news.is_new(id) => "New: ",
+            _ => "",
+        }
     }
 
     /// What failed or was not attempted, the run's stop first.
@@ -267,7 +287,7 @@ impl<'a> ReportEmail<'a> {
             held.push(Item {
                 who: h.name.clone(),
                 system: system(h.target),
-                what: format!("{}{value}: {}", h.write, h.explain()),
+                what: format!("{}{}{value}: {}", self.new_mark(&h.id), h.write, h.explain()),
                 todo: "correct the value or grant the permission; it is tried again at its next \
                        try, when the value changes, or when released by its id"
                     .to_owned(),
@@ -470,6 +490,37 @@ mod tests {
         );
         assert!(email.has_problems());
         assert!(email.should_send(EmailOn::Problems));
+    }
+
+    #[test]
+    fn new_items_are_marked_and_a_reminder_says_so_in_the_subject() {
+        let finding = |id: &str| dirsync::Finding {
+            id: dirsync::ItemId::new(id),
+            kind: dirsync::FindingKind::Ambiguous,
+            records: Vec::new(),
+            message: format!("{id} is ambiguous"),
+        };
+        let mut report = Report {
+            names: Names::new("Huma", "Azure AD"),
+            findings: vec![finding("fnd-old"), finding("fnd-new")],
+            news: Some(dirsync::News {
+                findings: vec![dirsync::ItemId::new("fnd-new")],
+                ..dirsync::News::default()
+            }),
+            ..Report::default()
+        };
+        report.counts.findings = 2;
+        let text = ReportEmail::new(&report).text();
+        assert!(text.contains("- Ambiguous (new): fnd-new is ambiguous"), "{text}");
+        assert!(text.contains("- Ambiguous: fnd-old is ambiguous"), "{text}");
+        assert!(ReportEmail::new(&report).has_problems());
+
+        report.news = Some(dirsync::News { reminder: true, ..dirsync::News::default() });
+        let email = ReportEmail::new(&report);
+        assert_eq!(email.subject(), "Huma ↔ Azure AD sync: 2 findings, weekly reminder");
+        assert!(!email.text().contains("(new)"));
+        report.news = Some(dirsync::News::default());
+        assert!(!ReportEmail::new(&report).should_send(EmailOn::Problems), "nothing new");
     }
 
     #[test]

@@ -149,144 +149,142 @@ fn aad_error(status: u16, error: &str, code: u32, message: &str) -> Reply {
 /// `POST /{tenant}/oauth2/v2.0/token`.
 pub(crate) fn token(state: &mut GraphState, tenant: &str, body: &[u8]) -> Reply {
     let Ok(form) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(body) else {
-        return aad_error(
-            400,
-            "invalid_request",
-            900144,
-            "The request body must contain the following parameter: 'grant_type'.",
-        );
+        return missing_parameter("grant_type");
     };
     let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    if let Err(refused) = check_client(state, tenant, &field) {
+        return refused;
+    }
+    let Some(grant) = field("grant_type") else { return missing_parameter("grant_type") };
+    let scope = field("scope").unwrap_or_default().to_owned();
+    match grant_refresh(state, grant, &scope, &field) {
+        Ok(refresh) => issue(state, refresh, &scope),
+        Err(refused) => refused,
+    }
+}
+
+fn missing_parameter(name: &str) -> Reply {
+    let message = format!("The request body must contain the following parameter: '{name}'.");
+    aad_error(400, "invalid_request", 900144, &message)
+}
+
+/// The tenant, the app and its secret, as the identity platform checks them.
+fn check_client<'f>(
+    state: &GraphState,
+    tenant: &str,
+    field: &impl Fn(&str) -> Option<&'f str>,
+) -> Result<(), Reply> {
     if !tenant.eq_ignore_ascii_case(&state.config.tenant_id) {
-        return aad_error(
+        return Err(aad_error(
             400,
             "invalid_request",
             90002,
             &format!(
                 "Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."
             ),
-        );
+        ));
     }
-    let Some(grant) = field("grant_type") else {
-        return aad_error(
-            400,
-            "invalid_request",
-            900144,
-            "The request body must contain the following parameter: 'grant_type'.",
-        );
-    };
-    let Some(client_id) = field("client_id") else {
-        return aad_error(
-            400,
-            "invalid_request",
-            900144,
-            "The request body must contain the following parameter: 'client_id'.",
-        );
-    };
+    if field("grant_type").is_none() {
+        return Err(missing_parameter("grant_type"));
+    }
+    let Some(client_id) = field("client_id") else { return Err(missing_parameter("client_id")) };
     if client_id != state.config.client_id {
-        return aad_error(
+        return Err(aad_error(
             400,
             "unauthorized_client",
             700016,
             &format!(
                 "Application with identifier '{client_id}' was not found in the directory '{tenant}'."
             ),
-        );
+        ));
     }
     match field("client_secret") {
-        None => {
-            return aad_error(
-                401,
-                "invalid_client",
-                7000216,
-                "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.",
-            );
-        }
-        Some(secret) if secret != state.config.client_secret => {
-            return aad_error(
-                401,
-                "invalid_client",
-                7000215,
-                &format!(
-                    "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{client_id}'."
-                ),
-            );
-        }
-        Some(_) if state.config.secret_expired => {
-            return aad_error(
-                401,
-                "invalid_client",
-                7000222,
-                &format!(
-                    "The provided client secret keys for app '{client_id}' are expired. Visit the Azure portal to create new keys for your app."
-                ),
-            );
-        }
-        Some(_) => {}
+        None => Err(aad_error(
+            401,
+            "invalid_client",
+            7000216,
+            "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.",
+        )),
+        Some(secret) if secret != state.config.client_secret => Err(aad_error(
+            401,
+            "invalid_client",
+            7000215,
+            &format!(
+                "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{client_id}'."
+            ),
+        )),
+        Some(_) if state.config.secret_expired => Err(aad_error(
+            401,
+            "invalid_client",
+            7000222,
+            &format!(
+                "The provided client secret keys for app '{client_id}' are expired. Visit the Azure portal to create new keys for your app."
+            ),
+        )),
+        Some(_) => Ok(()),
     }
-    let scope = field("scope").unwrap_or_default().to_owned();
-    let refresh = match grant {
+}
+
+/// What the grant allows: a refresh token to hand out with the access token, if any.
+fn grant_refresh<'f>(
+    state: &mut GraphState,
+    grant: &str,
+    scope: &str,
+    field: &impl Fn(&str) -> Option<&'f str>,
+) -> Result<Option<String>, Reply> {
+    const EXPIRED: &str = "The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.";
+    match grant {
         "client_credentials" => {
             if !scope.split(' ').any(|s| s.ends_with("/.default")) {
-                return aad_error(
+                return Err(aad_error(
                     400,
                     "invalid_scope",
                     1002012,
                     &format!(
                         "The provided value for scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."
                     ),
-                );
+                ));
             }
-            None
+            Ok(None)
         }
         "authorization_code" => {
             let code = field("code").unwrap_or_default();
             let Some(sign_in) = state.tokens.codes.remove(code) else {
-                return aad_error(
-                    400,
-                    "invalid_grant",
-                    70008,
-                    "The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.",
-                );
+                return Err(aad_error(400, "invalid_grant", 70008, EXPIRED));
             };
             let refusal = |s: SignIn| s.refusal(field("redirect_uri"), field("code_verifier"));
             if let Some(refusal) = sign_in.and_then(refusal) {
-                return refusal;
+                return Err(refusal);
             }
-            scope
-                .split(' ')
-                .any(|s| s == "offline_access")
-                .then(|| state.tokens.new_refresh(&mut state.users.rng))
+            let offline = scope.split(' ').any(|s| s == "offline_access");
+            Ok(offline.then(|| state.tokens.new_refresh(&mut state.users.rng)))
         }
         "refresh_token" => {
             let old = field("refresh_token").unwrap_or_default();
             if state.tokens.expired_refresh.contains(old) {
-                return aad_error(
+                return Err(aad_error(
                     400,
                     "invalid_grant",
                     700082,
                     "The refresh token has expired due to inactivity. The token was issued a long time ago and was inactive for 90.00:00:00.",
-                );
+                ));
             }
             if !state.tokens.refresh.remove(old) {
-                return aad_error(
-                    400,
-                    "invalid_grant",
-                    70008,
-                    "The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.",
-                );
+                return Err(aad_error(400, "invalid_grant", 70008, EXPIRED));
             }
-            Some(state.tokens.new_refresh(&mut state.users.rng))
+            Ok(Some(state.tokens.new_refresh(&mut state.users.rng)))
         }
-        other => {
-            return aad_error(
-                400,
-                "unsupported_grant_type",
-                70003,
-                &format!("The app requested an unsupported grant type '{other}'."),
-            );
-        }
-    };
+        other => Err(aad_error(
+            400,
+            "unsupported_grant_type",
+            70003,
+            &format!("The app requested an unsupported grant type '{other}'."),
+        )),
+    }
+}
+
+/// A new access token (and `refresh`, when the grant gives one).
+fn issue(state: &mut GraphState, refresh: Option<String>, scope: &str) -> Reply {
     let access = Tokens::mint("graph-at", &mut state.users.rng);
     let expires_in = state.tokens.lifetime.map_or(3599, crate::faults::whole_seconds);
     state.tokens.access.insert(access.clone(), (0, Instant::now()));

@@ -72,103 +72,16 @@ fn expired() -> Reply {
 /// `GET /v1.0/users/delta` with no token, a `$skiptoken` or a `$deltatoken`.
 pub(crate) fn delta(state: &GraphState, call: &Call) -> Reply {
     let now_ms = u64::try_from(state.started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    let skip = call.param("$skiptoken");
-    let delta = call.param("$deltatoken");
-    let position = match (skip, delta) {
-        (Some(_), Some(_)) => {
-            return bad_request("A request cannot carry both a skip token and a delta token.");
-        }
-        (None, Some("latest")) => {
-            let select = match parse_select(call) {
-                Ok(select) => select,
-                Err(reply) => return reply,
-            };
-            let at = Position {
-                initial: false,
-                epoch: state.delta_epoch,
-                issued_ms: now_ms,
-                upto: state.users.seq,
-                since: state.users.seq,
-                cursor: state.users.seq.to_string(),
-                select,
-            };
-            return page(state, Vec::new(), None, Some(&at), at.select.as_deref());
-        }
-        (None, None) => {
-            let select = match parse_select(call) {
-                Ok(select) => select,
-                Err(reply) => return reply,
-            };
-            Position {
-                initial: true,
-                epoch: state.delta_epoch,
-                issued_ms: now_ms,
-                upto: state.users.seq,
-                since: 0,
-                cursor: String::new(),
-                select,
-            }
-        }
-        (Some(token), None) | (None, Some(token)) => {
-            let Some(mut position) = Position::decode(token) else { return expired() };
-            let too_old = state.config.delta_token_ttl.is_some_and(|ttl| {
-                now_ms.saturating_sub(position.issued_ms) > ttl.as_millis() as u64
-            });
-            if position.epoch != state.delta_epoch || too_old {
-                return expired();
-            }
-            if delta.is_some() {
-                // A new round: everything changed after the last one, up to now.
-                position.initial = false;
-                position.since = position.upto;
-                position.cursor = position.upto.to_string();
-                position.upto = state.users.seq;
-                position.issued_ms = now_ms;
-            }
-            position
-        }
+    let position = match position(state, call, now_ms) {
+        Ok(Some(position)) => position,
+        Ok(None) => return latest(state, call, now_ms),
+        Err(reply) => return reply,
     };
-    let size = state.config.delta_page_size.max(1);
-    let mut value = Vec::with_capacity(size);
-    let mut next_cursor = None;
-    if position.initial {
-        let range = state
-            .users
-            .by_id
-            .range::<str, _>((Bound::Excluded(position.cursor.as_str()), Bound::Unbounded));
-        let mut last_id: Option<&String> = None;
-        for (id, stored) in range {
-            if value.len() == size {
-                next_cursor = last_id.cloned();
-                break;
-            }
-            value.push(stored.to_json(position.select.as_deref()));
-            last_id = Some(id);
-        }
+    let (value, next_cursor) = if position.initial {
+        first_round(state, &position)
     } else {
-        let from: u64 = position.cursor.parse().unwrap_or(0);
-        let mut last = from;
-        let upto = position.upto.max(from);
-        for (seq, change) in
-            state.users.changes.range((Bound::Excluded(from), Bound::Included(upto)))
-        {
-            if value.len() == size {
-                next_cursor = Some(last.to_string());
-                break;
-            }
-            last = *seq;
-            value.push(match change {
-                Change::Updated(id) => match state.users.by_id.get(id) {
-                    Some(stored) if call.minimal => {
-                        stored.changed_since(position.since, position.select.as_deref())
-                    }
-                    Some(stored) => stored.to_json(position.select.as_deref()),
-                    None => removed(id),
-                },
-                Change::Deleted(id) => removed(id),
-            });
-        }
-    }
+        changes(state, call, &position)
+    };
     match next_cursor {
         Some(cursor) => {
             let next = Position { cursor, ..position.clone() };
@@ -184,6 +97,109 @@ pub(crate) fn delta(state: &GraphState, call: &Call) -> Reply {
             page(state, value, None, Some(&done), position.select.as_deref())
         }
     }
+}
+
+/// Where the request reads from; `None` for `$deltatoken=latest` (a link and no data).
+fn position(state: &GraphState, call: &Call, now_ms: u64) -> Result<Option<Position>, Reply> {
+    let delta = call.param("$deltatoken");
+    match (call.param("$skiptoken"), delta) {
+        (Some(_), Some(_)) => {
+            Err(bad_request("A request cannot carry both a skip token and a delta token."))
+        }
+        (None, Some("latest")) => Ok(None),
+        (None, None) => Ok(Some(Position {
+            initial: true,
+            epoch: state.delta_epoch,
+            issued_ms: now_ms,
+            upto: state.users.seq,
+            since: 0,
+            cursor: String::new(),
+            select: parse_select(call)?,
+        })),
+        (Some(token), None) | (None, Some(token)) => {
+            let Some(mut position) = Position::decode(token) else { return Err(expired()) };
+            let too_old = state.config.delta_token_ttl.is_some_and(|ttl| {
+                now_ms.saturating_sub(position.issued_ms) > ttl.as_millis() as u64
+            });
+            if position.epoch != state.delta_epoch || too_old {
+                return Err(expired());
+            }
+            if delta.is_some() {
+                // A new round: everything changed after the last one, up to now.
+                position.initial = false;
+                position.since = position.upto;
+                position.cursor = position.upto.to_string();
+                position.upto = state.users.seq;
+                position.issued_ms = now_ms;
+            }
+            Ok(Some(position))
+        }
+    }
+}
+
+/// `$deltatoken=latest`: a deltaLink from now, with no data.
+fn latest(state: &GraphState, call: &Call, now_ms: u64) -> Reply {
+    let select = match parse_select(call) {
+        Ok(select) => select,
+        Err(reply) => return reply,
+    };
+    let at = Position {
+        initial: false,
+        epoch: state.delta_epoch,
+        issued_ms: now_ms,
+        upto: state.users.seq,
+        since: state.users.seq,
+        cursor: state.users.seq.to_string(),
+        select,
+    };
+    page(state, Vec::new(), None, Some(&at), at.select.as_deref())
+}
+
+/// A page of the first round: every user, in id order, after the cursor; and where the next
+/// page starts, if there is one.
+fn first_round(state: &GraphState, position: &Position) -> (Vec<Value>, Option<String>) {
+    let size = state.config.delta_page_size.max(1);
+    let mut value = Vec::with_capacity(size);
+    let range = state
+        .users
+        .by_id
+        .range::<str, _>((Bound::Excluded(position.cursor.as_str()), Bound::Unbounded));
+    let mut last_id: Option<&String> = None;
+    for (id, stored) in range {
+        if value.len() == size {
+            return (value, last_id.cloned());
+        }
+        value.push(stored.to_json(position.select.as_deref()));
+        last_id = Some(id);
+    }
+    (value, None)
+}
+
+/// A page of a later round: what changed after the cursor, up to the round's end; and where the
+/// next page starts, if there is one.
+fn changes(state: &GraphState, call: &Call, position: &Position) -> (Vec<Value>, Option<String>) {
+    let size = state.config.delta_page_size.max(1);
+    let mut value = Vec::with_capacity(size);
+    let from: u64 = position.cursor.parse().unwrap_or(0);
+    let mut last = from;
+    let upto = position.upto.max(from);
+    for (seq, change) in state.users.changes.range((Bound::Excluded(from), Bound::Included(upto))) {
+        if value.len() == size {
+            return (value, Some(last.to_string()));
+        }
+        last = *seq;
+        value.push(match change {
+            Change::Updated(id) => match state.users.by_id.get(id) {
+                Some(stored) if call.minimal => {
+                    stored.changed_since(position.since, position.select.as_deref())
+                }
+                Some(stored) => stored.to_json(position.select.as_deref()),
+                None => removed(id),
+            },
+            Change::Deleted(id) => removed(id),
+        });
+    }
+    (value, None)
 }
 
 fn removed(id: &str) -> Value {

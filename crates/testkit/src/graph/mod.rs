@@ -332,14 +332,28 @@ impl Service for GraphService {
 /// A running fake Microsoft Graph: users, delta query, `$batch` and the token endpoint, over shared
 /// state that tests seed and inspect. Dropping it stops the server.
 ///
-/// ```no_run
-/// # async fn demo() {
+/// A client connects with [`FakeGraph::TENANT_ID`], [`FakeGraph::CLIENT_ID`] and
+/// [`FakeGraph::CLIENT_SECRET`] (those of [`GraphConfig::default`]), its Graph URL set to
+/// [`FakeGraph::graph_url`] and its login URL to [`FakeGraph::login_url`]: each is exactly what
+/// the `azure-graph` client builder's setter of the same name takes
+/// (`GraphClient::builder().tenant(FakeGraph::TENANT_ID).client_credentials(FakeGraph::CLIENT_ID,
+/// SecretString::from(FakeGraph::CLIENT_SECRET)).graph_url(graph.graph_url())
+/// .login_url(graph.login_url())`). Requests made by hand go to [`FakeGraph::token_endpoint`]
+/// and [`FakeGraph::api_url`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// use testkit::{FakeGraph, GraphConfig, GraphUser};
 /// let graph = FakeGraph::start(GraphConfig::default()).await;
-/// let id = graph.insert_user(GraphUser::new("ada@example.com")).unwrap();
-/// // Token: POST {graph.token_url()} with FakeGraph::CLIENT_ID / CLIENT_SECRET;
-/// // then GET {graph.uri()}/v1.0/users/{id} with the bearer token.
-/// assert_eq!(graph.user(&id).unwrap().mail.as_deref(), Some("ada@example.com"));
+/// let id = graph.insert_user(GraphUser::new("ada@example.com"))?;
+/// assert_eq!(
+///     graph.token_endpoint(),
+///     format!("{}/{}/oauth2/v2.0/token", graph.login_url(), FakeGraph::TENANT_ID)
+/// );
+/// assert_eq!(graph.api_url(), format!("{}/v1.0", graph.graph_url()));
+/// assert_eq!(graph.user(&id).and_then(|u| u.mail).as_deref(), Some("ada@example.com"));
+/// # Ok(())
 /// # }
 /// ```
 pub struct FakeGraph {
@@ -354,7 +368,8 @@ impl std::fmt::Debug for FakeGraph {
 }
 
 impl FakeGraph {
-    /// The tenant id of the default configuration.
+    /// The tenant id of the default configuration ([`GraphConfig::tenant_id`]): the tenant a
+    /// client names, in `{login_url}/{tenant}/oauth2/v2.0/token`.
     pub const TENANT_ID: &'static str = "11111111-2222-3333-4444-555555555555";
     /// The client id of the default configuration.
     pub const CLIENT_ID: &'static str = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
@@ -390,18 +405,33 @@ impl FakeGraph {
         lock(&self.service.state)
     }
 
-    /// The base URL (`http://127.0.0.1:port`) for both login and Graph.
+    /// The server's address, `http://127.0.0.1:port`: Graph and the login service both live
+    /// there.
     pub fn uri(&self) -> String {
         self.server.uri()
     }
 
-    /// `{uri}/{tenant}/oauth2/v2.0/token`.
-    pub fn token_url(&self) -> String {
+    /// What the Graph client builder's `graph_url` takes (in place of
+    /// `https://graph.microsoft.com`): the server's address, without `/v1.0`.
+    pub fn graph_url(&self) -> String {
+        self.uri()
+    }
+
+    /// What the Graph client builder's `login_url` takes (in place of
+    /// `https://login.microsoftonline.com`): the server's address, without the tenant.
+    pub fn login_url(&self) -> String {
+        self.uri()
+    }
+
+    /// The token endpoint itself, `{uri}/{tenant}/oauth2/v2.0/token`, for a request made by hand
+    /// (a client builder takes [`FakeGraph::login_url`]).
+    pub fn token_endpoint(&self) -> String {
         format!("{}/{}/oauth2/v2.0/token", self.uri(), self.state().config.tenant_id)
     }
 
-    /// `{uri}/v1.0`.
-    pub fn graph_url(&self) -> String {
+    /// The root of the API, `{uri}/v1.0`, for a request made by hand (`{api_url}/users`; a client
+    /// builder takes [`FakeGraph::graph_url`]).
+    pub fn api_url(&self) -> String {
         format!("{}/v1.0", self.uri())
     }
 

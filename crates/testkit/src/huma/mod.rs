@@ -317,14 +317,21 @@ impl Service for HumaService {
 /// A running fake Huma Open API: token, users, positions and job titles over shared state that
 /// tests seed and inspect. Dropping it stops the server.
 ///
-/// ```no_run
-/// # async fn demo() {
+/// A client connects with [`FakeHuma::CLIENT_ID`] and [`FakeHuma::CLIENT_SECRET`] (those of
+/// [`HumaConfig::default`]), its base URL set to [`FakeHuma::base_url`]: exactly what the
+/// `huma-api` client builder's `base_url` takes (`HumaClient::builder().base_url(huma.base_url())
+/// .credentials(FakeHuma::CLIENT_ID, SecretString::from(FakeHuma::CLIENT_SECRET))`). Requests made
+/// by hand get their token from [`FakeHuma::token_endpoint`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// use testkit::{FakeHuma, HumaConfig, HumaUser};
 /// let huma = FakeHuma::start(HumaConfig::default()).await;
-/// let id = huma.insert_user(HumaUser::new("ada@example.com", "Ada", "Lovelace")).unwrap();
-/// // Token: POST {huma.token_url()} with FakeHuma::CLIENT_ID / CLIENT_SECRET;
-/// // then GET {huma.uri()}/users/{id} with the bearer token.
-/// assert_eq!(huma.user(&id).unwrap().given_name, "Ada");
+/// let id = huma.insert_user(HumaUser::new("ada@example.com", "Ada", "Lovelace"))?;
+/// assert_eq!(huma.token_endpoint(), format!("{}/auth/oauth/token", huma.base_url()));
+/// assert_eq!(huma.user(&id).map(|u| u.given_name).as_deref(), Some("Ada"));
+/// # Ok(())
 /// # }
 /// ```
 pub struct FakeHuma {
@@ -376,8 +383,15 @@ impl FakeHuma {
         self.server.uri()
     }
 
-    /// `{uri}/auth/oauth/token`.
-    pub fn token_url(&self) -> String {
+    /// What the Huma client builder's `base_url` takes (in place of Huma's own address): the
+    /// server's address.
+    pub fn base_url(&self) -> String {
+        self.uri()
+    }
+
+    /// The token endpoint itself, `{uri}/auth/oauth/token`, for a request made by hand (a client
+    /// builder takes [`FakeHuma::base_url`]).
+    pub fn token_endpoint(&self) -> String {
         format!("{}/auth/oauth/token", self.uri())
     }
 

@@ -14,7 +14,7 @@ pub async fn graph_token(graph: &FakeGraph) -> String {
 /// The fake Graph's whole answer to a client-credentials token request.
 pub async fn graph_token_answer(graph: &FakeGraph) -> Value {
     reqwest::Client::new()
-        .post(graph.token_url())
+        .post(graph.token_endpoint())
         .form(&[
             ("grant_type", "client_credentials"),
             ("client_id", FakeGraph::CLIENT_ID),
@@ -32,7 +32,7 @@ pub async fn graph_token_answer(graph: &FakeGraph) -> Value {
 /// An access token from the fake Huma, checking the answer has every field of `Credentials`.
 pub async fn huma_token(huma: &FakeHuma) -> String {
     let answer: Value = reqwest::Client::new()
-        .post(huma.token_url())
+        .post(huma.token_endpoint())
         .form(&[
             ("grant_type", "client_credentials"),
             ("client_id", FakeHuma::CLIENT_ID),
