@@ -126,8 +126,10 @@ mod graph;
 mod huma;
 #[cfg(unix)]
 pub mod postgres;
+mod python;
 mod route;
 mod server;
+mod support;
 
 pub use counters::RequestCounts;
 pub use faults::{Fault, FaultRule, Trigger};
@@ -135,7 +137,9 @@ pub use graph::{
     FakeGraph, GraphConfig, GraphUser, SentAttachment, SentMail, SignInPage, WriteBudget,
 };
 pub use huma::{FakeHuma, HumaAddress, HumaConfig, HumaPosition, HumaUser, HumaView, JobTitle};
+pub use python::PythonTool;
 pub use route::Route;
+pub use support::{fast_retry, free_port};
 
 /// Why seeding a user failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
