@@ -63,6 +63,7 @@ mod model;
 mod page;
 mod paging;
 mod password;
+mod token_file;
 mod users;
 
 pub use auth::{
@@ -90,3 +91,4 @@ pub use page::{UnreadableUser, UserEntry, UsersPage, read_users_page};
 /// re-exports the same type. To read one back (to persist a refresh token), depend on
 /// `secrecy = "0.10"` and use its `ExposeSecret`.
 pub use secrecy::SecretString;
+pub use token_file::{RefreshTokenFile, TokenFileError};
