@@ -214,12 +214,12 @@ fn graph_client(
     let builder = match &connection.azure_token_file {
         None => builder.client_credentials(app.client_id, app.client_secret),
         Some(path) => {
-            let refresh_token = token_file::read(path)?;
-            let path = path.clone();
+            let file = azure_graph::RefreshTokenFile::new(path);
+            let refresh_token = token_file::read(&file)?;
             builder
                 .user_account(app.client_id, app.client_secret, refresh_token)
                 // Each refresh replaces the token and the old one stops working: keep the new one.
-                .on_refresh_token(move |token| token_file::write_or_log(&path, token))
+                .on_refresh_token(move |token| file.write_or_log(token))
         }
     };
     builder.build().map_err(|e| ConfigError(e.to_string()))
@@ -443,7 +443,8 @@ mod tests {
     fn a_user_account_connection_never_shows_its_token_or_secret() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("a temporary folder: {e}"));
         let path = dir.path().join("token");
-        let written = token_file::write(&path, &SecretString::from("hunter2-refresh"));
+        let written =
+            azure_graph::RefreshTokenFile::new(&path).write(&SecretString::from("hunter2-refresh"));
         assert!(written.is_ok(), "{written:?}");
         let args = ConnectionArgs { azure_token_file: Some(path), ..connection() };
         let secrets = Secrets {

@@ -3,13 +3,13 @@
 //! The authorization-code flow with PKCE, for a person at a terminal: the program prints the
 //! sign-in address; the person signs in in a browser and pastes the address the browser was sent
 //! back to; the program checks it, redeems the code and saves the refresh token in the token file
-//! ([`crate::token_file`]). The token is never printed.
+//! ([`azure_graph::RefreshTokenFile`]). The token is never printed.
 
 use crate::cli::LoginArgs;
 use crate::connect::{AzureApp, Secrets};
 use crate::run::{Console, Outcome, say};
-use crate::token_file;
-use azure_graph::AuthorizationCodeFlow;
+
+use azure_graph::{AuthorizationCodeFlow, RefreshTokenFile};
 use reqwest::Url;
 use std::collections::HashMap;
 use std::io::Write;
@@ -47,7 +47,7 @@ async fn login(args: &LoginArgs, secrets: &Secrets, console: &mut Console) -> Re
         )
     })?;
     let path = &args.azure_token_file;
-    token_file::write(path, &tokens.refresh_token).map_err(|e| {
+    RefreshTokenFile::new(path).write(&tokens.refresh_token).map_err(|e| {
         format!(
             "the sign-in worked but could not be saved to {}: {e}; check that the folder exists \
              and may be written, then run `sync login-azure` again",

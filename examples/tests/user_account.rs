@@ -4,11 +4,11 @@
 
 mod common;
 
+use azure_graph::RefreshTokenFile;
 use common::{argv, run};
 use dirsync_examples::connect::fake_secrets;
 use dirsync_examples::demo::DemoOrg;
 use dirsync_examples::run::{Captured, Console, Outcome, main_with};
-use dirsync_examples::token_file;
 use huma_api::SecretString;
 use reqwest::Url;
 use std::io::{self, BufReader, Cursor, Read};
@@ -210,7 +210,7 @@ async fn an_expired_sign_in_says_to_log_in_again() {
     let dir = tempfile::tempdir().unwrap();
     let path = token_path(&dir);
     let token = org.graph.issue_refresh_token();
-    token_file::write(&path, &SecretString::from(token.clone())).unwrap();
+    RefreshTokenFile::new(&path).write(&SecretString::from(token.clone())).unwrap();
     org.graph.expire_refresh_tokens();
 
     let (outcome, text) = plan(&org, dir.path(), &path).await;

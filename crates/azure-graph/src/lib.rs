@@ -67,6 +67,7 @@ mod page;
 mod paging;
 mod password;
 mod scope;
+mod token_file;
 mod users;
 
 pub use auth::{
@@ -95,3 +96,4 @@ pub use scope::AzureScope;
 /// re-exports the same type. To read one back (to persist a refresh token), depend on
 /// `secrecy = "0.10"` and use its `ExposeSecret`.
 pub use secrecy::SecretString;
+pub use token_file::{RefreshTokenFile, TokenFileError};

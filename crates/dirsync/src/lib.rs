@@ -149,6 +149,6 @@ pub use state::{Link, Reported, SyncState};
 pub use store::{
     HistoryQuery, JsonFileStore, Lease, LeaseHolder, MemoryStore, RunEntry, RunHistory, RunOutcome,
     RunRecord, STATE_FORMAT, StateChanges, StateError, StateStore, WriteOutcome, WriteRecord,
-    release_held,
+    release_held, replace_file, replace_private_file,
 };
 pub use sync::{LeasedSync, PlannedSync, SyncError, Synced, Synchronizer, Timings};

@@ -246,7 +246,7 @@ async fn an_unreachable_server_is_unavailable() {
     let client = huma_api::HumaClient::builder()
         .base_url(uri)
         .credentials(CLIENT_ID, CLIENT_SECRET.into())
-        .retry(RetryPolicy { max_attempts: 2, ..fast_retry() })
+        .retry(RetryPolicy { max_attempts: 2, ..testkit::fast_retry() })
         .build()
         .unwrap();
     let err = client.authenticate().await.unwrap_err();

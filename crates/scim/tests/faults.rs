@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{TOKEN, fast_retry};
+use common::TOKEN;
 use dirsync::{Directory, DirectoryError, ErrorKind, Field, FieldChange, FieldValue};
 use dirsync_runtime::RecordingClock;
 use dirsync_scim::{ScimClient, ScimDirectory, ScimDirectoryConfig, ScimError};
@@ -11,6 +11,7 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
+use testkit::fast_retry;
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

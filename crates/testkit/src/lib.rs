@@ -136,8 +136,10 @@ mod graph;
 mod huma;
 #[cfg(unix)]
 pub mod postgres;
+mod python;
 mod route;
 mod server;
+mod support;
 
 pub use counters::RequestCounts;
 pub use faults::{Fault, FaultRule, Trigger};
@@ -148,7 +150,9 @@ pub use huma::{
     FakeHuma, HumaAddress, HumaConfig, HumaGroup, HumaGroupKind, HumaPosition, HumaUser, HumaView,
     JobTitle,
 };
+pub use python::PythonTool;
 pub use route::Route;
+pub use support::{fast_retry, free_port};
 
 /// Why seeding a user failed.
 #[derive(Debug, Clone, PartialEq, Eq)]

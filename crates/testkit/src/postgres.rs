@@ -2,7 +2,6 @@
 //! loopback port, stopped and removed when the test process ends.
 
 use std::io::Write;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -66,7 +65,7 @@ impl TempPostgres {
             );
             return None;
         };
-        let server = TempPostgres { bin, dir: new_folder(), port: free_port() };
+        let server = TempPostgres { bin, dir: new_folder(), port: crate::free_port() };
         server.init();
         if let Some(tls) = tls {
             server.write_tls(tls);
@@ -259,11 +258,6 @@ fn new_folder() -> PathBuf {
     std::fs::create_dir_all(&dir).expect("a temporary folder is made");
     as_postgres(&dir);
     dir
-}
-
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port is free");
-    listener.local_addr().expect("bound").port()
 }
 
 fn is_root() -> bool {

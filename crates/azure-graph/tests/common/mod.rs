@@ -18,13 +18,9 @@ pub const CLIENT_ID: &str = "app-client-id";
 pub const SECRET: &str = "super-secret-value-123";
 pub const ACCESS_TOKEN: &str = "eyJ-access-token-abc";
 
+/// Quick retries: four attempts from a 2 ms base (tests count the attempts and the waits).
 pub fn quick_retry() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 4,
-        base_delay: Duration::from_millis(2),
-        max_delay: Duration::from_millis(20),
-        max_total_wait: Duration::from_secs(60),
-    }
+    RetryPolicy { max_attempts: 4, base_delay: Duration::from_millis(2), ..testkit::fast_retry() }
 }
 
 pub fn builder(server: &MockServer, sleep: &RecordingClock) -> GraphClientBuilder {

@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, Read, Seek, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The version of the state file's format that this crate writes and reads.
 pub const STATE_FORMAT: u64 = 1;
@@ -95,21 +94,6 @@ impl JsonFileStore {
         self.path.with_file_name(format!("{name}.{suffix}"))
     }
 
-    /// A fresh temporary file name beside the state file.
-    fn temporary_path(&self) -> PathBuf {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let name = self.path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
-        let unique = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let temp = format!(".{name}.{}.{unique}.tmp", std::process::id());
-        self.path.with_file_name(temp)
-    }
-
-    fn write_temporary(&self, temp: &Path, bytes: &[u8]) -> io::Result<()> {
-        let mut file = OpenOptions::new().write(true).create_new(true).open(temp)?;
-        file.write_all(bytes)?;
-        file.sync_all()
-    }
-
     fn open_lock_file(&self, suffix: &str) -> Result<File, StateError> {
         OpenOptions::new()
             .read(true)
@@ -135,16 +119,7 @@ impl JsonFileStore {
         let mut bytes = serde_json::to_vec_pretty(&FileOut { format: STATE_FORMAT, state })
             .map_err(|e| self.io("write", io::Error::other(e)))?;
         bytes.push(b'\n');
-        let temp = self.temporary_path();
-        let written =
-            self.write_temporary(&temp, &bytes).and_then(|()| fs::rename(&temp, &self.path));
-        if let Err(e) = written {
-            // Best effort: the temporary file is ours and useless now.
-            let _ = fs::remove_file(&temp);
-            return Err(self.io("write", e));
-        }
-        sync_folder(&self.path);
-        Ok(())
+        super::file::replace_file(&self.path, &bytes).map_err(|e| self.io("write", e))
     }
 
     fn read(&self) -> Result<SyncState, StateError> {
@@ -248,16 +223,4 @@ fn read_holder(file: &mut File) -> Option<LeaseHolder> {
     file.rewind().ok()?;
     file.read_to_string(&mut text).ok()?;
     serde_json::from_str(&text).ok()
-}
-
-/// Flushes the folder holding `path`, so the rename itself survives a power loss. Not every
-/// platform can open a folder; the rename has happened either way.
-fn sync_folder(path: &Path) {
-    let folder = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    if let Ok(dir) = File::open(folder) {
-        let _ = dir.sync_all();
-    }
 }

@@ -5,11 +5,13 @@
 //! the states of many organisations in PostgreSQL.
 
 mod changes;
+mod file;
 mod history;
 mod json_file;
 mod memory;
 
 pub use changes::StateChanges;
+pub use file::{replace_file, replace_private_file};
 pub use history::{
     HistoryQuery, RunEntry, RunHistory, RunOutcome, RunRecord, WriteOutcome, WriteRecord,
 };

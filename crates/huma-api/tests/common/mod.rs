@@ -2,7 +2,7 @@
 //! builders for Huma's JSON.
 #![allow(dead_code, unused_imports, unreachable_pub)] // each test file uses a different part
 
-use huma_api::{HumaClient, RetryPolicy};
+use huma_api::HumaClient;
 use serde_json::{Value, json};
 use std::time::Duration;
 use wiremock::matchers::{method, path, query_param};
@@ -17,21 +17,11 @@ pub const CLIENT_ID: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";
 pub const CLIENT_SECRET: &str = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
 pub const TOKEN: &str = "access-token-1";
 
-/// Retries with waits too short to notice.
-pub fn fast_retry() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 3,
-        base_delay: Duration::from_millis(1),
-        max_delay: Duration::from_millis(50),
-        max_total_wait: Duration::from_secs(5),
-    }
-}
-
 pub fn client(server: &MockServer) -> HumaClient {
     HumaClient::builder()
         .base_url(server.uri())
         .credentials(CLIENT_ID, CLIENT_SECRET.into())
-        .retry(fast_retry())
+        .retry(testkit::fast_retry())
         .build()
         .expect("a loopback base URL is accepted")
 }

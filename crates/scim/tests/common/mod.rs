@@ -2,9 +2,8 @@
 //! free loopback port, clients pointed at it, and quick retries.
 #![allow(dead_code, unreachable_pub)] // each test file uses a different part
 
-use dirsync_scim::{RetryPolicy, ScimClient, ScimDirectory, ScimDirectoryConfig};
+use dirsync_scim::{ScimClient, ScimDirectory, ScimDirectoryConfig};
 use secrecy::SecretString;
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -46,58 +45,19 @@ impl Drop for ScimServer {
     }
 }
 
-/// The `scim2-server` executable: the one `DIRSYNC_SCIM2_SERVER` names (as `.ci/run` sets it),
-/// else the repository's `.ci/venv-scim`, made on first use (`python3 -m venv`, then `pip install
-/// scim2-server==0.8.3`), so that `cargo test --workspace` needs nothing set up by hand.
+/// `scim2-server` from PyPI: the one `DIRSYNC_SCIM2_SERVER` names, else `.ci/venv-scim`'s.
+const SCIM2_SERVER: testkit::PythonTool = testkit::PythonTool {
+    env: SERVER_ENV,
+    venv: ".ci/venv-scim",
+    executable: "bin/scim2-server",
+    install: &["scim2-server==0.8.3"],
+    import: None,
+};
+
 fn executable() -> PathBuf {
-    if let Some(path) = std::env::var_os(SERVER_ENV).filter(|v| !v.is_empty()) {
-        return PathBuf::from(path);
-    }
-    static MADE: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
-    match MADE.get_or_init(make_venv) {
-        Ok(path) => path.clone(),
-        Err(why) => panic!(
-            "these tests run against a real SCIM server, scim2-server from PyPI, and {why}. Set \
-             it up once from the repository's root:\n  python3 -m venv .ci/venv-scim && \
-             .ci/venv-scim/bin/pip install scim2-server==0.8.3\n  export \
-             {SERVER_ENV}=\"$PWD/.ci/venv-scim/bin/scim2-server\"\n(.ci/run does this itself)"
-        ),
-    }
-}
-
-fn make_venv() -> Result<PathBuf, String> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .find(|dir| dir.join(".ci").is_dir())
-        .ok_or("the repository's .ci folder was not found")?;
-    let venv = root.join(".ci/venv-scim");
-    let server = venv.join("bin/scim2-server");
-    if server.exists() {
-        return Ok(server);
-    }
-    let run = |program: &std::path::Path, args: &[&str]| {
-        let status = Command::new(program)
-            .args(args)
-            .stdout(Stdio::null())
-            .status()
-            .map_err(|e| format!("{} could not run ({e})", program.display()))?;
-        if status.success() {
-            Ok(())
-        } else {
-            Err(format!("{} failed ({status})", program.display()))
-        }
-    };
-    let venv_arg = venv.to_string_lossy().into_owned();
-    run(std::path::Path::new("python3"), &["-m", "venv", &venv_arg])?;
-    let pip = venv.join("bin/pip");
-    run(&pip, &["install", "--quiet", "--disable-pip-version-check", "scim2-server==0.8.3"])?;
-    if server.exists() { Ok(server) } else { Err(format!("{} is missing", server.display())) }
-}
-
-fn free_port() -> u16 {
-    let listener =
-        TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("no free loopback port: {e}"));
-    listener.local_addr().map(|a| a.port()).unwrap_or_else(|e| panic!("no local address: {e}"))
+    SCIM2_SERVER.locate().unwrap_or_else(|why| {
+        panic!("these tests run against a real SCIM server, scim2-server from PyPI, and {why}")
+    })
 }
 
 impl ScimServer {
@@ -124,7 +84,7 @@ impl ScimServer {
             let log = std::fs::File::create(&log_path)
                 .unwrap_or_else(|e| panic!("creating {}: {e}", log_path.display()));
             let err_log = log.try_clone().unwrap_or_else(|e| panic!("the log file: {e}"));
-            let port = free_port();
+            let port = testkit::free_port();
             let child = Command::new(&program)
                 .args(["--hostname", "127.0.0.1", "--port", &port.to_string()])
                 .args(["--bearer-token", TOKEN])
@@ -179,21 +139,11 @@ impl ScimServer {
     }
 }
 
-/// Retries with waits too short to notice.
-pub fn fast_retry() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 3,
-        base_delay: Duration::from_millis(1),
-        max_delay: Duration::from_millis(5),
-        max_total_wait: Duration::from_secs(60),
-    }
-}
-
 pub fn client_for(url: &str, token: &str) -> ScimClient {
     ScimClient::builder()
         .base_url(url)
         .token(SecretString::from(token))
-        .retry(fast_retry())
+        .retry(testkit::fast_retry())
         .build()
         .unwrap_or_else(|e| panic!("a loopback URL is accepted: {e}"))
 }

@@ -26,55 +26,20 @@ pub const USER: &str = "sync@example.com";
 pub const PASSWORD: &str = "correct-horse-battery-staple-7f3a";
 pub const PYTHON: &str = "DIRSYNC_SMTP_PYTHON";
 
-/// The Python with aiosmtpd: the one `DIRSYNC_SMTP_PYTHON` names (as `.ci/run` sets it), else the
-/// repository's `.ci/venv-smtp`, made on first use from `.ci/requirements.txt`, so that
-/// `cargo test --workspace` needs nothing set up by hand.
-fn python() -> PathBuf {
-    if let Some(path) = std::env::var_os(PYTHON).filter(|v| !v.is_empty()) {
-        return PathBuf::from(path);
-    }
-    static MADE: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
-    match MADE.get_or_init(make_venv) {
-        Ok(path) => path.clone(),
-        Err(why) => panic!(
-            "these tests send through a real SMTP server (aiosmtpd), and {why}. Set it up once \
-             with `python3 -m venv .ci/venv-smtp && .ci/venv-smtp/bin/pip install -r \
-             .ci/requirements.txt`, then run with {PYTHON}=$PWD/.ci/venv-smtp/bin/python (.ci/run \
-             does both)"
-        ),
-    }
-}
+/// A Python with aiosmtpd: the one `DIRSYNC_SMTP_PYTHON` names, else `.ci/venv-smtp`'s, made
+/// from `.ci/requirements.txt`.
+const AIOSMTPD: testkit::PythonTool = testkit::PythonTool {
+    env: PYTHON,
+    venv: ".ci/venv-smtp",
+    executable: "bin/python",
+    install: &[".ci/requirements.txt"],
+    import: Some("aiosmtpd"),
+};
 
-fn make_venv() -> Result<PathBuf, String> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .find(|dir| dir.join(".ci/requirements.txt").is_file())
-        .ok_or("the repository's .ci/requirements.txt was not found")?;
-    let venv = root.join(".ci/venv-smtp");
-    let python = venv.join("bin/python");
-    let ready = |python: &PathBuf| {
-        Command::new(python).args(["-c", "import aiosmtpd"]).status().is_ok_and(|s| s.success())
-    };
-    if ready(&python) {
-        return Ok(python);
-    }
-    let run = |program: &std::path::Path, args: &[&std::ffi::OsStr]| {
-        let status = Command::new(program)
-            .args(args)
-            .stdout(Stdio::null())
-            .status()
-            .map_err(|e| format!("{} could not run ({e})", program.display()))?;
-        if status.success() {
-            Ok(())
-        } else {
-            Err(format!("{} failed ({status})", program.display()))
-        }
-    };
-    run("python3".as_ref(), &["-m".as_ref(), "venv".as_ref(), venv.as_os_str()])?;
-    let requirements = root.join(".ci/requirements.txt");
-    let pip = venv.join("bin/pip");
-    run(&pip, &["install".as_ref(), "--quiet".as_ref(), "-r".as_ref(), requirements.as_os_str()])?;
-    if ready(&python) { Ok(python) } else { Err("aiosmtpd did not install".to_owned()) }
+fn python() -> PathBuf {
+    AIOSMTPD.locate().unwrap_or_else(|why| {
+        panic!("these tests send through a real SMTP server (aiosmtpd), and {why}")
+    })
 }
 
 /// A running aiosmtpd; dropping it stops the process.

@@ -74,123 +74,155 @@ pub(crate) fn decode_token(token: &str) -> Option<String> {
     String::from_utf8(bytes?).ok()
 }
 
-/// `GET /v1.0/users`.
-pub(crate) fn list(state: &GraphState, call: &Call) -> Reply {
-    let select = match parse_select(call) {
-        Ok(select) => select,
-        Err(reply) => return reply,
-    };
-    let top = match parse_top(call) {
-        Ok(top) => top,
-        Err(reply) => return reply,
-    };
-    let filter = match call.param("$filter") {
-        None => None,
-        Some(text) => match Filter::parse(text) {
-            Some(filter) => Some(filter),
-            None => {
-                return super::errors::error(
-                    400,
-                    "Request_UnsupportedQuery",
-                    format!("Unsupported or invalid query filter clause specified: '{text}'."),
-                );
-            }
-        },
-    };
-    let count = match call.param("$count") {
-        None | Some("false") => false,
-        Some("true") if call.eventual => true,
-        Some(_) => {
-            return super::errors::error(
-                400,
-                "Request_BadRequest",
-                "$count is only supported with the ConsistencyLevel header set to eventual.",
-            );
-        }
-    };
-    for unsupported in ["$orderby", "$search", "$expand", "$skip"] {
-        if call.param(unsupported).is_some() {
-            return super::errors::error(
-                400,
-                "Request_UnsupportedQuery",
-                format!("The fake Graph does not support the query option {unsupported}."),
-            );
-        }
+/// The query options of a `GET /v1.0/users`, checked as Graph checks them.
+struct ListQuery<'a> {
+    select: Option<Vec<&'static str>>,
+    top: usize,
+    filter: Option<Filter>,
+    filter_text: Option<&'a str>,
+    count: bool,
+    after: Option<String>,
+}
+
+impl<'a> ListQuery<'a> {
+    fn parse(call: &'a Call) -> Result<ListQuery<'a>, Reply> {
+        let filter_text = call.param("$filter");
+        let (select, top) = (parse_select(call)?, parse_top(call)?);
+        let filter = filter_text.map(parse_filter).transpose()?;
+        let count = parse_count(call)?;
+        reject_unsupported(call)?;
+        let after = call.param("$skiptoken").map(parse_skiptoken).transpose()?;
+        Ok(ListQuery { select, top, filter, filter_text, count, after })
     }
-    let after = match call.param("$skiptoken") {
-        None => None,
-        Some(token) => match decode_token(token) {
-            Some(id) => Some(id),
-            None => {
-                return bad_request("The specified page token value has expired or is invalid.");
-            }
-        },
-    };
-    let range = match &after {
-        Some(id) => {
-            state.users.by_id.range::<str, _>((Bound::Excluded(id.as_str()), Bound::Unbounded))
+
+    /// The link to the page after `last`, keeping every option of this request.
+    fn next_link(&self, base: &str, last: &str) -> String {
+        let mut link = format!("{base}/v1.0/users?");
+        if self.select.is_some() {
+            link.push_str(&format!("$select={}&", select_param(self.select.as_deref())));
         }
-        None => state.users.by_id.range::<str, _>(..),
-    };
-    // An `eq` filter on indexed properties is answered from the index, in id order, as a scan
-    // would answer it.
-    let candidates = filter.as_ref().and_then(|f| f.candidates(&state.users));
-    let indexed: Vec<(&String, &super::state::Stored)>;
-    let range: Box<dyn Iterator<Item = (&String, &super::state::Stored)>> = match &candidates {
-        Some(ids) => {
-            indexed = ids
+        if let Some(text) = self.filter_text {
+            let encoded: String = url::form_urlencoded::byte_serialize(text.as_bytes()).collect();
+            link.push_str(&format!("$filter={encoded}&"));
+        }
+        if self.count {
+            link.push_str("$count=true&");
+        }
+        link.push_str(&format!("$top={}&$skiptoken={}", self.top, encode_token(last)));
+        link
+    }
+}
+
+fn parse_filter(text: &str) -> Result<Filter, Reply> {
+    Filter::parse(text).ok_or_else(|| {
+        super::errors::error(
+            400,
+            "Request_UnsupportedQuery",
+            format!("Unsupported or invalid query filter clause specified: '{text}'."),
+        )
+    })
+}
+
+fn parse_count(call: &Call) -> Result<bool, Reply> {
+    match call.param("$count") {
+        None | Some("false") => Ok(false),
+        Some("true") if call.eventual => Ok(true),
+        Some(_) => Err(super::errors::error(
+            400,
+            "Request_BadRequest",
+            "$count is only supported with the ConsistencyLevel header set to eventual.",
+        )),
+    }
+}
+
+fn parse_skiptoken(token: &str) -> Result<String, Reply> {
+    decode_token(token)
+        .ok_or_else(|| bad_request("The specified page token value has expired or is invalid."))
+}
+
+fn reject_unsupported(call: &Call) -> Result<(), Reply> {
+    match ["$orderby", "$search", "$expand", "$skip"].into_iter().find(|o| call.param(o).is_some())
+    {
+        Some(option) => Err(super::errors::error(
+            400,
+            "Request_UnsupportedQuery",
+            format!("The fake Graph does not support the query option {option}."),
+        )),
+        None => Ok(()),
+    }
+}
+
+type Entry<'s> = (&'s String, &'s super::state::Stored);
+
+/// The users after the skiptoken, in id order: an `eq` filter on indexed properties is answered
+/// from the index, in id order, as a scan would answer it.
+fn candidates<'s>(
+    state: &'s GraphState,
+    query: &ListQuery<'_>,
+) -> (Box<dyn Iterator<Item = Entry<'s>> + 's>, Option<Vec<String>>) {
+    let after = query.after.clone();
+    let indexed = query.filter.as_ref().and_then(|f| f.candidates(&state.users));
+    let iter: Box<dyn Iterator<Item = Entry<'s>> + 's> = match (&indexed, after) {
+        (Some(ids), after) => {
+            let entries: Vec<Entry<'s>> = ids
                 .iter()
                 .filter(|id| after.as_ref().is_none_or(|after| id.as_str() > after.as_str()))
                 .filter_map(|id| state.users.by_id.get_key_value(id))
                 .collect();
-            Box::new(indexed.iter().copied())
+            Box::new(entries.into_iter())
         }
-        None => Box::new(range),
+        (None, Some(after)) => Box::new(
+            state.users.by_id.range::<str, _>((Bound::Excluded(after.as_str()), Bound::Unbounded)),
+        ),
+        (None, None) => Box::new(state.users.by_id.range::<str, _>(..)),
     };
-    let mut value = Vec::with_capacity(top.min(state.users.by_id.len()));
+    (iter, indexed)
+}
+
+/// `@odata.count`: every user the filter matches, on every page.
+fn total(state: &GraphState, filter: Option<&Filter>, indexed: Option<&[String]>) -> usize {
+    match (filter, indexed) {
+        (Some(filter), Some(ids)) => ids
+            .iter()
+            .filter_map(|id| state.users.by_id.get(id))
+            .filter(|s| filter.matches(&s.user))
+            .count(),
+        (Some(filter), None) => {
+            state.users.by_id.values().filter(|s| filter.matches(&s.user)).count()
+        }
+        (None, _) => state.users.by_id.len(),
+    }
+}
+
+/// `GET /v1.0/users`.
+pub(crate) fn list(state: &GraphState, call: &Call) -> Reply {
+    let query = match ListQuery::parse(call) {
+        Ok(query) => query,
+        Err(reply) => return reply,
+    };
+    let (range, indexed) = candidates(state, &query);
+    let mut value = Vec::with_capacity(query.top.min(state.users.by_id.len()));
     let mut last = None;
     let mut more = false;
     for (id, stored) in range {
-        if filter.as_ref().is_some_and(|f| !f.matches(&stored.user)) {
+        if query.filter.as_ref().is_some_and(|f| !f.matches(&stored.user)) {
             continue;
         }
-        if value.len() == top {
+        if value.len() == query.top {
             more = true;
             break;
         }
-        value.push(stored.to_json(select.as_deref()));
+        value.push(stored.to_json(query.select.as_deref()));
         last = Some(id);
     }
     let mut body = Map::new();
-    body.insert("@odata.context".into(), json!(context(select.as_deref())));
-    if count {
-        let total = match (&filter, &candidates) {
-            (Some(filter), Some(ids)) => ids
-                .iter()
-                .filter_map(|id| state.users.by_id.get(id))
-                .filter(|s| filter.matches(&s.user))
-                .count(),
-            (Some(filter), None) => {
-                state.users.by_id.values().filter(|s| filter.matches(&s.user)).count()
-            }
-            (None, _) => state.users.by_id.len(),
-        };
+    body.insert("@odata.context".into(), json!(context(query.select.as_deref())));
+    if query.count {
+        let total = total(state, query.filter.as_ref(), indexed.as_deref());
         body.insert("@odata.count".into(), json!(total));
     }
     if let (true, Some(last)) = (more, last) {
-        let mut link = format!("{}/v1.0/users?", state.base);
-        if select.is_some() {
-            link.push_str(&format!("$select={}&", select_param(select.as_deref())));
-        }
-        if let Some(text) = call.param("$filter") {
-            let encoded: String = url::form_urlencoded::byte_serialize(text.as_bytes()).collect();
-            link.push_str(&format!("$filter={encoded}&"));
-        }
-        if count {
-            link.push_str("$count=true&");
-        }
-        link.push_str(&format!("$top={top}&$skiptoken={}", encode_token(last)));
-        body.insert("@odata.nextLink".into(), json!(link));
+        body.insert("@odata.nextLink".into(), json!(query.next_link(&state.base, last)));
     }
     body.insert("value".into(), Value::Array(value));
     Reply::json(200, Value::Object(body))
