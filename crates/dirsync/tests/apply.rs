@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use testkit::{Intercept, Intercepted};
 
 // ---------------------------------------------------------------------------------------------
 // A directory that fails chosen calls.
@@ -810,37 +811,16 @@ fn the_apply_future_can_be_spawned() {
     assert_eq!(report.names, dirsync::Names::new("in-memory directory", "in-memory directory"));
 }
 
-/// A directory that, like the Azure adapter, makes up an initial password for each new account.
-struct IssuesPasswords {
-    inner: InMemoryDirectory,
-    issued: Mutex<Vec<String>>,
-}
+/// Like the Azure adapter, makes up an initial password for each new account.
+struct IssuesPasswords(Mutex<Vec<String>>);
 
 #[async_trait]
-impl Directory for IssuesPasswords {
-    fn name(&self) -> &str {
-        self.inner.name()
-    }
-
-    fn capabilities(&self) -> Capabilities {
-        self.inner.capabilities()
-    }
-    async fn snapshot(&self) -> Result<Vec<Record>, DirectoryError> {
-        self.inner.snapshot().await
-    }
-    async fn get(&self, id: &RecordId) -> Result<Option<Record>, DirectoryError> {
-        self.inner.get(id).await
-    }
-    async fn create(&self, person: &Person) -> Result<Record, DirectoryError> {
-        {
-            let mut issued = self.issued.lock().expect("lock");
-            let password = format!("Pw-{}-x7!Q", issued.len());
-            issued.push(password);
-        }
-        self.inner.create(person).await
-    }
-    async fn update(&self, id: &RecordId, changes: &[FieldChange]) -> Result<(), DirectoryError> {
-        self.inner.update(id, changes).await
+impl Intercept for IssuesPasswords {
+    async fn before_create(&self, _: &Person) -> Result<(), DirectoryError> {
+        let mut issued = self.0.lock().expect("lock");
+        let password = format!("Pw-{}-x7!Q", issued.len());
+        issued.push(password);
+        Ok(())
     }
 }
 
@@ -848,10 +828,10 @@ impl Directory for IssuesPasswords {
 async fn a_generated_password_never_reaches_the_report_or_the_state() {
     let hr = InMemoryDirectory::new(hr_records());
     let idp =
-        IssuesPasswords { inner: InMemoryDirectory::new(idp_records()), issued: Mutex::default() };
+        Intercepted::new(InMemoryDirectory::new(idp_records()), IssuesPasswords(Mutex::default()));
     let mut state = SyncState::new();
     let report = run(&hr, &idp, &mut state, &ApplyOptions::default()).await.expect("applied");
-    let issued = idp.issued.into_inner().expect("lock");
+    let issued = idp.hooks.0.into_inner().expect("lock");
     assert_eq!(issued.len(), 1, "Grace's account");
     let everything = [
         serde_json::to_string(&report).expect("JSON"),

@@ -124,6 +124,7 @@ mod counters;
 mod faults;
 mod graph;
 mod huma;
+mod intercept;
 #[cfg(unix)]
 pub mod postgres;
 mod python;
@@ -137,6 +138,7 @@ pub use graph::{
     FakeGraph, GraphConfig, GraphUser, SentAttachment, SentMail, SignInPage, WriteBudget,
 };
 pub use huma::{FakeHuma, HumaAddress, HumaConfig, HumaPosition, HumaUser, HumaView, JobTitle};
+pub use intercept::{Intercept, Intercepted};
 pub use python::PythonTool;
 pub use route::Route;
 pub use support::{fast_retry, free_port};
