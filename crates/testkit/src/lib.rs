@@ -121,6 +121,7 @@
 //! not latency, bounds throughput.
 
 mod counters;
+pub mod demo;
 mod faults;
 mod graph;
 mod huma;
