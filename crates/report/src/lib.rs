@@ -8,7 +8,8 @@
 //! - [`ReportEmail`]: the report email for an HR administrator (subject, HTML and text parts,
 //!   `changes.csv` and `report.json` attached), sent through any [`dirsync::Mailer`];
 //! - [`review`]: the views of the review page (`dirsync-review` serves them);
-//! - [`STYLESHEET`]: the one style sheet of the pages; the email uses its colours inline.
+//! - [`STYLESHEET`]: the one style sheet of the pages; the email uses its colours inline;
+//! - [`Decisions`]: the other way, what a person decided about a plan's items, as a JSON file.
 //!
 //! HTML is written with [maud](https://maud.lambda.xyz/) templates, checked when the crate is
 //! compiled: the template engine escapes every value, and no code here escapes HTML by hand.
@@ -43,6 +44,7 @@
 //! # }).unwrap();
 //! ```
 
+mod decisions;
 mod email;
 mod look;
 mod markdown;
@@ -50,6 +52,7 @@ mod report_page;
 pub mod review;
 mod words;
 
+pub use decisions::{DecisionEntry, Decisions, DecisionsError};
 pub use email::ReportEmail;
 pub use look::STYLESHEET;
 pub use markdown::markdown;
