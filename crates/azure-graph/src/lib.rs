@@ -63,6 +63,7 @@ mod model;
 mod page;
 mod paging;
 mod password;
+mod redirect;
 mod token_file;
 mod users;
 
@@ -85,6 +86,7 @@ pub use mapping::{
 };
 pub use model::{AccountAction, GraphUser, NewUser, UserPatch};
 pub use page::{UnreadableUser, UserEntry, UsersPage, read_users_page};
+pub use redirect::{RedirectError, code_from_redirect};
 /// The type every secret of this crate is given in (client secrets, tokens, passwords):
 /// `secrecy`'s `SecretString`, of secrecy 0.10, re-exported so that a service needs no
 /// dependency of its own to make one (`SecretString::from(value)`). Every dirsync adapter crate
