@@ -8,7 +8,6 @@
 //! - [`demo`]: the demo company seeded into the fakes, and the demo run.
 //! - [`email`]: the report emailed after `apply` (`--email-to`), over SMTP or Microsoft Graph.
 //! - [`plan_view`]: a plan printed for a person.
-//! - [`decisions`]: the JSON decisions file.
 //! - [`run`]: the plan / apply flow and its [`run::Outcome`] (the exit code).
 //! - [`release`]: `sync release`, letting held-back writes be tried again.
 //! - [`review`]: `sync review`, the sync as a page in a browser.
@@ -30,7 +29,6 @@
 
 pub mod cli;
 pub mod connect;
-pub mod decisions;
 pub mod demo;
 pub mod email;
 pub mod history;

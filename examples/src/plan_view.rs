@@ -13,10 +13,7 @@ type KindFilter = fn(ChangeKind) -> bool;
 
 /// A value for one line of text, quoted; "(empty)" when absent.
 pub fn value_text(value: Option<&FieldValue>) -> String {
-    match value {
-        Some(v) => format!("\"{}\"", v.to_string().replace(['\r', '\n'], ", ")),
-        None => "(empty)".to_owned(),
-    }
+    dirsync_report::quoted_value_text(value)
 }
 
 /// What a settled item will do, in words; "PENDING" while it waits for a decision.

@@ -3,7 +3,6 @@
 
 use crate::cli::{Args, Command, IdpKind, SyncArgs};
 use crate::connect::{self, Directories, NewPeople, Secrets};
-use crate::decisions::{Decisions, DecisionsError};
 use crate::plan_view::{self, value_text};
 use crate::state::StateLocation;
 use dirsync::{
@@ -11,6 +10,7 @@ use dirsync::{
     ItemId, MemoryStore, Names, Plan, PlanItem, PlannedSync, Policy, Progress, Report, Side,
     StateStore, SyncError, Synchronizer,
 };
+use dirsync_report::{Decisions, DecisionsError};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::ffi::OsString;
 use std::io::{self, BufRead, Write};
@@ -350,6 +350,15 @@ fn usage_or_io(e: &DecisionsError) -> Failure {
     Failure::new(outcome, e.to_string())
 }
 
+/// A decisions file the plan refuses: a usage error; an unknown id says where the ids are.
+fn decisions_refused(e: &DecisionsError) -> Failure {
+    let advice = match e {
+        DecisionsError::UnknownId { .. } => " (`sync plan` prints them)",
+        _ => "",
+    };
+    Failure::new(Outcome::Usage, format!("{e}{advice}"))
+}
+
 /// What a sync did: its outcome, and the plan and report when it got that far.
 #[derive(Debug, Clone)]
 pub struct Run {
@@ -460,7 +469,7 @@ async fn show_plan(
         && let Err(e) = decisions.apply_to(|id, decision| planned.decide(id, decision))
     {
         let plan = Some(planned.plan().clone());
-        return Run::failed(console, Failure::new(Outcome::Usage, e.to_string()), plan);
+        return Run::failed(console, decisions_refused(&e), plan);
     }
     // What would be held back is known once nothing waits for a decision.
     let held = planned.held_back();
@@ -508,7 +517,7 @@ async fn apply(
         && let Err(e) = decisions.apply_to(|id, decision| planned.decide(id, decision))
     {
         let plan = Some(planned.plan().clone());
-        return Run::failed(console, Failure::new(Outcome::Usage, e.to_string()), plan);
+        return Run::failed(console, decisions_refused(&e), plan);
     }
     let _ = plan_view::print_plan(&mut console.out, planned.plan());
     if !planned.is_settled() && console.input.is_some() {

@@ -223,7 +223,7 @@ fn log(out: &mut dyn Write, err: &mut dyn Write, done: &OrgDone, job: Option<&Jo
             None => "being synced by another".to_owned(),
         },
         Ok(OrgRun::Ran(result)) => match result.as_ref() {
-            Ok(synced) => crate::history::counts_text(&synced.report.counts),
+            Ok(synced) => dirsync_report::history::counts_text(&synced.report.counts),
             Err(e) => failure_text(e, job),
         },
         Err(e) => failure_text(e, job),
@@ -251,7 +251,9 @@ fn failure_text(error: &SyncError, job: Option<&Job>) -> String {
         (_, None) => dirsync::ErrorChain(error).to_string(),
     };
     match error.report() {
-        Some(report) => format!("{}; {message}", crate::history::counts_text(&report.counts)),
+        Some(report) => {
+            format!("{}; {message}", dirsync_report::history::counts_text(&report.counts))
+        }
         None => message,
     }
 }

@@ -31,7 +31,7 @@ async fn the_demo_syncs_every_case_and_a_second_run_has_nothing_to_write() {
     let html = dir.path().join("report.html");
     let huma_before = org.huma.user_count();
     let azure_before = org.graph.user_count();
-    let directories = org.directories();
+    let directories = demo::directories(&org);
 
     // First run: the plan holds every case, settled by the demo's policy.
     let (mut console, output) = Console::captured();

@@ -66,6 +66,7 @@ mod model;
 mod page;
 mod paging;
 mod password;
+mod redirect;
 mod scope;
 mod token_file;
 mod users;
@@ -89,6 +90,7 @@ pub use mapping::{
 };
 pub use model::{AccountAction, GraphUser, NewUser, UserPatch};
 pub use page::{UnreadableUser, UserEntry, UsersPage, read_users_page};
+pub use redirect::{RedirectError, code_from_redirect};
 pub use scope::AzureScope;
 /// The type every secret of this crate is given in (client secrets, tokens, passwords):
 /// `secrecy`'s `SecretString`, of secrecy 0.10, re-exported so that a service needs no

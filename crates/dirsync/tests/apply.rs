@@ -2,15 +2,15 @@
 
 use async_trait::async_trait;
 use dirsync::{
-    Action, ApplyError, ApplyOptions, Capabilities, ConflictRule, CreationRule, Directory,
-    DirectoryError, DirectoryPair, ErrorKind, Field, FieldChange, InMemoryDirectory, Outcome,
-    Person, Plan, Policy, Progress, Record, RecordId, Report, Side, Snapshot, SyncState, apply,
-    reconcile,
+    Action, ApplyError, ApplyOptions, ConflictRule, CreationRule, Directory, DirectoryError,
+    DirectoryPair, ErrorKind, Field, FieldChange, InMemoryDirectory, Outcome, Person, Plan, Policy,
+    Progress, Record, RecordId, Report, Side, Snapshot, SyncState, apply, reconcile,
 };
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use testkit::{Intercept, Intercepted};
 
 // ---------------------------------------------------------------------------------------------
 // A directory that fails chosen calls.
@@ -38,8 +38,9 @@ struct Faults {
     find: Option<ErrorKind>,
 }
 
-struct Faulty {
-    inner: InMemoryDirectory,
+/// What a faulty directory does around the in-memory one's calls, and what it counted.
+#[derive(Default)]
+struct Faulting {
     faults: Mutex<Faults>,
     updates: AtomicUsize,
     creates: AtomicUsize,
@@ -48,48 +49,7 @@ struct Faulty {
     delay: Duration,
 }
 
-impl Faulty {
-    fn new(records: Vec<Record>) -> Self {
-        Self::named("in-memory directory", records)
-    }
-
-    fn named(name: &str, records: Vec<Record>) -> Self {
-        Faulty {
-            inner: InMemoryDirectory::new(records).with_name(name),
-            faults: Mutex::default(),
-            updates: AtomicUsize::new(0),
-            creates: AtomicUsize::new(0),
-            in_flight: AtomicUsize::new(0),
-            max_in_flight: AtomicUsize::new(0),
-            delay: Duration::ZERO,
-        }
-    }
-
-    fn with_delay(mut self, delay: Duration) -> Self {
-        self.delay = delay;
-        self
-    }
-
-    fn fail_update_call(&self, n: usize, fault: Fault) {
-        self.faults.lock().expect("lock").update_calls.insert(n, fault);
-    }
-
-    fn fail_updates_of(&self, id: &str, fault: Fault) {
-        self.faults.lock().expect("lock").update_records.insert(id.into(), fault);
-    }
-
-    fn lose_create_answer(&self, email: &str) {
-        self.faults.lock().expect("lock").lose_create_answer.push(email.to_owned());
-    }
-
-    fn heal(&self) {
-        *self.faults.lock().expect("lock") = Faults::default();
-    }
-
-    fn records(&self) -> Vec<Record> {
-        self.inner.records()
-    }
-
+impl Faulting {
     async fn busy(&self) {
         let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         self.max_in_flight.fetch_max(now, Ordering::SeqCst);
@@ -97,6 +57,49 @@ impl Faulty {
             tokio::time::sleep(self.delay).await;
         }
         self.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+type Faulty = Intercepted<Faulting>;
+
+fn faulty(name: &str, records: Vec<Record>) -> Faulty {
+    Intercepted::new(InMemoryDirectory::new(records).with_name(name), Faulting::default())
+}
+
+/// The faults a test sets.
+trait FaultyDirectory {
+    fn with_delay(self, delay: Duration) -> Self;
+    fn fail_update_call(&self, n: usize, fault: Fault);
+    fn fail_updates_of(&self, id: &str, fault: Fault);
+    fn lose_create_answer(&self, email: &str);
+    fn heal(&self);
+    fn records(&self) -> Vec<Record>;
+}
+
+impl FaultyDirectory for Faulty {
+    fn with_delay(mut self, delay: Duration) -> Self {
+        self.hooks.delay = delay;
+        self
+    }
+
+    fn fail_update_call(&self, n: usize, fault: Fault) {
+        self.hooks.faults.lock().expect("lock").update_calls.insert(n, fault);
+    }
+
+    fn fail_updates_of(&self, id: &str, fault: Fault) {
+        self.hooks.faults.lock().expect("lock").update_records.insert(id.into(), fault);
+    }
+
+    fn lose_create_answer(&self, email: &str) {
+        self.hooks.faults.lock().expect("lock").lose_create_answer.push(email.to_owned());
+    }
+
+    fn heal(&self) {
+        *self.hooks.faults.lock().expect("lock") = Faults::default();
+    }
+
+    fn records(&self) -> Vec<Record> {
+        self.inner.records()
     }
 }
 
@@ -118,60 +121,50 @@ async fn strike(fault: Fault) -> DirectoryError {
 }
 
 #[async_trait]
-impl Directory for Faulty {
-    fn name(&self) -> &str {
-        self.inner.name()
-    }
-
-    fn capabilities(&self) -> Capabilities {
-        self.inner.capabilities()
-    }
-
-    async fn snapshot(&self) -> Result<Vec<Record>, DirectoryError> {
-        self.inner.snapshot().await
-    }
-
-    async fn get(&self, id: &RecordId) -> Result<Option<Record>, DirectoryError> {
-        self.inner.get(id).await
-    }
-
-    async fn create(&self, person: &Person) -> Result<Record, DirectoryError> {
+impl Intercept for Faulting {
+    async fn before_create(&self, _: &Person) -> Result<(), DirectoryError> {
         self.busy().await;
         self.creates.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+
+    async fn after_create(
+        &self,
+        person: &Person,
+        created: Result<Record, DirectoryError>,
+    ) -> Result<Record, DirectoryError> {
         let lose = {
             let faults = self.faults.lock().expect("lock");
             faults.lose_create_answer.iter().any(|e| Some(e.as_str()) == person.email())
         };
-        let record = self.inner.create(person).await?;
-        if lose {
-            let _ = record;
-            return Err(DirectoryError::new(
+        match created {
+            Ok(_) if lose => Err(DirectoryError::new(
                 ErrorKind::Unavailable,
                 "the connection dropped before the answer came; try again later",
-            ));
+            )),
+            answer => answer,
         }
-        Ok(record)
     }
 
-    async fn update(&self, id: &RecordId, changes: &[FieldChange]) -> Result<(), DirectoryError> {
+    async fn before_update(&self, id: &RecordId, _: &[FieldChange]) -> Result<(), DirectoryError> {
         self.busy().await;
         let call = self.updates.fetch_add(1, Ordering::SeqCst) + 1;
         let fault = {
             let faults = self.faults.lock().expect("lock");
             faults.update_calls.get(&call).or_else(|| faults.update_records.get(id)).copied()
         };
-        if let Some(fault) = fault {
-            return Err(strike(fault).await);
+        match fault {
+            Some(fault) => Err(strike(fault).await),
+            None => Ok(()),
         }
-        self.inner.update(id, changes).await
     }
 
-    async fn find_matching(&self, person: &Person) -> Result<Vec<Record>, DirectoryError> {
+    async fn before_find_matching(&self, _: &Person) -> Result<(), DirectoryError> {
         let fault = self.faults.lock().expect("lock").find;
-        if let Some(kind) = fault {
-            return Err(strike(Fault::Error(kind)).await);
+        match fault {
+            Some(kind) => Err(strike(Fault::Error(kind)).await),
+            None => Ok(()),
         }
-        self.inner.find_matching(person).await
     }
 }
 
@@ -314,8 +307,8 @@ fn emails(records: &[Record]) -> Vec<String> {
 
 #[tokio::test]
 async fn a_clean_run_writes_both_sides_remembers_it_and_converges() {
-    let hr = Faulty::named("Huma", hr_records());
-    let idp = Faulty::named("Azure AD", idp_records());
+    let hr = faulty("Huma", hr_records());
+    let idp = faulty("Azure AD", idp_records());
     let mut state = SyncState::new();
 
     let report = run(&hr, &idp, &mut state, &ApplyOptions::default()).await.expect("applied");
@@ -397,8 +390,8 @@ async fn a_clean_run_writes_both_sides_remembers_it_and_converges() {
 
 #[tokio::test]
 async fn a_failed_third_update_stops_nothing_else_and_is_not_remembered() {
-    let hr = Faulty::named("Huma", hr_records());
-    let idp = Faulty::named("Azure AD", idp_records());
+    let hr = faulty("Huma", hr_records());
+    let idp = faulty("Azure AD", idp_records());
     let mut state = SyncState::new();
     // One at a time, in plan order: HR h2; directory a1, a2, a4. The third update call is a2's.
     idp.fail_update_call(2, Fault::Error(ErrorKind::PermissionDenied));
@@ -415,7 +408,10 @@ async fn a_failed_third_update_stops_nothing_else_and_is_not_remembered() {
             ("Linus", Side::Idp, Action::Update, "done"),
         ]
     );
-    assert_eq!(hr.updates.load(Ordering::SeqCst) + idp.updates.load(Ordering::SeqCst), 4);
+    assert_eq!(
+        hr.hooks.updates.load(Ordering::SeqCst) + idp.hooks.updates.load(Ordering::SeqCst),
+        4
+    );
     let c = report.counts;
     assert_eq!((c.updated_in_hr, c.updated_in_idp, c.created_in_idp, c.failed), (1, 2, 1, 1));
     assert!(!report.is_success());
@@ -457,8 +453,8 @@ async fn a_failed_third_update_stops_nothing_else_and_is_not_remembered() {
 
 #[tokio::test]
 async fn a_write_that_never_answers_times_out_and_the_others_finish() {
-    let hr = Faulty::named("Huma", hr_records());
-    let idp = Faulty::named("Azure AD", idp_records());
+    let hr = faulty("Huma", hr_records());
+    let idp = faulty("Azure AD", idp_records());
     idp.fail_updates_of("a4", Fault::Hang);
     let mut state = SyncState::new();
 
@@ -484,8 +480,8 @@ async fn a_write_that_never_answers_times_out_and_the_others_finish() {
 
 #[tokio::test]
 async fn a_create_whose_answer_was_lost_is_found_not_made_again() {
-    let hr = Faulty::named("Huma", hr_records());
-    let idp = Faulty::named("Azure AD", idp_records());
+    let hr = faulty("Huma", hr_records());
+    let idp = faulty("Azure AD", idp_records());
     idp.lose_create_answer("grace@example.com");
     let mut state = SyncState::new();
     let plan = plan_for(&hr, &idp, &state).await;
@@ -523,7 +519,7 @@ async fn a_create_whose_answer_was_lost_is_found_not_made_again() {
         }
     );
     assert_eq!(grace.idp.as_ref(), Some(&made.id));
-    assert_eq!(idp.creates.load(Ordering::SeqCst), 1, "create was called once in all");
+    assert_eq!(idp.hooks.creates.load(Ordering::SeqCst), 1, "create was called once in all");
     assert_eq!(idp.records().len(), 5);
     assert_eq!(state.links[&RecordId::from("h3")].idp, made.id);
     assert_eq!(state.links[&RecordId::from("h3")].baseline.given_name(), Some("Grace"));
@@ -537,8 +533,8 @@ async fn a_create_whose_answer_was_lost_is_found_not_made_again() {
 
 #[tokio::test]
 async fn a_create_is_skipped_when_several_records_already_hold_the_person() {
-    let hr = Faulty::named("Huma", hr_records());
-    let idp = Faulty::named("Azure AD", idp_records());
+    let hr = faulty("Huma", hr_records());
+    let idp = faulty("Azure AD", idp_records());
     let mut state = SyncState::new();
     let plan = plan_for(&hr, &idp, &state).await;
     // After the plan was made, two records for Grace appear in the directory.
@@ -556,29 +552,29 @@ async fn a_create_is_skipped_when_several_records_already_hold_the_person() {
                 .to_owned()
         }
     );
-    assert_eq!(idp.creates.load(Ordering::SeqCst), 0);
+    assert_eq!(idp.hooks.creates.load(Ordering::SeqCst), 0);
     assert!(!state.links.contains_key(&RecordId::from("h3")));
 }
 
 #[tokio::test]
 async fn a_create_is_not_made_when_the_lookup_before_it_fails() {
-    let hr = Faulty::named("Huma", hr_records());
-    let idp = Faulty::named("Azure AD", idp_records());
-    idp.faults.lock().expect("lock").find = Some(ErrorKind::Throttled);
+    let hr = faulty("Huma", hr_records());
+    let idp = faulty("Azure AD", idp_records());
+    idp.hooks.faults.lock().expect("lock").find = Some(ErrorKind::Throttled);
     let mut state = SyncState::new();
 
     let report = run(&hr, &idp, &mut state, &one()).await.expect("applied");
     let grace = report.operations.iter().find(|o| o.name == "Grace Hopper").expect("reported");
     assert_eq!(grace.outcome.label(), "failed");
-    assert_eq!(idp.creates.load(Ordering::SeqCst), 0, "no create without a lookup");
+    assert_eq!(idp.hooks.creates.load(Ordering::SeqCst), 0, "no create without a lookup");
     assert_eq!(report.counts.updated_in_idp, 3, "the updates went ahead");
     assert!(!state.links.contains_key(&RecordId::from("h3")));
 }
 
 #[tokio::test]
 async fn a_plan_over_the_safety_threshold_is_refused_before_any_write() {
-    let hr = Faulty::named("Huma", hr_records());
-    let idp = Faulty::named("Azure AD", idp_records());
+    let hr = faulty("Huma", hr_records());
+    let idp = faulty("Azure AD", idp_records());
     let mut state = SyncState::new();
     let plan = plan_for(&hr, &idp, &state).await;
     let limit = |max| ApplyOptions::default().with_max_people_changed(Some(max));
@@ -592,8 +588,11 @@ async fn a_plan_over_the_safety_threshold_is_refused_before_any_write() {
         "the plan would change 4 people, more than the 3 one run may change; nothing was \
          written: check the plan, then raise the limit if the changes are meant"
     );
-    assert_eq!(hr.updates.load(Ordering::SeqCst) + idp.updates.load(Ordering::SeqCst), 0);
-    assert_eq!(idp.creates.load(Ordering::SeqCst), 0);
+    assert_eq!(
+        hr.hooks.updates.load(Ordering::SeqCst) + idp.hooks.updates.load(Ordering::SeqCst),
+        0
+    );
+    assert_eq!(idp.hooks.creates.load(Ordering::SeqCst), 0);
     assert_eq!(hr.records(), InMemoryDirectory::new(hr_records()).records());
     assert_eq!(state, SyncState::new());
 
@@ -606,8 +605,8 @@ async fn a_plan_over_the_safety_threshold_is_refused_before_any_write() {
 
 #[tokio::test]
 async fn a_plan_with_pending_decisions_is_refused_before_any_write() {
-    let hr = Faulty::named("Huma", hr_records());
-    let idp = Faulty::named("Azure AD", idp_records());
+    let hr = faulty("Huma", hr_records());
+    let idp = faulty("Azure AD", idp_records());
     let mut state = SyncState::new();
     let policy = Policy { conflicts: ConflictRule::Ask, ..policy() };
     let plan = reconcile(
@@ -623,14 +622,17 @@ async fn a_plan_with_pending_decisions_is_refused_before_any_write() {
         ApplyError::Pending(pending) => assert_eq!(pending.pending.len(), 2),
         other => panic!("expected Pending, got {other:?}"),
     }
-    assert_eq!(hr.updates.load(Ordering::SeqCst) + idp.updates.load(Ordering::SeqCst), 0);
+    assert_eq!(
+        hr.hooks.updates.load(Ordering::SeqCst) + idp.hooks.updates.load(Ordering::SeqCst),
+        0
+    );
     assert_eq!(state, SyncState::new());
 }
 
 #[tokio::test]
 async fn refused_credentials_stop_new_writes_and_keep_what_was_done() {
-    let hr = Faulty::named("Huma", hr_records());
-    let idp = Faulty::named("Azure AD", idp_records());
+    let hr = faulty("Huma", hr_records());
+    let idp = faulty("Azure AD", idp_records());
     // The first directory update (Ada's, the 2nd operation) is refused for good.
     idp.fail_update_call(1, Fault::Error(ErrorKind::Authentication));
     let mut state = SyncState::new();
@@ -656,8 +658,8 @@ async fn refused_credentials_stop_new_writes_and_keep_what_was_done() {
         ]
     );
     assert_eq!((report.counts.failed, report.counts.not_attempted), (1, 3));
-    assert_eq!(idp.updates.load(Ordering::SeqCst), 1);
-    assert_eq!(idp.creates.load(Ordering::SeqCst), 0);
+    assert_eq!(idp.hooks.updates.load(Ordering::SeqCst), 1);
+    assert_eq!(idp.hooks.creates.load(Ordering::SeqCst), 0);
     let stopped = report.stopped.as_deref().expect("the report says it stopped");
     assert!(stopped.starts_with("Azure AD refused the credentials"), "{stopped}");
 
@@ -673,8 +675,8 @@ async fn refused_credentials_stop_new_writes_and_keep_what_was_done() {
 
 #[tokio::test]
 async fn a_panicking_adapter_fails_one_write_only() {
-    let hr = Faulty::named("Huma", hr_records());
-    let idp = Faulty::named("Azure AD", idp_records());
+    let hr = faulty("Huma", hr_records());
+    let idp = faulty("Azure AD", idp_records());
     idp.fail_updates_of("a1", Fault::Panic);
     let mut state = SyncState::new();
 
@@ -693,8 +695,8 @@ async fn a_panicking_adapter_fails_one_write_only() {
 
 #[tokio::test]
 async fn progress_tells_the_start_each_write_and_the_end() {
-    let hr = Faulty::named("Huma", hr_records());
-    let idp = Faulty::named("Azure AD", idp_records());
+    let hr = faulty("Huma", hr_records());
+    let idp = faulty("Azure AD", idp_records());
     let mut state = SyncState::new();
     let plan = plan_for(&hr, &idp, &state).await;
     let events = Arc::new(Mutex::new(Vec::new()));
@@ -740,29 +742,26 @@ async fn no_more_writes_run_at_once_than_allowed() {
         })
         .collect();
     for concurrency in [1, 3, 5] {
-        let hr = Faulty::named("Huma", hr_records.clone());
-        let idp =
-            Faulty::named("Azure AD", idp_records.clone()).with_delay(Duration::from_millis(20));
+        let hr = faulty("Huma", hr_records.clone());
+        let idp = faulty("Azure AD", idp_records.clone()).with_delay(Duration::from_millis(20));
         let mut state = SyncState::new();
         let options = ApplyOptions { concurrency, ..ApplyOptions::default() };
         let report = run(&hr, &idp, &mut state, &options).await.expect("applied");
         assert_eq!(report.counts.updated_in_idp, people);
-        assert_eq!(idp.max_in_flight.load(Ordering::SeqCst), concurrency);
+        assert_eq!(idp.hooks.max_in_flight.load(Ordering::SeqCst), concurrency);
     }
 }
 
 #[tokio::test]
 async fn a_value_the_target_will_not_take_is_skipped_with_why_and_not_remembered() {
-    let hr = Faulty::named("Huma", hr_records());
-    let idp = Faulty {
-        inner: InMemoryDirectory::new(
-            idp_records()
-                .into_iter()
-                .map(|r| if r.id.as_str() == "a1" { r.read_only(Field::JobTitle) } else { r }),
-        )
-        .with_name("Azure AD"),
-        ..Faulty::new(Vec::new())
-    };
+    let hr = faulty("Huma", hr_records());
+    let idp = faulty(
+        "Azure AD",
+        idp_records()
+            .into_iter()
+            .map(|r| if r.id.as_str() == "a1" { r.read_only(Field::JobTitle) } else { r })
+            .collect(),
+    );
     let mut state = SyncState::new();
     let report = run(&hr, &idp, &mut state, &ApplyOptions::default()).await.expect("applied");
 
@@ -810,37 +809,16 @@ fn the_apply_future_can_be_spawned() {
     assert_eq!(report.names, dirsync::Names::new("in-memory directory", "in-memory directory"));
 }
 
-/// A directory that, like the Azure adapter, makes up an initial password for each new account.
-struct IssuesPasswords {
-    inner: InMemoryDirectory,
-    issued: Mutex<Vec<String>>,
-}
+/// Like the Azure adapter, makes up an initial password for each new account.
+struct IssuesPasswords(Mutex<Vec<String>>);
 
 #[async_trait]
-impl Directory for IssuesPasswords {
-    fn name(&self) -> &str {
-        self.inner.name()
-    }
-
-    fn capabilities(&self) -> Capabilities {
-        self.inner.capabilities()
-    }
-    async fn snapshot(&self) -> Result<Vec<Record>, DirectoryError> {
-        self.inner.snapshot().await
-    }
-    async fn get(&self, id: &RecordId) -> Result<Option<Record>, DirectoryError> {
-        self.inner.get(id).await
-    }
-    async fn create(&self, person: &Person) -> Result<Record, DirectoryError> {
-        {
-            let mut issued = self.issued.lock().expect("lock");
-            let password = format!("Pw-{}-x7!Q", issued.len());
-            issued.push(password);
-        }
-        self.inner.create(person).await
-    }
-    async fn update(&self, id: &RecordId, changes: &[FieldChange]) -> Result<(), DirectoryError> {
-        self.inner.update(id, changes).await
+impl Intercept for IssuesPasswords {
+    async fn before_create(&self, _: &Person) -> Result<(), DirectoryError> {
+        let mut issued = self.0.lock().expect("lock");
+        let password = format!("Pw-{}-x7!Q", issued.len());
+        issued.push(password);
+        Ok(())
     }
 }
 
@@ -848,10 +826,10 @@ impl Directory for IssuesPasswords {
 async fn a_generated_password_never_reaches_the_report_or_the_state() {
     let hr = InMemoryDirectory::new(hr_records());
     let idp =
-        IssuesPasswords { inner: InMemoryDirectory::new(idp_records()), issued: Mutex::default() };
+        Intercepted::new(InMemoryDirectory::new(idp_records()), IssuesPasswords(Mutex::default()));
     let mut state = SyncState::new();
     let report = run(&hr, &idp, &mut state, &ApplyOptions::default()).await.expect("applied");
-    let issued = idp.issued.into_inner().expect("lock");
+    let issued = idp.hooks.0.into_inner().expect("lock");
     assert_eq!(issued.len(), 1, "Grace's account");
     let everything = [
         serde_json::to_string(&report).expect("JSON"),

@@ -3,12 +3,13 @@
 
 use async_trait::async_trait;
 use dirsync::{
-    AutoProvisioning, Capabilities, ConflictRule, Directory, DirectoryError, ErrorKind,
-    FieldChange, InMemoryDirectory, MemoryStore, Person, PersonLocks, Policy, PushAction,
-    RealtimePush, Record, RecordId, StateStore, Synchronizer,
+    AutoProvisioning, ConflictRule, DirectoryError, ErrorKind, InMemoryDirectory, MemoryStore,
+    Person, PersonLocks, Policy, PushAction, RealtimePush, Record, RecordId, StateStore,
+    Synchronizer,
 };
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+use testkit::{Intercept, Intercepted};
 
 fn ada() -> Person {
     Person::new().with_email("ada@example.com").with_given_name("Ada").with_family_name("Lovelace")
@@ -42,46 +43,25 @@ async fn a_write_a_sync_held_back_is_not_pushed_until_its_value_changes() {
     assert_eq!((held.len(), held[0].value.as_deref()), (1, Some("+47 2")));
 }
 
-/// Azure AD that takes a moment to create someone, as a real directory does.
-struct Slow(InMemoryDirectory, AtomicUsize);
+/// Azure AD that takes a moment to create someone, as a real directory does; counts creations.
+struct Slow(AtomicUsize);
 
 #[async_trait]
-impl Directory for Slow {
-    fn name(&self) -> &str {
-        self.0.name()
-    }
-
-    fn capabilities(&self) -> Capabilities {
-        self.0.capabilities()
-    }
-
-    async fn snapshot(&self) -> Result<Vec<Record>, DirectoryError> {
-        self.0.snapshot().await
-    }
-
-    async fn get(&self, id: &RecordId) -> Result<Option<Record>, DirectoryError> {
-        self.0.get(id).await
-    }
-
-    async fn create(&self, person: &Person) -> Result<Record, DirectoryError> {
-        self.1.fetch_add(1, Ordering::SeqCst);
+impl Intercept for Slow {
+    async fn before_create(&self, _: &Person) -> Result<(), DirectoryError> {
+        self.0.fetch_add(1, Ordering::SeqCst);
         futures_timer::Delay::new(Duration::from_millis(50)).await;
-        self.0.create(person).await
-    }
-
-    async fn update(&self, id: &RecordId, changes: &[FieldChange]) -> Result<(), DirectoryError> {
-        self.0.update(id, changes).await
-    }
-
-    async fn find_matching(&self, person: &Person) -> Result<Vec<Record>, DirectoryError> {
-        self.0.find_matching(person).await
+        Ok(())
     }
 }
 
 #[tokio::test]
 async fn a_webhook_delivered_twice_at_once_creates_the_person_once() {
     let huma = InMemoryDirectory::new([Record::new("h1", ada())]).with_name("Huma");
-    let azure = Slow(InMemoryDirectory::new([]).with_name("Azure AD"), AtomicUsize::new(0));
+    let azure = Intercepted::new(
+        InMemoryDirectory::new([]).with_name("Azure AD"),
+        Slow(AtomicUsize::new(0)),
+    );
     let store = MemoryStore::new();
     // A receiver builds a push per request, sharing the locks.
     let locks = PersonLocks::new();
@@ -99,7 +79,7 @@ async fn a_webhook_delivered_twice_at_once_creates_the_person_once() {
     actions.sort_by_key(|action| format!("{action:?}"));
     assert_eq!(actions, [PushAction::Created, PushAction::Unchanged], "{a:?} {b:?}");
     assert!(!a.failed() && !b.failed());
-    assert_eq!(azure.1.load(Ordering::SeqCst), 1, "one creation asked for");
-    assert_eq!(azure.0.records().len(), 1);
+    assert_eq!(azure.hooks.0.load(Ordering::SeqCst), 1, "one creation asked for");
+    assert_eq!(azure.inner.records().len(), 1);
     assert_eq!(store.load().await.unwrap().links.len(), 1);
 }

@@ -2,47 +2,26 @@
 
 use async_trait::async_trait;
 use dirsync::{
-    AutoProvisioning, Capabilities, Directory, DirectoryError, ErrorKind, Field, FieldChange,
-    HrChange, HrEvent, InMemoryDirectory, JsonFileStore, MemoryStore, Person, PersonPush,
-    PushAction, RealtimePush, Record, RecordId, Scope, StateStore, SyncState, Synchronizer,
+    AutoProvisioning, DirectoryError, ErrorKind, Field, FieldChange, HrChange, HrEvent,
+    InMemoryDirectory, JsonFileStore, MemoryStore, Person, PersonPush, PushAction, RealtimePush,
+    Record, RecordId, Scope, StateStore, SyncState, Synchronizer,
 };
 use std::sync::atomic::{AtomicUsize, Ordering};
+use testkit::{Intercept, Intercepted};
 
 // ---------------------------------------------------------------------------------------------
 // A directory in memory that counts its calls and may refuse every write.
 
-struct Counted {
-    inner: InMemoryDirectory,
+struct Counts {
     reads: AtomicUsize,
     writes: AtomicUsize,
     refuse_writes: Option<ErrorKind>,
 }
 
-impl Counted {
-    fn new(name: &str, records: Vec<Record>) -> Self {
-        Counted {
-            inner: InMemoryDirectory::new(records).with_name(name),
-            reads: AtomicUsize::new(0),
-            writes: AtomicUsize::new(0),
-            refuse_writes: None,
-        }
-    }
-
-    fn refusing_writes(mut self, kind: ErrorKind) -> Self {
-        self.refuse_writes = Some(kind);
-        self
-    }
-
-    fn records(&self) -> Vec<Record> {
-        self.inner.records()
-    }
-
-    fn reads(&self) -> usize {
-        self.reads.load(Ordering::SeqCst)
-    }
-
-    fn writes(&self) -> usize {
-        self.writes.load(Ordering::SeqCst)
+impl Counts {
+    fn read(&self) -> Result<(), DirectoryError> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        Ok(())
     }
 
     fn write(&self) -> Result<(), DirectoryError> {
@@ -57,38 +36,60 @@ impl Counted {
 }
 
 #[async_trait]
-impl Directory for Counted {
-    fn name(&self) -> &str {
-        self.inner.name()
+impl Intercept for Counts {
+    async fn before_snapshot(&self) -> Result<(), DirectoryError> {
+        self.read()
     }
 
-    fn capabilities(&self) -> Capabilities {
-        self.inner.capabilities()
+    async fn before_get(&self, _: &RecordId) -> Result<(), DirectoryError> {
+        self.read()
     }
 
-    async fn snapshot(&self) -> Result<Vec<Record>, DirectoryError> {
-        self.reads.fetch_add(1, Ordering::SeqCst);
-        self.inner.snapshot().await
+    async fn before_find_matching(&self, _: &Person) -> Result<(), DirectoryError> {
+        self.read()
     }
 
-    async fn get(&self, id: &RecordId) -> Result<Option<Record>, DirectoryError> {
-        self.reads.fetch_add(1, Ordering::SeqCst);
-        self.inner.get(id).await
+    async fn before_create(&self, _: &Person) -> Result<(), DirectoryError> {
+        self.write()
     }
 
-    async fn create(&self, person: &Person) -> Result<Record, DirectoryError> {
-        self.write()?;
-        self.inner.create(person).await
+    async fn before_update(&self, _: &RecordId, _: &[FieldChange]) -> Result<(), DirectoryError> {
+        self.write()
+    }
+}
+
+type Counted = Intercepted<Counts>;
+
+/// What the tests ask of a counted directory.
+trait Counting {
+    fn refusing_writes(self, kind: ErrorKind) -> Self;
+    fn records(&self) -> Vec<Record>;
+    fn reads(&self) -> usize;
+    fn writes(&self) -> usize;
+}
+
+fn counted(name: &str, records: Vec<Record>) -> Counted {
+    let counts =
+        Counts { reads: AtomicUsize::new(0), writes: AtomicUsize::new(0), refuse_writes: None };
+    Intercepted::new(InMemoryDirectory::new(records).with_name(name), counts)
+}
+
+impl Counting for Counted {
+    fn refusing_writes(mut self, kind: ErrorKind) -> Self {
+        self.hooks.refuse_writes = Some(kind);
+        self
     }
 
-    async fn update(&self, id: &RecordId, changes: &[FieldChange]) -> Result<(), DirectoryError> {
-        self.write()?;
-        self.inner.update(id, changes).await
+    fn records(&self) -> Vec<Record> {
+        self.inner.records()
     }
 
-    async fn find_matching(&self, person: &Person) -> Result<Vec<Record>, DirectoryError> {
-        self.reads.fetch_add(1, Ordering::SeqCst);
-        self.inner.find_matching(person).await
+    fn reads(&self) -> usize {
+        self.hooks.reads.load(Ordering::SeqCst)
+    }
+
+    fn writes(&self) -> usize {
+        self.hooks.writes.load(Ordering::SeqCst)
     }
 }
 
@@ -104,11 +105,11 @@ fn ada() -> Person {
 }
 
 fn huma(records: Vec<Record>) -> Counted {
-    Counted::new("Huma", records)
+    counted("Huma", records)
 }
 
 fn azure(records: Vec<Record>) -> Counted {
-    Counted::new("Azure AD", records)
+    counted("Azure AD", records)
 }
 
 fn event(change: HrChange, ids: &[&str]) -> HrEvent {
@@ -392,8 +393,8 @@ async fn events_that_need_no_push_read_nothing_and_write_nothing() {
 
 #[tokio::test]
 async fn messages_use_the_directories_names() {
-    let hr = Counted::new("Personio", vec![Record::new("h1", ada())]);
-    let idp = Counted::new("Okta", vec![]);
+    let hr = counted("Personio", vec![Record::new("h1", ada())]);
+    let idp = counted("Okta", vec![]);
     let push = RealtimePush::new(&hr, &idp);
 
     let summary = push.push(&["h1".into(), "h2".into()]).await;

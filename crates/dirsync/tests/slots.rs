@@ -3,55 +3,44 @@
 
 use async_trait::async_trait;
 use dirsync::{
-    ApplyError, ApplyOptions, Capabilities, ConflictRule, Directory, DirectoryError, DirectoryPair,
-    ErrorKind, FieldChange, InMemoryDirectory, Person, Policy, Record, RecordId, Side, Snapshot,
-    SyncState, apply, reconcile,
+    ApplyError, ApplyOptions, ConflictRule, DirectoryError, DirectoryPair, ErrorKind, FieldChange,
+    InMemoryDirectory, Person, Policy, Record, RecordId, Side, Snapshot, SyncState, apply,
+    reconcile,
 };
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+use testkit::{Intercept, Intercepted};
 
-/// A directory that counts its updates in `done`, each made once `other` has made `wait_for`
-/// updates (waiting two seconds at most, then failing).
+/// Counts a directory's updates in `done`, each made once `other` has made `wait_for` updates
+/// (waiting two seconds at most, then failing).
 struct Gated {
-    inner: InMemoryDirectory,
     done: Arc<AtomicUsize>,
     other: Arc<AtomicUsize>,
     wait_for: usize,
 }
 
 #[async_trait]
-impl Directory for Gated {
-    fn name(&self) -> &str {
-        self.inner.name()
-    }
-
-    fn capabilities(&self) -> Capabilities {
-        self.inner.capabilities()
-    }
-
-    async fn snapshot(&self) -> Result<Vec<dirsync::Record>, DirectoryError> {
-        self.inner.snapshot().await
-    }
-
-    async fn get(&self, id: &RecordId) -> Result<Option<Record>, DirectoryError> {
-        self.inner.get(id).await
-    }
-
-    async fn create(&self, person: &Person) -> Result<Record, DirectoryError> {
-        self.inner.create(person).await
-    }
-
-    async fn update(&self, id: &RecordId, changes: &[FieldChange]) -> Result<(), DirectoryError> {
+impl Intercept for Gated {
+    async fn before_update(&self, _: &RecordId, _: &[FieldChange]) -> Result<(), DirectoryError> {
         for _ in 0..200 {
             if self.other.load(Ordering::SeqCst) >= self.wait_for {
-                self.inner.update(id, changes).await?;
-                self.done.fetch_add(1, Ordering::SeqCst);
                 return Ok(());
             }
             futures_timer::Delay::new(Duration::from_millis(10)).await;
         }
         Err(DirectoryError::new(ErrorKind::Unavailable, "waited for the other side in vain"))
+    }
+
+    async fn after_update(
+        &self,
+        _: &RecordId,
+        updated: Result<(), DirectoryError>,
+    ) -> Result<(), DirectoryError> {
+        if updated.is_ok() {
+            self.done.fetch_add(1, Ordering::SeqCst);
+        }
+        updated
     }
 }
 
@@ -73,18 +62,14 @@ async fn one_directorys_waiting_writes_never_hold_the_others_back() {
     let (hr_done, idp_done) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
     // Huma's updates wait for all of Azure AD's: with one slot shared by both sides, Huma's
     // would take it first and wait for ever.
-    let hr = Gated {
-        inner: InMemoryDirectory::new(people(Side::Hr)).with_name("Huma"),
-        done: hr_done.clone(),
-        other: idp_done.clone(),
-        wait_for: 3,
-    };
-    let idp = Gated {
-        inner: InMemoryDirectory::new(people(Side::Idp)).with_name("Azure AD"),
-        done: idp_done.clone(),
-        other: hr_done.clone(),
-        wait_for: 0,
-    };
+    let hr = Intercepted::new(
+        InMemoryDirectory::new(people(Side::Hr)).with_name("Huma"),
+        Gated { done: hr_done.clone(), other: idp_done.clone(), wait_for: 3 },
+    );
+    let idp = Intercepted::new(
+        InMemoryDirectory::new(people(Side::Idp)).with_name("Azure AD"),
+        Gated { done: idp_done.clone(), other: hr_done.clone(), wait_for: 0 },
+    );
     let policy = Policy { conflicts: ConflictRule::PreferHr, ..Policy::default() };
     let mut state = SyncState::new();
     let plan = reconcile(

@@ -2,21 +2,22 @@
 
 use async_trait::async_trait;
 use dirsync::{
-    Action, ApplyError, ApplyOptions, AutoProvisioning, Capabilities, ConflictRule, CreationRule,
-    Decision, DecisionError, Directory, DirectoryError, ErrorChain, ErrorKind, Field, FieldChange,
-    InMemoryDirectory, ItemId, ItemKind, JsonFileStore, Lease, MemoryStore, Outcome, Person,
-    Policy, Progress, RealtimePush, Record, RecordId, Side, Snapshot, StateChanges, StateError,
-    StateStore, SyncError, SyncState, Synchronizer,
+    Action, ApplyError, ApplyOptions, AutoProvisioning, ConflictRule, CreationRule, Decision,
+    DecisionError, DirectoryError, ErrorChain, ErrorKind, Field, FieldChange, InMemoryDirectory,
+    ItemId, ItemKind, JsonFileStore, Lease, MemoryStore, Outcome, Person, Policy, Progress,
+    RealtimePush, Record, RecordId, Side, Snapshot, StateChanges, StateError, StateStore,
+    SyncError, SyncState, Synchronizer,
 };
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use testkit::{Intercept, Intercepted};
 
 // ---------------------------------------------------------------------------------------------
 // A directory in memory that counts its calls, and refuses or never answers chosen writes.
 
-struct Watched {
-    inner: InMemoryDirectory,
+#[derive(Default)]
+struct Watch {
     snapshots: AtomicUsize,
     updates: AtomicUsize,
     creates: AtomicUsize,
@@ -30,57 +31,9 @@ struct Watched {
     hang_reads: std::sync::atomic::AtomicBool,
 }
 
-impl Watched {
-    fn new(name: &str, records: Vec<Record>) -> Self {
-        Watched {
-            inner: InMemoryDirectory::new(records).with_name(name),
-            snapshots: AtomicUsize::new(0),
-            updates: AtomicUsize::new(0),
-            creates: AtomicUsize::new(0),
-            refuse_update_call: Mutex::default(),
-            hang_updates_of: Mutex::default(),
-            refuse_reads: std::sync::atomic::AtomicBool::new(false),
-            hang_reads: std::sync::atomic::AtomicBool::new(false),
-        }
-    }
-
-    fn refuse_update_call(&self, call: usize, kind: ErrorKind) {
-        *self.refuse_update_call.lock().expect("not poisoned") = Some((call, kind));
-    }
-
-    fn heal(&self) {
-        *self.refuse_update_call.lock().expect("not poisoned") = None;
-        *self.hang_updates_of.lock().expect("not poisoned") = None;
-    }
-
-    fn hang_updates_of(&self, id: &str) {
-        *self.hang_updates_of.lock().expect("not poisoned") = Some(id.into());
-    }
-
-    fn records(&self) -> Vec<Record> {
-        self.inner.records()
-    }
-
-    fn snapshots(&self) -> usize {
-        self.snapshots.load(Ordering::SeqCst)
-    }
-
-    fn writes(&self) -> usize {
-        self.updates.load(Ordering::SeqCst) + self.creates.load(Ordering::SeqCst)
-    }
-}
-
 #[async_trait]
-impl Directory for Watched {
-    fn name(&self) -> &str {
-        self.inner.name()
-    }
-
-    fn capabilities(&self) -> Capabilities {
-        self.inner.capabilities()
-    }
-
-    async fn snapshot(&self) -> Result<Vec<Record>, DirectoryError> {
+impl Intercept for Watch {
+    async fn before_snapshot(&self) -> Result<(), DirectoryError> {
         self.snapshots.fetch_add(1, Ordering::SeqCst);
         if self.refuse_reads.load(Ordering::SeqCst) {
             let cause = std::io::Error::other("connection reset by peer (on purpose)");
@@ -89,19 +42,15 @@ impl Directory for Watched {
         if self.hang_reads.load(Ordering::SeqCst) {
             futures::future::pending::<()>().await;
         }
-        self.inner.snapshot().await
+        Ok(())
     }
 
-    async fn get(&self, id: &RecordId) -> Result<Option<Record>, DirectoryError> {
-        self.inner.get(id).await
-    }
-
-    async fn create(&self, person: &Person) -> Result<Record, DirectoryError> {
+    async fn before_create(&self, _: &Person) -> Result<(), DirectoryError> {
         self.creates.fetch_add(1, Ordering::SeqCst);
-        self.inner.create(person).await
+        Ok(())
     }
 
-    async fn update(&self, id: &RecordId, changes: &[FieldChange]) -> Result<(), DirectoryError> {
+    async fn before_update(&self, id: &RecordId, _: &[FieldChange]) -> Result<(), DirectoryError> {
         let call = self.updates.fetch_add(1, Ordering::SeqCst) + 1;
         let refused = *self.refuse_update_call.lock().expect("not poisoned");
         if let Some((n, kind)) = refused.filter(|(n, _)| *n == call) {
@@ -114,11 +63,50 @@ impl Directory for Watched {
         if hangs {
             futures::future::pending::<()>().await;
         }
-        self.inner.update(id, changes).await
+        Ok(())
+    }
+}
+
+type Watched = Intercepted<Watch>;
+
+fn watched(name: &str, records: Vec<Record>) -> Watched {
+    Intercepted::new(InMemoryDirectory::new(records).with_name(name), Watch::default())
+}
+
+/// What the tests ask of a watched directory.
+trait Watching {
+    fn refuse_update_call(&self, call: usize, kind: ErrorKind);
+    fn heal(&self);
+    fn hang_updates_of(&self, id: &str);
+    fn records(&self) -> Vec<Record>;
+    fn snapshots(&self) -> usize;
+    fn writes(&self) -> usize;
+}
+
+impl Watching for Watched {
+    fn refuse_update_call(&self, call: usize, kind: ErrorKind) {
+        *self.hooks.refuse_update_call.lock().expect("not poisoned") = Some((call, kind));
     }
 
-    async fn find_matching(&self, person: &Person) -> Result<Vec<Record>, DirectoryError> {
-        self.inner.find_matching(person).await
+    fn heal(&self) {
+        *self.hooks.refuse_update_call.lock().expect("not poisoned") = None;
+        *self.hooks.hang_updates_of.lock().expect("not poisoned") = None;
+    }
+
+    fn hang_updates_of(&self, id: &str) {
+        *self.hooks.hang_updates_of.lock().expect("not poisoned") = Some(id.into());
+    }
+
+    fn records(&self) -> Vec<Record> {
+        self.inner.records()
+    }
+
+    fn snapshots(&self) -> usize {
+        self.hooks.snapshots.load(Ordering::SeqCst)
+    }
+
+    fn writes(&self) -> usize {
+        self.hooks.updates.load(Ordering::SeqCst) + self.hooks.creates.load(Ordering::SeqCst)
     }
 }
 
@@ -217,11 +205,11 @@ fn azure_records() -> Vec<Record> {
 }
 
 fn huma() -> Watched {
-    Watched::new("Huma", huma_records())
+    watched("Huma", huma_records())
 }
 
 fn azure() -> Watched {
-    Watched::new("Azure AD", azure_records())
+    watched("Azure AD", azure_records())
 }
 
 /// Huma wins conflicts; everyone found only in Huma is created in Azure AD.
@@ -365,7 +353,7 @@ async fn two_file_stores_on_one_file_let_only_one_sync_plan() {
 #[tokio::test]
 async fn a_side_that_cannot_be_read_stops_the_sync_before_any_write_and_lets_the_lease_go() {
     let (hr, idp, store) = (huma(), azure(), MemoryStore::new());
-    idp.refuse_reads.store(true, Ordering::SeqCst);
+    idp.hooks.refuse_reads.store(true, Ordering::SeqCst);
     let sync = Synchronizer::new(&hr, &idp, &store).with_policy(policy());
 
     let err = sync.plan().await.expect_err("Azure AD cannot be read");
@@ -384,7 +372,7 @@ async fn a_side_that_cannot_be_read_stops_the_sync_before_any_write_and_lets_the
     assert_eq!((hr.writes(), idp.writes()), (0, 0));
     assert_eq!(store.load().await.expect("loaded"), SyncState::new());
 
-    idp.refuse_reads.store(false, Ordering::SeqCst);
+    idp.hooks.refuse_reads.store(false, Ordering::SeqCst);
     sync.plan().await.expect("the lease was let go");
 }
 
@@ -833,9 +821,9 @@ async fn a_cursor_saved_while_the_sync_ran_is_kept() {
 
 #[tokio::test]
 async fn a_read_that_never_answers_ends_the_sync_and_lets_the_lease_go() {
-    let hr = Watched::new("Huma", vec![Record::new("h1", Person::new().with_email("a@x.no"))]);
-    let idp = Watched::new("Azure AD", vec![]);
-    idp.hang_reads.store(true, Ordering::SeqCst);
+    let hr = watched("Huma", vec![Record::new("h1", Person::new().with_email("a@x.no"))]);
+    let idp = watched("Azure AD", vec![]);
+    idp.hooks.hang_reads.store(true, Ordering::SeqCst);
     let store = MemoryStore::new();
     let sync = Synchronizer::new(&hr, &idp, &store).with_read_timeout(Duration::from_millis(200));
 
@@ -847,6 +835,6 @@ async fn a_read_that_never_answers_ends_the_sync_and_lets_the_lease_go() {
     assert_eq!(idp.writes() + hr.writes(), 0);
 
     // The lease was let go: once Azure AD answers, the next sync runs.
-    idp.hang_reads.store(false, Ordering::SeqCst);
+    idp.hooks.hang_reads.store(false, Ordering::SeqCst);
     assert!(sync.plan().await.is_ok());
 }

@@ -8,7 +8,9 @@
 //! - [`ReportEmail`]: the report email for an HR administrator (subject, HTML and text parts,
 //!   `changes.csv` and `report.json` attached), sent through any [`dirsync::Mailer`];
 //! - [`review`]: the views of the review page (`dirsync-review` serves them);
-//! - [`STYLESHEET`]: the one style sheet of the pages; the email uses its colours inline.
+//! - [`history`]: the recorded runs (`dirsync::RunHistory`) as text;
+//! - [`STYLESHEET`]: the one style sheet of the pages; the email uses its colours inline;
+//! - [`Decisions`]: the other way, what a person decided about a plan's items, as a JSON file.
 //!
 //! HTML is written with [maud](https://maud.lambda.xyz/) templates, checked when the crate is
 //! compiled: the template engine escapes every value, and no code here escapes HTML by hand.
@@ -43,15 +45,18 @@
 //! # }).unwrap();
 //! ```
 
+mod decisions;
 mod email;
+pub mod history;
 mod look;
 mod markdown;
 mod report_page;
 pub mod review;
 mod words;
 
+pub use decisions::{DecisionEntry, Decisions, DecisionsError};
 pub use email::ReportEmail;
 pub use look::STYLESHEET;
 pub use markdown::markdown;
 pub use report_page::html;
-pub use words::{duration_text, finding_label, value_text};
+pub use words::{duration_text, finding_label, quoted_value_text, value_text};

@@ -25,6 +25,15 @@ pub fn finding_label(kind: FindingKind) -> &'static str {
     }
 }
 
+/// A value in quotes on one line, for text where "(empty)" must stand out from a blank:
+/// `"Storgata 1, Leilighet 2"`, `(empty)`.
+pub fn quoted_value_text(value: Option<&FieldValue>) -> String {
+    match value {
+        Some(v) => format!("\"{}\"", v.to_string().replace(['\r', '\n'], ", ")),
+        None => "(empty)".to_owned(),
+    }
+}
+
 /// A value on one line; "—" when there is none.
 pub fn value_text(value: Option<&FieldValue>) -> String {
     value.map(|v| one_line(&v.to_string())).unwrap_or_else(|| "—".to_owned())

@@ -6,13 +6,14 @@
 
 use async_trait::async_trait;
 use dirsync::{
-    Address, ApplyError, ApplyOptions, Capabilities, ConflictRule, CreationRule, Directory,
-    DirectoryError, DirectoryPair, ErrorKind, Field, FieldChange, InMemoryDirectory, InvalidValue,
-    Person, Policy, Record, RecordId, Report, Snapshot, SyncState, apply, reconcile,
+    Address, ApplyError, ApplyOptions, ConflictRule, CreationRule, DirectoryError, DirectoryPair,
+    ErrorKind, Field, FieldChange, InMemoryDirectory, InvalidValue, Person, Policy, Record,
+    RecordId, Report, Snapshot, SyncState, apply, reconcile,
 };
 use dirsync_report::ReportEmail;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+use testkit::{Intercept, Intercepted};
 
 /// Compares `actual` with the snapshot file `name`, or rewrites it when `UPDATE_SNAPSHOTS=1`.
 fn assert_snapshot(name: &str, actual: &str) {
@@ -38,44 +39,32 @@ fn assert_snapshot(name: &str, actual: &str) {
     }
 }
 
-/// A directory that refuses chosen writes.
+/// Writes a directory refuses, by choice.
 struct Refusing {
-    inner: InMemoryDirectory,
     refuse_update_of: Option<RecordId>,
     refuse_creates: bool,
 }
 
 #[async_trait]
-impl Directory for Refusing {
-    fn name(&self) -> &str {
-        self.inner.name()
-    }
-    fn capabilities(&self) -> Capabilities {
-        self.inner.capabilities()
-    }
-    async fn snapshot(&self) -> Result<Vec<Record>, DirectoryError> {
-        self.inner.snapshot().await
-    }
-    async fn get(&self, id: &RecordId) -> Result<Option<Record>, DirectoryError> {
-        self.inner.get(id).await
-    }
-    async fn create(&self, person: &Person) -> Result<Record, DirectoryError> {
+impl Intercept for Refusing {
+    async fn before_create(&self, _: &Person) -> Result<(), DirectoryError> {
         if self.refuse_creates {
             return Err(DirectoryError::new(
                 ErrorKind::Authentication,
                 "the API key was revoked: create a new API key and reconnect",
             ));
         }
-        self.inner.create(person).await
+        Ok(())
     }
-    async fn update(&self, id: &RecordId, changes: &[FieldChange]) -> Result<(), DirectoryError> {
+
+    async fn before_update(&self, id: &RecordId, _: &[FieldChange]) -> Result<(), DirectoryError> {
         if self.refuse_update_of.as_ref() == Some(id) {
             return Err(DirectoryError::new(
                 ErrorKind::PermissionDenied,
                 format!("Insufficient privileges to update {id} (Authorization_RequestDenied)"),
             ));
         }
-        self.inner.update(id, changes).await
+        Ok(())
     }
 }
 
@@ -164,16 +153,14 @@ fn policy() -> Policy {
 /// an invalid country, a conflict and a creation left alone by the policy, refused credentials,
 /// and a write not attempted after them.
 async fn every_outcome() -> Report {
-    let hr = Refusing {
-        inner: InMemoryDirectory::new(hr_records()).with_name("Huma"),
-        refuse_update_of: None,
-        refuse_creates: true,
-    };
-    let idp = Refusing {
-        inner: InMemoryDirectory::new(idp_records()).with_name("Azure AD"),
-        refuse_update_of: Some("a4".into()),
-        refuse_creates: false,
-    };
+    let hr = Intercepted::new(
+        InMemoryDirectory::new(hr_records()).with_name("Huma"),
+        Refusing { refuse_update_of: None, refuse_creates: true },
+    );
+    let idp = Intercepted::new(
+        InMemoryDirectory::new(idp_records()).with_name("Azure AD"),
+        Refusing { refuse_update_of: Some("a4".into()), refuse_creates: false },
+    );
     let mut state = SyncState::new();
     let plan = reconcile(
         &Snapshot::read(&hr).await.expect("read"),

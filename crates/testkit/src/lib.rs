@@ -131,9 +131,11 @@
 //! not latency, bounds throughput.
 
 mod counters;
+pub mod demo;
 mod faults;
 mod graph;
 mod huma;
+mod intercept;
 #[cfg(unix)]
 pub mod postgres;
 mod python;
@@ -150,6 +152,7 @@ pub use huma::{
     FakeHuma, HumaAddress, HumaConfig, HumaGroup, HumaGroupKind, HumaPosition, HumaUser, HumaView,
     JobTitle,
 };
+pub use intercept::{Intercept, Intercepted};
 pub use python::PythonTool;
 pub use route::Route;
 pub use support::{fast_retry, free_port};

@@ -9,8 +9,22 @@
 //! }
 //! ```
 //!
-//! The ids are those `sync plan` prints. A file that is not such an object, a value that is not one
-//! of the four words, or an id the plan does not hold is a usage error that names the line.
+//! The ids are a plan's item ids ([`dirsync::ItemId`], as a plan view shows them). A file that is
+//! not such an object, a value that is not one of the four words, or an id the plan does not hold
+//! is an error that names the line.
+//!
+//! ```
+//! use dirsync::Plan;
+//! use dirsync_report::Decisions;
+//! use std::path::Path;
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let decisions = Decisions::parse(Path::new("decisions.json"), r#"{ "chg-1": "huma" }"#)?;
+//! let mut plan = Plan::default();
+//! // An empty plan holds no item chg-1: the error names the file's line.
+//! let refused = decisions.apply_to(|id, decision| plan.decide(id, decision));
+//! assert_eq!(refused.unwrap_err().to_string().split(':').nth(1), Some("1"));
+//! # Ok(()) }
+//! ```
 
 use dirsync::{Decision, DecisionError, ItemId};
 use std::fmt;
@@ -20,12 +34,12 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decisions {
     path: PathBuf,
-    entries: Vec<Entry>,
+    entries: Vec<DecisionEntry>,
 }
 
-/// One decision and the line it was on.
+/// One decision of a decisions file and the line it was on.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
+pub struct DecisionEntry {
     /// The item's id.
     pub id: ItemId,
     /// What to do with it.
@@ -106,8 +120,8 @@ impl fmt::Display for DecisionsError {
             ),
             DecisionsError::UnknownId { path, line, id } => write!(
                 f,
-                "{}:{line}: the plan has no item {id}; run `sync plan` again to see the current \
-                 ids (an id changes when the values behind it change)",
+                "{}:{line}: the plan has no item {id}; plan again to see the current ids (an id \
+                 changes when the values behind it change)",
                 path.display()
             ),
             DecisionsError::Refused { path, line, reason } => {
@@ -163,14 +177,14 @@ impl Decisions {
                     return Err(DecisionsError::BadValue { path, line, id, value });
                 }
             };
-            entries.push(Entry { id: ItemId::new(id), decision, line });
+            entries.push(DecisionEntry { id: ItemId::new(id), decision, line });
         }
         entries.sort_by_key(|e| e.line);
         Ok(Decisions { path, entries })
     }
 
     /// The decisions, in file order.
-    pub fn entries(&self) -> &[Entry] {
+    pub fn entries(&self) -> &[DecisionEntry] {
         &self.entries
     }
 
