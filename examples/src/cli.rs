@@ -245,6 +245,72 @@ pub struct ConnectionArgs {
     /// 150 s) whatever this is.
     #[arg(long, env = "GRAPH_CONCURRENCY", value_name = "N", default_value_t = azure_graph::DEFAULT_GRAPH_CONCURRENCY, value_parser = clap::value_parser!(u16).range(1..=256).map(usize::from))]
     pub graph_concurrency: usize,
+    /// Which people are looked after on each side.
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+}
+
+/// Which people the sync looks after on each side; none of these: everyone. Outside the scope
+/// nobody is written, created on the other side or disabled; excluded users are not even paired.
+#[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
+pub struct ScopeArgs {
+    /// Only the Huma people in these teams (or in the locations or companies given).
+    #[arg(long, value_name = "UUID[,UUID]", value_delimiter = ',', value_parser = parse_uuid)]
+    pub huma_team: Vec<String>,
+    /// Only the Huma people in these locations (or in the teams or companies given).
+    #[arg(long, value_name = "UUID[,UUID]", value_delimiter = ',', value_parser = parse_uuid)]
+    pub huma_location: Vec<String>,
+    /// Only the Huma people in these companies (or in the teams or locations given).
+    #[arg(long, value_name = "UUID[,UUID]", value_delimiter = ',', value_parser = parse_uuid)]
+    pub huma_company: Vec<String>,
+    /// Only the Azure AD users in this group (its object id), directly or through nested groups;
+    /// people the sync creates in Azure AD are added to it.
+    #[arg(long, value_name = "ID", value_parser = parse_uuid)]
+    pub azure_group: Option<String>,
+    /// Azure AD users in these groups (object ids; directly or not), such as administrators and
+    /// break-glass accounts, are never written, paired, created in Huma or disabled.
+    #[arg(long, value_name = "ID[,ID]", value_delimiter = ',', value_parser = parse_uuid)]
+    pub azure_exclude_group: Vec<String>,
+    /// Only the SCIM provider's users matching this SCIM filter (with --idp scim), e.g.
+    /// 'userType eq "Employee"'.
+    #[arg(long, value_name = "EXPR")]
+    pub scim_filter: Option<String>,
+}
+
+impl ScopeArgs {
+    /// Huma's scope.
+    pub fn huma(&self) -> huma_api::HumaScope {
+        huma_api::HumaScope {
+            teams: self.huma_team.clone(),
+            locations: self.huma_location.clone(),
+            companies: self.huma_company.clone(),
+        }
+    }
+
+    /// Azure AD's scope.
+    pub fn azure(&self) -> azure_graph::AzureScope {
+        azure_graph::AzureScope {
+            group: self.azure_group.clone(),
+            exclude_groups: self.azure_exclude_group.clone(),
+        }
+    }
+
+    /// Refuses the flags of the identity directory that is not `idp`.
+    ///
+    /// # Errors
+    /// What to use instead, for a person.
+    pub fn check(&self, idp: IdpKind) -> Result<(), String> {
+        let azure = self.azure_group.is_some() || !self.azure_exclude_group.is_empty();
+        match idp {
+            IdpKind::Scim if azure => Err("--azure-group and --azure-exclude-group are for \
+                Azure AD: with --idp scim, narrow the provider's users with --scim-filter"
+                .to_owned()),
+            IdpKind::Azure if self.scim_filter.is_some() => Err("--scim-filter is for --idp \
+                scim: narrow Azure AD's users with --azure-group and --azure-exclude-group"
+                .to_owned()),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// The Azure app registration and Microsoft's login service: what both ways of connecting need.
@@ -357,6 +423,11 @@ pub struct PolicyArgs {
     /// --disable-leavers.
     #[arg(long, requires = "disable_leavers")]
     pub revoke_sessions: bool,
+    /// Also disable the identity-directory accounts of linked people who left the scope (moved
+    /// to another company, removed from the group), and enable them again when they come back;
+    /// only with --disable-leavers, counted toward --max-disables.
+    #[arg(long, requires = "disable_leavers")]
+    pub disable_out_of_scope: bool,
     /// The most accounts one run may disable; a bigger plan writes nothing (exit code 4).
     /// Default: 10, or 5 % of the people paired, whichever is larger.
     #[arg(long, value_name = "N")]
@@ -385,7 +456,10 @@ impl PolicyArgs {
             missing: if self.no_fill_missing { MissingRule::Skip } else { MissingRule::Fill },
             create_in_idp: self.create_in_azure.rule(),
             create_in_hr: self.create_in_huma.rule(),
-            scope: dirsync::Scope { include_inactive: self.include_inactive },
+            scope: dirsync::Scope {
+                include_inactive: self.include_inactive,
+                disable_out_of_scope: self.disable_leavers && self.disable_out_of_scope,
+            },
             leavers: Leavers {
                 disable: self.disable_leavers,
                 revoke_sessions: self.disable_leavers && self.revoke_sessions,
@@ -510,7 +584,7 @@ pub fn parse_since(text: &str) -> Result<DateTime<Utc>, String> {
     })
 }
 
-/// A group id as Huma spells it: a UUID (8-4-4-4-12 hexadecimal digits).
+/// A group id as Huma and Azure AD spell it: a UUID (8-4-4-4-12 hexadecimal digits).
 fn parse_uuid(text: &str) -> Result<String, String> {
     let text = text.trim();
     let parts: Vec<&str> = text.split('-').collect();
@@ -811,5 +885,60 @@ mod tests {
     fn huma_groups_must_be_uuids() {
         assert!(parse(&["apply", "--huma-groups", "0b5e6a2c-3d4f-4a1b-9c8d-7e6f5a4b3c2d"]).is_ok());
         assert!(parse(&["apply", "--huma-groups", "admins"]).is_err());
+    }
+
+    const A: &str = "0b5e6a2c-3d4f-4a1b-9c8d-7e6f5a4b3c2d";
+    const B: &str = "5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d";
+
+    #[test]
+    fn no_scope_flag_is_everyone_and_the_scope_flags_reach_both_sides() {
+        let Ok(Args { command: Some(Command::Plan(plan)) }) = parse(&["plan"]) else {
+            panic!("plan parses")
+        };
+        let scope = &plan.sync.connection.scope;
+        assert_eq!(scope, &ScopeArgs::default());
+        assert!(scope.huma().is_everyone() && scope.azure().is_everyone());
+        assert_eq!(plan.sync.policy.policy().scope, dirsync::Scope::default());
+
+        let args = parse(&[
+            "apply",
+            "--huma-company",
+            &format!("{A},{B}"),
+            "--huma-team",
+            A,
+            "--azure-group",
+            B,
+            "--azure-exclude-group",
+            &format!("{A},{B}"),
+            "--disable-leavers",
+            "--disable-out-of-scope",
+        ]);
+        let Ok(Args { command: Some(Command::Apply(apply)) }) = args else {
+            panic!("apply parses: {args:?}")
+        };
+        let scope = &apply.connection.scope;
+        assert_eq!(scope.huma().companies, [A, B]);
+        assert_eq!(scope.huma().teams, [A]);
+        assert_eq!(scope.azure().group.as_deref(), Some(B));
+        assert_eq!(scope.azure().exclude_groups, [A, B]);
+        assert!(apply.policy.policy().scope.disable_out_of_scope);
+        assert!(scope.check(IdpKind::Azure).is_ok());
+        assert!(scope.check(IdpKind::Scim).is_err(), "Azure AD's groups are not SCIM's");
+    }
+
+    #[test]
+    fn scope_ids_must_be_uuids_and_out_of_scope_disables_need_disable_leavers() {
+        assert!(parse(&["plan", "--huma-company", "acme"]).is_err());
+        assert!(parse(&["plan", "--azure-group", "staff"]).is_err());
+        let alone = parse(&["apply", "--disable-out-of-scope"]).expect_err("needs leavers");
+        assert!(alone.to_string().contains("--disable-leavers"), "{alone}");
+        let Ok(Args { command: Some(Command::Plan(plan)) }) =
+            parse(&["plan", "--idp", "scim", "--scim-filter", "userType eq \"Employee\""])
+        else {
+            panic!("plan parses")
+        };
+        let scope = &plan.sync.connection.scope;
+        assert_eq!(scope.scim_filter.as_deref(), Some("userType eq \"Employee\""));
+        assert!(scope.check(IdpKind::Scim).is_ok() && scope.check(IdpKind::Azure).is_err());
     }
 }

@@ -4,12 +4,12 @@
 //! Secrets come from the environment only ([`Secrets::from_env`]), are held as
 //! [`SecretString`], and are never printed: not in errors, not in `Debug` output.
 
-use crate::cli::{AzureArgs, ConnectionArgs, IdpKind, PolicyArgs};
+use crate::cli::{AzureArgs, ConnectionArgs, IdpKind, PolicyArgs, ScopeArgs};
 use crate::token_file;
-use azure_graph::{AzureDirectory, AzureDirectoryConfig, GraphClient, GraphError};
+use azure_graph::{AzureDirectory, AzureDirectoryConfig, AzureScope, GraphClient, GraphError};
 use dirsync::{Directory, DirectoryError};
 use dirsync_scim::{ScimClient, ScimDirectory, ScimDirectoryConfig, ScimError};
-use huma_api::{HumaClient, HumaDirectory, HumaDirectoryConfig, SecretString};
+use huma_api::{HumaClient, HumaDirectory, HumaDirectoryConfig, HumaScope, SecretString};
 use std::fmt;
 use testkit::{FakeGraph, FakeHuma};
 
@@ -143,11 +143,14 @@ pub fn connect(
     secrets: &Secrets,
 ) -> Result<Directories, ConfigError> {
     let huma = huma_client(connection, secrets)?;
+    let scope = &connection.scope;
     let idp = match connection.idp {
-        IdpKind::Azure => azure_directory(graph_client(connection, secrets)?, new_people),
+        IdpKind::Azure => {
+            azure_directory(graph_client(connection, secrets)?, new_people, scope.azure())
+        }
         IdpKind::Scim => IdentityDirectory::Scim(scim_directory(connection, secrets)?),
     };
-    Ok(Directories { huma: huma_directory(huma, new_people), idp })
+    Ok(Directories { huma: huma_directory(huma, new_people, scope.huma()), idp })
 }
 
 fn scim_directory(
@@ -172,9 +175,10 @@ fn scim_directory(
         .map_err(|e| ConfigError(e.to_string()))?;
     let name = connection.scim_name.trim();
     let name = if name.is_empty() { "SCIM" } else { name };
+    let filter = connection.scope.scim_filter.clone();
     Ok(ScimDirectory::new(
         client,
-        ScimDirectoryConfig { name: name.to_owned(), ..ScimDirectoryConfig::default() },
+        ScimDirectoryConfig { name: name.to_owned(), filter, ..ScimDirectoryConfig::default() },
     ))
 }
 
@@ -326,6 +330,7 @@ pub fn fake_connection(graph: &FakeGraph, huma: &FakeHuma) -> ConnectionArgs {
         idp: IdpKind::Azure,
         scim_url: None,
         scim_name: "SCIM".to_owned(),
+        scope: ScopeArgs::default(),
     }
 }
 
@@ -338,25 +343,47 @@ pub fn fake_secrets() -> Secrets {
     }
 }
 
-fn huma_directory(huma: HumaClient, new_people: &NewPeople) -> HumaDirectory {
+fn huma_directory(huma: HumaClient, new_people: &NewPeople, scope: HumaScope) -> HumaDirectory {
     HumaDirectory::new(
         huma,
         HumaDirectoryConfig {
             groups_for_new_users: new_people.huma_groups.clone(),
             invite: false,
             create_job_titles: new_people.create_job_titles,
+            scope,
         },
     )
 }
 
-fn azure_directory(graph: GraphClient, new_people: &NewPeople) -> IdentityDirectory {
+fn azure_directory(
+    graph: GraphClient,
+    new_people: &NewPeople,
+    scope: AzureScope,
+) -> IdentityDirectory {
     IdentityDirectory::Azure(AzureDirectory::new(
         graph,
         AzureDirectoryConfig {
             upn_domain: new_people.upn_domain.clone(),
+            scope,
             ..AzureDirectoryConfig::default()
         },
     ))
+}
+
+impl Directories {
+    /// Checks that every group of each side's scope exists (Huma's teams, locations and
+    /// companies; Azure AD's groups): what a program that serves does before it starts, since a
+    /// read checks them only when it reads.
+    ///
+    /// # Errors
+    /// Naming the first that does not exist, or why it could not be checked.
+    pub async fn check_scope(&self) -> Result<(), DirectoryError> {
+        self.huma.check_scope().await?;
+        if let IdentityDirectory::Azure(azure) = &self.idp {
+            azure.check_scope().await?;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -379,6 +406,7 @@ mod tests {
             idp: IdpKind::Azure,
             scim_url: None,
             scim_name: "SCIM".to_owned(),
+            scope: ScopeArgs::default(),
         }
     }
 

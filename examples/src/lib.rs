@@ -70,6 +70,8 @@ mod guides {
     struct Operations;
     #[doc = include_str!("../../docs/leavers.md")]
     struct Leavers;
+    #[doc = include_str!("../../docs/scope.md")]
+    struct Scope;
     #[doc = include_str!("../../docs/review.md")]
     struct Review;
     #[doc = include_str!("../../docs/embedding.md")]

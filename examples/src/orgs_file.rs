@@ -14,6 +14,8 @@
 //! create-in-azure = "all"
 //! upn-domain = "acme.example"
 //! disable-leavers = true
+//! huma-company = ["0b5e6a2c-3d4f-4a1b-9c8d-7e6f5a4b3c2d"]
+//! azure-exclude-group = ["5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d"]
 //! email-to = ["hr@acme.example", "it@acme.example"]
 //! ```
 //!
@@ -452,6 +454,25 @@ mod tests {
             acme.secrets.huma_client_secret.is_some() && acme.secrets.azure_client_secret.is_some()
         );
         assert!(!format!("{orgs:?}").contains("huma-secret"), "secrets never show");
+    }
+
+    #[test]
+    fn a_table_takes_the_scope_flags_without_their_dashes() {
+        let (a, b) =
+            ("0b5e6a2c-3d4f-4a1b-9c8d-7e6f5a4b3c2d", "5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d");
+        let orgs = one(&format!(
+            "huma-company = [\"{a}\"]\nazure-group = \"{b}\"\nazure-exclude-group = [\"{a}\", \"{b}\"]\n\
+             disable-leavers = true\ndisable-out-of-scope = true"
+        ))
+        .expect("a good file");
+        let [acme] = orgs.as_slice() else { panic!("one organisation") };
+        let scope = &acme.args.connection.scope;
+        assert_eq!(scope.huma().companies, [a]);
+        assert_eq!(scope.azure().group.as_deref(), Some(b));
+        assert_eq!(scope.azure().exclude_groups, [a, b]);
+        assert!(acme.args.policy.policy().scope.disable_out_of_scope);
+        let e = refused("huma-team = [\"sales\"]");
+        assert_eq!(e.key.as_deref(), Some("huma-team"), "{e}");
     }
 
     /// The error for a file of one organisation with `extra`: its table and key.

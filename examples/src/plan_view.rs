@@ -82,10 +82,15 @@ pub fn print_plan(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
 /// The plan in numbers.
 fn print_summary(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
     let s = plan.summary();
+    print_scope(out, plan)?;
     writeln!(out, "Plan")?;
     writeln!(out, "  people paired:              {}", s.pairs)?;
-    if s.out_of_scope > 0 {
-        writeln!(out, "  of them left alone:         {} (inactive)", s.out_of_scope)?;
+    let inactive = s.out_of_scope - s.left_scope;
+    if inactive > 0 {
+        writeln!(out, "  of them left alone:         {inactive} (inactive)")?;
+    }
+    if s.left_scope > 0 {
+        writeln!(out, "  of them left the scope:     {} (left alone)", s.left_scope)?;
     }
     writeln!(out, "  conflicts:                  {}", s.conflicts)?;
     writeln!(out, "  missing values:             {}", s.missing)?;
@@ -188,6 +193,38 @@ fn print_creations(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
     }
 
     Ok(())
+}
+
+/// Prints the scope each side was read in and how many people it held there; nothing when both
+/// sides were read in full.
+///
+/// # Errors
+/// Writing to `out` failed.
+pub fn print_scope(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
+    if plan.hr_scope.is_none() && plan.idp_scope.is_none() {
+        return Ok(());
+    }
+    writeln!(out, "Scope")?;
+    for side in Side::BOTH {
+        let name = plan.names.of(side);
+        let scope = match side {
+            Side::Hr => &plan.hr_scope,
+            Side::Idp => &plan.idp_scope,
+        };
+        let Some(scope) = scope else {
+            writeln!(out, "  {name}: everyone")?;
+            continue;
+        };
+        let mut counts = vec![format!("{} people in it", scope.people)];
+        if scope.excluded > 0 {
+            counts.push(format!("{} excluded", scope.excluded));
+        }
+        if scope.outside > 0 {
+            counts.push(format!("{} linked outside it", scope.outside));
+        }
+        writeln!(out, "  {name}: {}: {}", scope.description, counts.join(", "))?;
+    }
+    writeln!(out)
 }
 
 /// The headings of the account sections, with their actions, in order.
@@ -364,6 +401,38 @@ mod tests {
         );
         assert!(text.contains("Sign-in sessions to revoke: 1"), "{text}");
         assert!(text.contains(plan.accounts[0].id.as_str()), "{text}");
+    }
+
+    #[test]
+    fn the_scope_of_each_side_and_who_left_it_are_shown_and_nothing_without_a_scope() {
+        let ada = Person::new().with_email("ada@example.com").with_given_name("Ada");
+        let hr = Snapshot::new(vec![Record::new("h1", ada.clone()).out_of_scope()])
+            .with_name("Huma")
+            .with_scope("the people of company C in Huma");
+        let idp = Snapshot::new(vec![
+            Record::new("a1", ada),
+            Record::new("a9", Person::new().with_email("root@example.com")).excluded(),
+        ])
+        .with_name("Azure AD")
+        .with_scope("everyone in Azure AD, except the members of the group G");
+        let mut state = SyncState::new();
+        state.link("h1".into(), "a1".into(), Person::new());
+        let plan = reconcile(&hr, &idp, &state, &Policy::default());
+        let mut out = Vec::new();
+        print_plan(&mut out, &plan).expect("writes");
+        let text = String::from_utf8(out).expect("utf-8");
+        assert!(text.starts_with("Scope\n  Huma: the people of company C in Huma: 0 people in it, 1 linked outside it\n"), "{text}");
+        assert!(text.contains("  Azure AD: everyone in Azure AD, except the members of the group G: 1 people in it, 1 excluded\n"), "{text}");
+        assert!(text.contains("of them left the scope:     1 (left alone)"), "{text}");
+        assert!(!text.contains("(inactive)"), "{text}");
+        assert!(text.contains("Ada left the scope of the sync"), "{text}");
+
+        // Without a scope on either side, the plan starts as it always did.
+        let none = Snapshot::new(vec![]);
+        let plain = reconcile(&none, &none, &SyncState::new(), &Policy::default());
+        let mut out = Vec::new();
+        print_plan(&mut out, &plain).expect("writes");
+        assert!(String::from_utf8(out).expect("utf-8").starts_with("Plan\n"));
     }
 
     #[test]

@@ -293,10 +293,15 @@ impl Settings {
     /// run before anything is read from the services.
     ///
     /// # Errors
-    /// [`Outcome::Usage`] for a bad decisions file, a creation in Azure AD without a domain, or
-    /// a state in PostgreSQL without an organisation (see [`StateLocation::from_args`]).
+    /// [`Outcome::Usage`] for a bad decisions file, a creation in Azure AD without a domain, a
+    /// scope flag of the other identity directory, or a state in PostgreSQL without an
+    /// organisation (see [`StateLocation::from_args`]).
     pub fn from_args(args: &SyncArgs) -> Result<Settings, Failure> {
         let state = StateLocation::from_args(&args.files.store)?;
+        args.connection
+            .scope
+            .check(args.connection.idp)
+            .map_err(|e| Failure::new(Outcome::Usage, e))?;
         let policy = args.policy.policy();
         let creates_in_azure = policy.create_in_idp != dirsync::CreationRule::None
             && args.connection.idp == IdpKind::Azure;

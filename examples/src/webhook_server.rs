@@ -9,6 +9,10 @@
 //! the supported fields that differ, creates people only with auto-provisioning on, and saves new
 //! links to the state file without overwriting a running sync's.
 //!
+//! With a scope (`--huma-company`, `--azure-group`, `--azure-exclude-group` and the others, as
+//! for `sync`), a person outside it is answered and left alone (`out_of_scope`, with why), and a
+//! group of the scope that does not exist stops the server from starting.
+//!
 //! With leavers on ([`Receiver::with_leavers`], `--disable-leavers`), a `users-delete` disables
 //! the Azure AD accounts linked to the deleted people, and an update that makes a person inactive
 //! disables theirs (never deleting anyone); an account the sync disabled is enabled again when
@@ -116,6 +120,14 @@ impl Receiver {
         self
     }
 
+    /// Disable the accounts of linked people who leave the scope, as a sync with
+    /// [`Scope::disable_out_of_scope`] does (with leavers on).
+    #[must_use]
+    pub fn disable_out_of_scope(mut self, disable: bool) -> Receiver {
+        self.scope.disable_out_of_scope = disable;
+        self
+    }
+
     /// Disable the accounts of people who leave Huma (deleted, or made inactive), as a sync with
     /// the same [`Leavers`] does; the state file is needed to find a deleted person's account.
     #[must_use]
@@ -219,6 +231,9 @@ pub enum PushAction {
     Disabled,
     /// The person in Huma, or their Azure AD user, could not be understood: nothing was written.
     Unreadable,
+    /// The person, or their Azure AD user, is outside the scope of the sync or excluded from it:
+    /// nothing was written; the detail says why.
+    OutOfScope,
 }
 
 impl From<dirsync::PushAction> for PushAction {
@@ -236,6 +251,7 @@ impl From<dirsync::PushAction> for PushAction {
             Core::Gone => PushAction::Gone,
             Core::Disabled => PushAction::Disabled,
             Core::Unreadable => PushAction::Unreadable,
+            Core::OutOfScope => PushAction::OutOfScope,
             _ => PushAction::Failed,
         }
     }
@@ -372,6 +388,10 @@ pub struct ServeArgs {
     /// --disable-leavers.
     #[arg(long, requires = "disable_leavers")]
     pub revoke_sessions: bool,
+    /// Also disable the Azure AD account of a linked person who left the scope (see
+    /// --huma-team, --azure-group and the other scope flags); only with --disable-leavers.
+    #[arg(long, requires = "disable_leavers")]
+    pub disable_out_of_scope: bool,
     /// The most accounts one event may disable; an event over it disables nobody (502).
     /// Default: 10, or 5 % of the linked people, whichever is larger.
     #[arg(long, value_name = "N")]
@@ -401,12 +421,12 @@ pub async fn main_with(
 }
 
 async fn serve(args: &ServeArgs, console: &mut Console) -> Outcome {
-    if args.auto_provision && args.upn_domain.as_deref().is_none_or(|d| d.trim().is_empty()) {
-        say!(console.err, "error: --auto-provision needs --upn-domain DOMAIN");
-        return Outcome::Usage;
-    }
     let secret = connect::secret_from_env(HUMA_WEBHOOK_SECRET);
     let token = connect::secret_from_env(HUMA_WEBHOOK_TOKEN);
+    if let Some(usage) = misuse(args) {
+        say!(console.err, "error: {usage}");
+        return Outcome::Usage;
+    }
     if secret.is_none() && token.is_none() {
         say!(
             console.err,
@@ -415,51 +435,11 @@ async fn serve(args: &ServeArgs, console: &mut Console) -> Outcome {
         );
         return Outcome::CouldNotRun;
     }
-    let store = match StateLocation::from_args(&args.store) {
-        Ok(location) => location.open().await,
-        Err(failure) => Err(failure),
+    let verifier = WebhookVerifier::new(secret, token);
+    let receiver = match ready(args, &Secrets::from_env(), verifier, console).await {
+        Ok(receiver) => receiver,
+        Err(outcome) => return outcome,
     };
-    let store = match store {
-        Ok(store) => store,
-        Err(failure) => {
-            say!(console.err, "error: {}", failure.message);
-            return failure.outcome;
-        }
-    };
-    let new_people = NewPeople {
-        upn_domain: args.upn_domain.clone().unwrap_or_default(),
-        ..NewPeople::default()
-    };
-    let directories = match connect::connect(&args.connection, &new_people, &Secrets::from_env()) {
-        Ok(d) => d,
-        Err(ConfigError(e)) => {
-            say!(console.err, "error: {e}");
-            return Outcome::CouldNotRun;
-        }
-    };
-    let idp = directories.idp.directory();
-    if args.disable_leavers && !idp.capabilities().can_disable {
-        say!(
-            console.err,
-            "warning: {} cannot disable accounts, so --disable-leavers disables nobody",
-            idp.name()
-        );
-    }
-    let receiver = Arc::new(
-        Receiver::new(
-            directories,
-            WebhookVerifier::new(secret, token),
-            None,
-            if args.auto_provision { AutoProvisioning::On } else { AutoProvisioning::Off },
-        )
-        .with_store(store)
-        .include_inactive(args.include_inactive)
-        .with_leavers(Leavers {
-            disable: args.disable_leavers,
-            revoke_sessions: args.disable_leavers && args.revoke_sessions,
-        })
-        .with_max_disables(args.max_disables),
-    );
     let listener = match tokio::net::TcpListener::bind(args.listen).await {
         Ok(l) => l,
         Err(e) => {
@@ -471,13 +451,80 @@ async fn serve(args: &ServeArgs, console: &mut Console) -> Outcome {
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    match axum::serve(listener, router(receiver)).with_graceful_shutdown(shutdown).await {
+    match axum::serve(listener, router(Arc::new(receiver))).with_graceful_shutdown(shutdown).await {
         Ok(()) => Outcome::Done,
         Err(e) => {
             say!(console.err, "error: the server stopped: {e}");
             Outcome::CouldNotRun
         }
     }
+}
+
+/// What is wrong with arguments that do not fit together, if anything.
+fn misuse(args: &ServeArgs) -> Option<String> {
+    if args.auto_provision && args.upn_domain.as_deref().is_none_or(|d| d.trim().is_empty()) {
+        return Some("--auto-provision needs --upn-domain DOMAIN".to_owned());
+    }
+    args.connection.scope.check(args.connection.idp).err()
+}
+
+/// The receiver `webhook serve` runs for `args`, with `secrets` and `verifier`, once everything
+/// it needs is there: the arguments fit, the state opens, and every group of the scope exists
+/// (one that does not would leave everyone out of it); else the exit code, the reason printed.
+///
+/// # Errors
+/// [`Outcome::Usage`] for arguments that do not fit, [`Outcome::CouldNotRun`] otherwise.
+pub async fn ready(
+    args: &ServeArgs,
+    secrets: &Secrets,
+    verifier: WebhookVerifier,
+    console: &mut Console,
+) -> Result<Receiver, Outcome> {
+    let fail = |console: &mut Console, outcome, message: String| {
+        say!(console.err, "error: {message}");
+        Err(outcome)
+    };
+    if let Some(usage) = misuse(args) {
+        return fail(console, Outcome::Usage, usage);
+    }
+    let store = match StateLocation::from_args(&args.store) {
+        Ok(location) => location.open().await,
+        Err(failure) => Err(failure),
+    };
+    let store = match store {
+        Ok(store) => store,
+        Err(failure) => return fail(console, failure.outcome, failure.message),
+    };
+    let new_people = NewPeople {
+        upn_domain: args.upn_domain.clone().unwrap_or_default(),
+        ..NewPeople::default()
+    };
+    let directories = match connect::connect(&args.connection, &new_people, secrets) {
+        Ok(d) => d,
+        Err(ConfigError(e)) => return fail(console, Outcome::CouldNotRun, e),
+    };
+    if let Err(e) = directories.check_scope().await {
+        return fail(console, Outcome::CouldNotRun, connect::explain_idp_error(&e));
+    }
+    let idp = directories.idp.directory();
+    if args.disable_leavers && !idp.capabilities().can_disable {
+        say!(
+            console.err,
+            "warning: {} cannot disable accounts, so --disable-leavers disables nobody",
+            idp.name()
+        );
+    }
+    let provisioning =
+        if args.auto_provision { AutoProvisioning::On } else { AutoProvisioning::Off };
+    Ok(Receiver::new(directories, verifier, None, provisioning)
+        .with_store(store)
+        .include_inactive(args.include_inactive)
+        .disable_out_of_scope(args.disable_leavers && args.disable_out_of_scope)
+        .with_leavers(Leavers {
+            disable: args.disable_leavers,
+            revoke_sessions: args.disable_leavers && args.revoke_sessions,
+        })
+        .with_max_disables(args.max_disables))
 }
 
 /// A secret only the demo's fake Huma and its server share.

@@ -7,6 +7,7 @@ use crate::mapping::{self, GRAPH_LIMITS, PhoneProperty};
 use crate::model::UserPatch;
 use crate::page::UserEntry;
 use crate::password;
+use crate::scope::AzureScope;
 use crate::users::odata_string;
 use async_trait::async_trait;
 use dirsync::{
@@ -23,6 +24,8 @@ pub struct AzureDirectoryConfig {
     pub phone_property: PhoneProperty,
     /// The length of first passwords (at least 16).
     pub password_length: usize,
+    /// The users this directory looks after (default: everyone, nobody excluded).
+    pub scope: AzureScope,
 }
 
 impl Default for AzureDirectoryConfig {
@@ -31,6 +34,7 @@ impl Default for AzureDirectoryConfig {
             upn_domain: String::new(),
             phone_property: PhoneProperty::MobilePhone,
             password_length: 20,
+            scope: AzureScope::default(),
         }
     }
 }
@@ -41,6 +45,13 @@ impl Default for AzureDirectoryConfig {
 /// [`AzureDirectory::update_many`] writes through `/$batch`; `changes_since` uses `/users/delta`;
 /// `set_enabled` PATCHes `accountEnabled` and `revoke_sessions` calls `revokeSignInSessions`
 /// (a 403 on an administrator's account is that user's [`GraphError::AccountRefused`]).
+///
+/// With an [`AzureScope`], a snapshot reads the members of its group (transitive, with the
+/// mapped properties, no read per user) or everyone, and the members of each excluded group,
+/// marked excluded; a group that does not exist fails the read
+/// ([`GraphError::GroupNotFound`]). A user read by id or found by a search is marked with
+/// `checkMemberGroups`; a user created is added to the scope's group. Incremental reads of a
+/// scoped directory are full reads of the scope, since delta query reads the whole tenant.
 #[derive(Debug, Clone)]
 pub struct AzureDirectory {
     client: GraphClient,
@@ -93,6 +104,67 @@ impl AzureDirectory {
         entry.to_record(self.config.phone_property)
     }
 
+    /// Checks that each group of the scope exists, one request each: what a program does
+    /// before it starts.
+    ///
+    /// # Errors
+    /// [`GraphError::GroupNotFound`] naming the first that does not; other failures.
+    pub async fn check_scope(&self) -> Result<(), GraphError> {
+        for group in self.config.scope.groups() {
+            self.client.check_group(&group).await?;
+        }
+        Ok(())
+    }
+
+    /// The users of the scope, and the excluded ones, marked (see [`AzureScope`]).
+    async fn scoped_snapshot(&self) -> Result<Vec<Record>, GraphError> {
+        let scope = &self.config.scope;
+        let read_members = async {
+            match &scope.group {
+                Some(group) => self.client.group_users(group, &self.select).await,
+                None => self.client.list_users(&self.select).await,
+            }
+        };
+        let read_excluded = futures::future::try_join_all(
+            scope.exclude_groups.iter().map(|group| self.client.group_users(group, &self.select)),
+        );
+        let (members, excluded) = futures::try_join!(read_members, read_excluded)?;
+        let mut excluded: std::collections::BTreeMap<GraphUserId, UserEntry> =
+            excluded.into_iter().flatten().map(|u| (u.id().clone(), u)).collect();
+        let mut records: Vec<Record> = members
+            .iter()
+            .map(|user| match excluded.remove(user.id()) {
+                Some(_) => self.record(user).excluded(),
+                None => self.record(user),
+            })
+            .collect();
+        // Excluded users outside the group still keep anyone with their keys from being created.
+        records.extend(excluded.values().map(|user| self.record(user).excluded()));
+        Ok(records)
+    }
+
+    /// `records` marked with where each stands, by `checkMemberGroups` (one request each).
+    async fn mark(&self, records: Vec<Record>) -> Result<Vec<Record>, GraphError> {
+        let scope = &self.config.scope;
+        if scope.is_everyone() {
+            return Ok(records);
+        }
+        let groups = scope.groups();
+        let mut marked = Vec::with_capacity(records.len());
+        for record in records {
+            // One that cannot be read takes no writes whatever its groups (and its id may be
+            // made up).
+            if record.is_unreadable() {
+                marked.push(record);
+                continue;
+            }
+            let user = GraphUserId::new(record.id.as_str());
+            let member_of = self.client.member_groups(&user, &groups).await?;
+            marked.push(record.with_scope(scope.status(&member_of)));
+        }
+        Ok(marked)
+    }
+
     async fn full_read(&self, reason: String) -> Result<Changes, DirectoryError> {
         tracing::info!(%reason, "reading every Azure AD user");
         let round = self.client.users_delta(&self.select, None).await?;
@@ -125,14 +197,22 @@ impl Directory for AzureDirectory {
         }
     }
 
+    fn scope(&self) -> Option<String> {
+        self.config.scope.describe()
+    }
+
     async fn snapshot(&self) -> Result<Vec<Record>, DirectoryError> {
+        if !self.config.scope.is_everyone() {
+            return Ok(self.scoped_snapshot().await?);
+        }
         let users = self.client.list_users(&self.select).await?;
         Ok(users.iter().map(|u| self.record(u)).collect())
     }
 
     async fn get(&self, id: &RecordId) -> Result<Option<Record>, DirectoryError> {
         let user = self.client.get_user(&GraphUserId::new(id.as_str()), &self.select).await?;
-        Ok(user.map(|u| self.record(&u)))
+        let Some(record) = user.map(|u| self.record(&u)) else { return Ok(None) };
+        Ok(self.mark(vec![record]).await?.pop())
     }
 
     async fn create(&self, person: &Person) -> Result<Record, DirectoryError> {
@@ -145,6 +225,16 @@ impl Directory for AzureDirectory {
         let upn = new.user_principal_name.clone();
         let created = self.client.create_user(&new).await?;
         tracing::info!(id = %created.id, %upn, "created Azure AD user");
+        if let Some(group) = &self.config.scope.group {
+            // So that the new user is in the scope, and paired by the next sync.
+            self.client.add_group_member(group, &created.id).await.map_err(|e| {
+                GraphError::NotAddedToGroup {
+                    user: created.id.clone(),
+                    group: group.clone(),
+                    source: Box::new(e),
+                }
+            })?;
+        }
         let email = person.email().map(str::to_owned).unwrap_or(upn);
         let mut record =
             Record::new(RecordId::new(created.id.as_str()), person.clone().with_email(email));
@@ -202,17 +292,30 @@ impl Directory for AzureDirectory {
             Err(e) => return Err(e.into()),
         };
         // Graph's filter is the coarse step; the core's rule decides.
-        Ok(users
+        let found: Vec<Record> = users
             .iter()
             .map(|u| self.record(u))
             .filter(|r| same_person(&r.person, person))
-            .collect())
+            .collect();
+        Ok(self.mark(found).await?)
     }
 }
 
 #[async_trait]
 impl IncrementalDirectory for AzureDirectory {
     async fn changes_since(&self, cursor: Option<&Cursor>) -> Result<Changes, DirectoryError> {
+        if !self.config.scope.is_everyone() {
+            return Ok(Changes {
+                changed: self.scoped_snapshot().await?,
+                removed: Vec::new(),
+                cursor: cursor.cloned().unwrap_or_else(|| Cursor::new("scope")),
+                full_read: Some(
+                    "a scoped Azure AD is read in full each time: delta query reads the whole \
+                     tenant"
+                        .to_owned(),
+                ),
+            });
+        }
         let Some(cursor) = cursor else {
             return self
                 .full_read("no delta token yet: every Azure AD user was read".to_owned())

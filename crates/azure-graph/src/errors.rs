@@ -178,6 +178,30 @@ pub enum GraphError {
         #[source]
         source: dirsync_runtime::SendError,
     },
+    /// A group of the scope does not exist (404 `Request_ResourceNotFound`): nothing is read,
+    /// since an empty scope would look as if everyone left it.
+    #[error(
+        "the Azure AD group {group} of the scope was not found: check its Object ID under Groups in the Entra admin center, and that the app may read group members (GroupMember.Read.All) ({details})"
+    )]
+    GroupNotFound {
+        /// The group's id as given.
+        group: String,
+        /// The server's answer.
+        details: Box<ErrorDetails>,
+    },
+    /// A user was created, but could not be added to the group of the scope.
+    #[error(
+        "created Azure AD user {user}, but could not add it to the group {group} of the scope: add it to the group in Azure AD, and the next sync pairs it (until then it is outside the scope)"
+    )]
+    NotAddedToGroup {
+        /// The new user.
+        user: GraphUserId,
+        /// The group.
+        group: String,
+        /// Why.
+        #[source]
+        source: Box<GraphError>,
+    },
     /// A page's `@odata.nextLink` repeated an earlier one, which would loop forever.
     #[error(
         "Microsoft Graph returned the same next page link twice; the listing was stopped: {url}"
@@ -222,12 +246,14 @@ impl GraphError {
             | GraphError::PermissionDenied { details, .. }
             | GraphError::AccountRefused { details, .. }
             | GraphError::NotFound { details }
+            | GraphError::GroupNotFound { details, .. }
             | GraphError::MalformedRequest { details, .. }
             | GraphError::Rejected { details, .. }
             | GraphError::DeltaExpired { details }
             | GraphError::Throttled { details, .. }
             | GraphError::Unavailable { details, .. } => Some(details.as_ref()),
             GraphError::BatchFailed(inner) => inner.details(),
+            GraphError::NotAddedToGroup { source, .. } => source.details(),
             _ => None,
         }
     }
@@ -251,6 +277,8 @@ impl GraphError {
             | GraphError::CannotCreate(_)
             | GraphError::InvalidChange(_) => ErrorKind::InvalidValue,
             GraphError::BatchFailed(inner) => inner.kind(),
+            GraphError::NotAddedToGroup { source, .. } => source.kind(),
+            GraphError::GroupNotFound { .. } => ErrorKind::Other,
             GraphError::Throttled { .. } => ErrorKind::Throttled,
             GraphError::Unavailable { .. } | GraphError::Transport { .. } => ErrorKind::Unavailable,
             GraphError::RepeatedNextLink { .. }

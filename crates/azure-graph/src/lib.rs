@@ -13,6 +13,8 @@
 //!   (`"jobTitle": 42`) becomes an [`UnreadableUser`] (the core's unreadable record) instead of
 //!   failing the read; a page whose shape is wrong still fails it.
 //! - Incremental reads through `/users/delta`; an expired delta token falls back to a full read.
+//! - A scope ([`AzureScope`]): the members of a group (transitive, read with the mapped
+//!   properties), less those of excluded groups; new users added to the group.
 //! - Account control: disabling and enabling sign-in (`accountEnabled`) and revoking sign-in
 //!   sessions, with a 403 on an administrator's account reported for that user, saying what to do.
 //! - Throttling: `Retry-After` honoured, otherwise exponential backoff with jitter, capped in
@@ -56,6 +58,7 @@ mod delta;
 mod directory;
 mod endpoints;
 mod errors;
+mod groups;
 mod ids;
 mod mail;
 mod mapping;
@@ -64,6 +67,7 @@ mod page;
 mod paging;
 mod password;
 mod redirect;
+mod scope;
 mod token_file;
 mod users;
 
@@ -87,6 +91,7 @@ pub use mapping::{
 pub use model::{AccountAction, GraphUser, NewUser, UserPatch};
 pub use page::{UnreadableUser, UserEntry, UsersPage, read_users_page};
 pub use redirect::{RedirectError, code_from_redirect};
+pub use scope::AzureScope;
 /// The type every secret of this crate is given in (client secrets, tokens, passwords):
 /// `secrecy`'s `SecretString`, of secrecy 0.10, re-exported so that a service needs no
 /// dependency of its own to make one (`SecretString::from(value)`). Every dirsync adapter crate

@@ -47,6 +47,10 @@ pub enum AccountReason {
     ActiveAgainInHr,
     /// The account was disabled, but its sessions have not been revoked yet.
     SessionsNotRevoked,
+    /// The person left the scope of one side (see [`crate::Scope::disable_out_of_scope`]).
+    LeftScope,
+    /// The person is back in the scope, and the sync had disabled the account when they left it.
+    BackInScope,
 }
 
 impl AccountReason {
@@ -62,6 +66,12 @@ impl AccountReason {
             AccountReason::SessionsNotRevoked => {
                 "disabled earlier, but the sign-in sessions were not revoked then".to_owned()
             }
+            AccountReason::LeftScope => "left the scope of the sync".to_owned(),
+            AccountReason::BackInScope => format!(
+                "back in the scope of the sync; the sync had disabled the account in {} when \
+                 they left it",
+                names.idp
+            ),
         }
     }
 }

@@ -3,7 +3,7 @@
 use crate::{Capabilities, DirectoryError, ErrorKind, Field, FieldValue, Person, Record, RecordId};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 /// One field's new value in an update. A sync only ever sets values; it never clears a field.
@@ -27,7 +27,18 @@ pub trait Directory: Send + Sync {
     /// What this directory can write and the limits its values must keep.
     fn capabilities(&self) -> Capabilities;
 
-    /// Every record the directory can see, inactive ones included and marked.
+    /// The scope this directory reads, for people ("the members of the Azure AD group 3f1c…,
+    /// except the members of the group 77aa…"); `None` (the default) when it reads everyone.
+    ///
+    /// A directory with a scope returns from [`Directory::snapshot`] the people in it, and the
+    /// excluded ones marked so; it marks every record it returns from [`Directory::get`] and
+    /// [`Directory::find_matching`] with where the person stands ([`Record::scope`]).
+    fn scope(&self) -> Option<String> {
+        None
+    }
+
+    /// Every record the directory can see, inactive ones included and marked; for a directory
+    /// with a [scope](Directory::scope), the people in it and the excluded ones, marked.
     ///
     /// # Errors
     /// Any failed read fails the whole snapshot: a partial snapshot is never returned, because
@@ -133,6 +144,9 @@ pub fn same_person(a: &Person, b: &Person) -> bool {
 /// Above this share of unreadable records (in percent), a read fails: see [`Snapshot::read`].
 pub const MAX_UNREADABLE_PERCENT: usize = 5;
 
+/// How many linked records [`Snapshot::look_up_linked`] reads at once.
+pub const LOOK_UP_CONCURRENCY: usize = 8;
+
 /// Fails when so many of `records` are unreadable that the format has most likely changed.
 ///
 /// # Errors
@@ -215,14 +229,37 @@ pub struct Snapshot {
     pub name: String,
     /// What the directory can write.
     pub capabilities: Capabilities,
-    /// Every record it holds.
+    /// Every record it holds (in its scope, for a directory with one).
     pub records: Vec<Record>,
+    /// The scope the records were read in ([`Directory::scope`]); `None`: the directory reads
+    /// everyone, so a record missing from the snapshot no longer exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// For a snapshot read in a scope: the linked records the read left out that were looked up
+    /// and no longer exist ([`Snapshot::look_up_linked`]). A linked record missing from a scoped
+    /// snapshot is gone only when it is listed here; otherwise nothing is known of it, and its
+    /// link is kept as it is.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gone: Vec<RecordId>,
 }
 
 impl Snapshot {
     /// A snapshot from records, with default capabilities.
     pub fn new(records: Vec<Record>) -> Self {
-        Snapshot { name: String::new(), capabilities: Capabilities::default(), records }
+        Snapshot {
+            name: String::new(),
+            capabilities: Capabilities::default(),
+            records,
+            scope: None,
+            gone: Vec::new(),
+        }
+    }
+
+    /// The same snapshot, read in the scope `description` (see [`Snapshot::scope`]).
+    #[must_use]
+    pub fn with_scope(mut self, description: impl Into<String>) -> Self {
+        self.scope = Some(description.into());
+        self
     }
 
     /// The same snapshot under the directory's name.
@@ -249,7 +286,62 @@ impl Snapshot {
             name: directory.name().to_owned(),
             capabilities: directory.capabilities(),
             records,
+            scope: directory.scope(),
+            gone: Vec::new(),
         })
+    }
+
+    /// Reads a snapshot as [`Snapshot::read`], then looks up the `linked` records (the ids the
+    /// state links on this side) that a scoped read left out ([`Snapshot::look_up_linked`]):
+    /// what a sync reads.
+    ///
+    /// # Errors
+    /// As [`Snapshot::read`], or a look-up failed.
+    pub async fn read_linked(
+        directory: &(impl Directory + ?Sized),
+        linked: impl IntoIterator<Item = RecordId>,
+    ) -> Result<Snapshot, DirectoryError> {
+        let mut snapshot = Snapshot::read(directory).await?;
+        snapshot.look_up_linked(directory, linked).await?;
+        Ok(snapshot)
+    }
+
+    /// For a snapshot read in a scope, tells a linked person who left the scope from one who is
+    /// gone: each of the `linked` records missing from it is read on its own
+    /// ([`Directory::get`], [`LOOK_UP_CONCURRENCY`] at once). One that exists is added, outside
+    /// the scope (or excluded, as the directory marks it); one that does not is noted in
+    /// [`Snapshot::gone`]. A snapshot of everyone is left as it is: what it lacks is gone.
+    ///
+    /// # Errors
+    /// A look-up failed: nothing is added, since "not read" must never pass for "gone".
+    pub async fn look_up_linked(
+        &mut self,
+        directory: &(impl Directory + ?Sized),
+        linked: impl IntoIterator<Item = RecordId>,
+    ) -> Result<(), DirectoryError> {
+        use futures::{StreamExt, TryStreamExt};
+        if self.scope.is_none() {
+            return Ok(());
+        }
+        let held: HashSet<&RecordId> = self.records.iter().map(|r| &r.id).collect();
+        let mut missing: Vec<RecordId> =
+            linked.into_iter().filter(|id| !held.contains(id)).collect();
+        missing.sort();
+        missing.dedup();
+        let reads: Vec<_> = missing.iter().map(|id| directory.get(id)).collect();
+        let found: Vec<Option<Record>> =
+            futures::stream::iter(reads).buffered(LOOK_UP_CONCURRENCY).try_collect().await?;
+        tracing::debug!(looked_up = missing.len(), "linked records outside the scoped read");
+        for (id, record) in missing.into_iter().zip(found) {
+            match record {
+                // Left out of the scoped read, it is outside the scope, whatever a later read
+                // says: one who joined the scope meanwhile is synced next time.
+                Some(record) if record.scope.is_in() => self.records.push(record.out_of_scope()),
+                Some(record) => self.records.push(record),
+                None => self.gone.push(id),
+            }
+        }
+        Ok(())
     }
 
     /// Brings a snapshot kept from an earlier run up to date with a directory's changes.

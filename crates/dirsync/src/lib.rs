@@ -98,6 +98,7 @@ mod realtime;
 mod reconcile;
 mod record;
 mod report;
+mod scope;
 mod side;
 mod state;
 mod store;
@@ -112,8 +113,8 @@ pub use apply::{ApplyError, ApplyOptions, DirectoryPair, Progress, ProgressFn, a
 pub use capabilities::{Capabilities, InvalidCharacters, LengthUnit, Limits, NewRecord, TooLong};
 pub use country::{CountryCode, CountryError};
 pub use directory::{
-    Changes, Cursor, Directory, FieldChange, IncrementalDirectory, MAX_UNREADABLE_PERCENT,
-    Snapshot, check_unreadable, same_person,
+    Changes, Cursor, Directory, FieldChange, IncrementalDirectory, LOOK_UP_CONCURRENCY,
+    MAX_UNREADABLE_PERCENT, Snapshot, check_unreadable, same_person,
 };
 pub use email::{EmailError, check_email};
 pub use error::{DirectoryError, ErrorChain, ErrorKind};
@@ -128,8 +129,8 @@ pub use operations::{Create, Operation, Operations, PlannedChange, SkippedWrite,
 pub use person::{Address, FieldRef, FieldValue, Person, WrongKind};
 pub use plan::{
     BlockReason, Blocked, BrokenLink, Change, ChangeKind, Creation, DecidedBy, Decision,
-    DecisionError, Finding, FindingKind, MatchedBy, Pair, PendingDecisions, Plan, RecordRef,
-    Settled, Summary,
+    DecisionError, Finding, FindingKind, KeptLink, MatchedBy, Pair, PendingDecisions, Plan,
+    RecordRef, Settled, Summary,
 };
 pub use policy::{ConflictRule, CreationRule, Leavers, MissingRule, Policy, Scope};
 pub use quarantine::{HeldWrite, RETRY_SCHEDULE, Write, held_back, is_held_back};
@@ -142,6 +143,7 @@ pub use record::{InvalidValue, Record, RecordId};
 pub use report::{
     Action, Counts, FieldReport, HeldItem, News, OperationReport, Outcome, Report, SkippedItem,
 };
+pub use scope::{ScopeCount, ScopeStatus};
 pub use side::Side;
 pub use state::{Link, Reported, SyncState};
 pub use store::{

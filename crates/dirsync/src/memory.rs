@@ -31,6 +31,8 @@ use std::sync::{Mutex, MutexGuard};
 pub struct InMemoryDirectory {
     name: String,
     capabilities: Capabilities,
+    /// The scope it reads, when it reads one ([`InMemoryDirectory::with_scope`]).
+    scope: Option<String>,
     inner: Mutex<Inner>,
 }
 
@@ -72,7 +74,7 @@ impl InMemoryDirectory {
         records: impl IntoIterator<Item = Record>,
     ) -> Self {
         let name = "in-memory directory".to_owned();
-        let dir = InMemoryDirectory { name, capabilities, inner: Mutex::default() };
+        let dir = InMemoryDirectory { name, capabilities, scope: None, inner: Mutex::default() };
         {
             let mut inner = dir.lock();
             for record in records {
@@ -88,6 +90,39 @@ impl InMemoryDirectory {
     pub fn with_name(mut self, name: impl Into<String>) -> Self {
         self.name = name.into();
         self
+    }
+
+    /// The same directory reading a scope, described as `description`, as the adapters of real
+    /// services do (see [`Directory::scope`]): each record stands where it is stored
+    /// ([`Record::scope`]; put one [out of scope](Record::out_of_scope) to move it out), and a
+    /// snapshot holds those in the scope and those excluded; a get or a search finds anyone.
+    /// Incremental reads of a scoped directory are full reads of the scope.
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// use dirsync::{Directory, InMemoryDirectory, Person, Record};
+    /// let dir = InMemoryDirectory::new([
+    ///     Record::new("u1", Person::new().with_given_name("Ada")),
+    ///     Record::new("u2", Person::new().with_given_name("Bo")).out_of_scope(),
+    /// ])
+    /// .with_scope("company A");
+    /// assert_eq!(dir.snapshot().await?.len(), 1);
+    /// assert!(dir.get(&"u2".into()).await?.is_some_and(|bo| !bo.scope.is_in()));
+    /// # Ok::<(), dirsync::DirectoryError>(())
+    /// # }).unwrap();
+    /// ```
+    #[must_use]
+    pub fn with_scope(mut self, description: impl Into<String>) -> Self {
+        self.scope = Some(description.into());
+        self
+    }
+
+    /// The records a snapshot holds: every one, or in a scope those in it and those excluded.
+    fn in_snapshot(&self) -> Vec<Record> {
+        let scoped = self.scope.is_some();
+        let inner = self.lock();
+        let records = inner.records.values().map(|e| &e.record);
+        records.filter(|r| !scoped || r.scope != crate::ScopeStatus::Out).cloned().collect()
     }
 
     /// Every record, in id order.
@@ -197,9 +232,13 @@ impl Directory for InMemoryDirectory {
         self.capabilities.clone()
     }
 
+    fn scope(&self) -> Option<String> {
+        self.scope.clone()
+    }
+
     async fn snapshot(&self) -> Result<Vec<Record>, DirectoryError> {
         self.check_readable()?;
-        Ok(self.records())
+        Ok(self.in_snapshot())
     }
 
     async fn get(&self, id: &RecordId) -> Result<Option<Record>, DirectoryError> {
@@ -281,6 +320,12 @@ impl Directory for InMemoryDirectory {
 #[async_trait]
 impl IncrementalDirectory for InMemoryDirectory {
     async fn changes_since(&self, cursor: Option<&Cursor>) -> Result<Changes, DirectoryError> {
+        if self.scope.is_some() {
+            let changed = self.in_snapshot();
+            let cursor = Cursor::new(self.lock().sequence.to_string());
+            let full_read = Some("a scoped directory is read in full each time".to_owned());
+            return Ok(Changes { changed, removed: Vec::new(), cursor, full_read });
+        }
         let inner = self.lock();
         let now = Cursor::new(inner.sequence.to_string());
         let since = match cursor.map(|c| c.as_str().parse::<u64>()) {

@@ -2,7 +2,7 @@
 
 use crate::{
     AccountAction, AccountChange, Capabilities, Field, FieldValue, InvalidCharacters, InvalidValue,
-    ItemId, Names, Person, RecordId, Side, TooLong,
+    ItemId, Names, Person, RecordId, ScopeCount, Side, TooLong,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -36,6 +36,30 @@ pub struct Plan {
     /// policy's [`crate::Leavers`] says; by account.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub accounts: Vec<AccountChange>,
+    /// Links kept as they are although their records are not paired: one of them is excluded
+    /// from the sync, or was left out of a scoped read and not looked up; by HR id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kept_links: Vec<KeptLink>,
+    /// The scope the HR side was read in and how many people it held; `None` when it reads
+    /// everyone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hr_scope: Option<ScopeCount>,
+    /// The scope the identity directory was read in and how many people it held; `None` when it
+    /// reads everyone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idp_scope: Option<ScopeCount>,
+}
+
+/// A link from the state kept as it is, with nothing written to either record: see
+/// [`Plan::kept_links`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeptLink {
+    /// The HR record.
+    pub hr: RecordId,
+    /// The identity directory's record.
+    pub idp: RecordId,
+    /// The values both sides agreed on at the last sync.
+    pub baseline: Person,
 }
 
 /// A link from the state whose record on one side no longer exists.
@@ -72,6 +96,10 @@ pub struct Pair {
     pub matched_by: MatchedBy,
     /// Whether the policy's scope lets this run change them.
     pub in_scope: bool,
+    /// One of the two is outside its directory's scope: nothing is written to either, and the
+    /// person, linked before, left the scope (see [`FindingKind::LeftScope`]).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub outside_scope: bool,
     /// The baseline to remember if none of this pair's writes succeeds: the values both sides
     /// hold now, and for fields that still differ, the value agreed on before. Each write that
     /// succeeds adds its value on top.
@@ -330,6 +358,19 @@ pub enum FindingKind {
     /// A directory returned a record that cannot be understood: it takes no writes, is paired
     /// by no key, and nobody with its keys is created on the other side.
     Unreadable,
+    /// A linked person left the scope of one side (moved to another company, removed from the
+    /// group): the link is kept and nothing is written; their account is disabled only with
+    /// [`crate::Scope::disable_out_of_scope`].
+    LeftScope,
+    /// A person's twin (by link, employment id or email) is excluded from the sync, such as an
+    /// administrator's account: nothing is written, and nobody is created in its stead.
+    Excluded,
+    /// A person's twin by employment id or email is outside the other side's scope: they are not
+    /// paired, and nobody is created in its stead.
+    OutsideScope,
+    /// A linked record was left out of a scoped read and not looked up, so whether it still
+    /// exists is not known: the link is kept and nothing is written to the person.
+    NotLookedUp,
 }
 
 /// The plan still has pending decisions.
@@ -408,6 +449,9 @@ pub struct Summary {
     /// Accounts to enable again.
     #[serde(default)]
     pub enables: usize,
+    /// Linked people who left the scope of one side (pairs outside the scope), left alone.
+    #[serde(default)]
+    pub left_scope: usize,
 }
 
 impl Plan {
@@ -487,6 +531,7 @@ impl Plan {
         let mut s = Summary {
             pairs: self.pairs.len(),
             out_of_scope: self.pairs.iter().filter(|p| !p.in_scope).count(),
+            left_scope: self.pairs.iter().filter(|p| p.outside_scope).count(),
             findings: self.findings.len(),
             pending: self.pending().len(),
             ..Summary::default()
@@ -521,4 +566,8 @@ impl Plan {
             Side::Idp => &self.idp_capabilities,
         }
     }
+}
+
+fn is_false(value: &bool) -> bool {
+    !value
 }

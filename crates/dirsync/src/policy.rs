@@ -47,13 +47,23 @@ pub enum CreationRule {
     Selected(BTreeSet<RecordId>),
 }
 
-/// Which people a run may change. Out-of-scope people still take part in pairing, so their twin is
-/// never mistaken for someone missing; they are simply left alone.
+/// Which people a run may change, beyond the scope each directory reads (see
+/// [`crate::ScopeStatus`]). People left alone still take part in pairing by their links, so their
+/// twin is never mistaken for someone missing.
+///
+/// A person outside a directory's scope is never written, created on the other side, counted
+/// toward the thresholds or disabled as a leaver; a linked person who leaves the scope keeps
+/// their link, and the plan says they left the scope.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Scope {
     /// Also change and create inactive people (inactive in Huma, disabled in Azure AD).
     pub include_inactive: bool,
+    /// Disable the identity-directory account of a linked person who left the scope (moved to
+    /// another company, removed from the group), as a leaver's is disabled, and enable it again
+    /// when they come back, if the sync disabled it. Only with [`Leavers::disable`], and under
+    /// [`crate::ApplyOptions::max_disables`].
+    pub disable_out_of_scope: bool,
 }
 
 /// What happens to the identity-directory account of a person who leaves the HR system: inactive

@@ -1,6 +1,6 @@
 //! One user as a directory sees them.
 
-use crate::{Field, FieldSet, Person};
+use crate::{Field, FieldSet, Person, ScopeStatus};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::sync::Arc;
@@ -73,6 +73,14 @@ pub struct Record {
     /// a duplicate; see [`Record::unreadable`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unreadable: Option<String>,
+    /// Where the record stands toward the scope its directory reads: in it (the default),
+    /// outside it, or excluded from every sync (see [`ScopeStatus`]).
+    #[serde(default, skip_serializing_if = "is_in_scope")]
+    pub scope: ScopeStatus,
+}
+
+fn is_in_scope(status: &ScopeStatus) -> bool {
+    status.is_in()
 }
 
 impl Record {
@@ -85,6 +93,7 @@ impl Record {
             active: true,
             invalid: Vec::new(),
             unreadable: None,
+            scope: ScopeStatus::In,
         }
     }
 
@@ -123,6 +132,25 @@ impl Record {
     #[must_use]
     pub fn inactive(mut self) -> Self {
         self.active = false;
+        self
+    }
+
+    /// Marks the record as outside its directory's scope ([`ScopeStatus::Out`]).
+    #[must_use]
+    pub fn out_of_scope(self) -> Self {
+        self.with_scope(ScopeStatus::Out)
+    }
+
+    /// Marks the record as excluded from every sync ([`ScopeStatus::Excluded`]).
+    #[must_use]
+    pub fn excluded(self) -> Self {
+        self.with_scope(ScopeStatus::Excluded)
+    }
+
+    /// The record with `status` toward its directory's scope.
+    #[must_use]
+    pub fn with_scope(mut self, status: ScopeStatus) -> Self {
+        self.scope = status;
         self
     }
 

@@ -1,6 +1,8 @@
 //! What the last sync agreed on: links between records and the values both sides held.
 
-use crate::{BrokenLink, Cursor, DisabledAccount, HeldWrite, ItemId, Person, RecordId, Side};
+use crate::{
+    BrokenLink, Cursor, DisabledAccount, HeldWrite, ItemId, KeptLink, Person, RecordId, Side,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
@@ -100,6 +102,21 @@ impl SyncState {
                 Side::Hr => !linked_idp.contains(&b.idp),
             })
             .map(|b| (b.hr.clone(), Link { idp: b.idp.clone(), baseline: b.baseline.clone() }))
+            .collect();
+        self.links.extend(kept);
+    }
+
+    /// Adds each of the plan's kept links (see [`crate::Plan::kept_links`]) unless this state
+    /// links either of its records already.
+    pub fn keep_links(&mut self, kept: &[KeptLink]) {
+        if kept.is_empty() {
+            return;
+        }
+        let linked_idp: HashSet<&RecordId> = self.links.values().map(|link| &link.idp).collect();
+        let kept: Vec<(RecordId, Link)> = kept
+            .iter()
+            .filter(|k| !self.links.contains_key(&k.hr) && !linked_idp.contains(&k.idp))
+            .map(|k| (k.hr.clone(), Link { idp: k.idp.clone(), baseline: k.baseline.clone() }))
             .collect();
         self.links.extend(kept);
     }

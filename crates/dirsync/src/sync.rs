@@ -6,8 +6,8 @@ use crate::apply::{Writes, apply_writes};
 use crate::timeout::within;
 use crate::{
     ApplyError, ApplyOptions, Decision, DecisionError, Directory, DirectoryError, DirectoryPair,
-    ErrorChain, ErrorKind, ItemId, Lease, LeaseHolder, Plan, Policy, Report, RunOutcome, RunRecord,
-    Side, Snapshot, StateChanges, StateError, StateStore, SyncState, reconcile,
+    ErrorChain, ErrorKind, ItemId, Lease, LeaseHolder, Plan, Policy, RecordId, Report, RunOutcome,
+    RunRecord, Side, Snapshot, StateChanges, StateError, StateStore, SyncState, reconcile,
 };
 use chrono::{DateTime, Utc};
 use std::sync::OnceLock;
@@ -198,7 +198,7 @@ impl<'a> Synchronizer<'a> {
     /// [`SyncError::State`] or [`SyncError::Read`].
     pub async fn preview(&self) -> Result<Plan, SyncError> {
         let state = self.store.load().await?;
-        let (hr, idp) = read_both(self.directories, self.read_timeout).await?;
+        let (hr, idp) = read_both(self.directories, self.read_timeout, &state).await?;
         Ok(reconcile(&hr, &idp, &state, &self.policy))
     }
 }
@@ -206,14 +206,21 @@ impl<'a> Synchronizer<'a> {
 /// The default of [`Synchronizer::with_read_timeout`].
 const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(3600);
 
-/// Reads both sides at once, each within `timeout`.
+/// Reads both sides at once, each within `timeout`; a side read in a scope has the records
+/// `state` links that its read left out looked up ([`Snapshot::read_linked`]).
 async fn read_both(
     directories: DirectoryPair<'_>,
     timeout: Duration,
+    state: &SyncState,
 ) -> Result<(Snapshot, Snapshot), SyncError> {
     let read = |side: Side| async move {
         let directory = directories.get(side);
-        let read = within(timeout, Snapshot::read(directory)).await.unwrap_or_else(|| {
+        let linked: Vec<RecordId> = match side {
+            Side::Hr => state.links.keys().cloned().collect(),
+            Side::Idp => state.links.values().map(|link| link.idp.clone()).collect(),
+        };
+        let snapshot = Snapshot::read_linked(directory, linked);
+        let read = within(timeout, snapshot).await.unwrap_or_else(|| {
             Err(DirectoryError::new(
                 ErrorKind::Unavailable,
                 format!(
@@ -252,7 +259,8 @@ impl<'a> LeasedSync<'a> {
     /// [`SyncError::Read`]; nothing was written, and the lease is let go.
     pub async fn read(self) -> Result<PlannedSync<'a>, SyncError> {
         let span = tracing::info_span!("read");
-        match read_both(self.sync.directories, self.sync.read_timeout).instrument(span).await {
+        let read = read_both(self.sync.directories, self.sync.read_timeout, &self.state);
+        match read.instrument(span).await {
             Ok((hr, idp)) => Ok(self.plan_with(&hr, &idp)),
             Err(e) => {
                 self.lease.release().await;
@@ -271,6 +279,9 @@ impl<'a> LeasedSync<'a> {
     /// A snapshot read with [`Snapshot::read`] has been checked for too many unreadable records;
     /// one built another way (a kept snapshot brought up to date with
     /// [`Snapshot::apply_changes`]) should be checked with [`crate::check_unreadable`] first.
+    /// A snapshot read in a scope should have the records the state links looked up
+    /// ([`Snapshot::look_up_linked`] with the ids of [`LeasedSync::state`]): a linked record it
+    /// lacks is otherwise not known, and its person is left alone.
     pub fn plan_with(self, hr: &Snapshot, idp: &Snapshot) -> PlannedSync<'a> {
         let read = self.started.elapsed();
         let reconciling = Instant::now();

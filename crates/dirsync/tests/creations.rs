@@ -64,7 +64,8 @@ fn inactive_people_are_not_created_unless_the_scope_includes_them() {
     let hr = vec![Record::new("h1", person("a@x.no")).inactive()];
     let all = Policy { create_in_idp: CreationRule::All, ..Policy::default() };
     assert!(plan(hr.clone(), vec![], &all).creations.is_empty());
-    let with_inactive = Policy { scope: Scope { include_inactive: true }, ..all };
+    let with_inactive =
+        Policy { scope: Scope { include_inactive: true, ..Scope::default() }, ..all };
     assert_eq!(plan(hr, vec![], &with_inactive).creations.len(), 1);
 }
 

@@ -155,8 +155,8 @@ fn arb_case() -> impl Strategy<Value = Case> {
                 }
             }
             Case {
-                hr: Snapshot { name: String::new(), capabilities: hr_caps(), records: hr },
-                idp: Snapshot { name: String::new(), capabilities: idp_caps(), records: idp },
+                hr: Snapshot { capabilities: hr_caps(), records: hr, ..Snapshot::default() },
+                idp: Snapshot { capabilities: idp_caps(), records: idp, ..Snapshot::default() },
                 state,
             }
         })
@@ -177,7 +177,7 @@ fn arb_settling_policy() -> impl Strategy<Value = Policy> {
                 missing,
                 create_in_hr: rule(create_hr),
                 create_in_idp: rule(create_idp),
-                scope: Scope { include_inactive },
+                scope: Scope { include_inactive, ..Scope::default() },
                 ..Policy::default()
             }
         })

@@ -278,8 +278,9 @@ fn idp_records() -> Vec<Record> {
 }
 
 fn the_plan() -> Plan {
-    let hr = Snapshot { name: String::new(), capabilities: huma_like(), records: hr_records() };
-    let idp = Snapshot { name: String::new(), capabilities: graph_like(), records: idp_records() };
+    let hr = Snapshot { capabilities: huma_like(), records: hr_records(), ..Snapshot::default() };
+    let idp =
+        Snapshot { capabilities: graph_like(), records: idp_records(), ..Snapshot::default() };
     reconcile(&hr, &idp, &SyncState::new(), &settle_everything())
 }
 
@@ -551,8 +552,9 @@ fn no_planned_write_breaks_a_limit_or_carries_a_control_character() {
     assert!(!ops.operations.is_empty());
     assert_every_write_is_allowed(&plan, &ops);
     // The same holds with the sides' roles swapped.
-    let hr = Snapshot { name: String::new(), capabilities: huma_like(), records: hr_records() };
-    let idp = Snapshot { name: String::new(), capabilities: graph_like(), records: idp_records() };
+    let hr = Snapshot { capabilities: huma_like(), records: hr_records(), ..Snapshot::default() };
+    let idp =
+        Snapshot { capabilities: graph_like(), records: idp_records(), ..Snapshot::default() };
     let mirrored = reconcile(&idp, &hr, &SyncState::new(), &settle_everything().mirrored());
     assert_every_write_is_allowed(&mirrored, &the_operations(&mirrored));
 }
@@ -628,14 +630,14 @@ fn a_street_of_more_lines_than_huma_keeps_is_skipped_with_its_reason_on_every_ru
     let street = "Storgata 1\nBygg B\nInngang 3\nLeilighet 4";
     let address = Address::new(street, "0150", "Oslo", country("NO"));
     let hr = Snapshot {
-        name: String::new(),
         capabilities: huma_like(),
         records: vec![Record::new("h1", p("E1"))],
+        ..Snapshot::default()
     };
     let idp = Snapshot {
-        name: String::new(),
         capabilities: graph_like(),
         records: vec![Record::new("a1", p("E1").with_address(address))],
+        ..Snapshot::default()
     };
     let mut state = SyncState::new();
     for run in 0..2 {

@@ -297,7 +297,7 @@ async fn inactive_people_are_left_alone_unless_the_scope_includes_them() {
     assert!(detail(only(&pushed)).contains("inactive in Huma"), "{pushed:#?}");
     assert_eq!(idp.writes(), 0);
 
-    let everyone = Scope { include_inactive: true };
+    let everyone = Scope { include_inactive: true, ..Scope::default() };
     let pushed = push.clone().with_scope(everyone).push(&["h1".into()]).await;
     assert_eq!(only(&pushed).action, PushAction::Updated, "{pushed:#?}");
     assert_eq!(idp.records()[0].person.job_title(), Some("CTO"));

@@ -3,6 +3,7 @@
 use crate::lenient::warn_if_unreadable;
 use crate::mapping::{SplitChanges, current_position, record_from_details, split_changes};
 use crate::model::{PositionUpdateInput, UserInput};
+use crate::scope::HumaScope;
 use crate::webhook::WebhookEvent;
 use crate::{HumaClient, HumaError, HumaUserId, JobTitleId};
 use async_trait::async_trait;
@@ -24,10 +25,18 @@ pub struct HumaDirectoryConfig {
     /// Whether a job title that does not exist in Huma is created (off by default: the update
     /// then fails with [`HumaError::JobTitleNotFound`]).
     pub create_job_titles: bool,
+    /// The people this directory looks after (default: everyone).
+    pub scope: HumaScope,
 }
 
 /// Huma as a [`Directory`]: every user's details as records, updates through `PATCH /users/{id}`
 /// and the current position, creation through `POST /users`.
+///
+/// With a [`HumaScope`], a snapshot reads the users of its teams, locations and companies
+/// through the list's filters (one listing per kind), so a scoped read costs the scope, not the
+/// organisation; first it checks that each of them exists (`GET /groups/{id}`), failing with
+/// [`HumaError::GroupNotFound`] otherwise. A user read by id or found by a search is marked with
+/// where they stand by the groups of their details.
 ///
 /// ```
 /// use huma_api::{HumaClient, HumaDirectory, HumaDirectoryConfig, SecretString};
@@ -70,9 +79,40 @@ impl HumaDirectory {
     /// [`HumaError::NotFound`] when the user does not exist; [`HumaError::Decode`] when the
     /// answer is not JSON; other failures.
     pub async fn record(&self, id: &HumaUserId) -> Result<Record, HumaError> {
-        let record = self.client.user_record(id).await?;
+        let record = self.client.user_record(id, &self.config.scope).await?;
         warn_if_unreadable(&record);
         Ok(record)
+    }
+
+    /// Checks that each team, location and company of the scope exists (`GET /groups/{id}`), a
+    /// few at a time: what a program does before it starts, and a scoped snapshot before it
+    /// reads.
+    ///
+    /// # Errors
+    /// [`HumaError::GroupNotFound`] naming the first that does not exist; other failures.
+    pub async fn check_scope(&self) -> Result<(), HumaError> {
+        let groups: Vec<(&'static str, &String)> = self
+            .config
+            .scope
+            .kinds()
+            .flat_map(|(kind, ids)| ids.iter().map(move |id| (kind, id)))
+            .collect();
+        let checks: Vec<_> = groups
+            .iter()
+            .map(|&(kind, id)| async move {
+                match self.client.group_exists(id).await {
+                    Err(HumaError::NotFound { .. }) => {
+                        Err(HumaError::GroupNotFound { kind, id: id.clone() })
+                    }
+                    other => other,
+                }
+            })
+            .collect();
+        futures::stream::iter(checks)
+            .buffered(self.client.max_concurrency())
+            .try_collect::<Vec<()>>()
+            .await
+            .map(|_| ())
     }
 
     /// One user as a record, or `None` when Huma has no such user.
@@ -260,11 +300,22 @@ impl Directory for HumaDirectory {
     /// [unreadable](Record::unreadable) record (the entry's id, or a stand-in when it has none)
     /// and the others are read as usual. A page or an answer that is not JSON, or a failed
     /// request, fails the read.
+    fn scope(&self) -> Option<String> {
+        self.config.scope.describe().map(|scope| format!("{scope} in Huma"))
+    }
+
+    /// With a [`HumaScope`]: the users of its teams, locations and companies, after checking
+    /// they exist ([`HumaDirectory::check_scope`]).
     async fn snapshot(&self) -> Result<Vec<Record>, DirectoryError> {
         // Each user becomes a record as it arrives: 100k raw details are never all held at once.
-        let records =
-            self.client.map_all_listed(|listed| self.client.listed_record(listed)).await?;
-        Ok(records)
+        // Those listed by the scope's filters are in it: their groups need no second look.
+        let everyone = HumaScope::default();
+        let read = |listed| self.client.listed_record(listed, &everyone);
+        if self.config.scope.is_everyone() {
+            return Ok(self.client.map_all_listed(read).await?);
+        }
+        self.check_scope().await?;
+        Ok(self.client.map_listed(&self.config.scope.listings(), read).await?)
     }
 
     async fn get(&self, id: &RecordId) -> Result<Option<Record>, DirectoryError> {
@@ -294,7 +345,7 @@ impl Directory for HumaDirectory {
         let reads: Vec<_> = found
             .into_iter()
             .map(|listed| async move {
-                match self.client.listed_record(listed).await {
+                match self.client.listed_record(listed, &self.config.scope).await {
                     Ok(record) => Ok(Some(record)),
                     Err(HumaError::NotFound { .. }) => Ok(None),
                     Err(e) => Err(e),

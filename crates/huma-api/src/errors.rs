@@ -156,6 +156,17 @@ pub enum HumaError {
         /// What did not fit.
         reason: String,
     },
+    /// A team, location or company of the scope does not exist in Huma (`GET /groups/{id}`
+    /// answered 404): nothing is read, since an empty scope would look as if everyone left it.
+    #[error(
+        "the Huma {kind} {id} of the scope does not exist: check the {kind} UUIDs given for the scope (in Huma, the {kind}'s page shows its id)"
+    )]
+    GroupNotFound {
+        /// `team`, `location` or `company`.
+        kind: &'static str,
+        /// The UUID given.
+        id: String,
+    },
     /// Part of a change was made before a later step failed.
     #[error("{done}, but a later step failed")]
     Incomplete {
@@ -208,7 +219,9 @@ impl HumaError {
             HumaError::MalformedRequest { .. } => ErrorKind::Protocol,
             HumaError::Unexpected { status: 409, .. } => ErrorKind::AlreadyExists,
             HumaError::Incomplete { source, .. } => source.kind(),
-            HumaError::Config { .. } | HumaError::Unexpected { .. } => ErrorKind::Other,
+            HumaError::Config { .. }
+            | HumaError::Unexpected { .. }
+            | HumaError::GroupNotFound { .. } => ErrorKind::Other,
         }
     }
 

@@ -12,6 +12,7 @@ use crate::ids::HumaUserId;
 use crate::mapping::record_from_json;
 use crate::model::UserSummary;
 use crate::raw::{Problem, RawKeys, shortened};
+use crate::scope::HumaScope;
 use dirsync::{Person, Record, RecordId};
 use dirsync_runtime::lenient::is_object;
 use reqwest::Method;
@@ -176,26 +177,36 @@ pub(crate) fn warn_if_unreadable(record: &Record) {
 }
 
 impl HumaClient {
-    /// One user's details as a record, read leniently ([`record_from_json`]).
+    /// One user's details as a record, read leniently ([`record_from_json`]), marked with where
+    /// it stands toward `scope` by the groups of its details.
     ///
     /// # Errors
     /// [`HumaError::NotFound`] when there is no such user; an answer that is not JSON; other
     /// failures of the request.
-    pub(crate) async fn user_record(&self, id: &HumaUserId) -> Result<Record, HumaError> {
+    pub(crate) async fn user_record(
+        &self,
+        id: &HumaUserId,
+        scope: &HumaScope,
+    ) -> Result<Record, HumaError> {
         let body = self.call(self.request(Method::GET, &["users", id.as_str()], &[])).await?;
-        record_from_json(id, &body)
+        Ok(scope.mark(record_from_json(id, &body)?, &body))
     }
 
     /// A list entry as a record: its details read leniently when it has an id, and unreadable
     /// when the entry itself could not be read (with the keys of its details where they could be
-    /// read, else of the entry). Logs the record when it is unreadable.
+    /// read, else of the entry), marked toward `scope` as in [`HumaClient::user_record`]. Logs
+    /// the record when it is unreadable.
     ///
     /// # Errors
     /// As [`HumaClient::user_record`].
-    pub(crate) async fn listed_record(&self, listed: Listed) -> Result<Record, HumaError> {
+    pub(crate) async fn listed_record(
+        &self,
+        listed: Listed,
+        scope: &HumaScope,
+    ) -> Result<Record, HumaError> {
         let record = match listed.entry {
             Entry::Read(summary) => {
-                let record = self.user_record(&summary.id).await?;
+                let record = self.user_record(&summary.id, scope).await?;
                 if record.is_unreadable() {
                     let keys = with_missing_keys(record.person.clone(), &listed.keys);
                     Record { person: keys, ..record }
@@ -204,14 +215,14 @@ impl HumaClient {
                 }
             }
             Entry::Unreadable { id: Some(id), problem, .. } => {
-                let details = self.user_record(&id).await?;
+                let details = self.user_record(&id, scope).await?;
                 // The details' keys come first: only they hold the employment id.
                 let keys = with_missing_keys(details.person.keys_only(), &listed.keys);
                 let reason = match &details.unreadable {
                     Some(also) => shortened(format!("{}; and {also}", problem.reason(LIST_ENTRY))),
                     None => problem.reason(LIST_ENTRY),
                 };
-                Record::unreadable(id, keys, reason)
+                Record::unreadable(id, keys, reason).with_scope(details.scope)
             }
             Entry::Unreadable { id: None, problem, .. } => Record::unreadable(
                 stand_in_id(listed.position),

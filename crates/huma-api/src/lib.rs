@@ -64,6 +64,7 @@ pub mod model;
 mod paging;
 mod positions;
 mod raw;
+mod scope;
 mod users;
 pub mod webhook;
 
@@ -72,6 +73,7 @@ pub use directory::{HumaDirectory, HumaDirectoryConfig};
 pub use dirsync_runtime::{Clock, RequestStats, RetryPolicy, TokioClock};
 pub use errors::HumaError;
 pub use ids::{HumaUserId, JobTitleId, PositionId};
+pub use scope::HumaScope;
 /// The type every secret of this crate is given in (client secrets, tokens, passwords):
 /// `secrecy`'s `SecretString`, of secrecy 0.10, re-exported so that a service needs no
 /// dependency of its own to make one (`SecretString::from(value)`). Every dirsync adapter crate

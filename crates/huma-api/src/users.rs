@@ -34,7 +34,7 @@ impl HumaClient {
     /// pages contradict each other ([`HumaError::InconsistentPages`]): no partial list is
     /// returned.
     pub async fn all_users(&self) -> Result<Vec<UserSummary>, HumaError> {
-        summaries(self.user_pages(None), "GET /users").await
+        summaries(self.user_pages(&[]), "GET /users").await
     }
 
     /// The users Huma's search finds for `text` (it matches names and emails):
@@ -43,13 +43,23 @@ impl HumaClient {
     /// # Errors
     /// As [`HumaClient::all_users`].
     pub async fn search_users(&self, text: &str) -> Result<Vec<UserSummary>, HumaError> {
-        summaries(self.user_pages(Some(text)), "GET /users?search").await
+        let search = [("search", text.to_owned())];
+        summaries(self.user_pages(&search), "GET /users?search").await
     }
 
     /// The entries Huma's search finds for `text`, each read on its own.
     pub(crate) async fn search_listed(&self, text: &str) -> Result<Vec<Listed>, HumaError> {
-        let pages: Vec<Vec<Listed>> = self.user_pages(Some(text)).try_collect().await?;
+        let search = [("search", text.to_owned())];
+        let pages: Vec<Vec<Listed>> = self.user_pages(&search).try_collect().await?;
         Ok(pages.into_iter().flatten().collect())
+    }
+
+    /// One group (a team, location or company): `GET /groups/{id}`, for whether it exists.
+    ///
+    /// # Errors
+    /// [`HumaError::NotFound`] when there is no such group; other failures.
+    pub async fn group_exists(&self, id: &str) -> Result<(), HumaError> {
+        self.call(self.request(Method::GET, &["groups", id], &[])).await.map(|_| ())
     }
 
     /// One user in full: `GET /users/{id}`.
@@ -99,19 +109,39 @@ impl HumaClient {
         F: Fn(Listed) -> Fut,
         Fut: Future<Output = Result<T, HumaError>>,
     {
+        self.map_listed(&[Vec::new()], read).await
+    }
+
+    /// As [`HumaClient::map_all_listed`], over the users of each of `listings` (the query pairs
+    /// of list filters, such as `company`), one listing after another; a user listed by several
+    /// is read once.
+    ///
+    /// # Errors
+    /// As [`HumaClient::map_all_listed`].
+    pub(crate) async fn map_listed<T, F, Fut>(
+        &self,
+        listings: &[Vec<(&'static str, String)>],
+        read: F,
+    ) -> Result<Vec<T>, HumaError>
+    where
+        F: Fn(Listed) -> Fut,
+        Fut: Future<Output = Result<T, HumaError>>,
+    {
         // The list is read on its own, not as the details' upstream: a details stage that is full
         // stops polling its upstream, and a list page left unpolled while it holds its turn for
         // the token refresh holds every other request up with it.
         let (listed, to_read) = mpsc::unbounded();
         let list = async move {
             let mut seen = HashSet::new();
-            let mut pages = self.user_pages(None);
-            while let Some(page) = pages.try_next().await? {
-                // An entry without an id cannot be told apart from another, so each is kept.
-                let new = |entry: &Listed| entry.id().is_none_or(|id| seen.insert(id.clone()));
-                for entry in page.into_iter().filter(new) {
-                    // The receiver only goes when a read failed, and then so does the whole.
-                    let _ = listed.unbounded_send(entry);
+            for filter in listings {
+                let mut pages = self.user_pages(filter);
+                while let Some(page) = pages.try_next().await? {
+                    // An entry without an id cannot be told apart from another, so each is kept.
+                    let new = |entry: &Listed| entry.id().is_none_or(|id| seen.insert(id.clone()));
+                    for entry in page.into_iter().filter(new) {
+                        // The receiver only goes when a read failed, and then so does the whole.
+                        let _ = listed.unbounded_send(entry);
+                    }
                 }
             }
             Ok(())
@@ -145,18 +175,20 @@ impl HumaClient {
         self.call_json(with_json(self.request(Method::POST, &["users"], &[]), input)?).await
     }
 
-    /// The list's pages (`search` narrows it), one after another (see [`pages`]), each entry
-    /// read on its own ([`read_page`]).
+    /// The list's pages (`filter`, query pairs such as `search` or `company`, narrows it), one
+    /// after another (see [`pages`]), each entry read on its own ([`read_page`]).
     fn user_pages<'a>(
         &'a self,
-        search: Option<&'a str>,
+        filter: &'a [(&'static str, String)],
     ) -> BoxStream<'a, Result<Vec<Listed>, HumaError>> {
-        let what = if search.is_some() { "the users found" } else { "the users" };
+        let what = match filter.first() {
+            None => "the users",
+            Some(("search", _)) => "the users found",
+            Some(_) => "the users in the scope",
+        };
         pages(what, PAGE_SIZE, Listed::repeat_key, move |offset| {
             let mut query = vec![("limit", PAGE_SIZE.to_string()), ("offset", offset.to_string())];
-            if let Some(text) = search {
-                query.push(("search", text.to_owned()));
-            }
+            query.extend(filter.iter().cloned());
             async move {
                 let body = self.call(self.request(Method::GET, &["users"], &query)).await?;
                 let (items, total) = read_page(&body, offset)

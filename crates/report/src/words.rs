@@ -18,6 +18,10 @@ pub fn finding_label(kind: FindingKind) -> &'static str {
         FindingKind::DuplicateRecordId => "Duplicate record id",
         FindingKind::MalformedEmail => "Malformed email",
         FindingKind::Unreadable => "Unreadable record",
+        FindingKind::LeftScope => "Left the scope",
+        FindingKind::Excluded => "Excluded",
+        FindingKind::OutsideScope => "Outside the scope",
+        FindingKind::NotLookedUp => "Not looked up",
     }
 }
 

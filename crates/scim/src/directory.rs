@@ -6,7 +6,7 @@ use crate::mapping::{self, ENTERPRISE_USER, StartDateAttribute, filter_value};
 use async_trait::async_trait;
 use dirsync::{
     Capabilities, Directory, DirectoryError, Field, FieldChange, FieldSet, Limits, Person, Record,
-    RecordId, same_person,
+    RecordId, ScopeStatus, same_person,
 };
 use dirsync_runtime::ErrorDetails;
 use tracing::Instrument;
@@ -23,11 +23,19 @@ pub struct ScimDirectoryConfig {
     /// How many users to ask for per page (default 100; never more than the provider's
     /// `maxResults`).
     pub page_size: u32,
+    /// The scope: a SCIM filter expression the provider's users in it match (`title eq
+    /// "Engineer"`, `userType eq "Employee"`); `None` (the default): every user.
+    pub filter: Option<String>,
 }
 
 impl Default for ScimDirectoryConfig {
     fn default() -> Self {
-        ScimDirectoryConfig { name: "SCIM".to_owned(), start_date: None, page_size: 100 }
+        ScimDirectoryConfig {
+            name: "SCIM".to_owned(),
+            start_date: None,
+            page_size: 100,
+            filter: None,
+        }
     }
 }
 
@@ -39,6 +47,11 @@ impl Default for ScimDirectoryConfig {
 /// since it was read is never overwritten (the write fails, and the next sync plans anew);
 /// [`Directory::find_matching`] searches with a filter when filtering is supported, else reads
 /// every user.
+///
+/// With a scope ([`ScimDirectoryConfig::filter`]), a snapshot lists the users matching the
+/// filter; a provider that cannot filter, or refuses the expression, fails the read
+/// ([`ScimError::ScopeFilter`]) rather than read everyone. A user read by id or found by a
+/// search is marked in or outside the scope by a search for that user within the filter.
 #[derive(Debug, Clone)]
 pub struct ScimDirectory {
     client: ScimClient,
@@ -63,6 +76,33 @@ impl ScimDirectory {
     async fn all(&self) -> Result<Vec<Record>, ScimError> {
         let users = self.client.list_users(None, self.config.page_size).await?;
         Ok(users.iter().map(|u| self.record(u)).collect())
+    }
+
+    /// The users of the scope: those matching its filter, or everyone.
+    async fn in_scope(&self) -> Result<Vec<Record>, ScimError> {
+        let Some(filter) = &self.config.filter else { return self.all().await };
+        let refused = |reason: String| ScimError::ScopeFilter { filter: filter.clone(), reason };
+        if !self.client.features().await?.filter {
+            return Err(refused("the provider does not support filters".to_owned()));
+        }
+        match self.client.list_users(Some(filter), self.config.page_size).await {
+            Ok(users) => Ok(users.iter().map(|u| self.record(u)).collect()),
+            Err(ScimError::FilterRefused { details }) => Err(refused(details.to_string())),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `records` marked in or outside the scope, each by a search for it within the filter.
+    async fn mark(&self, records: Vec<Record>) -> Result<Vec<Record>, ScimError> {
+        let Some(filter) = &self.config.filter else { return Ok(records) };
+        let mut marked = Vec::with_capacity(records.len());
+        for record in records {
+            let within = format!("id eq {} and ({filter})", filter_value(record.id.as_str()));
+            let found = self.client.list_users(Some(&within), self.config.page_size).await?;
+            let status = if found.is_empty() { ScopeStatus::Out } else { ScopeStatus::In };
+            marked.push(record.with_scope(status));
+        }
+        Ok(marked)
     }
 
     async fn write(&self, id: &RecordId, changes: &[FieldChange]) -> Result<(), ScimError> {
@@ -140,7 +180,8 @@ impl ScimDirectory {
             self.all().await?
         };
         // The provider's filter is the coarse step; the core's rule decides.
-        Ok(records.into_iter().filter(|r| same_person(&r.person, person)).collect())
+        let found = records.into_iter().filter(|r| same_person(&r.person, person)).collect();
+        self.mark(found).await
     }
 }
 
@@ -168,14 +209,20 @@ impl Directory for ScimDirectory {
         }
     }
 
+    fn scope(&self) -> Option<String> {
+        let filter = self.config.filter.as_ref()?;
+        Some(format!("the users of {} matching the filter {filter}", self.config.name))
+    }
+
     async fn snapshot(&self) -> Result<Vec<Record>, DirectoryError> {
         let span = tracing::info_span!("scim_snapshot", provider = %self.config.name);
-        Ok(self.all().instrument(span).await?)
+        Ok(self.in_scope().instrument(span).await?)
     }
 
     async fn get(&self, id: &RecordId) -> Result<Option<Record>, DirectoryError> {
         let user = self.client.get_user(id.as_str()).await?;
-        Ok(user.map(|u| self.record(&u)))
+        let records = user.map(|u| self.record(&u)).into_iter().collect();
+        Ok(self.mark(records).await?.pop())
     }
 
     async fn create(&self, person: &Person) -> Result<Record, DirectoryError> {

@@ -105,6 +105,17 @@ pub enum ScimError {
         /// The provider's answer.
         details: Box<ErrorDetails>,
     },
+    /// The filter of the scope cannot be read with: the provider cannot filter, or refused the
+    /// expression. Nothing is read, rather than everyone.
+    #[error(
+        "the scope's filter {filter:?} cannot be used with the SCIM provider ({reason}): check the expression, or sync without a filter"
+    )]
+    ScopeFilter {
+        /// The filter expression.
+        filter: String,
+        /// Why.
+        reason: String,
+    },
     /// Another answer that is neither success nor one of the above.
     #[error("the SCIM provider refused the request ({})", said(.details))]
     Rejected {
@@ -204,6 +215,7 @@ impl ScimError {
             }
             ScimError::PreconditionFailed { .. }
             | ScimError::FilterRefused { .. }
+            | ScimError::ScopeFilter { .. }
             | ScimError::Rejected { .. }
             | ScimError::Config(_) => ErrorKind::Other,
         }

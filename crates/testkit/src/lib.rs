@@ -50,6 +50,11 @@
 //! - `GET|PATCH {uri}/v1.0/users/{id or userPrincipalName}`, `POST {uri}/v1.0/users`: Graph's
 //!   validation, length limits and error bodies; admins ([`FakeGraph::set_admin`]) refuse
 //!   sensitive properties (`accountEnabled` among them) with 403.
+//! - Groups ([`FakeGraph::insert_group`], [`FakeGraph::add_group_member`], nested groups too):
+//!   `GET {uri}/v1.0/groups/{id}/transitiveMembers` and its cast `…/microsoft.graph.user`
+//!   (`$select`, `$top`, `@odata.nextLink`; 404 `Request_ResourceNotFound` for a group that does
+//!   not exist), `POST {uri}/v1.0/groups/{id}/members/$ref` (a write; 400 for a member already
+//!   there) and `POST {uri}/v1.0/users/{id}/checkMemberGroups` (at most 20 groups).
 //! - `POST {uri}/v1.0/users/{id or userPrincipalName}/revokeSignInSessions`: 200
 //!   `{"value": true}`, counted per user ([`FakeGraph::revocations`]); 404 for an unknown user,
 //!   403 for an admin.
@@ -75,7 +80,12 @@
 //! ## Fake Huma ([`FakeHuma`], [`HumaConfig`])
 //! - `POST {uri}/auth/oauth/token` (form or JSON; `client_credentials` or `refresh_token`).
 //! - `GET {uri}/users?limit&offset` (`PageUser`; `limit` default 25, over 50 answers 400),
-//!   filters `isActive`, `search`, `id`, `orderDirection`; users in creation order.
+//!   filters `isActive`, `search`, `id`, `team`, `location`, `company` (each up to 25 UUIDs,
+//!   repeated or comma-separated: users in any of them; the filters together narrow),
+//!   `orderDirection`; users in creation order.
+//! - Teams, locations and companies ([`FakeHuma::insert_group`], [`FakeHuma::add_to_group`]):
+//!   users' `teams`, `locations` and `companies`, and `GET {uri}/groups/{id}` (404
+//!   `object:not-found` for one that does not exist).
 //! - `GET|PATCH {uri}/users/{id}` (`UserDetails`, every field wrapped; locked fields
 //!   ([`FakeHuma::lock_field`]) answer `editable: false` and refuse PATCHes with 400),
 //!   `POST {uri}/users` (`UserInput`).
@@ -138,7 +148,10 @@ pub use faults::{Fault, FaultRule, Trigger};
 pub use graph::{
     FakeGraph, GraphConfig, GraphUser, SentAttachment, SentMail, SignInPage, WriteBudget,
 };
-pub use huma::{FakeHuma, HumaAddress, HumaConfig, HumaPosition, HumaUser, HumaView, JobTitle};
+pub use huma::{
+    FakeHuma, HumaAddress, HumaConfig, HumaGroup, HumaGroupKind, HumaPosition, HumaUser, HumaView,
+    JobTitle,
+};
 pub use intercept::{Intercept, Intercepted};
 pub use python::PythonTool;
 pub use route::Route;

@@ -41,11 +41,20 @@ pub enum Route {
     RevokeSessions,
     /// Anything else (answered 404 or 405 the way the service would).
     Other,
+    /// A page of Graph's `GET /v1.0/groups/{id}/transitiveMembers` (also cast to
+    /// `microsoft.graph.user`).
+    ListGroupMembers,
+    /// Graph's `POST /v1.0/groups/{id}/members/$ref`.
+    AddGroupMember,
+    /// Graph's `POST /v1.0/users/{id}/checkMemberGroups`.
+    CheckMemberGroups,
+    /// Huma's `GET /groups/{id}` (a team, location or company).
+    GetGroup,
 }
 
 impl Route {
     /// Every route, in a fixed order.
-    pub const ALL: [Route; 17] = [
+    pub const ALL: [Route; 21] = [
         Route::Token,
         Route::ListUsers,
         Route::GetUser,
@@ -63,6 +72,10 @@ impl Route {
         Route::SendMail,
         Route::RevokeSessions,
         Route::Other,
+        Route::ListGroupMembers,
+        Route::AddGroupMember,
+        Route::CheckMemberGroups,
+        Route::GetGroup,
     ];
 
     pub(crate) fn index(self) -> usize {
@@ -77,6 +90,7 @@ impl Route {
             Route::CreateUser
                 | Route::UpdateUser
                 | Route::RevokeSessions
+                | Route::AddGroupMember
                 | Route::CreatePosition
                 | Route::UpdatePosition
                 | Route::CreateJobTitle

@@ -378,7 +378,9 @@ pub(crate) async fn apply_writes(
         return Err(ApplyError::SafetyThreshold { people, max });
     }
     let disables = ops.disables();
-    let max = options.max_disables.unwrap_or_else(|| crate::default_max_disables(plan.pairs.len()));
+    // People outside the scope count toward no threshold, not even as the base of the default.
+    let in_scope = plan.pairs.iter().filter(|p| !p.outside_scope).count();
+    let max = options.max_disables.unwrap_or_else(|| crate::default_max_disables(in_scope));
     if disables > max {
         tracing::warn!(disables, max, "plan refused by the threshold on disabled accounts");
         return Err(ApplyError::DisableThreshold { disables, max });

@@ -84,6 +84,7 @@ fn advanced_state(plan: &Plan, ops: &Operations, ended: &[Ended], old: &SyncStat
         state.link(hr, idp, baseline);
     }
     state.keep_broken_links(&plan.broken_links);
+    state.keep_links(&plan.kept_links);
     state
 }
 

@@ -160,6 +160,7 @@ async fn create_once(create: &Create, target: &dyn Directory) -> Ended {
             Ok(record) => Ended::done(Some(record)),
             Err(e) => Ended::failed(e),
         },
+        [record] if !record.scope.is_in() => Ended::skipped(outside_scope(target, record), None),
         [record] => Ended::skipped(
             format!(
                 "already exists in {} as {} (same employment id or email); linked to it \
@@ -182,6 +183,23 @@ async fn create_once(create: &Create, target: &dyn Directory) -> Ended {
                 None,
             )
         }
+    }
+}
+
+/// Why a person is not created when the target holds them already, outside its scope: not
+/// linked either, since nothing may be written to such a record.
+fn outside_scope(target: &dyn Directory, record: &Record) -> String {
+    let (system, id) = (target.name(), &record.id);
+    match record.scope {
+        crate::ScopeStatus::Excluded => format!(
+            "already exists in {system} as {id} (same employment id or email), which is excluded \
+             from the sync; not created, so as not to make a duplicate, and not linked"
+        ),
+        _ => format!(
+            "already exists in {system} as {id} (same employment id or email), outside the scope \
+             of the sync; not created, so as not to make a duplicate, and not linked: bring {id} \
+             into the scope, and the next sync pairs them"
+        ),
     }
 }
 

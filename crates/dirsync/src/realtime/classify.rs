@@ -64,6 +64,9 @@ fn nothing_written(
     names: &Names,
 ) -> PersonPush {
     let plan = &pass.plan;
+    if let Some(why) = outside_scope(plan, hr, names) {
+        return out.with_detail(PushAction::OutOfScope, why);
+    }
     if let Some(broken) = plan.broken_links.iter().find(|b| b.gone == Side::Idp) {
         let detail = format!(
             "the {} user {} linked to this person was deleted; not created again: a sync lists \
@@ -101,6 +104,23 @@ fn nothing_written(
         Some(held) => out.with_detail(PushAction::Unchanged, held.explain()),
         None => out,
     }
+}
+
+/// Why nothing was written because of the scope: what the plan found at its edge, or the HR
+/// person outside it.
+fn outside_scope(plan: &crate::Plan, hr: Option<&Record>, names: &Names) -> Option<String> {
+    let at_the_edge = [FindingKind::LeftScope, FindingKind::Excluded, FindingKind::OutsideScope];
+    if let Some(finding) = plan.findings.iter().find(|f| at_the_edge.contains(&f.kind)) {
+        return Some(finding.message.clone());
+    }
+    hr.filter(|hr| !hr.scope.is_in()).map(|_| {
+        let scope = plan.hr_scope.as_ref().map(|s| format!(" ({})", s.description));
+        format!(
+            "outside the scope of the sync in {}{}: left alone, as a sync leaves them",
+            names.hr,
+            scope.unwrap_or_default()
+        )
+    })
 }
 
 fn is_created(creation: &crate::Creation) -> bool {

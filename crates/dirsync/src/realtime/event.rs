@@ -130,4 +130,8 @@ pub enum PushAction {
     /// The person's record (or their twin's) could not be understood: nothing was written, as a
     /// sync writes nothing to or from it.
     Unreadable,
+    /// The person, or their twin, is outside the scope of the sync (another company, not in the
+    /// group) or excluded from it: nothing was written, as a sync writes nothing to them; the
+    /// detail says why.
+    OutOfScope,
 }

@@ -63,12 +63,21 @@ pub(super) async fn run(
     now: DateTime<Utc>,
 ) -> Pass {
     let before = concerning(state, id, twin.map(|t| &t.id));
-    let snapshot = |side: Side, record: Option<&Record>| Snapshot {
-        name: directories.get(side).name().to_owned(),
-        capabilities: directories.get(side).capabilities(),
-        records: record.cloned().into_iter().collect(),
+    // Each record was read by id: a linked one not found is gone, whatever the scope.
+    let snapshot = |side: Side, record: Option<&Record>, linked: Option<&RecordId>| {
+        let directory = directories.get(side);
+        let gone = linked.filter(|linked| record.is_none_or(|r| &r.id != *linked));
+        Snapshot {
+            name: directory.name().to_owned(),
+            capabilities: directory.capabilities(),
+            records: record.cloned().into_iter().collect(),
+            scope: directory.scope(),
+            gone: gone.cloned().into_iter().collect(),
+        }
     };
-    let plan = reconcile(&snapshot(Side::Hr, hr), &snapshot(Side::Idp, twin), &before, policy);
+    let linked = before.links.get(id).map(|link| &link.idp);
+    let (hr, idp) = (snapshot(Side::Hr, hr, Some(id)), snapshot(Side::Idp, twin, linked));
+    let plan = reconcile(&hr, &idp, &before, policy);
     let writes = match Writes::of(&plan, &before.held, now, false) {
         Ok(writes) => writes.toward(Side::Idp),
         Err(pending) => {

@@ -211,9 +211,7 @@ impl<'a> RealtimePush<'a> {
         let leaving = ids
             .iter()
             .zip(records)
-            .filter(|(id, record)| {
-                record.as_ref().is_none_or(|r| !r.active) && state.links.contains_key(*id)
-            })
+            .filter(|(id, record)| self.leaving(record.as_ref(), state.links.contains_key(*id)))
             .count();
         let max = self.max_disables.unwrap_or_else(|| default_max_disables(state.links.len()));
         if leaving <= max {
@@ -269,7 +267,7 @@ impl<'a> RealtimePush<'a> {
             out.idp = twin.map(|t| t.id);
             return out;
         }
-        let leaving = hr.as_ref().is_none_or(|r| !r.active) && state.links.contains_key(id);
+        let leaving = self.leaving(hr.as_ref(), state.links.contains_key(id));
         if let (Some(why), true) = (refused, leaving) {
             return out.with_detail(PushAction::Failed, why);
         }
@@ -320,6 +318,17 @@ impl<'a> RealtimePush<'a> {
         let policy: Policy = pass::push_policy(create, self.scope, self.leavers);
         let person = (id, hr, twin);
         pass::run(self.directories, self.store, &policy, person, state, Utc::now()).await
+    }
+
+    /// Whether a push of the HR person `record` (`None`: gone), `linked` or not, may disable
+    /// their account: gone, inactive in the scope, or out of it when such people are disabled.
+    fn leaving(&self, record: Option<&Record>, linked: bool) -> bool {
+        let leaves = match record {
+            None => true,
+            Some(r) if !r.scope.is_in() => self.scope.disable_out_of_scope,
+            Some(r) => !r.active,
+        };
+        linked && leaves
     }
 
     /// The record the state links `id` to, for a person no longer in the HR system.

@@ -36,6 +36,10 @@ fn compare_pair(input: &Input<'_>, paired: &PairedRecords<'_>, out: &mut Compare
     let Compared { pairs, changes, findings } = out;
     let hr = input.record(Side::Hr, paired.hr);
     let idp = input.record(Side::Idp, paired.idp);
+    let outside_scope = !hr.scope.is_in() || !idp.scope.is_in();
+    if outside_scope {
+        findings.push(left_scope(input, hr, idp));
+    }
     if paired.unreadable {
         // Nothing of an unreadable record can be compared: the link and its baseline are kept.
         pairs.push(Pair {
@@ -43,6 +47,7 @@ fn compare_pair(input: &Input<'_>, paired: &PairedRecords<'_>, out: &mut Compare
             idp: idp.id.clone(),
             matched_by: paired.matched_by,
             in_scope: false,
+            outside_scope,
             agreed: paired.baseline.cloned().unwrap_or_default(),
         });
         return;
@@ -109,8 +114,49 @@ fn compare_pair(input: &Input<'_>, paired: &PairedRecords<'_>, out: &mut Compare
         idp: idp.id.clone(),
         matched_by: paired.matched_by,
         in_scope,
+        outside_scope,
         agreed,
     });
+}
+
+/// The finding for a linked person of whom one record (or both) is outside its directory's
+/// scope: they left the scope.
+fn left_scope(input: &Input<'_>, hr: &Record, idp: &Record) -> Finding {
+    let outside: Vec<String> = [(Side::Hr, hr), (Side::Idp, idp)]
+        .into_iter()
+        .filter(|(_, record)| !record.scope.is_in())
+        .map(|(side, record)| {
+            let system = input.name(side);
+            match &input.snapshot(side).scope {
+                Some(scope) => {
+                    format!("{system} record {} is outside its scope: {scope}", record.id)
+                }
+                None => format!("{system} record {} is outside its scope", record.id),
+            }
+        })
+        .collect();
+    let scope = &input.policy.scope;
+    let account = if scope.disable_out_of_scope && input.policy.leavers.disable {
+        format!("their account in {} is disabled", input.name(Side::Idp))
+    } else {
+        format!(
+            "their account in {} stays as it is, since people out of scope are not disabled",
+            input.name(Side::Idp)
+        )
+    };
+    finding(
+        FindingKind::LeftScope,
+        vec![
+            RecordRef { side: Side::Hr, id: hr.id.clone() },
+            RecordRef { side: Side::Idp, id: idp.id.clone() },
+        ],
+        "scope",
+        format!(
+            "{} left the scope of the sync ({}): the link is kept and nothing is written; {account}",
+            name_of(hr),
+            outside.join("; ")
+        ),
+    )
 }
 
 /// What kind of difference two unequal values are.

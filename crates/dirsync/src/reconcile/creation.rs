@@ -48,32 +48,7 @@ pub(super) fn consider(
     if let Some(twin) = twins.twin_of(target, &record.person) {
         let mut records = here();
         records.push(RecordRef { side: target, id: twin.id.clone() });
-        if let Some(why) = &twin.unreadable {
-            findings.push(finding(
-                FindingKind::WouldDuplicate,
-                records,
-                "",
-                format!(
-                    "{name} ({source_name} {}) is not created in {target_name}: {target_name} \
-                     holds {} with the same employment id or email, which cannot be read \
-                     ({why}); correct that record in {target_name}, and the next sync pairs them",
-                    record.id, twin.id
-                ),
-            ));
-            return;
-        }
-        findings.push(finding(
-            FindingKind::WouldDuplicate,
-            records,
-            "",
-            format!(
-                "{name} ({source_name} {}) is not paired, but {target_name} already holds {} \
-                 with the same employment id or email, paired with someone else or held back; creating \
-                 {name} would make a duplicate, so it is not created: correct the employment id \
-                 or email on one side",
-                record.id, twin.id
-            ),
-        ));
+        findings.push(twin_finding(input, record, twin, records));
         return;
     }
 
@@ -106,6 +81,70 @@ pub(super) fn consider(
         settled,
         cannot_create,
     });
+}
+
+/// The finding for `record`, not created because `twin` on the other side shares its employment
+/// id or email (`records`: the two of them): creating it would make a duplicate.
+fn twin_finding(
+    input: &Input<'_>,
+    record: &Record,
+    twin: &Record,
+    records: Vec<RecordRef>,
+) -> Finding {
+    if !twin.scope.is_in() {
+        return twin_out_of_scope(input, record, twin, records);
+    }
+    let (source, target) = (records[0].side, records[0].side.other());
+    let (source_name, target_name) = (input.name(source), input.name(target));
+    let name = name_of(record);
+    let message = match &twin.unreadable {
+        Some(why) => format!(
+            "{name} ({source_name} {}) is not created in {target_name}: {target_name} \
+             holds {} with the same employment id or email, which cannot be read \
+             ({why}); correct that record in {target_name}, and the next sync pairs them",
+            record.id, twin.id
+        ),
+        None => format!(
+            "{name} ({source_name} {}) is not paired, but {target_name} already holds {} \
+             with the same employment id or email, paired with someone else or held back; creating \
+             {name} would make a duplicate, so it is not created: correct the employment id \
+             or email on one side",
+            record.id, twin.id
+        ),
+    };
+    finding(FindingKind::WouldDuplicate, records, "", message)
+}
+
+/// The finding for `record`, not created because its twin on the other side (same employment id
+/// or email) is excluded from the sync or outside its scope.
+fn twin_out_of_scope(
+    input: &Input<'_>,
+    record: &Record,
+    twin: &Record,
+    records: Vec<RecordRef>,
+) -> Finding {
+    let (source, target) = (records[0].side, records[0].side.other());
+    let (source_name, target_name) = (input.name(source), input.name(target));
+    let name = name_of(record);
+    let start = format!(
+        "{name} ({source_name} {}) is not created in {target_name}: {target_name} holds {} with \
+         the same employment id or email",
+        record.id, twin.id
+    );
+    let (kind, message) = if twin.scope == crate::ScopeStatus::Excluded {
+        let message = format!(
+            "{start}, which is excluded from the sync (a member of an excluded group, such as \
+             administrators); nothing is written to it, and nobody is created in its stead"
+        );
+        (FindingKind::Excluded, message)
+    } else {
+        let message = format!(
+            "{start}, outside the scope of {target_name}; nobody is created in its stead: bring \
+             it into the scope (e.g. add it to the group), and the next sync pairs them"
+        );
+        (FindingKind::OutsideScope, message)
+    };
+    finding(kind, records, "", message)
 }
 
 /// Says that `name`, found only in `source_name`, cannot be created, and `why`.

@@ -37,8 +37,15 @@ pub(super) fn plan(
             });
         };
         let disabled_by_sync = state.disabled.get(&idp.id);
+        // Outside the scope, an account is changed only when the policy disables people who
+        // left the scope; excluded accounts never take part in a pair.
+        let outside = !idp.scope.is_in() || hr.is_some_and(|hr| !hr.scope.is_in());
+        if outside && !input.policy.scope.disable_out_of_scope {
+            return;
+        }
         let left = match hr {
             None => Some(AccountReason::GoneFromHr),
+            Some(_) if outside => Some(AccountReason::LeftScope),
             Some(hr) if !hr.active => Some(AccountReason::InactiveInHr),
             Some(_) => None,
         };
@@ -57,7 +64,11 @@ pub(super) fn plan(
             // Only an account the sync disabled is enabled again; one an administrator
             // disabled by hand stays disabled.
             (None, false) if disabled_by_sync.is_some() => {
-                add(AccountAction::Enable, AccountReason::ActiveAgainInHr);
+                let reason = match disabled_by_sync.map(|d| d.reason) {
+                    Some(AccountReason::LeftScope) => AccountReason::BackInScope,
+                    _ => AccountReason::ActiveAgainInHr,
+                };
+                add(AccountAction::Enable, reason);
             }
             (None, _) => {}
         }

@@ -11,7 +11,10 @@ mod leavers;
 mod pairing;
 mod threads;
 
-use crate::{BrokenLink, Names, Plan, Policy, Record, Side, Snapshot, SyncState};
+use crate::{
+    BrokenLink, KeptLink, Names, Plan, Policy, Record, ScopeCount, ScopeStatus, Side, Snapshot,
+    SyncState,
+};
 use compare::Compared;
 use pairing::Pairing;
 use rustc_hash::FxHashSet;
@@ -60,7 +63,7 @@ fn reconcile_on(
     )
     .entered();
     let input = Input { hr, idp, policy, names: Names::new(&hr.name, &idp.name) };
-    let Pairing { pairs, unpaired, mut findings, broken } =
+    let Pairing { pairs, unpaired, mut findings, broken, kept } =
         pairing::pair(hr, idp, state, &input.names, threads);
 
     // The pairs are compared in chunks on threads of their own; the first chunk's results have
@@ -81,6 +84,16 @@ fn reconcile_on(
         idp_capabilities: idp.capabilities.clone(),
         pairs: compared.pairs,
         changes: compared.changes,
+        kept_links: kept
+            .into_iter()
+            .map(|(hr, link)| KeptLink {
+                hr: hr.clone(),
+                idp: link.idp.clone(),
+                baseline: link.baseline.clone(),
+            })
+            .collect(),
+        hr_scope: scope_count(hr),
+        idp_scope: scope_count(idp),
         ..Plan::default()
     };
     plan.accounts = leavers::plan(&input, state, &pairs, &broken);
@@ -134,9 +147,25 @@ impl Input<'_> {
         &self.snapshot(side).records[index]
     }
 
+    /// Whether the record may be changed: in its directory's scope, and active unless the
+    /// policy includes inactive people.
     fn in_scope(&self, record: &Record) -> bool {
-        record.active || self.policy.scope.include_inactive
+        record.scope.is_in() && (record.active || self.policy.scope.include_inactive)
     }
+}
+
+/// What a snapshot read in a scope held of it; `None` for a snapshot of everyone.
+fn scope_count(snapshot: &Snapshot) -> Option<ScopeCount> {
+    let description = snapshot.scope.clone()?;
+    let mut count = ScopeCount { description, ..ScopeCount::default() };
+    for record in &snapshot.records {
+        match record.scope {
+            ScopeStatus::Out => count.outside += 1,
+            ScopeStatus::Excluded => count.excluded += 1,
+            _ => count.people += 1,
+        }
+    }
+    Some(count)
 }
 
 fn side_index(side: Side) -> usize {

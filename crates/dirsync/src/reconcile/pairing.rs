@@ -10,10 +10,11 @@ use super::keys;
 use super::side_index;
 use super::threads;
 use crate::{
-    Finding, FindingKind, Link, Person, Record, RecordId, RecordRef, Side, Snapshot, SyncState,
+    Finding, FindingKind, Link, Person, Record, RecordId, RecordRef, ScopeStatus, Side, Snapshot,
+    SyncState,
 };
 use crate::{MatchedBy, Names};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::borrow::Cow;
 
 /// Two paired records (indexes into the snapshots) and the baseline remembered for them.
@@ -36,6 +37,8 @@ pub(super) struct Pairing<'a> {
     pub(super) findings: Vec<Finding>,
     /// Links whose record on one side is gone while the other is still unpaired.
     pub(super) broken: Vec<Broken<'a>>,
+    /// Links kept as they are, their records not paired: one is excluded, or not known.
+    pub(super) kept: Vec<(&'a RecordId, &'a Link)>,
 }
 
 /// A link from the state whose record on one side is gone.
@@ -56,12 +59,20 @@ enum Slot {
     Held,
     /// Could not be read: held back like [`Slot::Held`], but its link is kept.
     Unreadable,
+    /// Outside its directory's scope: paired by a link only (the person left the scope), never
+    /// by a key, and never created on the other side.
+    Outside,
+    /// Excluded from the sync: never paired, by a link or a key.
+    Excluded,
 }
 
 struct Sides<'s> {
     names: &'s Names,
     records: [&'s [Record]; 2],
     slots: [Vec<Slot>; 2],
+    /// Per side, for a snapshot read in a scope: the linked records looked up and found gone
+    /// (any other it lacks is not known); `None` for a snapshot of everyone.
+    gone: [Option<FxHashSet<&'s str>>; 2],
 }
 
 impl Sides<'_> {
@@ -69,9 +80,19 @@ impl Sides<'_> {
         self.slots[side_index(side)][index] == Slot::Free
     }
 
-    /// Whether a link may pair the record: it is free, or unreadable (the link is then kept).
+    fn slot(&self, side: Side, index: usize) -> Slot {
+        self.slots[side_index(side)][index]
+    }
+
+    /// Whether a link may pair the record: it is free, unreadable or outside the scope (the link
+    /// is then kept).
     fn linkable(&self, side: Side, index: usize) -> bool {
-        matches!(self.slots[side_index(side)][index], Slot::Free | Slot::Unreadable)
+        matches!(self.slot(side, index), Slot::Free | Slot::Unreadable | Slot::Outside)
+    }
+
+    /// Whether the record `id` of `side`, missing from its snapshot, is known to be gone.
+    fn known_gone(&self, side: Side, id: &RecordId) -> bool {
+        self.gone[side_index(side)].as_ref().is_none_or(|gone| gone.contains(id.as_str()))
     }
 
     fn unreadable(&self, side: Side, index: usize) -> bool {
@@ -95,16 +116,21 @@ pub(super) fn pair<'a, 's>(
     threads: fn(usize) -> usize,
 ) -> Pairing<'a> {
     let mut findings = Vec::new();
+    let gone_of = |snapshot: &'s Snapshot| {
+        snapshot.scope.as_ref().map(|_| snapshot.gone.iter().map(RecordId::as_str).collect())
+    };
     let mut sides = Sides {
         names,
         records: [&hr.records, &idp.records],
         slots: [vec![Slot::Free; hr.records.len()], vec![Slot::Free; idp.records.len()]],
+        gone: [gone_of(hr), gone_of(idp)],
     };
     // Both sides are indexed at once when each is worth a thread.
     let parallel = threads(hr.records.len().min(idp.records.len())) > 1;
     let ((hr_ids, hr_repeats), (idp_ids, idp_repeats)) =
         threads::both(parallel, || IdIndex::new(&hr.records), || IdIndex::new(&idp.records));
     hold_unreadable(&mut sides, &mut findings);
+    hold_out_of_scope(&mut sides);
     hold_repeated_ids(&mut sides, Side::Hr, hr_repeats, &mut findings);
     hold_repeated_ids(&mut sides, Side::Idp, idp_repeats, &mut findings);
     // Every pair holds one record of each side.
@@ -116,9 +142,13 @@ pub(super) fn pair<'a, 's>(
     let ids = [&hr_ids, &idp_ids];
     let found =
         threads::map_chunks(&links, threads(links.len()), |_, chunk| find_linked(chunk, ids));
-    let mut broken = Vec::new();
+    let (mut broken, mut kept) = (Vec::new(), Vec::new());
     for (&link, [h, i]) in links.iter().zip(found.into_iter().flatten()) {
         let records = [h.map(|h| h as usize), i.map(|i| i as usize)];
+        if keep_link(&mut sides, records, link, &mut findings) {
+            kept.push(link);
+            continue;
+        }
         link_records(&mut sides, records, link, &mut pairs, &mut findings, &mut broken);
     }
 
@@ -139,7 +169,7 @@ pub(super) fn pair<'a, 's>(
     let pairs = merge_by_hr_id(pairs, by_keys, &hr.records);
     let unpaired = sides.slots.each_ref().map(|slots| positions(slots, Slot::Free));
     let broken = report_broken(&sides, broken, &mut findings);
-    Pairing { pairs, unpaired, findings, broken }
+    Pairing { pairs, unpaired, findings, broken, kept }
 }
 
 /// A finding for each broken link, saying what became of the record left; the links whose
@@ -159,6 +189,10 @@ fn report_broken<'a>(
         };
         let slot = sides.slots[side_index(b.left)][b.index];
         let now = match slot {
+            Slot::Outside => format!(
+                "{left} is outside the scope of {}, so it is left as it is; the link is kept",
+                sides.names.of(b.left)
+            ),
             Slot::Free => format!(
                 "the person is treated as found in {} only, and is not created in {} again \
                  unless you decide \"create\" for them; the link is kept until then",
@@ -166,7 +200,7 @@ fn report_broken<'a>(
                 sides.names.of(b.left.other())
             ),
             Slot::Paired => format!("{left} is now paired by a link, employment id or email"),
-            Slot::Held | Slot::Unreadable => {
+            Slot::Held | Slot::Unreadable | Slot::Excluded => {
                 format!("{left} is held back by another finding")
             }
         };
@@ -176,7 +210,7 @@ fn report_broken<'a>(
             if b.left == Side::Hr { b.link.idp.as_str() } else { b.hr.as_str() },
             format!("{left} was linked to {gone}, which no longer exists; {now}"),
         ));
-        if slot == Slot::Free {
+        if matches!(slot, Slot::Free | Slot::Outside) {
             kept.push(b);
         }
     }
@@ -241,6 +275,71 @@ fn link_records<'a>(
             broken.push(Broken { left: Side::Idp, index: i, hr: hr_id, link });
         }
         _ => {}
+    }
+}
+
+/// Whether the link of `records` (HR first, where found) is kept as it is, pairing neither: one
+/// of them is excluded from the sync, or missing from a scoped read without a look-up, so not
+/// known. The other is held back, and a finding says why.
+fn keep_link(
+    sides: &mut Sides<'_>,
+    records: [Option<usize>; 2],
+    (hr_id, link): (&RecordId, &Link),
+    findings: &mut Vec<Finding>,
+) -> bool {
+    let ids = [hr_id, &link.idp];
+    let excluded = Side::BOTH.into_iter().find(|&side| {
+        records[side_index(side)].is_some_and(|i| sides.slot(side, i) == Slot::Excluded)
+    });
+    let unknown = Side::BOTH.into_iter().find(|&side| {
+        records[side_index(side)].is_none() && !sides.known_gone(side, ids[side_index(side)])
+    });
+    let (kind, side) = match (excluded, unknown) {
+        (Some(side), _) => (FindingKind::Excluded, side),
+        (None, Some(side)) => (FindingKind::NotLookedUp, side),
+        (None, None) => return false,
+    };
+    let other = side.other();
+    if let Some(i) = records[side_index(other)].filter(|&i| sides.free(other, i)) {
+        sides.set(other, i, Slot::Held);
+    }
+    let (system, id) = (sides.names.of(side), ids[side_index(side)]);
+    let why = match kind {
+        FindingKind::Excluded => format!(
+            "{system} record {id} is excluded from the sync (a member of an excluded group, \
+             such as administrators)"
+        ),
+        _ => format!(
+            "{system} record {id} was left out of the scoped read and not looked up, so whether \
+             it still exists is not known; read it with its links looked up"
+        ),
+    };
+    let refs = Side::BOTH.map(|s| RecordRef { side: s, id: ids[side_index(s)].clone() });
+    findings.push(finding(
+        kind,
+        refs.to_vec(),
+        "link",
+        format!(
+            "{} record {hr_id} is linked to {} record {}, but {why}: the link is kept and \
+             nothing is written to either",
+            sides.names.hr, sides.names.idp, link.idp
+        ),
+    ));
+    true
+}
+
+/// Marks the records outside their directory's scope, and those excluded from the sync: the
+/// first are paired by a link only, the second never.
+fn hold_out_of_scope(sides: &mut Sides<'_>) {
+    for side in Side::BOTH {
+        let records = sides.records[side_index(side)];
+        for (index, record) in records.iter().enumerate() {
+            match (record.scope, sides.slot(side, index)) {
+                (ScopeStatus::Excluded, _) => sides.set(side, index, Slot::Excluded),
+                (ScopeStatus::Out, Slot::Free) => sides.set(side, index, Slot::Outside),
+                _ => {}
+            }
+        }
     }
 }
 

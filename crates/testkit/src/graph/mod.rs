@@ -6,6 +6,7 @@ mod batch;
 mod delta;
 mod errors;
 mod filter;
+mod groups;
 mod mail;
 mod state;
 mod users;
@@ -141,6 +142,8 @@ pub(crate) struct GraphState {
     pub(crate) refusals: HashMap<String, accounts::Refusal>,
     /// How often each user's sign-in sessions were revoked, by user id.
     pub(crate) revocations: HashMap<String, u64>,
+    /// The groups and their members.
+    pub(crate) groups: groups::Groups,
 }
 
 impl GraphState {
@@ -202,6 +205,12 @@ pub(crate) fn classify(method: &str, segments: &[String], with_version: bool) ->
         ("POST", ["$batch"]) => Route::Batch,
         ("POST", ["users", _, "sendMail"]) => Route::SendMail,
         ("POST", ["users", _, "revokeSignInSessions"]) => Route::RevokeSessions,
+        ("POST", ["users", _, "checkMemberGroups"]) => Route::CheckMemberGroups,
+        ("GET", ["groups", _, "transitiveMembers"])
+        | ("GET", ["groups", _, "transitiveMembers", "microsoft.graph.user"]) => {
+            Route::ListGroupMembers
+        }
+        ("POST", ["groups", _, "members", "$ref"]) => Route::AddGroupMember,
         _ => Route::Other,
     }
 }
@@ -224,6 +233,9 @@ pub(crate) fn api(state: &mut GraphState, common: &Common, route: Route, call: &
         Route::Batch => batch::batch(state, common, call),
         Route::SendMail => mail::send_mail(state, key, call),
         Route::RevokeSessions => accounts::revoke_sessions(state, key, call),
+        Route::CheckMemberGroups => groups::check_member_groups(state, key, call),
+        Route::ListGroupMembers => groups::list_members(state, key, call),
+        Route::AddGroupMember => groups::add_member(state, key, call),
         _ => match call.segments.first().map(String::as_str) {
             Some("users") | Some("$batch") => errors::error(
                 405,
@@ -381,6 +393,7 @@ impl FakeGraph {
             outbox: mail::Outbox::default(),
             refusals: HashMap::new(),
             revocations: HashMap::new(),
+            groups: groups::Groups::default(),
         };
         let service = Arc::new(GraphService { common, state: Mutex::new(state) });
         let server = crate::server::start(service.clone()).await;

@@ -40,7 +40,7 @@ pub(crate) fn select_param(select: Option<&[&'static str]>) -> String {
         .unwrap_or_default()
 }
 
-fn parse_top(call: &Call) -> Result<usize, Reply> {
+pub(crate) fn parse_top(call: &Call) -> Result<usize, Reply> {
     let Some(raw) = call.param("$top") else { return Ok(DEFAULT_TOP) };
     match raw.trim().parse::<usize>() {
         Ok(top) if (1..=MAX_TOP).contains(&top) => Ok(top),

@@ -2,11 +2,13 @@
 
 mod auth;
 mod errors;
+mod groups;
 mod positions;
 mod raw;
 mod state;
 mod users;
 
+pub use groups::{HumaGroup, HumaGroupKind};
 pub use raw::HumaView;
 pub use state::{HumaAddress, HumaPosition, HumaUser, JobTitle};
 
@@ -20,7 +22,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use raw::RawProperty;
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use wiremock::Request;
@@ -99,6 +101,8 @@ pub(crate) struct HumaState {
     pub(crate) order: Vec<String>,
     emails: HashMap<String, String>,
     pub(crate) titles: Vec<JobTitle>,
+    /// Teams, locations and companies, by id.
+    pub(crate) groups: BTreeMap<String, HumaGroup>,
     /// Raw JSON set on users' properties, by user id, in the order set.
     raw: HashMap<String, Vec<RawProperty>>,
     /// What writes to a user answer instead of being carried out, by user id.
@@ -120,12 +124,16 @@ impl HumaState {
 
     /// The user's list entry (`User`) as the API answers it, raw values included.
     pub(crate) fn summary_of(&self, user: &HumaUser) -> Value {
-        self.with_raw(user, user.summary(), HumaView::ListEntry)
+        let mut summary = user.summary();
+        self.put_memberships(&mut summary, user, false);
+        self.with_raw(user, summary, HumaView::ListEntry)
     }
 
     /// The user in full (`UserDetails`) as the API answers it, raw values included.
     pub(crate) fn details_of(&self, user: &HumaUser) -> Value {
-        self.with_raw(user, user.details(), HumaView::Details)
+        let mut details = user.details();
+        self.put_memberships(&mut details, user, true);
+        self.with_raw(user, details, HumaView::Details)
     }
 
     fn with_raw(&self, user: &HumaUser, json: Value, view: HumaView) -> Value {
@@ -219,6 +227,7 @@ fn classify(method: &str, segments: &[String]) -> Route {
         ("GET", ["job-titles"]) => Route::ListJobTitles,
         ("POST", ["job-titles"]) => Route::CreateJobTitle,
         ("GET", ["job-titles", _]) => Route::GetJobTitle,
+        ("GET", ["groups", _]) => Route::GetGroup,
         _ => Route::Other,
     }
 }
@@ -295,8 +304,9 @@ impl Service for HumaService {
             Route::ListJobTitles => positions::list_titles(state, &query),
             Route::GetJobTitle => positions::get_title(state, seg(1)),
             Route::CreateJobTitle => positions::create_title(state, body.as_ref()),
+            Route::GetGroup => groups::get(state, seg(1)),
             _ => {
-                let known = matches!(seg(0), "users" | "job-titles" | "auth");
+                let known = matches!(seg(0), "users" | "job-titles" | "auth" | "groups");
                 let status = if known && segments.len() <= 4 { 405 } else { 404 };
                 errors::standard(status, request.url.path(), "No handler for this request")
             }
@@ -352,6 +362,7 @@ impl FakeHuma {
             order: Vec::new(),
             emails: HashMap::new(),
             titles: Vec::new(),
+            groups: BTreeMap::new(),
             raw: HashMap::new(),
             failing_writes: HashMap::new(),
             tokens,

@@ -2,7 +2,7 @@
 
 use super::errors::{invalid_field, invalid_fields, not_found};
 use super::state::HumaAddress;
-use super::{HumaState, HumaUser};
+use super::{HumaGroupKind, HumaState, HumaUser};
 use crate::server::Reply;
 use serde_json::{Value, json};
 
@@ -22,7 +22,27 @@ fn int_param(query: &[(String, String)], name: &str, default: i64) -> Result<i64
     }
 }
 
-/// `GET /users?limit&offset` with the filters `isActive`, `search`, `id` and `orderDirection`.
+/// The values of a list filter (`team=a&team=b`, or `team=a,b`): at most 25 UUIDs.
+fn uuid_list<'q>(query: &'q [(String, String)], name: &str) -> Result<Vec<&'q str>, Reply> {
+    let values: Vec<&str> = query
+        .iter()
+        .filter(|(k, _)| k == name)
+        .flat_map(|(_, v)| v.split(','))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .collect();
+    if values.len() > 25 {
+        return Err(invalid_field(name, &format!("at most 25 values of {name}")));
+    }
+    if let Some(bad) = values.iter().find(|v| !is_uuid(v)) {
+        return Err(invalid_field(name, &format!("'{bad}' is not a valid UUID")));
+    }
+    Ok(values)
+}
+
+/// `GET /users?limit&offset` with the filters `isActive`, `search`, `id`, `team`, `location`,
+/// `company` and `orderDirection`. Each group filter keeps the users in any of its groups; the
+/// filters together keep those all of them keep.
 ///
 /// A `limit` over 50 (or below 0) answers 400 `field:invalid-format` naming `limit`: the spec
 /// declares `maximum: 50` and answers `InvalidFieldFormatResponse` for bad requests.
@@ -57,10 +77,19 @@ pub(crate) fn list(state: &HumaState, query: &[(String, String)]) -> Reply {
                 return invalid_field("orderDirection", "orderDirection must be ASC or DESC");
             }
         };
-    let filtered = active.is_some() || search.is_some() || !ids.is_empty();
+    let mut groups = Vec::new();
+    for kind in HumaGroupKind::ALL {
+        match uuid_list(query, kind.name()) {
+            Ok(ids) if ids.is_empty() => {}
+            Ok(ids) => groups.push((kind, ids)),
+            Err(reply) => return reply,
+        }
+    }
+    let filtered = active.is_some() || search.is_some() || !ids.is_empty() || !groups.is_empty();
     let (total, items): (usize, Vec<Value>) = if filtered {
         let keep = |user: &&HumaUser| {
-            active.is_none_or(|a| user.active == a)
+            groups.iter().all(|(kind, ids)| state.belongs(user, *kind, ids))
+                && active.is_none_or(|a| user.active == a)
                 && (ids.is_empty() || ids.contains(&user.id.as_str()))
                 && search.as_ref().is_none_or(|s| {
                     [&user.given_name, &user.family_name, &user.email]
