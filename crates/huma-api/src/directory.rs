@@ -262,9 +262,11 @@ impl Directory for HumaDirectory {
     /// request, fails the read.
     async fn snapshot(&self) -> Result<Vec<Record>, DirectoryError> {
         // Each user becomes a record as it arrives: 100k raw details are never all held at once.
-        let records =
-            self.client.map_all_listed(|listed| self.client.listed_record(listed)).await?;
-        Ok(records)
+        // The reads run as a task of their own, on the workers that read the answers.
+        let client = self.client.clone();
+        let read =
+            async move { client.map_all_listed(|listed| client.listed_record(listed)).await };
+        Ok(dirsync_runtime::spawned(read).await?)
     }
 
     async fn get(&self, id: &RecordId) -> Result<Option<Record>, DirectoryError> {

@@ -48,6 +48,7 @@ pub mod lenient;
 mod recording;
 mod retry;
 mod settings;
+mod task;
 mod token;
 mod transport;
 
@@ -60,5 +61,6 @@ pub use endpoint::{EndpointError, endpoint_url, is_loopback, join};
 pub use recording::RecordingClock;
 pub use retry::{Retries, RetryPolicy, parse_retry_after, retry_after};
 pub use settings::ClientSettings;
+pub use task::spawned;
 pub use token::{AccessToken, TokenCache};
 pub use transport::{Answer, RequestStats, SendError, Transport};
