@@ -308,14 +308,21 @@ impl Directory for HumaDirectory {
     /// they exist ([`HumaDirectory::check_scope`]).
     async fn snapshot(&self) -> Result<Vec<Record>, DirectoryError> {
         // Each user becomes a record as it arrives: 100k raw details are never all held at once.
-        // Those listed by the scope's filters are in it: their groups need no second look.
-        let everyone = HumaScope::default();
-        let read = |listed| self.client.listed_record(listed, &everyone);
-        if self.config.scope.is_everyone() {
-            return Ok(self.client.map_all_listed(read).await?);
+        if !self.config.scope.is_everyone() {
+            self.check_scope().await?;
         }
-        self.check_scope().await?;
-        Ok(self.client.map_listed(&self.config.scope.listings(), read).await?)
+        // The reads run as a task of their own, on the workers that read the answers.
+        let (client, scope) = (self.client.clone(), self.config.scope.clone());
+        let read = async move {
+            // Those listed by the scope's filters are in it: their groups need no second look.
+            let everyone = HumaScope::default();
+            let read = |listed| client.listed_record(listed, &everyone);
+            match scope.is_everyone() {
+                true => client.map_all_listed(read).await,
+                false => client.map_listed(&scope.listings(), read).await,
+            }
+        };
+        Ok(dirsync_runtime::spawned(read).await?)
     }
 
     async fn get(&self, id: &RecordId) -> Result<Option<Record>, DirectoryError> {

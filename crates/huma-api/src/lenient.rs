@@ -64,9 +64,7 @@ impl Listed {
     fn read(raw: &RawValue, position: u64) -> Listed {
         let text = raw.get().as_bytes();
         let entry = if is_object(text) {
-            let mut json = serde_json::Deserializer::from_slice(text);
-            serde_path_to_error::deserialize::<_, UserSummary>(&mut json)
-                .map_err(Problem::from_path)
+            Problem::read::<UserSummary>(text)
         } else {
             Err(Problem::not_an_object(text))
         };

@@ -253,17 +253,23 @@ pub fn record_from_json(id: &HumaUserId, body: &[u8]) -> Result<Record, HumaErro
         let e = serde_json::Error::custom(format!("the answer is not UTF-8: {e}"));
         return Err(HumaError::decode(format!("GET /users/{id}"), e, body));
     }
-    // `IgnoredAny` checks the syntax without building anything, and takes what serde_json's
-    // typed reading refuses although it is JSON (a number beyond f64, nesting deeper than 128),
-    // so such a user is unreadable rather than the answer.
-    if let Err(e) = serde_json::from_slice::<IgnoredAny>(body) {
-        return Err(HumaError::decode(format!("GET /users/{id}"), e, body));
-    }
-    let details = if is_object(body) {
-        let mut json = serde_json::Deserializer::from_slice(body);
-        serde_path_to_error::deserialize::<_, UserDetails>(&mut json).map_err(Problem::from_path)
-    } else {
-        Err(Problem::not_an_object(body))
+    // Nearly every user reads as a whole at once, which also proves the answer is JSON; only
+    // one that does not is checked and read again to say why.
+    let details = match is_object(body).then(|| serde_json::from_slice::<UserDetails>(body)) {
+        Some(Ok(details)) => Ok(details),
+        _ => {
+            // `IgnoredAny` checks the syntax without building anything, and takes what
+            // serde_json's typed reading refuses although it is JSON (a number beyond f64,
+            // nesting deeper than 128), so such a user is unreadable rather than the answer.
+            if let Err(e) = serde_json::from_slice::<IgnoredAny>(body) {
+                return Err(HumaError::decode(format!("GET /users/{id}"), e, body));
+            }
+            if is_object(body) {
+                Problem::tracked::<UserDetails>(body)
+            } else {
+                Err(Problem::not_an_object(body))
+            }
+        }
     };
     let unreadable = |reason| Record::unreadable(id.clone(), RawKeys::read(body).person(), reason);
     Ok(match details {

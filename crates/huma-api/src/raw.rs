@@ -6,6 +6,7 @@ use dirsync::Person;
 use dirsync_runtime::lenient::is_object;
 use dirsync_runtime::truncate;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde::de::Error as _;
 use serde_json::value::RawValue;
 use std::fmt;
@@ -22,7 +23,21 @@ pub(crate) struct Problem {
 }
 
 impl Problem {
-    pub(crate) fn from_path(error: serde_path_to_error::Error<serde_json::Error>) -> Self {
+    /// `text` (a JSON object) read as a `T`, or where and why it could not be.
+    ///
+    /// Read once without tracking the path, which costs several times as much: only a value that
+    /// fails is read again to name the property.
+    pub(crate) fn read<T: DeserializeOwned>(text: &[u8]) -> Result<T, Problem> {
+        serde_json::from_slice(text).or_else(|_| Problem::tracked(text))
+    }
+
+    /// `text` read as a `T`, noting the path: for a value already known not to read.
+    pub(crate) fn tracked<T: DeserializeOwned>(text: &[u8]) -> Result<T, Problem> {
+        let mut json = serde_json::Deserializer::from_slice(text);
+        serde_path_to_error::deserialize(&mut json).map_err(Problem::from_path)
+    }
+
+    fn from_path(error: serde_path_to_error::Error<serde_json::Error>) -> Self {
         let path = error.path().to_string();
         // serde_path_to_error writes the whole value as ".".
         let at = if path == "." { String::new() } else { path };

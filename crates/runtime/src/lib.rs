@@ -50,6 +50,7 @@ mod recording;
 mod resolve;
 mod retry;
 mod settings;
+mod task;
 mod token;
 mod transport;
 
@@ -63,5 +64,6 @@ pub use recording::RecordingClock;
 pub use resolve::UnresolvedHost;
 pub use retry::{Retries, RetryPolicy, parse_retry_after, retry_after};
 pub use settings::ClientSettings;
+pub use task::spawned;
 pub use token::{AccessToken, TokenCache};
 pub use transport::{Answer, RequestStats, SendError, Transport};
