@@ -142,6 +142,7 @@ pub use reconcile::reconcile;
 pub use record::{InvalidValue, Record, RecordId};
 pub use report::{
     Action, Counts, FieldReport, HeldItem, News, OperationReport, Outcome, Report, SkippedItem,
+    Stopped,
 };
 pub use scope::{ScopeCount, ScopeStatus};
 pub use side::Side;

@@ -500,10 +500,7 @@ impl Synchronizer<'_> {
             .title
             .clone()
             .unwrap_or_else(|| format!("{} and {}: people synchronised", names.hr, names.idp));
-        report
-            .with_title(title)
-            .with_generated_at(started_at.format("%Y-%m-%d %H:%M UTC").to_string())
-            .with_run_time(started_at, took)
+        report.with_title(title).with_generated_at(started_at).with_run_time(started_at, took)
     }
 }
 

@@ -415,10 +415,12 @@ async fn a_failed_third_update_stops_nothing_else_and_is_not_remembered() {
     let c = report.counts;
     assert_eq!((c.updated_in_hr, c.updated_in_idp, c.created_in_idp, c.failed), (1, 2, 1, 1));
     assert!(!report.is_success());
-    match &report.operations[2].outcome {
-        Outcome::Failed { kind, message, advice } => {
+    let failed = &report.operations[2].outcome;
+    match failed {
+        Outcome::Failed { kind, message } => {
             assert_eq!(*kind, ErrorKind::PermissionDenied);
             assert_eq!(message, "permission denied (on purpose)");
+            let advice = failed.advice().unwrap_or_default();
             assert!(advice.starts_with("the integration may not write this; grant the permission"));
         }
         other => panic!("expected a failure, got {other:?}"),
@@ -464,9 +466,11 @@ async fn a_write_that_never_answers_times_out_and_the_others_finish() {
     assert_eq!(failed, ["Linus"]);
     assert_eq!(report.counts.failed, 1);
     assert_eq!(report.counts.updated_in_idp + report.counts.updated_in_hr, 3);
-    match &report.operations[4].outcome {
-        Outcome::Failed { kind, advice, .. } => {
+    let failed = &report.operations[4].outcome;
+    match failed {
+        Outcome::Failed { kind, .. } => {
             assert_eq!(*kind, ErrorKind::Unavailable);
+            let advice = failed.advice().unwrap_or_default();
             assert_eq!(advice, "a temporary problem; sync again later and it is tried again");
         }
         other => panic!("expected a failure, got {other:?}"),
@@ -660,7 +664,9 @@ async fn refused_credentials_stop_new_writes_and_keep_what_was_done() {
     assert_eq!((report.counts.failed, report.counts.not_attempted), (1, 3));
     assert_eq!(idp.hooks.updates.load(Ordering::SeqCst), 1);
     assert_eq!(idp.hooks.creates.load(Ordering::SeqCst), 0);
-    let stopped = report.stopped.as_deref().expect("the report says it stopped");
+    let stopped = report.stopped.as_ref().expect("the report says it stopped");
+    assert_eq!(stopped.side(), Some(Side::Idp));
+    let stopped = stopped.explain(&report.names);
     assert!(stopped.starts_with("Azure AD refused the credentials"), "{stopped}");
 
     // Alan's phone reached HR and is remembered; nothing else advanced.

@@ -110,6 +110,6 @@ async fn refused_credentials_stop_that_directorys_writes_only() {
     };
     assert_eq!(outcomes(Side::Hr), ["done", "done", "done"], "Huma's writes went on");
     assert_eq!(outcomes(Side::Idp), ["failed", "not attempted", "not attempted"]);
-    let stopped = report.stopped.as_deref().unwrap_or_default();
+    let stopped = report.stopped.as_ref().map(|s| s.explain(&report.names)).unwrap_or_default();
     assert!(stopped.contains("those to Huma went on"), "{stopped}");
 }

@@ -496,7 +496,8 @@ async fn refused_credentials_half_way_stop_the_run_and_the_writes_made_are_saved
         other => panic!("expected Fatal, got {other:?}"),
     }
     let report = err.report().expect("the report of what was done");
-    let stopped = report.stopped.as_deref().expect("the report says why it stopped");
+    let stopped = report.stopped.as_ref().expect("the report says why it stopped");
+    let stopped = stopped.explain(&report.names);
     assert!(stopped.contains("Azure AD refused the credentials"), "{stopped}");
     assert_eq!(report.title.as_deref(), Some("Huma and Azure AD: people synchronised"));
     let c = report.counts;

@@ -3,8 +3,8 @@
 
 use crate::words::{
     ACCOUNT_SECTIONS, DEFAULT_TITLE, account_counts, account_rows, action_text, done_changes,
-    finding_label, held_line, is_empty, operations_with, outcome_text, skipped_rows, value_text,
-    when,
+    finding_label, held_line, is_empty, operations_with, outcome_text, shown_time, skipped_rows,
+    stopped_text, value_text, when,
 };
 use dirsync::{Action, OperationReport, Report};
 use std::fmt::{Result, Write as _};
@@ -27,10 +27,10 @@ fn write_markdown(report: &Report, out: &mut String) -> Result {
     let title = report.title.as_deref().unwrap_or(DEFAULT_TITLE);
     writeln!(out, "# {}\n", md(title))?;
     if let Some(at) = &report.generated_at {
-        writeln!(out, "Generated: {}\n", md(at))?;
+        writeln!(out, "Generated: {}\n", shown_time(at))?;
     }
-    if let Some(stopped) = &report.stopped {
-        writeln!(out, "**The sync stopped early.** {}\n", md(stopped))?;
+    if let Some(stopped) = stopped_text(report) {
+        writeln!(out, "**The sync stopped early.** {}\n", md(&stopped))?;
     }
     write_summary(report, out)?;
     write_changes(report, out)?;

@@ -4,8 +4,8 @@
 use crate::look::STYLESHEET;
 use crate::words::{
     ACCOUNT_SECTIONS, DEFAULT_TITLE, account_counts, account_rows, action_text, done_changes,
-    finding_label, held_line, is_empty, operations_with, outcome_text, side_counts, skipped_rows,
-    value_text, when,
+    finding_label, held_line, is_empty, operations_with, outcome_text, shown_time, side_counts,
+    skipped_rows, stopped_text, value_text, when,
 };
 use dirsync::{Action, OperationReport, Report};
 use maud::{DOCTYPE, Markup, PreEscaped, html as markup};
@@ -41,8 +41,8 @@ fn body(report: &Report, title: &str) -> Markup {
     let skipped = skipped_rows(report);
     markup! {
         h1 { (title) }
-        @if let Some(at) = &report.generated_at { p.muted { "Generated: " (at) } }
-        @if let Some(stopped) = &report.stopped {
+        @if let Some(at) = &report.generated_at { p.muted { "Generated: " (shown_time(at)) } }
+        @if let Some(stopped) = stopped_text(report) {
             p.stopped { strong { "The sync stopped early." } " " (stopped) }
         }
         (summary(report))

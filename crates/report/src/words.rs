@@ -1,6 +1,7 @@
 //! The words every view of a run shares: labels, values on one line, what a write did and what to
 //! do about an outcome. Laid out by the HTML report, Markdown, the email and the review page.
 
+use chrono::{DateTime, Utc};
 use dirsync::{Action, FieldValue, FindingKind, HeldItem, OperationReport, Outcome, Report};
 use std::time::Duration;
 
@@ -71,7 +72,9 @@ pub(crate) fn outcome_text(outcome: &Outcome) -> (String, String) {
     match outcome {
         Outcome::Done => ("done".to_owned(), String::new()),
         Outcome::Skipped { reason } => (reason.clone(), String::new()),
-        Outcome::Failed { kind, message, advice } => (format!("{kind}: {message}"), advice.clone()),
+        Outcome::Failed { kind, message } => {
+            (format!("{kind}: {message}"), outcome.advice().unwrap_or_default().to_owned())
+        }
         Outcome::NotAttempted => {
             ("not attempted: the run stopped first".to_owned(), "sync again".to_owned())
         }
@@ -148,11 +151,20 @@ pub(crate) fn account_counts(report: &Report) -> Vec<(&'static str, usize)> {
 
 /// When the run's account changes happened, as the report shows it.
 pub(crate) fn when(report: &Report) -> String {
-    match (&report.started_at, &report.generated_at) {
-        (Some(at), _) => at.format("%Y-%m-%d %H:%M UTC").to_string(),
-        (None, Some(at)) => at.clone(),
-        (None, None) => "this run".to_owned(),
+    match report.started_at.or(report.generated_at) {
+        Some(at) => shown_time(&at),
+        None => "this run".to_owned(),
     }
+}
+
+/// A time as the report shows it: "2026-11-26 13:00 UTC".
+pub(crate) fn shown_time(at: &DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// Why the run stopped, in words naming the directories, if it did.
+pub(crate) fn stopped_text(report: &Report) -> Option<String> {
+    report.stopped.as_ref().map(|stop| stop.explain(&report.names))
 }
 
 /// A line of the "held back" list: who, where, what; and why.

@@ -2,7 +2,7 @@
 //! back, and why the run stopped.
 
 use super::units::Ended;
-use crate::report::{Action, FieldReport, HeldItem, OperationReport, Report, SkippedItem};
+use crate::report::{Action, FieldReport, HeldItem, OperationReport, Report, SkippedItem, Stopped};
 use crate::{
     Decision, DirectoryError, Field, HeldWrite, Names, Operation, Operations, Plan, Side, Update,
     quarantine,
@@ -43,12 +43,8 @@ pub(super) fn build(plan: &Plan, ran: Ran<'_>, held: &[HeldWrite], names: Names)
         ..Report::default()
     };
     if let Some((side, error)) = fatal {
-        let (refused, other) = (names.of(*side), names.of(side.other()));
-        report.stopped = Some(format!(
-            "{refused} refused the credentials ({}); the writes to {refused} after that were not \
-             attempted (those to {other} went on): reconnect, then sync again",
-            crate::ErrorChain(error)
-        ));
+        let error = crate::ErrorChain(error).to_string();
+        report.stopped = Some(Stopped::CredentialsRefused { side: *side, error });
     }
     report.names = names;
     report.recount();

@@ -61,7 +61,7 @@ impl RunRecord {
             finished_at,
             outcome,
             counts: report.counts,
-            error: report.stopped.clone(),
+            error: report.stopped.as_ref().map(|stop| stop.explain(&report.names)),
             writes: WriteRecord::from_report(report),
         }
     }

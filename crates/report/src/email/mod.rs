@@ -7,7 +7,10 @@ mod html;
 mod text;
 
 use crate::look::{AMBER, BLUE, RED};
-use crate::words::{duration_text, finding_label, operations_with, outcome_text, value_text};
+use crate::words::{
+    duration_text, finding_label, operations_with, outcome_text, shown_time, stopped_text,
+    value_text,
+};
 use dirsync::{Action, Attachment, Email, EmailOn, Names, OperationReport, Outcome, Report, Side};
 
 /// The report email of one run: compose it from a [`Report`] and what the report does not know
@@ -173,11 +176,7 @@ impl<'a> ReportEmail<'a> {
 
     /// A line on when the run started and how long it took, when the report says.
     pub(crate) fn when(&self) -> Option<String> {
-        let started = match (&self.report.started_at, &self.report.generated_at) {
-            (Some(at), _) => Some(at.format("%Y-%m-%d %H:%M UTC").to_string()),
-            (None, Some(at)) => Some(at.clone()),
-            (None, None) => None,
-        };
+        let started = self.report.started_at.or(self.report.generated_at).map(|at| shown_time(&at));
         let took = self.report.duration().map(duration_text);
         match (started, took) {
             (Some(at), Some(took)) => Some(format!("Started {at}, took {took}.")),
@@ -247,7 +246,7 @@ impl<'a> ReportEmail<'a> {
     fn failed(&self) -> Vec<Item> {
         let (report, names) = (self.report, self.names());
         let mut failed = Vec::new();
-        if let Some(stopped) = &report.stopped {
+        if let Some(stopped) = stopped_text(report) {
             failed.push(Item {
                 who: "The sync".to_owned(),
                 system: None,

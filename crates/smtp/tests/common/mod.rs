@@ -167,7 +167,6 @@ pub fn report() -> Report {
             Outcome::Failed {
                 kind: ErrorKind::PermissionDenied,
                 message: "Insufficient privileges".into(),
-                advice: "grant the permission, then sync again".into(),
             },
         ),
     ];

@@ -13,25 +13,28 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
+mod json;
+mod stop;
+
+pub use stop::Stopped;
+
 /// What one run of [`crate::apply`] did.
 ///
-/// Everything in it is sorted, so the same run gives the same report, byte for byte.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Everything in it is sorted, so the same run gives the same report, byte for byte. It is
+/// `serde::Serialize` and `Deserialize` ([`Report::to_json`]); JSON written by earlier versions
+/// reads.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report {
     /// A heading, e.g. "Huma and Azure AD: people synchronised"; set by the caller.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// When the run happened, as the caller wants it shown; the core reads no clock.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub generated_at: Option<String>,
+    /// When the report was made, to show (to the minute; in JSON as "2026-11-26 13:00 UTC");
+    /// the core reads no clock.
+    pub generated_at: Option<DateTime<Utc>>,
     /// When the run started, if the caller knows ([`crate::Synchronizer`] does).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_at: Option<DateTime<Utc>>,
     /// How long the run took, in milliseconds, if the caller knows; see [`Report::duration`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_ms: Option<u64>,
     /// What the two systems are called ("Huma", "Azure AD").
-    #[serde(default)]
     pub names: Names,
     /// How many of each outcome.
     pub counts: Counts,
@@ -42,15 +45,12 @@ pub struct Report {
     /// Problems with records that kept them from being paired, created or fully synced.
     pub findings: Vec<Finding>,
     /// Writes held back because the directory refused them for good before, by person.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub held: Vec<HeldItem>,
     /// Why the run stopped before every write was tried, if it did.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stopped: Option<String>,
+    pub stopped: Option<Stopped>,
     /// What this report shows that the last run's did not, by what the state remembers of it
     /// ([`crate::SyncState::reported`]); `None` for a report made without a state to remember
     /// by (a real-time push's).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub news: Option<News>,
 }
 
@@ -283,9 +283,9 @@ pub struct FieldReport {
     pub to: FieldValue,
 }
 
-/// How one write ended.
+/// How one write ended. In JSON, a failure carries its [advice](Outcome::advice) too.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "status")]
+#[serde(into = "json::OutcomeJson", from = "json::OutcomeJson")]
 pub enum Outcome {
     /// It was made.
     Done,
@@ -300,8 +300,6 @@ pub enum Outcome {
         kind: ErrorKind,
         /// The directory's message.
         message: String,
-        /// What to do about it.
-        advice: String,
     },
     /// The run stopped before it was tried.
     NotAttempted,
@@ -310,10 +308,14 @@ pub enum Outcome {
 impl Outcome {
     /// The outcome for an error from a directory, with advice for its kind.
     pub fn failed(error: &DirectoryError) -> Outcome {
-        Outcome::Failed {
-            kind: error.kind(),
-            message: crate::ErrorChain(error).to_string(),
-            advice: advice(error.kind()).to_owned(),
+        Outcome::Failed { kind: error.kind(), message: crate::ErrorChain(error).to_string() }
+    }
+
+    /// What to do about a failure, for its kind; `None` for any other outcome.
+    pub fn advice(&self) -> Option<&'static str> {
+        match self {
+            Outcome::Failed { kind, .. } => Some(advice(*kind)),
+            _ => None,
         }
     }
 
@@ -451,10 +453,10 @@ impl Report {
         self
     }
 
-    /// The report with the time of the run, as it should be shown.
+    /// The report with the time it was made, to show.
     #[must_use]
-    pub fn with_generated_at(mut self, at: impl Into<String>) -> Self {
-        self.generated_at = Some(at.into());
+    pub fn with_generated_at(mut self, at: DateTime<Utc>) -> Self {
+        self.generated_at = Some(at);
         self
     }
 
