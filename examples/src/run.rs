@@ -3,13 +3,14 @@
 
 use crate::cli::{Args, Command, IdpKind, SyncArgs};
 use crate::connect::{self, Directories, NewPeople, Secrets};
-use crate::plan_view::{self, value_text};
+use crate::plan_view;
 use crate::state::StateLocation;
 use dirsync::{
     AccountAction, ApplyError, ApplyOptions, Decision, Directory, DirectoryPair, ErrorChain,
     ItemId, MemoryStore, Names, Plan, PlanItem, PlannedSync, Policy, Progress, Report, Side,
     StateStore, SyncError, Synchronizer,
 };
+use dirsync_report::quoted_value_text as value_text;
 use dirsync_report::{Decisions, DecisionsError};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::ffi::OsString;

@@ -9,6 +9,8 @@
 //!   `changes.csv` and `report.json` attached), sent through any [`dirsync::Mailer`];
 //! - [`review`]: the views of the review page (`dirsync-review` serves them);
 //! - [`history`]: the recorded runs (`dirsync::RunHistory`) as text;
+//! - [`PlanText`]: a plan as text, for a terminal or a log (and [`write_held`], the writes held
+//!   back);
 //! - [`STYLESHEET`]: the one style sheet of the pages; the email uses its colours inline;
 //! - [`Decisions`]: the other way, what a person decided about a plan's items, as a JSON file.
 //!
@@ -50,6 +52,7 @@ mod email;
 pub mod history;
 mod look;
 mod markdown;
+mod plan_text;
 mod report_page;
 pub mod review;
 mod words;
@@ -58,5 +61,6 @@ pub use decisions::{DecisionEntry, Decisions, DecisionsError};
 pub use email::ReportEmail;
 pub use look::STYLESHEET;
 pub use markdown::markdown;
+pub use plan_text::{PlanText, write_held};
 pub use report_page::html;
 pub use words::{duration_text, finding_label, quoted_value_text, value_text};
