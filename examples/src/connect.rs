@@ -11,6 +11,7 @@ use dirsync::{Directory, DirectoryError};
 use dirsync_scim::{ScimClient, ScimDirectory, ScimDirectoryConfig, ScimError};
 use huma_api::{HumaClient, HumaDirectory, HumaDirectoryConfig, HumaScope, SecretString};
 use std::fmt;
+use std::sync::Arc;
 use testkit::{FakeGraph, FakeHuma};
 
 /// The environment variable holding the Huma API key's Client secret.
@@ -104,6 +105,14 @@ impl IdentityDirectory {
         match self {
             IdentityDirectory::Azure(azure) => azure,
             IdentityDirectory::Scim(scim) => scim,
+        }
+    }
+
+    /// The directory, to share (a receiver or a page keeps it across requests).
+    pub fn shared(self) -> Arc<dyn Directory> {
+        match self {
+            IdentityDirectory::Azure(azure) => Arc::new(azure),
+            IdentityDirectory::Scim(scim) => Arc::new(scim),
         }
     }
 }
@@ -383,6 +392,11 @@ impl Directories {
             azure.check_scope().await?;
         }
         Ok(())
+    }
+
+    /// Huma and the identity directory, to share.
+    pub fn shared(self) -> (Arc<dyn Directory>, Arc<dyn Directory>) {
+        (Arc::new(self.huma), self.idp.shared())
     }
 }
 

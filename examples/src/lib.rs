@@ -15,7 +15,8 @@
 //! - [`history`]: `sync history`, the runs recorded with a state in PostgreSQL.
 //! - [`worker`]: `sync worker`, every organisation of an [`orgs_file`] synced when due.
 //! - [`token_file`]: the saved Azure refresh token of a "with user account" connection.
-//! - [`webhook_server`]: the real-time push from Huma's webhooks to Azure AD.
+//! - [`webhook_server`]: the `webhook` program, Huma's webhooks pushed to Azure AD by the
+//!   `dirsync-webhook` receiver.
 //!
 //! ```no_run
 //! # async fn demo() {

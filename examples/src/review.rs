@@ -47,10 +47,7 @@ pub async fn review(
                 None
             }
         };
-    let idp: Arc<dyn Directory> = match directories.idp {
-        IdentityDirectory::Azure(azure) => Arc::new(azure),
-        IdentityDirectory::Scim(scim) => Arc::new(scim),
-    };
+    let idp = directories.idp.shared();
     crate::run::warn_if_cannot_disable(&settings, idp.as_ref(), console);
     let page = Page { port: args.port, open: args.open, email };
     serve(Arc::new(directories.huma), idp, &settings, page, console, stop).await

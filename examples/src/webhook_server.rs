@@ -1,272 +1,42 @@
-//! The real-time push from Huma's profile webhooks to Azure AD, as an axum server: a thin adapter
-//! over [`dirsync::RealtimePush`].
+//! The `webhook` program: Huma's profile webhooks pushed to Azure AD in real time, served by
+//! [`dirsync_webhook::Receiver`]'s Router; this module maps the program's arguments and
+//! environment to the receiver, and runs the demonstration.
 //!
-//! `POST /webhooks/huma`: the raw body (at most [`MAX_BODY`] bytes) is verified with the webhook's
-//! client secret (`HUMA_WEBHOOK_SECRET`, header `huma-hmac-sha256`) and/or access token
-//! (`HUMA_WEBHOOK_TOKEN`, `Authorization: Bearer`) by `huma_api`'s verifier; `users-create` and
-//! `users-update` go to the library's real-time push, which re-reads the people from Huma, finds
-//! their Azure AD twin through the state file's links (or by employment id or email), writes only
-//! the supported fields that differ, creates people only with auto-provisioning on, and saves new
-//! links to the state file without overwriting a running sync's.
+//! The webhook's client secret comes from `HUMA_WEBHOOK_SECRET` (header `huma-hmac-sha256`) and/or
+//! its access token from `HUMA_WEBHOOK_TOKEN` (`Authorization: Bearer`); with neither, the server
+//! does not start. `--auto-provision` creates people not in Azure AD yet, `--include-inactive`
+//! pushes inactive ones too, `--state` is where the links are.
 //!
 //! With a scope (`--huma-company`, `--azure-group`, `--azure-exclude-group` and the others, as
 //! for `sync`), a person outside it is answered and left alone (`out_of_scope`, with why), and a
 //! group of the scope that does not exist stops the server from starting.
 //!
-//! With leavers on ([`Receiver::with_leavers`], `--disable-leavers`), a `users-delete` disables
-//! the Azure AD accounts linked to the deleted people, and an update that makes a person inactive
-//! disables theirs (never deleting anyone); an account the sync disabled is enabled again when
-//! its person is active again.
+//! With `--disable-leavers`, a `users-delete` disables the Azure AD accounts linked to the
+//! deleted people, and an update that makes a person inactive disables theirs (never deleting
+//! anyone); an account the sync disabled is enabled again when its person is active again.
 //!
-//! Answers: 200 with a short JSON [`PushSummary`]; 502 with the same summary when a write to Azure
-//! AD or a read from Huma failed (so the sender may try again); 401 with no detail when the
-//! signature or token does not match; 413 for a body over the limit; 202 for topics that need no
-//! push (`users-export`, unknown ones, and `users-delete` without leavers on), which are logged.
+//! The answers are [`dirsync_webhook`]'s: 200 with a JSON [`PushSummary`], 502 with the same
+//! summary when a write or a read failed, 401 with no detail for a bad signature or token, 413
+//! for a body over [`MAX_BODY`], 202 for topics that need no push.
 
 use crate::connect::{self, ConfigError, Directories, NewPeople, Secrets};
 use crate::run::{Console, Outcome, say};
 use crate::state::{OpenStore, StateLocation};
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use dirsync::{AutoProvisioning, JsonFileStore, Leavers, Person, PersonLocks, RealtimePush, Scope};
-use hmac::{Hmac, Mac};
+use dirsync::{AutoProvisioning, Leavers, Person, Scope};
 use huma_api::SecretString;
-use huma_api::webhook::{WebhookError, WebhookHeaders, WebhookVerifier};
-use serde::{Deserialize, Serialize};
+use huma_api::webhook::WebhookVerifier;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 
-/// The path Huma posts to.
-pub const PATH: &str = "/webhooks/huma";
-/// The largest body accepted: 256 KiB (a webhook names users by id; this is thousands of them).
-pub const MAX_BODY: usize = 256 * 1024;
+pub use dirsync_webhook::{MAX_BODY, PATH, PushAction, PushSummary, Receiver, UserPush, sign};
+
 /// The environment variable holding the webhook's client secret (HMAC key).
 pub const HUMA_WEBHOOK_SECRET: &str = "HUMA_WEBHOOK_SECRET";
 /// The environment variable holding the webhook's access token.
 pub const HUMA_WEBHOOK_TOKEN: &str = "HUMA_WEBHOOK_TOKEN";
 
-/// What the server needs: both directories, the verifier, the state and the push's settings.
-pub struct Receiver {
-    /// Huma and Azure AD.
-    pub directories: Directories,
-    /// Checks each request's signature and/or token.
-    pub verifier: WebhookVerifier,
-    /// The sync's state, for the links between Huma and Azure AD users; `None` to look every
-    /// person up by employment id or email.
-    pub state: Option<OpenStore>,
-    /// Whether people not in Azure AD yet are created.
-    pub provisioning: AutoProvisioning,
-    /// Which people may be changed (by default, not those inactive in Huma or disabled in Azure
-    /// AD, as a sync with the default scope leaves them).
-    pub scope: Scope,
-    /// Whether leavers' accounts are disabled (off by default).
-    pub leavers: Leavers,
-    /// The most accounts one event may disable (`None`: the library's default).
-    pub max_disables: Option<usize>,
-    /// Shared by every request's push, so that two copies of one webhook are pushed one after
-    /// the other.
-    pub locks: PersonLocks,
-}
-
-impl std::fmt::Debug for Receiver {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Receiver")
-            .field("verifier", &self.verifier)
-            .field("state", &self.state)
-            .field("provisioning", &self.provisioning)
-            .field("scope", &self.scope)
-            .field("leavers", &self.leavers)
-            .field("max_disables", &self.max_disables)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Receiver {
-    /// A receiver over these directories, with the state file at `state` (if any).
-    pub fn new(
-        directories: Directories,
-        verifier: WebhookVerifier,
-        state: Option<PathBuf>,
-        provisioning: AutoProvisioning,
-    ) -> Receiver {
-        Receiver {
-            directories,
-            verifier: verifier.max_body(MAX_BODY),
-            state: state.map(|path| OpenStore::File(JsonFileStore::new(path))),
-            provisioning,
-            scope: Scope::default(),
-            leavers: Leavers::default(),
-            max_disables: None,
-            locks: PersonLocks::new(),
-        }
-    }
-
-    /// With the sync's state in `store` (a file, or an organisation in PostgreSQL).
-    #[must_use]
-    pub fn with_store(mut self, store: OpenStore) -> Receiver {
-        self.state = Some(store);
-        self
-    }
-
-    /// Also push people inactive in Huma or disabled in Azure AD.
-    #[must_use]
-    pub fn include_inactive(mut self, include: bool) -> Receiver {
-        self.scope.include_inactive = include;
-        self
-    }
-
-    /// Disable the accounts of linked people who leave the scope, as a sync with
-    /// [`Scope::disable_out_of_scope`] does (with leavers on).
-    #[must_use]
-    pub fn disable_out_of_scope(mut self, disable: bool) -> Receiver {
-        self.scope.disable_out_of_scope = disable;
-        self
-    }
-
-    /// Disable the accounts of people who leave Huma (deleted, or made inactive), as a sync with
-    /// the same [`Leavers`] does; the state file is needed to find a deleted person's account.
-    #[must_use]
-    pub fn with_leavers(mut self, leavers: Leavers) -> Receiver {
-        self.leavers = leavers;
-        self
-    }
-
-    /// At most `max` accounts disabled by one event (`None`: the library's default, 10 or 5 % of
-    /// the linked people).
-    #[must_use]
-    pub fn with_max_disables(mut self, max: Option<usize>) -> Receiver {
-        self.max_disables = max;
-        self
-    }
-
-    /// The library's push over this receiver's directories and state.
-    fn push(&self) -> RealtimePush<'_> {
-        let push = RealtimePush::new(&self.directories.huma, self.directories.idp.directory())
-            .with_provisioning(self.provisioning)
-            .with_scope(self.scope)
-            .with_leavers(self.leavers)
-            .with_max_disables(self.max_disables)
-            .with_person_locks(&self.locks);
-        match &self.state {
-            Some(store) => push.with_store(store.store()),
-            None => push,
-        }
-    }
-}
-
-/// What one webhook request did: the JSON body of the answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PushSummary {
-    /// The webhook's topic.
-    pub topic: String,
-    /// One entry per person the webhook named.
-    pub users: Vec<UserPush>,
-}
-
-/// What was done for one person.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UserPush {
-    /// The Huma user.
-    pub huma_id: String,
-    /// The Azure AD user, when there is one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub azure_id: Option<String>,
-    /// What happened.
-    pub action: PushAction,
-    /// The fields written (for a creation: the fields the person was created with).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub fields: Vec<String>,
-    /// Fields that differ but were not written, with why.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub skipped: Vec<String>,
-    /// More about what happened (why nothing was created, the error).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
-}
-
-impl From<dirsync::PersonPush> for UserPush {
-    fn from(p: dirsync::PersonPush) -> Self {
-        UserPush {
-            huma_id: p.hr.to_string(),
-            azure_id: p.idp.map(|id| id.to_string()),
-            action: p.action.into(),
-            fields: p.fields.iter().map(|f| f.label().to_owned()).collect(),
-            skipped: p.skipped.iter().map(|(f, why)| format!("{f}: {why}")).collect(),
-            detail: p.detail,
-        }
-    }
-}
-
-/// What happened to one person, as the answer names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PushAction {
-    /// Fields of the Azure AD user were written.
-    Updated,
-    /// The person was created in Azure AD.
-    Created,
-    /// Nothing differs (or nothing that differs can be written).
-    Unchanged,
-    /// No Azure AD user holds this person and auto-provisioning is off.
-    NotInAzure,
-    /// The Azure AD user linked to this person was deleted: not created again.
-    DeletedInAzure,
-    /// Auto-provisioning is on but the person cannot be created.
-    CannotCreate,
-    /// Several Azure AD users match this person: nothing was written.
-    Ambiguous,
-    /// Inactive in Huma or disabled in Azure AD: left alone, as a sync leaves them.
-    Inactive,
-    /// The Huma user no longer exists.
-    Gone,
-    /// A read or write failed.
-    Failed,
-    /// The person left Huma (deleted, or inactive): their Azure AD account was disabled (and
-    /// signed out, with --revoke-sessions).
-    Disabled,
-    /// The person in Huma, or their Azure AD user, could not be understood: nothing was written.
-    Unreadable,
-    /// The person, or their Azure AD user, is outside the scope of the sync or excluded from it:
-    /// nothing was written; the detail says why.
-    OutOfScope,
-}
-
-impl From<dirsync::PushAction> for PushAction {
-    fn from(action: dirsync::PushAction) -> Self {
-        use dirsync::PushAction as Core;
-        match action {
-            Core::Updated => PushAction::Updated,
-            Core::Created => PushAction::Created,
-            Core::Unchanged => PushAction::Unchanged,
-            Core::NotInIdp => PushAction::NotInAzure,
-            Core::DeletedInIdp => PushAction::DeletedInAzure,
-            Core::CannotCreate => PushAction::CannotCreate,
-            Core::Ambiguous => PushAction::Ambiguous,
-            Core::Inactive => PushAction::Inactive,
-            Core::Gone => PushAction::Gone,
-            Core::Disabled => PushAction::Disabled,
-            Core::Unreadable => PushAction::Unreadable,
-            Core::OutOfScope => PushAction::OutOfScope,
-            _ => PushAction::Failed,
-        }
-    }
-}
-
-/// The axum router: `POST /webhooks/huma`.
-pub fn router(receiver: Arc<Receiver>) -> Router {
-    Router::new()
-        .route(PATH, post(receive))
-        .layer(DefaultBodyLimit::max(MAX_BODY))
-        .with_state(receiver)
-}
-
-/// Binds `addr` and serves the router until the process ends; returns the bound address (useful
-/// with port 0) and the server's task.
+/// Binds `addr` and serves the receiver's Router until the process ends; returns the bound
+/// address (useful with port 0) and the server's task.
 ///
 /// # Errors
 /// The address cannot be bound.
@@ -276,68 +46,13 @@ pub async fn spawn(
 ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
-    let app = router(receiver);
+    let app = receiver.router();
     let task = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
             tracing::error!(error = %e, "the webhook server stopped");
         }
     });
     Ok((bound, task))
-}
-
-struct Headers<'a>(&'a HeaderMap);
-
-impl WebhookHeaders for Headers<'_> {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.0.get(name).and_then(|v| v.to_str().ok())
-    }
-}
-
-fn json(status: StatusCode, value: &impl Serialize) -> Response {
-    (status, axum::Json(serde_json::to_value(value).unwrap_or_default())).into_response()
-}
-
-async fn receive(
-    State(receiver): State<Arc<Receiver>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let event = match receiver.verifier.verify(&Headers(&headers), &body) {
-        Ok(event) => event,
-        Err(WebhookError::BodyTooLarge { len, max }) => {
-            tracing::warn!(len, max, "refused a webhook body over the limit");
-            return json(StatusCode::PAYLOAD_TOO_LARGE, &serde_json::json!({"error": "too large"}));
-        }
-        Err(WebhookError::Malformed { reason }) => {
-            tracing::warn!(%reason, "refused a verified webhook whose body is not a JSON object");
-            return json(StatusCode::BAD_REQUEST, &serde_json::json!({"error": "malformed"}));
-        }
-        Err(e) => {
-            // The reason goes to the log only: the sender learns nothing about what was expected.
-            tracing::warn!(reason = %e, "refused a webhook that failed verification");
-            return json(StatusCode::UNAUTHORIZED, &serde_json::json!({"error": "unauthorized"}));
-        }
-    };
-    let topic = event.topic.to_string();
-    let Some(pushed) = receiver.push().push_event(&event.to_hr_event()).await else {
-        let body = serde_json::json!({"topic": topic, "ignored": true});
-        return json(StatusCode::ACCEPTED, &body);
-    };
-    let status = if pushed.failed() { StatusCode::BAD_GATEWAY } else { StatusCode::OK };
-    let users = pushed.people.into_iter().map(UserPush::from).collect();
-    json(status, &PushSummary { topic, users })
-}
-
-/// The HMAC-SHA256 of `body` with `secret`, hex: the `huma-hmac-sha256` header Huma sends.
-pub fn sign(secret: &str, body: &[u8]) -> String {
-    match Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()) {
-        Ok(mut mac) => {
-            mac.update(body);
-            hex::encode(mac.finalize().into_bytes())
-        }
-        // HMAC takes keys of any length; this cannot happen.
-        Err(_) => String::new(),
-    }
 }
 
 /// The `webhook` program's command line.
@@ -451,7 +166,7 @@ async fn serve(args: &ServeArgs, console: &mut Console) -> Outcome {
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    match axum::serve(listener, router(Arc::new(receiver))).with_graceful_shutdown(shutdown).await {
+    match axum::serve(listener, receiver.router()).with_graceful_shutdown(shutdown).await {
         Ok(()) => Outcome::Done,
         Err(e) => {
             say!(console.err, "error: the server stopped: {e}");
@@ -514,17 +229,31 @@ pub async fn ready(
             idp.name()
         );
     }
+    Ok(receiver(args, directories, store, verifier))
+}
+
+/// The receiver of `args`' settings over `directories` and `store`.
+fn receiver(
+    args: &ServeArgs,
+    directories: Directories,
+    store: OpenStore,
+    verifier: WebhookVerifier,
+) -> Receiver {
     let provisioning =
         if args.auto_provision { AutoProvisioning::On } else { AutoProvisioning::Off };
-    Ok(Receiver::new(directories, verifier, None, provisioning)
-        .with_store(store)
-        .include_inactive(args.include_inactive)
-        .disable_out_of_scope(args.disable_leavers && args.disable_out_of_scope)
-        .with_leavers(Leavers {
-            disable: args.disable_leavers,
-            revoke_sessions: args.disable_leavers && args.revoke_sessions,
-        })
-        .with_max_disables(args.max_disables))
+    let scope = Scope {
+        include_inactive: args.include_inactive,
+        disable_out_of_scope: args.disable_leavers && args.disable_out_of_scope,
+    };
+    let revoke_sessions = args.disable_leavers && args.revoke_sessions;
+    let leavers = Leavers { disable: args.disable_leavers, revoke_sessions };
+    let (huma, idp) = directories.shared();
+    Receiver::new(huma, idp, verifier)
+        .with_store(store.shared())
+        .with_provisioning(provisioning)
+        .with_scope(scope)
+        .with_leavers(leavers)
+        .with_max_disables(args.max_disables)
 }
 
 /// A secret only the demo's fake Huma and its server share.
@@ -548,13 +277,13 @@ async fn start_receiver(
     auto_provision: bool,
     leavers: Leavers,
 ) -> Result<(String, tokio::task::JoinHandle<()>), String> {
-    let directories = connect::connect_to_fakes(graph, huma, &crate::demo::new_people());
+    let (huma, azure) = connect::connect_to_fakes(graph, huma, &crate::demo::new_people()).shared();
     let verifier = WebhookVerifier::new(Some(SecretString::from(DEMO_SECRET)), None);
     let provisioning = if auto_provision { AutoProvisioning::On } else { AutoProvisioning::Off };
     let receiver =
-        Arc::new(Receiver::new(directories, verifier, None, provisioning).with_leavers(leavers));
+        Receiver::new(huma, azure, verifier).with_provisioning(provisioning).with_leavers(leavers);
     let local = SocketAddr::from(([127, 0, 0, 1], 0));
-    let (addr, task) = spawn(receiver, local).await.map_err(|e| e.to_string())?;
+    let (addr, task) = spawn(Arc::new(receiver), local).await.map_err(|e| e.to_string())?;
     Ok((format!("http://{addr}{PATH}"), task))
 }
 

@@ -184,13 +184,11 @@ async fn the_receiver_links_people_while_a_sync_of_the_organisation_runs_and_no_
     let late = org.huma.insert_users([hire("late0"), hire("late1")]).unwrap();
     let store = db.open().await.organisation("acme").await.unwrap();
     let secret = "test-webhook-secret";
-    let receiver = Receiver::new(
-        connect_to_fakes(&org.graph, &org.huma, &demo::new_people()),
-        WebhookVerifier::new(Some(SecretString::from(secret)), None),
-        None,
-        AutoProvisioning::On,
-    )
-    .with_store(OpenStore::Postgres(store.clone()));
+    let (huma, azure) = connect_to_fakes(&org.graph, &org.huma, &demo::new_people()).shared();
+    let verifier = WebhookVerifier::new(Some(SecretString::from(secret)), None);
+    let receiver = Receiver::new(huma, azure, verifier)
+        .with_provisioning(AutoProvisioning::On)
+        .with_store(OpenStore::Postgres(store.clone()).shared());
     let (addr, _server) = spawn(Arc::new(receiver), ([127, 0, 0, 1], 0).into()).await.unwrap();
     let users: Vec<(&str, String)> = late
         .iter()

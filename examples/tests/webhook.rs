@@ -47,10 +47,14 @@ async fn setup() -> Setup {
 }
 
 fn receiver(s: &Setup, auto_provision: bool, state: Option<PathBuf>) -> Receiver {
-    let directories = connect_to_fakes(&s.graph, &s.huma, &demo::new_people());
+    let (huma, azure) = connect_to_fakes(&s.graph, &s.huma, &demo::new_people()).shared();
     let verifier = WebhookVerifier::new(Some(SecretString::from(SECRET)), None);
     let provisioning = if auto_provision { AutoProvisioning::On } else { AutoProvisioning::Off };
-    Receiver::new(directories, verifier, state, provisioning)
+    let receiver = Receiver::new(huma, azure, verifier).with_provisioning(provisioning);
+    match state {
+        Some(path) => receiver.with_store(Arc::new(JsonFileStore::new(path))),
+        None => receiver,
+    }
 }
 
 async fn serve_with(receiver: Receiver) -> String {
@@ -146,7 +150,8 @@ async fn inactive_people_are_left_alone_unless_included() {
     );
     assert_eq!(s.graph.user(&s.ada.1).unwrap().job_title, before.job_title, "nothing written");
 
-    let including = serve_with(receiver(&s, true, None).include_inactive(true)).await;
+    let everyone = dirsync::Scope { include_inactive: true, ..Default::default() };
+    let including = serve_with(receiver(&s, true, None).with_scope(everyone)).await;
     assert_eq!(push(including).await.action, PushAction::Updated);
     assert_eq!(s.graph.user(&s.ada.1).unwrap().job_title.as_deref(), Some("Lead Engineer"));
 }

@@ -1,0 +1,192 @@
+//! The receiver: its settings, the push it runs for each request, and its axum Router.
+
+use crate::{MAX_BODY, PATH, PushSummary};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use dirsync::{AutoProvisioning, Directory, Leavers, PersonLocks, RealtimePush, Scope, StateStore};
+use huma_api::webhook::{WebhookError, WebhookHeaders, WebhookVerifier};
+use serde::Serialize;
+use std::sync::Arc;
+
+/// Receives Huma's profile webhooks and pushes the people they name from Huma to Azure AD: the
+/// two directories, the verifier, the sync's state and the push's settings, and the
+/// [`Router`](Receiver::router) that serves them.
+///
+/// By default there is no state (every person is looked up by employment id or email),
+/// auto-provisioning is off, the scope is [`Scope::default`] (people inactive in Huma or disabled
+/// in Azure AD are left alone) and leavers are left alone ([`Leavers::default`]).
+#[derive(Clone)]
+pub struct Receiver {
+    hr: Arc<dyn Directory>,
+    idp: Arc<dyn Directory>,
+    verifier: WebhookVerifier,
+    store: Option<Arc<dyn StateStore>>,
+    provisioning: AutoProvisioning,
+    scope: Scope,
+    leavers: Leavers,
+    max_disables: Option<usize>,
+    locks: PersonLocks,
+}
+
+impl std::fmt::Debug for Receiver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Receiver")
+            .field("hr", &self.hr.name())
+            .field("idp", &self.idp.name())
+            .field("verifier", &self.verifier)
+            .field("store", &self.store.is_some())
+            .field("provisioning", &self.provisioning)
+            .field("scope", &self.scope)
+            .field("leavers", &self.leavers)
+            .field("max_disables", &self.max_disables)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Receiver {
+    /// A receiver that pushes from `hr` (Huma) to `idp` (Azure AD) the people of each webhook
+    /// `verifier` accepts; bodies over [`MAX_BODY`] are refused.
+    pub fn new(hr: Arc<dyn Directory>, idp: Arc<dyn Directory>, verifier: WebhookVerifier) -> Self {
+        Receiver {
+            hr,
+            idp,
+            verifier: verifier.max_body(MAX_BODY),
+            store: None,
+            provisioning: AutoProvisioning::Off,
+            scope: Scope::default(),
+            leavers: Leavers::default(),
+            max_disables: None,
+            locks: PersonLocks::new(),
+        }
+    }
+
+    /// With the sync's state: its links find each person's Azure AD user, and what a push changes
+    /// (a new link, a disabled account) is committed there without overwriting a running sync's.
+    #[must_use]
+    pub fn with_store(mut self, store: Arc<dyn StateStore>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// Whether people not in Azure AD yet are created.
+    #[must_use]
+    pub fn with_provisioning(mut self, provisioning: AutoProvisioning) -> Self {
+        self.provisioning = provisioning;
+        self
+    }
+
+    /// Which people may be changed, as a sync's [`dirsync::Policy::scope`].
+    #[must_use]
+    pub fn with_scope(mut self, scope: Scope) -> Self {
+        self.scope = scope;
+        self
+    }
+
+    /// Disable the accounts of people who leave Huma (deleted, or made inactive), as a sync with
+    /// the same [`Leavers`] does; a deleted person's account is found through the state's links.
+    #[must_use]
+    pub fn with_leavers(mut self, leavers: Leavers) -> Self {
+        self.leavers = leavers;
+        self
+    }
+
+    /// At most `max` accounts disabled by one event (`None`: [`dirsync::default_max_disables`]
+    /// of the linked people); an event over it disables nobody and is answered 502.
+    #[must_use]
+    pub fn with_max_disables(mut self, max: Option<usize>) -> Self {
+        self.max_disables = max;
+        self
+    }
+
+    /// Shares `locks` with other pushes of the same state (another receiver, a push of the
+    /// embedder's own), so that pushes of one person run one after the other across them all.
+    #[must_use]
+    pub fn with_person_locks(mut self, locks: PersonLocks) -> Self {
+        self.locks = locks;
+        self
+    }
+
+    /// The push this receiver runs for each request, over its directories, state and settings.
+    pub fn push(&self) -> RealtimePush<'_> {
+        let push = RealtimePush::new(&*self.hr, &*self.idp)
+            .with_provisioning(self.provisioning)
+            .with_scope(self.scope)
+            .with_leavers(self.leavers)
+            .with_max_disables(self.max_disables)
+            .with_person_locks(&self.locks);
+        match &self.store {
+            Some(store) => push.with_store(&**store),
+            None => push,
+        }
+    }
+
+    /// The axum Router serving `POST` [`PATH`]; merge it into a service's Router, or nest it
+    /// under a prefix of its own. Every clone of the receiver shares its [`PersonLocks`].
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route(PATH, post(receive))
+            .layer(DefaultBodyLimit::max(MAX_BODY))
+            .with_state(Arc::new(self.clone()))
+    }
+
+    /// The answer to one request of `headers` and `body`.
+    async fn answer(&self, headers: &HeaderMap, body: &[u8]) -> Response {
+        let event = match self.verifier.verify(&Headers(headers), body) {
+            Ok(event) => event,
+            Err(refused) => return refusal(&refused),
+        };
+        let topic = event.topic.to_string();
+        let Some(pushed) = self.push().push_event(&event.to_hr_event()).await else {
+            let body = serde_json::json!({"topic": topic, "ignored": true});
+            return json(StatusCode::ACCEPTED, &body);
+        };
+        // A failed read or write is a 502, so that the sender tries again.
+        let status = if pushed.failed() { StatusCode::BAD_GATEWAY } else { StatusCode::OK };
+        json(status, &PushSummary::new(topic, pushed))
+    }
+}
+
+async fn receive(
+    State(receiver): State<Arc<Receiver>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    receiver.answer(&headers, &body).await
+}
+
+/// The answer to a request the verifier refused.
+fn refusal(refused: &WebhookError) -> Response {
+    match refused {
+        WebhookError::BodyTooLarge { len, max } => {
+            tracing::warn!(len, max, "refused a webhook body over the limit");
+            json(StatusCode::PAYLOAD_TOO_LARGE, &serde_json::json!({"error": "too large"}))
+        }
+        WebhookError::Malformed { reason } => {
+            tracing::warn!(%reason, "refused a verified webhook whose body is not a JSON object");
+            json(StatusCode::BAD_REQUEST, &serde_json::json!({"error": "malformed"}))
+        }
+        e => {
+            // The reason goes to the log only: the sender learns nothing about what was expected.
+            tracing::warn!(reason = %e, "refused a webhook that failed verification");
+            json(StatusCode::UNAUTHORIZED, &serde_json::json!({"error": "unauthorized"}))
+        }
+    }
+}
+
+struct Headers<'a>(&'a HeaderMap);
+
+impl WebhookHeaders for Headers<'_> {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.0.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// `value` as JSON with `status`. Through a `serde_json::Value`, whose keys are in sorted order:
+/// the answers have always been written so.
+fn json(status: StatusCode, value: &impl Serialize) -> Response {
+    (status, axum::Json(serde_json::to_value(value).unwrap_or_default())).into_response()
+}
