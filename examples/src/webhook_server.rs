@@ -22,7 +22,7 @@
 use crate::connect::{self, ConfigError, Directories, NewPeople, Secrets};
 use crate::run::{Console, Outcome, say};
 use crate::state::{OpenStore, StateLocation};
-use dirsync::{AutoProvisioning, Leavers, Person, Scope};
+use dirsync::{AutoProvisioning, Leavers, Person, PushSettings, Scope};
 use huma_api::SecretString;
 use huma_api::webhook::WebhookVerifier;
 use std::net::SocketAddr;
@@ -248,12 +248,12 @@ fn receiver(
     let revoke_sessions = args.disable_leavers && args.revoke_sessions;
     let leavers = Leavers { disable: args.disable_leavers, revoke_sessions };
     let (huma, idp) = directories.shared();
-    Receiver::new(huma, idp, verifier)
-        .with_store(store.shared())
-        .with_provisioning(provisioning)
-        .with_scope(scope)
-        .with_leavers(leavers)
-        .with_max_disables(args.max_disables)
+    Receiver::new(huma, idp, verifier).with_store(store.shared()).with_settings(PushSettings {
+        provisioning,
+        scope,
+        leavers,
+        max_disables: args.max_disables,
+    })
 }
 
 /// A secret only the demo's fake Huma and its server share.
@@ -280,8 +280,8 @@ async fn start_receiver(
     let (huma, azure) = connect::connect_to_fakes(graph, huma, &crate::demo::new_people()).shared();
     let verifier = WebhookVerifier::new(Some(SecretString::from(DEMO_SECRET)), None);
     let provisioning = if auto_provision { AutoProvisioning::On } else { AutoProvisioning::Off };
-    let receiver =
-        Receiver::new(huma, azure, verifier).with_provisioning(provisioning).with_leavers(leavers);
+    let settings = PushSettings { provisioning, leavers, ..PushSettings::default() };
+    let receiver = Receiver::new(huma, azure, verifier).with_settings(settings);
     let local = SocketAddr::from(([127, 0, 0, 1], 0));
     let (addr, task) = spawn(Arc::new(receiver), local).await.map_err(|e| e.to_string())?;
     Ok((format!("http://{addr}{PATH}"), task))

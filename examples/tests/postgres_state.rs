@@ -11,7 +11,8 @@ mod common;
 use chrono::Utc;
 use common::pg::{Db, Ran, SETTLED, run, sync, sync_org, wait};
 use dirsync::{
-    AutoProvisioning, HistoryQuery, Person, RecordId, RunEntry, RunHistory, RunOutcome, StateStore,
+    AutoProvisioning, HistoryQuery, Person, PushSettings, RecordId, RunEntry, RunHistory,
+    RunOutcome, StateStore,
 };
 use dirsync_examples::connect::connect_to_fakes;
 use dirsync_examples::demo::{self, DemoOrg};
@@ -187,7 +188,10 @@ async fn the_receiver_links_people_while_a_sync_of_the_organisation_runs_and_no_
     let (huma, azure) = connect_to_fakes(&org.graph, &org.huma, &demo::new_people()).shared();
     let verifier = WebhookVerifier::new(Some(SecretString::from(secret)), None);
     let receiver = Receiver::new(huma, azure, verifier)
-        .with_provisioning(AutoProvisioning::On)
+        .with_settings(PushSettings {
+            provisioning: AutoProvisioning::On,
+            ..PushSettings::default()
+        })
         .with_store(OpenStore::Postgres(store.clone()).shared());
     let (addr, _server) = spawn(Arc::new(receiver), ([127, 0, 0, 1], 0).into()).await.unwrap();
     let users: Vec<(&str, String)> = late

@@ -3,7 +3,9 @@
 //! account.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use dirsync::{AutoProvisioning, JsonFileStore, Leavers, Person, StateStore, SyncState};
+use dirsync::{
+    AutoProvisioning, JsonFileStore, Leavers, Person, PushSettings, StateStore, SyncState,
+};
 use dirsync_examples::connect::connect_to_fakes;
 use dirsync_examples::demo;
 use dirsync_examples::webhook_server::{
@@ -50,7 +52,8 @@ fn receiver(s: &Setup, auto_provision: bool, state: Option<PathBuf>) -> Receiver
     let (huma, azure) = connect_to_fakes(&s.graph, &s.huma, &demo::new_people()).shared();
     let verifier = WebhookVerifier::new(Some(SecretString::from(SECRET)), None);
     let provisioning = if auto_provision { AutoProvisioning::On } else { AutoProvisioning::Off };
-    let receiver = Receiver::new(huma, azure, verifier).with_provisioning(provisioning);
+    let settings = PushSettings { provisioning, ..PushSettings::default() };
+    let receiver = Receiver::new(huma, azure, verifier).with_settings(settings);
     match state {
         Some(path) => receiver.with_store(Arc::new(JsonFileStore::new(path))),
         None => receiver,
@@ -151,7 +154,9 @@ async fn inactive_people_are_left_alone_unless_included() {
     assert_eq!(s.graph.user(&s.ada.1).unwrap().job_title, before.job_title, "nothing written");
 
     let everyone = dirsync::Scope { include_inactive: true, ..Default::default() };
-    let including = serve_with(receiver(&s, true, None).with_scope(everyone)).await;
+    let provisioning = AutoProvisioning::On;
+    let settings = PushSettings { provisioning, scope: everyone, ..PushSettings::default() };
+    let including = serve_with(receiver(&s, true, None).with_settings(settings)).await;
     assert_eq!(push(including).await.action, PushAction::Updated);
     assert_eq!(s.graph.user(&s.ada.1).unwrap().job_title.as_deref(), Some("Lead Engineer"));
 }
@@ -267,7 +272,8 @@ async fn a_users_delete_disables_the_linked_account_with_leavers_on() {
     assert_ne!(s.graph.user(&s.ada.1).unwrap().account_enabled, Some(false));
 
     let leavers = Leavers { disable: true, revoke_sessions: true };
-    let on = serve_with(receiver(&s, false, Some(state.clone())).with_leavers(leavers)).await;
+    let settings = PushSettings { leavers, ..PushSettings::default() };
+    let on = serve_with(receiver(&s, false, Some(state.clone())).with_settings(settings)).await;
     let (status, body) = send(&s.http, &on, SECRET, "users-delete", &users).await.unwrap();
     assert_eq!(status, 200, "{body}");
     let json: serde_json::Value = serde_json::from_str(&body).unwrap();
@@ -294,8 +300,8 @@ async fn a_users_delete_over_max_disables_disables_nobody() {
     s.huma.delete_user(&s.ada.0).unwrap();
 
     let leavers = Leavers { disable: true, revoke_sessions: false };
-    let receiver =
-        receiver(&s, false, Some(state)).with_leavers(leavers).with_max_disables(Some(0));
+    let settings = PushSettings { leavers, max_disables: Some(0), ..PushSettings::default() };
+    let receiver = receiver(&s, false, Some(state)).with_settings(settings);
     let url = serve_with(receiver).await;
     let users = [(s.ada.0.as_str(), "ada@nordlys.example")];
     let (status, body) = send(&s.http, &url, SECRET, "users-delete", &users).await.unwrap();

@@ -135,8 +135,8 @@ pub use plan::{
 pub use policy::{ConflictRule, CreationRule, Leavers, MissingRule, Policy, Scope};
 pub use quarantine::{HeldWrite, RETRY_SCHEDULE, Write, held_back, is_held_back};
 pub use realtime::{
-    AutoProvisioning, HrChange, HrEvent, PersonLocks, PersonPush, PushAction, PushSummary,
-    RealtimePush,
+    AutoProvisioning, HrChange, HrEvent, PersonLocks, PersonPush, PushAction, PushSettings,
+    PushSummary, RealtimePush,
 };
 pub use reconcile::reconcile;
 pub use record::{InvalidValue, Record, RecordId};

@@ -6,7 +6,7 @@
 //! [`dirsync::RealtimePush`], the sync's own engine over one person at a time.
 //!
 //! ```no_run
-//! use dirsync::{AutoProvisioning, InMemoryDirectory, MemoryStore};
+//! use dirsync::{AutoProvisioning, InMemoryDirectory, MemoryStore, PushSettings};
 //! use dirsync_webhook::Receiver;
 //! use huma_api::SecretString;
 //! use huma_api::webhook::WebhookVerifier;
@@ -20,7 +20,8 @@
 //!     verifier,
 //! )
 //! .with_store(Arc::new(MemoryStore::new())) // the sync's state: its links, and new ones
-//! .with_provisioning(AutoProvisioning::On); // create people not in Azure AD yet
+//! // Create people not in Azure AD yet.
+//! .with_settings(PushSettings { provisioning: AutoProvisioning::On, ..PushSettings::default() });
 //! // POST /webhooks/huma beside the service's own routes:
 //! let app = axum::Router::new().merge(receiver.router());
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
@@ -34,7 +35,8 @@
 //! supported fields that differ, creates people only with auto-provisioning on, and commits new
 //! links to the state without overwriting a running sync's. With a scope on either side (the
 //! directories' own), a person outside it is answered and left alone (`out_of_scope`, with why).
-//! With [`Receiver::with_leavers`], a `users-delete` disables the Azure AD accounts linked to the
+//! With leavers on ([`Receiver::with_settings`], [`dirsync::PushSettings::leavers`]), a
+//! `users-delete` disables the Azure AD accounts linked to the
 //! deleted people, and an update that makes a person inactive disables theirs (never deleting
 //! anyone).
 //!

@@ -7,7 +7,7 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use dirsync::{AutoProvisioning, Directory, Leavers, PersonLocks, RealtimePush, Scope, StateStore};
+use dirsync::{Directory, PersonLocks, PushSettings, RealtimePush, StateStore};
 use huma_api::webhook::{WebhookError, WebhookHeaders, WebhookVerifier};
 use serde::Serialize;
 use std::sync::Arc;
@@ -17,18 +17,15 @@ use std::sync::Arc;
 /// [`Router`](Receiver::router) that serves them.
 ///
 /// By default there is no state (every person is looked up by employment id or email),
-/// auto-provisioning is off, the scope is [`Scope::default`] (people inactive in Huma or disabled
-/// in Azure AD are left alone) and leavers are left alone ([`Leavers::default`]).
+/// auto-provisioning is off, the scope is [`dirsync::Scope::default`] (people inactive in Huma or
+/// disabled in Azure AD are left alone) and leavers are left alone ([`PushSettings::default`]).
 #[derive(Clone)]
 pub struct Receiver {
     hr: Arc<dyn Directory>,
     idp: Arc<dyn Directory>,
     verifier: WebhookVerifier,
     store: Option<Arc<dyn StateStore>>,
-    provisioning: AutoProvisioning,
-    scope: Scope,
-    leavers: Leavers,
-    max_disables: Option<usize>,
+    settings: PushSettings,
     locks: PersonLocks,
 }
 
@@ -39,10 +36,7 @@ impl std::fmt::Debug for Receiver {
             .field("idp", &self.idp.name())
             .field("verifier", &self.verifier)
             .field("store", &self.store.is_some())
-            .field("provisioning", &self.provisioning)
-            .field("scope", &self.scope)
-            .field("leavers", &self.leavers)
-            .field("max_disables", &self.max_disables)
+            .field("settings", &self.settings)
             .finish_non_exhaustive()
     }
 }
@@ -56,10 +50,7 @@ impl Receiver {
             idp,
             verifier: verifier.max_body(MAX_BODY),
             store: None,
-            provisioning: AutoProvisioning::Off,
-            scope: Scope::default(),
-            leavers: Leavers::default(),
-            max_disables: None,
+            settings: PushSettings::default(),
             locks: PersonLocks::new(),
         }
     }
@@ -72,33 +63,13 @@ impl Receiver {
         self
     }
 
-    /// Whether people not in Azure AD yet are created.
+    /// What each push may do: create people not in Azure AD yet, which people, leavers (with
+    /// [`dirsync::Leavers::disable`], a `users-delete` disables the accounts linked to the deleted
+    /// people, found through the state's links), the most accounts one event disables (over it,
+    /// nobody is disabled and the event is answered 502).
     #[must_use]
-    pub fn with_provisioning(mut self, provisioning: AutoProvisioning) -> Self {
-        self.provisioning = provisioning;
-        self
-    }
-
-    /// Which people may be changed, as a sync's [`dirsync::Policy::scope`].
-    #[must_use]
-    pub fn with_scope(mut self, scope: Scope) -> Self {
-        self.scope = scope;
-        self
-    }
-
-    /// Disable the accounts of people who leave Huma (deleted, or made inactive), as a sync with
-    /// the same [`Leavers`] does; a deleted person's account is found through the state's links.
-    #[must_use]
-    pub fn with_leavers(mut self, leavers: Leavers) -> Self {
-        self.leavers = leavers;
-        self
-    }
-
-    /// At most `max` accounts disabled by one event (`None`: [`dirsync::default_max_disables`]
-    /// of the linked people); an event over it disables nobody and is answered 502.
-    #[must_use]
-    pub fn with_max_disables(mut self, max: Option<usize>) -> Self {
-        self.max_disables = max;
+    pub fn with_settings(mut self, settings: PushSettings) -> Self {
+        self.settings = settings;
         self
     }
 
@@ -113,10 +84,7 @@ impl Receiver {
     /// The push this receiver runs for each request, over its directories, state and settings.
     pub fn push(&self) -> RealtimePush<'_> {
         let push = RealtimePush::new(&*self.hr, &*self.idp)
-            .with_provisioning(self.provisioning)
-            .with_scope(self.scope)
-            .with_leavers(self.leavers)
-            .with_max_disables(self.max_disables)
+            .with_settings(self.settings)
             .with_person_locks(&self.locks);
         match &self.store {
             Some(store) => push.with_store(&**store),

@@ -6,7 +6,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use dirsync::{
     AutoProvisioning, Directory, ErrorKind, InMemoryDirectory, Leavers, MemoryStore, Person,
-    Record, RecordId, StateStore, SyncState,
+    PushSettings, Record, RecordId, StateStore, SyncState,
 };
 use dirsync_webhook::{MAX_BODY, PATH, PushAction, PushSummary, Receiver, sign};
 use huma_api::SecretString;
@@ -167,7 +167,8 @@ async fn a_new_hire_is_created_with_auto_provisioning_and_linked_in_the_store() 
             .with_family_name("Dahl"),
     ));
     let store = Arc::new(MemoryStore::new());
-    let receiver = receiver(&s).with_store(store.clone()).with_provisioning(AutoProvisioning::On);
+    let create = PushSettings { provisioning: AutoProvisioning::On, ..PushSettings::default() };
+    let receiver = receiver(&s).with_store(store.clone()).with_settings(create);
     let (status, answer) = answered(&receiver, signed(SECRET, body("users-create", &["h2"]))).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     let summary: PushSummary = serde_json::from_str(&answer).unwrap();
@@ -191,9 +192,10 @@ async fn a_users_delete_disables_the_linked_account_with_leavers_on() {
     state.link("h1".into(), "a1".into(), ada());
     let store = Arc::new(MemoryStore::with_state(state));
     s.huma.remove(&RecordId::new("h1"));
-    let receiver = receiver(&s)
-        .with_store(store.clone())
-        .with_leavers(Leavers { disable: true, revoke_sessions: false });
+    let receiver = receiver(&s).with_store(store.clone()).with_settings(PushSettings {
+        leavers: Leavers { disable: true, revoke_sessions: false },
+        ..PushSettings::default()
+    });
     let (status, answer) = answered(&receiver, signed(SECRET, body("users-delete", &["h1"]))).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     let summary: PushSummary = serde_json::from_str(&answer).unwrap();

@@ -13,4 +13,4 @@ mod twin;
 
 pub use event::{AutoProvisioning, HrChange, HrEvent, PersonPush, PushAction, PushSummary};
 pub use locks::PersonLocks;
-pub use push::RealtimePush;
+pub use push::{PushSettings, RealtimePush};

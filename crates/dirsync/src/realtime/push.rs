@@ -14,6 +14,20 @@ use chrono::Utc;
 use futures::{StreamExt, TryStreamExt};
 use tracing::Instrument;
 
+/// What a push may do, beside its directories and state: the same for every event, so a
+/// receiver keeps one and builds each push with it ([`RealtimePush::with_settings`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PushSettings {
+    /// Whether people with no twin are created ([`RealtimePush::with_provisioning`]).
+    pub provisioning: AutoProvisioning,
+    /// Which people may be changed ([`RealtimePush::with_scope`]).
+    pub scope: Scope,
+    /// What happens to the accounts of people who leave ([`RealtimePush::with_leavers`]).
+    pub leavers: Leavers,
+    /// The most accounts one event may disable ([`RealtimePush::with_max_disables`]).
+    pub max_disables: Option<usize>,
+}
+
 /// Pushes changes made in the HR system to the identity directory as they happen: what an
 /// embedding service calls for each verified webhook, on any web framework.
 ///
@@ -60,10 +74,7 @@ use tracing::Instrument;
 pub struct RealtimePush<'a> {
     directories: DirectoryPair<'a>,
     store: Option<&'a dyn StateStore>,
-    provisioning: AutoProvisioning,
-    scope: Scope,
-    leavers: Leavers,
-    max_disables: Option<usize>,
+    settings: PushSettings,
     read_concurrency: usize,
     locks: PersonLocks,
 }
@@ -73,9 +84,7 @@ impl std::fmt::Debug for RealtimePush<'_> {
         f.debug_struct("RealtimePush")
             .field("directories", &self.directories)
             .field("store", &self.store.is_some())
-            .field("provisioning", &self.provisioning)
-            .field("scope", &self.scope)
-            .field("leavers", &self.leavers)
+            .field("settings", &self.settings)
             .finish()
     }
 }
@@ -87,10 +96,7 @@ impl<'a> RealtimePush<'a> {
         RealtimePush {
             directories: DirectoryPair::new(hr, idp),
             store: None,
-            provisioning: AutoProvisioning::Off,
-            scope: Scope::default(),
-            leavers: Leavers::default(),
-            max_disables: None,
+            settings: PushSettings::default(),
             read_concurrency: 8,
             locks: PersonLocks::new(),
         }
@@ -104,17 +110,24 @@ impl<'a> RealtimePush<'a> {
         self
     }
 
+    /// With all of `settings` at once (as a receiver keeps them for every push it builds).
+    #[must_use]
+    pub fn with_settings(mut self, settings: PushSettings) -> Self {
+        self.settings = settings;
+        self
+    }
+
     /// Whether people with no twin are created.
     #[must_use]
     pub fn with_provisioning(mut self, provisioning: AutoProvisioning) -> Self {
-        self.provisioning = provisioning;
+        self.settings.provisioning = provisioning;
         self
     }
 
     /// Which people may be changed (as a sync's [`crate::Policy::scope`]).
     #[must_use]
     pub fn with_scope(mut self, scope: Scope) -> Self {
-        self.scope = scope;
+        self.settings.scope = scope;
         self
     }
 
@@ -124,7 +137,7 @@ impl<'a> RealtimePush<'a> {
     /// they are active again; both remembered in the state, as a sync remembers them.
     #[must_use]
     pub fn with_leavers(mut self, leavers: Leavers) -> Self {
-        self.leavers = leavers;
+        self.settings.leavers = leavers;
         self
     }
 
@@ -132,7 +145,7 @@ impl<'a> RealtimePush<'a> {
     /// linked people); an event over it disables nobody, and says so.
     #[must_use]
     pub fn with_max_disables(mut self, max: Option<usize>) -> Self {
-        self.max_disables = max;
+        self.settings.max_disables = max;
         self
     }
 
@@ -148,7 +161,7 @@ impl<'a> RealtimePush<'a> {
     /// disables the accounts of people it says were deleted when [`Leavers::disable`] is on;
     /// `None` for an event that needs neither (accounts are never deleted from an event).
     pub async fn push_event(&self, event: &HrEvent) -> Option<PushSummary> {
-        let deleted = event.change == HrChange::Deleted && self.leavers.disable;
+        let deleted = event.change == HrChange::Deleted && self.settings.leavers.disable;
         if !deleted && !event.needs_push() {
             tracing::info!(change = ?event.change, people = event.records.len(), "no push needed");
             return None;
@@ -204,7 +217,7 @@ impl<'a> RealtimePush<'a> {
         records: &[Option<Record>],
         ids: &[RecordId],
     ) -> Option<String> {
-        if !self.leavers.disable {
+        if !self.settings.leavers.disable {
             return None;
         }
         let state = self.state().await;
@@ -213,7 +226,8 @@ impl<'a> RealtimePush<'a> {
             .zip(records)
             .filter(|(id, record)| self.leaving(record.as_ref(), state.links.contains_key(*id)))
             .count();
-        let max = self.max_disables.unwrap_or_else(|| default_max_disables(state.links.len()));
+        let max =
+            self.settings.max_disables.unwrap_or_else(|| default_max_disables(state.links.len()));
         if leaving <= max {
             return None;
         }
@@ -314,8 +328,8 @@ impl<'a> RealtimePush<'a> {
         twin: Option<&Record>,
         state: &SyncState,
     ) -> Pass {
-        let create = self.provisioning == AutoProvisioning::On;
-        let policy: Policy = pass::push_policy(create, self.scope, self.leavers);
+        let create = self.settings.provisioning == AutoProvisioning::On;
+        let policy: Policy = pass::push_policy(create, self.settings.scope, self.settings.leavers);
         let person = (id, hr, twin);
         pass::run(self.directories, self.store, &policy, person, state, Utc::now()).await
     }
@@ -325,7 +339,7 @@ impl<'a> RealtimePush<'a> {
     fn leaving(&self, record: Option<&Record>, linked: bool) -> bool {
         let leaves = match record {
             None => true,
-            Some(r) if !r.scope.is_in() => self.scope.disable_out_of_scope,
+            Some(r) if !r.scope.is_in() => self.settings.scope.disable_out_of_scope,
             Some(r) => !r.active,
         };
         linked && leaves
