@@ -151,7 +151,8 @@ impl ReportEmail<'_> {
                     }
                 }
                 @for (label, n) in overall {
-                    @let weight = if n > 0 && label != "Held back" { ";font-weight:bold" } else { "" };
+                    @let calm = ["Held back", "Left as it is"].contains(&label);
+                    @let weight = if n > 0 && !calm { ";font-weight:bold" } else { "" };
                     tr {
                         td style=(CELL) { (label) }
                         td colspan="2" style=(format!("{CELL};text-align:right{weight}")) { (n) }

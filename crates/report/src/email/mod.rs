@@ -208,7 +208,7 @@ impl<'a> ReportEmail<'a> {
 
     /// The attention list, most urgent first; groups without entries are left out.
     pub(crate) fn attention(&self) -> Vec<Group> {
-        let (held, waiting) = self.held_and_waiting();
+        let (left, waiting) = self.left_and_waiting();
         let findings = self
             .report
             .findings
@@ -226,7 +226,8 @@ impl<'a> ReportEmail<'a> {
         [
             Group { title: "Failed", colour: RED, items: self.failed() },
             Group { title: "Waiting for a decision", colour: AMBER, items: waiting },
-            Group { title: "Held back", colour: AMBER, items: held },
+            Group { title: "Held back", colour: AMBER, items: self.held() },
+            Group { title: "Left as it is", colour: AMBER, items: left },
             Group { title: "Findings", colour: BLUE, items: findings },
         ]
         .into_iter()
@@ -266,36 +267,45 @@ impl<'a> ReportEmail<'a> {
         failed
     }
 
-    /// What was left as it is (held back: skipped writes, writes refused for good before,
-    /// values left out), and who waits for a decision to be created.
-    fn held_and_waiting(&self) -> (Vec<Item>, Vec<Item>) {
+    /// The writes held back because a directory refused them for good before.
+    fn held(&self) -> Vec<Item> {
+        let names = self.names();
+        self.report
+            .held
+            .iter()
+            .map(|h| {
+                let value = h.value.as_ref().map(|v| format!(" → {v}")).unwrap_or_default();
+                Item {
+                    who: h.name.clone(),
+                    system: Some(names.of(h.target).to_owned()),
+                    what: format!("{}{}{value}: {}", self.new_mark(&h.id), h.write, h.explain()),
+                    todo: "correct the value or grant the permission; it is tried again at its \
+                           next try, when the value changes, or when released by its id"
+                        .to_owned(),
+                }
+            })
+            .collect()
+    }
+
+    /// What was left as it is (skipped writes, values left out), and who waits for a decision
+    /// to be created.
+    fn left_and_waiting(&self) -> (Vec<Item>, Vec<Item>) {
         let (report, names) = (self.report, self.names());
         let system = |side: Side| Some(names.of(side).to_owned());
-        let mut held = Vec::new();
+        let mut left = Vec::new();
         let mut waiting = Vec::new();
         for op in operations_with(report, "skipped") {
-            held.push(Item {
+            left.push(Item {
                 who: op.name.clone(),
                 system: system(op.target),
                 what: format!("{}: {}", write_text(op, names), outcome_text(&op.outcome).0),
                 todo: "nothing: the next sync looks at it again".to_owned(),
             });
         }
-        for h in &report.held {
-            let value = h.value.as_ref().map(|v| format!(" → {v}")).unwrap_or_default();
-            held.push(Item {
-                who: h.name.clone(),
-                system: system(h.target),
-                what: format!("{}{}{value}: {}", self.new_mark(&h.id), h.write, h.explain()),
-                todo: "correct the value or grant the permission; it is tried again at its next \
-                       try, when the value changes, or when released by its id"
-                    .to_owned(),
-            });
-        }
         for s in &report.skipped {
             let target = s.target.map(|side| names.of(side).to_owned());
             match s.field {
-                Some(field) => held.push(Item {
+                Some(field) => left.push(Item {
                     who: s.name.clone(),
                     system: target,
                     what: format!("{}: {}", field.label(), s.reason),
@@ -317,7 +327,7 @@ impl<'a> ReportEmail<'a> {
                 }),
             }
         }
-        (held, waiting)
+        (left, waiting)
     }
 
     /// The counts as rows: a label, the HR system's and the identity directory's numbers (or one
@@ -333,7 +343,8 @@ impl<'a> ReportEmail<'a> {
             ("Failed", c.failed),
             ("Not attempted", c.not_attempted),
             ("Waiting for a decision", waiting),
-            ("Held back", c.skipped - waiting.min(c.skipped) + c.held),
+            ("Held back", c.held),
+            ("Left as it is", c.skipped - waiting.min(c.skipped)),
             ("Findings", c.findings),
         ];
         for (label, n) in
