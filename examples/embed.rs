@@ -5,7 +5,12 @@
 //! sign in with). The `sync` example is the same flow with a command line around it.
 
 use azure_graph::{AzureDirectory, AzureDirectoryConfig, GraphClient, SecretString};
-use dirsync::{ApplyOptions, ConflictRule, CreationRule, JsonFileStore, Policy, Synchronizer};
+use dirsync::{
+    apply::ApplyOptions,
+    policy::{ConflictRule, CreationRule, Policy},
+    store::JsonFileStore,
+    sync::Synchronizer,
+};
 use huma_api::{HumaClient, HumaDirectory, HumaDirectoryConfig};
 
 fn env(name: &str) -> Result<String, String> {

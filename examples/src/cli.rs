@@ -6,7 +6,10 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::builder::TypedValueParser as _;
 use clap::{Parser, Subcommand, ValueEnum};
-use dirsync::{ConflictRule, CreationRule, Leavers, MissingRule, Policy, Side};
+use dirsync::{
+    model::Side,
+    policy::{ConflictRule, CreationRule, Leavers, MissingRule, Policy},
+};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -456,7 +459,7 @@ impl PolicyArgs {
             missing: if self.no_fill_missing { MissingRule::Skip } else { MissingRule::Fill },
             create_in_idp: self.create_in_azure.rule(),
             create_in_hr: self.create_in_huma.rule(),
-            scope: dirsync::Scope {
+            scope: dirsync::policy::Scope {
                 include_inactive: self.include_inactive,
                 disable_out_of_scope: self.disable_leavers && self.disable_out_of_scope,
             },
@@ -524,11 +527,11 @@ pub enum EmailWhen {
     Problems,
 }
 
-impl From<EmailWhen> for dirsync::EmailOn {
+impl From<EmailWhen> for dirsync::mail::EmailOn {
     fn from(when: EmailWhen) -> Self {
         match when {
-            EmailWhen::Always => dirsync::EmailOn::Always,
-            EmailWhen::Problems => dirsync::EmailOn::Problems,
+            EmailWhen::Always => dirsync::mail::EmailOn::Always,
+            EmailWhen::Problems => dirsync::mail::EmailOn::Problems,
         }
     }
 }
@@ -898,7 +901,7 @@ mod tests {
         let scope = &plan.sync.connection.scope;
         assert_eq!(scope, &ScopeArgs::default());
         assert!(scope.huma().is_everyone() && scope.azure().is_everyone());
-        assert_eq!(plan.sync.policy.policy().scope, dirsync::Scope::default());
+        assert_eq!(plan.sync.policy.policy().scope, dirsync::policy::Scope::default());
 
         let args = parse(&[
             "apply",

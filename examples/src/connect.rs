@@ -7,7 +7,7 @@
 use crate::cli::{AzureArgs, ConnectionArgs, IdpKind, PolicyArgs, ScopeArgs};
 use crate::token_file;
 use azure_graph::{AzureDirectory, AzureDirectoryConfig, AzureScope, GraphClient, GraphError};
-use dirsync::{Directory, DirectoryError};
+use dirsync::directory::{Directory, DirectoryError};
 use dirsync_scim::{ScimClient, ScimDirectory, ScimDirectoryConfig, ScimError};
 use huma_api::{HumaClient, HumaDirectory, HumaDirectoryConfig, HumaScope, SecretString};
 use std::fmt;
@@ -286,7 +286,7 @@ impl AzureApp {
 /// user-account connection has expired or was revoked, how to sign in again; when a SCIM
 /// provider refused the bearer token, the variable that holds it.
 pub fn explain_idp_error(error: &DirectoryError) -> String {
-    let text = dirsync::ErrorChain(error);
+    let text = dirsync::directory::ErrorChain(error);
     if sign_in_expired(error) {
         format!("{text}; run `sync login-azure` again to sign in, then start this program again")
     } else if matches!(error.downcast_ref(), Some(ScimError::Unauthorized { .. })) {

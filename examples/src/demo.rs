@@ -5,7 +5,10 @@
 
 use crate::connect::{self, Directories, NewPeople};
 use crate::run::{Console, Mode, Outcome, Settings, say, sync};
-use dirsync::{ApplyOptions, ConflictRule, CreationRule, MissingRule, Policy};
+use dirsync::{
+    apply::ApplyOptions,
+    policy::{ConflictRule, CreationRule, MissingRule, Policy},
+};
 use std::path::{Path, PathBuf};
 
 pub use testkit::demo::{Cast, DOMAIN, DemoOrg, seed};
@@ -134,10 +137,10 @@ pub async fn run(
     }
 }
 
-fn count_not_created(plan: &dirsync::Plan) -> usize {
+fn count_not_created(plan: &dirsync::plan::Plan) -> usize {
     plan.creations
         .iter()
-        .filter(|c| c.settled.map(|s| s.decision) != Some(dirsync::Decision::Create))
+        .filter(|c| c.settled.map(|s| s.decision) != Some(dirsync::plan::Decision::Create))
         .count()
 }
 

@@ -6,7 +6,10 @@
 use crate::cli::{EmailArgs, EmailVia};
 use crate::connect::{self, Directories, IdentityDirectory};
 use azure_graph::{GraphClient, GraphMailer};
-use dirsync::{MailErrorKind, Mailer, Report};
+use dirsync::{
+    mail::{MailErrorKind, Mailer},
+    report::Report,
+};
 use dirsync_report::ReportEmail;
 use dirsync_review::ReviewEmail;
 use dirsync_smtp::{SmtpConfig, SmtpMailer};
@@ -132,10 +135,10 @@ pub async fn send_report_with(
         Err(why) => return EmailOutcome::Failed { why },
     };
     let email = composer.to_email(from, args.email_to.iter().map(|to| to.trim()));
-    match dirsync::send_email(mailer.as_ref(), &email).await {
+    match dirsync::mail::send_email(mailer.as_ref(), &email).await {
         Ok(()) => EmailOutcome::Sent { to: email.to, via: mailer.name().to_owned() },
         Err(e) => EmailOutcome::Failed {
-            why: with_advice(dirsync::ErrorChain(&e), e.kind(), args.email_via),
+            why: with_advice(dirsync::directory::ErrorChain(&e), e.kind(), args.email_via),
         },
     }
 }

@@ -4,7 +4,7 @@
 use crate::cli::HistoryArgs;
 use crate::run::{Console, Outcome, say};
 use crate::state;
-use dirsync::{HistoryQuery, RunEntry};
+use dirsync::store::{HistoryQuery, RunEntry};
 use dirsync_postgres::OrgKey;
 
 /// Runs `sync history`: 0 when shown (also when there is nothing to show), 1 when the state
@@ -68,7 +68,10 @@ async fn find(args: &HistoryArgs, url: &str) -> Result<Found, crate::run::Failur
         ..HistoryQuery::default()
     };
     let runs = db.history(org.as_ref(), &query).await.map_err(|e| {
-        crate::run::Failure::new(Outcome::CouldNotRun, dirsync::ErrorChain(&e).to_string())
+        crate::run::Failure::new(
+            Outcome::CouldNotRun,
+            dirsync::directory::ErrorChain(&e).to_string(),
+        )
     })?;
     let whose = match &org {
         Some(org) => format!("organisation {org} in {}", db.target()),

@@ -1,7 +1,11 @@
 //! The plan as the programs print it: `dirsync_report::PlanText`, with the programs' own words for
 //! deciding, creating and trying held-back writes again.
 
-use dirsync::{AccountAction, HeldItem, Names, Plan, Side};
+use dirsync::{
+    model::{Names, Side},
+    plan::{AccountAction, Plan},
+    report::HeldItem,
+};
 use dirsync_report::PlanText;
 use std::io::{self, Write};
 
@@ -66,7 +70,13 @@ pub fn print_held(out: &mut dyn Write, names: &Names, held: &[HeldItem]) -> io::
 #[cfg(test)]
 mod tests {
     use super::*;
-    use dirsync::{Person, Policy, Record, Snapshot, SyncState, reconcile};
+    use dirsync::{
+        directory::{Record, Snapshot},
+        model::Person,
+        plan::reconcile,
+        policy::Policy,
+        store::SyncState,
+    };
 
     #[test]
     fn a_pending_item_and_one_not_created_say_which_flags_settle_them() {

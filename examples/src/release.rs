@@ -2,12 +2,12 @@
 //!
 //! It needs no connection to Huma or Azure AD: it changes the state only (a file, or an
 //! organisation's rows in PostgreSQL), under the state's lease (so never in the middle of a sync)
-//! with the store's atomic update ([`dirsync::release_held`]).
+//! with the store's atomic update ([`dirsync::store::release_held`]).
 
 use crate::cli::ReleaseArgs;
 use crate::run::{Console, Outcome, say};
 use crate::state::{StateLocation, holder};
-use dirsync::{ErrorChain, HeldWrite};
+use dirsync::{directory::ErrorChain, held::HeldWrite};
 use std::io::Write;
 
 /// Runs `sync release`: 0 when something was released, 1 when nothing held back has the id or
@@ -41,7 +41,7 @@ pub async fn release(args: &ReleaseArgs, console: &mut Console) -> Outcome {
     };
     let id = args.id.trim();
     let holder = holder("sync release");
-    let (released, state) = match dirsync::release_held(store.store(), &holder, id).await {
+    let (released, state) = match dirsync::store::release_held(store.store(), &holder, id).await {
         Ok(done) => done,
         Err(e) => {
             say!(console.err, "error: cannot release {id:?} in {location}: {}", ErrorChain(&e));

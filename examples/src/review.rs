@@ -5,7 +5,7 @@ use crate::cli::ReviewArgs;
 use crate::connect::{self, IdentityDirectory, NewPeople, Secrets};
 use crate::email::{EmailOutcome, SmtpEnv};
 use crate::run::{Console, Failure, Outcome, Run, Settings, applied_run, say};
-use dirsync::{ApplyOptions, Directory, StateStore};
+use dirsync::{apply::ApplyOptions, directory::Directory, store::StateStore};
 use dirsync_review::{Access, AccessToken, Finished, Review, ReviewEmail, Reviewing};
 use std::future::Future;
 use std::io::Write as _;
@@ -170,7 +170,7 @@ async fn run_server(
 /// The report printed and written, the email's outcome said, and the exit code, as `apply`.
 fn end(
     finished: Option<Finished>,
-    plan: dirsync::Plan,
+    plan: dirsync::plan::Plan,
     settings: &Settings,
     console: &mut Console,
 ) -> Outcome {
@@ -184,7 +184,7 @@ fn end(
         Some(Err(e)) => say!(
             console.err,
             "{}",
-            EmailOutcome::Failed { why: dirsync::ErrorChain(&e).to_string() }
+            EmailOutcome::Failed { why: dirsync::directory::ErrorChain(&e).to_string() }
         ),
         None => {}
     }

@@ -6,9 +6,14 @@ use crate::connect::{self, Directories, NewPeople, Secrets};
 use crate::plan_view;
 use crate::state::StateLocation;
 use dirsync::{
-    AccountAction, ApplyError, ApplyOptions, Decision, Directory, DirectoryPair, ErrorChain,
-    ItemId, MemoryStore, Names, Plan, PlanItem, PlannedSync, Policy, Progress, Report, Side,
-    StateStore, SyncError, Synchronizer,
+    apply::{ApplyError, ApplyOptions, DirectoryPair, Progress},
+    directory::{Directory, ErrorChain},
+    model::{Names, Side},
+    plan::{AccountAction, Decision, ItemId, Plan, PlanItem},
+    policy::Policy,
+    report::Report,
+    store::{MemoryStore, StateStore},
+    sync::{PlannedSync, SyncError, Synchronizer},
 };
 use dirsync_report::quoted_value_text as value_text;
 use dirsync_report::{Decisions, DecisionsError};
@@ -304,7 +309,7 @@ impl Settings {
             .check(args.connection.idp)
             .map_err(|e| Failure::new(Outcome::Usage, e))?;
         let policy = args.policy.policy();
-        let creates_in_azure = policy.create_in_idp != dirsync::CreationRule::None
+        let creates_in_azure = policy.create_in_idp != dirsync::policy::CreationRule::None
             && args.connection.idp == IdpKind::Azure;
         if creates_in_azure && args.policy.upn_domain.as_deref().is_none_or(|d| d.trim().is_empty())
         {
@@ -560,7 +565,7 @@ async fn apply(
 /// What an apply's result means for a person and the exit code: the report printed and written
 /// to its files, or why nothing was written. `sync apply` and `sync review` end with it.
 pub fn applied_run(
-    applied: Result<dirsync::Synced, SyncError>,
+    applied: Result<dirsync::sync::Synced, SyncError>,
     plan: Plan,
     settings: &Settings,
     console: &mut Console,

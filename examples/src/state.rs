@@ -4,7 +4,10 @@
 
 use crate::cli::StateArgs;
 use crate::run::{Failure, Outcome};
-use dirsync::{ErrorChain, JsonFileStore, StateStore, SyncState};
+use dirsync::{
+    directory::ErrorChain,
+    store::{JsonFileStore, StateStore, SyncState},
+};
 use dirsync_postgres::{OrgKey, PostgresConfig, PostgresDatabase, PostgresStore};
 use std::fmt;
 use std::path::PathBuf;

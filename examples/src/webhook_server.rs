@@ -22,7 +22,11 @@
 use crate::connect::{self, ConfigError, Directories, NewPeople, Secrets};
 use crate::run::{Console, Outcome, say};
 use crate::state::{OpenStore, StateLocation};
-use dirsync::{AutoProvisioning, Leavers, Person, PushSettings, Scope};
+use dirsync::{
+    model::Person,
+    policy::{Leavers, Scope},
+    realtime::{AutoProvisioning, PushSettings},
+};
 use huma_api::SecretString;
 use huma_api::webhook::WebhookVerifier;
 use std::net::SocketAddr;
@@ -356,7 +360,7 @@ struct WebhookDemo {
 
 /// Someone of the demo company with an email in its domain.
 fn demo_person(given: &str, family: &str, id: &str) -> Person {
-    use dirsync::{Address, CountryCode};
+    use dirsync::model::{Address, CountryCode};
     let domain = crate::demo::DOMAIN;
     let start = chrono::NaiveDate::from_ymd_opt(2021, 4, 1).unwrap_or_default();
     let email = format!("{}.{}@{domain}", given.to_lowercase(), family.to_lowercase());

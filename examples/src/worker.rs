@@ -9,7 +9,7 @@ use crate::orgs_file::{self, Organisation, ReadError};
 use crate::run::{Console, Failure, Outcome, Settings, say, sync_failure, write_reports};
 use crate::state::{self, StateLocation};
 use async_trait::async_trait;
-use dirsync::SyncError;
+use dirsync::sync::SyncError;
 use dirsync_postgres::{
     OrgDone, OrgJob, OrgKey, OrgRun, OrgStatus, PostgresStore, RoundOutcome, RoundSummary, Worker,
 };
@@ -155,7 +155,7 @@ impl Job {
     }
 
     /// Writes the report files and sends the email, as `sync apply` does.
-    async fn report(&self, report: &dirsync::Report) {
+    async fn report(&self, report: &dirsync::report::Report) {
         match write_reports(report, &self.settings) {
             Ok(written) => written.into_iter().for_each(|line| self.note(line)),
             Err(message) => self.note(format!("error: {message}")),
@@ -241,14 +241,14 @@ fn log(out: &mut dyn Write, err: &mut dyn Write, done: &OrgDone, job: Option<&Jo
 /// Why a run failed, in the words `sync apply` uses (with its counts when it wrote anything).
 fn failure_text(error: &SyncError, job: Option<&Job>) -> String {
     let message = match (error, job) {
-        (SyncError::Apply(dirsync::ApplyError::Pending(p)), _) => format!(
+        (SyncError::Apply(dirsync::apply::ApplyError::Pending(p)), _) => format!(
             "{} decision(s) pending, so nothing was written: decisions are never asked for in the \
              worker; settle them in the organisation's table (prefer = \"huma\", decisions = \
              \"FILE\", …); `sync plan` with the same settings lists them",
             p.pending.len()
         ),
         (_, Some(job)) => sync_failure(error, &job.settings).message,
-        (_, None) => dirsync::ErrorChain(error).to_string(),
+        (_, None) => dirsync::directory::ErrorChain(error).to_string(),
     };
     match error.report() {
         Some(report) => {

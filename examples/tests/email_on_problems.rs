@@ -6,7 +6,7 @@
 mod common;
 
 use common::{argv, run};
-use dirsync::{JsonFileStore, StateStore};
+use dirsync::store::{JsonFileStore, StateStore};
 use dirsync_examples::connect::fake_secrets;
 use dirsync_examples::demo::DemoOrg;
 use dirsync_examples::run::Outcome;
@@ -69,7 +69,7 @@ async fn only_news_is_mailed_on_problems_and_what_stands_once_a_week() {
 
     // 5. A week after they were last mailed, what stands is mailed once as a reminder.
     let store = JsonFileStore::new(dir.path().join("state.json"));
-    let week_ago = |state: &mut dirsync::SyncState| {
+    let week_ago = |state: &mut dirsync::store::SyncState| {
         for seen in state.reported.values_mut() {
             seen.shown -= chrono::Duration::days(7);
         }

@@ -2,7 +2,10 @@
 //! to write, then the final state of both fakes, field by field, for the people each case is about.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use dirsync::{Decision, Field, FieldValue, Plan};
+use dirsync::{
+    model::{Field, FieldValue},
+    plan::{Decision, Plan},
+};
 use dirsync_examples::demo::{self, DOMAIN, DemoOrg};
 use dirsync_examples::run::{Console, Mode, Outcome, sync};
 use testkit::{GraphUser, HumaAddress, HumaUser};
@@ -117,7 +120,7 @@ fn conflicts_and_missing_values_were_settled(org: &DemoOrg) {
 }
 
 /// The non-alpha-2 country and the read-only field were left as they are, and reported.
-fn unsyncable_values_were_left_and_reported(org: &DemoOrg, report: &dirsync::Report) {
+fn unsyncable_values_were_left_and_reported(org: &DemoOrg, report: &dirsync::report::Report) {
     let cast = &org.cast;
     // The non-alpha-2 country: the address stays out of Huma, Azure AD keeps its text, and the
     // rest of the person still syncs (the phone reached Azure AD).

@@ -35,7 +35,8 @@ async fn exit_0_when_everything_is_done() {
     let before = fingerprint(&org);
     let (outcome, text) = run(argv(&org, dir.path(), "plan", &["--json"]), fake_secrets()).await;
     assert_eq!(outcome, Outcome::Done, "{text}");
-    let plan: dirsync::Plan = serde_json::from_str(&text).expect("plan --json prints only JSON");
+    let plan: dirsync::plan::Plan =
+        serde_json::from_str(&text).expect("plan --json prints only JSON");
     assert_eq!(plan.summary().conflicts, 0);
     let (outcome, text) = run(argv(&org, dir.path(), "plan", &[]), fake_secrets()).await;
     assert_eq!(outcome, Outcome::Done, "{text}");
@@ -145,7 +146,7 @@ async fn pending_conflicts_are_settled_by_a_decisions_file() {
     let dir = tempfile::tempdir().unwrap();
     let (outcome, text) = run(argv(&org, dir.path(), "plan", &["--json"]), fake_secrets()).await;
     assert_eq!(outcome, Outcome::Done, "{text}");
-    let plan: dirsync::Plan = serde_json::from_str(&text).unwrap();
+    let plan: dirsync::plan::Plan = serde_json::from_str(&text).unwrap();
     let decisions: serde_json::Map<String, serde_json::Value> = plan
         .pending()
         .into_iter()
@@ -237,7 +238,7 @@ async fn exit_5_when_a_write_fails_and_the_report_says_which() {
     );
     let (outcome, text) = run(args, fake_secrets()).await;
     assert_eq!(outcome, Outcome::SomeFailed, "{text}");
-    let report: dirsync::Report =
+    let report: dirsync::report::Report =
         serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     let failures: Vec<_> = report.failures().collect();
     assert_eq!(failures.len(), 1, "{text}");

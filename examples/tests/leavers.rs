@@ -7,7 +7,7 @@
 mod common;
 
 use common::{apply_with_report as apply, argv, run};
-use dirsync::{JsonFileStore, StateStore};
+use dirsync::store::{JsonFileStore, StateStore};
 use dirsync_examples::connect::fake_secrets;
 use dirsync_examples::demo::DemoOrg;
 use dirsync_examples::run::Outcome;

@@ -11,8 +11,10 @@ mod common;
 use chrono::Utc;
 use common::pg::{Db, Ran, SETTLED, run, sync, sync_org, wait};
 use dirsync::{
-    AutoProvisioning, HistoryQuery, Person, PushSettings, RecordId, RunEntry, RunHistory,
-    RunOutcome, StateStore,
+    directory::RecordId,
+    model::Person,
+    realtime::{AutoProvisioning, PushSettings},
+    store::{HistoryQuery, RunEntry, RunHistory, RunOutcome, StateStore},
 };
 use dirsync_examples::connect::connect_to_fakes;
 use dirsync_examples::demo::{self, DemoOrg};
@@ -45,7 +47,7 @@ fn history(db: &Db, org: &str, extra: &[&str]) -> Ran {
 }
 
 /// The plan `sync plan --json` prints, settled as an apply would settle it.
-fn plan(db: &Db, org: &DemoOrg, key: &str) -> dirsync::Plan {
+fn plan(db: &Db, org: &DemoOrg, key: &str) -> dirsync::plan::Plan {
     let mut extra = vec!["--json"];
     extra.extend(SETTLED);
     let ran = run(&mut sync_org(db, org, key, "plan", &extra));

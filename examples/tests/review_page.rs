@@ -12,7 +12,7 @@ mod common;
 use common::browser::{
     self, Browser, by_role, page_text, screenshot, wait_for_heading, within_role,
 };
-use dirsync::{JsonFileStore, Person, Snapshot, Synchronizer};
+use dirsync::{directory::Snapshot, model::Person, store::JsonFileStore, sync::Synchronizer};
 use dirsync_examples::cli::{Args, Command};
 use dirsync_examples::connect::{self, Directories, NewPeople};
 use dirsync_examples::run::{Captured, Console, Outcome};

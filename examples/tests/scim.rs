@@ -6,7 +6,7 @@ mod common;
 mod scim_server;
 
 use common::run;
-use dirsync::{Address, CountryCode, Person};
+use dirsync::model::{Address, CountryCode, Person};
 use dirsync_examples::connect::{Secrets, fake_secrets};
 use dirsync_examples::run::Outcome;
 use huma_api::SecretString;

@@ -10,7 +10,11 @@ mod common;
 
 use clap::Parser as _;
 use common::{argv_for, run};
-use dirsync::{FindingKind, JsonFileStore, Person, StateStore};
+use dirsync::{
+    model::Person,
+    plan::FindingKind,
+    store::{JsonFileStore, StateStore},
+};
 use dirsync_examples::connect::fake_secrets;
 use dirsync_examples::run::{Console, Outcome};
 use dirsync_examples::webhook_server::{
@@ -200,7 +204,7 @@ async fn an_administrator_who_is_a_huma_person_is_never_written_nor_duplicated()
     assert!(t.graph.is_group_member(&t.groups[0], &nina.id), "created into the staff group");
     let ada = t.graph.user(&t.ada.1).unwrap();
     assert_eq!(ada.job_title.as_deref(), Some("Lead Engineer"), "in scope: synced");
-    let report: dirsync::Report =
+    let report: dirsync::report::Report =
         serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     assert!(report.findings.iter().any(|f| f.kind == FindingKind::Excluded));
     let other = t.graph.user(&t.other.1).unwrap();

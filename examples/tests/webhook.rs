@@ -4,7 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use dirsync::{
-    AutoProvisioning, JsonFileStore, Leavers, Person, PushSettings, StateStore, SyncState,
+    model::Person,
+    policy::Leavers,
+    realtime::{AutoProvisioning, PushSettings},
+    store::{JsonFileStore, StateStore, SyncState},
 };
 use dirsync_examples::connect::connect_to_fakes;
 use dirsync_examples::demo;
@@ -153,7 +156,7 @@ async fn inactive_people_are_left_alone_unless_included() {
     );
     assert_eq!(s.graph.user(&s.ada.1).unwrap().job_title, before.job_title, "nothing written");
 
-    let everyone = dirsync::Scope { include_inactive: true, ..Default::default() };
+    let everyone = dirsync::policy::Scope { include_inactive: true, ..Default::default() };
     let provisioning = AutoProvisioning::On;
     let settings = PushSettings { provisioning, scope: everyone, ..PushSettings::default() };
     let including = serve_with(receiver(&s, true, None).with_settings(settings)).await;
@@ -216,7 +219,7 @@ async fn a_new_person_is_created_only_with_auto_provisioning_and_linked_in_the_s
     assert_eq!(created.given_name.as_deref(), Some("Cleo"));
     assert_eq!(created.surname.as_deref(), Some("Dahl"));
     let saved: SyncState = JsonFileStore::new(&state).load().await.unwrap();
-    let link = saved.links.get(&dirsync::RecordId::new(cleo.as_str())).expect("linked");
+    let link = saved.links.get(&dirsync::directory::RecordId::new(cleo.as_str())).expect("linked");
     assert_eq!(link.idp.as_str(), created.id);
 
     // A second users-create finds the twin through the link: nothing is created twice.
@@ -287,7 +290,10 @@ async fn a_users_delete_disables_the_linked_account_with_leavers_on() {
     assert_eq!(user.account_enabled, Some(false));
     assert_eq!(s.graph.revocations(&s.ada.1), 1);
     let saved: SyncState = JsonFileStore::new(&state).load().await.unwrap();
-    assert!(saved.disabled.contains_key(&dirsync::RecordId::new(s.ada.1.as_str())), "{saved:?}");
+    assert!(
+        saved.disabled.contains_key(&dirsync::directory::RecordId::new(s.ada.1.as_str())),
+        "{saved:?}"
+    );
 }
 
 /// `--max-disables`: an event that would disable more linked accounts disables nobody, and the
@@ -424,10 +430,13 @@ async fn a_write_a_sync_held_back_is_not_sent_by_the_receiver() {
     promote(&s);
     let directories = connect_to_fakes(&s.graph, &s.huma, &demo::new_people());
     let store = JsonFileStore::new(&state);
-    let policy =
-        dirsync::Policy { conflicts: dirsync::ConflictRule::PreferHr, ..Default::default() };
-    let sync = dirsync::Synchronizer::new(&directories.huma, directories.idp.directory(), &store)
-        .with_policy(policy);
+    let policy = dirsync::policy::Policy {
+        conflicts: dirsync::policy::ConflictRule::PreferHr,
+        ..Default::default()
+    };
+    let sync =
+        dirsync::sync::Synchronizer::new(&directories.huma, directories.idp.directory(), &store)
+            .with_policy(policy);
     let synced = sync.plan().await.unwrap().apply().await.unwrap();
     assert_eq!(synced.report.held.len(), 0, "refused for the first time: a failure");
     // Graph does not say which field of a refused update it objects to: both are held back.

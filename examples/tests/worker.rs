@@ -12,7 +12,7 @@ use common::pg::{
     Db, HUMA_SECRET, SETTLED, organisation_table as table, run, settled_keys as settled, sync_org,
     wait, worker,
 };
-use dirsync::{HistoryQuery, RunEntry, RunOutcome};
+use dirsync::store::{HistoryQuery, RunEntry, RunOutcome};
 use dirsync_examples::demo::{DOMAIN, DemoOrg};
 use dirsync_postgres::{OrgKey, PostgresDatabase};
 use std::path::Path;
@@ -119,7 +119,7 @@ async fn a_worker_killed_in_a_sync_leaves_the_organisation_to_the_next_run_at_on
     let mut extra = vec!["--json"];
     extra.extend(SETTLED);
     let plan = run(&mut sync_org(&db, &org, "acme", "plan", &extra));
-    let plan: dirsync::Plan = serde_json::from_str(&plan.out).unwrap();
+    let plan: dirsync::plan::Plan = serde_json::from_str(&plan.out).unwrap();
     assert!(plan.operations().unwrap().operations.is_empty(), "converged: {:#?}", plan.summary());
     assert_eq!(org.graph.user_count(), people + 3, "nobody created twice");
     let runs = runs(&db.open().await, "acme").await;

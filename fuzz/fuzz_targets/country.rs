@@ -5,7 +5,7 @@
 //! as given and only ever suggests a real code.
 #![no_main]
 
-use dirsync::CountryCode;
+use dirsync::model::CountryCode;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -6,7 +6,10 @@
 #![no_main]
 
 use azure_graph::{GraphUser, PhoneProperty, mail_nickname, new_user, patch_for, to_record};
-use dirsync::{Field, FieldChange, FieldRef, Person, Record};
+use dirsync::{
+    directory::{FieldChange, Record},
+    model::{Field, FieldRef, Person},
+};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

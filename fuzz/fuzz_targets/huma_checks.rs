@@ -2,7 +2,10 @@
 //! and non-empty, an invalid date or country left out, an address of up to three street lines
 //! surviving the trip to Huma's wire form and back, and every value mapping back to an update.
 
-use dirsync::{Field, FieldChange, FieldRef, Record};
+use dirsync::{
+    directory::{FieldChange, Record},
+    model::{Field, FieldRef},
+};
 use huma_api::mapping::{address_from_wire, address_to_wire, split_changes};
 
 /// Panics when `record`, read from Huma, breaks one of the checks.
@@ -38,7 +41,7 @@ pub fn check_readable(record: &Record) {
 }
 
 /// The update input as Huma would return it on the next read.
-fn wire_of(address: &dirsync::Address) -> huma_api::model::WireAddress {
+fn wire_of(address: &dirsync::model::Address) -> huma_api::model::WireAddress {
     let input = address_to_wire(address);
     let json = serde_json::json!({
         "line1": input.line1, "line2": input.line2, "line3": input.line3,

@@ -11,7 +11,7 @@
 #[path = "huma_checks.rs"]
 mod huma_checks;
 
-use dirsync::Person;
+use dirsync::model::Person;
 use huma_api::mapping::{record_from_details, record_from_json};
 use huma_api::model::UserDetails;
 use huma_api::{HumaError, HumaUserId};

@@ -1,4 +1,4 @@
-//! [`dirsync::Directory`] and [`dirsync::IncrementalDirectory`] for Entra ID users.
+//! [`dirsync::directory::Directory`] and [`dirsync::directory::IncrementalDirectory`] for Entra ID users.
 
 use crate::client::GraphClient;
 use crate::errors::GraphError;
@@ -11,8 +11,11 @@ use crate::scope::AzureScope;
 use crate::users::odata_string;
 use async_trait::async_trait;
 use dirsync::{
-    Capabilities, Changes, Cursor, Directory, DirectoryError, FieldChange, FieldSet,
-    IncrementalDirectory, Person, Record, RecordId, same_person,
+    directory::{
+        Capabilities, Changes, Cursor, Directory, DirectoryError, FieldChange,
+        IncrementalDirectory, Record, RecordId, same_person,
+    },
+    model::{FieldSet, Person},
 };
 
 /// How people become Azure AD users.
@@ -39,7 +42,7 @@ impl Default for AzureDirectoryConfig {
     }
 }
 
-/// Azure AD (Entra ID) users as a [`dirsync::Directory`].
+/// Azure AD (Entra ID) users as a [`dirsync::directory::Directory`].
 ///
 /// Reads list every user with exactly the mapped properties; `update` is one PATCH;
 /// [`AzureDirectory::update_many`] writes through `/$batch`; `changes_since` uses `/users/delta`;

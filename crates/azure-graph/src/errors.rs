@@ -1,9 +1,9 @@
 //! The crate's one error type, with variants a caller can act on, and its conversion to the core's
-//! [`dirsync::DirectoryError`].
+//! [`dirsync::directory::DirectoryError`].
 
 use crate::ids::GraphUserId;
 use crate::model::AccountAction;
-use dirsync::{DirectoryError, ErrorKind};
+use dirsync::directory::{DirectoryError, ErrorKind};
 use dirsync_runtime::{Answer, ErrorDetails, SendError};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -471,7 +471,7 @@ mod tests {
             let err = GraphError::from_graph(ErrorDetails::from_response(status, None, body), true);
             assert!(matches!(err, GraphError::MalformedRequest { .. }), "{status}: {err:?}");
             assert_eq!(err.kind(), ErrorKind::Protocol);
-            assert!(!dirsync::is_held_back(err.kind()));
+            assert!(!dirsync::held::is_held_back(err.kind()));
             assert!(err.to_string().contains("bug in dirsync"), "{err}");
         }
         let length = GraphError::from_graph(ErrorDetails::from_response(411, None, ""), true);

@@ -1,7 +1,7 @@
 //! # azure-graph
 //!
 //! A small, hand-written client for the parts of Microsoft Graph v1.0 that people sync needs, and
-//! the [`dirsync::Directory`] implementation over it ([`AzureDirectory`]).
+//! the [`dirsync::directory::Directory`] implementation over it ([`AzureDirectory`]).
 //!
 //! - Authentication in Huma's two modes: "Service to service" (client credentials) and "With user
 //!   account" ([`AuthorizationCodeFlow`] with PKCE, then refresh tokens that are handed back to be
@@ -21,11 +21,11 @@
 //!   attempts and total wait (the shared [`dirsync_runtime`]); bounded concurrency; writes kept
 //!   within Graph's write window (3,000 per 150 s), going at once until it is spent.
 //! - Errors that say what to do ([`GraphError`]); secrets never in `Debug` output or logs.
-//! - The report email through `sendMail` ([`GraphMailer`], a [`dirsync::Mailer`]).
+//! - The report email through `sendMail` ([`GraphMailer`], a [`dirsync::mail::Mailer`]).
 //!
 //! ```
 //! use azure_graph::{AzureDirectory, AzureDirectoryConfig, GraphClient, PhoneProperty};
-//! use dirsync::{Directory, Field};
+//! use dirsync::{directory::Directory, model::Field};
 //! use azure_graph::SecretString;
 //!
 //! let client = GraphClient::builder()

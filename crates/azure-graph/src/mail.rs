@@ -7,7 +7,7 @@ use crate::errors::GraphError;
 use crate::ids::GraphUserId;
 use async_trait::async_trait;
 use base64::Engine as _;
-use dirsync::{Email, MailError, MailErrorKind, Mailer};
+use dirsync::mail::{Email, MailError, MailErrorKind, Mailer};
 use dirsync_runtime::ErrorDetails;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -30,7 +30,7 @@ const MAX_REQUEST_BYTES: usize = 3_500_000;
 ///     .client_credentials("11111111-2222-3333-4444-555555555555", SecretString::from("s3cr3t"))
 ///     .build()?;
 /// let mailer = GraphMailer::new(client); // the same client the sync uses
-/// assert_eq!(dirsync::Mailer::name(&mailer), "Microsoft Graph (sendMail)");
+/// assert_eq!(dirsync::mail::Mailer::name(&mailer), "Microsoft Graph (sendMail)");
 /// # Ok::<(), azure_graph::GraphError>(())
 /// ```
 #[derive(Debug, Clone)]
@@ -125,11 +125,10 @@ impl SendMailError {
             SendMailError::PermissionDenied { .. } => MailErrorKind::PermissionDenied,
             SendMailError::UnknownSender { .. } => MailErrorKind::UnknownSender,
             SendMailError::Graph(e) => match e.kind() {
-                dirsync::ErrorKind::Authentication => MailErrorKind::Authentication,
-                dirsync::ErrorKind::Throttled | dirsync::ErrorKind::Unavailable => {
-                    MailErrorKind::Unavailable
-                }
-                dirsync::ErrorKind::InvalidValue => MailErrorKind::RecipientRefused,
+                dirsync::directory::ErrorKind::Authentication => MailErrorKind::Authentication,
+                dirsync::directory::ErrorKind::Throttled
+                | dirsync::directory::ErrorKind::Unavailable => MailErrorKind::Unavailable,
+                dirsync::directory::ErrorKind::InvalidValue => MailErrorKind::RecipientRefused,
                 _ => MailErrorKind::Other,
             },
         }
@@ -184,7 +183,7 @@ fn request_body(email: &Email) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use dirsync::Attachment;
+    use dirsync::mail::Attachment;
 
     fn email(attachment_bytes: usize) -> Email {
         Email {

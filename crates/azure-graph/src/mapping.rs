@@ -16,8 +16,8 @@ use crate::model::{GraphUser, NewUser, UserPatch};
 use crate::page::{UnreadableUser, UserEntry};
 use chrono::NaiveDate;
 use dirsync::{
-    Address, CountryCode, Field, FieldChange, FieldSet, FieldValue, InvalidValue, Limits, Person,
-    Record, RecordId,
+    directory::{FieldChange, InvalidValue, Limits, Record, RecordId},
+    model::{Address, CountryCode, Field, FieldSet, FieldValue, Person},
 };
 use secrecy::SecretString;
 use serde_json::json;

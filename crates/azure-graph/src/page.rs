@@ -21,7 +21,7 @@ const MAX_REASON: usize = 300;
 /// 42`), a number out of range, an element that is not an object, an id that is not text.
 ///
 /// What could be read of its keys is kept, so that the user still blocks the creation of a
-/// duplicate; see [`dirsync::Record::unreadable`].
+/// duplicate; see [`dirsync::directory::Record::unreadable`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct UnreadableUser {

@@ -2,7 +2,7 @@
 //! a group, or everyone; less the members of excluded groups (administrators, service and
 //! break-glass accounts), which a sync never touches.
 
-use dirsync::ScopeStatus;
+use dirsync::plan::ScopeStatus;
 
 /// The Azure AD users a sync looks after: the members of [`AzureScope::group`] (nested groups
 /// included), or everyone without one; the members of [`AzureScope::exclude_groups`] are
@@ -10,7 +10,7 @@ use dirsync::ScopeStatus;
 ///
 /// ```
 /// use azure_graph::AzureScope;
-/// use dirsync::ScopeStatus;
+/// use dirsync::plan::ScopeStatus;
 /// let scope = AzureScope { group: Some("g-staff".into()), exclude_groups: vec!["g-admins".into()] };
 /// assert_eq!(scope.status(&["g-staff".into()]), ScopeStatus::In);
 /// assert_eq!(scope.status(&["g-staff".into(), "g-admins".into()]), ScopeStatus::Excluded);

@@ -90,7 +90,7 @@ impl RefreshTokenFile {
     /// The I/O error; the file is then unchanged.
     pub fn write(&self, token: &SecretString) -> io::Result<()> {
         let contents = format!("{}\n", token.expose_secret());
-        dirsync::replace_private_file(&self.path, contents.as_bytes())
+        dirsync::store::replace_private_file(&self.path, contents.as_bytes())
     }
 
     /// [`write`](Self::write), for the Graph client's refresh callback: a failure is logged, not

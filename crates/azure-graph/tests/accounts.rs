@@ -6,7 +6,7 @@ mod common;
 
 use azure_graph::{AccountAction, GraphError, GraphUserId, WriteBudget};
 use common::*;
-use dirsync::{Directory, ErrorKind, RecordId};
+use dirsync::directory::{Directory, ErrorKind, RecordId};
 use serde_json::json;
 use std::time::Duration;
 use wiremock::matchers::{body_json, header, method, path};

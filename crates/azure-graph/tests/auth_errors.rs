@@ -5,7 +5,7 @@ mod common;
 
 use azure_graph::{AuthorizationCodeFlow, GraphClient, GraphError, PkceVerifier};
 use common::*;
-use dirsync::{Directory, ErrorKind};
+use dirsync::directory::{Directory, ErrorKind};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use std::sync::{Arc, Mutex};

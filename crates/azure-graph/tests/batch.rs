@@ -5,7 +5,10 @@ mod common;
 
 use azure_graph::{GraphError, GraphUserId, UserPatch};
 use common::*;
-use dirsync::{ErrorKind, Field, FieldChange, FieldValue, RecordId};
+use dirsync::{
+    directory::{ErrorKind, FieldChange, RecordId},
+    model::{Field, FieldValue},
+};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -226,7 +229,7 @@ async fn invalid_changes_and_empty_patches_send_nothing() {
 
 #[tokio::test]
 async fn the_core_writes_through_batches_of_twenty() {
-    use dirsync::Directory;
+    use dirsync::directory::Directory;
     let server = MockServer::start().await;
     mount_token(&server, 1).await;
     let bodies = mount_batch(&server, Box::new(|_, _| json!({"status": 204})), 2).await;

@@ -7,7 +7,7 @@ mod common;
 
 use azure_graph::{GraphError, GraphUserId, NewUser, UserPatch};
 use common::*;
-use dirsync::ErrorKind;
+use dirsync::directory::ErrorKind;
 use secrecy::SecretString;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use dirsync::{Cursor, ErrorKind, IncrementalDirectory};
+use dirsync::directory::{Cursor, ErrorKind, IncrementalDirectory};
 use serde_json::json;
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};

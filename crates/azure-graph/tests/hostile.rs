@@ -11,8 +11,9 @@ use azure_graph::{
 use chrono::NaiveDate;
 use common::*;
 use dirsync::{
-    Address, BlockReason, Capabilities, CountryCode, Directory, ErrorKind, Field, FieldRef, Person,
-    Record,
+    directory::{Capabilities, Directory, ErrorKind, Record},
+    model::{Address, CountryCode, Field, FieldRef, Person},
+    plan::BlockReason,
 };
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
@@ -474,7 +475,7 @@ async fn a_read_where_most_users_are_unreadable_fails_in_the_core() {
         (0..10).map(|i| json!({"id": format!("u{i}"), "jobTitle": title(i)})).collect();
     serve_users(&server, serde_json::to_vec(&json!({ "value": users })).unwrap()).await;
     let (dir, _) = directory(&server);
-    let err = dirsync::Snapshot::read(&dir).await.expect_err("the format has changed");
+    let err = dirsync::directory::Snapshot::read(&dir).await.expect_err("the format has changed");
     assert_eq!(err.kind(), ErrorKind::InvalidResponse);
     assert!(err.to_string().contains("5 of the 10 people read from Azure AD"), "{err}");
 }

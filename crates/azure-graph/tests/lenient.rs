@@ -6,7 +6,10 @@ mod common;
 
 use azure_graph::{GraphUser, PhoneProperty, UserEntry, to_record};
 use common::*;
-use dirsync::{Directory, ErrorKind, IncrementalDirectory, Person, Record, RecordId};
+use dirsync::{
+    directory::{Directory, ErrorKind, IncrementalDirectory, Record, RecordId},
+    model::Person,
+};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -5,7 +5,10 @@ mod common;
 
 use azure_graph::GraphError;
 use common::*;
-use dirsync::{Directory, ErrorKind, Field};
+use dirsync::{
+    directory::{Directory, ErrorKind},
+    model::Field,
+};
 use serde_json::json;
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -167,7 +170,7 @@ async fn records_map_disabled_accounts_and_invalid_countries() {
     assert_eq!(r.person.address().unwrap().country(), None);
     assert_eq!(r.invalid_value(Field::Address).unwrap().value, "Norway");
     // Synced from on-premises AD: nothing of it can be written from the cloud.
-    assert_eq!(r.read_only, dirsync::FieldSet::all());
+    assert_eq!(r.read_only, dirsync::model::FieldSet::all());
 }
 
 #[tokio::test]
@@ -190,7 +193,8 @@ async fn find_matching_filters_on_employee_id_and_emails_with_eventual_consisten
         .mount(&server)
         .await;
     let (dir, _) = directory(&server);
-    let person = dirsync::Person::new().with_employment_id("E'1").with_email("ada@contoso.com");
+    let person =
+        dirsync::model::Person::new().with_employment_id("E'1").with_email("ada@contoso.com");
     let found = dir.find_matching(&person).await.unwrap();
     assert_eq!(found.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["u1"]);
 }
@@ -238,8 +242,10 @@ async fn find_matching_reads_everyone_when_the_filter_is_refused() {
         .mount(&server)
         .await;
     let (dir, _) = directory(&server);
-    let found =
-        dir.find_matching(&dirsync::Person::new().with_email("ada@contoso.com")).await.unwrap();
+    let found = dir
+        .find_matching(&dirsync::model::Person::new().with_email("ada@contoso.com"))
+        .await
+        .unwrap();
     assert_eq!(found.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["u1"]);
 }
 

@@ -8,7 +8,11 @@ mod common;
 
 use azure_graph::{AzureDirectory, AzureDirectoryConfig, AzureScope, GraphError};
 use common::*;
-use dirsync::{Directory, ErrorKind, Person, RecordId, ScopeStatus};
+use dirsync::{
+    directory::{Directory, ErrorKind, RecordId},
+    model::Person,
+    plan::ScopeStatus,
+};
 use serde_json::json;
 use testkit::{FakeGraph, GraphConfig, GraphUser, Route};
 use wiremock::matchers::{body_json, method, path, query_param};

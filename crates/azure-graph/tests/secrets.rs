@@ -5,7 +5,10 @@ mod common;
 
 use azure_graph::{AuthorizationCodeFlow, GraphClient, PkceVerifier};
 use common::*;
-use dirsync::{Directory, Field, FieldChange, FieldValue, Person};
+use dirsync::{
+    directory::{Directory, FieldChange},
+    model::{Field, FieldValue, Person},
+};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use std::fmt::Debug;

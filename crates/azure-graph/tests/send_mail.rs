@@ -6,14 +6,18 @@ mod common;
 
 use azure_graph::{GraphMailer, SendMailError};
 use common::*;
-use dirsync::{MailErrorKind, Mailer, Names, Report};
+use dirsync::{
+    mail::{MailErrorKind, Mailer},
+    model::Names,
+    report::Report,
+};
 use dirsync_report::ReportEmail;
 use std::time::Duration;
 use testkit::{FakeGraph, GraphConfig, GraphUser, Route};
 use wiremock::matchers::{body_partial_json, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-fn email(from: &str) -> dirsync::Email {
+fn email(from: &str) -> dirsync::mail::Email {
     let mut report = Report { names: Names::new("Huma", "Azure AD"), ..Report::default() };
     report.counts.updated_in_idp = 3;
     report.counts.failed = 1;
@@ -31,7 +35,7 @@ async fn the_fake_graph_receives_the_subject_html_recipients_and_attachments() {
     let graph = FakeGraph::start(GraphConfig::default()).await;
     graph.insert_user(GraphUser::new("sync@contoso.com")).unwrap();
     let email = email("sync@contoso.com");
-    dirsync::send_email(&fake_mailer(&graph), &email).await.unwrap();
+    dirsync::mail::send_email(&fake_mailer(&graph), &email).await.unwrap();
 
     let sent = graph.sent_mail();
     assert_eq!(sent.len(), 1);

@@ -6,7 +6,8 @@ mod common;
 use azure_graph::{AzureDirectory, AzureDirectoryConfig};
 use common::{RecordingClock, fake_builder};
 use dirsync::{
-    Directory, ErrorKind, Field, FieldChange, FieldValue, IncrementalDirectory, Person, RecordId,
+    directory::{Directory, ErrorKind, FieldChange, IncrementalDirectory, RecordId},
+    model::{Field, FieldValue, Person},
 };
 use std::time::Duration;
 use testkit::{FakeGraph, FaultRule, GraphConfig, GraphUser, Route};
@@ -179,7 +180,7 @@ async fn a_user_of_the_wrong_shape_at_the_fake_is_read_as_unreadable_everywhere(
     graph.set_raw_property(&odd_id, "jobTitle", serde_json::json!(42)).unwrap();
     let expected = Person::new().with_employment_id("E-odd").with_email("odd@contoso.com");
     let reason = "jobTitle: invalid type: integer `42`, expected a string";
-    let check = |record: &dirsync::Record| {
+    let check = |record: &dirsync::directory::Record| {
         assert_eq!(record.id.as_str(), odd_id);
         assert_eq!(record.unreadable.as_deref(), Some(reason));
         assert_eq!(record.person, expected);
@@ -187,7 +188,8 @@ async fn a_user_of_the_wrong_shape_at_the_fake_is_read_as_unreadable_everywhere(
 
     let all = dir.snapshot().await.unwrap();
     assert_eq!(all.len(), 31);
-    let unreadable: Vec<&dirsync::Record> = all.iter().filter(|r| r.is_unreadable()).collect();
+    let unreadable: Vec<&dirsync::directory::Record> =
+        all.iter().filter(|r| r.is_unreadable()).collect();
     assert_eq!(unreadable.len(), 1);
     check(unreadable[0]);
     check(&dir.get(&RecordId::new(odd_id.as_str())).await.unwrap().unwrap());
@@ -198,7 +200,7 @@ async fn a_user_of_the_wrong_shape_at_the_fake_is_read_as_unreadable_everywhere(
     assert_eq!(found.len(), 1);
     check(&found[0]);
     // The core's read goes on: one unreadable user of 31 is not a changed format.
-    assert_eq!(dirsync::Snapshot::read(&dir).await.unwrap().records.len(), 31);
+    assert_eq!(dirsync::directory::Snapshot::read(&dir).await.unwrap().records.len(), 31);
 
     // Fixed in the portal, it reads as a user again.
     assert!(graph.update_user(&odd_id, |u| u.job_title = Some("CEO".into())));

@@ -6,7 +6,7 @@ mod common;
 
 use azure_graph::{GraphError, GraphUserId, RetryPolicy};
 use common::*;
-use dirsync::{Directory, ErrorKind};
+use dirsync::directory::{Directory, ErrorKind};
 use std::time::Duration;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -4,7 +4,10 @@
 mod common;
 
 use common::*;
-use dirsync::{Address, CountryCode, Directory, ErrorKind, Field, FieldChange, FieldValue, Person};
+use dirsync::{
+    directory::{Directory, ErrorKind, FieldChange},
+    model::{Address, CountryCode, Field, FieldValue, Person},
+};
 use serde_json::{Value, json};
 use wiremock::matchers::{body_json, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -197,7 +200,7 @@ async fn capabilities_publish_graphs_limits() {
         (Some(16), Some(64), Some(64), Some(64), Some(128))
     );
     assert_eq!((l.street, l.postal_code, l.city), (Some(1024), Some(40), Some(128)));
-    assert_eq!(caps.writable, dirsync::FieldSet::all());
+    assert_eq!(caps.writable, dirsync::model::FieldSet::all());
     assert!(caps.can_create && caps.required_on_create.is_empty());
 }
 

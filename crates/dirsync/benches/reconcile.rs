@@ -7,7 +7,10 @@
 mod support;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use dirsync::{ConflictRule, CreationRule, Policy, reconcile};
+use dirsync::{
+    plan::reconcile,
+    policy::{ConflictRule, CreationRule, Policy},
+};
 use std::hint::black_box;
 
 fn policy() -> Policy {

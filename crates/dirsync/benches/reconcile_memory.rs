@@ -6,7 +6,10 @@
 
 mod support;
 
-use dirsync::{ConflictRule, CreationRule, Policy, reconcile};
+use dirsync::{
+    plan::reconcile,
+    policy::{ConflictRule, CreationRule, Policy},
+};
 use std::hint::black_box;
 
 /// A value in kB from `/proc/self/status` (`VmRSS`, `VmHWM`).

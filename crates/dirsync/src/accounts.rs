@@ -47,7 +47,7 @@ pub enum AccountReason {
     ActiveAgainInHr,
     /// The account was disabled, but its sessions have not been revoked yet.
     SessionsNotRevoked,
-    /// The person left the scope of one side (see [`crate::Scope::disable_out_of_scope`]).
+    /// The person left the scope of one side (see [`crate::policy::Scope::disable_out_of_scope`]).
     LeftScope,
     /// The person is back in the scope, and the sync had disabled the account when they left it.
     BackInScope,
@@ -76,9 +76,9 @@ impl AccountReason {
     }
 }
 
-/// One change to a leaver's (or returner's) account, planned by [`crate::reconcile`] from the
-/// policy's [`crate::Leavers`], and the write that makes it ([`crate::Operation::Account`]). The policy settles it: there is nothing to decide, but the
-/// number of accounts one run may disable is bounded ([`crate::ApplyOptions::max_disables`]).
+/// One change to a leaver's (or returner's) account, planned by [`crate::plan::reconcile`] from the
+/// policy's [`crate::policy::Leavers`], and the write that makes it ([`crate::plan::Operation::Account`]). The policy settles it: there is nothing to decide, but the
+/// number of accounts one run may disable is bounded ([`crate::apply::ApplyOptions::max_disables`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountChange {
     /// A stable id.
@@ -95,7 +95,7 @@ pub struct AccountChange {
     pub reason: AccountReason,
 }
 
-/// An account the sync disabled, remembered in [`crate::SyncState::disabled`] so that only such
+/// An account the sync disabled, remembered in [`crate::store::SyncState::disabled`] so that only such
 /// accounts are ever enabled again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DisabledAccount {
@@ -110,12 +110,12 @@ pub struct DisabledAccount {
     pub sessions_revoked: bool,
 }
 
-/// The default of [`crate::ApplyOptions::max_disables`]: 10 accounts, or 5 % of the `linked`
+/// The default of [`crate::apply::ApplyOptions::max_disables`]: 10 accounts, or 5 % of the `linked`
 /// people, whichever is larger, like Entra's accidental-deletion threshold.
 ///
 /// ```
-/// assert_eq!(dirsync::default_max_disables(40), 10);
-/// assert_eq!(dirsync::default_max_disables(1_000), 50);
+/// assert_eq!(dirsync::apply::default_max_disables(40), 10);
+/// assert_eq!(dirsync::apply::default_max_disables(1_000), 50);
 /// ```
 pub fn default_max_disables(linked: usize) -> usize {
     (linked / 20).max(10)

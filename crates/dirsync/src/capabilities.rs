@@ -9,7 +9,10 @@ use std::fmt;
 /// value before any request is made.
 ///
 /// ```
-/// use dirsync::{Capabilities, Field, FieldRef, Limits};
+/// use dirsync::{
+///     directory::{Capabilities, Limits},
+///     model::{Field, FieldRef},
+/// };
 /// let caps = Capabilities {
 ///     limits: Limits { employment_id: Some(16), ..Limits::default() },
 ///     ..Capabilities::default()
@@ -28,12 +31,12 @@ pub struct Capabilities {
     pub email_required: bool,
     /// Whether the directory can create records.
     pub can_create: bool,
-    /// Whether the directory can disable and enable accounts ([`crate::Directory::set_enabled`]),
+    /// Whether the directory can disable and enable accounts ([`crate::directory::Directory::set_enabled`]),
     /// which leavers need.
     #[serde(default)]
     pub can_disable: bool,
     /// Whether the directory can revoke a user's sign-in sessions
-    /// ([`crate::Directory::revoke_sessions`]).
+    /// ([`crate::directory::Directory::revoke_sessions`]).
     #[serde(default)]
     pub can_revoke_sessions: bool,
     /// Maximum lengths, in characters.
@@ -111,7 +114,11 @@ impl Capabilities {
     /// This is the check the engine makes before it plans any write, on either side.
     ///
     /// ```
-    /// use dirsync::{BlockReason, Capabilities, Field, FieldRef};
+    /// use dirsync::{
+    ///     directory::Capabilities,
+    ///     model::{Field, FieldRef},
+    ///     plan::BlockReason,
+    /// };
     /// let caps = Capabilities::default();
     /// assert_eq!(caps.refusal(Field::GivenName, FieldRef::Text("Ada")), None);
     /// let refused = caps.refusal(Field::GivenName, FieldRef::Text("Ad\u{0}a"));
@@ -187,7 +194,7 @@ pub struct NewRecord {
 /// The rule: a text value may not hold a control character (Unicode category Cc: U+0000 to
 /// U+001F, U+007F and U+0080 to U+009F, which includes NUL, tab, carriage return and escape).
 /// The one exception is the line break (`\n`) between the lines of an address's street; the
-/// street's carriage returns are already gone, because [`crate::Address`] joins its lines with
+/// street's carriage returns are already gone, because [`crate::model::Address`] joins its lines with
 /// `\n`. Formatting characters such as zero-width joiners are not control characters: they occur
 /// in real names and are allowed.
 ///
@@ -196,7 +203,10 @@ pub struct NewRecord {
 /// [`BlockReason::InvalidCharacters`], through [`Capabilities::refusal`].
 ///
 /// ```
-/// use dirsync::{Address, Field, FieldRef, InvalidCharacters};
+/// use dirsync::{
+///     directory::InvalidCharacters,
+///     model::{Address, Field, FieldRef},
+/// };
 /// let bad = InvalidCharacters::find(Field::FamilyName, FieldRef::Text("Love\u{0}lace")).unwrap();
 /// assert_eq!((bad.character, bad.position), ('\u{0}', 5));
 /// assert_eq!(bad.to_string(), "Family name holds the control character U+0000 at character 5: remove it at the source");
@@ -341,7 +351,7 @@ impl fmt::Display for TooLong {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Address;
+    use crate::model::Address;
 
     #[test]
     fn address_parts_are_checked_against_their_own_limits() {

@@ -10,7 +10,7 @@ use std::{fmt, str::FromStr};
 /// alpha-2 code where it can tell which one was meant.
 ///
 /// ```
-/// use dirsync::CountryCode;
+/// use dirsync::model::CountryCode;
 /// let no: CountryCode = " no ".parse().unwrap();
 /// assert_eq!(no.as_str(), "NO");
 ///

@@ -1,6 +1,13 @@
 //! The traits a directory implements, and the snapshot read through them.
 
-use crate::{Capabilities, DirectoryError, ErrorKind, Field, FieldValue, Person, Record, RecordId};
+pub use crate::capabilities::{
+    Capabilities, InvalidCharacters, LengthUnit, Limits, NewRecord, TooLong,
+};
+pub use crate::error::{DirectoryError, ErrorChain, ErrorKind};
+pub use crate::memory::InMemoryDirectory;
+pub use crate::record::{InvalidValue, Record, RecordId};
+
+use crate::{Field, FieldValue, Person};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -15,7 +22,7 @@ pub struct FieldChange {
     pub value: FieldValue,
 }
 
-/// A system that holds people: Huma, Azure AD, or [`crate::InMemoryDirectory`] in tests.
+/// A system that holds people: Huma, Azure AD, or [`crate::directory::InMemoryDirectory`] in tests.
 ///
 /// Object safe, so a sync can hold `Box<dyn Directory>` or `Arc<dyn Directory>`.
 #[async_trait]

@@ -33,7 +33,7 @@ pub enum EmailError {
 /// Checks that `email` has the shape of an address a directory can hold: `local@domain.tld`.
 ///
 /// ```
-/// use dirsync::{EmailError, check_email};
+/// use dirsync::model::{EmailError, check_email};
 /// assert_eq!(check_email("ada.lovelace@example.com"), Ok(()));
 /// assert_eq!(check_email("ada.lovelace"), Err(EmailError::NoAt));
 /// assert_eq!(check_email("ada@example"), Err(EmailError::BadDomain));

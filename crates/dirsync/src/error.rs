@@ -75,7 +75,7 @@ impl fmt::Display for ErrorKind {
     }
 }
 
-/// An error from a [`crate::Directory`]: a kind to act on and a message that says what to do.
+/// An error from a [`crate::directory::Directory`]: a kind to act on and a message that says what to do.
 ///
 /// An adapter's own error can be wrapped whole ([`DirectoryError::from_source`]): the
 /// `DirectoryError` then stands in for it, as [`std::io::Error`] does for a custom error. Its
@@ -84,7 +84,7 @@ impl fmt::Display for ErrorKind {
 /// itself is reached with [`DirectoryError::get_ref`] or [`DirectoryError::downcast_ref`].
 ///
 /// ```
-/// use dirsync::{DirectoryError, ErrorKind};
+/// use dirsync::directory::{DirectoryError, ErrorKind};
 /// let err = DirectoryError::new(ErrorKind::NotFound, "user u1 no longer exists in Azure AD");
 /// assert_eq!(err.kind(), ErrorKind::NotFound);
 /// assert_eq!(err.to_string(), "user u1 no longer exists in Azure AD");
@@ -151,7 +151,7 @@ impl StdError for DirectoryError {
 /// person reads (a report's failed write, a program's last line), where only one line fits.
 ///
 /// ```
-/// use dirsync::ErrorChain;
+/// use dirsync::directory::ErrorChain;
 /// #[derive(Debug, thiserror::Error)]
 /// #[error("could not read the state")]
 /// struct Outer(#[source] std::io::Error);

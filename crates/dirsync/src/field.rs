@@ -62,7 +62,7 @@ impl fmt::Display for Field {
 /// A set of fields, e.g. the read-only fields of a record or the writable fields of a directory.
 ///
 /// ```
-/// use dirsync::{Field, FieldSet};
+/// use dirsync::model::{Field, FieldSet};
 /// let set = FieldSet::from_iter([Field::Phone, Field::Address]);
 /// assert!(set.contains(Field::Phone));
 /// assert!(!set.contains(Field::JobTitle));

@@ -25,8 +25,13 @@ pub enum ItemKind {
 /// the field, both values, the sides, the kind, what is blocked); the item itself is there too.
 ///
 /// ```
-/// use dirsync::{ConflictRule, Decision, Field, ItemKind, Person, Policy, Record, Side, Snapshot,
-///               SyncState, reconcile};
+/// use dirsync::{
+///     directory::{Record, Snapshot},
+///     model::{Field, Person, Side},
+///     plan::{Decision, ItemKind, reconcile},
+///     policy::{ConflictRule, Policy},
+///     store::SyncState,
+/// };
 /// let ada = Person::new().with_email("ada@example.com").with_given_name("Ada");
 /// let hr = Snapshot::new(vec![Record::new("h1", ada.clone().with_job_title("CTO").with_phone("+47 1"))]);
 /// let idp =
@@ -48,7 +53,7 @@ pub enum ItemKind {
 /// let phone = plan.item(&left[0]).expect("in the plan");
 /// assert_eq!((phone.name(), phone.field()), ("Ada", Some(Field::Phone)));
 /// assert_eq!(phone.value(Side::Idp).map(|v| v.to_string()).as_deref(), Some("+47 2"));
-/// # Ok::<(), dirsync::DecisionError>(())
+/// # Ok::<(), dirsync::plan::DecisionError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -149,9 +154,10 @@ impl Plan {
 
 #[cfg(test)]
 mod tests {
+    use super::ItemKind;
     use crate::{
-        CreationRule, Decision, ItemId, ItemKind, Person, Policy, Record, Side, Snapshot,
-        SyncState, reconcile,
+        CreationRule, Decision, ItemId, Person, Policy, Record, Side, Snapshot, SyncState,
+        reconcile,
     };
 
     #[test]

@@ -3,14 +3,19 @@
 //! Keep people in step between an HR system (Huma) and an identity directory (Azure AD / Entra ID),
 //! as a library a service embeds.
 //!
-//! A service runs a sync with a [`Synchronizer`]: two [`Directory`]s (the `huma-api` and
-//! `azure-graph` crates implement it over the real services), a [`StateStore`] that remembers
-//! what the last sync agreed on, and a [`Policy`]:
+//! A service runs a sync with a [`sync::Synchronizer`]: two [`directory::Directory`]s (the
+//! `huma-api` and `azure-graph` crates implement it over the real services), a
+//! [`store::StateStore`] that remembers what the last sync agreed on, and a [`policy::Policy`]:
 //!
 //! ```
 //! use dirsync::{
-//!     ApplyOptions, ConflictRule, CreationRule, Decision, InMemoryDirectory, MemoryStore, Person,
-//!     Policy, Record, Synchronizer,
+//!     apply::ApplyOptions,
+//!     directory::{InMemoryDirectory, Record},
+//!     model::Person,
+//!     plan::Decision,
+//!     policy::{ConflictRule, CreationRule, Policy},
+//!     store::MemoryStore,
+//!     sync::Synchronizer,
 //! };
 //! # futures::executor::block_on(async {
 //! // Over the real services: `huma_api::HumaDirectory`, `azure_graph::AzureDirectory`, and a
@@ -57,99 +62,105 @@
 //!
 //! What a sync does, step by step (each step is public, for a service that runs them itself):
 //!
-//! 1. **Read** a [`Snapshot`] of each side through the [`Directory`] trait: every record, or an
-//!    error; never a partial read.
-//! 2. **Reconcile** with [`reconcile`], a pure function: pair records (remembered links, then
-//!    employment id, then email), compare the supported [`Field`]s, and produce a [`Plan`] of
-//!    missing values, one-sided changes, conflicts, creations and [`Finding`]s.
-//! 3. **Decide**: the [`Policy`] settles what it can; the rest are pending decisions a person
-//!    settles by id ([`PlannedSync::decide`]).
-//! 4. **Apply** the settled plan ([`apply`]): the writes through both directories with bounded
-//!    concurrency and a timeout each, and a [`Report`]: plain data (JSON), which the
+//! 1. **Read** a [`directory::Snapshot`] of each side through the [`directory::Directory`] trait:
+//!    every record, or an error; never a partial read.
+//! 2. **Reconcile** with [`plan::reconcile`], a pure function: pair records (remembered links,
+//!    then employment id, then email), compare the supported [`model::Field`]s, and produce a
+//!    [`plan::Plan`] of missing values, one-sided changes, conflicts, creations and [`plan::Finding`]s.
+//! 3. **Decide**: the [`policy::Policy`] settles what it can; the rest are pending decisions a
+//!    person settles by id ([`sync::PlannedSync::decide`]).
+//! 4. **Apply** the settled plan ([`apply::apply()`]): the writes through both directories with
+//!    bounded concurrency and a timeout each, and a [`report::Report`]: plain data (JSON), which the
 //!    `dirsync-report` crate lays out as an HTML page, Markdown and the report email.
-//! 5. **Remember** the [`SyncState`] (links and the values both sides agreed on) through the
-//!    [`StateStore`], so the next run can tell who changed what.
+//! 5. **Remember** the [`store::SyncState`] (links and the values both sides agreed on) through the
+//!    [`store::StateStore`], so the next run can tell who changed what.
 //!
-//! Changes made in Huma reach Azure AD at once with [`RealtimePush`], from Huma's webhooks; the
-//! state's lease and atomic updates keep a sync and the receiver from undoing each other's work,
-//! across processes.
+//! Changes made in Huma reach Azure AD at once with [`realtime::RealtimePush`], from Huma's
+//! webhooks; the state's lease and atomic updates keep a sync and the receiver from undoing each
+//! other's work, across processes.
+//!
+//! # Where things are
+//!
+//! | Module | What it holds |
+//! |---|---|
+//! | [`prelude`] | the names most services use, to import with `use dirsync::prelude::*` |
+//! | [`sync`] | [`sync::Synchronizer`]: a whole run under the state's lease |
+//! | [`directory`] | the [`directory::Directory`] trait, [`directory::Record`]s, snapshots, errors, capabilities, a directory in memory |
+//! | [`model`] | a [`model::Person`], the supported [`model::Field`]s and values, countries, [`model::Side`] |
+//! | [`policy`] | the [`policy::Policy`]: rules for conflicts, missing values, creations, leavers, and the [`policy::Scope`] |
+//! | [`plan`] | [`plan::reconcile`] and its [`plan::Plan`]: pairs, changes, creations, findings, decisions, operations |
+//! | [`apply`](mod@apply) | [`apply::apply()`] and its options, thresholds and progress |
+//! | [`held`] | writes refused for good and held back |
+//! | [`report`] | the [`report::Report`] of a run, as data |
+//! | [`store`] | the [`store::SyncState`] and where it lives: [`store::StateStore`], its lease, the run history |
+//! | [`realtime`] | [`realtime::RealtimePush`]: Huma's webhooks pushed at once |
+//! | [`mail`] | the report email's [`mail::Mailer`] trait and when to send |
 #![warn(missing_docs)]
 
 mod accounts;
-mod apply;
+pub mod apply;
 mod capabilities;
 mod country;
-mod directory;
+pub mod directory;
 mod email;
 mod error;
 mod field;
 mod id;
 mod item;
-mod mail;
+pub mod mail;
 mod memory;
 mod names;
 mod news;
 mod operations;
 mod person;
-mod plan;
-mod policy;
+pub mod plan;
+pub mod policy;
 mod quarantine;
-mod realtime;
+pub mod realtime;
 mod reconcile;
 mod record;
-mod report;
+pub mod report;
 mod scope;
 mod side;
 mod state;
-mod store;
-mod sync;
+pub mod store;
+pub mod sync;
 mod text;
 mod timeout;
 
-pub use accounts::{
+pub mod held;
+pub mod model;
+pub mod prelude;
+
+// The crate's own code names everything from the root; the public paths are the modules above.
+use accounts::{
     AccountAction, AccountChange, AccountReason, DisabledAccount, default_max_disables,
 };
-pub use apply::{ApplyError, ApplyOptions, DirectoryPair, Progress, ProgressFn, apply};
-pub use capabilities::{Capabilities, InvalidCharacters, LengthUnit, Limits, NewRecord, TooLong};
-pub use country::{CountryCode, CountryError};
-pub use directory::{
-    Changes, Cursor, Directory, FieldChange, IncrementalDirectory, LOOK_UP_CONCURRENCY,
-    MAX_UNREADABLE_PERCENT, Snapshot, check_unreadable, same_person,
-};
-pub use email::{EmailError, check_email};
-pub use error::{DirectoryError, ErrorChain, ErrorKind};
-pub use field::{Field, FieldSet};
-pub use id::ItemId;
-pub use item::{ItemKind, PlanItem};
-pub use mail::{Attachment, Email, EmailOn, MailError, MailErrorKind, Mailer, send_email};
-pub use memory::InMemoryDirectory;
-pub use names::Names;
-pub use news::REMINDER_INTERVAL;
-pub use operations::{Create, Operation, Operations, PlannedChange, SkippedWrite, Update};
-pub use person::{Address, FieldRef, FieldValue, Person, WrongKind};
-pub use plan::{
+use apply::{ApplyError, ApplyOptions, DirectoryPair};
+use capabilities::{Capabilities, InvalidCharacters, NewRecord, TooLong};
+use country::CountryCode;
+use directory::{Changes, Cursor, Directory, FieldChange, IncrementalDirectory, Snapshot};
+use email::check_email;
+use error::{DirectoryError, ErrorChain, ErrorKind};
+use field::{Field, FieldSet};
+use id::ItemId;
+use item::PlanItem;
+use names::Names;
+use operations::{Create, Operation, Operations, SkippedWrite, Update};
+use person::{FieldRef, FieldValue, Person};
+use plan::{
     BlockReason, Blocked, BrokenLink, Change, ChangeKind, Creation, DecidedBy, Decision,
     DecisionError, Finding, FindingKind, KeptLink, MatchedBy, Pair, PendingDecisions, Plan,
-    RecordRef, Settled, Summary,
+    RecordRef, Settled,
 };
-pub use policy::{ConflictRule, CreationRule, Leavers, MissingRule, Policy, Scope};
-pub use quarantine::{HeldWrite, RETRY_SCHEDULE, Write, held_back, is_held_back};
-pub use realtime::{
-    AutoProvisioning, HrChange, HrEvent, PersonLocks, PersonPush, PushAction, PushSettings,
-    PushSummary, RealtimePush,
+use policy::{ConflictRule, CreationRule, Leavers, MissingRule, Policy, Scope};
+use quarantine::{HeldWrite, Write};
+use reconcile::reconcile;
+use record::{InvalidValue, Record, RecordId};
+use report::{Action, Counts, HeldItem, Outcome, Report};
+use scope::{ScopeCount, ScopeStatus};
+use side::Side;
+use state::{Link, Reported, SyncState};
+use store::{
+    Lease, LeaseHolder, RunOutcome, RunRecord, StateChanges, StateError, StateStore, release_held,
 };
-pub use reconcile::reconcile;
-pub use record::{InvalidValue, Record, RecordId};
-pub use report::{
-    Action, Counts, FieldReport, HeldItem, News, OperationReport, Outcome, Report, SkippedItem,
-    Stopped,
-};
-pub use scope::{ScopeCount, ScopeStatus};
-pub use side::Side;
-pub use state::{Link, Reported, SyncState};
-pub use store::{
-    HistoryQuery, JsonFileStore, Lease, LeaseHolder, MemoryStore, RunEntry, RunHistory, RunOutcome,
-    RunRecord, STATE_FORMAT, StateChanges, StateError, StateStore, WriteOutcome, WriteRecord,
-    release_held, replace_file, replace_private_file,
-};
-pub use sync::{LeasedSync, PlannedSync, SyncError, Synced, Synchronizer, Timings};

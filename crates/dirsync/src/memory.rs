@@ -15,13 +15,16 @@ use std::sync::{Mutex, MutexGuard};
 ///
 /// ```
 /// # tokio_test_block_on(async {
-/// use dirsync::{Directory, FieldChange, FieldValue, Field, InMemoryDirectory, Person, Record};
+/// use dirsync::{
+///     directory::{Directory, FieldChange, InMemoryDirectory, Record},
+///     model::{Field, FieldValue, Person},
+/// };
 /// let dir = InMemoryDirectory::new([Record::new("u1", Person::new().with_given_name("Ada"))]);
 /// dir.update(&"u1".into(), &[FieldChange { field: Field::JobTitle, value: FieldValue::Text("CTO".into()) }])
 ///     .await?;
 /// let ada = dir.get(&"u1".into()).await?.expect("u1 exists");
 /// assert_eq!(ada.person.job_title(), Some("CTO"));
-/// # Ok::<(), dirsync::DirectoryError>(())
+/// # Ok::<(), dirsync::directory::DirectoryError>(())
 /// # }).unwrap();
 /// # fn tokio_test_block_on<F: std::future::Future>(f: F) -> F::Output {
 /// #     futures::executor::block_on(f)
@@ -100,7 +103,10 @@ impl InMemoryDirectory {
     ///
     /// ```
     /// # futures::executor::block_on(async {
-    /// use dirsync::{Directory, InMemoryDirectory, Person, Record};
+    /// use dirsync::{
+    ///     directory::{Directory, InMemoryDirectory, Record},
+    ///     model::Person,
+    /// };
     /// let dir = InMemoryDirectory::new([
     ///     Record::new("u1", Person::new().with_given_name("Ada")),
     ///     Record::new("u2", Person::new().with_given_name("Bo")).out_of_scope(),
@@ -108,7 +114,7 @@ impl InMemoryDirectory {
     /// .with_scope("company A");
     /// assert_eq!(dir.snapshot().await?.len(), 1);
     /// assert!(dir.get(&"u2".into()).await?.is_some_and(|bo| !bo.scope.is_in()));
-    /// # Ok::<(), dirsync::DirectoryError>(())
+    /// # Ok::<(), dirsync::directory::DirectoryError>(())
     /// # }).unwrap();
     /// ```
     #[must_use]

@@ -6,11 +6,11 @@ use serde::{Deserialize, Serialize};
 /// The names of a sync's two systems as the people who read its plans and reports know them:
 /// findings, skip reasons, reports and errors say "Huma" and "Azure AD", never "HR system".
 ///
-/// They come from [`crate::Directory::name`] through [`crate::Snapshot::name`]; a snapshot made
+/// They come from [`crate::directory::Directory::name`] through [`crate::directory::Snapshot::name`]; a snapshot made
 /// without one falls back to the generic "the HR system" / "the identity directory".
 ///
 /// ```
-/// use dirsync::{Names, Side};
+/// use dirsync::model::{Names, Side};
 /// let names = Names::new("Huma", "Azure AD");
 /// assert_eq!(names.of(Side::Idp), "Azure AD");
 /// assert_eq!(Names::default().of(Side::Hr), "the HR system");

@@ -74,7 +74,7 @@ impl Update {
         }
     }
 
-    /// The changes in the form [`crate::Directory::update`] takes.
+    /// The changes in the form [`crate::directory::Directory::update`] takes.
     pub fn field_changes(&self) -> Vec<FieldChange> {
         self.changes.iter().map(|c| FieldChange { field: c.field, value: c.to.clone() }).collect()
     }
@@ -126,7 +126,7 @@ pub struct SkippedWrite {
 }
 
 impl Operations {
-    /// How many accounts the operations disable: what [`crate::ApplyOptions::max_disables`]
+    /// How many accounts the operations disable: what [`crate::apply::ApplyOptions::max_disables`]
     /// counts.
     pub fn disables(&self) -> usize {
         let disable = |op: &&Operation| matches!(op, Operation::Account(a) if a.action == AccountAction::Disable);

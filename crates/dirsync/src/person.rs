@@ -17,7 +17,7 @@ type Text = Arc<str>;
 /// person compare equal however the two systems pad their values.
 ///
 /// ```
-/// use dirsync::{Address, CountryCode, Person};
+/// use dirsync::model::{Address, CountryCode, Person};
 /// let ada = Person::new()
 ///     .with_email(" Ada@Example.com ")
 ///     .with_given_name("Ada ")
@@ -27,7 +27,7 @@ type Text = Arc<str>;
 /// assert_eq!(ada.email_key().as_deref(), Some("ada@example.com"));
 /// assert_eq!(ada.address().unwrap().street(), Some("1 Main St\nFlat 2"));
 /// assert_eq!(Person::new().with_phone("  "), Person::new());
-/// # Ok::<(), dirsync::CountryError>(())
+/// # Ok::<(), dirsync::model::CountryError>(())
 /// ```
 #[derive(Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(from = "RawPerson")]
@@ -252,7 +252,7 @@ impl Person {
     /// baseline to remember after a create (or any write) succeeded.
     ///
     /// ```
-    /// use dirsync::Person;
+    /// use dirsync::model::Person;
     /// let sent = Person::new().with_given_name("Ada").with_job_title("CTO");
     /// let got = Person::new().with_given_name("Ada").with_job_title("Chief Technology Officer");
     /// assert_eq!(sent.shared_with(&got), Person::new().with_given_name("Ada"));

@@ -1,8 +1,15 @@
 //! The engine's answer: what differs, what the policy settled, what is left to decide.
 
+pub use crate::accounts::{AccountAction, AccountChange, AccountReason};
+pub use crate::id::ItemId;
+pub use crate::item::{ItemKind, PlanItem};
+pub use crate::operations::{Create, Operation, Operations, PlannedChange, SkippedWrite, Update};
+pub use crate::reconcile::reconcile;
+pub use crate::scope::{ScopeCount, ScopeStatus};
+
 use crate::{
-    AccountAction, AccountChange, Capabilities, Field, FieldValue, InvalidCharacters, InvalidValue,
-    ItemId, Names, Person, RecordId, ScopeCount, Side, TooLong,
+    Capabilities, Field, FieldValue, InvalidCharacters, InvalidValue, Names, Person, RecordId,
+    Side, TooLong,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -33,7 +40,7 @@ pub struct Plan {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub broken_links: Vec<BrokenLink>,
     /// Leavers' accounts to disable (and sign out), returners' accounts to enable again, as the
-    /// policy's [`crate::Leavers`] says; by account.
+    /// policy's [`crate::policy::Leavers`] says; by account.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub accounts: Vec<AccountChange>,
     /// Links kept as they are although their records are not paired: one of them is excluded
@@ -360,7 +367,7 @@ pub enum FindingKind {
     Unreadable,
     /// A linked person left the scope of one side (moved to another company, removed from the
     /// group): the link is kept and nothing is written; their account is disabled only with
-    /// [`crate::Scope::disable_out_of_scope`].
+    /// [`crate::policy::Scope::disable_out_of_scope`].
     LeftScope,
     /// A person's twin (by link, employment id or email) is excluded from the sync, such as an
     /// administrator's account: nothing is written, and nobody is created in its stead.

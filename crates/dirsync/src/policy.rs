@@ -48,7 +48,7 @@ pub enum CreationRule {
 }
 
 /// Which people a run may change, beyond the scope each directory reads (see
-/// [`crate::ScopeStatus`]). People left alone still take part in pairing by their links, so their
+/// [`crate::plan::ScopeStatus`]). People left alone still take part in pairing by their links, so their
 /// twin is never mistaken for someone missing.
 ///
 /// A person outside a directory's scope is never written, created on the other side, counted
@@ -62,7 +62,7 @@ pub struct Scope {
     /// Disable the identity-directory account of a linked person who left the scope (moved to
     /// another company, removed from the group), as a leaver's is disabled, and enable it again
     /// when they come back, if the sync disabled it. Only with [`Leavers::disable`], and under
-    /// [`crate::ApplyOptions::max_disables`].
+    /// [`crate::apply::ApplyOptions::max_disables`].
     pub disable_out_of_scope: bool,
 }
 
@@ -72,8 +72,8 @@ pub struct Scope {
 /// With [`Leavers::disable`], the account is disabled (and, with [`Leavers::revoke_sessions`],
 /// signed out everywhere); when the person is active again in the HR system, the account is
 /// enabled again, but only an account the sync disabled itself (it remembers them in
-/// [`crate::SyncState::disabled`]): one an administrator disabled by hand stays as it is. How
-/// many one run may disable is bounded by [`crate::ApplyOptions::max_disables`].
+/// [`crate::store::SyncState::disabled`]): one an administrator disabled by hand stays as it is. How
+/// many one run may disable is bounded by [`crate::apply::ApplyOptions::max_disables`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Leavers {
@@ -87,10 +87,13 @@ pub struct Leavers {
 ///
 /// The default asks about every conflict, fills missing values, creates nobody and leaves inactive
 /// people alone. (The safety threshold is not the plan's to settle: it is
-/// [`crate::ApplyOptions::max_people_changed`].)
+/// [`crate::apply::ApplyOptions::max_people_changed`].)
 ///
 /// ```
-/// use dirsync::{ConflictRule, CreationRule, Field, Policy};
+/// use dirsync::{
+///     model::Field,
+///     policy::{ConflictRule, CreationRule, Policy},
+/// };
 /// let policy = Policy {
 ///     conflicts: ConflictRule::PreferHr,
 ///     create_in_idp: CreationRule::All,

@@ -52,7 +52,7 @@ impl fmt::Display for Write {
     }
 }
 
-/// A write a directory refused for good, remembered in [`crate::SyncState::held`].
+/// A write a directory refused for good, remembered in [`crate::store::SyncState::held`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HeldWrite {
     /// A stable id to release it by (`SyncState::release`).

@@ -44,7 +44,10 @@ impl From<String> for RecordId {
 /// are active, and any value the directory holds that could not be understood.
 ///
 /// ```
-/// use dirsync::{Field, Person, Record};
+/// use dirsync::{
+///     directory::Record,
+///     model::{Field, Person},
+/// };
 /// let record = Record::new("u1", Person::new().with_given_name("Ada"))
 ///     .read_only(Field::Phone)
 ///     .inactive();
@@ -101,7 +104,7 @@ impl Record {
     /// could be read (`keys`: employment id and email, nothing else), and why.
     ///
     /// ```
-    /// use dirsync::{Person, Record};
+    /// use dirsync::{directory::Record, model::Person};
     /// let record = Record::unreadable(
     ///     "u7",
     ///     Person::new().with_email("ada@example.com"),

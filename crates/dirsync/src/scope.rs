@@ -5,14 +5,14 @@
 //! and marks every record it returns with where the person stands ([`ScopeStatus`]). The engine
 //! keeps the rules at the scope's edge, the same for a sync and a real-time push: nobody outside
 //! the scope is written, created on the other side, disabled or counted; excluded people are not
-//! even paired. What [`crate::Scope`] holds are the rules that are not the directory's to know.
+//! even paired. What [`crate::policy::Scope`] holds are the rules that are not the directory's to know.
 
 use serde::{Deserialize, Serialize};
 
-/// Where one record stands toward the scope its directory reads (see [`crate::Directory::scope`]).
+/// Where one record stands toward the scope its directory reads (see [`crate::directory::Directory::scope`]).
 ///
 /// ```
-/// use dirsync::{Person, Record, ScopeStatus};
+/// use dirsync::{directory::Record, model::Person, plan::ScopeStatus};
 /// let admin = Record::new("a9", Person::new().with_email("root@example.com")).excluded();
 /// assert_eq!(admin.scope, ScopeStatus::Excluded);
 /// assert!(Record::new("a1", Person::new()).scope.is_in());
@@ -28,7 +28,7 @@ pub enum ScopeStatus {
     /// Huma user of another company, an Azure AD user who is not in the group). A directory
     /// returns such a record only when asked for it by id or by key: a linked person who left
     /// the scope, or a twin found outside it. Paired by a link only, never written, never
-    /// created on the other side; disabled only with [`crate::Scope::disable_out_of_scope`].
+    /// created on the other side; disabled only with [`crate::policy::Scope::disable_out_of_scope`].
     Out,
     /// Excluded from every sync (a member of an excluded group, such as administrators and
     /// break-glass accounts): never paired, never written, never disabled, never created on the
@@ -47,7 +47,7 @@ impl ScopeStatus {
 /// about each side's scope.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScopeCount {
-    /// The scope, for people, as the directory describes it ([`crate::Directory::scope`]).
+    /// The scope, for people, as the directory describes it ([`crate::directory::Directory::scope`]).
     pub description: String,
     /// The people in the scope (inactive ones included).
     pub people: usize,

@@ -26,7 +26,7 @@ pub struct SyncState {
     pub held: Vec<HeldWrite>,
     /// The findings and held-back writes the last run's report showed (and the writes it saw
     /// refused for good), by id: what the next report tells apart as new
-    /// ([`crate::Report::news`]), so that "email on problems" does not repeat what stands.
+    /// ([`crate::report::Report::news`]), so that "email on problems" does not repeat what stands.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub reported: BTreeMap<ItemId, Reported>,
 }
@@ -36,7 +36,7 @@ pub struct SyncState {
 pub struct Reported {
     /// When a report first showed it.
     pub since: DateTime<Utc>,
-    /// When a report that had problems ([`crate::Report::has_problems`], what "email on
+    /// When a report that had problems ([`crate::report::Report::has_problems`], what "email on
     /// problems" sends) last showed it: a week after, the next report reminds of it.
     pub shown: DateTime<Utc>,
 }
@@ -86,7 +86,7 @@ impl SyncState {
         self.links.remove(hr)
     }
 
-    /// Adds each of the plan's `broken` links (see [`crate::Plan::broken_links`]) whose remaining
+    /// Adds each of the plan's `broken` links (see [`crate::plan::Plan::broken_links`]) whose remaining
     /// record no link of this state holds, so that the next run still knows this person's twin
     /// was deleted and a rule creating everyone does not create it again. A person created again
     /// or paired with someone new in this run is linked already, and their old link is left out.
@@ -106,7 +106,7 @@ impl SyncState {
         self.links.extend(kept);
     }
 
-    /// Adds each of the plan's kept links (see [`crate::Plan::kept_links`]) unless this state
+    /// Adds each of the plan's kept links (see [`crate::plan::Plan::kept_links`]) unless this state
     /// links either of its records already.
     pub fn keep_links(&mut self, kept: &[KeptLink]) {
         if kept.is_empty() {

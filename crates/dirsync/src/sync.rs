@@ -34,8 +34,11 @@ use tracing::Instrument;
 ///
 /// ```
 /// use dirsync::{
-///     ConflictRule, CreationRule, InMemoryDirectory, MemoryStore, Person, Policy, Record,
-///     Synchronizer,
+///     directory::{InMemoryDirectory, Record},
+///     model::Person,
+///     policy::{ConflictRule, CreationRule, Policy},
+///     store::MemoryStore,
+///     sync::Synchronizer,
 /// };
 /// # futures::executor::block_on(async {
 /// let huma = InMemoryDirectory::new([
@@ -53,7 +56,7 @@ use tracing::Instrument;
 ///
 /// let mut planned = sync.plan().await?;
 /// for id in planned.pending() {
-///     planned.decide(&id, dirsync::Decision::UseHr)?; // Ada's job title: Huma wins
+///     planned.decide(&id, dirsync::plan::Decision::UseHr)?; // Ada's job title: Huma wins
 /// }
 /// let synced = planned.apply().await?;
 /// assert_eq!(synced.report.counts.updated_in_idp, 1);
@@ -180,9 +183,9 @@ impl<'a> Synchronizer<'a> {
         self.begin().await?.read().await
     }
 
-    /// Releases held-back writes ([`crate::SyncState::held`]) so the next sync tries them again:
+    /// Releases held-back writes ([`crate::store::SyncState::held`]) so the next sync tries them again:
     /// the one with the id `id`, or every one of the record `id`. Runs under the lease, so it
-    /// never races a sync's save; [`crate::release_held`] does the same with a store alone.
+    /// never races a sync's save; [`crate::store::release_held`] does the same with a store alone.
     ///
     /// # Errors
     /// [`SyncError::State`]: the state is busy or cannot be read or saved.
@@ -278,7 +281,7 @@ impl<'a> LeasedSync<'a> {
     ///
     /// A snapshot read with [`Snapshot::read`] has been checked for too many unreadable records;
     /// one built another way (a kept snapshot brought up to date with
-    /// [`Snapshot::apply_changes`]) should be checked with [`crate::check_unreadable`] first.
+    /// [`Snapshot::apply_changes`]) should be checked with [`crate::directory::check_unreadable`] first.
     /// A snapshot read in a scope should have the records the state links looked up
     /// ([`Snapshot::look_up_linked`] with the ids of [`LeasedSync::state`]): a linked record it
     /// lacks is otherwise not known, and its person is left alone.
@@ -360,7 +363,7 @@ impl PlannedSync<'_> {
     }
 
     /// The writes of the plan that applying it now would hold back, because a directory refused
-    /// them for good before ([`crate::SyncState::held`]); none while decisions are pending.
+    /// them for good before ([`crate::store::SyncState::held`]); none while decisions are pending.
     pub fn held_back(&self) -> Vec<crate::HeldItem> {
         self.writes().map(|writes| writes.held.clone()).unwrap_or_default()
     }

@@ -2,9 +2,16 @@
 
 use async_trait::async_trait;
 use dirsync::{
-    Action, ApplyError, ApplyOptions, ConflictRule, CreationRule, Directory, DirectoryError,
-    DirectoryPair, ErrorKind, Field, FieldChange, InMemoryDirectory, Outcome, Person, Plan, Policy,
-    Progress, Record, RecordId, Report, Side, Snapshot, SyncState, apply, reconcile,
+    apply::{ApplyError, ApplyOptions, DirectoryPair, Progress, apply},
+    directory::{
+        Directory, DirectoryError, ErrorKind, FieldChange, InMemoryDirectory, Record, RecordId,
+        Snapshot,
+    },
+    model::{Field, Person, Side},
+    plan::{Plan, reconcile},
+    policy::{ConflictRule, CreationRule, Policy},
+    report::{Action, Outcome, Report},
+    store::SyncState,
 };
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -811,8 +818,11 @@ fn the_apply_future_can_be_spawned() {
     assert_send(&future);
     let report = futures::executor::block_on(future).expect("an empty plan applies");
     assert_eq!(report.operations, []);
-    assert_eq!(report.counts, dirsync::Counts::default());
-    assert_eq!(report.names, dirsync::Names::new("in-memory directory", "in-memory directory"));
+    assert_eq!(report.counts, dirsync::report::Counts::default());
+    assert_eq!(
+        report.names,
+        dirsync::model::Names::new("in-memory directory", "in-memory directory")
+    );
 }
 
 /// Like the Azure adapter, makes up an initial password for each new account.

@@ -2,9 +2,16 @@
 
 use async_trait::async_trait;
 use dirsync::{
-    ApplyOptions, Capabilities, ConflictRule, Directory, DirectoryError, DirectoryPair, ErrorKind,
-    FieldChange, InMemoryDirectory, Outcome, Person, Policy, Record, RecordId, Snapshot, SyncState,
-    apply, reconcile,
+    apply::{ApplyOptions, DirectoryPair, apply},
+    directory::{
+        Capabilities, Directory, DirectoryError, ErrorKind, FieldChange, InMemoryDirectory, Record,
+        RecordId, Snapshot,
+    },
+    model::Person,
+    plan::reconcile,
+    policy::{ConflictRule, Policy},
+    report::Outcome,
+    store::SyncState,
 };
 use futures::executor::block_on;
 use std::sync::Mutex;

@@ -4,8 +4,11 @@ mod common;
 
 use common::{person, plan, snap};
 use dirsync::{
-    BlockReason, Capabilities, CreationRule, DecidedBy, Decision, Field, FieldSet, FindingKind,
-    Limits, Operation, Policy, Record, Scope, Side, SyncState, reconcile,
+    directory::{Capabilities, Limits, Record},
+    model::{Field, FieldSet, Side},
+    plan::{BlockReason, DecidedBy, Decision, FindingKind, Operation, reconcile},
+    policy::{CreationRule, Policy, Scope},
+    store::SyncState,
 };
 
 fn hr_only() -> Vec<Record> {
@@ -93,7 +96,7 @@ fn a_person_missing_what_the_target_requires_cannot_be_created() {
         email_required: true,
         ..Capabilities::default()
     };
-    let idp = snap(vec![Record::new("a1", dirsync::Person::new().with_given_name("Ada"))]);
+    let idp = snap(vec![Record::new("a1", dirsync::model::Person::new().with_given_name("Ada"))]);
     let policy = Policy { create_in_hr: CreationRule::All, ..Policy::default() };
     let plan = reconcile(&hr, &idp, &SyncState::new(), &policy);
     assert!(plan.creations.is_empty());
@@ -114,7 +117,7 @@ fn a_target_that_cannot_create_gets_no_creations() {
 }
 
 /// One person only in Azure AD, whom Huma cannot create: it requires a family name.
-fn plan_for_one_huma_cannot_create(create_in_hr: CreationRule) -> dirsync::Plan {
+fn plan_for_one_huma_cannot_create(create_in_hr: CreationRule) -> dirsync::plan::Plan {
     let mut hr = snap(vec![]);
     hr.capabilities = Capabilities {
         required_on_create: FieldSet::empty().with(Field::FamilyName),
@@ -140,7 +143,10 @@ fn someone_the_policy_would_not_create_is_found_on_one_side_only_not_a_finding()
 
         let id = creation.id.clone();
         let refused = plan.decide(&id, Decision::Create).expect_err("cannot be created");
-        assert!(matches!(refused, dirsync::DecisionError::CannotCreate { .. }), "{refused:?}");
+        assert!(
+            matches!(refused, dirsync::plan::DecisionError::CannotCreate { .. }),
+            "{refused:?}"
+        );
         assert!(refused.to_string().contains("settle it with Skip"), "{refused}");
         plan.decide(&id, Decision::Skip).expect("skipping is fine");
     }

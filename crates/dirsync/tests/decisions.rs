@@ -3,7 +3,11 @@
 mod common;
 
 use common::{person, plan};
-use dirsync::{CreationRule, Decision, DecisionError, ItemId, Plan, Policy, Record};
+use dirsync::{
+    directory::Record,
+    plan::{Decision, DecisionError, ItemId, Plan},
+    policy::{CreationRule, Policy},
+};
 
 fn conflicted() -> Plan {
     let hr = vec![

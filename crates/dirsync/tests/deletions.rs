@@ -5,8 +5,12 @@ mod common;
 
 use common::{person, snap};
 use dirsync::{
-    ApplyOptions, CreationRule, DecidedBy, Decision, DirectoryPair, FindingKind, InMemoryDirectory,
-    Plan, Policy, Record, RecordId, Settled, Side, Snapshot, SyncState, apply, reconcile,
+    apply::{ApplyOptions, DirectoryPair, apply},
+    directory::{InMemoryDirectory, Record, RecordId, Snapshot},
+    model::Side,
+    plan::{DecidedBy, Decision, FindingKind, Plan, Settled, reconcile},
+    policy::{CreationRule, Policy},
+    store::SyncState,
 };
 
 fn create_everyone() -> Policy {

@@ -4,8 +4,15 @@
 
 use chrono::{DateTime, Duration, Utc};
 use dirsync::{
-    ApplyOptions, ConflictRule, EmailOn, ErrorKind, FindingKind, InMemoryDirectory, MemoryStore,
-    Person, Policy, Record, Report, Synchronizer,
+    apply::ApplyOptions,
+    directory::{ErrorKind, InMemoryDirectory, Record},
+    mail::EmailOn,
+    model::Person,
+    plan::FindingKind,
+    policy::{ConflictRule, Policy},
+    report::Report,
+    store::MemoryStore,
+    sync::Synchronizer,
 };
 
 fn ada(title: &str) -> Person {

@@ -3,9 +3,14 @@
 
 use chrono::NaiveDate;
 use dirsync::{
-    Address, Capabilities, ChangeKind, ConflictRule, CountryCode, CreationRule, Decision,
-    Directory, Field, FieldSet, FieldValue, InMemoryDirectory, InvalidValue, Limits, MissingRule,
-    Operation, Person, Plan, Policy, Record, RecordId, Scope, Side, Snapshot, SyncState, reconcile,
+    directory::{
+        Capabilities, Directory, InMemoryDirectory, InvalidValue, Limits, Record, RecordId,
+        Snapshot,
+    },
+    model::{Address, CountryCode, Field, FieldSet, FieldValue, Person, Side},
+    plan::{ChangeKind, Decision, Operation, Plan, reconcile},
+    policy::{ConflictRule, CreationRule, MissingRule, Policy, Scope},
+    store::SyncState,
 };
 use futures::executor::block_on;
 use proptest::prelude::*;

@@ -5,9 +5,11 @@ mod common;
 use chrono::NaiveDate;
 use common::{address, decide, person, plan, snap};
 use dirsync::{
-    BlockReason, Capabilities, ChangeKind, ConflictRule, DecidedBy, Decision, Field, FieldValue,
-    FindingKind, InvalidValue, Limits, MissingRule, Operation, Person, Policy, Record, Side,
-    SyncState, reconcile,
+    directory::{Capabilities, InvalidValue, Limits, Record},
+    model::{Field, FieldValue, Person, Side},
+    plan::{BlockReason, ChangeKind, DecidedBy, Decision, FindingKind, Operation, reconcile},
+    policy::{ConflictRule, MissingRule, Policy},
+    store::SyncState,
 };
 
 fn prefer(side: Side) -> Policy {
@@ -18,7 +20,7 @@ fn prefer(side: Side) -> Policy {
     Policy { conflicts, ..Policy::default() }
 }
 
-fn updates(plan: &dirsync::Plan) -> Vec<(Side, String, Field, String)> {
+fn updates(plan: &dirsync::plan::Plan) -> Vec<(Side, String, Field, String)> {
     let ops = plan.operations().expect("settled");
     let mut out = Vec::new();
     for op in ops.operations {
@@ -143,7 +145,7 @@ fn a_field_rule_overrides_the_general_conflict_rule() {
 
 #[test]
 fn a_non_alpha2_country_keeps_the_address_from_hr_and_the_rest_still_syncs() {
-    let norway = dirsync::CountryCode::parse("Norway").unwrap_err();
+    let norway = dirsync::model::CountryCode::parse("Norway").unwrap_err();
     let idp_record = Record::new(
         "a1",
         person("a@x.no").with_job_title("CTO").with_address(address("Main 1", "0150", "Oslo", "")),

@@ -2,9 +2,16 @@
 
 use async_trait::async_trait;
 use dirsync::{
-    Action, ApplyOptions, ConflictRule, CreationRule, Field, HistoryQuery, InMemoryDirectory,
-    Lease, MemoryStore, Person, Policy, Record, RunEntry, RunHistory, RunOutcome, RunRecord, Side,
-    StateChanges, StateError, StateStore, SyncError, SyncState, Synchronizer, WriteOutcome,
+    apply::ApplyOptions,
+    directory::{InMemoryDirectory, Record},
+    model::{Field, Person, Side},
+    policy::{ConflictRule, CreationRule, Policy},
+    report::Action,
+    store::{
+        HistoryQuery, Lease, MemoryStore, RunEntry, RunHistory, RunOutcome, RunRecord,
+        StateChanges, StateError, StateStore, SyncState, WriteOutcome,
+    },
+    sync::{SyncError, Synchronizer},
 };
 use std::sync::Mutex;
 

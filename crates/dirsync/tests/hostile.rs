@@ -6,10 +6,14 @@
 
 use chrono::NaiveDate;
 use dirsync::{
-    Address, ApplyOptions, BlockReason, Capabilities, ConflictRule, CountryCode, CreationRule,
-    DirectoryPair, Field, FieldRef, FieldSet, FieldValue, FindingKind, InMemoryDirectory,
-    InvalidValue, Limits, MatchedBy, MissingRule, Operation, Operations, Person, Plan, Policy,
-    Record, RecordRef, Side, Snapshot, SyncState, apply, reconcile,
+    apply::{ApplyOptions, DirectoryPair, apply},
+    directory::{Capabilities, InMemoryDirectory, InvalidValue, Limits, Record, Snapshot},
+    model::{Address, CountryCode, Field, FieldRef, FieldSet, FieldValue, Person, Side},
+    plan::{
+        BlockReason, FindingKind, MatchedBy, Operation, Operations, Plan, RecordRef, reconcile,
+    },
+    policy::{ConflictRule, CreationRule, MissingRule, Policy},
+    store::SyncState,
 };
 use futures::executor::block_on;
 
@@ -586,7 +590,7 @@ fn a_plan_with_hostile_values_survives_json() {
 
 #[tokio::test]
 async fn a_real_time_push_refuses_control_characters_too() {
-    use dirsync::{AutoProvisioning, PushAction, RealtimePush};
+    use dirsync::realtime::{AutoProvisioning, PushAction, RealtimePush};
     let hr_person = Person::new().with_given_name("Ada\u{0}").with_job_title("CTO");
     let huma = InMemoryDirectory::new([
         Record::new("h1", hr_person.clone().with_email("ada@example.com")),
@@ -615,7 +619,7 @@ async fn a_real_time_push_refuses_control_characters_too() {
 
 #[test]
 fn the_in_memory_directory_refuses_control_characters() {
-    use dirsync::{Directory, ErrorKind, FieldChange};
+    use dirsync::directory::{Directory, ErrorKind, FieldChange};
     let dir = InMemoryDirectory::new([Record::new("u1", Person::new())]);
     let change = FieldChange { field: Field::GivenName, value: FieldValue::Text("A\u{0}".into()) };
     let err = block_on(dir.update(&"u1".into(), &[change])).expect_err("a NUL is refused");

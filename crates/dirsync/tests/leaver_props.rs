@@ -3,8 +3,11 @@
 //! cannot be read; and nothing at all with leavers off.
 
 use dirsync::{
-    AccountAction, AccountReason, DisabledAccount, Leavers, Person, Policy, Record, RecordId,
-    Snapshot, SyncState, reconcile,
+    directory::{Record, RecordId, Snapshot},
+    model::Person,
+    plan::{AccountAction, AccountReason, reconcile},
+    policy::{Leavers, Policy},
+    store::{DisabledAccount, SyncState},
 };
 use proptest::prelude::*;
 use std::collections::BTreeMap;

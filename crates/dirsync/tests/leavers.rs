@@ -2,8 +2,14 @@
 //! again only if the sync disabled them, bounded by their own threshold.
 
 use dirsync::{
-    AccountAction, AccountReason, Action, ApplyError, ApplyOptions, ErrorKind, InMemoryDirectory,
-    Leavers, MemoryStore, Person, Policy, Record, RecordId, StateStore, SyncError, Synchronizer,
+    apply::{ApplyError, ApplyOptions},
+    directory::{ErrorKind, InMemoryDirectory, Record, RecordId},
+    model::Person,
+    plan::{AccountAction, AccountReason},
+    policy::{Leavers, Policy},
+    report::Action,
+    store::{MemoryStore, StateStore},
+    sync::{SyncError, Synchronizer},
 };
 
 fn person(i: usize) -> Person {
@@ -36,7 +42,7 @@ fn active(dir: &InMemoryDirectory, id: &str) -> bool {
     dir.records().iter().find(|r| r.id.as_str() == id).expect("exists").active
 }
 
-async fn sync_once(sync: &Synchronizer<'_>) -> Result<dirsync::Synced, SyncError> {
+async fn sync_once(sync: &Synchronizer<'_>) -> Result<dirsync::sync::Synced, SyncError> {
     sync.plan().await?.apply().await
 }
 

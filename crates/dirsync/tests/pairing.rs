@@ -4,8 +4,11 @@ mod common;
 
 use common::{person, plan};
 use dirsync::{
-    CreationRule, FindingKind, MatchedBy, Person, Policy, Record, RecordRef, Side, SyncState,
-    reconcile,
+    directory::Record,
+    model::{Person, Side},
+    plan::{FindingKind, MatchedBy, RecordRef, reconcile},
+    policy::{CreationRule, Policy},
+    store::SyncState,
 };
 
 fn create_everyone() -> Policy {
@@ -212,13 +215,13 @@ fn a_malformed_email_on_one_side_only_blocks_the_creation_with_the_reason() {
 
 #[test]
 fn findings_name_the_directories_not_the_sides() {
-    let hr = dirsync::Snapshot::new(vec![
+    let hr = dirsync::directory::Snapshot::new(vec![
         Record::new("h1", person("ada@example.com")),
         Record::new("h2", person("ada@example.com")),
         Record::new("h3", person("n/a")),
     ])
     .with_name("Huma");
-    let idp = dirsync::Snapshot::new(vec![
+    let idp = dirsync::directory::Snapshot::new(vec![
         Record::new("a1", person("ada@example.com")),
         Record::new("a3", person("n/a")),
     ])

@@ -3,8 +3,13 @@
 
 use chrono::{DateTime, Duration, Utc};
 use dirsync::{
-    ApplyOptions, ConflictRule, ErrorKind, Field, InMemoryDirectory, MemoryStore, Person, Policy,
-    Record, RecordId, StateStore, Synced, Synchronizer, Write,
+    apply::ApplyOptions,
+    directory::{ErrorKind, InMemoryDirectory, Record, RecordId},
+    held::Write,
+    model::{Field, Person},
+    policy::{ConflictRule, Policy},
+    store::{MemoryStore, StateStore},
+    sync::{Synced, Synchronizer},
 };
 
 fn at(hours: i64) -> DateTime<Utc> {

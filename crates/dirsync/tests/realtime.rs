@@ -3,8 +3,10 @@
 
 use chrono::NaiveDate;
 use dirsync::{
-    Address, AutoProvisioning, BlockReason, Capabilities, CountryCode, Field, FieldSet,
-    InMemoryDirectory, Limits, Person, PersonPush, PushAction, RealtimePush, Record,
+    directory::{Capabilities, InMemoryDirectory, Limits, Record},
+    model::{Address, CountryCode, Field, FieldSet, Person},
+    plan::BlockReason,
+    realtime::{AutoProvisioning, PersonPush, PushAction, RealtimePush},
 };
 
 fn no() -> Option<CountryCode> {

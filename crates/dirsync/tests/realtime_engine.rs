@@ -3,9 +3,12 @@
 
 use async_trait::async_trait;
 use dirsync::{
-    AutoProvisioning, ConflictRule, DirectoryError, ErrorKind, InMemoryDirectory, MemoryStore,
-    Person, PersonLocks, Policy, PushAction, RealtimePush, Record, RecordId, StateStore,
-    Synchronizer,
+    directory::{DirectoryError, ErrorKind, InMemoryDirectory, Record, RecordId},
+    model::Person,
+    policy::{ConflictRule, Policy},
+    realtime::{AutoProvisioning, PersonLocks, PushAction, RealtimePush},
+    store::{MemoryStore, StateStore},
+    sync::Synchronizer,
 };
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;

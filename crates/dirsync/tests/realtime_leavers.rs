@@ -2,8 +2,12 @@
 //! disables their account at once, with the same memory as a sync.
 
 use dirsync::{
-    HrChange, HrEvent, InMemoryDirectory, Leavers, MemoryStore, Person, PushAction, RealtimePush,
-    Record, RecordId, StateStore, Synchronizer,
+    directory::{InMemoryDirectory, Record, RecordId},
+    model::Person,
+    policy::Leavers,
+    realtime::{HrChange, HrEvent, PushAction, RealtimePush},
+    store::{MemoryStore, StateStore},
+    sync::Synchronizer,
 };
 
 fn person(i: usize) -> Person {
@@ -107,7 +111,7 @@ async fn an_unreadable_person_or_account_is_never_pushed_to_nor_disabled() {
     let push = RealtimePush::new(&hr, &idp)
         .with_store(&store)
         .with_leavers(LEAVERS)
-        .with_provisioning(dirsync::AutoProvisioning::On);
+        .with_provisioning(dirsync::realtime::AutoProvisioning::On);
     hr.put(Record::unreadable("h0", Person::new().with_email("p0@example.com"), "bad"));
     hr.put(Record::new("h9", person(9)));
     idp.put(Record::unreadable("a1", Person::new(), "bad"));

@@ -2,9 +2,12 @@
 
 use async_trait::async_trait;
 use dirsync::{
-    AutoProvisioning, DirectoryError, ErrorKind, Field, FieldChange, HrChange, HrEvent,
-    InMemoryDirectory, JsonFileStore, MemoryStore, Person, PersonPush, PushAction, RealtimePush,
-    Record, RecordId, Scope, StateStore, SyncState, Synchronizer,
+    directory::{DirectoryError, ErrorKind, FieldChange, InMemoryDirectory, Record, RecordId},
+    model::{Field, Person},
+    policy::Scope,
+    realtime::{AutoProvisioning, HrChange, HrEvent, PersonPush, PushAction, RealtimePush},
+    store::{JsonFileStore, MemoryStore, StateStore, SyncState},
+    sync::Synchronizer,
 };
 use std::sync::atomic::{AtomicUsize, Ordering};
 use testkit::{Intercept, Intercepted};
@@ -117,7 +120,7 @@ fn event(change: HrChange, ids: &[&str]) -> HrEvent {
 }
 
 /// The one person pushed.
-fn only(summary: &dirsync::PushSummary) -> &PersonPush {
+fn only(summary: &dirsync::realtime::PushSummary) -> &PersonPush {
     assert_eq!(summary.people.len(), 1, "{summary:#?}");
     &summary.people[0]
 }

@@ -4,9 +4,14 @@
 //! or duplicated, and people outside the scope count toward no threshold.
 
 use dirsync::{
-    AccountAction, AccountReason, ApplyOptions, CreationRule, FindingKind, HrChange, HrEvent,
-    InMemoryDirectory, Leavers, MemoryStore, Person, Policy, PushAction, RealtimePush, Record,
-    RecordId, Scope, ScopeStatus, Snapshot, StateStore, SyncError, Synchronizer, reconcile,
+    apply::ApplyOptions,
+    directory::{InMemoryDirectory, Record, RecordId, Snapshot},
+    model::Person,
+    plan::{AccountAction, AccountReason, FindingKind, ScopeStatus, reconcile},
+    policy::{CreationRule, Leavers, Policy, Scope},
+    realtime::{HrChange, HrEvent, PushAction, RealtimePush},
+    store::{MemoryStore, StateStore},
+    sync::{SyncError, Synchronizer},
 };
 
 fn person(i: usize) -> Person {
@@ -42,12 +47,12 @@ fn disabling(disable_out_of_scope: bool) -> Policy {
     Policy {
         leavers: Leavers { disable: true, revoke_sessions: false },
         scope: Scope { disable_out_of_scope, ..Scope::default() },
-        conflicts: dirsync::ConflictRule::PreferHr,
+        conflicts: dirsync::policy::ConflictRule::PreferHr,
         ..Policy::default()
     }
 }
 
-async fn sync_once(sync: &Synchronizer<'_>) -> Result<dirsync::Synced, SyncError> {
+async fn sync_once(sync: &Synchronizer<'_>) -> Result<dirsync::sync::Synced, SyncError> {
     sync.plan().await?.apply().await
 }
 
@@ -148,7 +153,7 @@ async fn an_excluded_administrator_is_never_paired_written_or_duplicated() {
     let idp = InMemoryDirectory::new([admin]).with_name("Azure AD").with_scope("everyone");
     let store = MemoryStore::new();
     let policy = Policy {
-        conflicts: dirsync::ConflictRule::PreferHr,
+        conflicts: dirsync::policy::ConflictRule::PreferHr,
         create_in_idp: CreationRule::All,
         create_in_hr: CreationRule::All,
         leavers: Leavers { disable: true, revoke_sessions: true },
@@ -231,7 +236,9 @@ async fn a_person_created_elsewhere_outside_the_scope_is_not_duplicated_nor_link
     let sync = Synchronizer::new(&hr, &idp, &store).with_policy(policy);
     let synced = sync_once(&sync).await.expect("synced");
     let op = &synced.report.operations[0];
-    let dirsync::Outcome::Skipped { reason } = &op.outcome else { panic!("skipped: {op:?}") };
+    let dirsync::report::Outcome::Skipped { reason } = &op.outcome else {
+        panic!("skipped: {op:?}")
+    };
     assert!(reason.contains("outside the scope"), "{reason}");
     assert_eq!(idp.records().len(), 1, "no duplicate");
     assert!(store.load().await.expect("saved").links.is_empty(), "not linked");
@@ -241,7 +248,7 @@ async fn a_person_created_elsewhere_outside_the_scope_is_not_duplicated_nor_link
 fn a_scoped_snapshot_without_look_ups_keeps_unknown_links_and_disables_nobody() {
     let hr = Snapshot::new(vec![]).with_scope("company A");
     let idp = Snapshot::new(vec![Record::new("a1", person(1))]);
-    let mut state = dirsync::SyncState::new();
+    let mut state = dirsync::store::SyncState::new();
     state.link("h1".into(), "a1".into(), person(1));
     let plan = reconcile(&hr, &idp, &state, &disabling(true));
     assert!(plan.accounts.is_empty(), "not known to be gone: {:?}", plan.accounts);
@@ -265,7 +272,7 @@ async fn a_push_writes_nobody_outside_the_scope_and_says_why() {
 
     let push = RealtimePush::new(&hr, &idp)
         .with_store(&store)
-        .with_provisioning(dirsync::AutoProvisioning::On);
+        .with_provisioning(dirsync::realtime::AutoProvisioning::On);
     let event = HrEvent { change: HrChange::Updated, records: vec!["h1".into(), "h7".into()] };
     let summary = push.push_event(&event).await.expect("pushed");
     for pushed in &summary.people {
@@ -284,7 +291,8 @@ async fn a_push_of_a_person_whose_twin_is_excluded_writes_and_creates_nothing() 
     let hr = InMemoryDirectory::new([Record::new("h1", person(1))]).with_name("Huma");
     let admin = Record::new("a9", person(1).with_phone("+47 999")).excluded();
     let idp = InMemoryDirectory::new([admin]).with_name("Azure AD").with_scope("everyone");
-    let push = RealtimePush::new(&hr, &idp).with_provisioning(dirsync::AutoProvisioning::On);
+    let push =
+        RealtimePush::new(&hr, &idp).with_provisioning(dirsync::realtime::AutoProvisioning::On);
     let summary = push.push(&["h1".into()]).await;
     assert_eq!(summary.people[0].action, PushAction::OutOfScope, "{summary:?}");
     assert_eq!(idp.records().len(), 1);

@@ -4,9 +4,11 @@
 //! depend on the order the records come in.
 
 use dirsync::{
-    AccountAction, AccountReason, ConflictRule, CreationRule, DisabledAccount, Leavers, Operation,
-    Person, Plan, Policy, Record, RecordId, Scope, Side, Snapshot, SyncState, reconcile,
-    same_person,
+    directory::{Record, RecordId, Snapshot, same_person},
+    model::{Person, Side},
+    plan::{AccountAction, AccountReason, Operation, Plan, reconcile},
+    policy::{ConflictRule, CreationRule, Leavers, Policy, Scope},
+    store::{DisabledAccount, SyncState},
 };
 use proptest::prelude::*;
 use std::collections::BTreeMap;
@@ -208,7 +210,7 @@ fn check_pairs(world: &World, plan: &Plan) -> Result<(), TestCaseError> {
         prop_assert!(hr != Stand::Excluded && idp != Stand::Excluded, "paired: {:?}", pair);
         if hr == Stand::Out || idp == Stand::Out {
             prop_assert!(pair.outside_scope && !pair.in_scope, "{:?}", pair);
-            prop_assert_eq!(pair.matched_by, dirsync::MatchedBy::Link, "by a link only");
+            prop_assert_eq!(pair.matched_by, dirsync::plan::MatchedBy::Link, "by a link only");
         }
     }
     for creation in &plan.creations {

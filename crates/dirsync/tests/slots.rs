@@ -3,9 +3,14 @@
 
 use async_trait::async_trait;
 use dirsync::{
-    ApplyError, ApplyOptions, ConflictRule, DirectoryError, DirectoryPair, ErrorKind, FieldChange,
-    InMemoryDirectory, Person, Policy, Record, RecordId, Side, Snapshot, SyncState, apply,
-    reconcile,
+    apply::{ApplyError, ApplyOptions, DirectoryPair, apply},
+    directory::{
+        DirectoryError, ErrorKind, FieldChange, InMemoryDirectory, Record, RecordId, Snapshot,
+    },
+    model::{Person, Side},
+    plan::reconcile,
+    policy::{ConflictRule, Policy},
+    store::SyncState,
 };
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -5,8 +5,10 @@ mod common;
 
 use common::Wait;
 use dirsync::{
-    DirectoryError, ErrorChain, ErrorKind, JsonFileStore, LeaseHolder, MemoryStore, Person,
-    RecordId, StateError, StateStore, SyncError, SyncState,
+    directory::{DirectoryError, ErrorChain, ErrorKind, RecordId},
+    model::Person,
+    store::{JsonFileStore, LeaseHolder, MemoryStore, StateError, StateStore, SyncState},
+    sync::SyncError,
 };
 use std::error::Error;
 use std::path::{Path, PathBuf};
@@ -374,7 +376,8 @@ fn a_directory_error_stands_in_for_the_adapter_error_without_repeating_it() {
     assert_eq!(err.kind(), ErrorKind::Unavailable);
 
     // Wrapped in a sync's read error, still once each.
-    let read = SyncError::Read { side: dirsync::Side::Idp, system: "Azure AD".into(), source: err };
+    let read =
+        SyncError::Read { side: dirsync::model::Side::Idp, system: "Azure AD".into(), source: err };
     let chain = assert_each_message_once(&read);
     assert_eq!(chain.len(), 3, "{chain:#?}");
 }

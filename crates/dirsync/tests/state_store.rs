@@ -4,8 +4,9 @@ mod common;
 
 use common::Wait;
 use dirsync::{
-    Address, CountryCode, Cursor, JsonFileStore, Person, STATE_FORMAT, StateError, StateStore,
-    SyncState,
+    directory::Cursor,
+    model::{Address, CountryCode, Person},
+    store::{JsonFileStore, STATE_FORMAT, StateError, StateStore, SyncState},
 };
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

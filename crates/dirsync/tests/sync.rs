@@ -2,11 +2,18 @@
 
 use async_trait::async_trait;
 use dirsync::{
-    Action, ApplyError, ApplyOptions, AutoProvisioning, ConflictRule, CreationRule, Decision,
-    DecisionError, DirectoryError, ErrorChain, ErrorKind, Field, FieldChange, InMemoryDirectory,
-    ItemId, ItemKind, JsonFileStore, Lease, MemoryStore, Outcome, Person, Policy, Progress,
-    RealtimePush, Record, RecordId, Side, Snapshot, StateChanges, StateError, StateStore,
-    SyncError, SyncState, Synchronizer,
+    apply::{ApplyError, ApplyOptions, Progress},
+    directory::{
+        DirectoryError, ErrorChain, ErrorKind, FieldChange, InMemoryDirectory, Record, RecordId,
+        Snapshot,
+    },
+    model::{Field, Person, Side},
+    plan::{Decision, DecisionError, ItemId, ItemKind},
+    policy::{ConflictRule, CreationRule, Policy},
+    realtime::{AutoProvisioning, RealtimePush},
+    report::{Action, Outcome},
+    store::{JsonFileStore, Lease, MemoryStore, StateChanges, StateError, StateStore, SyncState},
+    sync::{SyncError, Synchronizer},
 };
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -227,7 +234,7 @@ fn one_at_a_time() -> ApplyOptions {
 }
 
 /// (person, side, action, outcome) of every write, in report order.
-fn outcomes(report: &dirsync::Report) -> Vec<(&str, Side, Action, &'static str)> {
+fn outcomes(report: &dirsync::report::Report) -> Vec<(&str, Side, Action, &'static str)> {
     report
         .operations
         .iter()
@@ -235,7 +242,7 @@ fn outcomes(report: &dirsync::Report) -> Vec<(&str, Side, Action, &'static str)>
         .collect()
 }
 
-fn link_of<'s>(state: &'s SyncState, hr: &str) -> &'s dirsync::Link {
+fn link_of<'s>(state: &'s SyncState, hr: &str) -> &'s dirsync::store::Link {
     state.links.get(&RecordId::new(hr)).unwrap_or_else(|| panic!("{hr} is linked: {state:#?}"))
 }
 
@@ -415,7 +422,7 @@ async fn a_plan_with_pending_decisions_is_refused_and_applies_once_decided() {
 
 /// What a service writes: plan, settle by a rule (Huma's job titles, create who is missing,
 /// skip the rest), apply; every error a `SyncError`.
-async fn settle_by_rule(sync: &Synchronizer<'_>) -> Result<dirsync::Synced, SyncError> {
+async fn settle_by_rule(sync: &Synchronizer<'_>) -> Result<dirsync::sync::Synced, SyncError> {
     let mut planned = sync.plan().await?;
     for id in planned.pending() {
         let Some(item) = planned.item(&id) else { continue };
@@ -608,7 +615,7 @@ async fn a_link_the_receiver_saved_while_the_sync_ran_is_kept() {
     let push =
         RealtimePush::new(&hr, &idp).with_store(&store).with_provisioning(AutoProvisioning::On);
     let summary = push.push(&["h3".into()]).await;
-    assert_eq!(summary.people[0].action, dirsync::PushAction::Created, "{summary:?}");
+    assert_eq!(summary.people[0].action, dirsync::realtime::PushAction::Created, "{summary:?}");
     let grace_id = summary.people[0].idp.clone().expect("created");
     // And, for a person the sync does not know at all, a link written directly.
     store
@@ -751,7 +758,7 @@ async fn progress_tells_of_the_start_each_write_and_the_end() {
 async fn begin_then_plan_with_snapshots_read_by_the_caller_runs_under_the_lease() {
     let (hr, idp) = (huma(), azure());
     let mut saved = SyncState::new();
-    saved.cursors.insert("idp".into(), dirsync::Cursor::new("42"));
+    saved.cursors.insert("idp".into(), dirsync::directory::Cursor::new("42"));
     let store = MemoryStore::with_state(saved);
     let sync = Synchronizer::new(&hr, &idp, &store).with_policy(policy()).with_holder("caller");
 
@@ -788,16 +795,19 @@ async fn the_futures_of_a_sync_and_a_push_are_send_so_a_service_can_spawn_them()
     let planned = assert_send(planned);
     assert_send(planned.apply()).await.expect("applied");
     let push = RealtimePush::new(&hr, &idp).with_store(&store);
-    let event = dirsync::HrEvent { change: dirsync::HrChange::Updated, records: vec!["h1".into()] };
+    let event = dirsync::realtime::HrEvent {
+        change: dirsync::realtime::HrChange::Updated,
+        records: vec!["h1".into()],
+    };
     let summary = assert_send(push.push_event(&event)).await.expect("pushed");
-    assert_eq!(summary.people[0].action, dirsync::PushAction::Unchanged);
+    assert_eq!(summary.people[0].action, dirsync::realtime::PushAction::Unchanged);
 }
 
 #[tokio::test]
 async fn a_cursor_saved_while_the_sync_ran_is_kept() {
     let (hr, idp) = (huma(), azure());
     let mut saved = SyncState::new();
-    saved.cursors.insert("idp".into(), dirsync::Cursor::new("42"));
+    saved.cursors.insert("idp".into(), dirsync::directory::Cursor::new("42"));
     let store = MemoryStore::with_state(saved);
     let sync = Synchronizer::new(&hr, &idp, &store).with_policy(policy());
 
@@ -809,7 +819,7 @@ async fn a_cursor_saved_while_the_sync_ran_is_kept() {
     let azure_snapshot = Snapshot::read(&idp).await.expect("read");
     store
         .update(&mut |s| {
-            s.cursors.insert("idp".into(), dirsync::Cursor::new("43"));
+            s.cursors.insert("idp".into(), dirsync::directory::Cursor::new("43"));
         })
         .await
         .expect("the new cursor is stored");

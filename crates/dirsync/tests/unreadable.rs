@@ -2,8 +2,12 @@
 //! cause of a duplicate; too many of them fail the read.
 
 use dirsync::{
-    CreationRule, ErrorKind, FindingKind, InMemoryDirectory, MemoryStore, Person, Policy, Record,
-    RecordId, Snapshot, StateStore, SyncError, Synchronizer,
+    directory::{ErrorKind, InMemoryDirectory, Record, RecordId, Snapshot},
+    model::Person,
+    plan::FindingKind,
+    policy::{CreationRule, Policy},
+    store::{MemoryStore, StateStore},
+    sync::{SyncError, Synchronizer},
 };
 
 fn person(name: &str) -> Person {

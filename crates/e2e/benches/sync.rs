@@ -18,7 +18,7 @@
 //! measures.
 #![allow(clippy::unwrap_used, clippy::print_stdout, missing_docs)]
 
-use dirsync::SyncState;
+use dirsync::store::SyncState;
 use dirsync_e2e::fakes::{FakeSettings, Fakes};
 use dirsync_e2e::flow::{self, SyncOptions, SyncRun, Tuning};
 use dirsync_e2e::memory;
@@ -49,7 +49,7 @@ impl Args {
             // The `sync` program's defaults.
             huma_concurrency: huma_api::DEFAULT_HUMA_CONCURRENCY,
             graph_concurrency: azure_graph::DEFAULT_GRAPH_CONCURRENCY,
-            apply_concurrency: dirsync::ApplyOptions::default().concurrency,
+            apply_concurrency: dirsync::apply::ApplyOptions::default().concurrency,
             budget_scale: 1,
             incremental: false,
             memory: None,

@@ -6,9 +6,14 @@ use crate::fakes::Endpoints;
 use crate::world::DOMAIN;
 use azure_graph::{AzureDirectory, AzureDirectoryConfig, GraphClient, WriteBudget};
 use dirsync::{
-    ApplyOptions, ConflictRule, CreationRule, Cursor, Directory, IncrementalDirectory, MemoryStore,
-    MissingRule, Plan, Policy, Report, Side, Snapshot, StateStore, Summary, SyncError, SyncState,
-    Synchronizer, Timings,
+    apply::ApplyOptions,
+    directory::{Cursor, Directory, IncrementalDirectory, Snapshot},
+    model::Side,
+    plan::{Plan, Summary},
+    policy::{ConflictRule, CreationRule, MissingRule, Policy},
+    report::Report,
+    store::{MemoryStore, StateStore, SyncState},
+    sync::{SyncError, Synchronizer, Timings},
 };
 use huma_api::{HumaClient, HumaDirectory, HumaDirectoryConfig};
 use secrecy::SecretString;
@@ -189,7 +194,7 @@ pub struct SyncRun {
 }
 
 impl SyncRun {
-    fn from(synced: dirsync::Synced) -> Self {
+    fn from(synced: dirsync::sync::Synced) -> Self {
         SyncRun {
             summary: synced.plan.summary(),
             plan: synced.plan,
@@ -204,7 +209,7 @@ impl SyncRun {
 /// One full sync with its state in `store`, through the library's [`Synchronizer`].
 ///
 /// # Errors
-/// As [`dirsync::PlannedSync::apply`]; pending decisions are refused.
+/// As [`dirsync::sync::PlannedSync::apply`]; pending decisions are refused.
 pub async fn sync_with_store(
     clients: &Clients,
     store: &dyn StateStore,
@@ -281,7 +286,7 @@ pub async fn incremental_sync(
     kept.cursor = changes.cursor.clone();
     kept.snapshot.apply_changes(changes);
     let idp_name = clients.azure.name();
-    dirsync::check_unreadable(idp_name, &kept.snapshot.records)
+    dirsync::directory::check_unreadable(idp_name, &kept.snapshot.records)
         .map_err(read_failed(clients, Side::Idp))?;
     let result = leased.plan_with(&hr, &kept.snapshot).apply().await;
     *state = store.load().await?;
@@ -291,7 +296,10 @@ pub async fn incremental_sync(
     Ok(run)
 }
 
-fn read_failed(clients: &Clients, side: Side) -> impl Fn(dirsync::DirectoryError) -> SyncError {
+fn read_failed(
+    clients: &Clients,
+    side: Side,
+) -> impl Fn(dirsync::directory::DirectoryError) -> SyncError {
     let system = match side {
         Side::Hr => clients.huma.name(),
         Side::Idp => clients.azure.name(),

@@ -13,7 +13,7 @@
 //! - [`memory`]: the process's resident memory and its peak, from `/proc/self/status`.
 //!
 //! ```no_run
-//! use dirsync::SyncState;
+//! use dirsync::store::SyncState;
 //! use dirsync_e2e::{fakes::{FakeSettings, Fakes}, flow::{self, SyncOptions, Tuning}, world::World};
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let world = World::generate(1_000);

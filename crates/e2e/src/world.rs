@@ -18,7 +18,7 @@
 //! | 10..199 | the same on both sides | nothing |
 
 use chrono::NaiveDate;
-use dirsync::{Address, CountryCode, Person};
+use dirsync::model::{Address, CountryCode, Person};
 use testkit::{GraphUser, HumaUser};
 
 /// The domain of every email and user principal name.

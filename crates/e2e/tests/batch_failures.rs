@@ -6,7 +6,11 @@
 mod common;
 
 use common::seeded;
-use dirsync::{Action, Outcome, Side, SyncState};
+use dirsync::{
+    model::Side,
+    report::{Action, Outcome},
+    store::SyncState,
+};
 use dirsync_e2e::fakes::FakeSettings;
 use dirsync_e2e::flow::{self, SyncOptions, Tuning};
 use dirsync_e2e::world::{Kind, World, email};

@@ -5,8 +5,8 @@
 mod common;
 
 use common::{quick_tuning, seeded, writes};
-use dirsync::JsonFileStore;
-use dirsync::SyncError;
+use dirsync::store::JsonFileStore;
+use dirsync::sync::SyncError;
 use dirsync_e2e::fakes::FakeSettings;
 use dirsync_e2e::flow::{self, SyncOptions};
 use dirsync_e2e::world::World;
@@ -50,8 +50,8 @@ async fn a_huma_detail_read_that_fails_for_good_writes_nothing_and_says_why() {
     let broken =
         FaultRule::server_error(500).on_requests(100..=1_000_000).on_routes([Route::GetUser]);
     let error = sync_with_a_broken_route(vec![broken], Vec::new()).await;
-    assert!(matches!(error, SyncError::Read { side: dirsync::Side::Hr, .. }), "{error:?}");
-    let message = dirsync::ErrorChain(&error).to_string();
+    assert!(matches!(error, SyncError::Read { side: dirsync::model::Side::Hr, .. }), "{error:?}");
+    let message = dirsync::directory::ErrorChain(&error).to_string();
     assert!(
         message.contains("could not read the people in Huma, so nothing was written"),
         "{message}"
@@ -64,8 +64,8 @@ async fn a_huma_list_page_that_fails_for_good_writes_nothing_and_says_why() {
     let broken =
         FaultRule::server_error(503).on_requests(3..=1_000_000).on_routes([Route::ListUsers]);
     let error = sync_with_a_broken_route(vec![broken], Vec::new()).await;
-    assert!(matches!(error, SyncError::Read { side: dirsync::Side::Hr, .. }), "{error:?}");
-    let message = dirsync::ErrorChain(&error).to_string();
+    assert!(matches!(error, SyncError::Read { side: dirsync::model::Side::Hr, .. }), "{error:?}");
+    let message = dirsync::directory::ErrorChain(&error).to_string();
     assert!(message.contains("503"), "{message}");
 }
 
@@ -75,8 +75,8 @@ async fn a_graph_page_that_fails_for_good_writes_nothing_and_says_why() {
     let broken =
         FaultRule::server_error(503).on_requests(2..=1_000_000).on_routes([Route::ListUsers]);
     let error = sync_with_a_broken_route(Vec::new(), vec![broken]).await;
-    assert!(matches!(error, SyncError::Read { side: dirsync::Side::Idp, .. }), "{error:?}");
-    let message = dirsync::ErrorChain(&error).to_string();
+    assert!(matches!(error, SyncError::Read { side: dirsync::model::Side::Idp, .. }), "{error:?}");
+    let message = dirsync::directory::ErrorChain(&error).to_string();
     assert!(
         message.contains("could not read the people in Azure AD, so nothing was written"),
         "{message}"

@@ -6,7 +6,10 @@
 //! waits overlap, so the faulted run takes some seconds, not minutes.
 #![allow(clippy::unwrap_used)]
 
-use dirsync::{Action, Outcome, SyncState};
+use dirsync::{
+    report::{Action, Outcome},
+    store::SyncState,
+};
 use dirsync_e2e::fakes::{Dump, FakeSettings, Fakes};
 use dirsync_e2e::flow::{self, SyncOptions, SyncRun, Tuning};
 use dirsync_e2e::world::World;

@@ -2,7 +2,7 @@
 //! the population calls for, with the fewest requests, and a second run has nothing left to do.
 #![allow(clippy::unwrap_used)]
 
-use dirsync::SyncState;
+use dirsync::store::SyncState;
 use dirsync_e2e::fakes::{FakeSettings, Fakes};
 use dirsync_e2e::flow::{self, SyncOptions, Tuning};
 use dirsync_e2e::world::World;

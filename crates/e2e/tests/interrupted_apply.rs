@@ -7,7 +7,7 @@
 mod common;
 
 use common::seeded;
-use dirsync::{JsonFileStore, StateStore};
+use dirsync::store::{JsonFileStore, StateStore};
 use dirsync_e2e::fakes::{Dump, Endpoints, FakeSettings, Fakes};
 use dirsync_e2e::flow::{self, SyncOptions, Tuning};
 use dirsync_e2e::world::{Kind, World, email, person};

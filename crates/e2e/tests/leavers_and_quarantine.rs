@@ -3,8 +3,15 @@
 #![allow(clippy::unwrap_used)]
 
 use dirsync::{
-    Action, ApplyOptions, Directory, FindingKind, Leavers, MemoryStore, Person, Policy, StateStore,
-    Synced, Synchronizer, Write,
+    apply::ApplyOptions,
+    directory::Directory,
+    held::Write,
+    model::Person,
+    plan::FindingKind,
+    policy::{Leavers, Policy},
+    report::Action,
+    store::{MemoryStore, StateStore},
+    sync::{Synced, Synchronizer},
 };
 use dirsync_e2e::fakes::{FakeSettings, Fakes};
 use dirsync_e2e::flow::{self, Clients, Tuning};
@@ -87,7 +94,7 @@ async fn leavers_are_disabled_and_signed_out_in_azure_ad_and_an_admin_is_reporte
     let synced = run(&sync).await;
     assert!(synced.report.is_success(), "{:#?}", synced.report);
     assert_eq!(synced.report.held.len(), 1);
-    assert_eq!(synced.report.held[0].write, Write::Account(dirsync::AccountAction::Disable));
+    assert_eq!(synced.report.held[0].write, Write::Account(dirsync::plan::AccountAction::Disable));
 
     // p1 returns: the account the sync disabled is enabled again.
     fakes.huma.set_active(&huma_id(&fakes, 1), true).unwrap();

@@ -6,8 +6,8 @@
 mod common;
 
 use common::{quick_tuning, seeded, writes};
-use dirsync::SyncError;
-use dirsync::{Outcome, SyncState};
+use dirsync::sync::SyncError;
+use dirsync::{report::Outcome, store::SyncState};
 use dirsync_e2e::fakes::FakeSettings;
 use dirsync_e2e::flow::{self, SyncOptions, SyncRun};
 use dirsync_e2e::world::World;
@@ -41,8 +41,8 @@ async fn graph_throttling_forever_ends_the_read_after_the_configured_attempts() 
     let forever = FaultRule::throttle(1).on_routes([Route::ListUsers]);
     let (result, huma, graph) = run(&world, Vec::new(), vec![forever]).await;
     let error = result.unwrap_err();
-    assert!(matches!(error, SyncError::Read { side: dirsync::Side::Idp, .. }), "{error:?}");
-    let message = dirsync::ErrorChain(&error).to_string();
+    assert!(matches!(error, SyncError::Read { side: dirsync::model::Side::Idp, .. }), "{error:?}");
+    let message = dirsync::directory::ErrorChain(&error).to_string();
     assert!(message.contains("Microsoft Graph kept throttling after 3 attempts"), "{message}");
     assert_eq!(graph.get(Route::ListUsers), 3, "three attempts, as configured");
     assert_eq!(writes(&huma) + writes(&graph), 0);
@@ -54,7 +54,10 @@ async fn a_retry_after_beyond_the_allowed_wait_ends_at_once() {
     // Graph asks for 2 minutes; the policy allows 10 s of waiting in all.
     let long = FaultRule::throttle(120).on_routes([Route::ListUsers]);
     let (result, _, graph) = run(&world, Vec::new(), vec![long]).await;
-    assert!(matches!(result, Err(SyncError::Read { side: dirsync::Side::Idp, .. })), "{result:?}");
+    assert!(
+        matches!(result, Err(SyncError::Read { side: dirsync::model::Side::Idp, .. })),
+        "{result:?}"
+    );
     assert_eq!(graph.get(Route::ListUsers), 1, "no wait longer than allowed");
 }
 
@@ -64,8 +67,8 @@ async fn huma_throttling_forever_ends_the_read_after_the_configured_retries() {
     let forever = FaultRule::throttle(1).on_routes([Route::GetUser]);
     let (result, huma, graph) = run(&world, vec![forever], Vec::new()).await;
     let error = result.unwrap_err();
-    assert!(matches!(error, SyncError::Read { side: dirsync::Side::Hr, .. }), "{error:?}");
-    let message = dirsync::ErrorChain(&error).to_string();
+    assert!(matches!(error, SyncError::Read { side: dirsync::model::Side::Hr, .. }), "{error:?}");
+    let message = dirsync::directory::ErrorChain(&error).to_string();
     assert!(message.contains("Huma kept asking to slow down (HTTP 429)"), "{message}");
     assert_eq!(
         huma.get(Route::GetUser),

@@ -10,7 +10,10 @@
 mod common;
 
 use common::{quick_tuning, seeded};
-use dirsync::{JsonFileStore, RecordId, StateStore};
+use dirsync::{
+    directory::RecordId,
+    store::{JsonFileStore, StateStore},
+};
 use dirsync_e2e::fakes::{FakeSettings, Fakes};
 use dirsync_e2e::flow::{self, SyncOptions};
 use dirsync_e2e::world::{World, person};

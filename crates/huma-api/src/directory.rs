@@ -1,4 +1,4 @@
-//! Huma as a [`dirsync::Directory`].
+//! Huma as a [`dirsync::directory::Directory`].
 
 use crate::lenient::warn_if_unreadable;
 use crate::mapping::{SplitChanges, current_position, record_from_details, split_changes};
@@ -8,8 +8,10 @@ use crate::webhook::WebhookEvent;
 use crate::{HumaClient, HumaError, HumaUserId, JobTitleId};
 use async_trait::async_trait;
 use dirsync::{
-    Capabilities, Directory, DirectoryError, Field, FieldChange, FieldSet, Limits, Person, Record,
-    RecordId, same_person,
+    directory::{
+        Capabilities, Directory, DirectoryError, FieldChange, Limits, Record, RecordId, same_person,
+    },
+    model::{Field, FieldSet, Person},
 };
 use futures::{StreamExt, TryStreamExt};
 use std::collections::HashMap;
@@ -40,7 +42,7 @@ pub struct HumaDirectoryConfig {
 ///
 /// ```
 /// use huma_api::{HumaClient, HumaDirectory, HumaDirectoryConfig, SecretString};
-/// use dirsync::{Directory, Field};
+/// use dirsync::{directory::Directory, model::Field};
 /// let client = HumaClient::builder()
 ///     .credentials("client-id", SecretString::from("client-secret"))
 ///     .build()?;

@@ -1,7 +1,7 @@
 //! The crate's error, built from Huma's error answers, and its mapping to the core's error kinds.
 
 use crate::ids::HumaUserId;
-use dirsync::{DirectoryError, ErrorKind};
+use dirsync::directory::{DirectoryError, ErrorKind};
 use dirsync_runtime::{ErrorDetails, KEPT_BODY, SendError, truncate};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -142,7 +142,7 @@ pub enum HumaError {
     #[error("a value of the wrong kind was given for {field}")]
     WrongKind {
         /// The field.
-        field: dirsync::Field,
+        field: dirsync::model::Field,
     },
     /// The pages of a listing contradict each other (a page longer than asked for, or a full
     /// page of only items already read, as when `offset` is ignored): the read was stopped
@@ -361,7 +361,7 @@ mod tests {
         for status in [411, 413, 415] {
             let err = HumaError::from_answer(status, None, b"<h1>Length Required</h1>");
             assert_eq!(err.kind(), ErrorKind::Protocol, "{status}");
-            assert!(!dirsync::is_held_back(err.kind()));
+            assert!(!dirsync::held::is_held_back(err.kind()));
             assert!(err.to_string().contains("bug in dirsync"), "{err}");
         }
     }

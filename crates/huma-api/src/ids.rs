@@ -70,14 +70,14 @@ impl<'de> Deserialize<'de> for HumaUserId {
     }
 }
 
-impl From<HumaUserId> for dirsync::RecordId {
+impl From<HumaUserId> for dirsync::directory::RecordId {
     fn from(id: HumaUserId) -> Self {
-        dirsync::RecordId::new(id.0)
+        dirsync::directory::RecordId::new(id.0)
     }
 }
 
-impl From<&dirsync::RecordId> for HumaUserId {
-    fn from(id: &dirsync::RecordId) -> Self {
+impl From<&dirsync::directory::RecordId> for HumaUserId {
+    fn from(id: &dirsync::directory::RecordId) -> Self {
         HumaUserId::new(id.as_str())
     }
 }

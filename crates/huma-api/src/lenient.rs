@@ -13,7 +13,10 @@ use crate::mapping::record_from_json;
 use crate::model::UserSummary;
 use crate::raw::{Problem, RawKeys, shortened};
 use crate::scope::HumaScope;
-use dirsync::{Person, Record, RecordId};
+use dirsync::{
+    directory::{Record, RecordId},
+    model::Person,
+};
 use dirsync_runtime::lenient::is_object;
 use reqwest::Method;
 use serde::Deserialize;

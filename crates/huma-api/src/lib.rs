@@ -1,13 +1,13 @@
 //! # huma-api
 //!
 //! A typed client for the parts of Huma's Open API that people sync needs, verification of Huma's
-//! profile webhooks, and the [`dirsync::Directory`] implementation over them.
+//! profile webhooks, and the [`dirsync::directory::Directory`] implementation over them.
 //!
 //! - [`webhook`]: verify a webhook request from its raw body and headers and parse it into a
 //!   typed event; needs no client.
 //! - [`HumaClient`]: client credentials (System settings → Open API in Huma), a cached token,
 //!   retries (the shared [`dirsync_runtime`]), and the calls sync needs: users, their details, positions, job titles.
-//! - [`HumaDirectory`]: Huma as a [`dirsync::Directory`] over a client.
+//! - [`HumaDirectory`]: Huma as a [`dirsync::directory::Directory`] over a client.
 //! - [`mapping`] and [`model`]: Huma's JSON and the core's `Person` and `Record`; a user whose
 //!   JSON is of the wrong shape is an unreadable record ([`mapping::record_from_json`]), not a
 //!   failed read.
@@ -41,7 +41,7 @@
 //!
 //! ```no_run
 //! use huma_api::{HumaClient, HumaDirectory, HumaDirectoryConfig, SecretString};
-//! use dirsync::Directory;
+//! use dirsync::directory::Directory;
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = HumaClient::builder()
 //!     .credentials("client-id", SecretString::from("client-secret"))

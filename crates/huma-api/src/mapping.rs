@@ -7,7 +7,10 @@ use crate::model::{
 };
 use crate::raw::{Problem, RawKeys, shortened};
 use chrono::NaiveDate;
-use dirsync::{Address, CountryCode, Field, FieldChange, FieldValue, InvalidValue, Person, Record};
+use dirsync::{
+    directory::{FieldChange, InvalidValue, Record},
+    model::{Address, CountryCode, Field, FieldValue, Person},
+};
 use dirsync_runtime::lenient::is_object;
 use serde::de::{Error as _, IgnoredAny};
 

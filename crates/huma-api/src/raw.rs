@@ -2,7 +2,7 @@
 //! be read (id, email, employment id), so that the user is kept as unreadable with them.
 
 use crate::ids::HumaUserId;
-use dirsync::Person;
+use dirsync::model::Person;
 use dirsync_runtime::lenient::is_object;
 use dirsync_runtime::truncate;
 use serde::Deserialize;

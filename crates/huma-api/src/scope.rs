@@ -1,7 +1,7 @@
 //! Which Huma people a [`HumaDirectory`](crate::HumaDirectory) looks after: those in any of some
 //! teams, locations or companies, read through the user list's filters of the same names.
 
-use dirsync::{Record, ScopeStatus};
+use dirsync::{directory::Record, plan::ScopeStatus};
 use serde::Deserialize;
 
 /// The most values one list filter takes (the spec's `maxItems`).
@@ -148,7 +148,7 @@ impl Memberships {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use dirsync::Person;
+    use dirsync::model::Person;
 
     fn scope() -> HumaScope {
         HumaScope {

@@ -124,7 +124,7 @@ pub struct WebhookEvent {
 }
 
 impl WebhookEvent {
-    /// The event in the core's terms, for [`dirsync::RealtimePush::push_event`]: `users-create`
+    /// The event in the core's terms, for [`dirsync::realtime::RealtimePush::push_event`]: `users-create`
     /// and `users-update` ask for a push; `users-delete`, `users-export` and unknown topics do
     /// not.
     ///
@@ -133,15 +133,16 @@ impl WebhookEvent {
     /// let event = WebhookEvent { topic: Topic::UsersUpdate, users: vec![] };
     /// assert!(event.to_hr_event().needs_push());
     /// ```
-    pub fn to_hr_event(&self) -> dirsync::HrEvent {
+    pub fn to_hr_event(&self) -> dirsync::realtime::HrEvent {
         let change = match self.topic {
-            Topic::UsersCreate => dirsync::HrChange::Created,
-            Topic::UsersUpdate => dirsync::HrChange::Updated,
-            Topic::UsersDelete => dirsync::HrChange::Deleted,
-            Topic::UsersExport | Topic::Unknown(_) => dirsync::HrChange::Other,
+            Topic::UsersCreate => dirsync::realtime::HrChange::Created,
+            Topic::UsersUpdate => dirsync::realtime::HrChange::Updated,
+            Topic::UsersDelete => dirsync::realtime::HrChange::Deleted,
+            Topic::UsersExport | Topic::Unknown(_) => dirsync::realtime::HrChange::Other,
         };
-        let records = self.users.iter().map(|u| dirsync::RecordId::new(u.id.as_str())).collect();
-        dirsync::HrEvent { change, records }
+        let records =
+            self.users.iter().map(|u| dirsync::directory::RecordId::new(u.id.as_str())).collect();
+        dirsync::realtime::HrEvent { change, records }
     }
 }
 

@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use dirsync::{Directory, ErrorKind, RecordId};
+use dirsync::directory::{Directory, ErrorKind, RecordId};
 use huma_api::{HumaClient, HumaDirectory, HumaDirectoryConfig, HumaError, HumaUserId};
 use serde_json::json;
 use std::time::Duration;

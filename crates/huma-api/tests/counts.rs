@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use dirsync::{Directory, ErrorKind};
+use dirsync::directory::{Directory, ErrorKind};
 use huma_api::{HumaDirectory, HumaDirectoryConfig, HumaError, HumaUserId};
 use serde_json::json;
 use wiremock::matchers::{method, path, path_regex, query_param};

@@ -5,7 +5,8 @@ mod common;
 
 use common::*;
 use dirsync::{
-    Directory, DirectoryError, ErrorKind, Field, FieldChange, FieldValue, Person, RecordId,
+    directory::{Directory, DirectoryError, ErrorKind, FieldChange, RecordId},
+    model::{Field, FieldValue, Person},
 };
 use huma_api::{HumaDirectory, HumaDirectoryConfig, HumaError, HumaUserId, RetryPolicy};
 use serde_json::json;

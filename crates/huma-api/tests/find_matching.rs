@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use dirsync::{Directory, Person};
+use dirsync::{directory::Directory, model::Person};
 use huma_api::{HumaDirectory, HumaDirectoryConfig};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, ResponseTemplate};

@@ -2,7 +2,7 @@
 //! to three lines survive the trip to Huma and back.
 #![allow(clippy::unwrap_used)] // a test that unwraps fails loudly, which is what it should do
 
-use dirsync::{Address, CountryCode, Field};
+use dirsync::model::{Address, CountryCode, Field};
 use huma_api::HumaUserId;
 use huma_api::mapping::{
     address_from_wire, address_to_wire, record_from_details, record_from_json,

@@ -6,7 +6,11 @@
 mod common;
 
 use chrono::NaiveDate;
-use dirsync::{Address, BlockReason, Capabilities, Field, Limits, Person};
+use dirsync::{
+    directory::{Capabilities, Limits},
+    model::{Address, Field, Person},
+    plan::BlockReason,
+};
 use hmac::{Hmac, Mac};
 use huma_api::mapping::{address_to_wire, record_from_details, record_from_json};
 use huma_api::model::UserDetails;
@@ -16,7 +20,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 
-fn record(json: Value) -> dirsync::Record {
+fn record(json: Value) -> dirsync::directory::Record {
     let details: UserDetails = serde_json::from_value(json).expect("details of the right shape");
     record_from_details(&details)
 }

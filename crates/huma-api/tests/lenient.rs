@@ -6,7 +6,10 @@
 mod common;
 
 use common::*;
-use dirsync::{Directory, ErrorKind, Person, Record, RecordId, Snapshot};
+use dirsync::{
+    directory::{Directory, ErrorKind, Record, RecordId, Snapshot},
+    model::Person,
+};
 use huma_api::{HumaDirectory, HumaDirectoryConfig, HumaError};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, path_regex, query_param};
@@ -91,7 +94,7 @@ async fn one_user_whose_details_have_the_wrong_shape_is_unreadable_and_the_other
         assert_eq!(record, &good(id), "{id} is read as if nobody else were wrong");
     }
     // One in five is few enough for a sync to go on without them.
-    assert!(dirsync::check_unreadable("Huma", &records).is_ok());
+    assert!(dirsync::directory::check_unreadable("Huma", &records).is_ok());
 }
 
 /// A pointer into the details, the wrong value put there, the property the reason names, what
@@ -399,6 +402,6 @@ fn page_of(items: Vec<Value>) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(json!({ "total": total, "items": items }))
 }
 
-fn huma_error(err: &dirsync::DirectoryError) -> &HumaError {
+fn huma_error(err: &dirsync::directory::DirectoryError) -> &HumaError {
     err.downcast_ref::<HumaError>().unwrap_or_else(|| panic!("not a HumaError: {err:?}"))
 }

@@ -3,7 +3,10 @@
 //! users are read as Huma shows them.
 #![allow(clippy::unwrap_used)]
 
-use dirsync::{Directory, ErrorKind, Field, FieldChange, FieldValue, Person, Record, Snapshot};
+use dirsync::{
+    directory::{Directory, ErrorKind, FieldChange, Record, Snapshot},
+    model::{Field, FieldValue, Person},
+};
 use huma_api::{HumaClient, HumaDirectory, HumaDirectoryConfig, HumaError, RetryPolicy};
 use secrecy::SecretString;
 use serde_json::json;

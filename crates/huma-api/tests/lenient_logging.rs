@@ -6,7 +6,7 @@
 mod common;
 
 use common::*;
-use dirsync::{Directory, RecordId};
+use dirsync::directory::{Directory, RecordId};
 use huma_api::{HumaDirectory, HumaDirectoryConfig};
 use serde_json::json;
 use std::sync::{Arc, Mutex};

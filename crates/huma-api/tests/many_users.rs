@@ -2,7 +2,7 @@
 //! every list page and every user's details arrive, and the read never stalls.
 #![allow(clippy::unwrap_used)]
 
-use dirsync::Directory;
+use dirsync::directory::Directory;
 use huma_api::{HumaClient, HumaDirectory, HumaDirectoryConfig, RetryPolicy};
 use secrecy::SecretString;
 use std::time::Duration;

@@ -5,7 +5,10 @@ mod common;
 
 use chrono::NaiveDate;
 use common::*;
-use dirsync::{Directory, ErrorKind, Field, RecordId};
+use dirsync::{
+    directory::{Directory, ErrorKind, RecordId},
+    model::Field,
+};
 use huma_api::{HumaDirectory, HumaDirectoryConfig};
 use serde_json::json;
 use wiremock::matchers::{method, path, path_regex, query_param};

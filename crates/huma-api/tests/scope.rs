@@ -7,7 +7,11 @@
 mod common;
 
 use common::*;
-use dirsync::{Directory, Person, RecordId, ScopeStatus};
+use dirsync::{
+    directory::{Directory, RecordId},
+    model::Person,
+    plan::ScopeStatus,
+};
 use huma_api::{HumaClient, HumaDirectory, HumaDirectoryConfig, HumaError, HumaScope};
 use huma_api::{RetryPolicy, SecretString};
 use serde_json::json;

@@ -7,7 +7,8 @@ mod common;
 use chrono::NaiveDate;
 use common::*;
 use dirsync::{
-    Address, CountryCode, Directory, ErrorKind, Field, FieldChange, FieldValue, Person, RecordId,
+    directory::{Directory, ErrorKind, FieldChange, RecordId},
+    model::{Address, CountryCode, Field, FieldValue, Person},
 };
 use huma_api::{HumaDirectory, HumaDirectoryConfig};
 use serde_json::json;
@@ -430,7 +431,7 @@ async fn a_failure_after_creation_names_the_new_user() {
 async fn capabilities_follow_the_spec() {
     let server = MockServer::start().await;
     let caps = directory(&server, HumaDirectoryConfig::default()).capabilities();
-    assert_eq!(caps.writable, dirsync::FieldSet::all());
+    assert_eq!(caps.writable, dirsync::model::FieldSet::all());
     assert!(caps.email_required && caps.can_create);
     assert_eq!(
         caps.required_on_create.iter().collect::<Vec<_>>(),

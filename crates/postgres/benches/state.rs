@@ -7,7 +7,10 @@
 #![allow(missing_docs)] // criterion_group! generates an undocumented function.
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use dirsync::{JsonFileStore, Person, StateChanges, StateStore, SyncState};
+use dirsync::{
+    model::Person,
+    store::{JsonFileStore, StateChanges, StateStore, SyncState},
+};
 use dirsync_postgres::{PostgresConfig, PostgresDatabase};
 use secrecy::SecretString;
 use std::hint::black_box;

@@ -21,7 +21,7 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 /// use dirsync_postgres::PostgresDatabase;
 /// // The password comes from PGPASSWORD, never from the URL.
 /// let db = PostgresDatabase::connect("postgres://dirsync@db.internal:5432/dirsync?sslmode=require").await?;
-/// let acme = db.organisation("acme").await?; // a dirsync::StateStore
+/// let acme = db.organisation("acme").await?; // a dirsync::store::StateStore
 /// # let _ = acme; Ok(()) }
 /// ```
 #[derive(Clone)]

@@ -1,6 +1,6 @@
-//! The crate's one error type, and what it becomes for the core ([`dirsync::StateError`]).
+//! The crate's one error type, and what it becomes for the core ([`dirsync::store::StateError`]).
 
-use dirsync::StateError;
+use dirsync::store::StateError;
 use tokio_postgres::error::SqlState;
 
 /// Something went wrong with the database. Each variant says what to do about it.
@@ -161,7 +161,10 @@ impl PgError {
             return PgError::Authentication { target, user: user.to_owned(), source };
         }
         // The driver gives no code for this one; its words are all there is.
-        if dirsync::ErrorChain(&source).to_string().contains("server does not support TLS") {
+        if dirsync::directory::ErrorChain(&source)
+            .to_string()
+            .contains("server does not support TLS")
+        {
             return PgError::TlsRefused { target, source };
         }
         PgError::Connect { target, source }

@@ -4,7 +4,10 @@
 use crate::{OrgKey, PgError, PostgresDatabase, PostgresStore};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use dirsync::{Counts, HistoryQuery, RunEntry, RunHistory, RunRecord, StateError, WriteRecord};
+use dirsync::{
+    report::Counts,
+    store::{HistoryQuery, RunEntry, RunHistory, RunRecord, StateError, WriteRecord},
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;

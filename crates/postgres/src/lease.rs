@@ -1,7 +1,7 @@
 //! An organisation's lease: a session advisory lock on a connection of its own.
 
 use crate::{LOCK_NAMESPACE, PgError, PostgresStore};
-use dirsync::{Lease, LeaseHolder, StateError};
+use dirsync::store::{Lease, LeaseHolder, StateError};
 use std::sync::Arc;
 use tokio::task::JoinHandle;
 

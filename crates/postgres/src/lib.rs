@@ -2,13 +2,17 @@
 //!
 //! The states of many organisations in one PostgreSQL database, for services that run dirsync
 //! for many organisations, on many machines: a [`PostgresStore`] per organisation is a
-//! [`dirsync::StateStore`] whose save writes the rows a run changed, whose lease works across
+//! [`dirsync::store::StateStore`] whose save writes the rows a run changed, whose lease works across
 //! machines and ends with its holder, and which records every run in a history a person can
 //! ask about ("what did the sync do to Kari last month?").
 //!
 //! ```no_run
-//! # async fn run(huma: &dyn dirsync::Directory, azure: &dyn dirsync::Directory) -> Result<(), Box<dyn std::error::Error>> {
-//! use dirsync::{ConflictRule, HistoryQuery, Policy, RunHistory, Synchronizer};
+//! # async fn run(huma: &dyn dirsync::directory::Directory, azure: &dyn dirsync::directory::Directory) -> Result<(), Box<dyn std::error::Error>> {
+//! use dirsync::{
+//!     policy::{ConflictRule, Policy},
+//!     store::{HistoryQuery, RunHistory},
+//!     sync::Synchronizer,
+//! };
 //! use dirsync_postgres::PostgresDatabase;
 //!
 //! // The schema is created (or migrated) here; the password comes from PGPASSWORD.

@@ -5,7 +5,7 @@
 use crate::store::name_of;
 use crate::{OrgKey, OrgRun, PgError, PostgresDatabase, PostgresStore};
 use async_trait::async_trait;
-use dirsync::SyncError;
+use dirsync::sync::SyncError;
 use futures::{FutureExt, StreamExt};
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -18,7 +18,7 @@ use crate::sync_if_due;
 pub const MIN_PAUSE: Duration = Duration::from_secs(60);
 
 /// One organisation a [`Worker`] serves: what it takes to sync it. The caller builds its two
-/// directories and a [`dirsync::Synchronizer`] over `store` with its policy, and calls
+/// directories and a [`dirsync::sync::Synchronizer`] over `store` with its policy, and calls
 /// [`sync_if_due`]; it may also write the report somewhere, or email it.
 #[async_trait]
 pub trait OrgJob: Send + Sync {
@@ -222,7 +222,7 @@ impl Worker {
             let due_in = match self.db.due_in(&keys, self.every).await {
                 Ok(due_in) => due_in,
                 Err(e) => {
-                    tracing::warn!(error = %dirsync::ErrorChain(&e), "cannot tell when the next run is due");
+                    tracing::warn!(error = %dirsync::directory::ErrorChain(&e), "cannot tell when the next run is due");
                     Duration::ZERO
                 }
             };

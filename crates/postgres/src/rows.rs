@@ -2,7 +2,12 @@
 //! reported finding each, read whole and written by the change.
 
 use crate::PgError;
-use dirsync::{ItemId, Link, Person, RecordId, StateChanges, SyncState};
+use dirsync::{
+    directory::RecordId,
+    model::Person,
+    plan::ItemId,
+    store::{Link, StateChanges, SyncState},
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
@@ -41,10 +46,10 @@ impl Rows<'_> {
         state.links = self.links().await?;
         state.cursors = self.keyed(&CURSORS).await?;
         state.disabled = self.keyed(&DISABLED).await?;
-        let held: BTreeMap<String, dirsync::HeldWrite> = self.keyed(&HELD).await?;
+        let held: BTreeMap<String, dirsync::held::HeldWrite> = self.keyed(&HELD).await?;
         state.held = held.into_values().collect();
         state.sort_held();
-        let reported: BTreeMap<String, dirsync::Reported> = self.keyed(&REPORTED).await?;
+        let reported: BTreeMap<String, dirsync::store::Reported> = self.keyed(&REPORTED).await?;
         state.reported = reported.into_iter().map(|(id, seen)| (ItemId::new(id), seen)).collect();
         Ok(state)
     }

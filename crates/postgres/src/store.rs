@@ -4,7 +4,7 @@
 use crate::rows::Rows;
 use crate::{OrgKey, PgError, PostgresDatabase, lease};
 use async_trait::async_trait;
-use dirsync::{Lease, RunHistory, StateChanges, StateError, StateStore, SyncState};
+use dirsync::store::{Lease, RunHistory, StateChanges, StateError, StateStore, SyncState};
 use tokio_postgres::IsolationLevel;
 
 /// The state of one organisation in a [`PostgresDatabase`]: a [`StateStore`] whose save writes

@@ -3,7 +3,8 @@
 use crate::{PgError, PostgresStore};
 use chrono::Utc;
 use dirsync::{
-    LeaseHolder, RunHistory, RunOutcome, RunRecord, StateError, SyncError, Synced, Synchronizer,
+    store::{LeaseHolder, RunHistory, RunOutcome, RunRecord, StateError},
+    sync::{SyncError, Synced, Synchronizer},
 };
 use std::time::Duration;
 
@@ -65,8 +66,11 @@ impl PostgresStore {
 /// for: the apply is refused and recorded so.
 ///
 /// ```no_run
-/// # async fn run(db: dirsync_postgres::PostgresDatabase, hr: &dyn dirsync::Directory, idp: &dyn dirsync::Directory) -> Result<(), Box<dyn std::error::Error>> {
-/// use dirsync::{ConflictRule, Policy, Synchronizer};
+/// # async fn run(db: dirsync_postgres::PostgresDatabase, hr: &dyn dirsync::directory::Directory, idp: &dyn dirsync::directory::Directory) -> Result<(), Box<dyn std::error::Error>> {
+/// use dirsync::{
+///     policy::{ConflictRule, Policy},
+///     sync::Synchronizer,
+/// };
 /// use dirsync_postgres::{OrgRun, sync_if_due};
 /// use std::time::Duration;
 /// let store = db.organisation("acme").await?;
@@ -111,10 +115,10 @@ pub async fn sync_if_due(
                 started_at,
                 Utc::now(),
                 RunOutcome::ReadFailed,
-                dirsync::ErrorChain(&e).to_string(),
+                dirsync::directory::ErrorChain(&e).to_string(),
             );
             if let Err(e) = store.record(&run).await {
-                tracing::warn!(error = %dirsync::ErrorChain(&e), "the run could not be recorded");
+                tracing::warn!(error = %dirsync::directory::ErrorChain(&e), "the run could not be recorded");
             }
             return Ok(OrgRun::Ran(Box::new(Err(e))));
         }

@@ -5,8 +5,12 @@ mod common;
 
 use chrono::{Duration, Utc};
 use dirsync::{
-    ConflictRule, Counts, HistoryQuery, InMemoryDirectory, Person, Policy, Record, RunHistory,
-    RunOutcome, RunRecord, StateStore, Synchronizer, WriteOutcome,
+    directory::{InMemoryDirectory, Record},
+    model::Person,
+    policy::{ConflictRule, Policy},
+    report::Counts,
+    store::{HistoryQuery, RunHistory, RunOutcome, RunRecord, StateStore, WriteOutcome},
+    sync::Synchronizer,
 };
 use dirsync_postgres::PostgresDatabase;
 

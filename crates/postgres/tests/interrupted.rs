@@ -3,7 +3,10 @@
 
 mod common;
 
-use dirsync::{Person, StateChanges, StateStore, SyncState};
+use dirsync::{
+    model::Person,
+    store::{StateChanges, StateStore, SyncState},
+};
 use dirsync_postgres::PostgresDatabase;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -3,7 +3,7 @@
 
 mod common;
 
-use dirsync::{StateError, StateStore};
+use dirsync::store::{StateError, StateStore};
 use dirsync_postgres::PostgresDatabase;
 
 fn busy_holder(err: &StateError) -> String {
@@ -82,7 +82,11 @@ async fn a_lease_holds_its_own_connection_so_writes_go_on_beside_it() {
     let store = db.organisation("acme").await.unwrap();
     let _lease = store.lease("sync").await.unwrap();
     // The receiver commits while a sync holds the lease.
-    let link = dirsync::StateChanges::new().link("h1".into(), "a1".into(), dirsync::Person::new());
+    let link = dirsync::store::StateChanges::new().link(
+        "h1".into(),
+        "a1".into(),
+        dirsync::model::Person::new(),
+    );
     store.commit(&link).await.unwrap();
     assert_eq!(store.load().await.unwrap().links.len(), 1);
 }

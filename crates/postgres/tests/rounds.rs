@@ -7,8 +7,11 @@ mod common;
 
 use async_trait::async_trait;
 use dirsync::{
-    ConflictRule, CreationRule, HistoryQuery, InMemoryDirectory, Person, Policy, Record,
-    RunHistory, StateStore, SyncError, Synchronizer,
+    directory::{InMemoryDirectory, Record},
+    model::Person,
+    policy::{ConflictRule, CreationRule, Policy},
+    store::{HistoryQuery, RunHistory, StateStore},
+    sync::{SyncError, Synchronizer},
 };
 use dirsync_postgres::{
     OrgJob, OrgKey, OrgRun, OrgStatus, PostgresDatabase, PostgresStore, RoundOutcome, Worker,

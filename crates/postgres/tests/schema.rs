@@ -3,7 +3,7 @@
 
 mod common;
 
-use dirsync::{StateError, StateStore};
+use dirsync::store::{StateError, StateStore};
 use dirsync_postgres::{PgError, PostgresDatabase, SCHEMA_VERSION};
 
 #[tokio::test]
@@ -38,9 +38,10 @@ async fn a_database_of_the_first_version_is_migrated_and_keeps_its_state() {
     assert_eq!(state.links.len(), 3);
     assert!(state.reported.is_empty());
     let at = chrono::Utc::now();
-    state
-        .reported
-        .insert(dirsync::ItemId::new("fnd-1"), dirsync::Reported { since: at, shown: at });
+    state.reported.insert(
+        dirsync::plan::ItemId::new("fnd-1"),
+        dirsync::store::Reported { since: at, shown: at },
+    );
     store.save(&state).await.unwrap();
     assert_eq!(store.load().await.unwrap().reported.len(), 1, "the new table is used");
 }
@@ -83,7 +84,11 @@ async fn a_missing_table_is_named_and_nothing_is_written() {
         matches!(pg, PgError::MissingTable { table, .. } if table == "dirsync_links"),
         "{pg:?}"
     );
-    let link = dirsync::StateChanges::new().link("h1".into(), "a1".into(), dirsync::Person::new());
+    let link = dirsync::store::StateChanges::new().link(
+        "h1".into(),
+        "a1".into(),
+        dirsync::model::Person::new(),
+    );
     assert!(store.commit(&link).await.is_err());
     let cursors = server.psql(&name, "SELECT count(*) FROM dirsync_cursors");
     assert_eq!(cursors, "0", "the commit's transaction was rolled back whole");

@@ -5,8 +5,11 @@ mod common;
 
 use chrono::{TimeZone, Utc};
 use dirsync::{
-    AccountReason, Cursor, DisabledAccount, ErrorKind, HeldWrite, ItemId, MemoryStore, Person,
-    RecordId, Reported, Side, StateChanges, StateStore, SyncState, Write,
+    directory::{Cursor, ErrorKind, RecordId},
+    held::{HeldWrite, Write},
+    model::{Person, Side},
+    plan::{AccountReason, ItemId},
+    store::{DisabledAccount, MemoryStore, Reported, StateChanges, StateStore, SyncState},
 };
 
 fn held(record: &str) -> HeldWrite {
@@ -16,7 +19,7 @@ fn held(record: &str) -> HeldWrite {
         target: Side::Idp,
         record: record.into(),
         name: "Ada Lovelace".to_owned(),
-        write: Write::Field(dirsync::Field::Phone),
+        write: Write::Field(dirsync::model::Field::Phone),
         value: Some("+47 22 00 00 00".to_owned()),
         current: None,
         kind: ErrorKind::PermissionDenied,

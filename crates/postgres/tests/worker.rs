@@ -4,8 +4,11 @@
 mod common;
 
 use dirsync::{
-    ConflictRule, HistoryQuery, InMemoryDirectory, Person, Policy, Record, RunHistory, RunOutcome,
-    Synchronizer,
+    directory::{InMemoryDirectory, Record},
+    model::Person,
+    policy::{ConflictRule, Policy},
+    store::{HistoryQuery, RunHistory, RunOutcome},
+    sync::Synchronizer,
 };
 use dirsync_postgres::{OrgRun, PostgresDatabase, PostgresStore, sync_if_due};
 use std::time::Duration;
@@ -64,7 +67,7 @@ async fn a_held_organisation_is_busy_and_not_marked() {
     let Some((db, _, _)) = common::database().await else { return };
     let store = db.organisation("acme").await.unwrap();
     let (hr, idp) = directories();
-    let lease = dirsync::StateStore::lease(&store, "a manual apply").await.unwrap();
+    let lease = dirsync::store::StateStore::lease(&store, "a manual apply").await.unwrap();
     match step(&store, &hr, &idp, HOUR).await {
         OrgRun::Busy(Some(holder)) => assert_eq!(holder.holder, "a manual apply"),
         other => panic!("busy: {other:?}"),
@@ -78,7 +81,10 @@ async fn a_failed_read_is_recorded_in_the_history() {
     let Some((db, _, _)) = common::database().await else { return };
     let store = db.organisation("acme").await.unwrap();
     let (hr, idp) = directories();
-    idp.refuse_reads(dirsync::ErrorKind::Authentication, "the client secret has expired");
+    idp.refuse_reads(
+        dirsync::directory::ErrorKind::Authentication,
+        "the client secret has expired",
+    );
     let OrgRun::Ran(result) = step(&store, &hr, &idp, HOUR).await else { panic!("ran") };
     assert!(result.is_err());
     let runs = store.query(&HistoryQuery::default()).await.unwrap();

@@ -9,12 +9,12 @@
 //! }
 //! ```
 //!
-//! The ids are a plan's item ids ([`dirsync::ItemId`], as a plan view shows them). A file that is
+//! The ids are a plan's item ids ([`dirsync::plan::ItemId`], as a plan view shows them). A file that is
 //! not such an object, a value that is not one of the four words, or an id the plan does not hold
 //! is an error that names the line.
 //!
 //! ```
-//! use dirsync::Plan;
+//! use dirsync::plan::Plan;
 //! use dirsync_report::Decisions;
 //! use std::path::Path;
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -26,7 +26,7 @@
 //! # Ok(()) }
 //! ```
 
-use dirsync::{Decision, DecisionError, ItemId};
+use dirsync::plan::{Decision, DecisionError, ItemId};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -188,8 +188,8 @@ impl Decisions {
         &self.entries
     }
 
-    /// Settles the plan's items named in the file through `decide` (e.g. [`dirsync::Plan::decide`], or
-    /// `dirsync::PlannedSync::decide`). Every id must be one of the plan's changes or creations;
+    /// Settles the plan's items named in the file through `decide` (e.g. [`dirsync::plan::Plan::decide`], or
+    /// `dirsync::sync::PlannedSync::decide`). Every id must be one of the plan's changes or creations;
     /// the first that is not, or whose decision the plan refuses, is the error.
     ///
     /// # Errors
@@ -234,7 +234,7 @@ fn line_of_key(text: &str, key: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use dirsync::Plan;
+    use dirsync::plan::Plan;
 
     fn parse(text: &str) -> Result<Decisions, DecisionsError> {
         Decisions::parse(Path::new("d.json"), text)

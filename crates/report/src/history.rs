@@ -1,7 +1,11 @@
 //! The history of runs as text, for a log or a terminal: what each run did, to whom.
 
 use crate::words::quoted_value_text;
-use dirsync::{Counts, RunEntry, Side, WriteRecord};
+use dirsync::{
+    model::Side,
+    report::Counts,
+    store::{RunEntry, WriteRecord},
+};
 
 /// One recorded run as lines of text: when, who, how it ended, its counts and error, then its
 /// writes, each field of an operation under it.
@@ -98,7 +102,11 @@ fn field_text(write: &WriteRecord) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use dirsync::{Action, Field, FieldValue, WriteOutcome};
+    use dirsync::{
+        model::{Field, FieldValue},
+        report::Action,
+        store::WriteOutcome,
+    };
 
     #[test]
     fn a_write_names_the_person_both_ids_the_field_and_both_values() {

@@ -1,14 +1,14 @@
 //! # dirsync-report
 //!
-//! How a dirsync run looks to a person. The core crate (`dirsync`) holds the [`dirsync::Report`]
+//! How a dirsync run looks to a person. The core crate (`dirsync`) holds the [`dirsync::report::Report`]
 //! as data; this crate lays it out, with one look for every view:
 //!
 //! - [`html`]: the report as one self-contained HTML page (a file, a browser);
 //! - [`markdown`]: the report as Markdown (a log, a terminal);
 //! - [`ReportEmail`]: the report email for an HR administrator (subject, HTML and text parts,
-//!   `changes.csv` and `report.json` attached), sent through any [`dirsync::Mailer`];
+//!   `changes.csv` and `report.json` attached), sent through any [`dirsync::mail::Mailer`];
 //! - [`review`]: the views of the review page (`dirsync-review` serves them);
-//! - [`history`]: the recorded runs (`dirsync::RunHistory`) as text;
+//! - [`history`]: the recorded runs (`dirsync::store::RunHistory`) as text;
 //! - [`PlanText`]: a plan as text, for a terminal or a log (and [`write_held`], the writes held
 //!   back);
 //! - [`STYLESHEET`]: the one style sheet of the pages; the email uses its colours inline;
@@ -18,7 +18,12 @@
 //! compiled: the template engine escapes every value, and no code here escapes HTML by hand.
 //!
 //! ```
-//! use dirsync::{InMemoryDirectory, MemoryStore, Person, Record, Synchronizer};
+//! use dirsync::{
+//!     directory::{InMemoryDirectory, Record},
+//!     model::Person,
+//!     store::MemoryStore,
+//!     sync::Synchronizer,
+//! };
 //! use dirsync_report::ReportEmail;
 //! # futures::executor::block_on(async {
 //! let huma = InMemoryDirectory::new([Record::new(
@@ -34,7 +39,7 @@
 //! let store = MemoryStore::new();
 //! let mut planned = Synchronizer::new(&huma, &azure, &store).plan().await?;
 //! for id in planned.pending() {
-//!     planned.decide(&id, dirsync::Decision::UseHr)?;
+//!     planned.decide(&id, dirsync::plan::Decision::UseHr)?;
 //! }
 //! let report = planned.apply().await?.report;
 //!

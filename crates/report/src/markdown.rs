@@ -6,13 +6,13 @@ use crate::words::{
     finding_label, held_line, is_empty, operations_with, outcome_text, shown_time, skipped_rows,
     stopped_text, value_text, when,
 };
-use dirsync::{Action, OperationReport, Report};
+use dirsync::report::{Action, OperationReport, Report};
 use std::fmt::{Result, Write as _};
 
 /// The report as Markdown (CommonMark with tables), every value escaped.
 ///
 /// ```
-/// let markdown = dirsync_report::markdown(&dirsync::Report::default());
+/// let markdown = dirsync_report::markdown(&dirsync::report::Report::default());
 /// assert!(markdown.starts_with("# Sync report\n"));
 /// assert!(markdown.contains("Nothing needed to change."));
 /// ```

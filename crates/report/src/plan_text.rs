@@ -6,7 +6,13 @@
 //! what to do in the words a [`PlanText`]'s hints give: a program names its own flags there.
 //!
 //! ```
-//! use dirsync::{Person, Policy, Record, Snapshot, SyncState, reconcile};
+//! use dirsync::{
+//!     directory::{Record, Snapshot},
+//!     model::Person,
+//!     plan::reconcile,
+//!     policy::Policy,
+//!     store::SyncState,
+//! };
 //! use dirsync_report::PlanText;
 //! let hr = Snapshot::new(vec![Record::new("h1", Person::new().with_email("a@x.no").with_phone("+47 1"))]);
 //! let idp = Snapshot::new(vec![Record::new("a1", Person::new().with_email("a@x.no").with_phone("+47 2"))]);
@@ -21,8 +27,9 @@
 
 use crate::words::quoted_value_text;
 use dirsync::{
-    AccountAction, ChangeKind, Creation, DecidedBy, Decision, HeldItem, Names, Plan, RecordRef,
-    Settled, Side,
+    model::{Names, Side},
+    plan::{AccountAction, ChangeKind, Creation, DecidedBy, Decision, Plan, RecordRef, Settled},
+    report::HeldItem,
 };
 use std::io::{self, Write};
 
@@ -413,7 +420,13 @@ fn write_remaining(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use dirsync::{Person, Policy, Record, Snapshot, SyncState, reconcile};
+    use dirsync::{
+        directory::{Record, Snapshot},
+        model::Person,
+        plan::reconcile,
+        policy::Policy,
+        store::SyncState,
+    };
 
     #[test]
     fn a_conflict_shows_both_values_its_id_and_that_it_waits() {
@@ -450,7 +463,7 @@ mod tests {
         let ada = Person::new().with_email("ada@example.com").with_given_name("Ada");
         let hr = Snapshot::new(vec![Record::new("h1", ada.clone()).inactive()]).with_name("Huma");
         let idp = Snapshot::new(vec![Record::new("a1", ada)]).with_name("Azure AD");
-        let leavers = dirsync::Leavers { disable: true, revoke_sessions: true };
+        let leavers = dirsync::policy::Leavers { disable: true, revoke_sessions: true };
         let policy = Policy { leavers, ..Policy::default() };
         let plan = reconcile(&hr, &idp, &SyncState::new(), &policy);
         let mut out = Vec::new();
@@ -501,11 +514,11 @@ mod tests {
     fn a_held_back_write_is_one_line_with_since_and_the_id_to_release() {
         let at = chrono::DateTime::from_timestamp(1_793_577_600, 0).expect("a time"); // 2026-11-02
         let held = HeldItem {
-            id: dirsync::ItemId::new("held-0123456789abcdef"),
+            id: dirsync::plan::ItemId::new("held-0123456789abcdef"),
             name: "Lars Eriksson".into(),
             target: Side::Idp,
             record: "a7".into(),
-            write: dirsync::Write::Field(dirsync::Field::Phone),
+            write: dirsync::held::Write::Field(dirsync::model::Field::Phone),
             value: Some("+46 70 123 45 67".into()),
             error: "permission denied: Insufficient privileges".into(),
             since: at,

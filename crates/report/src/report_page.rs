@@ -7,14 +7,14 @@ use crate::words::{
     finding_label, held_line, is_empty, operations_with, outcome_text, shown_time, side_counts,
     skipped_rows, stopped_text, value_text, when,
 };
-use dirsync::{Action, OperationReport, Report};
+use dirsync::report::{Action, OperationReport, Report};
 use maud::{DOCTYPE, Markup, PreEscaped, html as markup};
 
 /// The report as one self-contained HTML page (for a file, or a browser): the style sheet is in
 /// the page, nothing is loaded from elsewhere, and every value is escaped.
 ///
 /// ```
-/// let page = dirsync_report::html(&dirsync::Report::default());
+/// let page = dirsync_report::html(&dirsync::report::Report::default());
 /// assert!(page.starts_with("<!DOCTYPE html>"));
 /// assert!(page.contains("<p>Nothing needed to change.</p>"));
 /// ```

@@ -11,8 +11,12 @@
 
 use crate::words::{finding_label, value_text};
 use dirsync::{
-    AccountAction, Change, ChangeKind, Creation, DecidedBy, Decision, Field, FindingKind, HeldItem,
-    Names, Plan, Settled, Side,
+    model::{Field, Names, Side},
+    plan::{
+        AccountAction, Change, ChangeKind, Creation, DecidedBy, Decision, FindingKind, Plan,
+        Settled,
+    },
+    report::HeldItem,
 };
 use maud::{DOCTYPE, Markup, PreEscaped, html as markup};
 

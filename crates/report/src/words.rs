@@ -2,7 +2,11 @@
 //! do about an outcome. Laid out by the HTML report, Markdown, the email and the review page.
 
 use chrono::{DateTime, Utc};
-use dirsync::{Action, FieldValue, FindingKind, HeldItem, OperationReport, Outcome, Report};
+use dirsync::{
+    model::FieldValue,
+    plan::FindingKind,
+    report::{Action, HeldItem, OperationReport, Outcome, Report},
+};
 use std::time::Duration;
 
 /// The heading of a report without a title.

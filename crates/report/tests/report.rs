@@ -6,9 +6,16 @@
 
 use async_trait::async_trait;
 use dirsync::{
-    Address, ApplyError, ApplyOptions, ConflictRule, CreationRule, DirectoryError, DirectoryPair,
-    ErrorKind, Field, FieldChange, InMemoryDirectory, InvalidValue, Person, Policy, Record,
-    RecordId, Report, Snapshot, SyncState, apply, reconcile,
+    apply::{ApplyError, ApplyOptions, DirectoryPair, apply},
+    directory::{
+        DirectoryError, ErrorKind, FieldChange, InMemoryDirectory, InvalidValue, Record, RecordId,
+        Snapshot,
+    },
+    model::{Address, Field, Person},
+    plan::reconcile,
+    policy::{ConflictRule, CreationRule, Policy},
+    report::Report,
+    store::SyncState,
 };
 use dirsync_report::ReportEmail;
 use std::collections::BTreeSet;
@@ -281,7 +288,7 @@ fn an_empty_run_says_nothing_needed_to_change() {
 }
 
 /// The run with every outcome, as its email: timed, for an organisation.
-async fn every_outcome_email() -> dirsync::Email {
+async fn every_outcome_email() -> dirsync::mail::Email {
     let started = chrono::DateTime::parse_from_rfc3339("2026-11-26T13:00:00Z")
         .expect("a time")
         .with_timezone(&chrono::Utc);
@@ -349,21 +356,22 @@ async fn the_email_attaches_every_change_as_csv_and_the_report_as_json() {
 /// 10,000 people, 800 of them changed: the email shows the first changes and counts the rest.
 #[test]
 fn a_big_run_gives_a_short_email_with_the_rest_attached() {
-    let mut report = Report { names: dirsync::Names::new("Huma", "Azure AD"), ..Report::default() };
+    let mut report =
+        Report { names: dirsync::model::Names::new("Huma", "Azure AD"), ..Report::default() };
     for i in 0..800 {
-        report.operations.push(dirsync::OperationReport {
-            action: dirsync::Action::Update,
-            target: dirsync::Side::Idp,
+        report.operations.push(dirsync::report::OperationReport {
+            action: dirsync::report::Action::Update,
+            target: dirsync::model::Side::Idp,
             name: format!("Person {i:05}"),
             hr: Some(format!("h{i}").into()),
             idp: Some(format!("a{i}").into()),
-            fields: vec![dirsync::FieldReport {
+            fields: vec![dirsync::report::FieldReport {
                 field: Field::JobTitle,
-                from: Some(dirsync::FieldValue::Text("Engineer".into())),
-                to: dirsync::FieldValue::Text("Senior engineer".into()),
+                from: Some(dirsync::model::FieldValue::Text("Engineer".into())),
+                to: dirsync::model::FieldValue::Text("Senior engineer".into()),
             }],
             reason: None,
-            outcome: dirsync::Outcome::Done,
+            outcome: dirsync::report::Outcome::Done,
         });
     }
     report.counts.updated_in_idp = 800;

@@ -7,7 +7,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
-use dirsync::Names;
+use dirsync::model::Names;
 use rand::RngCore as _;
 use std::fmt;
 use std::sync::Arc;

@@ -5,8 +5,10 @@
 use crate::Parts;
 use crate::stage::{Ended, Finished, Progress, Shared, Stage, View};
 use dirsync::{
-    Decision, ErrorChain, ItemId, Plan, PlannedSync, Progress as ApplyProgress, SyncError,
-    Synchronizer,
+    apply::Progress as ApplyProgress,
+    directory::ErrorChain,
+    plan::{Decision, ItemId, Plan},
+    sync::{PlannedSync, SyncError, Synchronizer},
 };
 use dirsync_report::ReportEmail;
 use std::sync::Arc;
@@ -159,7 +161,7 @@ fn publish(shared: &Shared, current: &Current<'_>, parts: &Parts, notice: Option
         let mut trial = planned.plan().clone();
         let _ = trial.decide_all(trial.pending().into_iter().map(|id| (id, Decision::Skip)));
         let now = parts.options.now.unwrap_or_else(chrono::Utc::now);
-        dirsync::held_back(&trial, planned.state(), now, parts.options.retry_held)
+        dirsync::held::held_back(&trial, planned.state(), now, parts.options.retry_held)
     };
     let view = View { generation: current.generation, plan: planned.plan().clone(), held, notice };
     shared.set(Stage::Reviewing(Arc::new(view)));
@@ -246,9 +248,9 @@ async fn apply(sync: &Synchronizer<'_>, current: Current<'_>, parts: &Parts, sha
 /// What the result page says.
 fn ended(
     composer: Option<&crate::ReviewEmail>,
-    result: &Result<dirsync::Synced, SyncError>,
-    report: Option<&dirsync::Report>,
-    email: Option<&Result<Vec<String>, dirsync::MailError>>,
+    result: &Result<dirsync::sync::Synced, SyncError>,
+    report: Option<&dirsync::report::Report>,
+    email: Option<&Result<Vec<String>, dirsync::mail::MailError>>,
 ) -> Ended {
     let mut messages = Vec::new();
     if let Err(e) = result {

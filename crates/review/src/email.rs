@@ -1,6 +1,9 @@
 //! The report email a review sends after the apply, when the program or service asks for one.
 
-use dirsync::{EmailOn, MailError, Mailer, Report};
+use dirsync::{
+    mail::{EmailOn, MailError, Mailer},
+    report::Report,
+};
 use dirsync_report::ReportEmail;
 use std::fmt;
 use std::sync::Arc;
@@ -71,6 +74,6 @@ impl ReviewEmail {
             return None;
         }
         let email = self.compose(report).to_email(self.from.clone(), self.to.clone());
-        Some(dirsync::send_email(self.mailer.as_ref(), &email).await.map(|()| email.to))
+        Some(dirsync::mail::send_email(self.mailer.as_ref(), &email).await.map(|()| email.to))
     }
 }

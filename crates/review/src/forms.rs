@@ -1,7 +1,10 @@
 //! The page's forms, read strictly: a form that names an unknown field, decision, person or choice
 //! (a tampered request) is refused whole, with what was wrong, and nothing of it is decided.
 
-use dirsync::{ChangeKind, Decision, ItemId, Plan, Side};
+use dirsync::{
+    model::Side,
+    plan::{ChangeKind, Decision, ItemId, Plan},
+};
 use std::fmt;
 
 /// Why a form was refused: shown to the person as it is (a 400).
@@ -115,7 +118,7 @@ fn with_all(
         let now = change.settled;
         let persons = match (submitted, now) {
             (Some(d), Some(settled)) => {
-                d != settled.decision || settled.by == dirsync::DecidedBy::Caller
+                d != settled.decision || settled.by == dirsync::plan::DecidedBy::Caller
             }
             (Some(_), None) => true,
             (None, _) => false,
@@ -200,7 +203,13 @@ pub(crate) fn release_form(fields: &[(String, String)]) -> Result<String, FormEr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use dirsync::{Person, Policy, Record, Snapshot, SyncState, reconcile};
+    use dirsync::{
+        directory::{Record, Snapshot},
+        model::Person,
+        plan::reconcile,
+        policy::Policy,
+        store::SyncState,
+    };
 
     fn plan() -> Plan {
         let p = |email: &str, title: &str| Person::new().with_email(email).with_job_title(title);

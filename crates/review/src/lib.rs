@@ -8,7 +8,7 @@
 //! sends the email when asked.
 //!
 //! ```no_run
-//! use dirsync::{InMemoryDirectory, MemoryStore, Policy};
+//! use dirsync::{directory::InMemoryDirectory, policy::Policy, store::MemoryStore};
 //! use dirsync_review::Review;
 //! use std::sync::Arc;
 //! # async fn demo() -> std::io::Result<()> {
@@ -57,20 +57,27 @@ pub use stage::Finished;
 
 use axum::Router;
 use axum::routing::{get, post};
-use dirsync::{ApplyOptions, Decision, Directory, ItemId, Names, Plan, Policy, StateStore};
+use dirsync::{
+    apply::ApplyOptions,
+    directory::Directory,
+    model::Names,
+    plan::{Decision, ItemId, Plan},
+    policy::Policy,
+    store::StateStore,
+};
 use stage::{Shared, Stage};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
 /// A review to start: the two directories, the store, and how to sync them (the same settings
-/// as [`dirsync::Synchronizer`]'s).
+/// as [`dirsync::sync::Synchronizer`]'s).
 #[derive(Clone)]
 pub struct Review {
     parts: Parts,
 }
 
-/// What the plan's task builds its [`dirsync::Synchronizer`] from.
+/// What the plan's task builds its [`dirsync::sync::Synchronizer`] from.
 #[derive(Clone)]
 pub(crate) struct Parts {
     pub(crate) hr: Arc<dyn Directory>,
@@ -153,7 +160,7 @@ impl Review {
         self
     }
 
-    /// The longest reading of one side ([`dirsync::Synchronizer::with_read_timeout`]).
+    /// The longest reading of one side ([`dirsync::sync::Synchronizer::with_read_timeout`]).
     #[must_use]
     pub fn with_read_timeout(mut self, timeout: Duration) -> Self {
         self.parts.read_timeout = Some(timeout);

@@ -8,7 +8,7 @@ use axum::extract::{FromRequestParts, OriginalUri, State};
 use axum::http::request::Parts as RequestParts;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use dirsync::Names;
+use dirsync::model::Names;
 use dirsync_report::review::{self as views, Context, PlanView};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};

@@ -1,7 +1,12 @@
 //! Where the review is, shared by the pages and the task that holds the plan: the stage, the
 //! progress of the writes, and the result for the program that started it.
 
-use dirsync::{HeldItem, ItemId, MailError, Plan, SyncError, Synced};
+use dirsync::{
+    mail::MailError,
+    plan::{ItemId, Plan},
+    report::HeldItem,
+    sync::{SyncError, Synced},
+};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::watch;
 
@@ -94,7 +99,7 @@ pub(crate) struct Shared {
     /// Whether an apply ended.
     ended: watch::Sender<bool>,
     /// Decisions carried from plan to plan (by id: a changed value has a new id).
-    carried: Mutex<Vec<(ItemId, dirsync::Decision)>>,
+    carried: Mutex<Vec<(ItemId, dirsync::plan::Decision)>>,
 }
 
 impl Default for Shared {
@@ -188,12 +193,12 @@ impl Shared {
     }
 
     /// The decisions carried to the next plan.
-    pub(crate) fn carried(&self) -> Vec<(ItemId, dirsync::Decision)> {
+    pub(crate) fn carried(&self) -> Vec<(ItemId, dirsync::plan::Decision)> {
         lock(&self.carried).clone()
     }
 
     /// Carries `decisions` to the next plan, over earlier ones for the same items.
-    pub(crate) fn carry(&self, decisions: &[(ItemId, dirsync::Decision)]) {
+    pub(crate) fn carry(&self, decisions: &[(ItemId, dirsync::plan::Decision)]) {
         let mut carried = lock(&self.carried);
         for (id, decision) in decisions {
             carried.retain(|(known, _)| known != id);

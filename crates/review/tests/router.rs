@@ -3,7 +3,11 @@
 
 use axum::body::{Body, to_bytes};
 use axum::http::{Request, StatusCode, header};
-use dirsync::{InMemoryDirectory, MemoryStore, Person, Record};
+use dirsync::{
+    directory::{InMemoryDirectory, Record},
+    model::Person,
+    store::MemoryStore,
+};
 use dirsync_review::{Access, AccessToken, Review, Reviewing};
 use std::sync::Arc;
 use tower::ServiceExt as _;

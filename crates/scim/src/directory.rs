@@ -1,12 +1,15 @@
-//! [`dirsync::Directory`] for the users of a SCIM 2.0 service provider.
+//! [`dirsync::directory::Directory`] for the users of a SCIM 2.0 service provider.
 
 use crate::client::{PatchOperation, ScimClient};
 use crate::errors::ScimError;
 use crate::mapping::{self, ENTERPRISE_USER, StartDateAttribute, filter_value};
 use async_trait::async_trait;
 use dirsync::{
-    Capabilities, Directory, DirectoryError, Field, FieldChange, FieldSet, Limits, Person, Record,
-    RecordId, ScopeStatus, same_person,
+    directory::{
+        Capabilities, Directory, DirectoryError, FieldChange, Limits, Record, RecordId, same_person,
+    },
+    model::{Field, FieldSet, Person},
+    plan::ScopeStatus,
 };
 use dirsync_runtime::ErrorDetails;
 use tracing::Instrument;
@@ -39,7 +42,7 @@ impl Default for ScimDirectoryConfig {
     }
 }
 
-/// The users of a SCIM 2.0 service provider as a [`dirsync::Directory`].
+/// The users of a SCIM 2.0 service provider as a [`dirsync::directory::Directory`].
 ///
 /// It adapts to what the provider's `/ServiceProviderConfig` says: a change is a `PATCH` of the
 /// changed attributes when PATCH is supported, else a `PUT` of the whole user as just read; writes

@@ -1,7 +1,7 @@
 //! The crate's one error type, with variants a caller can act on, and its conversion to the core's
-//! [`dirsync::DirectoryError`].
+//! [`dirsync::directory::DirectoryError`].
 
-use dirsync::{DirectoryError, ErrorKind};
+use dirsync::directory::{DirectoryError, ErrorKind};
 use dirsync_runtime::{Answer, ErrorDetails, SendError};
 use std::time::Duration;
 
@@ -310,7 +310,7 @@ mod tests {
     fn a_malformed_request_says_it_is_a_bug_and_is_never_held_back() {
         let err = error(411, "");
         assert!(err.to_string().contains("bug in dirsync"), "{err}");
-        assert!(!dirsync::is_held_back(err.kind()));
+        assert!(!dirsync::held::is_held_back(err.kind()));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! # dirsync-scim
 //!
 //! A client for the users of any SCIM 2.0 service provider (RFC 7643 / RFC 7644: Slack, Zoom,
-//! Atlassian, GitHub Enterprise, an in-house application), and the [`dirsync::Directory`] over it
+//! Atlassian, GitHub Enterprise, an in-house application), and the [`dirsync::directory::Directory`] over it
 //! ([`ScimDirectory`]), so that the same engine keeps Huma and such a provider in step.
 //!
 //! - Users: the core User schema and the enterprise extension's `employeeNumber`, mapped to the
@@ -19,10 +19,10 @@
 //!   attempts and total wait ([`RetryPolicy`]); timeouts; no redirects; bounded concurrency
 //!   ([`ScimClientBuilder::max_concurrency`]); one [`Clock`] for every wait.
 //! - Errors as the provider reports them (`scimType`, `detail`, status) in [`ScimError`], each
-//!   saying what to do, mapped to the core's [`dirsync::ErrorKind`].
+//!   saying what to do, mapped to the core's [`dirsync::directory::ErrorKind`].
 //!
 //! ```
-//! use dirsync::{Directory, Field};
+//! use dirsync::{directory::Directory, model::Field};
 //! use dirsync_scim::{
 //!     AttributePath, DateFormat, ScimClient, ScimDirectory, ScimDirectoryConfig, StartDateAttribute,
 //! };

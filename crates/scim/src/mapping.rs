@@ -16,7 +16,8 @@ use crate::client::{PatchOperation, ScimUser};
 use crate::errors::ScimError;
 use chrono::NaiveDate;
 use dirsync::{
-    Address, CountryCode, Field, FieldChange, FieldValue, InvalidValue, Person, Record, RecordId,
+    directory::{FieldChange, InvalidValue, Record, RecordId},
+    model::{Address, CountryCode, Field, FieldValue, Person},
 };
 use serde_json::{Map, Value, json};
 

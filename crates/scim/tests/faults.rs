@@ -4,7 +4,10 @@
 mod common;
 
 use common::TOKEN;
-use dirsync::{Directory, DirectoryError, ErrorKind, Field, FieldChange, FieldValue};
+use dirsync::{
+    directory::{Directory, DirectoryError, ErrorKind, FieldChange},
+    model::{Field, FieldValue},
+};
 use dirsync_runtime::RecordingClock;
 use dirsync_scim::{ScimClient, ScimDirectory, ScimDirectoryConfig, ScimError};
 use secrecy::SecretString;
@@ -168,7 +171,7 @@ async fn a_500_fails_at_once_and_a_write_is_not_sent_twice() {
         .expect(1)
         .mount(&server)
         .await;
-    let person = dirsync::Person::new().with_email("ada@example.com");
+    let person = dirsync::model::Person::new().with_email("ada@example.com");
     let err = directory(&server, &clock).create(&person).await.err();
     assert_eq!(err.map(|e| e.kind()), Some(ErrorKind::Unavailable));
     assert!(clock.waits().is_empty());
@@ -359,6 +362,6 @@ async fn a_write_that_does_not_say_its_length_is_a_bug_to_report_never_held_back
     let refused = patch_answered(&[411], &RecordingClock::default()).await;
     let refused = refused.err().unwrap_or_else(|| panic!("a 411 fails the write"));
     assert_eq!(refused.kind(), ErrorKind::Protocol);
-    assert!(!dirsync::is_held_back(refused.kind()));
+    assert!(!dirsync::held::is_held_back(refused.kind()));
     assert!(refused.to_string().contains("bug in dirsync"), "{refused}");
 }

@@ -5,8 +5,11 @@ mod common;
 
 use common::{ScimServer, ServerFeatures, TOKEN, client_for};
 use dirsync::{
-    Address, ConflictRule, CountryCode, CreationRule, Directory, ErrorKind, Field, FieldChange,
-    FieldValue, MemoryStore, Person, Policy, Synchronizer,
+    directory::{Directory, ErrorKind, FieldChange},
+    model::{Address, CountryCode, Field, FieldValue, Person},
+    policy::{ConflictRule, CreationRule, Policy},
+    store::MemoryStore,
+    sync::Synchronizer,
 };
 use dirsync_scim::{ENTERPRISE_USER, PatchOperation, ScimError, ServiceProviderConfig};
 use huma_api::{HumaClient, HumaDirectory, HumaDirectoryConfig, SecretString};
@@ -153,7 +156,7 @@ async fn a_write_with_an_old_etag_is_refused_and_says_to_sync_again() {
     let Err(err) = stale else { panic!("a write with an old ETag is refused") };
     assert!(matches!(err, ScimError::PreconditionFailed { .. }), "{err:?}");
     assert!(err.to_string().contains("sync again"), "{err}");
-    assert_eq!(dirsync::DirectoryError::from(err).kind(), ErrorKind::Other);
+    assert_eq!(dirsync::directory::DirectoryError::from(err).kind(), ErrorKind::Other);
     let now =
         client.get_user(&created.id).await.ok().flatten().map(|u| u.resource["title"].clone());
     assert_eq!(now, Some(json!("CTO")), "the stale write changed nothing");
@@ -238,7 +241,7 @@ async fn a_leaver_is_made_inactive_in_the_scim_server_and_active_again_when_back
     let store = MemoryStore::new();
     let policy = Policy {
         create_in_idp: CreationRule::All,
-        leavers: dirsync::Leavers { disable: true, revoke_sessions: true },
+        leavers: dirsync::policy::Leavers { disable: true, revoke_sessions: true },
         ..Policy::default()
     };
     let sync = Synchronizer::new(&huma, &scim, &store).with_policy(policy);
@@ -254,7 +257,7 @@ async fn a_leaver_is_made_inactive_in_the_scim_server_and_active_again_when_back
     assert_eq!(synced.report.counts.disabled_in_idp, 1, "{:?}", synced.report);
     // SCIM has no sessions to revoke: only the disable is planned.
     assert_eq!(synced.plan.accounts.len(), 1);
-    let active = |records: &[dirsync::Record]| -> Vec<(Option<String>, bool)> {
+    let active = |records: &[dirsync::directory::Record]| -> Vec<(Option<String>, bool)> {
         let mut all: Vec<_> =
             records.iter().map(|r| (r.person.email().map(str::to_owned), r.active)).collect();
         all.sort();

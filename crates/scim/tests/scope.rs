@@ -5,7 +5,7 @@
 mod common;
 
 use common::{ScimServer, ServerFeatures};
-use dirsync::{Directory, ScopeStatus};
+use dirsync::{directory::Directory, plan::ScopeStatus};
 use dirsync_scim::{ENTERPRISE_USER, ScimDirectory, ScimDirectoryConfig};
 use serde_json::{Value, json};
 
@@ -73,12 +73,12 @@ async fn a_filter_the_provider_cannot_use_fails_the_read_naming_it() {
     seed(&server).await;
     let dir = scoped(&server, r#"userType eq "Employee""#);
     let Err(err) = dir.snapshot().await else { panic!("a scope needs filters") };
-    let text = dirsync::ErrorChain(&err).to_string();
+    let text = dirsync::directory::ErrorChain(&err).to_string();
     assert!(text.contains(r#"the scope's filter "userType eq \"Employee\"""#), "{text}");
     assert!(text.contains("does not support filters"), "{text}");
 
     let server = ScimServer::start(ServerFeatures::default()).await;
     let dir = scoped(&server, "userType eq");
     let Err(err) = dir.snapshot().await else { panic!("a malformed filter is refused") };
-    assert!(dirsync::ErrorChain(&err).to_string().contains("cannot be used"), "{err}");
+    assert!(dirsync::directory::ErrorChain(&err).to_string().contains("cannot be used"), "{err}");
 }

@@ -1,6 +1,6 @@
 //! Why an email was not sent over SMTP, with what to do about it.
 
-use dirsync::MailErrorKind;
+use dirsync::mail::MailErrorKind;
 
 /// Everything that can keep an email from going out over SMTP.
 ///
@@ -96,7 +96,7 @@ pub enum SmtpError {
 }
 
 impl SmtpError {
-    /// The kind the core's [`dirsync::MailError`] carries.
+    /// The kind the core's [`dirsync::mail::MailError`] carries.
     pub fn kind(&self) -> MailErrorKind {
         match self {
             SmtpError::Config(_) => MailErrorKind::Config,

@@ -1,6 +1,6 @@
 //! # dirsync-smtp
 //!
-//! Sends dirsync's report email ([`dirsync::Email`]) over SMTP with `lettre`: STARTTLS or
+//! Sends dirsync's report email ([`dirsync::mail::Email`]) over SMTP with `lettre`: STARTTLS or
 //! implicit TLS (rustls, with the web's root certificates or ones you add), authentication,
 //! timeouts. Plain, unencrypted SMTP is allowed to loopback addresses only.
 //!
@@ -43,7 +43,7 @@ pub use message::to_eml;
 pub use secrecy::SecretString;
 
 use async_trait::async_trait;
-use dirsync::{Email, MailError, Mailer};
+use dirsync::mail::{Email, MailError, Mailer};
 use lettre::transport::smtp::AsyncSmtpTransport;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
@@ -150,7 +150,7 @@ mod tests {
     use std::time::Duration;
 
     fn email() -> Email {
-        dirsync_report::ReportEmail::new(&dirsync::Report::default())
+        dirsync_report::ReportEmail::new(&dirsync::report::Report::default())
             .to_email("sync@example.com", ["hr@example.com"])
     }
 
@@ -185,7 +185,7 @@ mod tests {
             SmtpConfig::from_url(&format!("smtp://127.0.0.1:{port}?tls=none")).expect("a URL");
         let err = SmtpMailer::new(config).expect("a mailer").send(&email()).await;
         let err = err.expect_err("nobody there");
-        assert_eq!(err.kind(), dirsync::MailErrorKind::Connection);
+        assert_eq!(err.kind(), dirsync::mail::MailErrorKind::Connection);
         assert!(err.to_string().starts_with("cannot talk to the SMTP server 127.0.0.1:"), "{err}");
     }
 }

@@ -1,8 +1,8 @@
-//! A [`dirsync::Email`] as a MIME message: `multipart/mixed` of a `multipart/alternative` (text,
+//! A [`dirsync::mail::Email`] as a MIME message: `multipart/mixed` of a `multipart/alternative` (text,
 //! then HTML) and the attachments.
 
 use crate::SmtpError;
-use dirsync::Email;
+use dirsync::mail::Email;
 use lettre::Message;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart};
@@ -46,7 +46,7 @@ fn mailbox(address: &str) -> Result<Mailbox, SmtpError> {
 /// program, or to keep.
 ///
 /// ```
-/// use dirsync::Report;
+/// use dirsync::report::Report;
 /// use dirsync_report::ReportEmail;
 /// let report = Report::default();
 /// let email = ReportEmail::new(&report).to_email("sync@example.com", ["hr@example.com"]);

@@ -42,9 +42,9 @@ async fn the_password_is_in_no_log_line_whether_it_is_accepted_or_refused() {
 
     let server = Server::start("starttls");
     let right = server.mailer("smtp://sync%40example.com@localhost:{port}", PASSWORD);
-    dirsync::send_email(&right, &email()).await.expect("sent");
+    dirsync::mail::send_email(&right, &email()).await.expect("sent");
     let wrong = server.mailer("smtp://sync%40example.com@localhost:{port}", "wrong-password-55");
-    dirsync::send_email(&wrong, &email()).await.expect_err("refused");
+    dirsync::mail::send_email(&wrong, &email()).await.expect_err("refused");
 
     let text = logs.text();
     assert!(text.contains("report email sent"), "the send was logged: {text}");

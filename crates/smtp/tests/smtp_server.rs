@@ -8,7 +8,7 @@ mod common;
 
 use base64::Engine as _;
 use common::{PASSWORD, Server, USER, email};
-use dirsync::{MailErrorKind, Mailer};
+use dirsync::mail::{MailErrorKind, Mailer};
 use dirsync_smtp::{SmtpConfig, SmtpError, SmtpMailer};
 use secrecy::SecretString;
 use serde_json::Value;
@@ -31,7 +31,7 @@ async fn starttls_with_authentication_delivers_the_subject_both_parts_and_the_at
     let mailer =
         server.mailer(&format!("smtp://{}@localhost:{{port}}", "sync%40example.com"), PASSWORD);
     let email = email();
-    dirsync::send_email(&mailer, &email).await.expect("sent");
+    dirsync::mail::send_email(&mailer, &email).await.expect("sent");
 
     let message = server.first_message();
     assert_eq!(message["subject"], "Huma ↔ Azure AD sync for Example AS: 1 failed, 2 updated");
@@ -75,7 +75,7 @@ async fn a_wrong_password_is_refused_with_advice_and_without_the_password() {
     let mailer = server.mailer("smtp://sync%40example.com@localhost:{port}", wrong);
     let err = mailer.send(&email()).await.expect_err("refused");
     assert_eq!(err.kind(), MailErrorKind::Authentication);
-    let text = dirsync::ErrorChain(&err).to_string();
+    let text = dirsync::directory::ErrorChain(&err).to_string();
     assert!(text.contains("check the user name in the SMTP URL and the password"), "{text}");
     assert!(!text.contains(wrong) && !format!("{err:?}").contains(wrong), "{text}");
     assert!(server.received().is_empty());

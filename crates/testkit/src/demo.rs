@@ -14,7 +14,7 @@
 
 use crate::{FakeGraph, FakeHuma, GraphConfig, GraphUser, HumaConfig, HumaUser};
 use chrono::NaiveDate;
-use dirsync::{Address, CountryCode, Person};
+use dirsync::model::{Address, CountryCode, Person};
 
 /// The demo company's email and sign-in domain.
 pub const DOMAIN: &str = "nordlys.example";

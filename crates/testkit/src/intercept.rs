@@ -3,15 +3,20 @@
 
 use async_trait::async_trait;
 use dirsync::{
-    Capabilities, Directory, DirectoryError, FieldChange, InMemoryDirectory, Person, Record,
-    RecordId,
+    directory::{
+        Capabilities, Directory, DirectoryError, FieldChange, InMemoryDirectory, Record, RecordId,
+    },
+    model::Person,
 };
 
 /// What a test does around a directory's calls. Every method has a default that lets the call
 /// through unchanged; a `before_*` error answers the call without passing it on.
 ///
 /// ```
-/// use dirsync::{DirectoryError, ErrorKind, InMemoryDirectory, Person};
+/// use dirsync::{
+///     directory::{DirectoryError, ErrorKind, InMemoryDirectory},
+///     model::Person,
+/// };
 /// use testkit::{Intercept, Intercepted};
 ///
 /// /// A directory that may not create anyone.

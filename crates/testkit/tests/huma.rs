@@ -269,7 +269,7 @@ async fn refresh_tokens_give_new_tokens_once() {
 
 #[tokio::test]
 async fn seeding_from_a_person_builds_address_and_position() {
-    use dirsync::{Address, CountryCode, Person};
+    use dirsync::model::{Address, CountryCode, Person};
     let huma = FakeHuma::start(HumaConfig::default()).await;
     let person = Person::new()
         .with_email("ada@example.com")

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// What one webhook request did: the JSON body of the answer (200, or 502 when something failed).
 ///
-/// The same facts as [`dirsync::PushSummary`], in the answer's own words: the core's summary says
+/// The same facts as [`dirsync::realtime::PushSummary`], in the answer's own words: the core's summary says
 /// `hr` and `idp` and names fields by their key, this one says `huma_id` and `azure_id` and names
 /// fields by their label, and carries the webhook's topic.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,7 +18,7 @@ pub struct PushSummary {
 
 impl PushSummary {
     /// The answer to a webhook of `topic` whose push did `pushed`.
-    pub fn new(topic: impl Into<String>, pushed: dirsync::PushSummary) -> Self {
+    pub fn new(topic: impl Into<String>, pushed: dirsync::realtime::PushSummary) -> Self {
         let users = pushed.people.into_iter().map(UserPush::from).collect();
         PushSummary { topic: topic.into(), users }
     }
@@ -45,8 +45,8 @@ pub struct UserPush {
     pub detail: Option<String>,
 }
 
-impl From<dirsync::PersonPush> for UserPush {
-    fn from(p: dirsync::PersonPush) -> Self {
+impl From<dirsync::realtime::PersonPush> for UserPush {
+    fn from(p: dirsync::realtime::PersonPush) -> Self {
         UserPush {
             huma_id: p.hr.to_string(),
             azure_id: p.idp.map(|id| id.to_string()),
@@ -83,7 +83,7 @@ pub enum PushAction {
     /// A read or write failed.
     Failed,
     /// The person left Huma (deleted, or inactive): their Azure AD account was disabled (and
-    /// signed out, when [`dirsync::Leavers::revoke_sessions`] is on).
+    /// signed out, when [`dirsync::policy::Leavers::revoke_sessions`] is on).
     Disabled,
     /// The person in Huma, or their Azure AD user, could not be understood: nothing was written.
     Unreadable,
@@ -92,9 +92,9 @@ pub enum PushAction {
     OutOfScope,
 }
 
-impl From<dirsync::PushAction> for PushAction {
-    fn from(action: dirsync::PushAction) -> Self {
-        use dirsync::PushAction as Core;
+impl From<dirsync::realtime::PushAction> for PushAction {
+    fn from(action: dirsync::realtime::PushAction) -> Self {
+        use dirsync::realtime::PushAction as Core;
         match action {
             Core::Updated => PushAction::Updated,
             Core::Created => PushAction::Created,
@@ -118,11 +118,11 @@ impl From<dirsync::PushAction> for PushAction {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use dirsync::{Field, PersonPush, RecordId};
+    use dirsync::{directory::RecordId, model::Field, realtime::PersonPush};
 
     #[test]
     fn the_core_actions_keep_the_answers_names() {
-        use dirsync::PushAction as Core;
+        use dirsync::realtime::PushAction as Core;
         let named = [
             (Core::Updated, "updated"),
             (Core::Created, "created"),
@@ -146,11 +146,11 @@ mod tests {
 
     #[test]
     fn a_person_is_answered_with_huma_and_azure_ids_and_field_labels() {
-        let pushed = dirsync::PushSummary {
+        let pushed = dirsync::realtime::PushSummary {
             people: vec![PersonPush {
                 hr: RecordId::new("h1"),
                 idp: Some(RecordId::new("a1")),
-                action: dirsync::PushAction::Updated,
+                action: dirsync::realtime::PushAction::Updated,
                 fields: vec![Field::Phone, Field::JobTitle],
                 skipped: Vec::new(),
                 detail: None,

@@ -3,10 +3,14 @@
 //! The receiver of Huma's profile webhooks as an axum [`Router`](axum::Router) a service mounts:
 //! each request is verified ([`huma_api::webhook::WebhookVerifier`]: the HMAC signature and/or the
 //! access token), and the people it names are pushed from Huma to Azure AD at once by
-//! [`dirsync::RealtimePush`], the sync's own engine over one person at a time.
+//! [`dirsync::realtime::RealtimePush`], the sync's own engine over one person at a time.
 //!
 //! ```no_run
-//! use dirsync::{AutoProvisioning, InMemoryDirectory, MemoryStore, PushSettings};
+//! use dirsync::{
+//!     directory::InMemoryDirectory,
+//!     realtime::{AutoProvisioning, PushSettings},
+//!     store::MemoryStore,
+//! };
 //! use dirsync_webhook::Receiver;
 //! use huma_api::SecretString;
 //! use huma_api::webhook::WebhookVerifier;
@@ -35,7 +39,7 @@
 //! supported fields that differ, creates people only with auto-provisioning on, and commits new
 //! links to the state without overwriting a running sync's. With a scope on either side (the
 //! directories' own), a person outside it is answered and left alone (`out_of_scope`, with why).
-//! With leavers on ([`Receiver::with_settings`], [`dirsync::PushSettings::leavers`]), a
+//! With leavers on ([`Receiver::with_settings`], [`dirsync::realtime::PushSettings::leavers`]), a
 //! `users-delete` disables the Azure AD accounts linked to the
 //! deleted people, and an update that makes a person inactive disables theirs (never deleting
 //! anyone).
@@ -51,7 +55,7 @@
 //!   missing; why goes to the log only.
 //! - **400** for a verified body that is not a JSON object; **413** for a body over the limit.
 //!
-//! Pushes of one person run one after the other ([`dirsync::PersonLocks`], shared by every
+//! Pushes of one person run one after the other ([`dirsync::realtime::PersonLocks`], shared by every
 //! request and every clone of the receiver): a webhook delivered twice at once creates nobody
 //! twice, and the second copy is answered `unchanged`.
 

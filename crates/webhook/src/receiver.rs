@@ -7,7 +7,11 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use dirsync::{Directory, PersonLocks, PushSettings, RealtimePush, StateStore};
+use dirsync::{
+    directory::Directory,
+    realtime::{PersonLocks, PushSettings, RealtimePush},
+    store::StateStore,
+};
 use huma_api::webhook::{WebhookError, WebhookHeaders, WebhookVerifier};
 use serde::Serialize;
 use std::sync::Arc;
@@ -17,7 +21,7 @@ use std::sync::Arc;
 /// [`Router`](Receiver::router) that serves them.
 ///
 /// By default there is no state (every person is looked up by employment id or email),
-/// auto-provisioning is off, the scope is [`dirsync::Scope::default`] (people inactive in Huma or
+/// auto-provisioning is off, the scope is [`dirsync::policy::Scope::default`] (people inactive in Huma or
 /// disabled in Azure AD are left alone) and leavers are left alone ([`PushSettings::default`]).
 #[derive(Clone)]
 pub struct Receiver {
@@ -64,7 +68,7 @@ impl Receiver {
     }
 
     /// What each push may do: create people not in Azure AD yet, which people, leavers (with
-    /// [`dirsync::Leavers::disable`], a `users-delete` disables the accounts linked to the deleted
+    /// [`dirsync::policy::Leavers::disable`], a `users-delete` disables the accounts linked to the deleted
     /// people, found through the state's links), the most accounts one event disables (over it,
     /// nobody is disabled and the event is answered 502).
     #[must_use]

@@ -5,8 +5,11 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use dirsync::{
-    AutoProvisioning, Directory, ErrorKind, InMemoryDirectory, Leavers, MemoryStore, Person,
-    PushSettings, Record, RecordId, StateStore, SyncState,
+    directory::{Directory, ErrorKind, InMemoryDirectory, Record, RecordId},
+    model::Person,
+    policy::Leavers,
+    realtime::{AutoProvisioning, PushSettings},
+    store::{MemoryStore, StateStore, SyncState},
 };
 use dirsync_webhook::{MAX_BODY, PATH, PushAction, PushSummary, Receiver, sign};
 use huma_api::SecretString;

@@ -65,7 +65,7 @@ pub async fn apply_with_report(
     org: &DemoOrg,
     dir: &Path,
     extra: &[&str],
-) -> (Outcome, String, dirsync::Report) {
+) -> (Outcome, String, dirsync::report::Report) {
     let report = dir.join("report.json");
     let path = report.to_str().unwrap_or_else(|| panic!("a UTF-8 path: {report:?}"));
     let mut args = vec!["--prefer", "huma", "--report-json", path];

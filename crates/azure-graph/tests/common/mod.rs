@@ -87,7 +87,7 @@ mobilePhone,streetAddress,postalCode,city,country,jobTitle,employeeHireDate,onPr
 
 /// An error with its causes, each once.
 pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
-    dirsync::ErrorChain(err).to_string()
+    dirsync::directory::ErrorChain(err).to_string()
 }
 
 pub fn graph_error(code: &str, message: &str) -> Value {

@@ -2,7 +2,11 @@
 #![allow(dead_code, unreachable_pub)]
 
 use chrono::NaiveDate;
-use dirsync::{Address, CountryCode, Person, Record, Snapshot, SyncState};
+use dirsync::{
+    directory::{Record, Snapshot},
+    model::{Address, CountryCode, Person},
+    store::SyncState,
+};
 
 fn person(i: usize) -> Person {
     let country = CountryCode::parse(["NO", "SE", "FI", "DK"][i % 4]).ok();
@@ -49,7 +53,7 @@ pub fn organisation(n: usize, linked: bool) -> (Snapshot, Snapshot, SyncState) {
             4 => {
                 hr.push(Record::new(hr_id.clone(), person(i)));
                 let mut without_phone = person(i);
-                without_phone.clear(dirsync::Field::Phone);
+                without_phone.clear(dirsync::model::Field::Phone);
                 idp.push(Record::new(idp_id.clone(), without_phone));
             }
             _ => {

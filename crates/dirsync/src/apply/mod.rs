@@ -1,8 +1,13 @@
 //! Carrying out a settled plan: the writes on both sides, the new state, and the report.
 //!
-//! The steps, each in a module of its own: [`writes`] works out what to write (and what to hold
-//! back), [`executor`] runs the writes ([`units`] one at a time), [`state`] advances the state for
-//! what was written, and [`report`] says what happened.
+//! [`apply()`] is the step a [`crate::sync::Synchronizer`] runs under its lease; a service that
+//! runs the steps itself calls it with the [`ApplyOptions`] that bound it.
+
+pub use crate::accounts::default_max_disables;
+
+// The steps, each in a module of its own: `writes` works out what to write (and what to hold
+// back), `executor` runs the writes (`units` one at a time), `state` advances the state for what
+// was written, and `report` says what happened.
 
 mod executor;
 mod report;
@@ -64,7 +69,7 @@ pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
 /// How [`apply`] runs.
 ///
 /// ```
-/// use dirsync::ApplyOptions;
+/// use dirsync::apply::ApplyOptions;
 /// use std::time::Duration;
 /// let options = ApplyOptions::default()
 ///     .with_max_people_changed(Some(500))
@@ -88,10 +93,10 @@ pub struct ApplyOptions {
     pub max_people_changed: Option<usize>,
     /// The most leavers' accounts one run may disable; a plan over it is refused before any
     /// write ([`ApplyError::DisableThreshold`]). `None` (the default): 10, or 5 % of the people
-    /// the plan pairs, whichever is larger ([`crate::default_max_disables`]).
+    /// the plan pairs, whichever is larger ([`crate::apply::default_max_disables`]).
     pub max_disables: Option<usize>,
     /// Try again the writes held back because a directory refused them for good before
-    /// ([`crate::SyncState::held`]), without waiting for their next try.
+    /// ([`crate::store::SyncState::held`]), without waiting for their next try.
     pub retry_held: bool,
     /// The time this run records (when accounts were disabled, when writes were refused) and
     /// holds writes back by; `None` (the default): the clock when the apply starts.
@@ -135,7 +140,7 @@ impl ApplyOptions {
     }
 
     /// These options with at most `max` accounts disabled in one run (`None`: the default,
-    /// [`crate::default_max_disables`]).
+    /// [`crate::apply::default_max_disables`]).
     #[must_use]
     pub fn with_max_disables(mut self, max: Option<usize>) -> Self {
         self.max_disables = max;
@@ -280,7 +285,7 @@ pub enum ApplyError {
 /// - a plan that disables more leavers' accounts than [`ApplyOptions::max_disables`] is refused
 ///   ([`ApplyError::DisableThreshold`]).
 ///
-/// Writes a directory refused for good before ([`crate::SyncState::held`]) are held back, unless
+/// Writes a directory refused for good before ([`crate::store::SyncState::held`]) are held back, unless
 /// their value changed, their next try is due, or [`ApplyOptions::retry_held`] is set; they are
 /// listed in [`Report::held`]. A refusal for good (permission denied, invalid value) is remembered
 /// for the next run; one refused again when tried is reported as held back, not as failed.
@@ -297,17 +302,17 @@ pub enum ApplyError {
 ///
 /// Each directory's writes run on slots of their own ([`ApplyOptions::concurrency`] each), so one
 /// directory's writes never wait behind the other's (Azure AD's write window does not hold Huma's
-/// updates back). When a directory refuses the credentials ([`crate::ErrorKind::Authentication`]),
+/// updates back). When a directory refuses the credentials ([`crate::directory::ErrorKind::Authentication`]),
 /// no further write to it is started and the rest of its writes are reported as not attempted;
 /// the other directory's writes go on, as they need nothing of it. [`ApplyError::Fatal`] carries
 /// the report, and `state` is advanced for what was done all the same.
 ///
-/// The state is rebuilt from the plan: every pair is linked, with [`crate::Pair::agreed`] as the
+/// The state is rebuilt from the plan: every pair is linked, with [`crate::plan::Pair::agreed`] as the
 /// baseline plus the value of each field whose every write succeeded; a field whose write failed
 /// or was skipped gets no new value, so the next run compares it again. Each person created (or
 /// found already there) is linked to their record, with the values both now hold as the baseline.
 /// Links of records that were not paired are dropped; cursors are kept. Saving the state is the
-/// caller's (see [`crate::StateStore`]).
+/// caller's (see [`crate::store::StateStore`]).
 ///
 /// The report says what it shows that the last run's did not ([`Report::news`]), by what
 /// `state` remembers of that report ([`SyncState::reported`]), and `state` then remembers this
@@ -316,14 +321,20 @@ pub enum ApplyError {
 /// Retrying throttled or failed requests is the adapters' job (they know `Retry-After` and their
 /// budgets); a write that still fails is reported as failed and tried again on the next run.
 ///
-/// This is the step [`crate::Synchronizer`] runs under its lease, with the state saved after;
+/// This is the step [`crate::sync::Synchronizer`] runs under its lease, with the state saved after;
 /// call it directly only to run the steps yourself.
 ///
 /// The core has no async runtime: the returned future runs on any executor, and is `Send`.
 ///
 /// ```
-/// use dirsync::{apply, ApplyOptions, CreationRule, DirectoryPair, InMemoryDirectory, Person,
-///               Policy, Record, Snapshot, SyncState, reconcile};
+/// use dirsync::{
+///     apply::{ApplyOptions, DirectoryPair, apply},
+///     directory::{InMemoryDirectory, Record, Snapshot},
+///     model::Person,
+///     plan::reconcile,
+///     policy::{CreationRule, Policy},
+///     store::SyncState,
+/// };
 /// # futures::executor::block_on(async {
 /// let hr = InMemoryDirectory::new([
 ///     Record::new("h1", Person::new().with_email("ada@example.com").with_job_title("CTO")),
@@ -340,7 +351,7 @@ pub enum ApplyError {
 /// assert_eq!(report.counts.updated_in_idp, 1); // Ada's job title
 /// assert_eq!(report.counts.created_in_idp, 1); // Alan
 /// assert_eq!(state.links.len(), 2);
-/// let cto = dirsync::FieldValue::Text("CTO".into());
+/// let cto = dirsync::model::FieldValue::Text("CTO".into());
 /// assert!(report.operations.iter().any(|op| op.fields.iter().any(|f| f.to == cto)));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// # }).unwrap();

@@ -2,14 +2,14 @@
 //!
 //! The `dirsync-report` crate composes the report email ([`Email`]: a subject that states the
 //! outcome, an HTML and a plain-text part, the full list of changes attached as CSV and JSON)
-//! from a [`crate::Report`]. A [`Mailer`] sends it: the `dirsync-smtp` crate over SMTP, the
+//! from a [`crate::report::Report`]. A [`Mailer`] sends it: the `dirsync-smtp` crate over SMTP, the
 //! `azure-graph` crate through Microsoft Graph's `sendMail`, or an embedding service's own.
 //!
 //! Sending is never part of the sync: a report email that cannot be sent is a [`MailError`] to
 //! print, and the sync's result and report stay as they are.
 //!
 //! ```
-//! use dirsync::{Email, MailError, Mailer};
+//! use dirsync::mail::{Email, MailError, Mailer};
 //! use std::sync::Mutex;
 //!
 //! /// A mailer that keeps what it was given, as a test would.
@@ -37,7 +37,7 @@
 //!     attachments: Vec::new(),
 //! };
 //! let outbox = Outbox::default();
-//! dirsync::send_email(&outbox, &email).await?;
+//! dirsync::mail::send_email(&outbox, &email).await?;
 //! let sent = outbox.0.lock().expect("not poisoned");
 //! assert!(sent[0].subject.contains("nothing to change"), "{}", sent[0].subject);
 //! # Ok::<(), MailError>(())
@@ -55,7 +55,7 @@ pub enum EmailOn {
     Always,
     /// Only when a write failed or was not attempted, the run stopped early, something is newly
     /// held back, or a finding is new; a finding that stands is repeated in those emails, and
-    /// in a weekly reminder at most ([`crate::Report::has_problems`]).
+    /// in a weekly reminder at most ([`crate::report::Report::has_problems`]).
     Problems,
 }
 
@@ -193,7 +193,7 @@ pub enum MailErrorKind {
 /// [`MailError::downcast_ref`].
 ///
 /// ```
-/// use dirsync::{MailError, MailErrorKind};
+/// use dirsync::mail::{MailError, MailErrorKind};
 /// let err = MailError::new(MailErrorKind::Connection, "cannot reach mail.example.com:587");
 /// assert_eq!(err.kind(), MailErrorKind::Connection);
 /// assert_eq!(err.to_string(), "cannot reach mail.example.com:587");

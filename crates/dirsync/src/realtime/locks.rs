@@ -10,8 +10,8 @@ use crate::RecordId;
 
 /// The people being pushed right now, each with a lock that the next push of them waits for.
 ///
-/// A [`crate::RealtimePush`] makes its own; a receiver that builds a push per request shares one
-/// across them all ([`crate::RealtimePush::with_person_locks`]), so that two copies of one
+/// A [`crate::realtime::RealtimePush`] makes its own; a receiver that builds a push per request shares one
+/// across them all ([`crate::realtime::RealtimePush::with_person_locks`]), so that two copies of one
 /// webhook (senders retry, and copies overlap) are pushed one after the other: the second finds
 /// the person created or updated already, instead of creating them a second time.
 #[derive(Default, Clone)]

@@ -39,7 +39,7 @@ pub struct PushSettings {
 /// a field changed in the identity directory only is left for the next sync to bring back), a
 /// person with no twin created with [`AutoProvisioning::On`], the [`Scope`] and the [`Leavers`]
 /// rules of a sync, and writes a directory refused for good before held back
-/// ([`crate::SyncState::held`]), as a sync holds them. What changed in the state (a new link, a
+/// ([`crate::store::SyncState::held`]), as a sync holds them. What changed in the state (a new link, a
 /// baseline, a disabled account, a write held back) is committed through [`StateStore::commit`],
 /// so it never overwrites a running sync's state, nor the reverse. Pushes of one person run one
 /// after the other ([`PersonLocks`]): a webhook delivered twice at once creates nobody twice.
@@ -48,8 +48,10 @@ pub struct PushSettings {
 ///
 /// ```
 /// use dirsync::{
-///     AutoProvisioning, HrChange, HrEvent, InMemoryDirectory, MemoryStore, Person, PushAction,
-///     RealtimePush, Record, StateStore,
+///     directory::{InMemoryDirectory, Record},
+///     model::Person,
+///     realtime::{AutoProvisioning, HrChange, HrEvent, PushAction, RealtimePush},
+///     store::{MemoryStore, StateStore},
 /// };
 /// # futures::executor::block_on(async {
 /// let huma = InMemoryDirectory::new([
@@ -124,14 +126,14 @@ impl<'a> RealtimePush<'a> {
         self
     }
 
-    /// Which people may be changed (as a sync's [`crate::Policy::scope`]).
+    /// Which people may be changed (as a sync's [`crate::policy::Policy::scope`]).
     #[must_use]
     pub fn with_scope(mut self, scope: Scope) -> Self {
         self.settings.scope = scope;
         self
     }
 
-    /// What happens to the accounts of people who leave (as a sync's [`crate::Policy::leavers`]):
+    /// What happens to the accounts of people who leave (as a sync's [`crate::policy::Policy::leavers`]):
     /// with [`Leavers::disable`], a person deleted in the HR system or made inactive there has
     /// their account disabled at once, and one the sync or a push disabled is enabled again when
     /// they are active again; both remembered in the state, as a sync remembers them.
@@ -141,7 +143,7 @@ impl<'a> RealtimePush<'a> {
         self
     }
 
-    /// The most accounts one event may disable (`None`: [`crate::default_max_disables`] of the
+    /// The most accounts one event may disable (`None`: [`crate::apply::default_max_disables`] of the
     /// linked people); an event over it disables nobody, and says so.
     #[must_use]
     pub fn with_max_disables(mut self, max: Option<usize>) -> Self {

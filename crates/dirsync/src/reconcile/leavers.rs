@@ -1,5 +1,5 @@
 //! Leavers and returners: which identity-directory accounts to disable, sign out or enable again,
-//! as the policy's [`crate::Leavers`] says.
+//! as the policy's [`crate::policy::Leavers`] says.
 
 use super::pairing::{Broken, PairedRecords};
 use super::{Input, name_of};

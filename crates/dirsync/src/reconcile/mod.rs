@@ -31,7 +31,13 @@ use rustc_hash::FxHashSet;
 /// tables small, and such a snapshot would need hundreds of gigabytes before it got here.
 ///
 /// ```
-/// use dirsync::{reconcile, ChangeKind, ConflictRule, Field, Person, Policy, Record, Snapshot, SyncState};
+/// use dirsync::{
+///     directory::{Record, Snapshot},
+///     model::{Field, Person},
+///     plan::{ChangeKind, reconcile},
+///     policy::{ConflictRule, Policy},
+///     store::SyncState,
+/// };
 /// let hr = Snapshot::new(vec![Record::new("h1", Person::new().with_email("ada@example.com").with_job_title("CTO"))]);
 /// let idp = Snapshot::new(vec![Record::new("a1", Person::new().with_email("ADA@example.com").with_job_title("Engineer"))]);
 /// let policy = Policy { conflicts: ConflictRule::PreferHr, ..Policy::default() };

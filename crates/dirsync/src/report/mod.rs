@@ -5,6 +5,8 @@
 //! A report holds names, record ids and field values, never a secret: the core never sees a
 //! password or a token, so there is none to leak.
 
+pub use crate::news::REMINDER_INTERVAL;
+
 use crate::{
     ChangeKind, DecidedBy, DirectoryError, ErrorKind, Field, FieldValue, Finding, HeldWrite,
     ItemId, Names, RecordId, Side, Write,
@@ -18,7 +20,7 @@ mod stop;
 
 pub use stop::Stopped;
 
-/// What one run of [`crate::apply`] did.
+/// What one run of [`crate::apply::apply`] did.
 ///
 /// Everything in it is sorted, so the same run gives the same report, byte for byte. It is
 /// `serde::Serialize` and `Deserialize` ([`Report::to_json`]); JSON written by earlier versions
@@ -30,7 +32,7 @@ pub struct Report {
     /// When the report was made, to show (to the minute; in JSON as "2026-11-26 13:00 UTC");
     /// the core reads no clock.
     pub generated_at: Option<DateTime<Utc>>,
-    /// When the run started, if the caller knows ([`crate::Synchronizer`] does).
+    /// When the run started, if the caller knows ([`crate::sync::Synchronizer`] does).
     pub started_at: Option<DateTime<Utc>>,
     /// How long the run took, in milliseconds, if the caller knows; see [`Report::duration`].
     pub duration_ms: Option<u64>,
@@ -49,7 +51,7 @@ pub struct Report {
     /// Why the run stopped before every write was tried, if it did.
     pub stopped: Option<Stopped>,
     /// What this report shows that the last run's did not, by what the state remembers of it
-    /// ([`crate::SyncState::reported`]); `None` for a report made without a state to remember
+    /// ([`crate::store::SyncState::reported`]); `None` for a report made without a state to remember
     /// by (a real-time push's).
     pub news: Option<News>,
 }
@@ -65,7 +67,7 @@ pub struct News {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub held: Vec<ItemId>,
     /// Whether findings or held-back writes stand that no report with problems has shown for a
-    /// week ([`crate::REMINDER_INTERVAL`]): this report is their reminder.
+    /// week ([`crate::report::REMINDER_INTERVAL`]): this report is their reminder.
     #[serde(default)]
     pub reminder: bool,
 }
@@ -481,7 +483,7 @@ impl Report {
     }
 
     /// Whether the run needs someone to look at it, as "email on problems" means it
-    /// ([`crate::EmailOn::Problems`]): a write failed or was not attempted, or the run stopped
+    /// ([`crate::mail::EmailOn::Problems`]): a write failed or was not attempted, or the run stopped
     /// (not [`Report::is_success`]); or, by what the last run reported ([`Report::news`]), a
     /// finding is new, a write is newly held back, or the weekly reminder of those that stand
     /// is due. A report made without that memory (`news` is `None`) has problems whenever it

@@ -3,7 +3,7 @@
 use crate::{Names, Side};
 use serde::{Deserialize, Serialize};
 
-/// Why a run stopped before every write was tried ([`crate::Report::stopped`]).
+/// Why a run stopped before every write was tried ([`crate::report::Report::stopped`]).
 ///
 /// In the report's JSON it is `stop` (`{"reason": "credentials_refused", "side": "idp",
 /// "error": "…"}`), beside `stopped`, the same in words ([`Stopped::explain`]) as earlier

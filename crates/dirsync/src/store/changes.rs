@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashSet};
 ///
 /// A sync works out its changes once it has applied its plan ([`StateChanges::between`] the
 /// state it started from and the state it ended with) and hands them to
-/// [`crate::StateStore::commit`], so a store writes what the run changed (about a thousand rows
+/// [`crate::store::StateStore::commit`], so a store writes what the run changed (about a thousand rows
 /// after 1 % of 100,000 people changed), never the whole state. Entries the run left alone stay
 /// as they are stored, so a link the real-time receiver saved while the sync ran is kept.
 ///
@@ -19,7 +19,10 @@ use std::collections::{BTreeMap, HashSet};
 /// pairing would.
 ///
 /// ```
-/// use dirsync::{Person, StateChanges, SyncState};
+/// use dirsync::{
+///     model::Person,
+///     store::{StateChanges, SyncState},
+/// };
 /// let mut before = SyncState::new();
 /// before.link("h1".into(), "a1".into(), Person::new());
 /// before.link("h2".into(), "a2".into(), Person::new());

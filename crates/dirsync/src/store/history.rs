@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// A store's history of runs: what [`crate::Synchronizer`] records after every apply, and what a
+/// A store's history of runs: what [`crate::sync::Synchronizer`] records after every apply, and what a
 /// person asks about later. `dirsync-postgres` keeps one; the file and memory stores do not.
 #[async_trait]
 pub trait RunHistory: Send + Sync {
@@ -224,7 +224,7 @@ impl WriteOutcome {
 /// Which runs to look at.
 ///
 /// ```
-/// use dirsync::HistoryQuery;
+/// use dirsync::store::HistoryQuery;
 /// let kari = HistoryQuery::default().person("h-kari").since("2026-11-01T00:00:00Z".parse()?);
 /// assert_eq!(kari.person.as_ref().map(|p| p.as_str()), Some("h-kari"));
 /// # Ok::<(), chrono::ParseError>(())

@@ -36,7 +36,10 @@ pub const STATE_FORMAT: u64 = 1;
 /// instead (`dirsync-postgres`).
 ///
 /// ```
-/// use dirsync::{JsonFileStore, Person, StateChanges, StateStore, SyncState};
+/// use dirsync::{
+///     model::Person,
+///     store::{JsonFileStore, StateChanges, StateStore, SyncState},
+/// };
 /// # futures::executor::block_on(async {
 /// let dir = tempfile::tempdir()?;
 /// let store = JsonFileStore::new(dir.path().join("state.json"));

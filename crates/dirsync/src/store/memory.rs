@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 /// process. Clones share the same state.
 ///
 /// ```
-/// use dirsync::{MemoryStore, StateStore};
+/// use dirsync::store::{MemoryStore, StateStore};
 /// # futures::executor::block_on(async {
 /// let store = MemoryStore::new();
 /// let lease = store.lease("sync 1").await?;
@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 /// assert!(refused.to_string().contains("sync 1 since"));
 /// drop(lease);
 /// assert!(store.lease("sync 2").await.is_ok());
-/// # Ok::<(), dirsync::StateError>(())
+/// # Ok::<(), dirsync::store::StateError>(())
 /// # }).unwrap();
 /// ```
 #[derive(Debug, Clone, Default)]

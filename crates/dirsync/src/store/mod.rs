@@ -4,6 +4,9 @@
 //! locks) and [`MemoryStore`] (for tests and single-process services). `dirsync-postgres` keeps
 //! the states of many organisations in PostgreSQL.
 
+pub use crate::accounts::DisabledAccount;
+pub use crate::state::{Link, Reported, SyncState};
+
 mod changes;
 mod file;
 mod history;
@@ -18,7 +21,7 @@ pub use history::{
 pub use json_file::{JsonFileStore, STATE_FORMAT};
 pub use memory::MemoryStore;
 
-use crate::{HeldWrite, SyncState};
+use crate::HeldWrite;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
@@ -48,7 +51,7 @@ use std::path::PathBuf;
 /// run pair by keys again, and a lost baseline turns one-sided changes into conflicts, so an
 /// unreadable state is an error for a person to look at, not an empty state.
 ///
-/// A store may keep a history of runs ([`StateStore::history`]); the [`crate::Synchronizer`]
+/// A store may keep a history of runs ([`StateStore::history`]); the [`crate::sync::Synchronizer`]
 /// records every apply there.
 #[async_trait]
 pub trait StateStore: Send + Sync {
@@ -167,7 +170,7 @@ impl fmt::Debug for Lease {
 /// The state could not be loaded, saved or leased.
 ///
 /// The messages say what to do; the underlying I/O or JSON error is the
-/// [`source`](std::error::Error::source), so print the chain (e.g. with [`crate::ErrorChain`]).
+/// [`source`](std::error::Error::source), so print the chain (e.g. with [`crate::directory::ErrorChain`]).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StateError {
@@ -253,12 +256,12 @@ impl StateError {
 /// after. Needs no connection to either directory.
 ///
 /// ```
-/// use dirsync::{MemoryStore, StateStore, release_held};
+/// use dirsync::store::{MemoryStore, StateStore, release_held};
 /// # futures::executor::block_on(async {
 /// let store = MemoryStore::new();
 /// let (released, state) = release_held(&store, "an operator", "held-0123").await?;
 /// assert!(released.is_empty() && state.held.is_empty());
-/// # Ok::<(), dirsync::StateError>(())
+/// # Ok::<(), dirsync::store::StateError>(())
 /// # }).unwrap();
 /// ```
 ///

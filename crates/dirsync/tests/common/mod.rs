@@ -2,8 +2,11 @@
 #![allow(dead_code, unreachable_pub)]
 
 use dirsync::{
-    Address, CountryCode, Decision, ItemId, Person, Plan, Policy, Record, Snapshot, SyncState,
-    reconcile,
+    directory::{Record, Snapshot},
+    model::{Address, CountryCode, Person},
+    plan::{Decision, ItemId, Plan, reconcile},
+    policy::Policy,
+    store::SyncState,
 };
 
 pub fn person(email: &str) -> Person {

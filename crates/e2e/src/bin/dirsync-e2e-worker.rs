@@ -8,7 +8,12 @@
 //!   to Azure AD as the webhook receiver does, with auto-provisioning on, and prints one
 //!   `<huma id> <action>` line each.
 
-use dirsync::{AutoProvisioning, ErrorChain, JsonFileStore, RealtimePush, RecordId, Synchronizer};
+use dirsync::{
+    directory::{ErrorChain, RecordId},
+    realtime::{AutoProvisioning, RealtimePush},
+    store::JsonFileStore,
+    sync::Synchronizer,
+};
 use dirsync_e2e::fakes::Endpoints;
 use dirsync_e2e::flow::{self, Tuning};
 use std::io::{BufRead, Write};

@@ -10,7 +10,7 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 /// An error with its causes, each once.
 pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
-    dirsync::ErrorChain(err).to_string()
+    dirsync::directory::ErrorChain(err).to_string()
 }
 
 pub const CLIENT_ID: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";

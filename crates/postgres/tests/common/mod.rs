@@ -1,7 +1,7 @@
 //! One throwaway PostgreSQL server per test binary, and a new database on it per test.
 #![allow(dead_code, unreachable_pub)]
 
-use dirsync::{Person, SyncState};
+use dirsync::{model::Person, store::SyncState};
 use dirsync_postgres::{PostgresConfig, PostgresDatabase};
 use secrecy::SecretString;
 use std::sync::LazyLock;

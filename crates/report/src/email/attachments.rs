@@ -2,7 +2,10 @@
 //! program.
 
 use crate::words::{finding_label, outcome_text, value_text};
-use dirsync::{Action, Attachment, Report};
+use dirsync::{
+    mail::Attachment,
+    report::{Action, Report},
+};
 
 /// The columns of `changes.csv`.
 const HEADER: [&str; 9] =
@@ -42,7 +45,7 @@ fn rows(report: &Report) -> Vec<[String; 9]> {
             "done" => (String::new(), String::new()),
             _ => outcome_text(&op.outcome),
         };
-        let fields: Vec<Option<&dirsync::FieldReport>> =
+        let fields: Vec<Option<&dirsync::report::FieldReport>> =
             if op.fields.is_empty() { vec![None] } else { op.fields.iter().map(Some).collect() };
         for field in fields {
             rows.push([

@@ -11,11 +11,15 @@ use crate::words::{
     duration_text, finding_label, operations_with, outcome_text, shown_time, stopped_text,
     value_text,
 };
-use dirsync::{Action, Attachment, Email, EmailOn, Names, OperationReport, Outcome, Report, Side};
+use dirsync::{
+    mail::{Attachment, Email, EmailOn},
+    model::{Names, Side},
+    report::{Action, OperationReport, Outcome, Report},
+};
 
 /// The report email of one run: compose it from a [`Report`] and what the report does not know
-/// (the organisation's name), then send the [`Email`] through a [`dirsync::Mailer`]
-/// ([`dirsync::send_email`]).
+/// (the organisation's name), then send the [`Email`] through a [`dirsync::mail::Mailer`]
+/// ([`dirsync::mail::send_email`]).
 ///
 /// Written for an HR administrator: what needs attention first (what failed, what is held back,
 /// who waits for a decision, findings), each with what to do; then the counts; then the changes
@@ -24,7 +28,7 @@ use dirsync::{Action, Attachment, Email, EmailOn, Names, OperationReport, Outcom
 /// the full list is attached as `changes.csv` (for a spreadsheet) and `report.json`.
 ///
 /// ```
-/// use dirsync::Report;
+/// use dirsync::report::Report;
 /// use dirsync_report::ReportEmail;
 /// let report = Report::default();
 /// let email = ReportEmail::new(&report).to_email("sync@example.com", ["hr@example.com"]);
@@ -236,7 +240,7 @@ impl<'a> ReportEmail<'a> {
     }
 
     /// "New: " before an item the last run's report did not show, when the report knows.
-    fn new_mark(&self, id: &dirsync::ItemId) -> &'static str {
+    fn new_mark(&self, id: &dirsync::plan::ItemId) -> &'static str {
         match &self.report.news {
             Some(news) if news.is_new(id) => "New: ",
             _ => "",
@@ -504,18 +508,18 @@ mod tests {
 
     #[test]
     fn new_items_are_marked_and_a_reminder_says_so_in_the_subject() {
-        let finding = |id: &str| dirsync::Finding {
-            id: dirsync::ItemId::new(id),
-            kind: dirsync::FindingKind::Ambiguous,
+        let finding = |id: &str| dirsync::plan::Finding {
+            id: dirsync::plan::ItemId::new(id),
+            kind: dirsync::plan::FindingKind::Ambiguous,
             records: Vec::new(),
             message: format!("{id} is ambiguous"),
         };
         let mut report = Report {
             names: Names::new("Huma", "Azure AD"),
             findings: vec![finding("fnd-old"), finding("fnd-new")],
-            news: Some(dirsync::News {
-                findings: vec![dirsync::ItemId::new("fnd-new")],
-                ..dirsync::News::default()
+            news: Some(dirsync::report::News {
+                findings: vec![dirsync::plan::ItemId::new("fnd-new")],
+                ..dirsync::report::News::default()
             }),
             ..Report::default()
         };
@@ -525,11 +529,12 @@ mod tests {
         assert!(text.contains("- Ambiguous: fnd-old is ambiguous"), "{text}");
         assert!(ReportEmail::new(&report).has_problems());
 
-        report.news = Some(dirsync::News { reminder: true, ..dirsync::News::default() });
+        report.news =
+            Some(dirsync::report::News { reminder: true, ..dirsync::report::News::default() });
         let email = ReportEmail::new(&report);
         assert_eq!(email.subject(), "Huma ↔ Azure AD sync: 2 findings, weekly reminder");
         assert!(!email.text().contains("(new)"));
-        report.news = Some(dirsync::News::default());
+        report.news = Some(dirsync::report::News::default());
         assert!(!ReportEmail::new(&report).should_send(EmailOn::Problems), "nothing new");
     }
 

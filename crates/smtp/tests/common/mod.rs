@@ -10,8 +10,9 @@
 #![allow(dead_code, unreachable_pub)] // each test file uses a different part
 
 use dirsync::{
-    Action, ErrorKind, Field, FieldReport, FieldValue, Names, OperationReport, Outcome, Report,
-    Side,
+    directory::ErrorKind,
+    model::{Field, FieldValue, Names, Side},
+    report::{Action, FieldReport, OperationReport, Outcome, Report},
 };
 use dirsync_report::ReportEmail;
 use dirsync_smtp::{SmtpConfig, SmtpMailer};
@@ -176,7 +177,7 @@ pub fn report() -> Report {
     report
 }
 
-pub fn email() -> dirsync::Email {
+pub fn email() -> dirsync::mail::Email {
     ReportEmail::new(&report())
         .with_organisation("Example AS")
         .to_email(USER, ["hr@example.com", "it@example.com"])

@@ -19,7 +19,7 @@ use crate::faults::{Fault, FaultEngine, whole_seconds};
 use crate::server::{Common, Reply, Service, bearer, lock, segments};
 use crate::{FaultRule, Route, SeedError};
 use auth::Tokens;
-use dirsync::Person;
+use dirsync::model::Person;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde_json::Value;

@@ -1,7 +1,7 @@
 //! Graph's users as the fake stores them, and the change log that delta query reads.
 
 use crate::server::uuid;
-use dirsync::Person;
+use dirsync::model::Person;
 use rand::rngs::StdRng;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};

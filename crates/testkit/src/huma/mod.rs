@@ -17,7 +17,7 @@ use crate::faults::{Fault, FaultEngine};
 use crate::server::{Common, Reply, Service, bearer, lock, segments, uuid};
 use crate::{FaultRule, Route, SeedError};
 use auth::Tokens;
-use dirsync::Person;
+use dirsync::model::Person;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use raw::RawProperty;

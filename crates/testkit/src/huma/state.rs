@@ -1,7 +1,7 @@
 //! Huma's users, positions and job titles as the fake stores them.
 
 use chrono::NaiveDate;
-use dirsync::Person;
+use dirsync::model::Person;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 

@@ -176,7 +176,7 @@ fn address(value: &Value, bad: &mut Vec<String>) -> Option<Option<HumaAddress>> 
     if !address.country.is_empty() {
         let is_alpha2 = address.country.len() == 2
             && address.country.bytes().all(|b| b.is_ascii_alphabetic())
-            && dirsync::CountryCode::parse(&address.country).is_ok();
+            && dirsync::model::CountryCode::parse(&address.country).is_ok();
         if is_alpha2 {
             address.country = address.country.to_ascii_uppercase();
         } else {
@@ -257,7 +257,8 @@ pub(crate) fn update(state: &mut HumaState, id: &str, body: Option<&Value>) -> R
             "nationality" => {
                 let ok = value.is_null()
                     || value.as_str().is_some_and(|c| {
-                        c.is_empty() || (c.len() == 2 && dirsync::CountryCode::parse(c).is_ok())
+                        c.is_empty()
+                            || (c.len() == 2 && dirsync::model::CountryCode::parse(c).is_ok())
                     });
                 if !ok {
                     bad.push(key.clone());
