@@ -1,4 +1,6 @@
-//! The traits a directory implements, and the snapshot read through them.
+//! The traits a directory implements, and the snapshot read through them: the [`Record`]s a
+//! directory holds, what it can write ([`Capabilities`]), how it fails ([`DirectoryError`] and
+//! its [`ErrorKind`]), and [`InMemoryDirectory`] for tests and examples.
 
 pub use crate::capabilities::{
     Capabilities, InvalidCharacters, LengthUnit, Limits, NewRecord, TooLong,

@@ -1,4 +1,8 @@
 //! The engine's answer: what differs, what the policy settled, what is left to decide.
+//!
+//! [`reconcile`] makes a [`Plan`] from two snapshots; each item has an [`ItemId`] to decide it
+//! by ([`Decision`]) and a [`PlanItem`] to look at; [`Plan::operations`] turns the settled plan
+//! into the [`Operations`] that apply writes.
 
 pub use crate::accounts::{AccountAction, AccountChange, AccountReason};
 pub use crate::id::ItemId;
