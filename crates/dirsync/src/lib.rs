@@ -8,15 +8,7 @@
 //! [`store::StateStore`] that remembers what the last sync agreed on, and a [`policy::Policy`]:
 //!
 //! ```
-//! use dirsync::{
-//!     apply::ApplyOptions,
-//!     directory::{InMemoryDirectory, Record},
-//!     model::Person,
-//!     plan::Decision,
-//!     policy::{ConflictRule, CreationRule, Policy},
-//!     store::MemoryStore,
-//!     sync::Synchronizer,
-//! };
+//! use dirsync::prelude::*; // the names most services use; the rest by module, below
 //! # futures::executor::block_on(async {
 //! // Over the real services: `huma_api::HumaDirectory`, `azure_graph::AzureDirectory`, and a
 //! // `JsonFileStore` (see the `embed` example); here, directories in memory.
