@@ -68,9 +68,23 @@ pub struct HeldWrite {
     /// The value it writes, as shown to people (none for an account change).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
-    /// The value the target held, as shown to people: a change on either side retries the write.
+    /// The value the target held, as shown to people.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current: Option<String>,
+    /// The field value it writes, as a value: a change on either side retries the write, and
+    /// values are compared, not how they are shown (two addresses can be shown alike).
+    /// `None` for a creation, an account change, or a write remembered by a version that kept
+    /// only the text; then [`HeldWrite::value`] is compared until the write is refused again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_data: Option<FieldValue>,
+    /// The field value the target held, as a value (`None` when it held nothing, or as for
+    /// [`HeldWrite::value_data`], when only [`HeldWrite::current`] was remembered).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_data: Option<FieldValue>,
+    /// The person a refused creation writes, as a value (`None` for any other write, or as for
+    /// [`HeldWrite::value_data`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person_data: Option<Person>,
     /// What kind of refusal.
     pub kind: ErrorKind,
     /// The directory's message.
@@ -93,18 +107,86 @@ impl HeldWrite {
         self.last_seen.checked_add_signed(wait).unwrap_or(DateTime::<Utc>::MAX_UTC)
     }
 
-    fn same(&self, attempt: &Attempt) -> bool {
-        self.value == attempt.value && self.current == attempt.current
+    /// Whether it writes `value` over the same value of the target as when it was refused.
+    fn same(&self, value: Value<'_>) -> bool {
+        match value {
+            Value::Field { to, from } => {
+                same_as(&self.value, self.value_data.as_ref(), Some(to), FieldValue::to_string)
+                    && same_as(
+                        &self.current,
+                        self.current_data.as_ref(),
+                        from,
+                        FieldValue::to_string,
+                    )
+            }
+            Value::Person(person) => {
+                same_as(&self.value, self.person_data.as_ref(), Some(person), person_text)
+                    && self.current.is_none()
+            }
+            Value::Nothing => self.value.is_none() && self.current.is_none(),
+        }
+    }
+
+    /// Remembers `value` as what it writes: as shown to people, and as a value.
+    fn set_value(&mut self, value: Value<'_>) {
+        (self.value, self.current) = (value.text(), value.current_text());
+        (self.value_data, self.current_data, self.person_data) = match value {
+            Value::Field { to, from } => (Some(to.clone()), from.cloned(), None),
+            Value::Person(person) => (None, None, Some(person.clone())),
+            Value::Nothing => (None, None, None),
+        };
+    }
+}
+
+/// Whether a remembered value (`text` as shown, `data` as a value) is `value`: by value when it
+/// was remembered as one, else by how `value` is shown (a write remembered by an older version).
+fn same_as<T: PartialEq>(
+    text: &Option<String>,
+    data: Option<&T>,
+    value: Option<&T>,
+    show: impl Fn(&T) -> String,
+) -> bool {
+    match data {
+        Some(data) => value == Some(data),
+        None => text.as_deref() == value.map(show).as_deref(),
     }
 }
 
 /// One write a run plans: a field of an update, a create, an account change.
-#[derive(Debug, Clone)]
-struct Attempt {
+struct Attempt<'a> {
     key: Key,
-    name: String,
-    value: Option<String>,
-    current: Option<String>,
+    name: &'a str,
+    value: Value<'a>,
+}
+
+/// What a write writes, borrowed from its operation.
+#[derive(Clone, Copy)]
+enum Value<'a> {
+    /// A field's new value, and what the target held.
+    Field { to: &'a FieldValue, from: Option<&'a FieldValue> },
+    /// A new person.
+    Person(&'a Person),
+    /// An account change.
+    Nothing,
+}
+
+impl Value<'_> {
+    /// What it writes, as shown to people.
+    fn text(self) -> Option<String> {
+        match self {
+            Value::Field { to, .. } => Some(to.to_string()),
+            Value::Person(person) => Some(person_text(person)),
+            Value::Nothing => None,
+        }
+    }
+
+    /// What the target held, as shown to people.
+    fn current_text(self) -> Option<String> {
+        match self {
+            Value::Field { from, .. } => from.map(FieldValue::to_string),
+            Value::Person(_) | Value::Nothing => None,
+        }
+    }
 }
 
 type Key = (Side, RecordId, Write);
@@ -114,30 +196,26 @@ fn key_of(held: &HeldWrite) -> Key {
 }
 
 /// The writes `op` makes, one per field for an update.
-fn attempts(op: &Operation) -> Vec<Attempt> {
-    let text = |value: &FieldValue| value.to_string();
+fn attempts(op: &Operation) -> Vec<Attempt<'_>> {
     match op {
         Operation::Update(update) => update
             .changes
             .iter()
             .map(|c| Attempt {
                 key: (update.target, update.record().clone(), Write::Field(c.field)),
-                name: update.name.clone(),
-                value: Some(text(&c.to)),
-                current: c.from.as_ref().map(text),
+                name: &update.name,
+                value: Value::Field { to: &c.to, from: c.from.as_ref() },
             })
             .collect(),
         Operation::Create(create) => vec![Attempt {
             key: (create.target, create.source.clone(), Write::Create),
-            name: create.name.clone(),
-            value: Some(person_text(&create.person)),
-            current: None,
+            name: &create.name,
+            value: Value::Person(&create.person),
         }],
         Operation::Account(account) => vec![Attempt {
             key: (Side::Idp, account.idp.clone(), Write::Account(account.action)),
-            name: account.name.clone(),
-            value: None,
-            current: None,
+            name: &account.name,
+            value: Value::Nothing,
         }],
     }
 }
@@ -187,7 +265,9 @@ pub(crate) fn hold_back(
     if waiting.is_empty() {
         return (None, Vec::new());
     }
-    let holds = |attempt: &Attempt| waiting.get(&attempt.key).filter(|h| h.same(attempt)).copied();
+    let holds = |attempt: &Attempt<'_>| {
+        waiting.get(&attempt.key).filter(|h| h.same(attempt.value)).copied()
+    };
     let mut items = Vec::new();
     let mut kept = Vec::with_capacity(ops.operations.len());
     // Accounts whose disable is held back: revoking their sessions waits for it.
@@ -268,13 +348,15 @@ pub(crate) fn remember(
                     again = false;
                 }
                 Outcome::Failed { kind, message, .. } if is_held_back(*kind) => {
-                    let entry = held.get_mut(&attempt.key).filter(|h| h.same(&attempt));
+                    let entry = held.get_mut(&attempt.key).filter(|h| h.same(attempt.value));
                     match entry {
                         Some(entry) => {
                             entry.attempts = entry.attempts.saturating_add(1);
                             entry.last_seen = now;
                             entry.kind = *kind;
                             entry.error.clone_from(message);
+                            // A write remembered as text alone is remembered as a value from now.
+                            entry.set_value(attempt.value);
                         }
                         None => {
                             again = false;
@@ -305,24 +387,29 @@ pub(crate) fn held_for<'h>(
     held.iter().filter(move |h| keys.contains(&key_of(h)))
 }
 
-fn new_held(attempt: Attempt, kind: ErrorKind, error: &str, now: DateTime<Utc>) -> HeldWrite {
+fn new_held(attempt: Attempt<'_>, kind: ErrorKind, error: &str, now: DateTime<Utc>) -> HeldWrite {
     let (target, record, write) = attempt.key;
     let side = format!("{target:?}");
     let what = format!("{write:?}");
-    HeldWrite {
+    let mut held = HeldWrite {
         id: ItemId::derive("held", &[&side, record.as_str(), &what]),
         target,
         record,
-        name: attempt.name,
+        name: attempt.name.to_owned(),
         write,
-        value: attempt.value,
-        current: attempt.current,
+        value: None,
+        current: None,
+        value_data: None,
+        current_data: None,
+        person_data: None,
         kind,
         error: error.to_owned(),
         first_seen: now,
         last_seen: now,
         attempts: 1,
-    }
+    };
+    held.set_value(attempt.value);
+    held
 }
 
 #[cfg(test)]
@@ -338,6 +425,9 @@ mod tests {
             write: Write::Field(Field::Phone),
             value: Some("+47 1".into()),
             current: None,
+            value_data: Some(FieldValue::Text("+47 1".into())),
+            current_data: None,
+            person_data: None,
             kind: ErrorKind::PermissionDenied,
             error: "403".into(),
             first_seen: last_seen,
