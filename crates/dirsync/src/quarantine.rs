@@ -415,6 +415,8 @@ fn new_held(attempt: Attempt<'_>, kind: ErrorKind, error: &str, now: DateTime<Ut
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Address;
+    use crate::plan::PlannedChange;
 
     fn held(attempts: u32, last_seen: DateTime<Utc>) -> HeldWrite {
         HeldWrite {
@@ -434,6 +436,74 @@ mod tests {
             last_seen,
             attempts,
         }
+    }
+
+    /// Ada's address in Azure AD is to become `to`, over `from`.
+    fn address_update(to: &Address, from: &Address) -> Operations {
+        let change = PlannedChange {
+            item: ItemId::derive("chg", &["h1"]),
+            field: Field::Address,
+            from: Some(FieldValue::Address(from.clone())),
+            to: FieldValue::Address(to.clone()),
+        };
+        let update = crate::Update {
+            target: Side::Idp,
+            hr: "h1".into(),
+            idp: "a1".into(),
+            name: "Ada".into(),
+            changes: vec![change],
+        };
+        Operations { operations: vec![Operation::Update(update)], skipped: Vec::new() }
+    }
+
+    /// Whether `ops` are held back by `held` at `now`.
+    fn held_back(ops: &Operations, held: &[HeldWrite], now: DateTime<Utc>) -> bool {
+        let (kept, items) = hold_back(ops, held, now, false);
+        let held_back = kept.is_some_and(|kept| kept.operations.is_empty());
+        assert_eq!(held_back, !items.is_empty());
+        held_back
+    }
+
+    #[test]
+    fn a_held_write_is_tried_when_either_value_changes_to_one_shown_alike() {
+        let t = DateTime::<Utc>::from_timestamp(1_800_000_000, 0).expect("a valid time");
+        let flat = Address::new("1 High St, Flat 2", "", "Leeds", None);
+        let flat_alike = Address::new("1 High St", "", "Flat 2, Leeds", None);
+        let old = Address::new("9 Low St, Flat 1", "", "York", None);
+        let old_alike = Address::new("9 Low St", "", "Flat 1, York", None);
+        assert_eq!(flat.to_string(), flat_alike.to_string());
+        assert_eq!(old.to_string(), old_alike.to_string());
+        let refused = Outcome::Failed { kind: ErrorKind::InvalidValue, message: "400".into() };
+        let ops = address_update(&flat, &old);
+        let (held, _) = remember(&[], &ops, &[(&ops.operations[0], &refused)], t);
+        assert_eq!(held.len(), 1);
+        assert!(held_back(&ops, &held, t), "the same values are held back");
+        assert!(!held_back(&address_update(&flat_alike, &old), &held, t), "a new value is tried");
+        assert!(!held_back(&address_update(&flat, &old_alike), &held, t), "so is a new current");
+    }
+
+    #[test]
+    fn a_held_write_remembered_as_text_alone_is_compared_as_text_until_refused_again() {
+        let t = DateTime::<Utc>::from_timestamp(1_800_000_000, 0).expect("a valid time");
+        let flat = Address::new("1 High St, Flat 2", "", "Leeds", None);
+        let old = Address::new("9 Low St", "", "York", None);
+        let ops = address_update(&flat, &old);
+        // As an earlier version remembered it: the values as shown, nothing else.
+        let mut before = held(1, t - chrono::Duration::hours(2));
+        before.write = Write::Field(Field::Address);
+        (before.value, before.current) = (Some(flat.to_string()), Some(old.to_string()));
+        before.value_data = None;
+        let soon = t - chrono::Duration::minutes(90);
+        assert!(held_back(&ops, std::slice::from_ref(&before), soon));
+        let other = address_update(&Address::new("2 High St", "", "Leeds", None), &old);
+        assert!(!held_back(&other, std::slice::from_ref(&before), soon));
+
+        // Its hour is up: tried, and refused again, it is remembered with its values.
+        let refused = Outcome::Failed { kind: ErrorKind::InvalidValue, message: "400".into() };
+        let (held, again) = remember(&[before], &ops, &[(&ops.operations[0], &refused)], t);
+        assert_eq!((held.len(), held[0].attempts, again), (1, 2, vec![true]));
+        assert_eq!(held[0].value_data, Some(FieldValue::Address(flat)));
+        assert_eq!(held[0].current_data, Some(FieldValue::Address(old)));
     }
 
     #[test]
