@@ -464,18 +464,25 @@ mod tests {
         held_back
     }
 
+    fn time() -> DateTime<Utc> {
+        DateTime::<Utc>::from_timestamp(1_800_000_000, 0).expect("a valid time")
+    }
+
+    fn refused() -> Outcome {
+        Outcome::Failed { kind: ErrorKind::InvalidValue, message: "400".into() }
+    }
+
     #[test]
     fn a_held_write_is_tried_when_either_value_changes_to_one_shown_alike() {
-        let t = DateTime::<Utc>::from_timestamp(1_800_000_000, 0).expect("a valid time");
+        let t = time();
         let flat = Address::new("1 High St, Flat 2", "", "Leeds", None);
         let flat_alike = Address::new("1 High St", "", "Flat 2, Leeds", None);
         let old = Address::new("9 Low St, Flat 1", "", "York", None);
         let old_alike = Address::new("9 Low St", "", "Flat 1, York", None);
         assert_eq!(flat.to_string(), flat_alike.to_string());
         assert_eq!(old.to_string(), old_alike.to_string());
-        let refused = Outcome::Failed { kind: ErrorKind::InvalidValue, message: "400".into() };
         let ops = address_update(&flat, &old);
-        let (held, _) = remember(&[], &ops, &[(&ops.operations[0], &refused)], t);
+        let (held, _) = remember(&[], &ops, &[(&ops.operations[0], &refused())], t);
         assert_eq!(held.len(), 1);
         assert!(held_back(&ops, &held, t), "the same values are held back");
         assert!(!held_back(&address_update(&flat_alike, &old), &held, t), "a new value is tried");
@@ -484,7 +491,7 @@ mod tests {
 
     #[test]
     fn a_held_write_remembered_as_text_alone_is_compared_as_text_until_refused_again() {
-        let t = DateTime::<Utc>::from_timestamp(1_800_000_000, 0).expect("a valid time");
+        let t = time();
         let flat = Address::new("1 High St, Flat 2", "", "Leeds", None);
         let old = Address::new("9 Low St", "", "York", None);
         let ops = address_update(&flat, &old);
@@ -499,16 +506,38 @@ mod tests {
         assert!(!held_back(&other, std::slice::from_ref(&before), soon));
 
         // Its hour is up: tried, and refused again, it is remembered with its values.
-        let refused = Outcome::Failed { kind: ErrorKind::InvalidValue, message: "400".into() };
-        let (held, again) = remember(&[before], &ops, &[(&ops.operations[0], &refused)], t);
+        let (held, again) = remember(&[before], &ops, &[(&ops.operations[0], &refused())], t);
         assert_eq!((held.len(), held[0].attempts, again), (1, 2, vec![true]));
         assert_eq!(held[0].value_data, Some(FieldValue::Address(flat)));
         assert_eq!(held[0].current_data, Some(FieldValue::Address(old)));
     }
 
     #[test]
+    fn a_held_creation_is_tried_when_the_person_changes_to_one_shown_alike() {
+        let t = time();
+        let create = |person: Person| {
+            let create = crate::Create {
+                item: ItemId::derive("new", &["h1"]),
+                target: Side::Idp,
+                source: "h1".into(),
+                name: "Ada".into(),
+                person,
+            };
+            Operations { operations: vec![Operation::Create(create)], skipped: Vec::new() }
+        };
+        let ada = Person::new().with_email("ada@example.com").with_given_name("Ada");
+        let alike = ada.clone().with_given_name("Ada; Family name Lovelace");
+        let ada = ada.with_family_name("Lovelace");
+        assert_eq!(person_text(&ada), person_text(&alike));
+        let ops = create(ada);
+        let (held, _) = remember(&[], &ops, &[(&ops.operations[0], &refused())], t);
+        assert!(held_back(&ops, &held, t), "the same person is held back");
+        assert!(!held_back(&create(alike), &held, t), "another is tried");
+    }
+
+    #[test]
     fn the_wait_grows_an_hour_six_hours_a_day_then_a_week_for_ever() {
-        let t = DateTime::<Utc>::from_timestamp(1_800_000_000, 0).expect("a valid time");
+        let t = time();
         let hours = |attempts| (held(attempts, t).next_try() - t).num_hours();
         assert_eq!([1, 2, 3, 4, 9].map(hours), [1, 6, 24, 168, 168]);
     }
