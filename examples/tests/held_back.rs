@@ -32,6 +32,13 @@ async fn a_write_refused_for_good_fails_once_then_is_held_back_until_released() 
     assert_eq!(outcome, Outcome::SomeFailed, "{text}");
     assert_eq!(report.counts.failed, 1, "{text}");
     assert!(report.held.is_empty(), "{text}");
+    // The state file remembers the refused phone as shown to people, and as a value.
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("state.json")).unwrap()).unwrap();
+    let remembered = &state["state"]["held"][0];
+    assert_eq!(state["format"], 1);
+    assert!(remembered["value"].is_string(), "{remembered}");
+    assert_eq!(remembered["value_data"]["text"], remembered["value"], "{remembered}");
 
     // 2. The next run holds it back: nothing failed, so it exits with 0, and says so.
     let (outcome, text, report) = apply(&org, dir.path(), &[]).await;

@@ -68,9 +68,23 @@ pub struct HeldWrite {
     /// The value it writes, as shown to people (none for an account change).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
-    /// The value the target held, as shown to people: a change on either side retries the write.
+    /// The value the target held, as shown to people.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current: Option<String>,
+    /// The field value it writes, as a value: a change on either side retries the write, and
+    /// values are compared, not how they are shown (two addresses can be shown alike).
+    /// `None` for a creation, an account change, or a write remembered by a version that kept
+    /// only the text; then [`HeldWrite::value`] is compared until the write is refused again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_data: Option<FieldValue>,
+    /// The field value the target held, as a value (`None` when it held nothing, or as for
+    /// [`HeldWrite::value_data`], when only [`HeldWrite::current`] was remembered).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_data: Option<FieldValue>,
+    /// The person a refused creation writes, as a value (`None` for any other write, or as for
+    /// [`HeldWrite::value_data`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person_data: Option<Person>,
     /// What kind of refusal.
     pub kind: ErrorKind,
     /// The directory's message.
@@ -93,18 +107,86 @@ impl HeldWrite {
         self.last_seen.checked_add_signed(wait).unwrap_or(DateTime::<Utc>::MAX_UTC)
     }
 
-    fn same(&self, attempt: &Attempt) -> bool {
-        self.value == attempt.value && self.current == attempt.current
+    /// Whether it writes `value` over the same value of the target as when it was refused.
+    fn same(&self, value: Value<'_>) -> bool {
+        match value {
+            Value::Field { to, from } => {
+                same_as(&self.value, self.value_data.as_ref(), Some(to), FieldValue::to_string)
+                    && same_as(
+                        &self.current,
+                        self.current_data.as_ref(),
+                        from,
+                        FieldValue::to_string,
+                    )
+            }
+            Value::Person(person) => {
+                same_as(&self.value, self.person_data.as_ref(), Some(person), person_text)
+                    && self.current.is_none()
+            }
+            Value::Nothing => self.value.is_none() && self.current.is_none(),
+        }
+    }
+
+    /// Remembers `value` as what it writes: as shown to people, and as a value.
+    fn set_value(&mut self, value: Value<'_>) {
+        (self.value, self.current) = (value.text(), value.current_text());
+        (self.value_data, self.current_data, self.person_data) = match value {
+            Value::Field { to, from } => (Some(to.clone()), from.cloned(), None),
+            Value::Person(person) => (None, None, Some(person.clone())),
+            Value::Nothing => (None, None, None),
+        };
+    }
+}
+
+/// Whether a remembered value (`text` as shown, `data` as a value) is `value`: by value when it
+/// was remembered as one, else by how `value` is shown (a write remembered by an older version).
+fn same_as<T: PartialEq>(
+    text: &Option<String>,
+    data: Option<&T>,
+    value: Option<&T>,
+    show: impl Fn(&T) -> String,
+) -> bool {
+    match data {
+        Some(data) => value == Some(data),
+        None => text.as_deref() == value.map(show).as_deref(),
     }
 }
 
 /// One write a run plans: a field of an update, a create, an account change.
-#[derive(Debug, Clone)]
-struct Attempt {
+struct Attempt<'a> {
     key: Key,
-    name: String,
-    value: Option<String>,
-    current: Option<String>,
+    name: &'a str,
+    value: Value<'a>,
+}
+
+/// What a write writes, borrowed from its operation.
+#[derive(Clone, Copy)]
+enum Value<'a> {
+    /// A field's new value, and what the target held.
+    Field { to: &'a FieldValue, from: Option<&'a FieldValue> },
+    /// A new person.
+    Person(&'a Person),
+    /// An account change.
+    Nothing,
+}
+
+impl Value<'_> {
+    /// What it writes, as shown to people.
+    fn text(self) -> Option<String> {
+        match self {
+            Value::Field { to, .. } => Some(to.to_string()),
+            Value::Person(person) => Some(person_text(person)),
+            Value::Nothing => None,
+        }
+    }
+
+    /// What the target held, as shown to people.
+    fn current_text(self) -> Option<String> {
+        match self {
+            Value::Field { from, .. } => from.map(FieldValue::to_string),
+            Value::Person(_) | Value::Nothing => None,
+        }
+    }
 }
 
 type Key = (Side, RecordId, Write);
@@ -114,30 +196,26 @@ fn key_of(held: &HeldWrite) -> Key {
 }
 
 /// The writes `op` makes, one per field for an update.
-fn attempts(op: &Operation) -> Vec<Attempt> {
-    let text = |value: &FieldValue| value.to_string();
+fn attempts(op: &Operation) -> Vec<Attempt<'_>> {
     match op {
         Operation::Update(update) => update
             .changes
             .iter()
             .map(|c| Attempt {
                 key: (update.target, update.record().clone(), Write::Field(c.field)),
-                name: update.name.clone(),
-                value: Some(text(&c.to)),
-                current: c.from.as_ref().map(text),
+                name: &update.name,
+                value: Value::Field { to: &c.to, from: c.from.as_ref() },
             })
             .collect(),
         Operation::Create(create) => vec![Attempt {
             key: (create.target, create.source.clone(), Write::Create),
-            name: create.name.clone(),
-            value: Some(person_text(&create.person)),
-            current: None,
+            name: &create.name,
+            value: Value::Person(&create.person),
         }],
         Operation::Account(account) => vec![Attempt {
             key: (Side::Idp, account.idp.clone(), Write::Account(account.action)),
-            name: account.name.clone(),
-            value: None,
-            current: None,
+            name: &account.name,
+            value: Value::Nothing,
         }],
     }
 }
@@ -187,7 +265,9 @@ pub(crate) fn hold_back(
     if waiting.is_empty() {
         return (None, Vec::new());
     }
-    let holds = |attempt: &Attempt| waiting.get(&attempt.key).filter(|h| h.same(attempt)).copied();
+    let holds = |attempt: &Attempt<'_>| {
+        waiting.get(&attempt.key).filter(|h| h.same(attempt.value)).copied()
+    };
     let mut items = Vec::new();
     let mut kept = Vec::with_capacity(ops.operations.len());
     // Accounts whose disable is held back: revoking their sessions waits for it.
@@ -268,13 +348,15 @@ pub(crate) fn remember(
                     again = false;
                 }
                 Outcome::Failed { kind, message, .. } if is_held_back(*kind) => {
-                    let entry = held.get_mut(&attempt.key).filter(|h| h.same(&attempt));
+                    let entry = held.get_mut(&attempt.key).filter(|h| h.same(attempt.value));
                     match entry {
                         Some(entry) => {
                             entry.attempts = entry.attempts.saturating_add(1);
                             entry.last_seen = now;
                             entry.kind = *kind;
                             entry.error.clone_from(message);
+                            // A write remembered as text alone is remembered as a value from now.
+                            entry.set_value(attempt.value);
                         }
                         None => {
                             again = false;
@@ -305,29 +387,36 @@ pub(crate) fn held_for<'h>(
     held.iter().filter(move |h| keys.contains(&key_of(h)))
 }
 
-fn new_held(attempt: Attempt, kind: ErrorKind, error: &str, now: DateTime<Utc>) -> HeldWrite {
+fn new_held(attempt: Attempt<'_>, kind: ErrorKind, error: &str, now: DateTime<Utc>) -> HeldWrite {
     let (target, record, write) = attempt.key;
     let side = format!("{target:?}");
     let what = format!("{write:?}");
-    HeldWrite {
+    let mut held = HeldWrite {
         id: ItemId::derive("held", &[&side, record.as_str(), &what]),
         target,
         record,
-        name: attempt.name,
+        name: attempt.name.to_owned(),
         write,
-        value: attempt.value,
-        current: attempt.current,
+        value: None,
+        current: None,
+        value_data: None,
+        current_data: None,
+        person_data: None,
         kind,
         error: error.to_owned(),
         first_seen: now,
         last_seen: now,
         attempts: 1,
-    }
+    };
+    held.set_value(attempt.value);
+    held
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Address;
+    use crate::plan::PlannedChange;
 
     fn held(attempts: u32, last_seen: DateTime<Utc>) -> HeldWrite {
         HeldWrite {
@@ -338,6 +427,9 @@ mod tests {
             write: Write::Field(Field::Phone),
             value: Some("+47 1".into()),
             current: None,
+            value_data: Some(FieldValue::Text("+47 1".into())),
+            current_data: None,
+            person_data: None,
             kind: ErrorKind::PermissionDenied,
             error: "403".into(),
             first_seen: last_seen,
@@ -346,9 +438,106 @@ mod tests {
         }
     }
 
+    /// Ada's address in Azure AD is to become `to`, over `from`.
+    fn address_update(to: &Address, from: &Address) -> Operations {
+        let change = PlannedChange {
+            item: ItemId::derive("chg", &["h1"]),
+            field: Field::Address,
+            from: Some(FieldValue::Address(from.clone())),
+            to: FieldValue::Address(to.clone()),
+        };
+        let update = crate::Update {
+            target: Side::Idp,
+            hr: "h1".into(),
+            idp: "a1".into(),
+            name: "Ada".into(),
+            changes: vec![change],
+        };
+        Operations { operations: vec![Operation::Update(update)], skipped: Vec::new() }
+    }
+
+    /// Whether `ops` are held back by `held` at `now`.
+    fn held_back(ops: &Operations, held: &[HeldWrite], now: DateTime<Utc>) -> bool {
+        let (kept, items) = hold_back(ops, held, now, false);
+        let held_back = kept.is_some_and(|kept| kept.operations.is_empty());
+        assert_eq!(held_back, !items.is_empty());
+        held_back
+    }
+
+    fn time() -> DateTime<Utc> {
+        DateTime::<Utc>::from_timestamp(1_800_000_000, 0).expect("a valid time")
+    }
+
+    fn refused() -> Outcome {
+        Outcome::Failed { kind: ErrorKind::InvalidValue, message: "400".into() }
+    }
+
+    #[test]
+    fn a_held_write_is_tried_when_either_value_changes_to_one_shown_alike() {
+        let t = time();
+        let flat = Address::new("1 High St, Flat 2", "", "Leeds", None);
+        let flat_alike = Address::new("1 High St", "", "Flat 2, Leeds", None);
+        let old = Address::new("9 Low St, Flat 1", "", "York", None);
+        let old_alike = Address::new("9 Low St", "", "Flat 1, York", None);
+        assert_eq!(flat.to_string(), flat_alike.to_string());
+        assert_eq!(old.to_string(), old_alike.to_string());
+        let ops = address_update(&flat, &old);
+        let (held, _) = remember(&[], &ops, &[(&ops.operations[0], &refused())], t);
+        assert_eq!(held.len(), 1);
+        assert!(held_back(&ops, &held, t), "the same values are held back");
+        assert!(!held_back(&address_update(&flat_alike, &old), &held, t), "a new value is tried");
+        assert!(!held_back(&address_update(&flat, &old_alike), &held, t), "so is a new current");
+    }
+
+    #[test]
+    fn a_held_write_remembered_as_text_alone_is_compared_as_text_until_refused_again() {
+        let t = time();
+        let flat = Address::new("1 High St, Flat 2", "", "Leeds", None);
+        let old = Address::new("9 Low St", "", "York", None);
+        let ops = address_update(&flat, &old);
+        // As an earlier version remembered it: the values as shown, nothing else.
+        let mut before = held(1, t - chrono::Duration::hours(2));
+        before.write = Write::Field(Field::Address);
+        (before.value, before.current) = (Some(flat.to_string()), Some(old.to_string()));
+        before.value_data = None;
+        let soon = t - chrono::Duration::minutes(90);
+        assert!(held_back(&ops, std::slice::from_ref(&before), soon));
+        let other = address_update(&Address::new("2 High St", "", "Leeds", None), &old);
+        assert!(!held_back(&other, std::slice::from_ref(&before), soon));
+
+        // Its hour is up: tried, and refused again, it is remembered with its values.
+        let (held, again) = remember(&[before], &ops, &[(&ops.operations[0], &refused())], t);
+        assert_eq!((held.len(), held[0].attempts, again), (1, 2, vec![true]));
+        assert_eq!(held[0].value_data, Some(FieldValue::Address(flat)));
+        assert_eq!(held[0].current_data, Some(FieldValue::Address(old)));
+    }
+
+    #[test]
+    fn a_held_creation_is_tried_when_the_person_changes_to_one_shown_alike() {
+        let t = time();
+        let create = |person: Person| {
+            let create = crate::Create {
+                item: ItemId::derive("new", &["h1"]),
+                target: Side::Idp,
+                source: "h1".into(),
+                name: "Ada".into(),
+                person,
+            };
+            Operations { operations: vec![Operation::Create(create)], skipped: Vec::new() }
+        };
+        let ada = Person::new().with_email("ada@example.com").with_given_name("Ada");
+        let alike = ada.clone().with_given_name("Ada; Family name Lovelace");
+        let ada = ada.with_family_name("Lovelace");
+        assert_eq!(person_text(&ada), person_text(&alike));
+        let ops = create(ada);
+        let (held, _) = remember(&[], &ops, &[(&ops.operations[0], &refused())], t);
+        assert!(held_back(&ops, &held, t), "the same person is held back");
+        assert!(!held_back(&create(alike), &held, t), "another is tried");
+    }
+
     #[test]
     fn the_wait_grows_an_hour_six_hours_a_day_then_a_week_for_ever() {
-        let t = DateTime::<Utc>::from_timestamp(1_800_000_000, 0).expect("a valid time");
+        let t = time();
         let hours = |attempts| (held(attempts, t).next_try() - t).num_hours();
         assert_eq!([1, 2, 3, 4, 9].map(hours), [1, 6, 24, 168, 168]);
     }

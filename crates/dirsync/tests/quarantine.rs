@@ -6,9 +6,9 @@ use dirsync::{
     apply::ApplyOptions,
     directory::{ErrorKind, InMemoryDirectory, Record, RecordId},
     held::Write,
-    model::{Field, Person},
+    model::{Address, CountryCode, Field, FieldValue, Person},
     policy::{ConflictRule, Policy},
-    store::{MemoryStore, StateStore},
+    store::{JsonFileStore, MemoryStore, StateStore},
     sync::{Synced, Synchronizer},
 };
 
@@ -36,7 +36,7 @@ fn setup(kind: ErrorKind) -> (InMemoryDirectory, InMemoryDirectory, MemoryStore)
 async fn run_at(
     hr: &InMemoryDirectory,
     idp: &InMemoryDirectory,
-    store: &MemoryStore,
+    store: &dyn StateStore,
     hours: i64,
     retry_held: bool,
 ) -> Synced {
@@ -157,4 +157,94 @@ async fn a_held_field_does_not_hold_back_the_other_fields_of_the_record() {
     assert_eq!(next.report.held.len(), 1);
     let a1 = idp.records().into_iter().find(|r| r.id == RecordId::from("a1")).expect("exists");
     assert_eq!((a1.person.phone(), a1.person.job_title()), (Some("+47 100"), Some("Engineer")));
+}
+
+/// Ada's job title held back, as the state file of a version that remembered values as text alone
+/// has it (format 1, without `value_data` and `current_data`).
+const HELD_AS_TEXT: &str = r#"{
+  "format": 1,
+  "state": {
+    "links": { "h1": { "idp": "a1", "baseline": { "given_name": "Ada" } } },
+    "cursors": {},
+    "held": [
+      {
+        "id": "held-f82865c257ef507f",
+        "target": "idp",
+        "record": "a1",
+        "name": "Ada",
+        "write": { "kind": "field", "what": "job_title" },
+        "value": "CTO",
+        "current": "Engineer",
+        "kind": "permission denied",
+        "error": "the value is refused (on purpose)",
+        "first_seen": "2026-10-26T07:33:20Z",
+        "last_seen": "2026-10-26T07:33:20Z",
+        "attempts": 1
+      }
+    ]
+  }
+}"#;
+
+#[tokio::test]
+async fn a_write_held_back_by_an_earlier_version_is_compared_by_its_text_until_refused_again() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let path = dir.path().join("state.json");
+    let store = JsonFileStore::new(&path);
+    let (hr, idp, _) = setup(ErrorKind::PermissionDenied);
+    std::fs::write(&path, HELD_AS_TEXT).expect("written");
+
+    // The same value is held back, as the earlier version held it.
+    let same = run_at(&hr, &idp, &store, 0, false).await;
+    assert!(same.report.operations.is_empty(), "{:?}", same.report.operations);
+    assert_eq!(same.report.counts.held, 1);
+    // A new value is tried at once.
+    hr.put(Record::new("h1", ada("CEO")));
+    let changed = run_at(&hr, &idp, &store, 0, false).await;
+    assert_eq!(changed.report.counts.failed, 1, "tried with the new value");
+
+    // Refused again when its hour is up, it is remembered with its values, in format 1 still.
+    hr.put(Record::new("h1", ada("CTO")));
+    std::fs::write(&path, HELD_AS_TEXT).expect("written");
+    let due = run_at(&hr, &idp, &store, 1, false).await;
+    assert!(due.report.held[0].tried_again, "{:?}", due.report);
+    let held = store.load().await.expect("saved").held;
+    assert_eq!(held[0].attempts, 2);
+    let text = |s: &str| Some(FieldValue::Text(s.to_owned()));
+    assert_eq!((&held[0].value_data, &held[0].current_data), (&text("CTO"), &text("Engineer")));
+    let file: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("JSON");
+    assert_eq!(file["format"], 1);
+    assert_eq!(file["state"]["held"][0]["value"], "CTO", "shown to people as before");
+}
+
+#[tokio::test]
+async fn a_held_address_is_kept_as_a_value_and_tried_when_it_changes_to_one_shown_alike() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let path = dir.path().join("state.json");
+    let store = JsonFileStore::new(&path);
+    let gb = CountryCode::parse("GB").ok();
+    let flat = Address::new("1 High St, Flat 2", "", "Leeds", gb);
+    let alike = Address::new("1 High St", "", "Flat 2, Leeds", gb);
+    assert_eq!(flat.to_string(), alike.to_string());
+    let hr = InMemoryDirectory::new([Record::new("h1", ada("CTO").with_address(flat.clone()))]);
+    let idp = InMemoryDirectory::new([Record::new("a1", ada("CTO"))]);
+    idp.refuse(&"a1".into(), ErrorKind::InvalidValue, "the value is refused (on purpose)");
+    assert_eq!(run_at(&hr, &idp, &store, 0, false).await.report.counts.failed, 1);
+
+    // The file keeps the address as a value, beside its text, and loads back the same.
+    let state = JsonFileStore::new(&path).load().await.expect("saved");
+    let held = &state.held[0];
+    assert_eq!(held.value.as_deref(), Some("1 High St, Flat 2, Leeds, GB"));
+    assert_eq!(held.value_data, Some(FieldValue::Address(flat)));
+    let copy = JsonFileStore::new(dir.path().join("copy.json"));
+    copy.save(&state).await.expect("saved");
+    assert_eq!(copy.load().await.expect("loaded"), state);
+
+    let same = run_at(&hr, &idp, &store, 0, false).await;
+    assert!(same.report.operations.is_empty() && same.report.counts.held == 1);
+    hr.put(Record::new("h1", ada("CTO").with_address(alike.clone())));
+    let changed = run_at(&hr, &idp, &store, 0, false).await;
+    assert_eq!(changed.report.counts.failed, 1, "a new address is tried, though shown alike");
+    let held = store.load().await.expect("saved").held;
+    assert_eq!(held[0].value_data, Some(FieldValue::Address(alike)));
 }

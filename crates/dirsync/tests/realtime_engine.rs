@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use dirsync::{
     directory::{DirectoryError, ErrorKind, InMemoryDirectory, Record, RecordId},
-    model::Person,
+    model::{Address, FieldValue, Person},
     policy::{ConflictRule, Policy},
     realtime::{AutoProvisioning, PersonLocks, PushAction, RealtimePush},
     store::{MemoryStore, StateStore},
@@ -44,6 +44,35 @@ async fn a_write_a_sync_held_back_is_not_pushed_until_its_value_changes() {
     assert_eq!(summary.people[0].action, PushAction::Failed, "{summary:?}");
     let held = store.state().held;
     assert_eq!((held.len(), held[0].value.as_deref()), (1, Some("+47 2")));
+}
+
+#[tokio::test]
+async fn a_push_tries_a_held_address_when_it_changes_to_one_shown_alike() {
+    let flat = Address::new("1 High St, Flat 2", "", "Leeds", None);
+    let alike = Address::new("1 High St", "", "Flat 2, Leeds", None);
+    assert_eq!(flat.to_string(), alike.to_string());
+    let huma = InMemoryDirectory::new([Record::new("h1", ada().with_address(flat))]);
+    let azure = InMemoryDirectory::new([Record::new("a1", ada())]).with_name("Azure AD");
+    azure.refuse(&"a1".into(), ErrorKind::InvalidValue, "an address it will not take");
+    let store = MemoryStore::new();
+    let policy = Policy { conflicts: ConflictRule::PreferHr, ..Policy::default() };
+    Synchronizer::new(&huma, &azure, &store)
+        .with_policy(policy)
+        .plan()
+        .await
+        .unwrap()
+        .apply()
+        .await
+        .unwrap();
+    let push = RealtimePush::new(&huma, &azure).with_store(&store);
+    let summary = push.push(&["h1".into()]).await;
+    assert_eq!(summary.people[0].action, PushAction::Unchanged, "held back: {summary:?}");
+
+    huma.put(Record::new("h1", ada().with_address(alike.clone())));
+    let summary = push.push(&["h1".into()]).await;
+    assert_eq!(summary.people[0].action, PushAction::Failed, "tried: {summary:?}");
+    let held = store.state().held;
+    assert_eq!(held[0].value_data, Some(FieldValue::Address(alike)));
 }
 
 /// Azure AD that takes a moment to create someone, as a real directory does; counts creations.

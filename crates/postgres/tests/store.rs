@@ -7,21 +7,27 @@ use chrono::{TimeZone, Utc};
 use dirsync::{
     directory::{Cursor, ErrorKind, RecordId},
     held::{HeldWrite, Write},
-    model::{Person, Side},
+    model::{Address, Field, FieldValue, Person, Side},
     plan::{AccountReason, ItemId},
     store::{DisabledAccount, MemoryStore, Reported, StateChanges, StateStore, SyncState},
 };
 
+/// A held write of an address, remembered as shown and as values.
 fn held(record: &str) -> HeldWrite {
     let at = Utc.with_ymd_and_hms(2026, 11, 2, 8, 0, 0).single().expect("a date");
+    let to = Address::new("1 High St\nFlat 2", "", "Leeds", None);
+    let from = Address::new("1 High St", "", "Flat 2, Leeds", None);
     HeldWrite {
         id: ItemId::new(format!("held-{record}")),
         target: Side::Idp,
         record: record.into(),
         name: "Ada Lovelace".to_owned(),
-        write: Write::Field(dirsync::model::Field::Phone),
-        value: Some("+47 22 00 00 00".to_owned()),
-        current: None,
+        write: Write::Field(Field::Address),
+        value: Some(to.to_string()),
+        current: Some(from.to_string()),
+        value_data: Some(FieldValue::Address(to)),
+        current_data: Some(FieldValue::Address(from)),
+        person_data: None,
         kind: ErrorKind::PermissionDenied,
         error: "Insufficient privileges".to_owned(),
         first_seen: at,
@@ -42,7 +48,13 @@ fn full_state() -> SyncState {
         sessions_revoked: true,
     };
     state.disabled.insert("a7".into(), account);
-    state.held = vec![held("a9"), held("a3")];
+    let mut created = held("h5");
+    created.write = Write::Create;
+    created.value = Some("email bo@example.com; First name Bo".to_owned());
+    created.current = None;
+    (created.value_data, created.current_data) = (None, None);
+    created.person_data = Some(Person::new().with_email("bo@example.com").with_given_name("Bo"));
+    state.held = vec![held("a9"), held("a3"), created];
     state.sort_held();
     for (id, day) in [("fnd-1", 2), ("held-a9", 3)] {
         let since = Utc.with_ymd_and_hms(2026, 11, day, 6, 0, 0).single().expect("a date");
@@ -58,7 +70,12 @@ async fn a_saved_state_loads_back_the_same() {
     assert_eq!(store.load().await.unwrap(), SyncState::new(), "a new organisation is empty");
     let state = full_state();
     store.save(&state).await.unwrap();
-    assert_eq!(store.load().await.unwrap(), state);
+    let loaded = store.load().await.unwrap();
+    assert_eq!(loaded, state);
+    // A held write keeps its values, not only how they are shown (the two addresses show alike).
+    let held = &loaded.held[0];
+    assert_eq!(held.value, held.current);
+    assert!(held.value_data.is_some() && held.value_data != held.current_data);
     store.save(&SyncState::new()).await.unwrap();
     assert_eq!(store.load().await.unwrap(), SyncState::new(), "a save replaces everything");
 }
