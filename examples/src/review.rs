@@ -2,10 +2,10 @@
 //! 127.0.0.1 behind a random token, until the report is shown or Ctrl-C.
 
 use crate::cli::ReviewArgs;
-use crate::connect::{self, IdentityDirectory, NewPeople, Secrets};
-use crate::email::{EmailOutcome, SmtpEnv};
-use crate::run::{Console, Failure, Outcome, Run, Settings, applied_run, say};
+use crate::connect::explain_connect_error;
+use crate::run::{Console, Failure, Outcome, Run, applied_run, say};
 use dirsync::{apply::ApplyOptions, directory::Directory, store::StateStore};
+use dirsync_connect::{EmailOutcome, EmailSettings, NewPeople, Secrets, SmtpEnv, SyncSetup};
 use dirsync_review::{Access, AccessToken, Finished, Review, ReviewEmail, Reviewing};
 use std::future::Future;
 use std::io::Write as _;
@@ -20,7 +20,7 @@ pub async fn review(
     console: &mut Console,
     stop: impl Future<Output = ()>,
 ) -> Outcome {
-    let settings = match Settings::from_args(&args.sync) {
+    let settings = match SyncSetup::new(&args.sync).map_err(Failure::from) {
         Ok(settings) => settings,
         Err(Failure { outcome, message }) => {
             say!(console.err, "error: {message}");
@@ -28,29 +28,44 @@ pub async fn review(
         }
     };
     let new_people = NewPeople::from(&args.sync.policy);
-    let directories = match connect::connect(&args.sync.connection, &new_people, secrets) {
+    let directories = match dirsync_connect::connect(&args.sync.connection, &new_people, secrets) {
         Ok(directories) => directories,
         Err(e) => {
-            say!(console.err, "error: {e}");
+            say!(console.err, "error: {}", explain_connect_error(&e));
             return Outcome::CouldNotRun;
         }
     };
-    let graph = match &directories.idp {
-        IdentityDirectory::Azure(azure) => Some(azure.client().clone()),
-        IdentityDirectory::Scim(_) => None,
+    let graph = directories.idp.graph();
+    let email = match review_email(&args.sync.email, graph, &SmtpEnv::from_env()) {
+        Ok(email) => email,
+        Err(why) => {
+            say!(console.err, "{}", EmailOutcome::Failed { why });
+            None
+        }
     };
-    let email =
-        match crate::email::review_email(&args.sync.email, graph.as_ref(), &SmtpEnv::from_env()) {
-            Ok(email) => email,
-            Err(why) => {
-                say!(console.err, "{}", EmailOutcome::Failed { why });
-                None
-            }
-        };
     let idp = directories.idp.shared();
     crate::run::warn_if_cannot_disable(&settings, idp.as_ref(), console);
     let page = Page { port: args.port, open: args.open, email };
     serve(Arc::new(directories.huma), idp, &settings, page, console, stop).await
+}
+
+/// The report email of `sync review`, as `settings` ask (`Ok(None)` without --email-to): the
+/// page sends it after the apply and says so.
+///
+/// # Errors
+/// What is missing to send it, in words.
+pub fn review_email(
+    settings: &EmailSettings,
+    graph: Option<&azure_graph::GraphClient>,
+    smtp: &SmtpEnv,
+) -> Result<Option<ReviewEmail>, String> {
+    if settings.email_to.is_empty() {
+        return Ok(None);
+    }
+    let (mailer, from) =
+        dirsync_connect::mailer(settings, graph, smtp).map_err(|e| e.to_string())?;
+    let to = settings.email_to.iter().map(|to| to.trim().to_owned());
+    Ok(Some(ReviewEmail::new(mailer, from, to).on(settings.email_on.into())))
 }
 
 /// How the page is served.
@@ -68,7 +83,7 @@ pub struct Page {
 pub async fn serve(
     hr: Arc<dyn Directory>,
     idp: Arc<dyn Directory>,
-    settings: &Settings,
+    settings: &SyncSetup,
     page: Page,
     console: &mut Console,
     stop: impl Future<Output = ()>,
@@ -76,7 +91,8 @@ pub async fn serve(
     let token = AccessToken::random();
     let store = match settings.state.open().await {
         Ok(store) => store.shared(),
-        Err(failure) => {
+        Err(e) => {
+            let failure = Failure::from(e);
             say!(console.err, "error: {}", failure.message);
             return failure.outcome;
         }
@@ -121,7 +137,7 @@ pub async fn serve(
 
 fn review_of(
     (hr, idp, store): (Arc<dyn Directory>, Arc<dyn Directory>, Arc<dyn StateStore>),
-    settings: &Settings,
+    settings: &SyncSetup,
     email: Option<ReviewEmail>,
     token: AccessToken,
 ) -> Review {
@@ -171,7 +187,7 @@ async fn run_server(
 fn end(
     finished: Option<Finished>,
     plan: dirsync::plan::Plan,
-    settings: &Settings,
+    settings: &SyncSetup,
     console: &mut Console,
 ) -> Outcome {
     let Some(Finished { result, email, .. }) = finished else {

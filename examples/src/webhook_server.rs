@@ -19,14 +19,14 @@
 //! summary when a write or a read failed, 401 with no detail for a bad signature or token, 413
 //! for a body over [`MAX_BODY`], 202 for topics that need no push.
 
-use crate::connect::{self, ConfigError, Directories, NewPeople, Secrets};
-use crate::run::{Console, Outcome, say};
-use crate::state::{OpenStore, StateLocation};
+use crate::connect;
+use crate::run::{Console, Failure, Outcome, say};
 use dirsync::{
     model::Person,
     policy::{Leavers, Scope},
     realtime::{AutoProvisioning, PushSettings},
 };
+use dirsync_connect::{Directories, NewPeople, OpenStore, Secrets, StateLocation};
 use huma_api::SecretString;
 use huma_api::webhook::WebhookVerifier;
 use std::net::SocketAddr;
@@ -118,10 +118,10 @@ pub struct ServeArgs {
     /// The sync's state, for the links between Huma and Azure AD users: a file, or an
     /// organisation in PostgreSQL (--state postgres://… --org KEY).
     #[command(flatten)]
-    pub store: crate::cli::StateArgs,
+    pub store: dirsync_connect::StateSettings,
     /// Where the two services are.
     #[command(flatten)]
-    pub connection: crate::cli::ConnectionArgs,
+    pub connection: dirsync_connect::ConnectionSettings,
 }
 
 /// Runs the `webhook` program with these arguments; without a command, the demonstration.
@@ -140,8 +140,8 @@ pub async fn main_with(
 }
 
 async fn serve(args: &ServeArgs, console: &mut Console) -> Outcome {
-    let secret = connect::secret_from_env(HUMA_WEBHOOK_SECRET);
-    let token = connect::secret_from_env(HUMA_WEBHOOK_TOKEN);
+    let secret = dirsync_connect::secret_from_env(HUMA_WEBHOOK_SECRET);
+    let token = dirsync_connect::secret_from_env(HUMA_WEBHOOK_TOKEN);
     if let Some(usage) = misuse(args) {
         say!(console.err, "error: {usage}");
         return Outcome::Usage;
@@ -206,11 +206,11 @@ pub async fn ready(
     if let Some(usage) = misuse(args) {
         return fail(console, Outcome::Usage, usage);
     }
-    let store = match StateLocation::from_args(&args.store) {
+    let store = match StateLocation::new(&args.store) {
         Ok(location) => location.open().await,
-        Err(failure) => Err(failure),
+        Err(e) => Err(e),
     };
-    let store = match store {
+    let store = match store.map_err(Failure::from) {
         Ok(store) => store,
         Err(failure) => return fail(console, failure.outcome, failure.message),
     };
@@ -218,9 +218,9 @@ pub async fn ready(
         upn_domain: args.upn_domain.clone().unwrap_or_default(),
         ..NewPeople::default()
     };
-    let directories = match connect::connect(&args.connection, &new_people, secrets) {
+    let directories = match dirsync_connect::connect(&args.connection, &new_people, secrets) {
         Ok(d) => d,
-        Err(ConfigError(e)) => return fail(console, Outcome::CouldNotRun, e),
+        Err(e) => return fail(console, Outcome::CouldNotRun, connect::explain_connect_error(&e)),
     };
     if let Err(e) = directories.check_scope().await {
         return fail(console, Outcome::CouldNotRun, connect::explain_idp_error(&e));
