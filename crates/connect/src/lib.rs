@@ -14,6 +14,9 @@
 //! - [`Secrets`]: from the environment only, never shown;
 //! - [`OrganisationJob`]: one organisation as a [`dirsync_postgres::Worker`] serves it.
 //!
+//! With the `webhook` feature, `ReceiverSettings` make the receiver of Huma's webhooks
+//! (`dirsync_webhook::Receiver`) ready to serve.
+//!
 //! With the `clap` feature every settings type is also `clap::Args`, whose flags are the
 //! `sync` program's (`--huma-url`, `--azure-group`, …), and [`orgs_file`] reads a TOML file of
 //! organisations whose keys are those flags.
@@ -51,6 +54,8 @@ mod state;
 
 #[cfg(feature = "clap")]
 pub mod orgs_file;
+#[cfg(feature = "webhook")]
+mod receiver;
 
 pub use directories::{
     AzureApp, Directories, IdentityDirectory, NewPeople, connect, sign_in_expired,
@@ -62,6 +67,11 @@ pub use email::{
 pub use error::ConnectError;
 pub use job::{JobError, JobNote, OrganisationJob};
 pub use policy::{Create, FileSettings, PolicySettings, Prefer, SyncSettings};
+#[cfg(feature = "webhook")]
+pub use receiver::{
+    HUMA_WEBHOOK_SECRET, HUMA_WEBHOOK_TOKEN, ReadyReceiver, ReceiverError, ReceiverSettings,
+    verifier_from_env,
+};
 /// The type every secret is given in: `secrecy`'s `SecretString`, the one every dirsync adapter
 /// crate re-exports.
 pub use secrecy::SecretString;
