@@ -4,13 +4,12 @@
 use crate::cli::ReviewArgs;
 use crate::connect::explain_connect_error;
 use crate::run::{Console, Failure, Outcome, Run, applied_run, say};
-use dirsync::{apply::ApplyOptions, directory::Directory, store::StateStore};
+use dirsync::{directory::Directory, store::StateStore};
 use dirsync_connect::{EmailOutcome, EmailSettings, NewPeople, Secrets, SmtpEnv, SyncSetup};
-use dirsync_review::{Access, AccessToken, Finished, Review, ReviewEmail, Reviewing};
+use dirsync_review::{Access, AccessToken, Finished, Review, ReviewEmail};
 use std::future::Future;
 use std::io::Write as _;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// Runs `sync review`: connects, plans, serves the page, and ends as `apply` would once the
 /// report is shown, or when `stop` resolves first (Ctrl-C: nothing written, lease let go).
@@ -131,7 +130,7 @@ pub async fn serve(
     if page.open {
         open_browser(&url, console);
     }
-    let finished = run_server(listener, &reviewing, stop).await;
+    let finished = reviewing.serve(listener, stop).await;
     end(finished, plan, settings, console)
 }
 
@@ -141,11 +140,7 @@ fn review_of(
     email: Option<ReviewEmail>,
     token: AccessToken,
 ) -> Review {
-    let options = ApplyOptions::default()
-        .with_concurrency(settings.concurrency)
-        .with_max_people_changed(settings.max_changes)
-        .with_max_disables(settings.max_disables)
-        .with_retry_held(settings.retry_held);
+    let options = settings.apply_options();
     let decisions =
         settings.decisions.iter().flat_map(|d| d.entries()).map(|e| (e.id.clone(), e.decision));
     let mut review = Review::new(hr, idp, store)
@@ -158,29 +153,6 @@ fn review_of(
         review = review.with_email(email);
     }
     review
-}
-
-/// Serves until the report was shown, or `stop` (then waits for writes under way to end).
-async fn run_server(
-    listener: tokio::net::TcpListener,
-    reviewing: &Reviewing,
-    stop: impl Future<Output = ()>,
-) -> Option<Finished> {
-    let (shut, shutdown) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, reviewing.router())
-        .with_graceful_shutdown(async move {
-            let _ = shutdown.await;
-        })
-        .into_future();
-    let server = tokio::spawn(server);
-    tokio::select! {
-        () = reviewing.finished() => {}
-        () = stop => reviewing.idle().await,
-    }
-    let _ = shut.send(());
-    // Open pages (an events stream) get a moment to close; the result is not theirs to hold.
-    let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
-    reviewing.take_finished()
 }
 
 /// The report printed and written, the email's outcome said, and the exit code, as `apply`.
