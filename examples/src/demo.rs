@@ -182,30 +182,3 @@ pub fn write_eml(report: &Report, organisation: &str, from: &str, to: &str, path
         Err(e) => format!("warning: cannot write the report email to {}: {e}", path.display()),
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn failed_report() -> Report {
-        let mut report = Report::default();
-        report.counts.failed = 1;
-        report
-    }
-
-    #[test]
-    fn the_demo_email_is_written_as_an_eml_file() {
-        let folder = tempfile::tempdir().expect("a folder");
-        let path = folder.path().join("report.eml");
-        let said = write_eml(
-            &failed_report(),
-            "Nordlys AS",
-            "dirsync@nordlys.example",
-            "hr@nordlys.example",
-            &path,
-        );
-        assert!(said.contains("1 failed"), "{said}");
-        let eml = std::fs::read_to_string(&path).expect("written");
-        assert!(eml.contains("multipart/alternative") && eml.contains("report.json"), "{eml}");
-    }
-}

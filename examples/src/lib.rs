@@ -2,7 +2,8 @@
 //!
 //! The library behind the two example programs, so that tests drive exactly what the programs run.
 //!
-//! - [`cli`]: the `sync` program's arguments and their mapping to the core's policy.
+//! - [`cli`]: the `sync` program's commands and their arguments, over [`dirsync_connect`]'s
+//!   settings.
 //! - [`connect`]: what a person is told when a connection is refused, and the built-in fakes'
 //!   connection; the connection itself is [`dirsync_connect`]'s.
 //! - [`login`]: `sync login-azure`, connecting to Azure AD with a user account.
