@@ -18,7 +18,7 @@
 //! (`dirsync_webhook::Receiver`) ready to serve.
 //!
 //! With the `clap` feature every settings type is also `clap::Args`, whose flags are the
-//! `sync` program's (`--huma-url`, `--azure-group`, …), and [`orgs_file`] reads a TOML file of
+//! `sync` program's (`--huma-url`, `--azure-group`, …), and `orgs_file` reads a TOML file of
 //! organisations whose keys are those flags.
 //!
 //! ```
