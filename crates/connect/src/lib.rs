@@ -10,7 +10,8 @@
 //! - [`StateSettings`] → [`StateLocation`] → [`OpenStore`];
 //! - [`EmailSettings`] and [`SmtpEnv`] → [`send_report`];
 //! - [`PolicySettings`] → the core's [`Policy`](dirsync::policy::Policy), and all of a
-//!   [`SyncSettings`] → a checked [`SyncSetup`] → a [`Synchronizer`](dirsync::sync::Synchronizer);
+//!   [`SyncSettings`] → a checked [`SyncSetup`] → a
+//!   [`Synchronizer`](dirsync::sync::Synchronizer);
 //! - [`Secrets`]: from the environment only, never shown;
 //! - [`OrganisationJob`]: one organisation as a [`dirsync_postgres::Worker`] serves it.
 //!

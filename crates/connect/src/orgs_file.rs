@@ -1,6 +1,6 @@
-//! The organisations file of `sync worker` (with the `clap` feature): TOML, one `[[organisation]]` table each, whose keys
-//! are `key` and the long flags of `sync apply` without their dashes, with the secrets named by
-//! the environment variables that hold them:
+//! The organisations file of `sync worker` (with the `clap` feature): TOML, one
+//! `[[organisation]]` table each, whose keys are `key` and the long flags of `sync apply` without
+//! their dashes, with the secrets named by the environment variables that hold them:
 //!
 //! ```toml
 //! [[organisation]]
