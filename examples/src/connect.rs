@@ -6,7 +6,6 @@ use dirsync_connect::{
     ConnectError, ConnectionSettings, Directories, NewPeople, SCIM_TOKEN, Secrets,
 };
 use dirsync_scim::ScimError;
-use huma_api::SecretString;
 use testkit::{FakeGraph, FakeHuma};
 
 /// What to tell a person when the identity directory refused: the error's own message and,
@@ -50,25 +49,12 @@ pub fn connect_to_fakes(graph: &FakeGraph, huma: &FakeHuma, new_people: &NewPeop
     }
 }
 
-/// The connection settings that reach the fakes.
+/// The connection settings that reach the fakes ([`ConnectionSettings::for_fakes`]).
 pub fn fake_connection(graph: &FakeGraph, huma: &FakeHuma) -> ConnectionSettings {
-    let mut connection = ConnectionSettings {
-        huma_url: huma.uri(),
-        huma_client_id: Some(FakeHuma::CLIENT_ID.to_owned()),
-        graph_url: graph.uri(),
-        ..ConnectionSettings::default()
-    };
-    connection.azure.azure_tenant = Some(FakeGraph::TENANT_ID.to_owned());
-    connection.azure.azure_client_id = Some(FakeGraph::CLIENT_ID.to_owned());
-    connection.azure.login_url = graph.uri();
-    connection
+    ConnectionSettings::for_fakes(graph, huma)
 }
 
-/// The fakes' default secrets.
+/// The fakes' default secrets ([`Secrets::for_fakes`]).
 pub fn fake_secrets() -> Secrets {
-    Secrets {
-        huma_client_secret: Some(SecretString::from(FakeHuma::CLIENT_SECRET)),
-        azure_client_secret: Some(SecretString::from(FakeGraph::CLIENT_SECRET)),
-        scim_token: None,
-    }
+    Secrets::for_fakes()
 }

@@ -18,6 +18,9 @@
 //! With the `webhook` feature, `ReceiverSettings` make the receiver of Huma's webhooks
 //! (`dirsync_webhook::Receiver`) ready to serve.
 //!
+//! With the `testkit` feature, `ConnectionSettings::for_fakes` and `Secrets::for_fakes` reach
+//! testkit's fake Huma and Graph.
+//!
 //! With the `clap` feature every settings type is also `clap::Args`, whose flags are the
 //! `sync` program's (`--huma-url`, `--azure-group`, …), and `orgs_file` reads a TOML file of
 //! organisations whose keys are those flags.
@@ -46,6 +49,8 @@
 mod directories;
 mod email;
 mod error;
+#[cfg(feature = "testkit")]
+mod fakes;
 mod job;
 mod policy;
 mod secrets;

@@ -15,25 +15,9 @@ fn verifier() -> WebhookVerifier {
     WebhookVerifier::new(Some(SecretString::from("webhook-secret")), None)
 }
 
-fn secrets() -> Secrets {
-    Secrets {
-        huma_client_secret: Some(SecretString::from(FakeHuma::CLIENT_SECRET)),
-        azure_client_secret: Some(SecretString::from(FakeGraph::CLIENT_SECRET)),
-        scim_token: None,
-    }
-}
-
 /// Settings that reach the fakes, the state in `dir`.
 fn settings(graph: &FakeGraph, huma: &FakeHuma, dir: &std::path::Path) -> ReceiverSettings {
-    let mut connection = ConnectionSettings {
-        huma_url: huma.uri(),
-        huma_client_id: Some(FakeHuma::CLIENT_ID.to_owned()),
-        graph_url: graph.uri(),
-        ..ConnectionSettings::default()
-    };
-    connection.azure.azure_tenant = Some(FakeGraph::TENANT_ID.to_owned());
-    connection.azure.azure_client_id = Some(FakeGraph::CLIENT_ID.to_owned());
-    connection.azure.login_url = graph.uri();
+    let connection = ConnectionSettings::for_fakes(graph, huma);
     let store = StateSettings { state: dir.join("state.json"), org: None };
     ReceiverSettings { store, connection, ..ReceiverSettings::default() }
 }
@@ -46,13 +30,13 @@ async fn a_receiver_is_ready_once_the_state_opens_and_the_scope_exists() {
     );
     let dir = tempfile::tempdir().expect("a folder");
     let settings = settings(&graph, &huma, dir.path());
-    let ready = settings.ready(&secrets(), verifier()).await;
+    let ready = settings.ready(&Secrets::for_fakes(), verifier()).await;
     let Ok(ready) = ready else { panic!("ready: {ready:?}") };
     assert_eq!(ready.cannot_disable, None);
 
     let mut nowhere = settings.clone();
     nowhere.connection.scope.azure_group = Some(NOWHERE.to_owned());
-    let refused = nowhere.ready(&secrets(), verifier()).await.map(|_| ()).unwrap_err();
+    let refused = nowhere.ready(&Secrets::for_fakes(), verifier()).await.map(|_| ()).unwrap_err();
     assert!(matches!(refused, ReceiverError::Scoped(_)) && !refused.is_settings(), "{refused}");
     assert!(dirsync::directory::ErrorChain(&refused).to_string().contains(NOWHERE), "{refused}");
 }
@@ -67,15 +51,15 @@ async fn wrong_settings_are_refused_before_the_state_and_the_state_before_the_co
     let mut settings = settings(&graph, &huma, dir.path());
     settings.connection.huma_client_id = None;
     settings.auto_provision = true;
-    let refused = settings.ready(&secrets(), verifier()).await.map(|_| ()).unwrap_err();
+    let refused = settings.ready(&Secrets::for_fakes(), verifier()).await.map(|_| ()).unwrap_err();
     assert!(matches!(refused, ReceiverError::NoUpnDomain) && refused.is_settings());
 
     settings.auto_provision = false;
     settings.store.org = Some("acme".to_owned());
-    let refused = settings.ready(&secrets(), verifier()).await.map(|_| ()).unwrap_err();
+    let refused = settings.ready(&Secrets::for_fakes(), verifier()).await.map(|_| ()).unwrap_err();
     assert!(matches!(refused, ReceiverError::State(_)) && refused.is_settings(), "{refused}");
 
     settings.store.org = None;
-    let refused = settings.ready(&secrets(), verifier()).await.map(|_| ()).unwrap_err();
+    let refused = settings.ready(&Secrets::for_fakes(), verifier()).await.map(|_| ()).unwrap_err();
     assert!(matches!(refused, ReceiverError::Connect(ConnectError::MissingHumaClientId)));
 }
