@@ -3,12 +3,15 @@
 //! created in Azure AD, one with an employment id too long for Azure AD (left out, and said so);
 //! people only in Azure AD are listed, not created in Huma.
 
-use crate::connect::{self, Directories, NewPeople};
-use crate::run::{Console, Mode, Outcome, Settings, say, sync};
+use crate::connect;
+use crate::run::{Console, Mode, Outcome, say, sync};
 use dirsync::{
     apply::ApplyOptions,
     policy::{ConflictRule, CreationRule, MissingRule, Policy},
+    report::Report,
 };
+use dirsync_connect::{Directories, NewPeople, SyncSetup};
+use dirsync_report::ReportEmail;
 use std::path::{Path, PathBuf};
 
 pub use testkit::demo::{Cast, DOMAIN, DemoOrg, seed};
@@ -37,11 +40,11 @@ pub fn new_people() -> NewPeople {
 }
 
 /// The settings of one demo run.
-pub fn settings(state: &Path, report_html: Option<PathBuf>) -> Settings {
-    Settings {
+pub fn settings(state: &Path, report_html: Option<PathBuf>) -> SyncSetup {
+    SyncSetup {
         policy: policy(),
         decisions: None,
-        state: crate::state::StateLocation::File(state.to_owned()),
+        state: dirsync_connect::StateLocation::File(state.to_owned()),
         report_json: None,
         report_html,
         title: "Nordlys AS (demo): Huma and Azure AD synchronised".to_owned(),
@@ -93,7 +96,7 @@ pub async fn run(
     if let Some(report) = &first.report {
         let (from, to) = (format!("dirsync@{DOMAIN}"), format!("hr@{DOMAIN}"));
         let eml = report_html.with_file_name("report.eml");
-        say!(console.out, "{}", crate::email::write_eml(report, "Nordlys AS", &from, &to, &eml));
+        say!(console.out, "{}", write_eml(report, "Nordlys AS", &from, &to, &eml));
     }
 
     say!(console.out);
@@ -165,4 +168,17 @@ fn fresh_temp_dir() -> PathBuf {
         .map(|d| d.as_nanos())
         .unwrap_or_default();
     std::env::temp_dir().join(format!("dirsync-demo-{}-{nanos}", std::process::id()))
+}
+
+/// Writes `report`'s email to `path` as an `.eml` file a mail program opens (the demo's way of
+/// showing it), and says where.
+pub fn write_eml(report: &Report, organisation: &str, from: &str, to: &str, path: &Path) -> String {
+    let email = ReportEmail::new(report).with_organisation(organisation).to_email(from, [to]);
+    let written = dirsync_smtp::to_eml(&email)
+        .map_err(|e| e.to_string())
+        .and_then(|eml| std::fs::write(path, eml).map_err(|e| e.to_string()));
+    match written {
+        Ok(()) => format!("Report email ({}) written to {}", email.subject, path.display()),
+        Err(e) => format!("warning: cannot write the report email to {}: {e}", path.display()),
+    }
 }

@@ -3,7 +3,6 @@
 
 use crate::cli::HistoryArgs;
 use crate::run::{Console, Outcome, say};
-use crate::state;
 use dirsync::store::{HistoryQuery, RunEntry};
 use dirsync_postgres::OrgKey;
 
@@ -11,7 +10,7 @@ use dirsync_postgres::OrgKey;
 /// keeps no history (a file) or cannot be read, 2 for a bad URL or organisation key.
 pub async fn history(args: &HistoryArgs, console: &mut Console) -> Outcome {
     let text = args.store.state.to_string_lossy();
-    if !state::is_url(&text) {
+    if !dirsync_connect::is_url(&text) {
         say!(
             console.err,
             "error: the state file {text} keeps no history: runs are recorded only with a state in \
@@ -56,12 +55,12 @@ struct Found {
 }
 
 async fn find(args: &HistoryArgs, url: &str) -> Result<Found, crate::run::Failure> {
-    let database = state::database(url)?;
+    let database = crate::run::database(url)?;
     let org = match args.store.org.as_deref().map(OrgKey::new).transpose() {
         Ok(org) => org,
         Err(e) => return Err(crate::run::Failure::new(Outcome::Usage, e.to_string())),
     };
-    let db = state::connect(&database).await?;
+    let db = crate::run::open_database(&database).await?;
     let query = HistoryQuery {
         person: args.person.as_deref().map(|id| id.trim().into()),
         since: args.since,

@@ -2,26 +2,26 @@
 //!
 //! The library behind the two example programs, so that tests drive exactly what the programs run.
 //!
-//! - [`cli`]: the `sync` program's arguments and their mapping to the core's policy.
-//! - [`connect`]: Huma and Azure AD directories from arguments and environment (or the fakes).
+//! - [`cli`]: the `sync` program's commands and their arguments, over [`dirsync_connect`]'s
+//!   settings.
+//! - [`connect`]: what a person is told when a connection is refused, and the built-in fakes'
+//!   connection; the connection itself is [`dirsync_connect`]'s.
 //! - [`login`]: `sync login-azure`, connecting to Azure AD with a user account.
 //! - [`demo`]: the demo company seeded into the fakes, and the demo run.
-//! - [`email`]: the report emailed after `apply` (`--email-to`), over SMTP or Microsoft Graph.
 //! - [`plan_view`]: a plan printed for a person.
 //! - [`run`]: the plan / apply flow and its [`run::Outcome`] (the exit code).
 //! - [`release`]: `sync release`, letting held-back writes be tried again.
 //! - [`review`]: `sync review`, the sync as a page in a browser.
-//! - [`state`]: where the state is: a JSON file, or an organisation in PostgreSQL.
 //! - [`history`]: `sync history`, the runs recorded with a state in PostgreSQL.
-//! - [`worker`]: `sync worker`, every organisation of an [`orgs_file`] synced when due.
-//! - [`token_file`]: the saved Azure refresh token of a "with user account" connection.
+//! - [`worker`]: `sync worker`, every organisation of a
+//!   [`dirsync_connect::orgs_file`] synced when due.
 //! - [`webhook_server`]: the `webhook` program, Huma's webhooks pushed to Azure AD by the
 //!   `dirsync-webhook` receiver.
 //!
 //! ```no_run
 //! # async fn demo() {
 //! use dirsync_examples::run::{Console, Outcome, main_with};
-//! use dirsync_examples::connect::Secrets;
+//! use dirsync_connect::Secrets;
 //! let mut console = Console::stdio();
 //! let outcome = main_with(["sync"], Secrets::from_env(), &mut console).await;
 //! assert_eq!(outcome, Outcome::Done);
@@ -31,16 +31,12 @@
 pub mod cli;
 pub mod connect;
 pub mod demo;
-pub mod email;
 pub mod history;
 pub mod login;
-pub mod orgs_file;
 pub mod plan_view;
 pub mod release;
 pub mod review;
 pub mod run;
-pub mod state;
-pub mod token_file;
 pub mod webhook_server;
 pub mod worker;
 

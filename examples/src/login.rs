@@ -6,8 +6,8 @@
 //! ([`azure_graph::RefreshTokenFile`]). The token is never printed.
 
 use crate::cli::LoginArgs;
-use crate::connect::{AzureApp, Secrets};
 use crate::run::{Console, Outcome, say};
+use dirsync_connect::{AzureApp, Secrets};
 
 use azure_graph::{AuthorizationCodeFlow, RedirectError, RefreshTokenFile};
 use reqwest::Url;
@@ -26,7 +26,7 @@ pub async fn login_azure(args: &LoginArgs, secrets: &Secrets, console: &mut Cons
 }
 
 async fn login(args: &LoginArgs, secrets: &Secrets, console: &mut Console) -> Result<(), String> {
-    let app = AzureApp::from_args(&args.azure, secrets).map_err(|e| e.0)?;
+    let app = AzureApp::new(&args.azure, secrets).map_err(|e| e.to_string())?;
     let flow = AuthorizationCodeFlow::new(
         app.tenant,
         app.client_id,

@@ -66,36 +66,3 @@ pub fn print_accounts(out: &mut dyn Write, plan: &Plan, action: AccountAction) -
 pub fn print_held(out: &mut dyn Write, names: &Names, held: &[HeldItem]) -> io::Result<()> {
     dirsync_report::write_held(out, names, held, RETRY_HELD)
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use dirsync::{
-        directory::{Record, Snapshot},
-        model::Person,
-        plan::reconcile,
-        policy::Policy,
-        store::SyncState,
-    };
-
-    #[test]
-    fn a_pending_item_and_one_not_created_say_which_flags_settle_them() {
-        let hr = Snapshot::new(vec![
-            Record::new("h1", Person::new().with_email("a@x.no").with_phone("+47 1")),
-            Record::new("h2", Person::new().with_email("new@x.no")),
-        ]);
-        let idp = Snapshot::new(vec![Record::new(
-            "a1",
-            Person::new().with_email("a@x.no").with_phone("+47 2"),
-        )]);
-        let plan = reconcile(&hr, &idp, &SyncState::new(), &Policy::default());
-        let mut out = Vec::new();
-        print_plan(&mut out, &plan).expect("writes");
-        let text = String::from_utf8(out).expect("utf-8");
-        assert!(text.contains(&format!("PENDING: {DECIDE}")), "{text}");
-        assert!(
-            text.contains("not created: listed for you to choose (--create-in-idp all"),
-            "{text}"
-        );
-    }
-}

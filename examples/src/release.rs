@@ -6,16 +6,17 @@
 
 use crate::cli::ReleaseArgs;
 use crate::run::{Console, Outcome, say};
-use crate::state::{StateLocation, holder};
 use dirsync::{directory::ErrorChain, held::HeldWrite};
+use dirsync_connect::{StateLocation, holder};
 use std::io::Write;
 
 /// Runs `sync release`: 0 when something was released, 1 when nothing held back has the id or
 /// the state cannot be used; 2 for a state in PostgreSQL without an organisation.
 pub async fn release(args: &ReleaseArgs, console: &mut Console) -> Outcome {
-    let location = match StateLocation::from_args(&args.store) {
+    let location = match StateLocation::new(&args.store) {
         Ok(location) => location,
-        Err(failure) => {
+        Err(e) => {
+            let failure = crate::run::Failure::from(e);
             say!(console.err, "error: {}", failure.message);
             return failure.outcome;
         }
@@ -34,7 +35,8 @@ pub async fn release(args: &ReleaseArgs, console: &mut Console) -> Outcome {
             );
             return Outcome::CouldNotRun;
         }
-        Err(failure) => {
+        Err(e) => {
+            let failure = crate::run::Failure::from(e);
             say!(console.err, "error: {}", failure.message);
             return failure.outcome;
         }

@@ -2,15 +2,14 @@
 //! 127.0.0.1 behind a random token, until the report is shown or Ctrl-C.
 
 use crate::cli::ReviewArgs;
-use crate::connect::{self, IdentityDirectory, NewPeople, Secrets};
-use crate::email::{EmailOutcome, SmtpEnv};
-use crate::run::{Console, Failure, Outcome, Run, Settings, applied_run, say};
-use dirsync::{apply::ApplyOptions, directory::Directory, store::StateStore};
-use dirsync_review::{Access, AccessToken, Finished, Review, ReviewEmail, Reviewing};
+use crate::connect::explain_connect_error;
+use crate::run::{Console, Failure, Outcome, Run, applied_run, say};
+use dirsync::{directory::Directory, store::StateStore};
+use dirsync_connect::{EmailOutcome, EmailSettings, NewPeople, Secrets, SmtpEnv, SyncSetup};
+use dirsync_review::{Access, AccessToken, Finished, Review, ReviewEmail};
 use std::future::Future;
 use std::io::Write as _;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// Runs `sync review`: connects, plans, serves the page, and ends as `apply` would once the
 /// report is shown, or when `stop` resolves first (Ctrl-C: nothing written, lease let go).
@@ -20,7 +19,7 @@ pub async fn review(
     console: &mut Console,
     stop: impl Future<Output = ()>,
 ) -> Outcome {
-    let settings = match Settings::from_args(&args.sync) {
+    let settings = match SyncSetup::new(&args.sync).map_err(Failure::from) {
         Ok(settings) => settings,
         Err(Failure { outcome, message }) => {
             say!(console.err, "error: {message}");
@@ -28,29 +27,44 @@ pub async fn review(
         }
     };
     let new_people = NewPeople::from(&args.sync.policy);
-    let directories = match connect::connect(&args.sync.connection, &new_people, secrets) {
+    let directories = match dirsync_connect::connect(&args.sync.connection, &new_people, secrets) {
         Ok(directories) => directories,
         Err(e) => {
-            say!(console.err, "error: {e}");
+            say!(console.err, "error: {}", explain_connect_error(&e));
             return Outcome::CouldNotRun;
         }
     };
-    let graph = match &directories.idp {
-        IdentityDirectory::Azure(azure) => Some(azure.client().clone()),
-        IdentityDirectory::Scim(_) => None,
+    let graph = directories.idp.graph();
+    let email = match review_email(&args.sync.email, graph, &SmtpEnv::from_env()) {
+        Ok(email) => email,
+        Err(why) => {
+            say!(console.err, "{}", EmailOutcome::Failed { why });
+            None
+        }
     };
-    let email =
-        match crate::email::review_email(&args.sync.email, graph.as_ref(), &SmtpEnv::from_env()) {
-            Ok(email) => email,
-            Err(why) => {
-                say!(console.err, "{}", EmailOutcome::Failed { why });
-                None
-            }
-        };
     let idp = directories.idp.shared();
     crate::run::warn_if_cannot_disable(&settings, idp.as_ref(), console);
     let page = Page { port: args.port, open: args.open, email };
     serve(Arc::new(directories.huma), idp, &settings, page, console, stop).await
+}
+
+/// The report email of `sync review`, as `settings` ask (`Ok(None)` without --email-to): the
+/// page sends it after the apply and says so.
+///
+/// # Errors
+/// What is missing to send it, in words.
+pub fn review_email(
+    settings: &EmailSettings,
+    graph: Option<&azure_graph::GraphClient>,
+    smtp: &SmtpEnv,
+) -> Result<Option<ReviewEmail>, String> {
+    if settings.email_to.is_empty() {
+        return Ok(None);
+    }
+    let (mailer, from) =
+        dirsync_connect::mailer(settings, graph, smtp).map_err(|e| e.to_string())?;
+    let to = settings.email_to.iter().map(|to| to.trim().to_owned());
+    Ok(Some(ReviewEmail::new(mailer, from, to).on(settings.email_on.into())))
 }
 
 /// How the page is served.
@@ -68,7 +82,7 @@ pub struct Page {
 pub async fn serve(
     hr: Arc<dyn Directory>,
     idp: Arc<dyn Directory>,
-    settings: &Settings,
+    settings: &SyncSetup,
     page: Page,
     console: &mut Console,
     stop: impl Future<Output = ()>,
@@ -76,7 +90,8 @@ pub async fn serve(
     let token = AccessToken::random();
     let store = match settings.state.open().await {
         Ok(store) => store.shared(),
-        Err(failure) => {
+        Err(e) => {
+            let failure = Failure::from(e);
             say!(console.err, "error: {}", failure.message);
             return failure.outcome;
         }
@@ -115,21 +130,17 @@ pub async fn serve(
     if page.open {
         open_browser(&url, console);
     }
-    let finished = run_server(listener, &reviewing, stop).await;
+    let finished = reviewing.serve(listener, stop).await;
     end(finished, plan, settings, console)
 }
 
 fn review_of(
     (hr, idp, store): (Arc<dyn Directory>, Arc<dyn Directory>, Arc<dyn StateStore>),
-    settings: &Settings,
+    settings: &SyncSetup,
     email: Option<ReviewEmail>,
     token: AccessToken,
 ) -> Review {
-    let options = ApplyOptions::default()
-        .with_concurrency(settings.concurrency)
-        .with_max_people_changed(settings.max_changes)
-        .with_max_disables(settings.max_disables)
-        .with_retry_held(settings.retry_held);
+    let options = settings.apply_options();
     let decisions =
         settings.decisions.iter().flat_map(|d| d.entries()).map(|e| (e.id.clone(), e.decision));
     let mut review = Review::new(hr, idp, store)
@@ -144,34 +155,11 @@ fn review_of(
     review
 }
 
-/// Serves until the report was shown, or `stop` (then waits for writes under way to end).
-async fn run_server(
-    listener: tokio::net::TcpListener,
-    reviewing: &Reviewing,
-    stop: impl Future<Output = ()>,
-) -> Option<Finished> {
-    let (shut, shutdown) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, reviewing.router())
-        .with_graceful_shutdown(async move {
-            let _ = shutdown.await;
-        })
-        .into_future();
-    let server = tokio::spawn(server);
-    tokio::select! {
-        () = reviewing.finished() => {}
-        () = stop => reviewing.idle().await,
-    }
-    let _ = shut.send(());
-    // Open pages (an events stream) get a moment to close; the result is not theirs to hold.
-    let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
-    reviewing.take_finished()
-}
-
 /// The report printed and written, the email's outcome said, and the exit code, as `apply`.
 fn end(
     finished: Option<Finished>,
     plan: dirsync::plan::Plan,
-    settings: &Settings,
+    settings: &SyncSetup,
     console: &mut Console,
 ) -> Outcome {
     let Some(Finished { result, email, .. }) = finished else {

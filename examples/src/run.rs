@@ -1,26 +1,28 @@
 //! The `sync` program's flow: parse the arguments, connect, read both sides, settle the plan, apply
 //! it, and say how it went as an [`Outcome`] (the exit code).
 
-use crate::cli::{Args, Command, IdpKind, SyncArgs};
-use crate::connect::{self, Directories, NewPeople, Secrets};
+use crate::cli::{Args, Command};
+use crate::connect;
 use crate::plan_view;
-use crate::state::StateLocation;
 use dirsync::{
-    apply::{ApplyError, ApplyOptions, DirectoryPair, Progress},
+    apply::{ApplyError, DirectoryPair, Progress},
     directory::{Directory, ErrorChain},
     model::{Names, Side},
     plan::{AccountAction, Decision, ItemId, Plan, PlanItem},
-    policy::Policy,
     report::Report,
-    store::{MemoryStore, StateStore},
+    store::MemoryStore,
     sync::{PlannedSync, SyncError, Synchronizer},
 };
+use dirsync_connect::{
+    Directories, EmailOutcome, NewPeople, Secrets, SetupError, StateLocationError, SyncSettings,
+    SyncSetup,
+};
+use dirsync_postgres::{PgError, PostgresConfig, PostgresDatabase};
+use dirsync_report::DecisionsError;
 use dirsync_report::quoted_value_text as value_text;
-use dirsync_report::{Decisions, DecisionsError};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::ffi::OsString;
 use std::io::{self, BufRead, Write};
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 /// How a run ended: the process's exit code.
@@ -196,30 +198,35 @@ async fn stop_signal() {
 }
 
 /// Against the real services (or whatever the URLs point at).
-async fn real(args: &SyncArgs, mode: Mode, secrets: &Secrets, console: &mut Console) -> Outcome {
-    let settings = match Settings::from_args(args) {
+async fn real(
+    args: &SyncSettings,
+    mode: Mode,
+    secrets: &Secrets,
+    console: &mut Console,
+) -> Outcome {
+    let settings = match SyncSetup::new(args).map_err(Failure::from) {
         Ok(settings) => settings,
         Err(Failure { outcome, message }) => {
             say!(console.err, "error: {message}");
             return outcome;
         }
     };
-    let directories =
-        match connect::connect(&args.connection, &NewPeople::from(&args.policy), secrets) {
-            Ok(directories) => directories,
-            Err(e) => {
-                say!(console.err, "error: {e}");
-                return Outcome::CouldNotRun;
-            }
-        };
+    let new_people = NewPeople::from(&args.policy);
+    let directories = match dirsync_connect::connect(&args.connection, &new_people, secrets) {
+        Ok(directories) => directories,
+        Err(e) => {
+            say!(console.err, "error: {}", connect::explain_connect_error(&e));
+            return Outcome::CouldNotRun;
+        }
+    };
     warn_if_cannot_disable(&settings, directories.idp.directory(), console);
     let run = sync(&directories, &settings, mode, console).await;
     // The report files are written by now; a failed email is a warning, never the run's outcome.
     if let (Mode::Apply, Some(report)) = (mode, &run.report) {
-        let email = crate::email::send_report(&args.email, report, None, &directories).await;
+        let email = dirsync_connect::send_report(&args.email, report, None, &directories).await;
         if email.is_failure() {
             say!(console.err, "{email}");
-        } else if email != crate::email::EmailOutcome::NotAsked {
+        } else if email != EmailOutcome::NotAsked {
             say!(console.out, "{email}");
         }
     }
@@ -228,7 +235,7 @@ async fn real(args: &SyncArgs, mode: Mode, secrets: &Secrets, console: &mut Cons
 
 /// Says so when --disable-leavers is given for a directory that cannot disable accounts.
 pub(crate) fn warn_if_cannot_disable(
-    settings: &Settings,
+    settings: &SyncSetup,
     idp: &dyn Directory,
     console: &mut Console,
 ) {
@@ -253,31 +260,6 @@ pub enum Mode {
     Apply,
 }
 
-/// Everything a sync needs besides the two directories.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// How the plan is settled.
-    pub policy: Policy,
-    /// Decisions from a file, applied after the policy.
-    pub decisions: Option<Decisions>,
-    /// Where the state is.
-    pub state: StateLocation,
-    /// Where to write the report as JSON.
-    pub report_json: Option<PathBuf>,
-    /// Where to write the report as HTML.
-    pub report_html: Option<PathBuf>,
-    /// The report's heading.
-    pub title: String,
-    /// How many writes run at once.
-    pub concurrency: usize,
-    /// The most people one run may change (`--max-changes`).
-    pub max_changes: Option<usize>,
-    /// The most accounts one run may disable (`--max-disables`; `None`: the library's default).
-    pub max_disables: Option<usize>,
-    /// Try the held-back writes again now (`--retry-held`).
-    pub retry_held: bool,
-}
-
 /// A run that cannot go on, with its exit code and the reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
@@ -294,66 +276,38 @@ impl Failure {
     }
 }
 
-impl Settings {
-    /// The settings for these arguments; the decisions file is read here, so a bad one stops the
-    /// run before anything is read from the services.
-    ///
-    /// # Errors
-    /// [`Outcome::Usage`] for a bad decisions file, a creation in Azure AD without a domain, a
-    /// scope flag of the other identity directory, or a state in PostgreSQL without an
-    /// organisation (see [`StateLocation::from_args`]).
-    pub fn from_args(args: &SyncArgs) -> Result<Settings, Failure> {
-        let state = StateLocation::from_args(&args.files.store)?;
-        args.connection
-            .scope
-            .check(args.connection.idp)
-            .map_err(|e| Failure::new(Outcome::Usage, e))?;
-        let policy = args.policy.policy();
-        let creates_in_azure = policy.create_in_idp != dirsync::policy::CreationRule::None
-            && args.connection.idp == IdpKind::Azure;
-        if creates_in_azure && args.policy.upn_domain.as_deref().is_none_or(|d| d.trim().is_empty())
-        {
-            return Err(Failure::new(
-                Outcome::Usage,
-                "--create-in-azure needs --upn-domain DOMAIN: the verified domain new Azure AD \
-                 users sign in with",
-            ));
-        }
-        let decisions = match &args.policy.decisions {
-            Some(path) => Some(Decisions::read(path).map_err(|e| usage_or_io(&e))?),
-            None => None,
-        };
-        Ok(Settings {
-            policy,
-            decisions,
-            state,
-            report_json: args.files.report_json.clone(),
-            report_html: args.files.report_html.clone(),
-            title: format!("Huma and {}: people synchronised", idp_name(args)),
-            concurrency: ApplyOptions::default().concurrency,
-            max_changes: args.policy.max_changes,
-            max_disables: args.policy.max_disables,
-            retry_held: args.policy.retry_held,
-        })
+impl From<SetupError> for Failure {
+    /// A usage error when the settings are wrong; else a file cannot be read.
+    fn from(error: SetupError) -> Self {
+        let outcome = if error.is_settings() { Outcome::Usage } else { Outcome::CouldNotRun };
+        Failure::new(outcome, error.to_string())
     }
 }
 
-/// The identity directory's name, as its plans and reports use it.
-fn idp_name(args: &SyncArgs) -> &str {
-    match args.connection.idp {
-        IdpKind::Azure => "Azure AD",
-        IdpKind::Scim => {
-            Some(args.connection.scim_name.trim()).filter(|n| !n.is_empty()).unwrap_or("SCIM")
+impl From<StateLocationError> for Failure {
+    /// A usage error when the state's settings are wrong; else the state cannot be used.
+    fn from(error: StateLocationError) -> Self {
+        if error.is_settings() {
+            Failure::new(Outcome::Usage, error.to_string())
+        } else {
+            Failure::new(Outcome::CouldNotRun, ErrorChain(&error).to_string())
         }
     }
 }
 
-fn usage_or_io(e: &DecisionsError) -> Failure {
-    let outcome = match e {
-        DecisionsError::Read { .. } => Outcome::CouldNotRun,
-        _ => Outcome::Usage,
-    };
-    Failure::new(outcome, e.to_string())
+/// The database a `--state postgres://…` names (the URL checked, no connection made).
+///
+/// # Errors
+/// [`Outcome::Usage`]: not a PostgreSQL URL, or a password written in it.
+pub(crate) fn database(url: &str) -> Result<PostgresConfig, Failure> {
+    PostgresConfig::from_url(url).map_err(|e| Failure::new(Outcome::Usage, e.to_string()))
+}
+
+/// [`dirsync_connect::open_database`], its error a run that could not run.
+pub(crate) async fn open_database(database: &PostgresConfig) -> Result<PostgresDatabase, Failure> {
+    dirsync_connect::open_database(database)
+        .await
+        .map_err(|e: PgError| Failure::new(Outcome::CouldNotRun, ErrorChain(&e).to_string()))
 }
 
 /// A decisions file the plan refuses: a usage error; an unknown id says where the ids are.
@@ -386,7 +340,7 @@ impl Run {
 /// One sync: read, plan, and (in [`Mode::Apply`]) settle, apply, save the state and report.
 pub async fn sync(
     directories: &Directories,
-    settings: &Settings,
+    settings: &SyncSetup,
     mode: Mode,
     console: &mut Console,
 ) -> Run {
@@ -398,7 +352,7 @@ pub async fn sync(
 pub async fn sync_with(
     hr: &dyn Directory,
     idp: &dyn Directory,
-    settings: &Settings,
+    settings: &SyncSetup,
     mode: Mode,
     console: &mut Console,
 ) -> Run {
@@ -407,7 +361,7 @@ pub async fn sync_with(
         .apply_options()
         .with_progress(progress_to(bar.clone(), DirectoryPair::new(hr, idp).names()));
     let synchronizer = |store| {
-        settings.synchronizer(hr, idp, store, options.clone()).with_holder(crate::state::holder(
+        settings.synchronizer(hr, idp, store, options.clone()).with_holder(dirsync_connect::holder(
             match mode {
                 Mode::Plan { .. } => "sync plan",
                 Mode::Apply => "sync apply",
@@ -420,42 +374,17 @@ pub async fn sync_with(
             // keeps one from starting): it plans over a copy of the state.
             let copy = match settings.state.load().await {
                 Ok(state) => MemoryStore::with_state(state),
-                Err(failure) => return Run::failed(console, failure, None),
+                Err(e) => return Run::failed(console, e.into(), None),
             };
             show_plan(&synchronizer(&copy), settings, json, console).await
         }
         Mode::Apply => {
             let store = match settings.state.open().await {
                 Ok(store) => store,
-                Err(failure) => return Run::failed(console, failure, None),
+                Err(e) => return Run::failed(console, e.into(), None),
             };
             apply(&synchronizer(store.store()), settings, &bar, console).await
         }
-    }
-}
-
-impl Settings {
-    /// The apply options these settings ask for (no progress bar).
-    pub fn apply_options(&self) -> ApplyOptions {
-        ApplyOptions::default()
-            .with_concurrency(self.concurrency)
-            .with_max_people_changed(self.max_changes)
-            .with_max_disables(self.max_disables)
-            .with_retry_held(self.retry_held)
-    }
-
-    /// A synchronizer of `hr` and `idp` over `store`, as these settings say.
-    pub fn synchronizer<'a>(
-        &self,
-        hr: &'a dyn Directory,
-        idp: &'a dyn Directory,
-        store: &'a dyn StateStore,
-        options: ApplyOptions,
-    ) -> Synchronizer<'a> {
-        Synchronizer::new(hr, idp, store)
-            .with_policy(self.policy.clone())
-            .with_apply_options(options)
-            .with_title(self.title.clone())
     }
 }
 
@@ -463,7 +392,7 @@ impl Settings {
 /// nothing and takes no lease on the state file.
 async fn show_plan(
     sync: &Synchronizer<'_>,
-    settings: &Settings,
+    settings: &SyncSetup,
     json: bool,
     console: &mut Console,
 ) -> Run {
@@ -511,7 +440,7 @@ async fn show_plan(
 /// Plans under the state's lease, settles (decisions file, then questions), applies, reports.
 async fn apply(
     sync: &Synchronizer<'_>,
-    settings: &Settings,
+    settings: &SyncSetup,
     bar: &ProgressBar,
     console: &mut Console,
 ) -> Run {
@@ -567,7 +496,7 @@ async fn apply(
 pub fn applied_run(
     applied: Result<dirsync::sync::Synced, SyncError>,
     plan: Plan,
-    settings: &Settings,
+    settings: &SyncSetup,
     console: &mut Console,
 ) -> Run {
     let (report, stopped) = match applied {
@@ -631,7 +560,7 @@ fn progress_to(bar: ProgressBar, names: Names) -> impl Fn(&Progress) + Send + Sy
 }
 
 /// What to tell a person, and the exit code, for a sync that did not run or stopped.
-pub fn sync_failure(error: &SyncError, settings: &Settings) -> Failure {
+pub fn sync_failure(error: &SyncError, settings: &SyncSetup) -> Failure {
     let chain = ErrorChain(error);
     match error {
         SyncError::Read { side: Side::Idp, source, .. } => Failure::new(
@@ -688,20 +617,11 @@ pub fn sync_failure(error: &SyncError, settings: &Settings) -> Failure {
 }
 
 /// Writes the report files `settings` ask for; says what was written, or why not.
-pub(crate) fn write_reports(report: &Report, settings: &Settings) -> Result<Vec<String>, String> {
-    let mut written = Vec::new();
-    if let Some(path) = &settings.report_json {
-        let json = report.to_json_pretty().map_err(|e| e.to_string())?;
-        std::fs::write(path, json + "\n")
-            .map_err(|e| format!("cannot write the report to {}: {e}", path.display()))?;
-        written.push(format!("Report (JSON) written to {}", path.display()));
+pub(crate) fn write_reports(report: &Report, settings: &SyncSetup) -> Result<Vec<String>, String> {
+    match settings.write_reports(report) {
+        Ok(written) => Ok(written.iter().map(ToString::to_string).collect()),
+        Err(e) => Err(ErrorChain(&e).to_string()),
     }
-    if let Some(path) = &settings.report_html {
-        std::fs::write(path, dirsync_report::html(report))
-            .map_err(|e| format!("cannot write the report to {}: {e}", path.display()))?;
-        written.push(format!("Report (HTML) written to {}", path.display()));
-    }
-    Ok(written)
 }
 
 fn progress_bar(visible: bool, len: usize) -> ProgressBar {

@@ -19,14 +19,15 @@
 //! summary when a write or a read failed, 401 with no detail for a bad signature or token, 413
 //! for a body over [`MAX_BODY`], 202 for topics that need no push.
 
-use crate::connect::{self, ConfigError, Directories, NewPeople, Secrets};
+use crate::connect;
 use crate::run::{Console, Outcome, say};
-use crate::state::{OpenStore, StateLocation};
 use dirsync::{
+    directory::ErrorChain,
     model::Person,
-    policy::{Leavers, Scope},
+    policy::Leavers,
     realtime::{AutoProvisioning, PushSettings},
 };
+use dirsync_connect::{ReceiverError, ReceiverSettings, Secrets};
 use huma_api::SecretString;
 use huma_api::webhook::WebhookVerifier;
 use std::net::SocketAddr;
@@ -34,10 +35,7 @@ use std::sync::Arc;
 
 pub use dirsync_webhook::{MAX_BODY, PATH, PushAction, PushSummary, Receiver, UserPush, sign};
 
-/// The environment variable holding the webhook's client secret (HMAC key).
-pub const HUMA_WEBHOOK_SECRET: &str = "HUMA_WEBHOOK_SECRET";
-/// The environment variable holding the webhook's access token.
-pub const HUMA_WEBHOOK_TOKEN: &str = "HUMA_WEBHOOK_TOKEN";
+pub use dirsync_connect::{HUMA_WEBHOOK_SECRET, HUMA_WEBHOOK_TOKEN};
 
 /// Binds `addr` and serves the receiver's Router until the process ends; returns the bound
 /// address (useful with port 0) and the server's task.
@@ -89,39 +87,9 @@ pub struct ServeArgs {
     /// The address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
-    /// Create people in Azure AD who are not there yet.
-    #[arg(long)]
-    pub auto_provision: bool,
-    /// Also push people inactive in Huma or disabled in Azure AD.
-    #[arg(long)]
-    pub include_inactive: bool,
-    /// The verified domain new Azure AD users sign in with (needed with --auto-provision).
-    #[arg(long, value_name = "DOMAIN")]
-    pub upn_domain: Option<String>,
-    /// Disable the Azure AD accounts of people who leave Huma: on users-delete (for people the
-    /// state file links) and on an update that makes them inactive; accounts are never deleted.
-    /// An account disabled so is enabled again when its person is active again.
-    #[arg(long)]
-    pub disable_leavers: bool,
-    /// Also sign disabled leavers out everywhere (revoke their sign-in sessions); only with
-    /// --disable-leavers.
-    #[arg(long, requires = "disable_leavers")]
-    pub revoke_sessions: bool,
-    /// Also disable the Azure AD account of a linked person who left the scope (see
-    /// --huma-team, --azure-group and the other scope flags); only with --disable-leavers.
-    #[arg(long, requires = "disable_leavers")]
-    pub disable_out_of_scope: bool,
-    /// The most accounts one event may disable; an event over it disables nobody (502).
-    /// Default: 10, or 5 % of the linked people, whichever is larger.
-    #[arg(long, value_name = "N")]
-    pub max_disables: Option<usize>,
-    /// The sync's state, for the links between Huma and Azure AD users: a file, or an
-    /// organisation in PostgreSQL (--state postgres://… --org KEY).
+    /// What the receiver does, and where it reads and writes.
     #[command(flatten)]
-    pub store: crate::cli::StateArgs,
-    /// Where the two services are.
-    #[command(flatten)]
-    pub connection: crate::cli::ConnectionArgs,
+    pub receiver: ReceiverSettings,
 }
 
 /// Runs the `webhook` program with these arguments; without a command, the demonstration.
@@ -140,21 +108,11 @@ pub async fn main_with(
 }
 
 async fn serve(args: &ServeArgs, console: &mut Console) -> Outcome {
-    let secret = connect::secret_from_env(HUMA_WEBHOOK_SECRET);
-    let token = connect::secret_from_env(HUMA_WEBHOOK_TOKEN);
-    if let Some(usage) = misuse(args) {
-        say!(console.err, "error: {usage}");
-        return Outcome::Usage;
-    }
-    if secret.is_none() && token.is_none() {
-        say!(
-            console.err,
-            "error: set {HUMA_WEBHOOK_SECRET} and/or {HUMA_WEBHOOK_TOKEN} to what the webhook in \
-             Huma is configured with: unverified webhooks are never accepted"
-        );
-        return Outcome::CouldNotRun;
-    }
-    let verifier = WebhookVerifier::new(secret, token);
+    let verifier = args.receiver.check().and_then(|()| dirsync_connect::verifier_from_env());
+    let verifier = match verifier {
+        Ok(verifier) => verifier,
+        Err(e) => return refused(&e, console),
+    };
     let receiver = match ready(args, &Secrets::from_env(), verifier, console).await {
         Ok(receiver) => receiver,
         Err(outcome) => return outcome,
@@ -179,17 +137,8 @@ async fn serve(args: &ServeArgs, console: &mut Console) -> Outcome {
     }
 }
 
-/// What is wrong with arguments that do not fit together, if anything.
-fn misuse(args: &ServeArgs) -> Option<String> {
-    if args.auto_provision && args.upn_domain.as_deref().is_none_or(|d| d.trim().is_empty()) {
-        return Some("--auto-provision needs --upn-domain DOMAIN".to_owned());
-    }
-    args.connection.scope.check(args.connection.idp).err()
-}
-
 /// The receiver `webhook serve` runs for `args`, with `secrets` and `verifier`, once everything
-/// it needs is there: the arguments fit, the state opens, and every group of the scope exists
-/// (one that does not would leave everyone out of it); else the exit code, the reason printed.
+/// it needs is there (see [`ReceiverSettings::ready`]); else the exit code, the reason printed.
 ///
 /// # Errors
 /// [`Outcome::Usage`] for arguments that do not fit, [`Outcome::CouldNotRun`] otherwise.
@@ -199,65 +148,32 @@ pub async fn ready(
     verifier: WebhookVerifier,
     console: &mut Console,
 ) -> Result<Receiver, Outcome> {
-    let fail = |console: &mut Console, outcome, message: String| {
-        say!(console.err, "error: {message}");
-        Err(outcome)
-    };
-    if let Some(usage) = misuse(args) {
-        return fail(console, Outcome::Usage, usage);
+    match args.receiver.ready(secrets, verifier).await {
+        Ok(ready) => {
+            if let Some(idp) = ready.cannot_disable {
+                say!(
+                    console.err,
+                    "warning: {idp} cannot disable accounts, so --disable-leavers disables nobody"
+                );
+            }
+            Ok(ready.receiver)
+        }
+        Err(e) => Err(refused(&e, console)),
     }
-    let store = match StateLocation::from_args(&args.store) {
-        Ok(location) => location.open().await,
-        Err(failure) => Err(failure),
-    };
-    let store = match store {
-        Ok(store) => store,
-        Err(failure) => return fail(console, failure.outcome, failure.message),
-    };
-    let new_people = NewPeople {
-        upn_domain: args.upn_domain.clone().unwrap_or_default(),
-        ..NewPeople::default()
-    };
-    let directories = match connect::connect(&args.connection, &new_people, secrets) {
-        Ok(d) => d,
-        Err(ConfigError(e)) => return fail(console, Outcome::CouldNotRun, e),
-    };
-    if let Err(e) = directories.check_scope().await {
-        return fail(console, Outcome::CouldNotRun, connect::explain_idp_error(&e));
-    }
-    let idp = directories.idp.directory();
-    if args.disable_leavers && !idp.capabilities().can_disable {
-        say!(
-            console.err,
-            "warning: {} cannot disable accounts, so --disable-leavers disables nobody",
-            idp.name()
-        );
-    }
-    Ok(receiver(args, directories, store, verifier))
 }
 
-/// The receiver of `args`' settings over `directories` and `store`.
-fn receiver(
-    args: &ServeArgs,
-    directories: Directories,
-    store: OpenStore,
-    verifier: WebhookVerifier,
-) -> Receiver {
-    let provisioning =
-        if args.auto_provision { AutoProvisioning::On } else { AutoProvisioning::Off };
-    let scope = Scope {
-        include_inactive: args.include_inactive,
-        disable_out_of_scope: args.disable_leavers && args.disable_out_of_scope,
+/// Says why the receiver cannot serve; the exit code.
+fn refused(error: &ReceiverError, console: &mut Console) -> Outcome {
+    let (outcome, message) = match error {
+        ReceiverError::State(state) if state.is_settings() => (Outcome::Usage, state.to_string()),
+        ReceiverError::State(state) => (Outcome::CouldNotRun, ErrorChain(state).to_string()),
+        ReceiverError::Connect(e) => (Outcome::CouldNotRun, connect::explain_connect_error(e)),
+        ReceiverError::Scoped(e) => (Outcome::CouldNotRun, connect::explain_idp_error(e)),
+        e if e.is_settings() => (Outcome::Usage, e.to_string()),
+        e => (Outcome::CouldNotRun, e.to_string()),
     };
-    let revoke_sessions = args.disable_leavers && args.revoke_sessions;
-    let leavers = Leavers { disable: args.disable_leavers, revoke_sessions };
-    let (huma, idp) = directories.shared();
-    Receiver::new(huma, idp, verifier).with_store(store.shared()).with_settings(PushSettings {
-        provisioning,
-        scope,
-        leavers,
-        max_disables: args.max_disables,
-    })
+    say!(console.err, "error: {message}");
+    outcome
 }
 
 /// A secret only the demo's fake Huma and its server share.

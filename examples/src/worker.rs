@@ -4,19 +4,17 @@
 //! each run in the database's history.
 
 use crate::cli::WorkerArgs;
-use crate::connect::{self, Directories, NewPeople};
-use crate::orgs_file::{self, Organisation, ReadError};
-use crate::run::{Console, Failure, Outcome, Settings, say, sync_failure, write_reports};
-use crate::state::{self, StateLocation};
-use async_trait::async_trait;
-use dirsync::sync::SyncError;
+use crate::connect::explain_connect_error;
+use crate::run::{Console, Failure, Outcome, say, sync_failure};
+use dirsync::{directory::ErrorChain, sync::SyncError};
+use dirsync_connect::orgs_file::{self, Organisation, ReadError};
+use dirsync_connect::{JobError, JobNote, OrganisationJob as Job};
 use dirsync_postgres::{
-    OrgDone, OrgJob, OrgKey, OrgRun, OrgStatus, PostgresStore, RoundOutcome, RoundSummary, Worker,
+    OrgDone, OrgJob as _, OrgKey, OrgRun, OrgStatus, PostgresConfig, RoundOutcome, RoundSummary,
+    Worker,
 };
 use std::collections::HashMap;
 use std::io::Write;
-use std::sync::Mutex;
-use std::time::Duration;
 use tokio::sync::watch;
 
 /// Runs `sync worker`: with `--once`, 0 when every organisation was synced (or was not due, or
@@ -30,7 +28,7 @@ pub async fn worker(args: &WorkerArgs, console: &mut Console) -> Outcome {
             return outcome;
         }
     };
-    let db = match state::connect(&jobs.database).await {
+    let db = match crate::run::open_database(&jobs.database).await {
         Ok(db) => db,
         Err(Failure { outcome, message }) => {
             say!(console.err, "error: {message}");
@@ -38,7 +36,7 @@ pub async fn worker(args: &WorkerArgs, console: &mut Console) -> Outcome {
         }
     };
     let worker = Worker::new(db, args.every).with_concurrency(args.concurrency);
-    let by_key: HashMap<&OrgKey, &Job> = jobs.jobs.iter().map(|job| (&job.key, job)).collect();
+    let by_key: HashMap<&OrgKey, &Job> = jobs.jobs.iter().map(|job| (job.key(), job)).collect();
     let signals = signals();
     let (stop, abort) = (nth_signal(signals.clone(), 1), nth_signal(signals, 2));
     let (out, err) = (&mut console.out, &mut console.err);
@@ -78,7 +76,7 @@ pub async fn worker(args: &WorkerArgs, console: &mut Console) -> Outcome {
 
 /// The organisations to serve and the database they are in.
 struct Jobs {
-    database: dirsync_postgres::PostgresConfig,
+    database: PostgresConfig,
     jobs: Vec<Job>,
 }
 
@@ -86,7 +84,7 @@ struct Jobs {
 /// checked and both directories built (no request made yet), so a bad file stops the worker
 /// before it syncs anyone.
 fn jobs(args: &WorkerArgs) -> Result<Jobs, Failure> {
-    if !state::is_url(&args.state) {
+    if !dirsync_connect::is_url(&args.state) {
         return Err(Failure::new(
             Outcome::Usage,
             format!(
@@ -96,112 +94,32 @@ fn jobs(args: &WorkerArgs) -> Result<Jobs, Failure> {
             ),
         ));
     }
-    let database = state::database(&args.state)?;
+    let database = crate::run::database(&args.state)?;
     let file = args.orgs.display();
     let organisations = orgs_file::read(&args.orgs).map_err(|e| match e {
         ReadError::Bad(bad) => Failure::new(Outcome::Usage, format!("{file}: {bad}")),
         ReadError::Unreadable(io) => {
             Failure::new(Outcome::CouldNotRun, format!("cannot read {file}: {io}"))
         }
+        other => Failure::new(Outcome::CouldNotRun, format!("{file}: {other}")),
     })?;
-    let holder = state::holder("sync worker");
+    let holder = dirsync_connect::holder("sync worker");
     let jobs = organisations
         .into_iter()
-        .map(|organisation| Job::new(organisation, &database, &holder))
+        .map(|organisation| job(organisation, &database, &holder))
         .collect::<Result<Vec<_>, String>>()
         .map_err(|message| Failure::new(Outcome::Usage, format!("{file}: {message}")))?;
     Ok(Jobs { database, jobs })
 }
 
-/// One organisation of the file, ready to sync.
-struct Job {
-    key: OrgKey,
-    settings: Settings,
-    email: crate::cli::EmailArgs,
-    directories: Directories,
-    holder: String,
-    /// What its last run has to say beside its log line (report files, the email).
-    notes: Mutex<Vec<String>>,
-}
-
-impl Job {
-    fn new(
-        organisation: Organisation,
-        database: &dirsync_postgres::PostgresConfig,
-        holder: &str,
-    ) -> Result<Job, String> {
-        let Organisation { key, args, secrets } = organisation;
-        let table = format!("[[organisation]] {:?}", key.as_str());
-        let mut settings =
-            Settings::from_args(&args).map_err(|f| format!("{table}: {}", f.message))?;
-        settings.state =
-            StateLocation::Postgres { database: Box::new(database.clone()), org: key.clone() };
-        settings.title = format!("{key}: {}", settings.title);
-        let directories =
-            connect::connect(&args.connection, &NewPeople::from(&args.policy), &secrets)
-                .map_err(|e| format!("{table}: {e}"))?;
-        Ok(Job {
-            key,
-            settings,
-            email: args.email,
-            directories,
-            holder: holder.to_owned(),
-            notes: Mutex::new(Vec::new()),
-        })
-    }
-
-    fn note(&self, note: String) {
-        self.notes.lock().unwrap_or_else(|p| p.into_inner()).push(note);
-    }
-
-    /// Writes the report files and sends the email, as `sync apply` does.
-    async fn report(&self, report: &dirsync::report::Report) {
-        match write_reports(report, &self.settings) {
-            Ok(written) => written.into_iter().for_each(|line| self.note(line)),
-            Err(message) => self.note(format!("error: {message}")),
-        }
-        let email = crate::email::send_report(
-            &self.email,
-            report,
-            Some(self.key.as_str()),
-            &self.directories,
-        )
-        .await;
-        if email != crate::email::EmailOutcome::NotAsked {
-            self.note(email.to_string());
-        }
-    }
-}
-
-#[async_trait]
-impl OrgJob for Job {
-    fn key(&self) -> &OrgKey {
-        &self.key
-    }
-
-    /// Never asks for decisions: a plan that leaves some pending is refused, and recorded so.
-    async fn sync_if_due(
-        &self,
-        store: &PostgresStore,
-        every: Duration,
-    ) -> Result<OrgRun, SyncError> {
-        let (hr, idp) = (&self.directories.huma, self.directories.idp.directory());
-        let sync = self
-            .settings
-            .synchronizer(hr, idp, store, self.settings.apply_options())
-            .with_holder(self.holder.clone());
-        let run = dirsync_postgres::sync_if_due(store, &sync, every).await?;
-        if let OrgRun::Ran(result) = &run {
-            let report = match result.as_ref() {
-                Ok(synced) => Some(&synced.report),
-                Err(e) => e.report(),
-            };
-            if let Some(report) = report {
-                self.report(report).await;
-            }
-        }
-        Ok(run)
-    }
+/// The organisation of the file, ready to sync; or why not, naming its table.
+fn job(organisation: Organisation, database: &PostgresConfig, holder: &str) -> Result<Job, String> {
+    let Organisation { key, args, secrets } = organisation;
+    let table = format!("[[organisation]] {:?}", key.as_str());
+    Job::new(key, &args, &secrets, database, holder).map_err(|e| match e {
+        JobError::Connect(e) => format!("{table}: {}", explain_connect_error(&e)),
+        other => format!("{table}: {other}"),
+    })
 }
 
 /// The line for one organisation's turn on standard output, and its notes on standard error.
@@ -230,10 +148,12 @@ fn log(out: &mut dyn Write, err: &mut dyn Write, done: &OrgDone, job: Option<&Jo
         Ok(_) => String::new(),
     };
     say!(out, "{at} {key}: {status} in {took:.1} s: {detail}");
-    if let Some(job) = job {
-        let notes = std::mem::take(&mut *job.notes.lock().unwrap_or_else(|p| p.into_inner()));
-        for note in notes {
-            say!(err, "{key}: {note}");
+    for note in job.map(Job::take_notes).unwrap_or_default() {
+        match note {
+            JobNote::Written(written) => say!(err, "{key}: {written}"),
+            JobNote::NotWritten(e) => say!(err, "{key}: error: {}", ErrorChain(&e)),
+            JobNote::Email(email) => say!(err, "{key}: {email}"),
+            _ => {}
         }
     }
 }
@@ -247,7 +167,7 @@ fn failure_text(error: &SyncError, job: Option<&Job>) -> String {
              \"FILE\", …); `sync plan` with the same settings lists them",
             p.pending.len()
         ),
-        (_, Some(job)) => sync_failure(error, &job.settings).message,
+        (_, Some(job)) => sync_failure(error, job.setup()).message,
         (_, None) => dirsync::directory::ErrorChain(error).to_string(),
     };
     match error.report() {

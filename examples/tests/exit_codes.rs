@@ -5,7 +5,8 @@
 mod common;
 
 use common::{argv, run};
-use dirsync_examples::connect::{Secrets, fake_secrets};
+use dirsync_connect::Secrets;
+use dirsync_examples::connect::fake_secrets;
 use dirsync_examples::demo::{DOMAIN, DemoOrg};
 use dirsync_examples::run::{Captured, Console, Outcome, main_with};
 use huma_api::SecretString;

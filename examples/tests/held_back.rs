@@ -6,7 +6,8 @@
 mod common;
 
 use common::{apply_with_report as apply, argv, run};
-use dirsync_examples::connect::{Secrets, fake_secrets};
+use dirsync_connect::Secrets;
+use dirsync_examples::connect::fake_secrets;
 use dirsync_examples::demo::DemoOrg;
 use dirsync_examples::run::Outcome;
 use std::path::Path;

@@ -16,9 +16,9 @@ use dirsync::{
     realtime::{AutoProvisioning, PushSettings},
     store::{HistoryQuery, RunEntry, RunHistory, RunOutcome, StateStore},
 };
+use dirsync_connect::OpenStore;
 use dirsync_examples::connect::connect_to_fakes;
 use dirsync_examples::demo::{self, DemoOrg};
-use dirsync_examples::state::OpenStore;
 use dirsync_examples::webhook_server::{PushAction, PushSummary, Receiver, send, spawn};
 use huma_api::SecretString;
 use huma_api::webhook::WebhookVerifier;

@@ -13,8 +13,9 @@ use common::browser::{
     self, Browser, by_role, page_text, screenshot, wait_for_heading, within_role,
 };
 use dirsync::{directory::Snapshot, model::Person, store::JsonFileStore, sync::Synchronizer};
+use dirsync_connect::{Directories, NewPeople};
 use dirsync_examples::cli::{Args, Command};
-use dirsync_examples::connect::{self, Directories, NewPeople};
+use dirsync_examples::connect;
 use dirsync_examples::run::{Captured, Console, Outcome};
 use fantoccini::Client;
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};

@@ -7,7 +7,8 @@ mod scim_server;
 
 use common::run;
 use dirsync::model::{Address, CountryCode, Person};
-use dirsync_examples::connect::{Secrets, fake_secrets};
+use dirsync_connect::Secrets;
+use dirsync_examples::connect::fake_secrets;
 use dirsync_examples::run::Outcome;
 use huma_api::SecretString;
 use scim_server::{ScimServer, ServerFeatures, TOKEN};

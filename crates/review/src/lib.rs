@@ -295,4 +295,32 @@ impl Reviewing {
     pub fn take_finished(&self) -> Option<Finished> {
         self.shared.take_finished()
     }
+
+    /// Serves the page on `listener` until the apply ended and its result page was shown, or
+    /// until `stop` (then it waits for writes under way to end): how a program that is only
+    /// this page serves it. How the apply ended; `None` when stopped before one did.
+    pub async fn serve(
+        &self,
+        listener: tokio::net::TcpListener,
+        stop: impl Future<Output = ()>,
+    ) -> Option<Finished> {
+        let (shut, shutdown) = oneshot::channel::<()>();
+        let server = axum::serve(listener, self.router())
+            .with_graceful_shutdown(async move {
+                let _ = shutdown.await;
+            })
+            .into_future();
+        let server = tokio::spawn(server);
+        tokio::select! {
+            () = self.finished() => {}
+            () = stop => {
+                tracing::debug!("stopped: waiting for the writes under way");
+                self.idle().await;
+            }
+        }
+        let _ = shut.send(());
+        // Open pages (an events stream) get a moment to close; the result is not theirs to hold.
+        let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
+        self.take_finished()
+    }
 }

@@ -196,3 +196,12 @@ async fn one_plan_is_applied_once_whatever_the_tabs_send() {
         f.azure.records().iter().filter_map(|r| r.person.job_title().map(str::to_owned)).collect();
     assert_eq!(titles, ["CTO"]);
 }
+
+#[tokio::test]
+async fn serving_stops_when_asked_before_any_apply_with_nothing_finished() {
+    let fixture = fixture().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
+    let finished = fixture.reviewing.serve(listener, async {}).await;
+    assert!(finished.is_none(), "nothing was applied");
+    assert_eq!(fixture.azure.records().len(), 1, "nobody created");
+}

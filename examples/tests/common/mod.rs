@@ -1,7 +1,8 @@
 //! What the program tests share: the `sync` command line against the fakes, and a run of it.
 #![allow(dead_code, unreachable_pub)] // each test file uses a different part
 
-use dirsync_examples::connect::{self, Secrets};
+use dirsync_connect::Secrets;
+use dirsync_examples::connect;
 use dirsync_examples::demo::DemoOrg;
 use dirsync_examples::run::{Console, Outcome, main_with};
 use std::path::Path;

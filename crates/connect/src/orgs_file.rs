@@ -1,6 +1,6 @@
-//! The organisations file of `sync worker`: TOML, one `[[organisation]]` table each, whose keys
-//! are `key` and the long flags of `sync apply` without their dashes, with the secrets named by
-//! the environment variables that hold them:
+//! The organisations file of `sync worker` (with the `clap` feature): TOML, one
+//! `[[organisation]]` table each, whose keys are `key` and the long flags of `sync apply` without
+//! their dashes, with the secrets named by the environment variables that hold them:
 //!
 //! ```toml
 //! [[organisation]]
@@ -25,11 +25,12 @@
 //! means the same. Nothing is taken from the worker's own environment (no `HUMA_CLIENT_ID`
 //! for every organisation by mistake); only the variables a table names are read.
 
-use crate::cli::{IdpKind, SyncArgs};
-use crate::connect::Secrets;
+use crate::policy::SyncSettings;
+use crate::secrets::Secrets;
+use crate::settings::IdpKind;
 use clap::{Args as _, FromArgMatches as _};
 use dirsync_postgres::OrgKey;
-use huma_api::SecretString;
+use secrecy::SecretString;
 use std::fmt;
 use std::path::Path;
 
@@ -46,7 +47,7 @@ pub struct Organisation {
     /// The organisation's key in the database.
     pub key: OrgKey,
     /// Its arguments, as `sync apply` would take them.
-    pub args: SyncArgs,
+    pub args: SyncSettings,
     /// Its secrets, from the variables its table names.
     pub secrets: Secrets,
 }
@@ -134,11 +135,14 @@ pub fn parse(
 }
 
 /// Why an organisations file cannot be used.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ReadError {
     /// It cannot be read.
-    Unreadable(std::io::Error),
+    #[error("cannot read the organisations file")]
+    Unreadable(#[source] std::io::Error),
     /// What it says is wrong.
+    #[error(transparent)]
     Bad(OrgsFileError),
 }
 
@@ -148,7 +152,9 @@ pub enum ReadError {
 /// [`ReadError`]: the file cannot be read, or is wrong ([`OrgsFileError`]).
 pub fn read(path: &Path) -> Result<Vec<Organisation>, ReadError> {
     let text = std::fs::read_to_string(path).map_err(ReadError::Unreadable)?;
-    parse(&text, &|name| std::env::var(name).ok()).map_err(ReadError::Bad)
+    let organisations = parse(&text, &|name| std::env::var(name).ok()).map_err(ReadError::Bad)?;
+    tracing::debug!(path = %path.display(), organisations = organisations.len(), "read");
+    Ok(organisations)
 }
 
 /// The organisation of the `n`th table.
@@ -195,7 +201,7 @@ fn organisation(
 /// The command line of `sync apply`'s flags, with nothing taken from the environment: a table
 /// says everything about its organisation.
 fn command() -> clap::Command {
-    SyncArgs::augment_args(clap::Command::new("organisation"))
+    SyncSettings::augment_args(clap::Command::new("organisation"))
         .no_binary_name(true)
         .disable_help_flag(true)
         .mut_args(|arg| arg.env(None))
@@ -276,14 +282,17 @@ fn switch_argument(command: &clap::Command, name: &str, on: bool) -> Option<Stri
 
 /// `argv` parsed as `sync apply` parses it, and the settings it needs checked; or the key that
 /// is wrong (when it can be told), and why.
-fn parse_args(argv: &[String], table: &toml::Table) -> Result<SyncArgs, (Option<String>, String)> {
+fn parse_args(
+    argv: &[String],
+    table: &toml::Table,
+) -> Result<SyncSettings, (Option<String>, String)> {
     let matches = command().try_get_matches_from(argv).map_err(|e| {
         let key = refused_key(&e)
             .filter(|key| table.contains_key(key))
             .or_else(|| culprit(argv).filter(|key| table.contains_key(key)));
         (key, clap_message(&e))
     })?;
-    let args = SyncArgs::from_arg_matches(&matches).map_err(|e| (None, clap_message(&e)))?;
+    let args = SyncSettings::from_arg_matches(&matches).map_err(|e| (None, clap_message(&e)))?;
     let missing = |key: &str, what: &str| Err((Some(key.to_owned()), format!("missing: {what}")));
     let connection = &args.connection;
     if connection.huma_client_id.is_none() {
@@ -339,7 +348,7 @@ fn clap_message(error: &clap::Error) -> String {
 /// a secret written in the file by mistake.
 fn secrets(
     table: &toml::Table,
-    args: &SyncArgs,
+    args: &SyncSettings,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Secrets, (&'static str, String)> {
     let secret = |key: &'static str, what: &str| -> Result<SecretString, (&'static str, String)> {
@@ -393,7 +402,7 @@ fn is_variable_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::{Create, Prefer};
+    use crate::policy::{Create, Prefer};
 
     const SECRETS: &str = "huma-client-secret-env = \"H\"\nazure-client-secret-env = \"A\"\n";
     const CONNECTION: &str =
