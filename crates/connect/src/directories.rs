@@ -196,12 +196,11 @@ fn scim_directory(
     let url = required(&settings.scim_url, ConnectError::MissingScimUrl)?;
     let token = secrets.scim_token.clone().ok_or(ConnectError::MissingScimToken)?;
     let client = ScimClient::builder().base_url(url).token(token).build()?;
-    let name = settings.scim_name.trim();
-    let name = if name.is_empty() { "SCIM" } else { name };
+    let name = settings.idp_name().to_owned();
     let filter = settings.scope.scim_filter.clone();
     Ok(ScimDirectory::new(
         client,
-        ScimDirectoryConfig { name: name.to_owned(), filter, ..ScimDirectoryConfig::default() },
+        ScimDirectoryConfig { name, filter, ..ScimDirectoryConfig::default() },
     ))
 }
 

@@ -72,6 +72,19 @@ impl Default for ConnectionSettings {
     }
 }
 
+impl ConnectionSettings {
+    /// The identity directory's name, as its plans and reports use it: "Azure AD", or the SCIM
+    /// provider's name ("SCIM" when it is blank).
+    pub fn idp_name(&self) -> &str {
+        match self.idp {
+            IdpKind::Azure => "Azure AD",
+            IdpKind::Scim => {
+                Some(self.scim_name.trim()).filter(|n| !n.is_empty()).unwrap_or("SCIM")
+            }
+        }
+    }
+}
+
 /// Requests in flight at once: 1 to 256.
 #[cfg(feature = "clap")]
 fn concurrency() -> impl clap::builder::TypedValueParser<Value = usize> {

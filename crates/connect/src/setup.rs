@@ -133,7 +133,7 @@ impl SyncSetup {
             state,
             report_json: settings.files.report_json.clone(),
             report_html: settings.files.report_html.clone(),
-            title: format!("Huma and {}: people synchronised", idp_name(settings)),
+            title: format!("Huma and {}: people synchronised", connection.idp_name()),
             concurrency: ApplyOptions::default().concurrency,
             max_changes: settings.policy.max_changes,
             max_disables: settings.policy.max_disables,
@@ -185,16 +185,6 @@ impl SyncSetup {
         }
         tracing::debug!(files = written.len(), "report files written");
         Ok(written)
-    }
-}
-
-/// The identity directory's name, as its plans and reports use it.
-fn idp_name(settings: &SyncSettings) -> &str {
-    match settings.connection.idp {
-        IdpKind::Azure => "Azure AD",
-        IdpKind::Scim => {
-            Some(settings.connection.scim_name.trim()).filter(|n| !n.is_empty()).unwrap_or("SCIM")
-        }
     }
 }
 
