@@ -7,7 +7,7 @@ use crate::settings::ConnectionSettings;
 use crate::state::StateSettings;
 use dirsync::{
     model::Side,
-    policy::{ConflictRule, CreationRule, Leavers, MissingRule, Policy},
+    policy::{ConflictRule, CreationRule, Leavers, MissingRule, Policy, Scope},
 };
 use std::path::PathBuf;
 
@@ -146,21 +146,43 @@ impl PolicySettings {
                 Side::Idp => ConflictRule::PreferIdp,
             },
         };
+        let (scope, leavers) = LeaverSwitches {
+            include_inactive: self.include_inactive,
+            disable_leavers: self.disable_leavers,
+            revoke_sessions: self.revoke_sessions,
+            disable_out_of_scope: self.disable_out_of_scope,
+        }
+        .rules();
         Policy {
             conflicts,
             missing: if self.no_fill_missing { MissingRule::Skip } else { MissingRule::Fill },
             create_in_idp: self.create_in_azure.rule(),
             create_in_hr: self.create_in_huma.rule(),
-            scope: dirsync::policy::Scope {
-                include_inactive: self.include_inactive,
-                disable_out_of_scope: self.disable_leavers && self.disable_out_of_scope,
-            },
-            leavers: Leavers {
-                disable: self.disable_leavers,
-                revoke_sessions: self.disable_leavers && self.revoke_sessions,
-            },
+            scope,
+            leavers,
             ..Policy::default()
         }
+    }
+}
+
+/// The switches of who is looked after and what becomes of leavers, as both programs take them.
+pub(crate) struct LeaverSwitches {
+    pub(crate) include_inactive: bool,
+    pub(crate) disable_leavers: bool,
+    pub(crate) revoke_sessions: bool,
+    pub(crate) disable_out_of_scope: bool,
+}
+
+impl LeaverSwitches {
+    /// The core's scope and leaver rules: signing leavers out and disabling people who left the
+    /// scope go only with disabling leavers.
+    pub(crate) fn rules(&self) -> (Scope, Leavers) {
+        let scope = Scope {
+            include_inactive: self.include_inactive,
+            disable_out_of_scope: self.disable_leavers && self.disable_out_of_scope,
+        };
+        let revoke_sessions = self.disable_leavers && self.revoke_sessions;
+        (scope, Leavers { disable: self.disable_leavers, revoke_sessions })
     }
 }
 

@@ -4,12 +4,12 @@
 
 use crate::directories::{NewPeople, connect};
 use crate::error::ConnectError;
+use crate::policy::LeaverSwitches;
 use crate::secrets::{Secrets, secret_from_env};
 use crate::settings::ConnectionSettings;
 use crate::state::{StateLocation, StateLocationError, StateSettings};
 use dirsync::{
     directory::DirectoryError,
-    policy::{Leavers, Scope},
     realtime::{AutoProvisioning, PushSettings},
 };
 use dirsync_webhook::Receiver;
@@ -139,12 +139,13 @@ impl ReceiverSettings {
     pub fn push_settings(&self) -> PushSettings {
         let provisioning =
             if self.auto_provision { AutoProvisioning::On } else { AutoProvisioning::Off };
-        let scope = Scope {
+        let (scope, leavers) = LeaverSwitches {
             include_inactive: self.include_inactive,
-            disable_out_of_scope: self.disable_leavers && self.disable_out_of_scope,
-        };
-        let revoke_sessions = self.disable_leavers && self.revoke_sessions;
-        let leavers = Leavers { disable: self.disable_leavers, revoke_sessions };
+            disable_leavers: self.disable_leavers,
+            revoke_sessions: self.revoke_sessions,
+            disable_out_of_scope: self.disable_out_of_scope,
+        }
+        .rules();
         PushSettings { provisioning, scope, leavers, max_disables: self.max_disables }
     }
 
