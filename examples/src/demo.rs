@@ -3,7 +3,6 @@
 //! created in Azure AD, one with an employment id too long for Azure AD (left out, and said so);
 //! people only in Azure AD are listed, not created in Huma.
 
-use crate::connect;
 use crate::run::{Console, Mode, Outcome, say, sync};
 use dirsync::{
     apply::ApplyOptions,
@@ -18,7 +17,7 @@ pub use testkit::demo::{Cast, DOMAIN, DemoOrg, seed};
 
 /// The two directories, pointed at the demo company's fakes.
 pub fn directories(org: &DemoOrg) -> Directories {
-    connect::connect_to_fakes(&org.graph, &org.huma, &new_people())
+    Directories::for_fakes(&org.graph, &org.huma, &new_people())
 }
 
 /// The policy the demo settles its plan with, as Huma's own setup would be filled in: Huma wins

@@ -2,8 +2,9 @@
 //! they made or tried ("what did the sync do to Kari last month?").
 
 use crate::cli::HistoryArgs;
-use crate::run::{Console, Outcome, say};
+use crate::run::{Console, Outcome, refused, say};
 use dirsync::store::{HistoryQuery, RunEntry};
+use dirsync_connect::{Problem, ProblemKind};
 use dirsync_postgres::OrgKey;
 
 /// Runs `sync history`: 0 when shown (also when there is nothing to show), 1 when the state
@@ -21,10 +22,7 @@ pub async fn history(args: &HistoryArgs, console: &mut Console) -> Outcome {
     }
     let found = match find(args, &text).await {
         Ok(found) => found,
-        Err(failure) => {
-            say!(console.err, "error: {}", failure.message);
-            return failure.outcome;
-        }
+        Err(problem) => return refused(console, problem),
     };
     if args.json {
         return match serde_json::to_string_pretty(&found.runs) {
@@ -54,11 +52,11 @@ struct Found {
     whose: String,
 }
 
-async fn find(args: &HistoryArgs, url: &str) -> Result<Found, crate::run::Failure> {
+async fn find(args: &HistoryArgs, url: &str) -> Result<Found, Problem> {
     let database = crate::run::database(url)?;
     let org = match args.store.org.as_deref().map(OrgKey::new).transpose() {
         Ok(org) => org,
-        Err(e) => return Err(crate::run::Failure::new(Outcome::Usage, e.to_string())),
+        Err(e) => return Err(Problem::new(ProblemKind::Settings, e.to_string())),
     };
     let db = crate::run::open_database(&database).await?;
     let query = HistoryQuery {
@@ -66,12 +64,10 @@ async fn find(args: &HistoryArgs, url: &str) -> Result<Found, crate::run::Failur
         since: args.since,
         ..HistoryQuery::default()
     };
-    let runs = db.history(org.as_ref(), &query).await.map_err(|e| {
-        crate::run::Failure::new(
-            Outcome::CouldNotRun,
-            dirsync::directory::ErrorChain(&e).to_string(),
-        )
-    })?;
+    let runs = db
+        .history(org.as_ref(), &query)
+        .await
+        .map_err(|e| Problem::chain(ProblemKind::CouldNotRun, &e))?;
     let whose = match &org {
         Some(org) => format!("organisation {org} in {}", db.target()),
         None => format!("any organisation in {}", db.target()),

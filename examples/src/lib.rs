@@ -4,8 +4,6 @@
 //!
 //! - [`cli`]: the `sync` program's commands and their arguments, over [`dirsync_connect`]'s
 //!   settings.
-//! - [`connect`]: what a person is told when a connection is refused, and the built-in fakes'
-//!   connection; the connection itself is [`dirsync_connect`]'s.
 //! - [`login`]: `sync login-azure`, connecting to Azure AD with a user account.
 //! - [`demo`]: the demo company seeded into the fakes, and the demo run.
 //! - [`plan_view`]: a plan printed for a person.
@@ -29,7 +27,6 @@
 //! ```
 
 pub mod cli;
-pub mod connect;
 pub mod demo;
 pub mod history;
 pub mod login;

@@ -5,7 +5,7 @@
 //! with the store's atomic update ([`dirsync::store::release_held`]).
 
 use crate::cli::ReleaseArgs;
-use crate::run::{Console, Outcome, say};
+use crate::run::{Console, Outcome, refused, say};
 use dirsync::{directory::ErrorChain, held::HeldWrite};
 use dirsync_connect::{StateLocation, holder};
 use std::io::Write;
@@ -15,11 +15,7 @@ use std::io::Write;
 pub async fn release(args: &ReleaseArgs, console: &mut Console) -> Outcome {
     let location = match StateLocation::new(&args.store) {
         Ok(location) => location,
-        Err(e) => {
-            let failure = crate::run::Failure::from(e);
-            say!(console.err, "error: {}", failure.message);
-            return failure.outcome;
-        }
+        Err(e) => return refused(console, &e),
     };
     let store = match location.open_existing().await {
         Ok(Some(store)) => store,
@@ -35,11 +31,7 @@ pub async fn release(args: &ReleaseArgs, console: &mut Console) -> Outcome {
             );
             return Outcome::CouldNotRun;
         }
-        Err(e) => {
-            let failure = crate::run::Failure::from(e);
-            say!(console.err, "error: {}", failure.message);
-            return failure.outcome;
-        }
+        Err(e) => return refused(console, &e),
     };
     let id = args.id.trim();
     let holder = holder("sync release");

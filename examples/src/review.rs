@@ -2,8 +2,7 @@
 //! 127.0.0.1 behind a random token, until the report is shown or Ctrl-C.
 
 use crate::cli::ReviewArgs;
-use crate::connect::explain_connect_error;
-use crate::run::{Console, Failure, Outcome, Run, applied_run, say};
+use crate::run::{Console, Outcome, Run, applied_run, refused, say};
 use dirsync::{directory::Directory, store::StateStore};
 use dirsync_connect::{EmailOutcome, EmailSettings, NewPeople, Secrets, SmtpEnv, SyncSetup};
 use dirsync_review::{Access, AccessToken, Finished, Review, ReviewEmail};
@@ -19,20 +18,14 @@ pub async fn review(
     console: &mut Console,
     stop: impl Future<Output = ()>,
 ) -> Outcome {
-    let settings = match SyncSetup::new(&args.sync).map_err(Failure::from) {
+    let settings = match SyncSetup::new(&args.sync) {
         Ok(settings) => settings,
-        Err(Failure { outcome, message }) => {
-            say!(console.err, "error: {message}");
-            return outcome;
-        }
+        Err(e) => return refused(console, &e),
     };
     let new_people = NewPeople::from(&args.sync.policy);
     let directories = match dirsync_connect::connect(&args.sync.connection, &new_people, secrets) {
         Ok(directories) => directories,
-        Err(e) => {
-            say!(console.err, "error: {}", explain_connect_error(&e));
-            return Outcome::CouldNotRun;
-        }
+        Err(e) => return refused(console, &e),
     };
     let graph = directories.idp.graph();
     let email = match review_email(&args.sync.email, graph, &SmtpEnv::from_env()) {
@@ -90,11 +83,7 @@ pub async fn serve(
     let token = AccessToken::random();
     let store = match settings.state.open().await {
         Ok(store) => store.shared(),
-        Err(e) => {
-            let failure = Failure::from(e);
-            say!(console.err, "error: {}", failure.message);
-            return failure.outcome;
-        }
+        Err(e) => return refused(console, &e),
     };
     let reviewing = review_of((hr, idp, store), settings, page.email, token.clone()).start();
     let plan = match reviewing.plan().await {

@@ -2,23 +2,20 @@
 //! it, and say how it went as an [`Outcome`] (the exit code).
 
 use crate::cli::{Args, Command};
-use crate::connect;
 use crate::plan_view;
 use dirsync::{
     apply::{ApplyError, DirectoryPair, Progress},
     directory::{Directory, ErrorChain},
-    model::{Names, Side},
+    model::Names,
     plan::{AccountAction, Decision, ItemId, Plan, PlanItem},
     report::Report,
     store::MemoryStore,
     sync::{PlannedSync, SyncError, Synchronizer},
 };
 use dirsync_connect::{
-    Directories, EmailOutcome, NewPeople, Secrets, SetupError, StateLocationError, SyncSettings,
-    SyncSetup,
+    Directories, EmailOutcome, NewPeople, Problem, ProblemKind, Secrets, SyncSettings, SyncSetup,
 };
-use dirsync_postgres::{PgError, PostgresConfig, PostgresDatabase};
-use dirsync_report::DecisionsError;
+use dirsync_postgres::{PostgresConfig, PostgresDatabase};
 use dirsync_report::quoted_value_text as value_text;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::ffi::OsString;
@@ -204,20 +201,14 @@ async fn real(
     secrets: &Secrets,
     console: &mut Console,
 ) -> Outcome {
-    let settings = match SyncSetup::new(args).map_err(Failure::from) {
+    let settings = match SyncSetup::new(args) {
         Ok(settings) => settings,
-        Err(Failure { outcome, message }) => {
-            say!(console.err, "error: {message}");
-            return outcome;
-        }
+        Err(e) => return refused(console, &e),
     };
     let new_people = NewPeople::from(&args.policy);
     let directories = match dirsync_connect::connect(&args.connection, &new_people, secrets) {
         Ok(directories) => directories,
-        Err(e) => {
-            say!(console.err, "error: {}", connect::explain_connect_error(&e));
-            return Outcome::CouldNotRun;
-        }
+        Err(e) => return refused(console, &e),
     };
     warn_if_cannot_disable(&settings, directories.idp.directory(), console);
     let run = sync(&directories, &settings, mode, console).await;
@@ -260,63 +251,37 @@ pub enum Mode {
     Apply,
 }
 
-/// A run that cannot go on, with its exit code and the reason.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Failure {
-    /// The exit code.
-    pub outcome: Outcome,
-    /// Why, for a person.
-    pub message: String,
-}
-
-impl Failure {
-    /// A failure with this exit code and reason.
-    pub fn new(outcome: Outcome, message: impl Into<String>) -> Self {
-        Failure { outcome, message: message.into() }
-    }
-}
-
-impl From<SetupError> for Failure {
-    /// A usage error when the settings are wrong; else a file cannot be read.
-    fn from(error: SetupError) -> Self {
-        let outcome = if error.is_settings() { Outcome::Usage } else { Outcome::CouldNotRun };
-        Failure::new(outcome, error.to_string())
-    }
-}
-
-impl From<StateLocationError> for Failure {
-    /// A usage error when the state's settings are wrong; else the state cannot be used.
-    fn from(error: StateLocationError) -> Self {
-        if error.is_settings() {
-            Failure::new(Outcome::Usage, error.to_string())
-        } else {
-            Failure::new(Outcome::CouldNotRun, ErrorChain(&error).to_string())
+impl From<ProblemKind> for Outcome {
+    fn from(kind: ProblemKind) -> Outcome {
+        match kind {
+            ProblemKind::Settings => Outcome::Usage,
+            ProblemKind::Pending => Outcome::Pending,
+            ProblemKind::OverThreshold => Outcome::OverThreshold,
+            _ => Outcome::CouldNotRun,
         }
     }
+}
+
+/// Says what the problem is; its exit code.
+pub(crate) fn refused(console: &mut Console, problem: impl Into<Problem>) -> Outcome {
+    let problem = problem.into();
+    say!(console.err, "error: {problem}");
+    problem.kind().into()
 }
 
 /// The database a `--state postgres://…` names (the URL checked, no connection made).
 ///
 /// # Errors
-/// [`Outcome::Usage`]: not a PostgreSQL URL, or a password written in it.
-pub(crate) fn database(url: &str) -> Result<PostgresConfig, Failure> {
-    PostgresConfig::from_url(url).map_err(|e| Failure::new(Outcome::Usage, e.to_string()))
+/// Not a PostgreSQL URL, or a password written in it: wrong settings.
+pub(crate) fn database(url: &str) -> Result<PostgresConfig, Problem> {
+    PostgresConfig::from_url(url).map_err(|e| Problem::new(ProblemKind::Settings, e.to_string()))
 }
 
 /// [`dirsync_connect::open_database`], its error a run that could not run.
-pub(crate) async fn open_database(database: &PostgresConfig) -> Result<PostgresDatabase, Failure> {
+pub(crate) async fn open_database(database: &PostgresConfig) -> Result<PostgresDatabase, Problem> {
     dirsync_connect::open_database(database)
         .await
-        .map_err(|e: PgError| Failure::new(Outcome::CouldNotRun, ErrorChain(&e).to_string()))
-}
-
-/// A decisions file the plan refuses: a usage error; an unknown id says where the ids are.
-fn decisions_refused(e: &DecisionsError) -> Failure {
-    let advice = match e {
-        DecisionsError::UnknownId { .. } => " (`sync plan` prints them)",
-        _ => "",
-    };
-    Failure::new(Outcome::Usage, format!("{e}{advice}"))
+        .map_err(|e| Problem::chain(ProblemKind::CouldNotRun, &e))
 }
 
 /// What a sync did: its outcome, and the plan and report when it got that far.
@@ -331,9 +296,8 @@ pub struct Run {
 }
 
 impl Run {
-    pub(crate) fn failed(console: &mut Console, failure: Failure, plan: Option<Plan>) -> Run {
-        say!(console.err, "error: {}", failure.message);
-        Run { outcome: failure.outcome, plan, report: None }
+    pub(crate) fn failed(console: &mut Console, problem: Problem, plan: Option<Plan>) -> Run {
+        Run { outcome: refused(console, problem), plan, report: None }
     }
 }
 
@@ -374,14 +338,14 @@ pub async fn sync_with(
             // keeps one from starting): it plans over a copy of the state.
             let copy = match settings.state.load().await {
                 Ok(state) => MemoryStore::with_state(state),
-                Err(e) => return Run::failed(console, e.into(), None),
+                Err(e) => return Run::failed(console, Problem::from(&e), None),
             };
             show_plan(&synchronizer(&copy), settings, json, console).await
         }
         Mode::Apply => {
             let store = match settings.state.open().await {
                 Ok(store) => store,
-                Err(e) => return Run::failed(console, e.into(), None),
+                Err(e) => return Run::failed(console, Problem::from(&e), None),
             };
             apply(&synchronizer(store.store()), settings, &bar, console).await
         }
@@ -398,13 +362,13 @@ async fn show_plan(
 ) -> Run {
     let mut planned = match sync.plan().await {
         Ok(planned) => planned,
-        Err(e) => return Run::failed(console, sync_failure(&e, settings), None),
+        Err(e) => return Run::failed(console, Problem::of_sync(&e, settings), None),
     };
     if let Some(decisions) = &settings.decisions
         && let Err(e) = decisions.apply_to(|id, decision| planned.decide(id, decision))
     {
         let plan = Some(planned.plan().clone());
-        return Run::failed(console, decisions_refused(&e), plan);
+        return Run::failed(console, Problem::of_decisions(&e), plan);
     }
     // What would be held back is known once nothing waits for a decision.
     let held = planned.held_back();
@@ -415,9 +379,9 @@ async fn show_plan(
         match serde_json::to_string_pretty(&plan) {
             Ok(text) => say!(console.out, "{text}"),
             Err(e) => {
-                let failure =
-                    Failure::new(Outcome::CouldNotRun, format!("cannot show the plan: {e}"));
-                return Run::failed(console, failure, Some(plan));
+                let problem =
+                    Problem::new(ProblemKind::CouldNotRun, format!("cannot show the plan: {e}"));
+                return Run::failed(console, problem, Some(plan));
             }
         }
     } else {
@@ -446,13 +410,13 @@ async fn apply(
 ) -> Run {
     let mut planned = match sync.plan().await {
         Ok(planned) => planned,
-        Err(e) => return Run::failed(console, sync_failure(&e, settings), None),
+        Err(e) => return Run::failed(console, Problem::of_sync(&e, settings), None),
     };
     if let Some(decisions) = &settings.decisions
         && let Err(e) = decisions.apply_to(|id, decision| planned.decide(id, decision))
     {
         let plan = Some(planned.plan().clone());
-        return Run::failed(console, decisions_refused(&e), plan);
+        return Run::failed(console, Problem::of_decisions(&e), plan);
     }
     let _ = plan_view::print_plan(&mut console.out, planned.plan());
     if !planned.is_settled() && console.input.is_some() {
@@ -502,9 +466,9 @@ pub fn applied_run(
     let (report, stopped) = match applied {
         Ok(synced) => (synced.report, None),
         Err(e) => match e.report().cloned() {
-            Some(report) => (report, Some(sync_failure(&e, settings))),
+            Some(report) => (report, Some(Problem::of_sync(&e, settings))),
             None => {
-                let run = Run::failed(console, sync_failure(&e, settings), Some(plan.clone()));
+                let run = Run::failed(console, Problem::of_sync(&e, settings), Some(plan.clone()));
                 if let SyncError::Apply(ApplyError::DisableThreshold { .. }) = e {
                     say!(console.err, "The accounts it would disable:");
                     let _ =
@@ -524,9 +488,8 @@ pub fn applied_run(
             outcome = Outcome::CouldNotRun;
         }
     }
-    if let Some(failure) = stopped {
-        say!(console.err, "error: {}", failure.message);
-        outcome = failure.outcome;
+    if let Some(problem) = stopped {
+        outcome = refused(console, problem);
     } else if outcome == Outcome::SomeFailed {
         say!(
             console.err,
@@ -556,63 +519,6 @@ fn progress_to(bar: ProgressBar, names: Names) -> impl Fn(&Progress) + Send + Sy
         }
         Progress::Done { .. } => bar.finish_with_message("done"),
         _ => {}
-    }
-}
-
-/// What to tell a person, and the exit code, for a sync that did not run or stopped.
-pub fn sync_failure(error: &SyncError, settings: &SyncSetup) -> Failure {
-    let chain = ErrorChain(error);
-    match error {
-        SyncError::Read { side: Side::Idp, source, .. } => Failure::new(
-            Outcome::CouldNotRun,
-            format!("{error}: {}", connect::explain_idp_error(source)),
-        ),
-        SyncError::Apply(ApplyError::SafetyThreshold { people, max }) => Failure::new(
-            Outcome::OverThreshold,
-            format!(
-                "the plan would change {people} people, more than --max-changes {max}; nothing \
-                 was written: check the plan, then raise --max-changes"
-            ),
-        ),
-        SyncError::Apply(ApplyError::DisableThreshold { disables, max }) => {
-            let limit = match settings.max_disables {
-                Some(_) => format!("--max-disables {max}"),
-                None => format!(
-                    "the {max} one run may disable by default (10, or 5 % of the people paired, \
-                     whichever is larger)"
-                ),
-            };
-            Failure::new(
-                Outcome::OverThreshold,
-                format!(
-                    "the plan would disable {disables} accounts of people who left, more than \
-                     {limit}; nothing was written: check the accounts below (`sync plan` lists \
-                     them too), then run again with --max-disables {disables} if they are meant"
-                ),
-            )
-        }
-        SyncError::Apply(ApplyError::Pending(p)) => Failure::new(Outcome::Pending, p.to_string()),
-        SyncError::Apply(ApplyError::Fatal { side, system, source, .. }) => {
-            let source = match side {
-                Side::Idp => connect::explain_idp_error(source),
-                Side::Hr => ErrorChain(source).to_string(),
-            };
-            Failure::new(
-                Outcome::CouldNotRun,
-                format!(
-                    "{system} refused the credentials during the sync ({source}); the writes \
-                     made before that are in the report: reconnect, then sync again"
-                ),
-            )
-        }
-        SyncError::NotSaved { source, .. } => Failure::new(
-            Outcome::CouldNotRun,
-            format!("the state could not be saved to {}: {}", settings.state, ErrorChain(source)),
-        ),
-        SyncError::State(state) => {
-            Failure::new(Outcome::CouldNotRun, settings.state.cannot_use(state))
-        }
-        _ => Failure::new(Outcome::CouldNotRun, chain.to_string()),
     }
 }
 

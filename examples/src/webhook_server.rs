@@ -19,15 +19,13 @@
 //! summary when a write or a read failed, 401 with no detail for a bad signature or token, 413
 //! for a body over [`MAX_BODY`], 202 for topics that need no push.
 
-use crate::connect;
-use crate::run::{Console, Outcome, say};
+use crate::run::{Console, Outcome, refused, say};
 use dirsync::{
-    directory::ErrorChain,
     model::Person,
     policy::Leavers,
     realtime::{AutoProvisioning, PushSettings},
 };
-use dirsync_connect::{ReceiverError, ReceiverSettings, Secrets};
+use dirsync_connect::{Directories, ReceiverSettings, Secrets};
 use huma_api::SecretString;
 use huma_api::webhook::WebhookVerifier;
 use std::net::SocketAddr;
@@ -111,7 +109,7 @@ async fn serve(args: &ServeArgs, console: &mut Console) -> Outcome {
     let verifier = args.receiver.check().and_then(|()| dirsync_connect::verifier_from_env());
     let verifier = match verifier {
         Ok(verifier) => verifier,
-        Err(e) => return refused(&e, console),
+        Err(e) => return refused(console, &e),
     };
     let receiver = match ready(args, &Secrets::from_env(), verifier, console).await {
         Ok(receiver) => receiver,
@@ -158,22 +156,8 @@ pub async fn ready(
             }
             Ok(ready.receiver)
         }
-        Err(e) => Err(refused(&e, console)),
+        Err(e) => Err(refused(console, &e)),
     }
-}
-
-/// Says why the receiver cannot serve; the exit code.
-fn refused(error: &ReceiverError, console: &mut Console) -> Outcome {
-    let (outcome, message) = match error {
-        ReceiverError::State(state) if state.is_settings() => (Outcome::Usage, state.to_string()),
-        ReceiverError::State(state) => (Outcome::CouldNotRun, ErrorChain(state).to_string()),
-        ReceiverError::Connect(e) => (Outcome::CouldNotRun, connect::explain_connect_error(e)),
-        ReceiverError::Scoped(e) => (Outcome::CouldNotRun, connect::explain_idp_error(e)),
-        e if e.is_settings() => (Outcome::Usage, e.to_string()),
-        e => (Outcome::CouldNotRun, e.to_string()),
-    };
-    say!(console.err, "error: {message}");
-    outcome
 }
 
 /// A secret only the demo's fake Huma and its server share.
@@ -197,7 +181,7 @@ async fn start_receiver(
     auto_provision: bool,
     leavers: Leavers,
 ) -> Result<(String, tokio::task::JoinHandle<()>), String> {
-    let (huma, azure) = connect::connect_to_fakes(graph, huma, &crate::demo::new_people()).shared();
+    let (huma, azure) = Directories::for_fakes(graph, huma, &crate::demo::new_people()).shared();
     let verifier = WebhookVerifier::new(Some(SecretString::from(DEMO_SECRET)), None);
     let provisioning = if auto_provision { AutoProvisioning::On } else { AutoProvisioning::Off };
     let settings = PushSettings { provisioning, leavers, ..PushSettings::default() };

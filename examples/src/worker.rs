@@ -4,11 +4,10 @@
 //! each run in the database's history.
 
 use crate::cli::WorkerArgs;
-use crate::connect::explain_connect_error;
-use crate::run::{Console, Failure, Outcome, say, sync_failure};
+use crate::run::{Console, Outcome, refused, say};
 use dirsync::{directory::ErrorChain, sync::SyncError};
 use dirsync_connect::orgs_file::{self, Organisation, ReadError};
-use dirsync_connect::{JobError, JobNote, OrganisationJob as Job};
+use dirsync_connect::{JobNote, OrganisationJob as Job, Problem, ProblemKind};
 use dirsync_postgres::{
     OrgDone, OrgJob as _, OrgKey, OrgRun, OrgStatus, PostgresConfig, RoundOutcome, RoundSummary,
     Worker,
@@ -23,17 +22,11 @@ use tokio::sync::watch;
 pub async fn worker(args: &WorkerArgs, console: &mut Console) -> Outcome {
     let jobs = match jobs(args) {
         Ok(jobs) => jobs,
-        Err(Failure { outcome, message }) => {
-            say!(console.err, "error: {message}");
-            return outcome;
-        }
+        Err(problem) => return refused(console, problem),
     };
     let db = match crate::run::open_database(&jobs.database).await {
         Ok(db) => db,
-        Err(Failure { outcome, message }) => {
-            say!(console.err, "error: {message}");
-            return outcome;
-        }
+        Err(problem) => return refused(console, problem),
     };
     let worker = Worker::new(db, args.every).with_concurrency(args.concurrency);
     let by_key: HashMap<&OrgKey, &Job> = jobs.jobs.iter().map(|job| (job.key(), job)).collect();
@@ -83,10 +76,11 @@ struct Jobs {
 /// The database from `--state` and a job for each organisation of `--orgs`, every setting
 /// checked and both directories built (no request made yet), so a bad file stops the worker
 /// before it syncs anyone.
-fn jobs(args: &WorkerArgs) -> Result<Jobs, Failure> {
+fn jobs(args: &WorkerArgs) -> Result<Jobs, Problem> {
+    use ProblemKind::{CouldNotRun, Settings};
     if !dirsync_connect::is_url(&args.state) {
-        return Err(Failure::new(
-            Outcome::Usage,
+        return Err(Problem::new(
+            Settings,
             format!(
                 "sync worker keeps every organisation's state in PostgreSQL, not in the file {}: \
                  give --state postgres://USER@HOST:PORT/DATABASE",
@@ -97,18 +91,16 @@ fn jobs(args: &WorkerArgs) -> Result<Jobs, Failure> {
     let database = crate::run::database(&args.state)?;
     let file = args.orgs.display();
     let organisations = orgs_file::read(&args.orgs).map_err(|e| match e {
-        ReadError::Bad(bad) => Failure::new(Outcome::Usage, format!("{file}: {bad}")),
-        ReadError::Unreadable(io) => {
-            Failure::new(Outcome::CouldNotRun, format!("cannot read {file}: {io}"))
-        }
-        other => Failure::new(Outcome::CouldNotRun, format!("{file}: {other}")),
+        ReadError::Bad(bad) => Problem::new(Settings, format!("{file}: {bad}")),
+        ReadError::Unreadable(io) => Problem::new(CouldNotRun, format!("cannot read {file}: {io}")),
+        other => Problem::new(CouldNotRun, format!("{file}: {other}")),
     })?;
     let holder = dirsync_connect::holder("sync worker");
     let jobs = organisations
         .into_iter()
         .map(|organisation| job(organisation, &database, &holder))
         .collect::<Result<Vec<_>, String>>()
-        .map_err(|message| Failure::new(Outcome::Usage, format!("{file}: {message}")))?;
+        .map_err(|message| Problem::new(Settings, format!("{file}: {message}")))?;
     Ok(Jobs { database, jobs })
 }
 
@@ -116,10 +108,8 @@ fn jobs(args: &WorkerArgs) -> Result<Jobs, Failure> {
 fn job(organisation: Organisation, database: &PostgresConfig, holder: &str) -> Result<Job, String> {
     let Organisation { key, args, secrets } = organisation;
     let table = format!("[[organisation]] {:?}", key.as_str());
-    Job::new(key, &args, &secrets, database, holder).map_err(|e| match e {
-        JobError::Connect(e) => format!("{table}: {}", explain_connect_error(&e)),
-        other => format!("{table}: {other}"),
-    })
+    Job::new(key, &args, &secrets, database, holder)
+        .map_err(|e| format!("{table}: {}", Problem::from(&e)))
 }
 
 /// The line for one organisation's turn on standard output, and its notes on standard error.
@@ -160,22 +150,7 @@ fn log(out: &mut dyn Write, err: &mut dyn Write, done: &OrgDone, job: Option<&Jo
 
 /// Why a run failed, in the words `sync apply` uses (with its counts when it wrote anything).
 fn failure_text(error: &SyncError, job: Option<&Job>) -> String {
-    let message = match (error, job) {
-        (SyncError::Apply(dirsync::apply::ApplyError::Pending(p)), _) => format!(
-            "{} decision(s) pending, so nothing was written: decisions are never asked for in the \
-             worker; settle them in the organisation's table (prefer = \"huma\", decisions = \
-             \"FILE\", …); `sync plan` with the same settings lists them",
-            p.pending.len()
-        ),
-        (_, Some(job)) => sync_failure(error, job.setup()).message,
-        (_, None) => dirsync::directory::ErrorChain(error).to_string(),
-    };
-    match error.report() {
-        Some(report) => {
-            format!("{}; {message}", dirsync_report::history::counts_text(&report.counts))
-        }
-        None => message,
-    }
+    job.map_or_else(|| ErrorChain(error).to_string(), |job| job.failure(error))
 }
 
 /// The round in one line.

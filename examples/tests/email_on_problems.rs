@@ -7,7 +7,7 @@ mod common;
 
 use common::{argv, run};
 use dirsync::store::{JsonFileStore, StateStore};
-use dirsync_examples::connect::fake_secrets;
+use dirsync_connect::Secrets;
 use dirsync_examples::demo::DemoOrg;
 use dirsync_examples::run::Outcome;
 use std::path::Path;
@@ -27,7 +27,7 @@ async fn apply(org: &DemoOrg, dir: &Path) -> (Outcome, String) {
         "--email-on",
         "problems",
     ];
-    run(argv(org, dir, "apply", &extra), fake_secrets()).await
+    run(argv(org, dir, "apply", &extra), Secrets::for_fakes()).await
 }
 
 #[tokio::test]

@@ -6,7 +6,6 @@ mod common;
 
 use common::{argv, run};
 use dirsync_connect::Secrets;
-use dirsync_examples::connect::fake_secrets;
 use dirsync_examples::demo::{DOMAIN, DemoOrg};
 use dirsync_examples::run::{Captured, Console, Outcome, main_with};
 use huma_api::SecretString;
@@ -25,7 +24,7 @@ async fn exit_0_when_everything_is_done() {
     let report = dir.path().join("report.json");
     let mut extra = vec!["--prefer", "huma", "--report-json", report.to_str().unwrap()];
     extra.extend(CREATE);
-    let (outcome, text) = run(argv(&org, dir.path(), "apply", &extra), fake_secrets()).await;
+    let (outcome, text) = run(argv(&org, dir.path(), "apply", &extra), Secrets::for_fakes()).await;
     assert_eq!(outcome, Outcome::Done, "{text}");
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
@@ -34,12 +33,13 @@ async fn exit_0_when_everything_is_done() {
 
     // The plan afterwards: nothing to write, and `plan` itself ends with 0 and writes nothing.
     let before = fingerprint(&org);
-    let (outcome, text) = run(argv(&org, dir.path(), "plan", &["--json"]), fake_secrets()).await;
+    let (outcome, text) =
+        run(argv(&org, dir.path(), "plan", &["--json"]), Secrets::for_fakes()).await;
     assert_eq!(outcome, Outcome::Done, "{text}");
     let plan: dirsync::plan::Plan =
         serde_json::from_str(&text).expect("plan --json prints only JSON");
     assert_eq!(plan.summary().conflicts, 0);
-    let (outcome, text) = run(argv(&org, dir.path(), "plan", &[]), fake_secrets()).await;
+    let (outcome, text) = run(argv(&org, dir.path(), "plan", &[]), Secrets::for_fakes()).await;
     assert_eq!(outcome, Outcome::Done, "{text}");
     assert!(text.contains("people paired:              49"), "{text}");
     assert!(text.contains("This was a plan only: nothing was written."), "{text}");
@@ -52,7 +52,7 @@ async fn exit_1_when_azure_refuses_the_client_secret() {
     let dir = tempfile::tempdir().unwrap();
     let secrets = Secrets {
         azure_client_secret: Some(SecretString::from("not-the-secret-value")),
-        ..fake_secrets()
+        ..Secrets::for_fakes()
     };
     let before = fingerprint(&org);
     let (outcome, text) =
@@ -67,7 +67,7 @@ async fn exit_1_when_azure_refuses_the_client_secret() {
 async fn exit_1_when_a_secret_is_missing() {
     let org = DemoOrg::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let secrets = Secrets { huma_client_secret: None, ..fake_secrets() };
+    let secrets = Secrets { huma_client_secret: None, ..Secrets::for_fakes() };
     let (outcome, text) = run(argv(&org, dir.path(), "plan", &[]), secrets).await;
     assert_eq!(outcome, Outcome::CouldNotRun, "{text}");
     assert!(text.contains("HUMA_CLIENT_SECRET"), "{text}");
@@ -96,7 +96,7 @@ async fn exit_2_for_a_creation_in_azure_without_a_domain() {
     let org = DemoOrg::start().await;
     let dir = tempfile::tempdir().unwrap();
     let args = argv(&org, dir.path(), "apply", &["--prefer", "huma", "--create-in-azure", "all"]);
-    let (outcome, text) = run(args, fake_secrets()).await;
+    let (outcome, text) = run(args, Secrets::for_fakes()).await;
     assert_eq!(outcome, Outcome::Usage, "{text}");
     assert!(text.contains("--upn-domain"), "{text}");
 }
@@ -111,7 +111,7 @@ async fn exit_2_for_a_bad_decisions_file_naming_the_line() {
     std::fs::write(&file, "{\n  \"chg-0000000000000000\": \"maybe\"\n}\n").unwrap();
     let (outcome, text) = run(
         argv(&org, dir.path(), "apply", &["--decisions", file.to_str().unwrap()]),
-        fake_secrets(),
+        Secrets::for_fakes(),
     )
     .await;
     assert_eq!(outcome, Outcome::Usage, "{text}");
@@ -120,7 +120,7 @@ async fn exit_2_for_a_bad_decisions_file_naming_the_line() {
     std::fs::write(&file, "{\n\n  \"chg-0000000000000000\": \"huma\"\n}\n").unwrap();
     let (outcome, text) = run(
         argv(&org, dir.path(), "apply", &["--decisions", file.to_str().unwrap()]),
-        fake_secrets(),
+        Secrets::for_fakes(),
     )
     .await;
     assert_eq!(outcome, Outcome::Usage, "{text}");
@@ -133,7 +133,7 @@ async fn exit_3_when_conflicts_are_pending_and_nobody_can_be_asked() {
     let org = DemoOrg::start().await;
     let dir = tempfile::tempdir().unwrap();
     let before = fingerprint(&org);
-    let (outcome, text) = run(argv(&org, dir.path(), "apply", &[]), fake_secrets()).await;
+    let (outcome, text) = run(argv(&org, dir.path(), "apply", &[]), Secrets::for_fakes()).await;
     assert_eq!(outcome, Outcome::Pending, "{text}");
     assert!(text.contains("3 decision(s) are pending"), "{text}");
     assert!(text.contains("Kari Nordmann · Job title"), "the pending items are listed: {text}");
@@ -145,7 +145,8 @@ async fn exit_3_when_conflicts_are_pending_and_nobody_can_be_asked() {
 async fn pending_conflicts_are_settled_by_a_decisions_file() {
     let org = DemoOrg::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let (outcome, text) = run(argv(&org, dir.path(), "plan", &["--json"]), fake_secrets()).await;
+    let (outcome, text) =
+        run(argv(&org, dir.path(), "plan", &["--json"]), Secrets::for_fakes()).await;
     assert_eq!(outcome, Outcome::Done, "{text}");
     let plan: dirsync::plan::Plan = serde_json::from_str(&text).unwrap();
     let decisions: serde_json::Map<String, serde_json::Value> = plan
@@ -163,7 +164,7 @@ async fn pending_conflicts_are_settled_by_a_decisions_file() {
         "apply",
         &["--decisions", file.to_str().unwrap(), "--create-job-titles"],
     );
-    let (outcome, text) = run(args, fake_secrets()).await;
+    let (outcome, text) = run(args, Secrets::for_fakes()).await;
     assert_eq!(outcome, Outcome::Done, "{text}");
     let (h, _) = &org.cast.conflicting_phone;
     assert_eq!(org.huma.user(h).unwrap().phone.as_deref(), Some("+46 70 765 43 21"));
@@ -182,7 +183,7 @@ async fn in_a_terminal_each_conflict_is_asked_about() {
         progress: false,
     };
     let args = argv(&org, dir.path(), "apply", &["--create-job-titles"]);
-    let outcome = main_with(args, fake_secrets(), &mut console).await;
+    let outcome = main_with(args, Secrets::for_fakes(), &mut console).await;
     let text = captured.text();
     assert_eq!(outcome, Outcome::Done, "{text}");
     assert!(text.contains("[h]uma / [a]zure / [s]kip"), "{text}");
@@ -208,7 +209,7 @@ async fn exit_4_over_the_safety_threshold_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let before = fingerprint(&org);
     let args = argv(&org, dir.path(), "apply", &["--prefer", "huma", "--max-changes", "1"]);
-    let (outcome, text) = run(args, fake_secrets()).await;
+    let (outcome, text) = run(args, Secrets::for_fakes()).await;
     assert_eq!(outcome, Outcome::OverThreshold, "{text}");
     assert!(text.contains("--max-changes 1"), "{text}");
     assert_eq!(fingerprint(&org), before, "nothing was written");
@@ -237,7 +238,7 @@ async fn exit_5_when_a_write_fails_and_the_report_says_which() {
             html.to_str().unwrap(),
         ],
     );
-    let (outcome, text) = run(args, fake_secrets()).await;
+    let (outcome, text) = run(args, Secrets::for_fakes()).await;
     assert_eq!(outcome, Outcome::SomeFailed, "{text}");
     let report: dirsync::report::Report =
         serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
@@ -260,7 +261,7 @@ async fn the_report_email_is_sent_after_apply_and_a_failed_email_never_changes_t
         vec!["--prefer", "huma", "--email-to", "it@example.com", "--email-via", "graph"];
     extra.extend(["--email-from", sender.as_str()]);
     extra.extend(CREATE);
-    let (outcome, text) = run(argv(&org, dir.path(), "apply", &extra), fake_secrets()).await;
+    let (outcome, text) = run(argv(&org, dir.path(), "apply", &extra), Secrets::for_fakes()).await;
     assert_eq!(outcome, Outcome::Done, "{text}");
     let sent = org.graph.sent_mail();
     assert_eq!(sent.len(), 1, "{text}");
@@ -272,7 +273,7 @@ async fn the_report_email_is_sent_after_apply_and_a_failed_email_never_changes_t
     let extra = ["--prefer", "huma", "--email-to", "it@example.com", "--email-via", "graph"];
     let mut extra = extra.to_vec();
     extra.extend(["--email-from", sender.as_str()]);
-    let (outcome, text) = run(argv(&org, dir.path(), "apply", &extra), fake_secrets()).await;
+    let (outcome, text) = run(argv(&org, dir.path(), "apply", &extra), Secrets::for_fakes()).await;
     assert_eq!(outcome, Outcome::Done, "{text}");
     assert!(text.contains("Mail.Send"), "the warning says what to grant: {text}");
     assert_eq!(org.graph.sent_mail().len(), 1);

@@ -7,7 +7,6 @@ mod common;
 
 use common::{apply_with_report as apply, argv, run};
 use dirsync_connect::Secrets;
-use dirsync_examples::connect::fake_secrets;
 use dirsync_examples::demo::DemoOrg;
 use dirsync_examples::run::Outcome;
 use std::path::Path;
@@ -55,7 +54,7 @@ async fn a_write_refused_for_good_fails_once_then_is_held_back_until_released() 
 
     // `plan` shows what an apply would hold back, with the id.
     let (outcome, text) =
-        run(argv(&org, dir.path(), "plan", &["--prefer", "huma"]), fake_secrets()).await;
+        run(argv(&org, dir.path(), "plan", &["--prefer", "huma"]), Secrets::for_fakes()).await;
     assert_eq!(outcome, Outcome::Done, "{text}");
     assert!(text.contains("Held back: 1"), "{text}");
     assert!(text.contains(held.id.as_str()), "{text}");

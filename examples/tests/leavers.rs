@@ -8,7 +8,7 @@ mod common;
 
 use common::{apply_with_report as apply, argv, run};
 use dirsync::store::{JsonFileStore, StateStore};
-use dirsync_examples::connect::fake_secrets;
+use dirsync_connect::Secrets;
 use dirsync_examples::demo::DemoOrg;
 use dirsync_examples::run::Outcome;
 
@@ -33,12 +33,12 @@ async fn plan_lists_the_accounts_to_disable_with_who_and_why_and_writes_nothing(
     let before = fingerprint(&org);
 
     // Off by default: nobody is listed.
-    let (outcome, text) = run(argv(&org, dir.path(), "plan", &[]), fake_secrets()).await;
+    let (outcome, text) = run(argv(&org, dir.path(), "plan", &[]), Secrets::for_fakes()).await;
     assert_eq!(outcome, Outcome::Done, "{text}");
     assert!(!text.contains("Accounts to disable"), "{text}");
 
     let extra = ["--disable-leavers", "--revoke-sessions"];
-    let (outcome, text) = run(argv(&org, dir.path(), "plan", &extra), fake_secrets()).await;
+    let (outcome, text) = run(argv(&org, dir.path(), "plan", &extra), Secrets::for_fakes()).await;
     assert_eq!(outcome, Outcome::Done, "{text}");
     assert!(text.contains("Accounts to disable: 2"), "{text}");
     assert!(text.contains(&format!("Kari Nordmann (Azure AD {kari}): inactive in Huma")), "{text}");
@@ -58,7 +58,7 @@ async fn over_max_disables_nothing_is_written_and_the_accounts_are_listed_with_e
     let dir = tempfile::tempdir().unwrap();
     let before = fingerprint(&org);
     let extra = ["--prefer", "huma", "--disable-leavers", "--max-disables", "1"];
-    let (outcome, text) = run(argv(&org, dir.path(), "apply", &extra), fake_secrets()).await;
+    let (outcome, text) = run(argv(&org, dir.path(), "apply", &extra), Secrets::for_fakes()).await;
     assert_eq!(outcome, Outcome::OverThreshold, "the code of --max-changes: {text}");
     assert!(text.contains("would disable 2 accounts"), "{text}");
     assert!(text.contains("more than --max-disables 1"), "{text}");
@@ -75,7 +75,7 @@ async fn revoke_sessions_alone_is_a_usage_error_that_names_disable_leavers() {
     let org = DemoOrg::start().await;
     let dir = tempfile::tempdir().unwrap();
     let (outcome, text) =
-        run(argv(&org, dir.path(), "apply", &["--revoke-sessions"]), fake_secrets()).await;
+        run(argv(&org, dir.path(), "apply", &["--revoke-sessions"]), Secrets::for_fakes()).await;
     assert_eq!(outcome, Outcome::Usage, "{text}");
     assert!(text.contains("--disable-leavers"), "{text}");
 }
@@ -134,7 +134,7 @@ async fn a_person_deleted_from_huma_while_linked_is_a_leaver() {
     org.huma.delete_user(kari_huma).unwrap();
 
     let (outcome, text) =
-        run(argv(&org, dir.path(), "plan", &["--disable-leavers"]), fake_secrets()).await;
+        run(argv(&org, dir.path(), "plan", &["--disable-leavers"]), Secrets::for_fakes()).await;
     assert_eq!(outcome, Outcome::Done, "{text}");
     assert!(
         text.contains(&format!("Kari Nordmann (Azure AD {kari}): no longer in Huma")),

@@ -16,8 +16,8 @@ use dirsync::{
     realtime::{AutoProvisioning, PushSettings},
     store::{HistoryQuery, RunEntry, RunHistory, RunOutcome, StateStore},
 };
+use dirsync_connect::Directories;
 use dirsync_connect::OpenStore;
-use dirsync_examples::connect::connect_to_fakes;
 use dirsync_examples::demo::{self, DemoOrg};
 use dirsync_examples::webhook_server::{PushAction, PushSummary, Receiver, send, spawn};
 use huma_api::SecretString;
@@ -187,7 +187,7 @@ async fn the_receiver_links_people_while_a_sync_of_the_organisation_runs_and_no_
     let late = org.huma.insert_users([hire("late0"), hire("late1")]).unwrap();
     let store = db.open().await.organisation("acme").await.unwrap();
     let secret = "test-webhook-secret";
-    let (huma, azure) = connect_to_fakes(&org.graph, &org.huma, &demo::new_people()).shared();
+    let (huma, azure) = Directories::for_fakes(&org.graph, &org.huma, &demo::new_people()).shared();
     let verifier = WebhookVerifier::new(Some(SecretString::from(secret)), None);
     let receiver = Receiver::new(huma, azure, verifier)
         .with_settings(PushSettings {

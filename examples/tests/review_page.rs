@@ -13,9 +13,9 @@ use common::browser::{
     self, Browser, by_role, page_text, screenshot, wait_for_heading, within_role,
 };
 use dirsync::{directory::Snapshot, model::Person, store::JsonFileStore, sync::Synchronizer};
+use dirsync_connect::Secrets;
 use dirsync_connect::{Directories, NewPeople};
 use dirsync_examples::cli::{Args, Command};
-use dirsync_examples::connect;
 use dirsync_examples::run::{Captured, Console, Outcome};
 use fantoccini::Client;
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
@@ -64,7 +64,7 @@ async fn org() -> Org {
 impl Org {
     fn directories(&self) -> Directories {
         let new_people = NewPeople { upn_domain: "nordlys.example".into(), ..NewPeople::default() };
-        connect::connect_to_fakes(&self.graph, &self.huma, &new_people)
+        Directories::for_fakes(&self.graph, &self.huma, &new_people)
     }
 
     /// The people as each side sees them now: (email, job title, phone), by email.
@@ -116,7 +116,7 @@ async fn sync_review(org: &Org) -> Program {
         let stop = async move {
             let _ = stopped.await;
         };
-        dirsync_examples::review::review(&args, &connect::fake_secrets(), &mut console, stop).await
+        dirsync_examples::review::review(&args, &Secrets::for_fakes(), &mut console, stop).await
     });
     let mut url = None;
     for _ in 0..600 {

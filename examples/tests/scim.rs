@@ -8,7 +8,6 @@ mod scim_server;
 use common::run;
 use dirsync::model::{Address, CountryCode, Person};
 use dirsync_connect::Secrets;
-use dirsync_examples::connect::fake_secrets;
 use dirsync_examples::run::Outcome;
 use huma_api::SecretString;
 use scim_server::{ScimServer, ServerFeatures, TOKEN};
@@ -54,7 +53,7 @@ fn secrets() -> Secrets {
     Secrets {
         scim_token: Some(SecretString::from(TOKEN)),
         azure_client_secret: None,
-        ..fake_secrets()
+        ..Secrets::for_fakes()
     }
 }
 
@@ -112,7 +111,7 @@ async fn idp_scim_without_a_token_says_which_variable_to_set() {
         "--scim-url".to_owned(),
         "https://api.example.com/scim/v2".to_owned(),
     ];
-    let (outcome, text) = run(args, fake_secrets()).await;
+    let (outcome, text) = run(args, Secrets::for_fakes()).await;
     assert_eq!(outcome, Outcome::CouldNotRun, "{text}");
     assert!(text.contains("SCIM_TOKEN"), "{text}");
 }

@@ -15,7 +15,7 @@ use dirsync::{
     plan::FindingKind,
     store::{JsonFileStore, StateStore},
 };
-use dirsync_examples::connect::fake_secrets;
+use dirsync_connect::Secrets;
 use dirsync_examples::run::{Console, Outcome};
 use dirsync_examples::webhook_server::{
     PushAction, PushSummary, WebhookArgs, WebhookCommand, ready, send, spawn,
@@ -125,7 +125,7 @@ impl Tenant {
         flags.extend(extra.iter().map(|s| (*s).to_owned()));
         let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
         let args = argv_for(&self.huma, &self.graph, &dir.join("state.json"), command, &flags);
-        run(args, fake_secrets()).await
+        run(args, Secrets::for_fakes()).await
     }
 
     fn reset_counts(&self) {
@@ -178,7 +178,7 @@ async fn a_plan_says_which_scope_it_read_and_reads_only_the_scope() {
     // The same plan of everyone reads the whole organisation and the whole tenant.
     t.reset_counts();
     let args = argv_for(&t.huma, &t.graph, &dir.path().join("state.json"), "plan", &[]);
-    let (outcome, text) = run(args, fake_secrets()).await;
+    let (outcome, text) = run(args, Secrets::for_fakes()).await;
     assert_eq!(outcome, Outcome::Done, "{text}");
     assert!(text.starts_with("Plan\n"), "no scope, nothing said of one: {text}");
     let (huma, graph) = (t.huma.counts(), t.graph.counts());
@@ -257,13 +257,13 @@ async fn a_group_or_company_that_does_not_exist_stops_the_run_naming_it() {
     let state = dir.path().join("state.json");
     for flags in [["--azure-group", NOWHERE], ["--huma-company", NOWHERE]] {
         let args = argv_for(&t.huma, &t.graph, &state, "apply", &flags);
-        let (outcome, text) = run(args, fake_secrets()).await;
+        let (outcome, text) = run(args, Secrets::for_fakes()).await;
         assert_eq!(outcome, Outcome::CouldNotRun, "{text}");
         assert!(text.contains(NOWHERE), "{text}");
         assert!(!state.exists(), "nothing written, not even the state");
     }
     let args = argv_for(&t.huma, &t.graph, &state, "plan", &["--scim-filter", "x eq 1"]);
-    let (outcome, text) = run(args, fake_secrets()).await;
+    let (outcome, text) = run(args, Secrets::for_fakes()).await;
     assert_eq!(outcome, Outcome::Usage, "--scim-filter is for --idp scim: {text}");
 }
 
@@ -295,7 +295,7 @@ async fn the_webhook_leaves_people_outside_the_scope_alone_and_refuses_a_missing
     let scope: Vec<&str> = scope.iter().map(String::as_str).collect();
     let (mut console, output) = Console::captured();
     let receiver =
-        ready(&serve_args(&t, dir.path(), &scope), &fake_secrets(), verifier(), &mut console)
+        ready(&serve_args(&t, dir.path(), &scope), &Secrets::for_fakes(), verifier(), &mut console)
             .await
             .unwrap_or_else(|_| panic!("ready: {}", output.text()));
     let (addr, _task) =
@@ -316,7 +316,7 @@ async fn the_webhook_leaves_people_outside_the_scope_alone_and_refuses_a_missing
 
     let missing = serve_args(&t, dir.path(), &["--azure-group", NOWHERE]);
     let (mut console, output) = Console::captured();
-    let refused = ready(&missing, &fake_secrets(), verifier(), &mut console).await;
+    let refused = ready(&missing, &Secrets::for_fakes(), verifier(), &mut console).await;
     assert_eq!(refused.err(), Some(Outcome::CouldNotRun));
     assert!(output.text().contains(NOWHERE), "{}", output.text());
 }

@@ -6,7 +6,7 @@
 mod common;
 
 use common::{argv, run};
-use dirsync_examples::connect::fake_secrets;
+use dirsync_connect::Secrets;
 use dirsync_examples::demo::DemoOrg;
 use dirsync_examples::run::Outcome;
 use serde_json::json;
@@ -26,7 +26,7 @@ async fn an_unreadable_huma_user_is_a_finding_takes_no_writes_and_the_rest_syncs
     let dir = tempfile::tempdir().unwrap();
 
     let (outcome, text) =
-        run(argv(&org, dir.path(), "plan", &["--prefer", "huma"]), fake_secrets()).await;
+        run(argv(&org, dir.path(), "plan", &["--prefer", "huma"]), Secrets::for_fakes()).await;
     assert_eq!(outcome, Outcome::Done, "{text}");
     let findings = text.split("\nFindings (").nth(1).expect("findings");
     let unreadable: Vec<&str> = findings.lines().filter(|l| l.contains("Unreadable")).collect();
@@ -37,7 +37,7 @@ async fn an_unreadable_huma_user_is_a_finding_takes_no_writes_and_the_rest_syncs
 
     let before = (org.huma.user(lars).unwrap(), org.graph.user(lars_azure).unwrap());
     let (outcome, text) =
-        run(argv(&org, dir.path(), "apply", &["--prefer", "huma"]), fake_secrets()).await;
+        run(argv(&org, dir.path(), "apply", &["--prefer", "huma"]), Secrets::for_fakes()).await;
     assert_eq!(outcome, Outcome::Done, "a finding fails no run: {text}");
     assert!(text.contains("**Unreadable record**"), "{text}");
     let after = (org.huma.user(lars).unwrap(), org.graph.user(lars_azure).unwrap());
@@ -55,7 +55,7 @@ async fn an_unreadable_azure_ad_user_is_a_finding_and_takes_no_writes() {
     let dir = tempfile::tempdir().unwrap();
 
     let (outcome, text) =
-        run(argv(&org, dir.path(), "plan", &["--prefer", "huma"]), fake_secrets()).await;
+        run(argv(&org, dir.path(), "plan", &["--prefer", "huma"]), Secrets::for_fakes()).await;
     assert_eq!(outcome, Outcome::Done, "{text}");
     let findings = text.split("\nFindings (").nth(1).expect("findings");
     assert!(findings.contains(&format!("Azure AD returned record {kari}")), "{findings}");
@@ -64,7 +64,7 @@ async fn an_unreadable_azure_ad_user_is_a_finding_and_takes_no_writes() {
 
     let before = org.graph.user(kari).unwrap();
     let (outcome, text) =
-        run(argv(&org, dir.path(), "apply", &["--prefer", "huma"]), fake_secrets()).await;
+        run(argv(&org, dir.path(), "apply", &["--prefer", "huma"]), Secrets::for_fakes()).await;
     assert_eq!(outcome, Outcome::Done, "{text}");
     assert_eq!(org.graph.user(kari).unwrap(), before, "nothing written to her");
     let (_, lars) = &org.cast.conflicting_phone;
@@ -84,7 +84,7 @@ async fn more_than_5_percent_unreadable_fails_the_read_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let before = fingerprint(&org);
     let (outcome, text) =
-        run(argv(&org, dir.path(), "apply", &["--prefer", "huma"]), fake_secrets()).await;
+        run(argv(&org, dir.path(), "apply", &["--prefer", "huma"]), Secrets::for_fakes()).await;
     assert_eq!(outcome, Outcome::CouldNotRun, "{text}");
     assert!(text.contains("could not be understood (more than 5 %)"), "{text}");
     assert_eq!(fingerprint(&org), before, "nothing was written");

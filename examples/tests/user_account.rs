@@ -6,7 +6,7 @@ mod common;
 
 use azure_graph::RefreshTokenFile;
 use common::{argv, run};
-use dirsync_examples::connect::fake_secrets;
+use dirsync_connect::Secrets;
 use dirsync_examples::demo::DemoOrg;
 use dirsync_examples::run::{Captured, Console, Outcome, main_with};
 use huma_api::SecretString;
@@ -91,14 +91,14 @@ async fn login(
         input: Some(Box::new(BufReader::new(person))),
         progress: false,
     };
-    let outcome = main_with(args, fake_secrets(), &mut console).await;
+    let outcome = main_with(args, Secrets::for_fakes(), &mut console).await;
     (outcome, printed.text())
 }
 
 /// `sync plan` against the fakes, connected to Azure AD with the sign-in in `token_file`.
 async fn plan(org: &DemoOrg, dir: &Path, token_file: &Path) -> (Outcome, String) {
     let token_file = token_file.display().to_string();
-    run(argv(org, dir, "plan", &["--azure-token-file", &token_file]), fake_secrets()).await
+    run(argv(org, dir, "plan", &["--azure-token-file", &token_file]), Secrets::for_fakes()).await
 }
 
 fn token_path(dir: &tempfile::TempDir) -> PathBuf {
@@ -187,7 +187,7 @@ async fn without_a_person_to_paste_the_address_login_stops() {
     let dir = tempfile::tempdir().unwrap();
     let args = login_argv(&org, &token_path(&dir));
     let (mut console, output) = Console::captured();
-    let outcome = main_with(args, fake_secrets(), &mut console).await;
+    let outcome = main_with(args, Secrets::for_fakes(), &mut console).await;
     assert_eq!(outcome, Outcome::CouldNotRun, "{}", output.text());
     assert!(output.text().contains("run it in a terminal"), "{}", output.text());
 }

@@ -9,7 +9,7 @@ use dirsync::{
     realtime::{AutoProvisioning, PushSettings},
     store::{JsonFileStore, StateStore, SyncState},
 };
-use dirsync_examples::connect::connect_to_fakes;
+use dirsync_connect::Directories;
 use dirsync_examples::demo;
 use dirsync_examples::webhook_server::{
     MAX_BODY, PATH, PushAction, PushSummary, Receiver, send, sign, spawn,
@@ -52,7 +52,7 @@ async fn setup() -> Setup {
 }
 
 fn receiver(s: &Setup, auto_provision: bool, state: Option<PathBuf>) -> Receiver {
-    let (huma, azure) = connect_to_fakes(&s.graph, &s.huma, &demo::new_people()).shared();
+    let (huma, azure) = Directories::for_fakes(&s.graph, &s.huma, &demo::new_people()).shared();
     let verifier = WebhookVerifier::new(Some(SecretString::from(SECRET)), None);
     let provisioning = if auto_provision { AutoProvisioning::On } else { AutoProvisioning::Off };
     let settings = PushSettings { provisioning, ..PushSettings::default() };
@@ -428,7 +428,7 @@ async fn a_write_a_sync_held_back_is_not_sent_by_the_receiver() {
     let (state, _) = ada_linked(&s, dir.path()).await;
     s.graph.set_admin(&s.ada.1, true);
     promote(&s);
-    let directories = connect_to_fakes(&s.graph, &s.huma, &demo::new_people());
+    let directories = Directories::for_fakes(&s.graph, &s.huma, &demo::new_people());
     let store = JsonFileStore::new(&state);
     let policy = dirsync::policy::Policy {
         conflicts: dirsync::policy::ConflictRule::PreferHr,

@@ -34,3 +34,23 @@ impl Secrets {
         }
     }
 }
+
+impl crate::directories::Directories {
+    /// Both directories pointed at running fakes, with their default credentials
+    /// ([`ConnectionSettings::for_fakes`], [`Secrets::for_fakes`]).
+    ///
+    /// # Panics
+    /// Never for fakes started with their default configuration (their URLs are loopback
+    /// `http`, which the clients take); a fake configured otherwise may be refused.
+    pub fn for_fakes(
+        graph: &FakeGraph,
+        huma: &FakeHuma,
+        new_people: &crate::directories::NewPeople,
+    ) -> crate::directories::Directories {
+        let connection = ConnectionSettings::for_fakes(graph, huma);
+        match crate::directories::connect(&connection, new_people, &Secrets::for_fakes()) {
+            Ok(directories) => directories,
+            Err(e) => panic!("the fakes' own settings are refused: {e}"),
+        }
+    }
+}

@@ -6,12 +6,14 @@ use crate::directories::{Directories, NewPeople, connect};
 use crate::email::{EmailOutcome, EmailSettings, send_report};
 use crate::error::ConnectError;
 use crate::policy::SyncSettings;
+use crate::problem::Problem;
 use crate::secrets::Secrets;
 use crate::setup::{ReportFileError, SetupError, SyncSetup, WrittenReport};
 use crate::state::StateLocation;
 use async_trait::async_trait;
-use dirsync::{report::Report, sync::SyncError};
+use dirsync::{apply::ApplyError, report::Report, sync::SyncError};
 use dirsync_postgres::{OrgJob, OrgKey, OrgRun, PostgresConfig, PostgresStore};
+use dirsync_report::history::counts_text;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -96,6 +98,25 @@ impl OrganisationJob {
     /// What the runs since the last call left to say (report files, the email), oldest first.
     pub fn take_notes(&self) -> Vec<JobNote> {
         std::mem::take(&mut *self.notes.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Why a run of this organisation failed, for its log or its administrator: what it wrote,
+    /// when it wrote anything, then what to do. Decisions are never asked for in a worker, so
+    /// pending ones are to be settled in the organisation's settings.
+    pub fn failure(&self, error: &SyncError) -> String {
+        let message = match error {
+            SyncError::Apply(ApplyError::Pending(p)) => format!(
+                "{} decision(s) pending, so nothing was written: decisions are never asked for in \
+                 the worker; settle them in the organisation's table (prefer = \"huma\", \
+                 decisions = \"FILE\", …); `sync plan` with the same settings lists them",
+                p.pending.len()
+            ),
+            _ => Problem::of_sync(error, &self.setup).message().to_owned(),
+        };
+        match error.report() {
+            Some(report) => format!("{}; {message}", counts_text(&report.counts)),
+            None => message,
+        }
     }
 
     fn note(&self, note: JobNote) {

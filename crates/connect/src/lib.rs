@@ -13,7 +13,8 @@
 //!   [`SyncSettings`] → a checked [`SyncSetup`] → a
 //!   [`Synchronizer`](dirsync::sync::Synchronizer);
 //! - [`Secrets`]: from the environment only, never shown;
-//! - [`OrganisationJob`]: one organisation as a [`dirsync_postgres::Worker`] serves it.
+//! - [`OrganisationJob`]: one organisation as a [`dirsync_postgres::Worker`] serves it;
+//! - [`Problem`]: why a run cannot start or stopped, for a person, and its [`ProblemKind`].
 //!
 //! With the `webhook` feature, `ReceiverSettings` make the receiver of Huma's webhooks
 //! (`dirsync_webhook::Receiver`) ready to serve.
@@ -53,6 +54,7 @@ mod error;
 mod fakes;
 mod job;
 mod policy;
+mod problem;
 mod secrets;
 mod settings;
 mod setup;
@@ -73,6 +75,7 @@ pub use email::{
 pub use error::ConnectError;
 pub use job::{JobError, JobNote, OrganisationJob};
 pub use policy::{Create, FileSettings, PolicySettings, Prefer, SyncSettings};
+pub use problem::{Problem, ProblemKind, idp_refused};
 #[cfg(feature = "webhook")]
 pub use receiver::{
     HUMA_WEBHOOK_SECRET, HUMA_WEBHOOK_TOKEN, ReadyReceiver, ReceiverError, ReceiverSettings,

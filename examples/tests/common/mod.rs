@@ -2,7 +2,6 @@
 #![allow(dead_code, unreachable_pub)] // each test file uses a different part
 
 use dirsync_connect::Secrets;
-use dirsync_examples::connect;
 use dirsync_examples::demo::DemoOrg;
 use dirsync_examples::run::{Console, Outcome, main_with};
 use std::path::Path;
@@ -71,7 +70,7 @@ pub async fn apply_with_report(
     let path = report.to_str().unwrap_or_else(|| panic!("a UTF-8 path: {report:?}"));
     let mut args = vec!["--prefer", "huma", "--report-json", path];
     args.extend(extra);
-    let (outcome, text) = run(argv(org, dir, "apply", &args), connect::fake_secrets()).await;
+    let (outcome, text) = run(argv(org, dir, "apply", &args), Secrets::for_fakes()).await;
     let json = std::fs::read_to_string(&report).unwrap_or_else(|e| panic!("{e}: {text}"));
     std::fs::remove_file(&report).unwrap_or_else(|e| panic!("{e}"));
     let parsed = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
