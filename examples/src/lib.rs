@@ -37,43 +37,6 @@ pub mod run;
 pub mod webhook_server;
 pub mod worker;
 
-/// The README's and the guides' Rust blocks, compiled as doc tests (and run, unless a block is
-/// marked `no_run`), so that they cannot drift from the API they show. This crate sees every
-/// crate they use.
-#[cfg(doctest)]
-mod guides {
-    #[doc = include_str!("../../README.md")]
-    struct Readme;
-    #[doc = include_str!("../README.md")]
-    struct Examples;
-    #[doc = include_str!("../../docs/README.md")]
-    struct Guides;
-    #[doc = include_str!("../../docs/azure-setup.md")]
-    struct AzureSetup;
-    #[doc = include_str!("../../docs/huma-setup.md")]
-    struct HumaSetup;
-    #[doc = include_str!("../../docs/field-mapping.md")]
-    struct FieldMapping;
-    #[doc = include_str!("../../docs/conflicts.md")]
-    struct Conflicts;
-    #[doc = include_str!("../../docs/scim.md")]
-    struct Scim;
-    #[doc = include_str!("../../docs/email.md")]
-    struct Email;
-    #[doc = include_str!("../../docs/operations.md")]
-    struct Operations;
-    #[doc = include_str!("../../docs/leavers.md")]
-    struct Leavers;
-    #[doc = include_str!("../../docs/scope.md")]
-    struct Scope;
-    #[doc = include_str!("../../docs/review.md")]
-    struct Review;
-    #[doc = include_str!("../../docs/embedding.md")]
-    struct Embedding;
-    #[doc = include_str!("../../docs/performance.md")]
-    struct Performance;
-}
-
 /// Logs to standard error, filtered by `RUST_LOG` (default `warn`); colours only when standard
 /// error is a terminal, so a log file or a pipe gets no escape sequences.
 pub fn init_tracing() {
