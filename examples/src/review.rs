@@ -3,9 +3,9 @@
 
 use crate::cli::ReviewArgs;
 use crate::run::{Console, Outcome, Run, applied_run, refused, say};
-use dirsync::{directory::Directory, store::StateStore};
-use dirsync_connect::{EmailOutcome, EmailSettings, NewPeople, Secrets, SmtpEnv, SyncSetup};
-use dirsync_review::{Access, AccessToken, Finished, Review, ReviewEmail};
+use dirsync::directory::Directory;
+use dirsync_connect::{EmailOutcome, NewPeople, Secrets, SmtpEnv, SyncSetup, review_email};
+use dirsync_review::{Access, AccessToken, Finished, ReviewEmail};
 use std::future::Future;
 use std::io::Write as _;
 use std::sync::Arc;
@@ -30,8 +30,8 @@ pub async fn review(
     let graph = directories.idp.graph();
     let email = match review_email(&args.sync.email, graph, &SmtpEnv::from_env()) {
         Ok(email) => email,
-        Err(why) => {
-            say!(console.err, "{}", EmailOutcome::Failed { why });
+        Err(e) => {
+            say!(console.err, "{}", EmailOutcome::Failed { why: e.to_string() });
             None
         }
     };
@@ -39,25 +39,6 @@ pub async fn review(
     crate::run::warn_if_cannot_disable(&settings, idp.as_ref(), console);
     let page = Page { port: args.port, open: args.open, email };
     serve(Arc::new(directories.huma), idp, &settings, page, console, stop).await
-}
-
-/// The report email of `sync review`, as `settings` ask (`Ok(None)` without --email-to): the
-/// page sends it after the apply and says so.
-///
-/// # Errors
-/// What is missing to send it, in words.
-pub fn review_email(
-    settings: &EmailSettings,
-    graph: Option<&azure_graph::GraphClient>,
-    smtp: &SmtpEnv,
-) -> Result<Option<ReviewEmail>, String> {
-    if settings.email_to.is_empty() {
-        return Ok(None);
-    }
-    let (mailer, from) =
-        dirsync_connect::mailer(settings, graph, smtp).map_err(|e| e.to_string())?;
-    let to = settings.email_to.iter().map(|to| to.trim().to_owned());
-    Ok(Some(ReviewEmail::new(mailer, from, to).on(settings.email_on.into())))
 }
 
 /// How the page is served.
@@ -85,7 +66,11 @@ pub async fn serve(
         Ok(store) => store.shared(),
         Err(e) => return refused(console, &e),
     };
-    let reviewing = review_of((hr, idp, store), settings, page.email, token.clone()).start();
+    let mut review = settings.review(hr, idp, store, Access::local(token.clone()));
+    if let Some(email) = page.email {
+        review = review.with_email(email);
+    }
+    let reviewing = review.start();
     let plan = match reviewing.plan().await {
         Ok(plan) => plan,
         Err(why) => {
@@ -121,27 +106,6 @@ pub async fn serve(
     }
     let finished = reviewing.serve(listener, stop).await;
     end(finished, plan, settings, console)
-}
-
-fn review_of(
-    (hr, idp, store): (Arc<dyn Directory>, Arc<dyn Directory>, Arc<dyn StateStore>),
-    settings: &SyncSetup,
-    email: Option<ReviewEmail>,
-    token: AccessToken,
-) -> Review {
-    let options = settings.apply_options();
-    let decisions =
-        settings.decisions.iter().flat_map(|d| d.entries()).map(|e| (e.id.clone(), e.decision));
-    let mut review = Review::new(hr, idp, store)
-        .with_policy(settings.policy.clone())
-        .with_apply_options(options)
-        .with_title(settings.title.clone())
-        .with_decisions(decisions)
-        .with_access(Access::local(token));
-    if let Some(email) = email {
-        review = review.with_email(email);
-    }
-    review
 }
 
 /// The report printed and written, the email's outcome said, and the exit code, as `apply`.

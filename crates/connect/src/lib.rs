@@ -19,6 +19,9 @@
 //! With the `webhook` feature, `ReceiverSettings` make the receiver of Huma's webhooks
 //! (`dirsync_webhook::Receiver`) ready to serve.
 //!
+//! With the `review` feature, `SyncSetup::review` makes the review page (`dirsync_review::Review`)
+//! of a sync, and `review_email` its report email.
+//!
 //! With the `testkit` feature, `ConnectionSettings::for_fakes` and `Secrets::for_fakes` reach
 //! testkit's fake Huma and Graph.
 //!
@@ -64,6 +67,8 @@ mod state;
 pub mod orgs_file;
 #[cfg(feature = "webhook")]
 mod receiver;
+#[cfg(feature = "review")]
+mod review;
 
 pub use directories::{
     AzureApp, Directories, IdentityDirectory, NewPeople, connect, sign_in_expired,
@@ -81,6 +86,8 @@ pub use receiver::{
     HUMA_WEBHOOK_SECRET, HUMA_WEBHOOK_TOKEN, ReadyReceiver, ReceiverError, ReceiverSettings,
     verifier_from_env,
 };
+#[cfg(feature = "review")]
+pub use review::review_email;
 /// The type every secret is given in: `secrecy`'s `SecretString`, the one every dirsync adapter
 /// crate re-exports.
 pub use secrecy::SecretString;
