@@ -352,6 +352,25 @@ pub async fn sync_with(
     }
 }
 
+/// Reads both sides and plans, the decisions file applied.
+async fn planned<'s>(
+    sync: &'s Synchronizer<'_>,
+    settings: &SyncSetup,
+    console: &mut Console,
+) -> Result<PlannedSync<'s>, Run> {
+    let mut planned = match sync.plan().await {
+        Ok(planned) => planned,
+        Err(e) => return Err(Run::failed(console, Problem::of_sync(&e, settings), None)),
+    };
+    if let Some(decisions) = &settings.decisions
+        && let Err(e) = decisions.apply_to(|id, decision| planned.decide(id, decision))
+    {
+        let plan = Some(planned.plan().clone());
+        return Err(Run::failed(console, Problem::of_decisions(&e), plan));
+    }
+    Ok(planned)
+}
+
 /// Reads both sides and prints what a sync would do, and which writes it would hold back; writes
 /// nothing and takes no lease on the state file.
 async fn show_plan(
@@ -360,16 +379,10 @@ async fn show_plan(
     json: bool,
     console: &mut Console,
 ) -> Run {
-    let mut planned = match sync.plan().await {
+    let planned = match planned(sync, settings, console).await {
         Ok(planned) => planned,
-        Err(e) => return Run::failed(console, Problem::of_sync(&e, settings), None),
+        Err(run) => return run,
     };
-    if let Some(decisions) = &settings.decisions
-        && let Err(e) = decisions.apply_to(|id, decision| planned.decide(id, decision))
-    {
-        let plan = Some(planned.plan().clone());
-        return Run::failed(console, Problem::of_decisions(&e), plan);
-    }
     // What would be held back is known once nothing waits for a decision.
     let held = planned.held_back();
     let remembered = if planned.is_settled() { 0 } else { planned.state().held.len() };
@@ -408,16 +421,10 @@ async fn apply(
     bar: &ProgressBar,
     console: &mut Console,
 ) -> Run {
-    let mut planned = match sync.plan().await {
+    let mut planned = match planned(sync, settings, console).await {
         Ok(planned) => planned,
-        Err(e) => return Run::failed(console, Problem::of_sync(&e, settings), None),
+        Err(run) => return run,
     };
-    if let Some(decisions) = &settings.decisions
-        && let Err(e) = decisions.apply_to(|id, decision| planned.decide(id, decision))
-    {
-        let plan = Some(planned.plan().clone());
-        return Run::failed(console, Problem::of_decisions(&e), plan);
-    }
     let _ = plan_view::print_plan(&mut console.out, planned.plan());
     if !planned.is_settled() && console.input.is_some() {
         ask(&mut planned, console);
