@@ -122,7 +122,7 @@ pub async fn run(
                 console.out,
                 "Nothing left to do: 0 writes. Left as they are, with the reasons in the report:"
             );
-            let _ = crate::plan_view::print_remaining(&mut console.out, &plan);
+            let _ = crate::plan_view::view(&plan).write_remaining(&mut console.out);
             Outcome::Done
         }
         Ok(n) => {
@@ -147,26 +147,19 @@ fn count_not_created(plan: &dirsync::plan::Plan) -> usize {
 }
 
 /// `cargo run --example sync` without arguments: start the fakes, run the demo, write
-/// `report.html` and `report.eml` (the report email) in the current directory and the state in a fresh temporary directory.
+/// `report.html` and `report.eml` (the report email) in the current directory and the state in a
+/// fresh temporary directory, kept for a look afterwards.
 pub async fn main(console: &mut Console) -> Outcome {
     let org = DemoOrg::start().await;
-    let state_dir = fresh_temp_dir();
-    if let Err(e) = std::fs::create_dir_all(&state_dir) {
-        say!(console.err, "error: cannot create {}: {e}", state_dir.display());
-        return Outcome::CouldNotRun;
-    }
+    let state_dir = match tempfile::Builder::new().prefix("dirsync-demo-").tempdir() {
+        Ok(dir) => dir.keep(),
+        Err(e) => {
+            say!(console.err, "error: cannot create a temporary directory: {e}");
+            return Outcome::CouldNotRun;
+        }
+    };
     let state = state_dir.join("dirsync-state.json");
-    let report = PathBuf::from("report.html");
-    run(&org, &state, &report, console).await
-}
-
-/// A directory under the system's temporary directory that no earlier run used.
-fn fresh_temp_dir() -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    std::env::temp_dir().join(format!("dirsync-demo-{}-{nanos}", std::process::id()))
+    run(&org, &state, Path::new("report.html"), console).await
 }
 
 /// Writes `report`'s email to `path` as an `.eml` file a mail program opens (the demo's way of

@@ -3,7 +3,7 @@
 
 use dirsync::{
     model::{Names, Side},
-    plan::{AccountAction, Plan},
+    plan::Plan,
     report::HeldItem,
 };
 use dirsync_report::PlanText;
@@ -20,43 +20,12 @@ const CREATE_IN_IDP: &str =
 const RETRY_HELD: &str =
     "To try one again at the next apply: `sync release ID`; all of them now: --retry-held.";
 
-fn view(plan: &Plan) -> PlanText<'_> {
+/// `plan` as the programs print it: [`PlanText`] with their hints.
+pub fn view(plan: &Plan) -> PlanText<'_> {
     PlanText::new(plan)
         .with_pending_hint(DECIDE)
         .with_create_hint(Side::Hr, CREATE_IN_HUMA)
         .with_create_hint(Side::Idp, CREATE_IN_IDP)
-}
-
-/// Prints `plan` readably.
-///
-/// # Errors
-/// Writing to `out` failed.
-pub fn print_plan(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
-    view(plan).write(out)
-}
-
-/// Prints the items still waiting for a decision, one line each, with their ids.
-///
-/// # Errors
-/// Writing to `out` failed.
-pub fn print_pending(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
-    view(plan).write_pending(out)
-}
-
-/// Prints what a settled plan leaves as it is.
-///
-/// # Errors
-/// Writing to `out` failed.
-pub fn print_remaining(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
-    view(plan).write_remaining(out)
-}
-
-/// Prints the plan's account changes of one kind.
-///
-/// # Errors
-/// Writing to `out` failed.
-pub fn print_accounts(out: &mut dyn Write, plan: &Plan, action: AccountAction) -> io::Result<()> {
-    view(plan).write_accounts(out, action)
 }
 
 /// Prints the writes held back, then how to try them again with the programs.

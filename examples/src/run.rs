@@ -398,7 +398,7 @@ async fn show_plan(
             }
         }
     } else {
-        let _ = plan_view::print_plan(&mut console.out, &plan);
+        let _ = plan_view::view(&plan).write(&mut console.out);
         let _ = plan_view::print_held(&mut console.out, &plan.names, &held);
         if remembered > 0 {
             say!(console.out);
@@ -425,7 +425,7 @@ async fn apply(
         Ok(planned) => planned,
         Err(run) => return run,
     };
-    let _ = plan_view::print_plan(&mut console.out, planned.plan());
+    let _ = plan_view::view(planned.plan()).write(&mut console.out);
     if !planned.is_settled() && console.input.is_some() {
         ask(&mut planned, console);
     }
@@ -438,7 +438,7 @@ async fn apply(
              or run in a terminal to be asked:",
             planned.pending().len()
         );
-        let _ = plan_view::print_pending(&mut console.err, planned.plan());
+        let _ = plan_view::view(planned.plan()).write_pending(&mut console.err);
         return Run { outcome: Outcome::Pending, plan: Some(planned.plan().clone()), report: None };
     }
 
@@ -478,8 +478,8 @@ pub fn applied_run(
                 let run = Run::failed(console, Problem::of_sync(&e, settings), Some(plan.clone()));
                 if let SyncError::Apply(ApplyError::DisableThreshold { .. }) = e {
                     say!(console.err, "The accounts it would disable:");
-                    let _ =
-                        plan_view::print_accounts(&mut console.err, &plan, AccountAction::Disable);
+                    let _ = plan_view::view(&plan)
+                        .write_accounts(&mut console.err, AccountAction::Disable);
                 }
                 return run;
             }

@@ -10,7 +10,7 @@ use dirsync::{
     store::SyncState,
 };
 use dirsync_examples::demo::write_eml;
-use dirsync_examples::plan_view::print_plan;
+use dirsync_examples::plan_view;
 
 #[test]
 fn a_pending_item_and_one_not_created_say_which_flags_settle_them() {
@@ -24,7 +24,7 @@ fn a_pending_item_and_one_not_created_say_which_flags_settle_them() {
     )]);
     let plan = reconcile(&hr, &idp, &SyncState::new(), &Policy::default());
     let mut out = Vec::new();
-    print_plan(&mut out, &plan).expect("writes");
+    plan_view::view(&plan).write(&mut out).expect("writes");
     let text = String::from_utf8(out).expect("utf-8");
     let decide = "decide with --prefer, --decisions FILE, or answer in a terminal";
     assert!(text.contains(&format!("PENDING: {decide}")), "{text}");
