@@ -5,7 +5,7 @@ use crate::error::ConnectError;
 use crate::secrets::Secrets;
 use crate::settings::{AzureAppSettings, ConnectionSettings, IdpKind};
 use azure_graph::{AzureDirectory, AzureDirectoryConfig, GraphClient, GraphError};
-use dirsync::directory::{Directory, DirectoryError};
+use dirsync::directory::{Directory, DirectoryError, ErrorChain};
 use dirsync_scim::{ScimClient, ScimDirectory, ScimDirectoryConfig};
 use huma_api::{HumaClient, HumaDirectory, HumaDirectoryConfig};
 use secrecy::SecretString;
@@ -242,13 +242,8 @@ impl AzureApp {
 /// Whether `error` comes from the refresh token of a user-account connection that expired or
 /// was revoked: the person has to sign in again.
 pub fn sign_in_expired(error: &DirectoryError) -> bool {
-    let mut cause: Option<&(dyn std::error::Error + 'static)> =
-        error.get_ref().map(|e| e as &(dyn std::error::Error + 'static));
-    while let Some(e) = cause {
-        if let Some(GraphError::RefreshTokenExpired { .. }) = e.downcast_ref::<GraphError>() {
-            return true;
-        }
-        cause = e.source();
-    }
-    false
+    let inner = error.get_ref().map(|e| e as &(dyn std::error::Error + 'static));
+    inner.into_iter().flat_map(|inner| ErrorChain(inner).iter()).any(|e| {
+        matches!(e.downcast_ref::<GraphError>(), Some(GraphError::RefreshTokenExpired { .. }))
+    })
 }

@@ -161,14 +161,32 @@ impl StdError for DirectoryError {
 #[derive(Debug, Clone, Copy)]
 pub struct ErrorChain<'a>(pub &'a (dyn StdError + 'static));
 
+impl<'a> ErrorChain<'a> {
+    /// The error, then each of its causes in turn.
+    pub fn iter(self) -> impl Iterator<Item = &'a (dyn StdError + 'static)> {
+        std::iter::successors(Some(self.0), |&error| error.source())
+    }
+
+    /// The first error of the chain that is an `E`: to tell a cause deep in a client's error
+    /// (an expired sign-in, a failed TLS handshake) without matching every layer.
+    ///
+    /// ```
+    /// use dirsync::directory::ErrorChain;
+    /// #[derive(Debug, thiserror::Error)]
+    /// #[error("could not read the state")]
+    /// struct Outer(#[source] std::io::Error);
+    /// let e = Outer(std::io::Error::new(std::io::ErrorKind::PermissionDenied, "no"));
+    /// let io = ErrorChain(&e).find::<std::io::Error>();
+    /// assert_eq!(io.map(|io| io.kind()), Some(std::io::ErrorKind::PermissionDenied));
+    /// ```
+    pub fn find<E: StdError + 'static>(self) -> Option<&'a E> {
+        self.iter().find_map(|error| error.downcast_ref::<E>())
+    }
+}
+
 impl fmt::Display for ErrorChain<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0)?;
-        let mut cause = self.0.source();
-        while let Some(error) = cause {
-            write!(f, ": {error}")?;
-            cause = error.source();
-        }
-        Ok(())
+        self.iter().skip(1).try_for_each(|cause| write!(f, ": {cause}"))
     }
 }

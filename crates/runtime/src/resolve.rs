@@ -48,12 +48,7 @@ pub struct UnresolvedHost {
 pub(crate) fn unresolved_host<'e>(
     error: &'e (dyn StdError + 'static),
 ) -> Option<&'e UnresolvedHost> {
-    let mut cause = Some(error);
-    while let Some(error) = cause {
-        if let Some(unresolved) = error.downcast_ref::<UnresolvedHost>() {
-            return Some(unresolved);
-        }
-        cause = error.source();
-    }
-    None
+    // The same walk as `dirsync::directory::ErrorChain::find`; this crate is below `dirsync`.
+    std::iter::successors(Some(error), |&error| error.source())
+        .find_map(|error| error.downcast_ref::<UnresolvedHost>())
 }

@@ -1,5 +1,6 @@
 //! Why an email was not sent over SMTP, with what to do about it.
 
+use dirsync::directory::ErrorChain;
 use dirsync::mail::MailErrorKind;
 
 /// Everything that can keep an email from going out over SMTP.
@@ -142,12 +143,7 @@ impl SmtpError {
 /// Whether a connection error comes from the TLS handshake: rustls reports a certificate it does
 /// not trust, or a peer that does not speak TLS, as invalid data.
 fn broken_tls(e: &lettre::transport::smtp::Error) -> bool {
-    let mut cause: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
-    while let Some(error) = cause {
-        if let Some(io) = error.downcast_ref::<std::io::Error>() {
-            return io.kind() == std::io::ErrorKind::InvalidData;
-        }
-        cause = error.source();
-    }
-    false
+    ErrorChain(e)
+        .find::<std::io::Error>()
+        .is_some_and(|io| io.kind() == std::io::ErrorKind::InvalidData)
 }
