@@ -47,10 +47,7 @@ pub fn settings(state: &Path, report_html: Option<PathBuf>) -> SyncSetup {
         report_json: None,
         report_html,
         title: "Nordlys AS (demo): Huma and Azure AD synchronised".to_owned(),
-        concurrency: ApplyOptions::default().concurrency,
-        max_changes: None,
-        max_disables: None,
-        retry_held: false,
+        apply: ApplyOptions::default(),
     }
 }
 

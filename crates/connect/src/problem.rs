@@ -144,7 +144,7 @@ pub fn idp_refused(error: &DirectoryError) -> String {
 
 /// The disable limit's message: the flag when it was given, else the default's rule.
 fn too_many_disables(disables: usize, max: usize, setup: &SyncSetup) -> String {
-    let limit = match setup.max_disables {
+    let limit = match setup.apply.max_disables {
         Some(_) => format!("--max-disables {max}"),
         None => format!(
             "the {max} one run may disable by default (10, or 5 % of the people paired, \

@@ -31,14 +31,9 @@ pub struct SyncSetup {
     pub report_html: Option<PathBuf>,
     /// The report's heading.
     pub title: String,
-    /// How many writes run at once.
-    pub concurrency: usize,
-    /// The most people one run may change (`--max-changes`).
-    pub max_changes: Option<usize>,
-    /// The most accounts one run may disable (`--max-disables`; `None`: the library's default).
-    pub max_disables: Option<usize>,
-    /// Try the held-back writes again now (`--retry-held`).
-    pub retry_held: bool,
+    /// How the plan is carried out: the limits of one run (`--max-changes`, `--max-disables`),
+    /// `--retry-held`, how many writes run at once. A caller adds its progress to a copy.
+    pub apply: ApplyOptions,
 }
 
 /// Why the settings cannot be used for a sync.
@@ -134,20 +129,16 @@ impl SyncSetup {
             report_json: settings.files.report_json.clone(),
             report_html: settings.files.report_html.clone(),
             title: format!("Huma and {}: people synchronised", connection.idp_name()),
-            concurrency: ApplyOptions::default().concurrency,
-            max_changes: settings.policy.max_changes,
-            max_disables: settings.policy.max_disables,
-            retry_held: settings.policy.retry_held,
+            apply: ApplyOptions::default()
+                .with_max_people_changed(settings.policy.max_changes)
+                .with_max_disables(settings.policy.max_disables)
+                .with_retry_held(settings.policy.retry_held),
         })
     }
 
-    /// The apply options this setup asks for (no progress).
+    /// The apply options this setup asks for: a copy of [`SyncSetup::apply`].
     pub fn apply_options(&self) -> ApplyOptions {
-        ApplyOptions::default()
-            .with_concurrency(self.concurrency)
-            .with_max_people_changed(self.max_changes)
-            .with_max_disables(self.max_disables)
-            .with_retry_held(self.retry_held)
+        self.apply.clone()
     }
 
     /// A synchronizer of `hr` and `idp` over `store`, as this setup says.
