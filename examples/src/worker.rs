@@ -11,11 +11,10 @@ use dirsync_connect::orgs_file::{self, Organisation, ReadError};
 use dirsync_connect::{JobError, JobNote, OrganisationJob as Job};
 use dirsync_postgres::{
     OrgDone, OrgJob as _, OrgKey, OrgRun, OrgStatus, PostgresConfig, RoundOutcome, RoundSummary,
-    Worker,
+    StopSignals, Worker,
 };
 use std::collections::HashMap;
 use std::io::Write;
-use tokio::sync::watch;
 
 /// Runs `sync worker`: with `--once`, 0 when every organisation was synced (or was not due, or
 /// was being synced by another), 5 when one failed, 1 when none could run; without it, rounds
@@ -37,8 +36,9 @@ pub async fn worker(args: &WorkerArgs, console: &mut Console) -> Outcome {
     };
     let worker = Worker::new(db, args.every).with_concurrency(args.concurrency);
     let by_key: HashMap<&OrgKey, &Job> = jobs.jobs.iter().map(|job| (job.key(), job)).collect();
-    let signals = signals();
-    let (stop, abort) = (nth_signal(signals.clone(), 1), nth_signal(signals, 2));
+    let signals = StopSignals::listen();
+    tokio::spawn(say_stopping(signals.clone()));
+    let (stop, abort) = (signals.first(), signals.second());
     let (out, err) = (&mut console.out, &mut console.err);
     let mut log = |done: &OrgDone| log(out, err, done, by_key.get(&done.key).copied());
     let work = async {
@@ -196,50 +196,13 @@ fn summary_text(summary: &RoundSummary) -> String {
     )
 }
 
-/// Counts Ctrl-C and SIGTERM: the first stops the worker taking up organisations (those under
-/// way finish and let their leases go), the second stops it at once.
-fn signals() -> watch::Receiver<u32> {
-    let (count, counted) = watch::channel(0u32);
-    tokio::spawn(async move {
-        #[cfg(unix)]
-        let mut terminate =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-        loop {
-            #[cfg(unix)]
-            let terminated = async {
-                match terminate.as_mut() {
-                    Some(signal) => signal.recv().await.is_some(),
-                    None => std::future::pending().await,
-                }
-            };
-            #[cfg(not(unix))]
-            let terminated = std::future::pending::<bool>();
-            let signalled = tokio::select! {
-                got = tokio::signal::ctrl_c() => got.is_ok(),
-                got = terminated => got,
-            };
-            if !signalled {
-                return;
-            }
-            count.send_modify(|n| *n += 1);
-            let n = *count.borrow();
-            tracing::warn!(
-                "{}",
-                if n == 1 {
-                    "stopping: no further organisation is taken up, those under way finish \
-                     (signal again to stop at once)"
-                } else {
-                    "stopping at once"
-                }
-            );
-        }
-    });
-    counted
-}
-
-/// Ready once `n` signals have come; never, when they can no longer be counted.
-async fn nth_signal(mut counted: watch::Receiver<u32>, n: u32) {
-    if counted.wait_for(|count| *count >= n).await.is_err() {
-        std::future::pending::<()>().await;
-    }
+/// Says on standard error what each stop signal does, as it comes.
+async fn say_stopping(signals: StopSignals) {
+    signals.first().await;
+    tracing::warn!(
+        "stopping: no further organisation is taken up, those under way finish (signal again to \
+         stop at once)"
+    );
+    signals.second().await;
+    tracing::warn!("stopping at once");
 }
