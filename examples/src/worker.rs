@@ -10,8 +10,7 @@ use dirsync::{directory::ErrorChain, sync::SyncError};
 use dirsync_connect::orgs_file::{self, Organisation, ReadError};
 use dirsync_connect::{JobError, JobNote, OrganisationJob as Job};
 use dirsync_postgres::{
-    OrgDone, OrgJob as _, OrgKey, OrgRun, OrgStatus, PostgresConfig, RoundOutcome, RoundSummary,
-    StopSignals, Worker,
+    OrgDone, OrgJob as _, OrgKey, OrgRun, PostgresConfig, RoundOutcome, StopSignals, Worker,
 };
 use std::collections::HashMap;
 use std::io::Write;
@@ -55,7 +54,7 @@ pub async fn worker(args: &WorkerArgs, console: &mut Console) -> Outcome {
     };
     match ended {
         Ok(Some(summary)) => {
-            say!(console.out, "{}", summary_text(&summary));
+            say!(console.out, "{summary}");
             match summary.outcome() {
                 RoundOutcome::Done => Outcome::Done,
                 RoundOutcome::NoneRan => Outcome::CouldNotRun,
@@ -127,13 +126,7 @@ fn log(out: &mut dyn Write, err: &mut dyn Write, done: &OrgDone, job: Option<&Jo
     let at = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ");
     let took = done.took.as_secs_f64();
     let key = &done.key;
-    let status = match done.status() {
-        OrgStatus::Synced => "synced",
-        OrgStatus::Failed => "failed",
-        OrgStatus::NotDue => "not due",
-        OrgStatus::Busy => "busy",
-        _ => "could not run",
-    };
+    let status = done.status();
     let detail = match &done.result {
         Ok(OrgRun::NotDue) => "synced less than --every ago (here or by another worker)".to_owned(),
         Ok(OrgRun::Busy(holder)) => match holder {
@@ -176,24 +169,6 @@ fn failure_text(error: &SyncError, job: Option<&Job>) -> String {
         }
         None => message,
     }
-}
-
-/// The round in one line.
-fn summary_text(summary: &RoundSummary) -> String {
-    format!(
-        "{} organisation(s): {} synced, {} failed, {} not due, {} busy, {} could not run{}",
-        summary.total() + summary.not_started,
-        summary.synced,
-        summary.failed,
-        summary.not_due,
-        summary.busy,
-        summary.could_not_run,
-        if summary.not_started > 0 {
-            format!(", {} not started (stopped)", summary.not_started)
-        } else {
-            String::new()
-        }
-    )
 }
 
 /// Says on standard error what each stop signal does, as it comes.
