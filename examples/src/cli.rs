@@ -166,41 +166,27 @@ pub struct PlanArgs {
     pub sync: SyncSettings,
 }
 
-/// A duration as `--every` takes it: whole numbers with a unit each, largest first: `30s`,
-/// `15m`, `1h`, `1h30m`, `2d`.
+/// A duration as `--every` takes it: numbers with units, in humantime's grammar (`30s`, `15m`,
+/// `1h`, `1h30m`, `1h 30m`, `90min`, `2d`, `1w`), at least a second, since a worker's round
+/// cannot be shorter.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let refuse = || {
-        format!(
-            "{text:?} is not a duration: use a number and a unit (s, m, h, d): 30s, 15m, 1h, 1h30m, 2d"
-        )
-    };
-    let mut total: u64 = 0;
-    let mut last_unit = u64::MAX;
-    let mut rest = text.trim();
-    if rest.is_empty() {
-        return Err(refuse());
-    }
-    while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(refuse)?;
-        let number: u64 = rest[..digits].parse().map_err(|_| refuse())?;
-        let unit = match rest[digits..].chars().next() {
-            Some('s') => 1,
-            Some('m') => 60,
-            Some('h') => 3600,
-            Some('d') => 86_400,
-            _ => return Err(refuse()),
-        };
-        if unit >= last_unit {
-            return Err(refuse());
+    use humantime::DurationError;
+    let form = "use a number and a unit for each part: 30s, 15m, 1h, 1h30m, 2d";
+    let duration = humantime::parse_duration(text.trim()).map_err(|e| match e {
+        // These two name what is wrong; the others only where, as a byte offset.
+        DurationError::UnknownUnit { ref unit, .. } if !unit.is_empty() => {
+            format!("{text:?} is not a duration ({e}): {form}")
         }
-        last_unit = unit;
-        total = number.checked_mul(unit).and_then(|n| total.checked_add(n)).ok_or_else(refuse)?;
-        rest = &rest[digits + 1..];
-    }
-    if total == 0 {
+        DurationError::NumberOverflow => format!("{text:?} is not a duration ({e}): {form}"),
+        _ => format!("{text:?} is not a duration: {form}"),
+    })?;
+    if duration.is_zero() {
         return Err(format!("{text:?} is no time at all: use at least 1s"));
     }
-    Ok(Duration::from_secs(total))
+    if duration < Duration::from_secs(1) {
+        return Err(format!("{text:?} is less than a second: use at least 1s"));
+    }
+    Ok(duration)
 }
 
 /// A time as `--since` takes it: a date (midnight UTC) or an RFC 3339 time.

@@ -9,12 +9,10 @@ use dirsync::{directory::ErrorChain, sync::SyncError};
 use dirsync_connect::orgs_file::{self, Organisation, ReadError};
 use dirsync_connect::{JobNote, OrganisationJob as Job, Problem, ProblemKind};
 use dirsync_postgres::{
-    OrgDone, OrgJob as _, OrgKey, OrgRun, OrgStatus, PostgresConfig, RoundOutcome, RoundSummary,
-    Worker,
+    OrgDone, OrgJob as _, OrgKey, OrgRun, PostgresConfig, RoundOutcome, StopSignals, Worker,
 };
 use std::collections::HashMap;
 use std::io::Write;
-use tokio::sync::watch;
 
 /// Runs `sync worker`: with `--once`, 0 when every organisation was synced (or was not due, or
 /// was being synced by another), 5 when one failed, 1 when none could run; without it, rounds
@@ -30,8 +28,9 @@ pub async fn worker(args: &WorkerArgs, console: &mut Console) -> Outcome {
     };
     let worker = Worker::new(db, args.every).with_concurrency(args.concurrency);
     let by_key: HashMap<&OrgKey, &Job> = jobs.jobs.iter().map(|job| (job.key(), job)).collect();
-    let signals = signals();
-    let (stop, abort) = (nth_signal(signals.clone(), 1), nth_signal(signals, 2));
+    let signals = StopSignals::listen();
+    tokio::spawn(say_stopping(signals.clone()));
+    let (stop, abort) = (signals.first(), signals.second());
     let (out, err) = (&mut console.out, &mut console.err);
     let mut log = |done: &OrgDone| log(out, err, done, by_key.get(&done.key).copied());
     let work = async {
@@ -48,7 +47,7 @@ pub async fn worker(args: &WorkerArgs, console: &mut Console) -> Outcome {
     };
     match ended {
         Ok(Some(summary)) => {
-            say!(console.out, "{}", summary_text(&summary));
+            say!(console.out, "{summary}");
             match summary.outcome() {
                 RoundOutcome::Done => Outcome::Done,
                 RoundOutcome::NoneRan => Outcome::CouldNotRun,
@@ -117,13 +116,7 @@ fn log(out: &mut dyn Write, err: &mut dyn Write, done: &OrgDone, job: Option<&Jo
     let at = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ");
     let took = done.took.as_secs_f64();
     let key = &done.key;
-    let status = match done.status() {
-        OrgStatus::Synced => "synced",
-        OrgStatus::Failed => "failed",
-        OrgStatus::NotDue => "not due",
-        OrgStatus::Busy => "busy",
-        _ => "could not run",
-    };
+    let status = done.status();
     let detail = match &done.result {
         Ok(OrgRun::NotDue) => "synced less than --every ago (here or by another worker)".to_owned(),
         Ok(OrgRun::Busy(holder)) => match holder {
@@ -153,68 +146,13 @@ fn failure_text(error: &SyncError, job: Option<&Job>) -> String {
     job.map_or_else(|| ErrorChain(error).to_string(), |job| job.failure(error))
 }
 
-/// The round in one line.
-fn summary_text(summary: &RoundSummary) -> String {
-    format!(
-        "{} organisation(s): {} synced, {} failed, {} not due, {} busy, {} could not run{}",
-        summary.total() + summary.not_started,
-        summary.synced,
-        summary.failed,
-        summary.not_due,
-        summary.busy,
-        summary.could_not_run,
-        if summary.not_started > 0 {
-            format!(", {} not started (stopped)", summary.not_started)
-        } else {
-            String::new()
-        }
-    )
-}
-
-/// Counts Ctrl-C and SIGTERM: the first stops the worker taking up organisations (those under
-/// way finish and let their leases go), the second stops it at once.
-fn signals() -> watch::Receiver<u32> {
-    let (count, counted) = watch::channel(0u32);
-    tokio::spawn(async move {
-        #[cfg(unix)]
-        let mut terminate =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-        loop {
-            #[cfg(unix)]
-            let terminated = async {
-                match terminate.as_mut() {
-                    Some(signal) => signal.recv().await.is_some(),
-                    None => std::future::pending().await,
-                }
-            };
-            #[cfg(not(unix))]
-            let terminated = std::future::pending::<bool>();
-            let signalled = tokio::select! {
-                got = tokio::signal::ctrl_c() => got.is_ok(),
-                got = terminated => got,
-            };
-            if !signalled {
-                return;
-            }
-            count.send_modify(|n| *n += 1);
-            let n = *count.borrow();
-            tracing::warn!(
-                "{}",
-                if n == 1 {
-                    "stopping: no further organisation is taken up, those under way finish \
-                     (signal again to stop at once)"
-                } else {
-                    "stopping at once"
-                }
-            );
-        }
-    });
-    counted
-}
-
-/// Ready once `n` signals have come; never, when they can no longer be counted.
-async fn nth_signal(mut counted: watch::Receiver<u32>, n: u32) {
-    if counted.wait_for(|count| *count >= n).await.is_err() {
-        std::future::pending::<()>().await;
-    }
+/// Says on standard error what each stop signal does, as it comes.
+async fn say_stopping(signals: StopSignals) {
+    signals.first().await;
+    tracing::warn!(
+        "stopping: no further organisation is taken up, those under way finish (signal again to \
+         stop at once)"
+    );
+    signals.second().await;
+    tracing::warn!("stopping at once");
 }

@@ -202,7 +202,7 @@ fn release_takes_an_id_and_the_state_file() {
 }
 
 #[test]
-fn durations_take_units_largest_first_and_refuse_anything_else() {
+fn durations_are_numbers_with_units_of_at_least_a_second() {
     let secs = |text| parse_duration(text).map(|d| d.as_secs());
     assert_eq!(secs("30s"), Ok(30));
     assert_eq!(secs("15m"), Ok(900));
@@ -210,22 +210,21 @@ fn durations_take_units_largest_first_and_refuse_anything_else() {
     assert_eq!(secs("1h30m"), Ok(5400));
     assert_eq!(secs("2d"), Ok(172_800));
     assert_eq!(secs(" 1d2h3m4s "), Ok(93_784));
-    for bad in [
-        "",
-        "30",
-        "h",
-        "1x",
-        "1.5h",
-        "30m1h",
-        "1h1h",
-        "-5m",
-        "0s",
-        "1h 30m",
-        "99999999999999999999d",
-    ] {
+    // humantime's grammar takes more: parts apart or in any order (summed), long unit names,
+    // weeks, fractions.
+    for same in ["1h 30m", "30m1h", "90min", "1.5h", "1hour 30minutes"] {
+        assert_eq!(secs(same), Ok(5400), "{same:?}");
+    }
+    assert_eq!(secs("1h1h"), Ok(7200));
+    assert_eq!(secs("1w"), Ok(604_800));
+    assert_eq!(secs("1500ms"), Ok(1), "a second and a half");
+    for bad in ["", "30", "h", "1x", "1H", "-5m", "0s", "0h0m", "500ms", "99999999999999999999d"] {
         assert!(parse_duration(bad).is_err(), "{bad:?} is refused");
     }
     assert!(parse_duration("30").unwrap_err().contains("1h30m"), "the error shows the form");
+    assert!(parse_duration("1x").unwrap_err().contains(r#"unknown time unit "x""#));
+    assert!(parse_duration("0s").unwrap_err().contains("no time at all: use at least 1s"));
+    assert!(parse_duration("500ms").unwrap_err().contains("less than a second"));
 }
 
 #[test]

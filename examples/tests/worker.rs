@@ -3,7 +3,8 @@
 //! company): two workers started together sync each of twelve organisations exactly once; a
 //! worker killed in the middle of a sync leaves its organisation to the next run at once, which
 //! converges; decisions left pending fail that organisation's run (exit 5) while the others sync
-//! and email their report; a bad organisations file is exit 2 naming the table and the key.
+//! and email their report; a bad organisations file is exit 2 naming the table and the key;
+//! SIGTERM stops the worker taking up organisations, and a second signal stops it at once.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -162,6 +163,94 @@ async fn pending_decisions_fail_their_organisation_only_and_the_others_email_the
     assert!(sent[0].subject.contains("for good"), "names the organisation: {}", sent[0].subject);
     assert!(ran.err.contains("good: Report emailed to it@good.example"), "{}", ran);
     assert!(undecided.graph.sent_mail().is_empty());
+}
+
+/// Sends `signal` to process `pid` with kill(1), which needs no unsafe code.
+#[cfg(unix)]
+fn kill(signal: &str, pid: u32) {
+    let sent = std::process::Command::new("kill")
+        .args([format!("-{signal}"), pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success(), "kill -{signal} {pid}");
+}
+
+/// Waits until the worker has asked `org`'s Huma something: its round is under way, so it
+/// listens for signals.
+#[cfg(unix)]
+fn wait_for_the_round(org: &DemoOrg, worker: &mut std::process::Child) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while org.huma.counts().http_requests == 0 {
+        assert!(worker.try_wait().unwrap().is_none(), "the worker ended before its round");
+        assert!(Instant::now() < deadline, "the worker never started its round");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_lets_the_sync_under_way_finish_and_takes_up_no_further_organisation() {
+    let Some(db) = Db::new() else { return };
+    let (first, second) = (DemoOrg::start().await, DemoOrg::start().await);
+    first.huma.set_latency(Duration::from_millis(20));
+    first.graph.set_latency(Duration::from_millis(20));
+    let dir = tempfile::tempdir().unwrap();
+    let text = table("first", &first, &settled()) + &table("second", &second, &settled());
+    let file = write(dir.path(), &text);
+
+    let mut running = worker(&db.url, &file, &["--concurrency", "1"]).spawn().unwrap();
+    wait_for_the_round(&first, &mut running);
+    kill("TERM", running.id());
+    let ran = wait(running);
+    assert_eq!(ran.code, Some(0), "{}", ran);
+    assert!(lines(&ran.out, "first")[0].contains("first: synced in "), "{}", ran);
+    assert!(lines(&ran.out, "second").is_empty(), "{}", ran);
+    assert!(
+        ran.out.contains(
+            "\n2 organisation(s): 1 synced, 0 failed, 0 not due, 0 busy, 0 could not run, \
+             1 not started (stopped)\n"
+        ),
+        "{}",
+        ran
+    );
+    assert!(
+        ran.err.contains(
+            "stopping: no further organisation is taken up, those under way finish (signal \
+             again to stop at once)"
+        ),
+        "{}",
+        ran
+    );
+    assert_eq!(second.huma.counts().http_requests, 0, "the second was not taken up");
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_signal_stops_the_worker_at_once() {
+    let Some(db) = Db::new() else { return };
+    let org = DemoOrg::start().await;
+    org.huma.set_latency(Duration::from_millis(300));
+    org.graph.set_latency(Duration::from_millis(300));
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), &table("acme", &org, &settled()));
+
+    let mut running = worker(&db.url, &file, &[]).spawn().unwrap();
+    wait_for_the_round(&org, &mut running);
+    kill("TERM", running.id());
+    std::thread::sleep(Duration::from_millis(100));
+    kill("INT", running.id());
+    let ran = wait(running);
+    assert_eq!(ran.code, Some(1), "{}", ran);
+    assert!(lines(&ran.out, "acme").is_empty(), "cut short, so no line: {}", ran);
+    assert!(ran.err.contains("stopping at once"), "{}", ran);
+    assert!(
+        ran.err.contains(
+            "error: stopped at once: the runs under way were cut short; their organisations are \
+             free for the next run at once"
+        ),
+        "{}",
+        ran
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

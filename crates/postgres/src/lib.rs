@@ -32,6 +32,8 @@
 //! - [`sync_if_due`]: what a worker does for one organisation of its round.
 //! - [`Worker`]: a worker's rounds over the organisations it serves ([`OrgJob`]), a few at a
 //!   time, until it is told to stop.
+//! - [`StopSignals`]: a worker process's two-stage stop: the first Ctrl-C or SIGTERM stops it
+//!   taking up organisations, the second ends the syncs under way.
 //! - [`PostgresConfig`]: the URL (no password in it), `PGPASSWORD`, TLS with rustls.
 
 mod config;
@@ -43,6 +45,7 @@ mod lease;
 mod round;
 mod rows;
 mod schema;
+mod stop;
 mod store;
 mod worker;
 
@@ -58,6 +61,7 @@ pub use schema::SCHEMA_VERSION;
 /// re-exports the same type. To read one back (to persist a refresh token), depend on
 /// `secrecy = "0.10"` and use its `ExposeSecret`.
 pub use secrecy::SecretString;
+pub use stop::StopSignals;
 pub use store::PostgresStore;
 pub use worker::{OrgRun, sync_if_due};
 

@@ -7,6 +7,7 @@ use crate::{OrgKey, OrgRun, PgError, PostgresDatabase, PostgresStore};
 use async_trait::async_trait;
 use dirsync::sync::SyncError;
 use futures::{FutureExt, StreamExt};
+use std::fmt;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
@@ -82,6 +83,20 @@ pub enum OrgStatus {
     CouldNotRun,
 }
 
+/// The status in a word or three, as a worker's line about the organisation shows it: `synced`,
+/// `failed`, `not due`, `busy`, `could not run`.
+impl fmt::Display for OrgStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(match self {
+            OrgStatus::Synced => "synced",
+            OrgStatus::Failed => "failed",
+            OrgStatus::NotDue => "not due",
+            OrgStatus::Busy => "busy",
+            OrgStatus::CouldNotRun => "could not run",
+        })
+    }
+}
+
 /// How many organisations of a round went which way.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RoundSummary {
@@ -124,6 +139,28 @@ impl RoundSummary {
         } else {
             RoundOutcome::Done
         }
+    }
+}
+
+/// The round in one line, every count named even when 0 (so a script can read it the same
+/// way each time), and the organisations not taken up only when there were some:
+/// `12 organisation(s): 9 synced, 1 failed, 1 not due, 1 busy, 0 could not run`.
+impl fmt::Display for RoundSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} organisation(s): {} synced, {} failed, {} not due, {} busy, {} could not run",
+            self.total() + self.not_started,
+            self.synced,
+            self.failed,
+            self.not_due,
+            self.busy,
+            self.could_not_run,
+        )?;
+        if self.not_started > 0 {
+            write!(f, ", {} not started (stopped)", self.not_started)?;
+        }
+        Ok(())
     }
 }
 
@@ -322,5 +359,39 @@ mod tests {
         assert_eq!(none.outcome(), RoundOutcome::NoneRan);
         let idle = RoundSummary { not_due: 4, not_started: 2, ..RoundSummary::default() };
         assert_eq!(idle.outcome(), RoundOutcome::Done);
+    }
+
+    #[test]
+    fn a_status_is_shown_in_the_words_of_the_worker_lines() {
+        let shown = [
+            OrgStatus::Synced,
+            OrgStatus::Failed,
+            OrgStatus::NotDue,
+            OrgStatus::Busy,
+            OrgStatus::CouldNotRun,
+        ]
+        .map(|status| status.to_string());
+        assert_eq!(shown, ["synced", "failed", "not due", "busy", "could not run"]);
+        assert_eq!(format!("[{:<8}]", OrgStatus::Busy), "[busy    ]", "widths are kept");
+    }
+
+    #[test]
+    fn a_round_is_one_line_naming_every_count_and_those_not_started_only_when_any() {
+        let round =
+            RoundSummary { synced: 9, failed: 1, not_due: 1, busy: 1, ..RoundSummary::default() };
+        assert_eq!(
+            round.to_string(),
+            "12 organisation(s): 9 synced, 1 failed, 1 not due, 1 busy, 0 could not run"
+        );
+        let stopped = RoundSummary { synced: 2, could_not_run: 1, not_started: 4, ..round };
+        assert_eq!(
+            stopped.to_string(),
+            "10 organisation(s): 2 synced, 1 failed, 1 not due, 1 busy, 1 could not run, \
+             4 not started (stopped)"
+        );
+        assert_eq!(
+            RoundSummary::default().to_string(),
+            "0 organisation(s): 0 synced, 0 failed, 0 not due, 0 busy, 0 could not run"
+        );
     }
 }
