@@ -31,31 +31,10 @@ use dirsync_connect::{ReceiverError, ReceiverSettings, Secrets};
 use huma_api::SecretString;
 use huma_api::webhook::WebhookVerifier;
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 pub use dirsync_webhook::{MAX_BODY, PATH, PushAction, PushSummary, Receiver, UserPush, sign};
 
 pub use dirsync_connect::{HUMA_WEBHOOK_SECRET, HUMA_WEBHOOK_TOKEN};
-
-/// Binds `addr` and serves the receiver's Router until the process ends; returns the bound
-/// address (useful with port 0) and the server's task.
-///
-/// # Errors
-/// The address cannot be bound.
-pub async fn spawn(
-    receiver: Arc<Receiver>,
-    addr: SocketAddr,
-) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    let bound = listener.local_addr()?;
-    let app = receiver.router();
-    let task = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
-            tracing::error!(error = %e, "the webhook server stopped");
-        }
-    });
-    Ok((bound, task))
-}
 
 /// The `webhook` program's command line.
 #[derive(Debug, Clone, clap::Parser)]
@@ -203,7 +182,7 @@ async fn start_receiver(
     let settings = PushSettings { provisioning, leavers, ..PushSettings::default() };
     let receiver = Receiver::new(huma, azure, verifier).with_settings(settings);
     let local = SocketAddr::from(([127, 0, 0, 1], 0));
-    let (addr, task) = spawn(Arc::new(receiver), local).await.map_err(|e| e.to_string())?;
+    let (addr, task) = receiver.spawn(local).await.map_err(|e| e.to_string())?;
     Ok((format!("http://{addr}{PATH}"), task))
 }
 

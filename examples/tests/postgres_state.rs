@@ -19,11 +19,10 @@ use dirsync::{
 use dirsync_connect::OpenStore;
 use dirsync_examples::connect::connect_to_fakes;
 use dirsync_examples::demo::{self, DemoOrg};
-use dirsync_examples::webhook_server::{PushAction, PushSummary, Receiver, send, spawn};
+use dirsync_examples::webhook_server::{PushAction, PushSummary, Receiver, send};
 use huma_api::SecretString;
 use huma_api::webhook::WebhookVerifier;
 use std::collections::BTreeSet;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 use testkit::{HumaUser, Route};
 
@@ -195,7 +194,7 @@ async fn the_receiver_links_people_while_a_sync_of_the_organisation_runs_and_no_
             ..PushSettings::default()
         })
         .with_store(OpenStore::Postgres(store.clone()).shared());
-    let (addr, _server) = spawn(Arc::new(receiver), ([127, 0, 0, 1], 0).into()).await.unwrap();
+    let (addr, _server) = receiver.spawn(([127, 0, 0, 1], 0).into()).await.unwrap();
     let users: Vec<(&str, String)> = late
         .iter()
         .enumerate()

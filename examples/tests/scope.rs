@@ -18,13 +18,12 @@ use dirsync::{
 use dirsync_examples::connect::fake_secrets;
 use dirsync_examples::run::{Console, Outcome};
 use dirsync_examples::webhook_server::{
-    PushAction, PushSummary, WebhookArgs, WebhookCommand, ready, send, spawn,
+    PushAction, PushSummary, WebhookArgs, WebhookCommand, ready, send,
 };
 use huma_api::SecretString;
 use huma_api::webhook::WebhookVerifier;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::Arc;
 use testkit::{FakeGraph, FakeHuma, GraphConfig, GraphUser, HumaConfig, HumaGroupKind, HumaUser};
 use testkit::{HumaPosition, JobTitle, Route};
 
@@ -298,8 +297,7 @@ async fn the_webhook_leaves_people_outside_the_scope_alone_and_refuses_a_missing
         ready(&serve_args(&t, dir.path(), &scope), &fake_secrets(), verifier(), &mut console)
             .await
             .unwrap_or_else(|_| panic!("ready: {}", output.text()));
-    let (addr, _task) =
-        spawn(Arc::new(receiver), SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
+    let (addr, _task) = receiver.spawn(SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
     let url = format!("http://{addr}{}", dirsync_examples::webhook_server::PATH);
 
     t.huma.update_user(&t.other.0, |u| u.phone = Some("+46 70 000 00 00".into()));

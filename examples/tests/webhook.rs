@@ -12,7 +12,7 @@ use dirsync::{
 use dirsync_examples::connect::connect_to_fakes;
 use dirsync_examples::demo;
 use dirsync_examples::webhook_server::{
-    MAX_BODY, PATH, PushAction, PushSummary, Receiver, send, sign, spawn,
+    MAX_BODY, PATH, PushAction, PushSummary, Receiver, send, sign,
 };
 use huma_api::SecretString;
 use huma_api::webhook::WebhookVerifier;
@@ -64,8 +64,7 @@ fn receiver(s: &Setup, auto_provision: bool, state: Option<PathBuf>) -> Receiver
 }
 
 async fn serve_with(receiver: Receiver) -> String {
-    let (addr, _task) =
-        spawn(Arc::new(receiver), SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
+    let (addr, _task) = receiver.spawn(SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
     format!("http://{addr}{PATH}")
 }
 
