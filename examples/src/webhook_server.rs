@@ -214,25 +214,14 @@ pub async fn send(
 }
 
 fn show(console: &mut Console, status: u16, body: &str) {
-    let summary: Option<PushSummary> = serde_json::from_str(body).ok();
-    match summary {
-        Some(summary) => {
+    match serde_json::from_str::<PushSummary>(body) {
+        Ok(summary) => {
             say!(console.out, "  ← {status}");
-            for u in summary.users {
-                let azure = u.azure_id.map(|a| format!(" → Azure AD {a}")).unwrap_or_default();
-                say!(console.out, "    Huma {}{azure}: {:?}", u.huma_id, u.action);
-                if !u.fields.is_empty() {
-                    say!(console.out, "      pushed: {}", u.fields.join(", "));
-                }
-                for s in u.skipped {
-                    say!(console.out, "      not pushed: {s}");
-                }
-                if let Some(detail) = u.detail {
-                    say!(console.out, "      {detail}");
-                }
+            for line in summary.to_string().lines() {
+                say!(console.out, "    {line}");
             }
         }
-        None => say!(console.out, "  ← {status} {body}"),
+        Err(_) => say!(console.out, "  ← {status} {body}"),
     }
 }
 
