@@ -186,33 +186,6 @@ async fn start_receiver(
     Ok((format!("http://{addr}{PATH}"), task))
 }
 
-/// Posts a webhook the way Huma does: the topic in header and body, the body signed.
-///
-/// # Errors
-/// The request could not be sent.
-pub async fn send(
-    http: &reqwest::Client,
-    url: &str,
-    secret: &str,
-    topic: &str,
-    users: &[(&str, &str)],
-) -> Result<(u16, String), reqwest::Error> {
-    let users: Vec<serde_json::Value> =
-        users.iter().map(|(id, email)| serde_json::json!({"id": id, "email": email})).collect();
-    let body = serde_json::to_vec(&serde_json::json!({"topic": topic, "users": users}))
-        .unwrap_or_default();
-    let response = http
-        .post(url)
-        .header("content-type", "application/json")
-        .header("huma-topic", topic)
-        .header("huma-hmac-sha256", sign(secret, &body))
-        .body(body)
-        .send()
-        .await?;
-    let status = response.status().as_u16();
-    Ok((status, response.text().await?))
-}
-
 fn show(console: &mut Console, status: u16, body: &str) {
     match serde_json::from_str::<PushSummary>(body) {
         Ok(summary) => {
@@ -236,7 +209,6 @@ async fn demo_inner(console: &mut Console) -> Result<(), String> {
 struct WebhookDemo {
     graph: testkit::FakeGraph,
     huma: testkit::FakeHuma,
-    http: reqwest::Client,
     /// Ada's and Bo's ids: (Huma, Azure AD).
     ada: (String, String),
     bo: (String, String),
@@ -273,7 +245,7 @@ impl WebhookDemo {
         };
         let ada = seed(&demo_person("Ada", "Lund", "E2001"))?;
         let bo = seed(&demo_person("Bo", "Ek", "E2002"))?;
-        Ok(WebhookDemo { graph, huma, http: reqwest::Client::new(), ada, bo })
+        Ok(WebhookDemo { graph, huma, ada, bo })
     }
 
     /// Sends `topic` for the Huma user `id` with `email`, signed with `secret`.
@@ -284,7 +256,8 @@ impl WebhookDemo {
         topic: &str,
         (id, email): (&str, &str),
     ) -> Result<(u16, String), String> {
-        send(&self.http, url, secret, topic, &[(id, email)]).await.map_err(|e| e.to_string())
+        let webhook = testkit::HumaWebhook::new(url, secret);
+        webhook.deliver(topic, &[(id, email)]).await.map_err(|e| e.to_string())
     }
 
     /// 1–3: an update pushed, the same again, and a forged request.

@@ -19,12 +19,12 @@ use dirsync::{
 use dirsync_connect::OpenStore;
 use dirsync_examples::connect::connect_to_fakes;
 use dirsync_examples::demo::{self, DemoOrg};
-use dirsync_examples::webhook_server::{PushAction, PushSummary, Receiver, send};
+use dirsync_examples::webhook_server::{PushAction, PushSummary, Receiver};
 use huma_api::SecretString;
 use huma_api::webhook::WebhookVerifier;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
-use testkit::{HumaUser, Route};
+use testkit::{HumaUser, HumaWebhook, Route};
 
 /// Everything that can change in the fakes, to tell that nothing was written.
 fn fingerprint(org: &DemoOrg) -> String {
@@ -203,7 +203,7 @@ async fn the_receiver_links_people_while_a_sync_of_the_organisation_runs_and_no_
     let users: Vec<(&str, &str)> = users.iter().map(|(id, mail)| (*id, mail.as_str())).collect();
     let url = format!("http://{addr}{}", dirsync_examples::webhook_server::PATH);
     let (status, body) =
-        send(&reqwest::Client::new(), &url, secret, "users-create", &users).await.unwrap();
+        HumaWebhook::new(url, secret).deliver("users-create", &users).await.unwrap();
     let pushed_until = Utc::now();
     assert_eq!(status, 200, "{body}");
     let summary: PushSummary = serde_json::from_str(&body).unwrap();

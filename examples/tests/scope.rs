@@ -18,14 +18,14 @@ use dirsync::{
 use dirsync_examples::connect::fake_secrets;
 use dirsync_examples::run::{Console, Outcome};
 use dirsync_examples::webhook_server::{
-    PushAction, PushSummary, WebhookArgs, WebhookCommand, ready, send,
+    PushAction, PushSummary, WebhookArgs, WebhookCommand, ready,
 };
 use huma_api::SecretString;
 use huma_api::webhook::WebhookVerifier;
 use std::net::SocketAddr;
 use std::path::Path;
 use testkit::{FakeGraph, FakeHuma, GraphConfig, GraphUser, HumaConfig, HumaGroupKind, HumaUser};
-use testkit::{HumaPosition, JobTitle, Route};
+use testkit::{HumaPosition, HumaWebhook, JobTitle, Route};
 
 const DOMAIN: &str = "acme.example";
 const NOWHERE: &str = "00000000-0000-4000-8000-00000000dead";
@@ -302,9 +302,8 @@ async fn the_webhook_leaves_people_outside_the_scope_alone_and_refuses_a_missing
 
     t.huma.update_user(&t.other.0, |u| u.phone = Some("+46 70 000 00 00".into()));
     let email = format!("other0@{DOMAIN}");
-    let http = reqwest::Client::new();
-    let (status, body) =
-        send(&http, &url, secret, "users-update", &[(&t.other.0, &email)]).await.unwrap();
+    let webhook = HumaWebhook::new(url, secret);
+    let (status, body) = webhook.deliver("users-update", &[(&t.other.0, &email)]).await.unwrap();
     assert_eq!(status, 200, "{body}");
     let summary: PushSummary = serde_json::from_str(&body).unwrap();
     assert_eq!(summary.users[0].action, PushAction::OutOfScope, "{body}");
