@@ -214,23 +214,6 @@ struct WebhookDemo {
     bo: (String, String),
 }
 
-/// Someone of the demo company with an email in its domain.
-fn demo_person(given: &str, family: &str, id: &str) -> Person {
-    use dirsync::model::{Address, CountryCode};
-    let domain = crate::demo::DOMAIN;
-    let start = chrono::NaiveDate::from_ymd_opt(2021, 4, 1).unwrap_or_default();
-    let email = format!("{}.{}@{domain}", given.to_lowercase(), family.to_lowercase());
-    Person::new()
-        .with_email(email)
-        .with_given_name(given)
-        .with_family_name(family)
-        .with_employment_id(id)
-        .with_phone("+47 911 00 001")
-        .with_address(Address::new("Storgata 1", "0150", "Oslo", CountryCode::parse("NO").ok()))
-        .with_job_title("Software Engineer")
-        .with_employment_start_date(start)
-}
-
 impl WebhookDemo {
     async fn start() -> Result<WebhookDemo, String> {
         use testkit::{FakeGraph, FakeHuma, GraphConfig, GraphUser, HumaConfig, HumaUser};
@@ -243,8 +226,8 @@ impl WebhookDemo {
             let a = graph.insert_user(GraphUser::from_person(person)).map_err(|e| e.to_string())?;
             Ok((h, a))
         };
-        let ada = seed(&demo_person("Ada", "Lund", "E2001"))?;
-        let bo = seed(&demo_person("Bo", "Ek", "E2002"))?;
+        let ada = seed(&testkit::demo::employee("Ada", "Lund", "E2001"))?;
+        let bo = seed(&testkit::demo::employee("Bo", "Ek", "E2002"))?;
         Ok(WebhookDemo { graph, huma, ada, bo })
     }
 
@@ -305,14 +288,7 @@ impl WebhookDemo {
 
     /// 4–6: a new hire, without and with auto-provisioning; a deletion deletes nobody.
     async fn new_hire(&self, console: &mut Console) -> Result<(), String> {
-        let start = chrono::NaiveDate::from_ymd_opt(2021, 4, 1).unwrap_or_default();
-        let cleo = Person::new()
-            .with_email(format!("cleo.dahl@{}", crate::demo::DOMAIN))
-            .with_given_name("Cleo")
-            .with_family_name("Dahl")
-            .with_employment_id("E2003")
-            .with_job_title("Designer")
-            .with_employment_start_date(start);
+        let cleo = testkit::demo::new_hire("Cleo", "Dahl", "E2003", "Designer");
         let cleo_huma = self
             .huma
             .insert_user(testkit::HumaUser::from_person(&cleo))
