@@ -29,31 +29,13 @@ use dirsync_connect::{Directories, ReceiverSettings, Secrets};
 use huma_api::SecretString;
 use huma_api::webhook::WebhookVerifier;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use testkit::demo::{employee, new_hire};
+use testkit::{FakeGraph, FakeHuma, GraphConfig, GraphUser, HumaConfig, HumaUser, HumaWebhook};
+use testkit::{JobTitle, SeedError};
 
 pub use dirsync_webhook::{MAX_BODY, PATH, PushAction, PushSummary, Receiver, UserPush, sign};
 
 pub use dirsync_connect::{HUMA_WEBHOOK_SECRET, HUMA_WEBHOOK_TOKEN};
-
-/// Binds `addr` and serves the receiver's Router until the process ends; returns the bound
-/// address (useful with port 0) and the server's task.
-///
-/// # Errors
-/// The address cannot be bound.
-pub async fn spawn(
-    receiver: Arc<Receiver>,
-    addr: SocketAddr,
-) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    let bound = listener.local_addr()?;
-    let app = receiver.router();
-    let task = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
-            tracing::error!(error = %e, "the webhook server stopped");
-        }
-    });
-    Ok((bound, task))
-}
 
 /// The `webhook` program's command line.
 #[derive(Debug, Clone, clap::Parser)]
@@ -163,10 +145,14 @@ pub async fn ready(
 /// A secret only the demo's fake Huma and its server share.
 const DEMO_SECRET: &str = "demo-webhook-secret";
 
+/// What stops the demo: a fake that refused a person, a server that cannot listen, a webhook
+/// that could not be sent.
+type DemoError = Box<dyn std::error::Error + Send + Sync>;
+
 /// `cargo run --example webhook` without arguments: the fakes, the server, and a fake Huma that
 /// changes people and sends the webhooks.
 pub async fn demo(console: &mut Console) -> Outcome {
-    match demo_inner(console).await {
+    match demo_steps(console).await {
         Ok(()) => Outcome::Done,
         Err(e) => {
             say!(console.err, "error: {e}");
@@ -175,248 +161,163 @@ pub async fn demo(console: &mut Console) -> Outcome {
     }
 }
 
-async fn start_receiver(
-    graph: &testkit::FakeGraph,
-    huma: &testkit::FakeHuma,
-    auto_provision: bool,
-    leavers: Leavers,
-) -> Result<(String, tokio::task::JoinHandle<()>), String> {
-    let (huma, azure) = Directories::for_fakes(graph, huma, &crate::demo::new_people()).shared();
-    let verifier = WebhookVerifier::new(Some(SecretString::from(DEMO_SECRET)), None);
-    let provisioning = if auto_provision { AutoProvisioning::On } else { AutoProvisioning::Off };
-    let settings = PushSettings { provisioning, leavers, ..PushSettings::default() };
-    let receiver = Receiver::new(huma, azure, verifier).with_settings(settings);
-    let local = SocketAddr::from(([127, 0, 0, 1], 0));
-    let (addr, task) = spawn(Arc::new(receiver), local).await.map_err(|e| e.to_string())?;
-    Ok((format!("http://{addr}{PATH}"), task))
+async fn demo_steps(console: &mut Console) -> Result<(), DemoError> {
+    let (graph, huma) = tokio::join!(
+        FakeGraph::start(GraphConfig::default()),
+        FakeHuma::start(HumaConfig::default())
+    );
+    let demo = WebhookDemo { graph, huma };
+    let ada = demo.add(&employee("Ada", "Lund", "E2001"), true)?;
+    let bo = demo.add(&employee("Bo", "Ek", "E2002"), true)?;
+    demo.updates(console, &ada).await?;
+    demo.hiring(console).await?;
+    demo.leaver(console, &bo).await
 }
 
-/// Posts a webhook the way Huma does: the topic in header and body, the body signed.
-///
-/// # Errors
-/// The request could not be sent.
-pub async fn send(
-    http: &reqwest::Client,
-    url: &str,
-    secret: &str,
-    topic: &str,
-    users: &[(&str, &str)],
-) -> Result<(u16, String), reqwest::Error> {
-    let users: Vec<serde_json::Value> =
-        users.iter().map(|(id, email)| serde_json::json!({"id": id, "email": email})).collect();
-    let body = serde_json::to_vec(&serde_json::json!({"topic": topic, "users": users}))
-        .unwrap_or_default();
-    let response = http
-        .post(url)
-        .header("content-type", "application/json")
-        .header("huma-topic", topic)
-        .header("huma-hmac-sha256", sign(secret, &body))
-        .body(body)
-        .send()
-        .await?;
-    let status = response.status().as_u16();
-    Ok((status, response.text().await?))
-}
-
-fn show(console: &mut Console, status: u16, body: &str) {
-    let summary: Option<PushSummary> = serde_json::from_str(body).ok();
-    match summary {
-        Some(summary) => {
-            say!(console.out, "  ← {status}");
-            for u in summary.users {
-                let azure = u.azure_id.map(|a| format!(" → Azure AD {a}")).unwrap_or_default();
-                say!(console.out, "    Huma {}{azure}: {:?}", u.huma_id, u.action);
-                if !u.fields.is_empty() {
-                    say!(console.out, "      pushed: {}", u.fields.join(", "));
-                }
-                for s in u.skipped {
-                    say!(console.out, "      not pushed: {s}");
-                }
-                if let Some(detail) = u.detail {
-                    say!(console.out, "      {detail}");
-                }
-            }
-        }
-        None => say!(console.out, "  ← {status} {body}"),
-    }
-}
-
-async fn demo_inner(console: &mut Console) -> Result<(), String> {
-    let demo = WebhookDemo::start().await?;
-    demo.updates(console).await?;
-    demo.new_hire(console).await?;
-    demo.leaver(console).await
-}
-
-/// The webhook demo's fakes and people: Ada and Bo, in both.
+/// The demo's fake Huma and fake Microsoft Graph.
 struct WebhookDemo {
-    graph: testkit::FakeGraph,
-    huma: testkit::FakeHuma,
-    http: reqwest::Client,
-    /// Ada's and Bo's ids: (Huma, Azure AD).
-    ada: (String, String),
-    bo: (String, String),
+    graph: FakeGraph,
+    huma: FakeHuma,
 }
 
-/// Someone of the demo company with an email in its domain.
-fn demo_person(given: &str, family: &str, id: &str) -> Person {
-    use dirsync::model::{Address, CountryCode};
-    let domain = crate::demo::DOMAIN;
-    let start = chrono::NaiveDate::from_ymd_opt(2021, 4, 1).unwrap_or_default();
-    let email = format!("{}.{}@{domain}", given.to_lowercase(), family.to_lowercase());
-    Person::new()
-        .with_email(email)
-        .with_given_name(given)
-        .with_family_name(family)
-        .with_employment_id(id)
-        .with_phone("+47 911 00 001")
-        .with_address(Address::new("Storgata 1", "0150", "Oslo", CountryCode::parse("NO").ok()))
-        .with_job_title("Software Engineer")
-        .with_employment_start_date(start)
+/// Someone as a webhook names them: their Huma id, and their email (also their sign-in name in
+/// Azure AD).
+struct Named {
+    id: String,
+    email: String,
 }
 
 impl WebhookDemo {
-    async fn start() -> Result<WebhookDemo, String> {
-        use testkit::{FakeGraph, FakeHuma, GraphConfig, GraphUser, HumaConfig, HumaUser};
-        let (graph, huma) = tokio::join!(
-            FakeGraph::start(GraphConfig::default()),
-            FakeHuma::start(HumaConfig::default())
-        );
-        let seed = |person: &Person| -> Result<(String, String), String> {
-            let h = huma.insert_user(HumaUser::from_person(person)).map_err(|e| e.to_string())?;
-            let a = graph.insert_user(GraphUser::from_person(person)).map_err(|e| e.to_string())?;
-            Ok((h, a))
-        };
-        let ada = seed(&demo_person("Ada", "Lund", "E2001"))?;
-        let bo = seed(&demo_person("Bo", "Ek", "E2002"))?;
-        Ok(WebhookDemo { graph, huma, http: reqwest::Client::new(), ada, bo })
+    /// Adds `person` to Huma, and to Azure AD too when `in_azure`.
+    fn add(&self, person: &Person, in_azure: bool) -> Result<Named, SeedError> {
+        let id = self.huma.insert_user(HumaUser::from_person(person))?;
+        if in_azure {
+            self.graph.insert_user(GraphUser::from_person(person))?;
+        }
+        Ok(Named { id, email: person.email().unwrap_or_default().to_owned() })
     }
 
-    /// Sends `topic` for the Huma user `id` with `email`, signed with `secret`.
-    async fn send(
+    /// A receiver over the fakes, as `webhook serve` runs one with these settings.
+    async fn server(
         &self,
-        url: &str,
-        secret: &str,
-        topic: &str,
-        (id, email): (&str, &str),
-    ) -> Result<(u16, String), String> {
-        send(&self.http, url, secret, topic, &[(id, email)]).await.map_err(|e| e.to_string())
+        provisioning: AutoProvisioning,
+        leavers: Leavers,
+    ) -> Result<DemoServer, DemoError> {
+        let (huma, azure) =
+            Directories::for_fakes(&self.graph, &self.huma, &crate::demo::new_people()).shared();
+        let verifier = WebhookVerifier::new(Some(SecretString::from(DEMO_SECRET)), None);
+        let settings = PushSettings { provisioning, leavers, ..PushSettings::default() };
+        let receiver = Receiver::new(huma, azure, verifier).with_settings(settings);
+        let (addr, task) = receiver.spawn(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+        let url = format!("http://{addr}{PATH}");
+        Ok(DemoServer { huma: HumaWebhook::new(&url, DEMO_SECRET), url, task })
     }
 
     /// 1–3: an update pushed, the same again, and a forged request.
-    async fn updates(&self, console: &mut Console) -> Result<(), String> {
-        let (url, plain) =
-            start_receiver(&self.graph, &self.huma, false, Leavers::default()).await?;
+    async fn updates(&self, console: &mut Console, ada: &Named) -> Result<(), DemoError> {
+        let server = self.server(AutoProvisioning::Off, Leavers::default()).await?;
         say!(console.out, "dirsync webhook demo");
         let (huma_uri, graph_uri) = (self.huma.uri(), self.graph.uri());
         say!(console.out, "  fake Huma at {huma_uri}, fake Microsoft Graph at {graph_uri}");
-        say!(console.out, "  webhook server at {url} (auto-provisioning off)");
-        say!(console.out);
+        say!(console.out, "  webhook server at {} (auto-provisioning off)", server.url);
         say!(
             console.out,
-            "1. In Huma, Ada Lund becomes Lead Engineer with a new phone; Huma sends users-update"
+            "\n1. In Huma, Ada Lund becomes Lead Engineer with a new phone; Huma sends users-update"
         );
-        self.huma.update_user(&self.ada.0, |u| {
+        self.huma.update_user(&ada.id, |u| {
             u.phone = Some("+47 911 00 999".into());
             if let Some(position) = u.positions.first_mut() {
-                position.title = Some(testkit::JobTitle::named("Lead Engineer"));
+                position.title = Some(JobTitle::named("Lead Engineer"));
             }
         });
-        let email = format!("ada.lund@{}", crate::demo::DOMAIN);
-        let ada = (self.ada.0.as_str(), email.as_str());
-        let (status, body) = self.send(&url, DEMO_SECRET, "users-update", ada).await?;
-        show(console, status, &body);
-        if let Some(user) = self.graph.user(&self.ada.1) {
-            let (title, phone) = (user.job_title.unwrap_or_default(), user.mobile_phone);
-            say!(
-                console.out,
-                "  Azure AD now: job title {title:?}, mobile phone {:?}",
-                phone.unwrap_or_default()
-            );
+        server.send(console, "users-update", ada).await?;
+        if let Some(user) = self.graph.user(&ada.email) {
+            let title = user.job_title.unwrap_or_default();
+            let phone = user.mobile_phone.unwrap_or_default();
+            say!(console.out, "  Azure AD now: job title {title:?}, mobile phone {phone:?}");
         }
-        say!(console.out);
-        say!(console.out, "2. The same webhook again: nothing differs, nothing is written");
-        let (status, body) = self.send(&url, DEMO_SECRET, "users-update", ada).await?;
-        show(console, status, &body);
-        say!(console.out);
-        say!(console.out, "3. A request signed with the wrong secret");
-        let (status, body) = self.send(&url, "not-the-secret", "users-update", ada).await?;
+        say!(console.out, "\n2. The same webhook again: nothing differs, nothing is written");
+        server.send(console, "users-update", ada).await?;
+        say!(console.out, "\n3. A request signed with the wrong secret");
+        let forged = HumaWebhook::new(&server.url, "not-the-secret");
+        let (status, body) = forged.deliver("users-update", &[(&ada.id, &ada.email)]).await?;
         say!(console.out, "  ← {status} {body}   (the reason is in the server's log only)");
-        plain.abort();
         Ok(())
     }
 
     /// 4–6: a new hire, without and with auto-provisioning; a deletion deletes nobody.
-    async fn new_hire(&self, console: &mut Console) -> Result<(), String> {
-        let start = chrono::NaiveDate::from_ymd_opt(2021, 4, 1).unwrap_or_default();
-        let cleo = Person::new()
-            .with_email(format!("cleo.dahl@{}", crate::demo::DOMAIN))
-            .with_given_name("Cleo")
-            .with_family_name("Dahl")
-            .with_employment_id("E2003")
-            .with_job_title("Designer")
-            .with_employment_start_date(start);
-        let cleo_huma = self
-            .huma
-            .insert_user(testkit::HumaUser::from_person(&cleo))
-            .map_err(|e| e.to_string())?;
-        let cleo_email = cleo.email().unwrap_or_default().to_owned();
-        let cleo_ids = (cleo_huma.as_str(), cleo_email.as_str());
-        let (url, plain) =
-            start_receiver(&self.graph, &self.huma, false, Leavers::default()).await?;
-        say!(console.out);
-        say!(console.out, "4. Cleo Dahl is added in Huma; Huma sends users-create");
-        let (status, body) = self.send(&url, DEMO_SECRET, "users-create", cleo_ids).await?;
-        show(console, status, &body);
-        plain.abort();
-        let (url, provisioning) =
-            start_receiver(&self.graph, &self.huma, true, Leavers::default()).await?;
-        say!(console.out);
-        say!(console.out, "5. The same users-create to a server with --auto-provision ({url})");
-        let (status, body) = self.send(&url, DEMO_SECRET, "users-create", cleo_ids).await?;
-        show(console, status, &body);
-        if let Some(user) = self.graph.user(&cleo_email) {
-            say!(
-                console.out,
-                "  Azure AD now: {} ({}), job title {:?}",
-                user.user_principal_name.unwrap_or_default(),
-                user.display_name.unwrap_or_default(),
-                user.job_title.unwrap_or_default()
-            );
+    async fn hiring(&self, console: &mut Console) -> Result<(), DemoError> {
+        let cleo = self.add(&new_hire("Cleo", "Dahl", "E2003", "Designer"), false)?;
+        let server = self.server(AutoProvisioning::Off, Leavers::default()).await?;
+        say!(console.out, "\n4. Cleo Dahl is added in Huma; Huma sends users-create");
+        server.send(console, "users-create", &cleo).await?;
+        drop(server);
+        let server = self.server(AutoProvisioning::On, Leavers::default()).await?;
+        let url = &server.url;
+        say!(console.out, "\n5. The same users-create to a server with --auto-provision ({url})");
+        server.send(console, "users-create", &cleo).await?;
+        if let Some(user) = self.graph.user(&cleo.email) {
+            let upn = user.user_principal_name.unwrap_or_default();
+            let name = user.display_name.unwrap_or_default();
+            let title = user.job_title.unwrap_or_default();
+            say!(console.out, "  Azure AD now: {upn} ({name}), job title {title:?}");
         }
-        say!(console.out);
-        say!(console.out, "6. users-delete: Azure AD accounts are never deleted from a webhook");
-        let (status, body) = self.send(&url, DEMO_SECRET, "users-delete", cleo_ids).await?;
-        say!(console.out, "  ← {status} {body}");
-        provisioning.abort();
-        Ok(())
+        say!(console.out, "\n6. users-delete: Azure AD accounts are never deleted from a webhook");
+        server.send(console, "users-delete", &cleo).await
     }
 
     /// 7: a leaver, with --disable-leavers.
-    async fn leaver(&self, console: &mut Console) -> Result<(), String> {
+    async fn leaver(&self, console: &mut Console, bo: &Named) -> Result<(), DemoError> {
         let leavers = Leavers { disable: true, revoke_sessions: true };
-        let (url, leaving) = start_receiver(&self.graph, &self.huma, false, leavers).await?;
-        say!(console.out);
+        let server = self.server(AutoProvisioning::Off, leavers).await?;
         say!(
             console.out,
-            "7. Bo Ek leaves: inactive in Huma; Huma sends users-update to a server with \
-             --disable-leavers --revoke-sessions ({url})"
+            "\n7. Bo Ek leaves: inactive in Huma; Huma sends users-update to a server with \
+             --disable-leavers --revoke-sessions ({})",
+            server.url
         );
-        self.huma.update_user(&self.bo.0, |u| u.active = false);
-        let email = format!("bo.ek@{}", crate::demo::DOMAIN);
-        let bo = (self.bo.0.as_str(), email.as_str());
-        let (status, body) = self.send(&url, DEMO_SECRET, "users-update", bo).await?;
-        show(console, status, &body);
-        if let Some(user) = self.graph.user(&self.bo.1) {
+        self.huma.update_user(&bo.id, |u| u.active = false);
+        server.send(console, "users-update", bo).await?;
+        if let Some(user) = self.graph.user(&bo.email) {
             say!(
                 console.out,
                 "  Azure AD now: account enabled {:?} (disabled, never deleted), sign-in sessions \
                  revoked {} time(s)",
                 user.account_enabled.unwrap_or(true),
-                self.graph.revocations(&self.bo.1)
+                self.graph.revocations(&bo.email)
             );
         }
-        leaving.abort();
+        Ok(())
+    }
+}
+
+/// A receiver the demo runs, and Huma's webhook to it; it stops serving when dropped.
+struct DemoServer {
+    url: String,
+    huma: HumaWebhook,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for DemoServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl DemoServer {
+    /// Sends `topic` about `who` as Huma does, and shows the answer: its status, then the people
+    /// pushed, or else the body as it came.
+    async fn send(&self, console: &mut Console, topic: &str, who: &Named) -> Result<(), DemoError> {
+        let (status, body) = self.huma.deliver(topic, &[(&who.id, &who.email)]).await?;
+        match serde_json::from_str::<PushSummary>(&body) {
+            Ok(summary) => {
+                say!(console.out, "  ← {status}");
+                for line in summary.to_string().lines() {
+                    say!(console.out, "    {line}");
+                }
+            }
+            Err(_) => say!(console.out, "  ← {status} {body}"),
+        }
         Ok(())
     }
 }

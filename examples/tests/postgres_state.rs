@@ -19,13 +19,12 @@ use dirsync::{
 use dirsync_connect::Directories;
 use dirsync_connect::OpenStore;
 use dirsync_examples::demo::{self, DemoOrg};
-use dirsync_examples::webhook_server::{PushAction, PushSummary, Receiver, send, spawn};
+use dirsync_examples::webhook_server::{PushAction, PushSummary, Receiver};
 use huma_api::SecretString;
 use huma_api::webhook::WebhookVerifier;
 use std::collections::BTreeSet;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-use testkit::{HumaUser, Route};
+use testkit::{HumaUser, HumaWebhook, Route};
 
 /// Everything that can change in the fakes, to tell that nothing was written.
 fn fingerprint(org: &DemoOrg) -> String {
@@ -195,7 +194,7 @@ async fn the_receiver_links_people_while_a_sync_of_the_organisation_runs_and_no_
             ..PushSettings::default()
         })
         .with_store(OpenStore::Postgres(store.clone()).shared());
-    let (addr, _server) = spawn(Arc::new(receiver), ([127, 0, 0, 1], 0).into()).await.unwrap();
+    let (addr, _server) = receiver.spawn(([127, 0, 0, 1], 0).into()).await.unwrap();
     let users: Vec<(&str, String)> = late
         .iter()
         .enumerate()
@@ -204,7 +203,7 @@ async fn the_receiver_links_people_while_a_sync_of_the_organisation_runs_and_no_
     let users: Vec<(&str, &str)> = users.iter().map(|(id, mail)| (*id, mail.as_str())).collect();
     let url = format!("http://{addr}{}", dirsync_examples::webhook_server::PATH);
     let (status, body) =
-        send(&reqwest::Client::new(), &url, secret, "users-create", &users).await.unwrap();
+        HumaWebhook::new(url, secret).deliver("users-create", &users).await.unwrap();
     let pushed_until = Utc::now();
     assert_eq!(status, 200, "{body}");
     let summary: PushSummary = serde_json::from_str(&body).unwrap();

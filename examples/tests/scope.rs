@@ -18,15 +18,14 @@ use dirsync::{
 use dirsync_connect::Secrets;
 use dirsync_examples::run::{Console, Outcome};
 use dirsync_examples::webhook_server::{
-    PushAction, PushSummary, WebhookArgs, WebhookCommand, ready, send, spawn,
+    PushAction, PushSummary, WebhookArgs, WebhookCommand, ready,
 };
 use huma_api::SecretString;
 use huma_api::webhook::WebhookVerifier;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::Arc;
 use testkit::{FakeGraph, FakeHuma, GraphConfig, GraphUser, HumaConfig, HumaGroupKind, HumaUser};
-use testkit::{HumaPosition, JobTitle, Route};
+use testkit::{HumaPosition, HumaWebhook, JobTitle, Route};
 
 const DOMAIN: &str = "acme.example";
 const NOWHERE: &str = "00000000-0000-4000-8000-00000000dead";
@@ -298,15 +297,13 @@ async fn the_webhook_leaves_people_outside_the_scope_alone_and_refuses_a_missing
         ready(&serve_args(&t, dir.path(), &scope), &Secrets::for_fakes(), verifier(), &mut console)
             .await
             .unwrap_or_else(|_| panic!("ready: {}", output.text()));
-    let (addr, _task) =
-        spawn(Arc::new(receiver), SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
+    let (addr, _task) = receiver.spawn(SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
     let url = format!("http://{addr}{}", dirsync_examples::webhook_server::PATH);
 
     t.huma.update_user(&t.other.0, |u| u.phone = Some("+46 70 000 00 00".into()));
     let email = format!("other0@{DOMAIN}");
-    let http = reqwest::Client::new();
-    let (status, body) =
-        send(&http, &url, secret, "users-update", &[(&t.other.0, &email)]).await.unwrap();
+    let webhook = HumaWebhook::new(url, secret);
+    let (status, body) = webhook.deliver("users-update", &[(&t.other.0, &email)]).await.unwrap();
     assert_eq!(status, 200, "{body}");
     let summary: PushSummary = serde_json::from_str(&body).unwrap();
     assert_eq!(summary.users[0].action, PushAction::OutOfScope, "{body}");

@@ -11,15 +11,15 @@ use dirsync::{
 };
 use dirsync_connect::Directories;
 use dirsync_examples::demo;
-use dirsync_examples::webhook_server::{
-    MAX_BODY, PATH, PushAction, PushSummary, Receiver, send, sign, spawn,
-};
+use dirsync_examples::webhook_server::{MAX_BODY, PATH, PushAction, PushSummary, Receiver, sign};
 use huma_api::SecretString;
 use huma_api::webhook::WebhookVerifier;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use testkit::{FakeGraph, FakeHuma, GraphConfig, GraphUser, HumaConfig, HumaUser, JobTitle};
+use testkit::{
+    FakeGraph, FakeHuma, GraphConfig, GraphUser, HumaConfig, HumaUser, HumaWebhook, JobTitle,
+};
 
 const SECRET: &str = "test-webhook-secret";
 
@@ -64,8 +64,7 @@ fn receiver(s: &Setup, auto_provision: bool, state: Option<PathBuf>) -> Receiver
 }
 
 async fn serve_with(receiver: Receiver) -> String {
-    let (addr, _task) =
-        spawn(Arc::new(receiver), SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
+    let (addr, _task) = receiver.spawn(SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
     format!("http://{addr}{PATH}")
 }
 
@@ -88,10 +87,10 @@ async fn a_signed_update_pushes_only_the_changed_fields_to_azure() {
     promote(&s);
     let before = s.graph.user(&s.ada.1).unwrap();
 
-    let (status, body) =
-        send(&s.http, &url, SECRET, "users-update", &[(&s.ada.0, "ada@nordlys.example")])
-            .await
-            .unwrap();
+    let (status, body) = HumaWebhook::new(&url, SECRET)
+        .deliver("users-update", &[(&s.ada.0, "ada@nordlys.example")])
+        .await
+        .unwrap();
     assert_eq!(status, 200, "{body}");
     let summary: PushSummary = serde_json::from_str(&body).unwrap();
     assert_eq!(summary.topic, "users-update");
@@ -111,10 +110,10 @@ async fn a_signed_update_pushes_only_the_changed_fields_to_azure() {
     assert_eq!(after.employee_hire_date, before.employee_hire_date);
 
     // Sent again, nothing differs and nothing is written.
-    let (status, body) =
-        send(&s.http, &url, SECRET, "users-update", &[(&s.ada.0, "ada@nordlys.example")])
-            .await
-            .unwrap();
+    let (status, body) = HumaWebhook::new(&url, SECRET)
+        .deliver("users-update", &[(&s.ada.0, "ada@nordlys.example")])
+        .await
+        .unwrap();
     assert_eq!(status, 200, "{body}");
     let summary: PushSummary = serde_json::from_str(&body).unwrap();
     assert_eq!(summary.users[0].action, PushAction::Unchanged);
@@ -129,13 +128,11 @@ async fn inactive_people_are_left_alone_unless_included() {
     promote(&s);
     let before = s.graph.user(&s.ada.1).unwrap();
     let users = [(s.ada.0.as_str(), "ada@nordlys.example")];
-    let push = |url: String| {
-        let http = s.http.clone();
-        async move {
-            let (status, body) = send(&http, &url, SECRET, "users-update", &users).await.unwrap();
-            assert_eq!(status, 200, "{body}");
-            serde_json::from_str::<PushSummary>(&body).unwrap().users.remove(0)
-        }
+    let push = |url: String| async move {
+        let webhook = HumaWebhook::new(url, SECRET);
+        let (status, body) = webhook.deliver("users-update", &users).await.unwrap();
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str::<PushSummary>(&body).unwrap().users.remove(0)
     };
 
     assert!(s.huma.update_user(&s.ada.0, |u| u.active = false));
@@ -171,10 +168,10 @@ async fn a_bad_signature_is_refused_with_401_and_changes_nothing() {
     promote(&s);
     let before = s.graph.users();
 
-    let (status, body) =
-        send(&s.http, &url, "not-the-secret", "users-update", &[(&s.ada.0, "ada@nordlys.example")])
-            .await
-            .unwrap();
+    let (status, body) = HumaWebhook::new(&url, "not-the-secret")
+        .deliver("users-update", &[(&s.ada.0, "ada@nordlys.example")])
+        .await
+        .unwrap();
     assert_eq!(status, 401);
     assert!(!body.contains("signature") && !body.contains(SECRET), "reveals nothing: {body}");
 
@@ -204,14 +201,16 @@ async fn a_new_person_is_created_only_with_auto_provisioning_and_linked_in_the_s
     let users = [(cleo.as_str(), "cleo@nordlys.example")];
 
     let off = server(&s, false, Some(state.clone())).await;
-    let (status, body) = send(&s.http, &off, SECRET, "users-create", &users).await.unwrap();
+    let (status, body) =
+        HumaWebhook::new(&off, SECRET).deliver("users-create", &users).await.unwrap();
     assert_eq!(status, 200, "{body}");
     let summary: PushSummary = serde_json::from_str(&body).unwrap();
     assert_eq!(summary.users[0].action, PushAction::NotInAzure);
     assert!(s.graph.user("cleo@nordlys.example").is_none());
 
     let on = server(&s, true, Some(state.clone())).await;
-    let (status, body) = send(&s.http, &on, SECRET, "users-create", &users).await.unwrap();
+    let (status, body) =
+        HumaWebhook::new(&on, SECRET).deliver("users-create", &users).await.unwrap();
     assert_eq!(status, 200, "{body}");
     let summary: PushSummary = serde_json::from_str(&body).unwrap();
     assert_eq!(summary.users[0].action, PushAction::Created);
@@ -223,7 +222,7 @@ async fn a_new_person_is_created_only_with_auto_provisioning_and_linked_in_the_s
     assert_eq!(link.idp.as_str(), created.id);
 
     // A second users-create finds the twin through the link: nothing is created twice.
-    let (_, body) = send(&s.http, &on, SECRET, "users-create", &users).await.unwrap();
+    let (_, body) = HumaWebhook::new(&on, SECRET).deliver("users-create", &users).await.unwrap();
     let summary: PushSummary = serde_json::from_str(&body).unwrap();
     assert_eq!(summary.users[0].action, PushAction::Unchanged, "{body}");
     assert_eq!(s.graph.user_count(), 2);
@@ -248,7 +247,8 @@ async fn a_person_deleted_in_azure_is_not_created_again_by_auto_provisioning() {
 
     let on = server(&s, true, Some(state.clone())).await;
     let users = [(s.ada.0.as_str(), "ada@nordlys.example")];
-    let (status, body) = send(&s.http, &on, SECRET, "users-update", &users).await.unwrap();
+    let (status, body) =
+        HumaWebhook::new(&on, SECRET).deliver("users-update", &users).await.unwrap();
     assert_eq!(status, 200, "{body}");
     let summary: PushSummary = serde_json::from_str(&body).unwrap();
     assert_eq!(summary.users[0].action, PushAction::DeletedInAzure, "{body}");
@@ -270,14 +270,16 @@ async fn a_users_delete_disables_the_linked_account_with_leavers_on() {
 
     // Without leavers, nothing is done.
     let off = server(&s, false, Some(state.clone())).await;
-    let (status, body) = send(&s.http, &off, SECRET, "users-delete", &users).await.unwrap();
+    let (status, body) =
+        HumaWebhook::new(&off, SECRET).deliver("users-delete", &users).await.unwrap();
     assert_eq!(status, 202, "{body}");
     assert_ne!(s.graph.user(&s.ada.1).unwrap().account_enabled, Some(false));
 
     let leavers = Leavers { disable: true, revoke_sessions: true };
     let settings = PushSettings { leavers, ..PushSettings::default() };
     let on = serve_with(receiver(&s, false, Some(state.clone())).with_settings(settings)).await;
-    let (status, body) = send(&s.http, &on, SECRET, "users-delete", &users).await.unwrap();
+    let (status, body) =
+        HumaWebhook::new(&on, SECRET).deliver("users-delete", &users).await.unwrap();
     assert_eq!(status, 200, "{body}");
     let json: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(json["users"][0]["action"], "disabled", "{body}");
@@ -310,7 +312,8 @@ async fn a_users_delete_over_max_disables_disables_nobody() {
     let receiver = receiver(&s, false, Some(state)).with_settings(settings);
     let url = serve_with(receiver).await;
     let users = [(s.ada.0.as_str(), "ada@nordlys.example")];
-    let (status, body) = send(&s.http, &url, SECRET, "users-delete", &users).await.unwrap();
+    let (status, body) =
+        HumaWebhook::new(&url, SECRET).deliver("users-delete", &users).await.unwrap();
     assert_eq!(status, 502, "{body}");
     assert!(body.contains("nobody was disabled"), "{body}");
     assert_ne!(s.graph.user(&s.ada.1).unwrap().account_enabled, Some(false));
@@ -322,8 +325,10 @@ async fn other_topics_are_accepted_and_ignored_and_huge_bodies_refused() {
     let url = server(&s, true, None).await;
     let before = s.graph.users();
     for topic in ["users-delete", "users-export", "teams-update"] {
-        let (status, body) =
-            send(&s.http, &url, SECRET, topic, &[(&s.ada.0, "ada@nordlys.example")]).await.unwrap();
+        let (status, body) = HumaWebhook::new(&url, SECRET)
+            .deliver(topic, &[(&s.ada.0, "ada@nordlys.example")])
+            .await
+            .unwrap();
         assert_eq!(status, 202, "{topic}: {body}");
     }
     let huge = vec![b' '; MAX_BODY + 1];
@@ -404,9 +409,10 @@ async fn a_new_hire_delivered_twice_at_once_is_created_once_and_answered_200_twi
     let cleo = s.huma.insert_user(HumaUser::new("cleo@nordlys.example", "Cleo", "Dahl")).unwrap();
     let users = [(cleo.as_str(), "cleo@nordlys.example")];
 
+    let webhook = HumaWebhook::new(url, SECRET);
     let (first, second) = tokio::join!(
-        send(&s.http, &url, SECRET, "users-create", &users),
-        send(&s.http, &url, SECRET, "users-create", &users)
+        webhook.deliver("users-create", &users),
+        webhook.deliver("users-create", &users)
     );
     let mut actions = Vec::new();
     for (status, body) in [first.unwrap(), second.unwrap()] {
@@ -445,10 +451,10 @@ async fn a_write_a_sync_held_back_is_not_sent_by_the_receiver() {
 
     let url = server(&s, false, Some(state)).await;
     let writes = s.graph.counts().get(testkit::Route::UpdateUser);
-    let (status, body) =
-        send(&s.http, &url, SECRET, "users-update", &[(&s.ada.0, "ada@nordlys.example")])
-            .await
-            .unwrap();
+    let (status, body) = HumaWebhook::new(&url, SECRET)
+        .deliver("users-update", &[(&s.ada.0, "ada@nordlys.example")])
+        .await
+        .unwrap();
     assert_eq!(status, 200, "a held-back write is no failure: {body}");
     let summary: PushSummary = serde_json::from_str(&body).unwrap();
     assert_eq!(summary.users[0].action, PushAction::Unchanged, "{body}");

@@ -277,6 +277,29 @@ impl WebhookVerifier {
     }
 }
 
+/// The HMAC-SHA256 of `body` with `secret`, hex: the [`SIGNATURE_HEADER`] Huma sends with each
+/// webhook, which [`WebhookVerifier::verify`] checks. Beside the verifier so that whoever sends
+/// webhooks to a receiver (a test, a fake Huma, a relay) signs them the way Huma does.
+///
+/// ```
+/// use huma_api::SecretString;
+/// use huma_api::webhook::{SIGNATURE_HEADER, WebhookVerifier, sign};
+/// let body = br#"{"topic":"users-update","users":[{"id":"u1"}]}"#;
+/// let signature = sign("s3cret", body);
+/// let verifier = WebhookVerifier::new(Some(SecretString::from("s3cret")), None);
+/// assert!(verifier.verify(&[(SIGNATURE_HEADER, signature.as_str())], body).is_ok());
+/// ```
+pub fn sign(secret: &str, body: &[u8]) -> String {
+    match Hmac::<Sha256>::new_from_slice(secret.as_bytes()) {
+        Ok(mut mac) => {
+            mac.update(body);
+            hex::encode(mac.finalize().into_bytes())
+        }
+        // HMAC takes keys of any length; this cannot happen.
+        Err(_) => String::new(),
+    }
+}
+
 /// Parses a webhook body without verifying it: for callers that check requests some other way.
 ///
 /// The topic is the body's `topic` (empty [`Topic::Unknown`] when absent); users without a usable
@@ -374,6 +397,13 @@ fn same_secret(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_signature_is_the_hex_hmac_sha256_of_the_body() {
+        // RFC 4231, test case 2.
+        let signature = sign("Jefe", b"what do ya want for nothing?");
+        assert_eq!(signature, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    }
 
     #[test]
     fn bearer_scheme_is_case_insensitive_and_needs_a_token() {

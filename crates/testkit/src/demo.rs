@@ -104,6 +104,35 @@ fn person(
         .with_employment_start_date(start)
 }
 
+/// Someone the demo company has just hired, as HR first records them: names, a work email in
+/// [`DOMAIN`], employment id, job title and start date (2021-04-01), no phone or address yet. For
+/// demos and tests that add people of their own to the company, such as a new hire whose
+/// webhook arrives before any sync.
+pub fn new_hire(given: &str, family: &str, employment_id: &str, title: &str) -> Person {
+    Person::new()
+        .with_email(format!("{}.{}@{DOMAIN}", ascii(given), ascii(family)))
+        .with_given_name(given)
+        .with_family_name(family)
+        .with_employment_id(employment_id)
+        .with_job_title(title)
+        .with_employment_start_date(date(2021, 4, 1))
+}
+
+/// Someone of the demo company with every field: a [`new_hire`] who is a software engineer, with
+/// a phone and an address in Oslo. The same phone and address for everyone: a demo tells its
+/// people apart by name.
+///
+/// ```
+/// let ada = testkit::demo::employee("Ada", "Lund", "E2001");
+/// assert_eq!(ada.email(), Some("ada.lund@nordlys.example"));
+/// assert_eq!(ada.job_title(), Some("Software Engineer"));
+/// ```
+pub fn employee(given: &str, family: &str, employment_id: &str) -> Person {
+    new_hire(given, family, employment_id, "Software Engineer")
+        .with_phone("+47 911 00 001")
+        .with_address(Address::new("Storgata 1", "0150", "Oslo", country("NO")))
+}
+
 /// An email-safe form of a name.
 fn ascii(name: &str) -> String {
     azure_graph::mail_nickname(name).unwrap_or_else(|| "x".to_owned())

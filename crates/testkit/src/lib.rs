@@ -96,6 +96,8 @@
 //!   ([`FakeHuma::set_active`]), deletion (then 404 `object:not-found`,
 //!   [`FakeHuma::delete_user`]), and writes that answer a given status and body
 //!   ([`FakeHuma::fail_writes`]).
+//! - Huma's profile webhooks, sent to a receiver as Huma sends them ([`HumaWebhook`]): the
+//!   topic in the body and in `huma-topic`, the body signed in `huma-hmac-sha256`.
 //!
 //! ## What both front ends refuse
 //! A `POST`, `PUT` or `PATCH` that carries neither `Content-Length` nor chunked
@@ -150,7 +152,7 @@ pub use graph::{
 };
 pub use huma::{
     FakeHuma, HumaAddress, HumaConfig, HumaGroup, HumaGroupKind, HumaPosition, HumaUser, HumaView,
-    JobTitle,
+    HumaWebhook, JobTitle,
 };
 pub use intercept::{Intercept, Intercepted};
 pub use python::PythonTool;

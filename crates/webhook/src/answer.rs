@@ -2,6 +2,7 @@
 //! names are Huma's and Azure AD's (`huma_id`, `not_in_azure`) and a field is named by its label.
 
 use serde::{Deserialize, Serialize};
+use std::fmt;
 
 /// What one webhook request did: the JSON body of the answer (200, or 502 when something failed).
 ///
@@ -55,6 +56,51 @@ impl From<dirsync::realtime::PersonPush> for UserPush {
             skipped: p.skipped.iter().map(|(f, why)| format!("{f}: {why}")).collect(),
             detail: p.detail,
         }
+    }
+}
+
+/// The people of the answer as text, one after the other, as the `webhook` demo prints them;
+/// the topic is left out, for whoever shows the summary knows what it sent:
+///
+/// ```text
+/// Huma h1 → Azure AD a1: Updated
+///   pushed: Phone number, Job title
+/// Huma h2: NotInAzure
+///   not in Azure AD; auto-provisioning is off, so the next sync lists them
+/// ```
+impl fmt::Display for PushSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, user) in self.users.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{user}")?;
+        }
+        Ok(())
+    }
+}
+
+/// One person as text: the Huma user, the Azure AD user when there is one, and the action (by its
+/// Rust name); under it, indented by two spaces, a line for the fields written, one for each
+/// field not written, and one for the detail. No line ends the text, so that whoever prints it
+/// indents it as they need.
+impl fmt::Display for UserPush {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Huma {}", self.huma_id)?;
+        if let Some(azure) = &self.azure_id {
+            write!(f, " → Azure AD {azure}")?;
+        }
+        write!(f, ": {:?}", self.action)?;
+        if !self.fields.is_empty() {
+            write!(f, "\n  pushed: {}", self.fields.join(", "))?;
+        }
+        for skipped in &self.skipped {
+            write!(f, "\n  not pushed: {skipped}")?;
+        }
+        if let Some(detail) = &self.detail {
+            write!(f, "\n  {detail}")?;
+        }
+        Ok(())
     }
 }
 
@@ -142,6 +188,51 @@ mod tests {
             let json = serde_json::to_value(PushAction::from(core)).unwrap();
             assert_eq!(json, name, "{core:?}");
         }
+    }
+
+    fn user(huma_id: &str, azure_id: Option<&str>, action: PushAction) -> UserPush {
+        UserPush {
+            huma_id: huma_id.to_owned(),
+            azure_id: azure_id.map(str::to_owned),
+            action,
+            fields: Vec::new(),
+            skipped: Vec::new(),
+            detail: None,
+        }
+    }
+
+    #[test]
+    fn a_person_is_shown_with_the_fields_written_and_not_written_under_them() {
+        let mut updated = user("h1", Some("a1"), PushAction::Updated);
+        updated.fields = vec!["Phone number".into(), "Job title".into()];
+        updated.skipped = vec!["Address: too long".into(), "Job title: read-only".into()];
+        updated.detail = Some("held back".into());
+        assert_eq!(
+            updated.to_string(),
+            "Huma h1 → Azure AD a1: Updated\n  pushed: Phone number, Job title\n  not pushed: \
+             Address: too long\n  not pushed: Job title: read-only\n  held back"
+        );
+    }
+
+    #[test]
+    fn a_person_without_an_azure_user_or_fields_is_one_line_and_its_detail() {
+        assert_eq!(user("h2", None, PushAction::Unchanged).to_string(), "Huma h2: Unchanged");
+        let mut not_in_azure = user("h2", None, PushAction::NotInAzure);
+        not_in_azure.detail = Some("auto-provisioning is off".into());
+        assert_eq!(not_in_azure.to_string(), "Huma h2: NotInAzure\n  auto-provisioning is off");
+    }
+
+    #[test]
+    fn a_summary_shows_its_people_one_after_the_other_and_nothing_when_there_are_none() {
+        let mut summary = PushSummary { topic: "users-update".into(), users: Vec::new() };
+        assert_eq!(summary.to_string(), "");
+        let mut created = user("h1", Some("a1"), PushAction::Created);
+        created.fields = vec!["Given name".into()];
+        summary.users = vec![created, user("h2", None, PushAction::Gone)];
+        assert_eq!(
+            summary.to_string(),
+            "Huma h1 → Azure AD a1: Created\n  pushed: Given name\nHuma h2: Gone"
+        );
     }
 
     #[test]

@@ -61,11 +61,12 @@
 
 mod answer;
 mod receiver;
-mod sign;
 
 pub use answer::{PushAction, PushSummary, UserPush};
 pub use receiver::Receiver;
-pub use sign::sign;
+// The signature Huma sends lives beside the verifier that checks it; still here for senders that
+// took it from this crate.
+pub use huma_api::webhook::sign;
 
 /// The path Huma posts to, relative to where the Router is mounted.
 pub const PATH: &str = "/webhooks/huma";

@@ -14,6 +14,7 @@ use dirsync::{
 };
 use huma_api::webhook::{WebhookError, WebhookHeaders, WebhookVerifier};
 use serde::Serialize;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// Receives Huma's profile webhooks and pushes the people they name from Huma to Azure AD: the
@@ -103,6 +104,48 @@ impl Receiver {
             .route(PATH, post(receive))
             .layer(DefaultBodyLimit::max(MAX_BODY))
             .with_state(Arc::new(self.clone()))
+    }
+
+    /// Binds `addr` and serves [`router`](Receiver::router) in a task of its own, for a program
+    /// or a test that serves nothing else; a service with routes of its own merges the Router
+    /// into its own instead. Returns the bound address (with port 0, the one the system chose)
+    /// and the task, which serves until it is aborted: dropping the handle leaves it serving.
+    ///
+    /// ```
+    /// use dirsync::directory::InMemoryDirectory;
+    /// use dirsync_webhook::{PATH, Receiver};
+    /// use huma_api::{SecretString, webhook::WebhookVerifier};
+    /// use std::sync::Arc;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let receiver = Receiver::new(
+    ///     Arc::new(InMemoryDirectory::new([]).with_name("Huma")),
+    ///     Arc::new(InMemoryDirectory::new([]).with_name("Azure AD")),
+    ///     WebhookVerifier::new(Some(SecretString::from("the webhook's secret")), None),
+    /// );
+    /// // Port 0: any free port, told in `addr`.
+    /// let (addr, server) = receiver.spawn(([127, 0, 0, 1], 0).into()).await?;
+    /// println!("Huma can post to http://{addr}{PATH}");
+    /// server.abort();
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// The address cannot be bound.
+    pub async fn spawn(
+        &self,
+        addr: SocketAddr,
+    ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let bound = listener.local_addr()?;
+        let app = self.router();
+        let task = tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!(error = %e, "the webhook server stopped");
+            }
+        });
+        Ok((bound, task))
     }
 
     /// The answer to one request of `headers` and `body`.

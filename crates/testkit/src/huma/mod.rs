@@ -7,10 +7,12 @@ mod positions;
 mod raw;
 mod state;
 mod users;
+mod webhook;
 
 pub use groups::{HumaGroup, HumaGroupKind};
 pub use raw::HumaView;
 pub use state::{HumaAddress, HumaPosition, HumaUser, JobTitle};
+pub use webhook::HumaWebhook;
 
 use crate::counters::RequestCounts;
 use crate::faults::{Fault, FaultEngine};
