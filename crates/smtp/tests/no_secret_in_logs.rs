@@ -6,32 +6,11 @@ mod common;
 
 use base64::Engine as _;
 use common::{PASSWORD, Server, email};
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
-/// Everything logged while it is alive, at every level, on this thread.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Logs {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
-    }
-}
+use testkit::Captured;
 
 #[tokio::test]
 async fn the_password_is_in_no_log_line_whether_it_is_accepted_or_refused() {
-    let logs = Logs::default();
+    let logs = Captured::default();
     let writer = logs.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)

@@ -157,7 +157,7 @@ pub use huma::{
 pub use intercept::{Intercept, Intercepted};
 pub use python::PythonTool;
 pub use route::Route;
-pub use support::{fast_retry, free_port};
+pub use support::{Captured, fast_retry, free_port};
 
 /// Why seeding a user failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
