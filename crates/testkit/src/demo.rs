@@ -15,6 +15,7 @@
 use crate::{FakeGraph, FakeHuma, GraphConfig, GraphUser, HumaConfig, HumaUser};
 use chrono::NaiveDate;
 use dirsync::model::{Address, CountryCode, Person};
+use dirsync::policy::{ConflictRule, CreationRule, MissingRule, Policy};
 
 /// The demo company's email and sign-in domain.
 pub const DOMAIN: &str = "nordlys.example";
@@ -234,6 +235,19 @@ fn in_step() -> Vec<Person> {
             )
         })
         .collect()
+}
+
+/// The policy the demo company is synchronised with, as Huma's own setup would be filled in:
+/// Huma wins conflicts, missing values are filled, people only in Huma are created in Azure AD,
+/// and people only in Azure AD are listed for a person to choose.
+pub fn policy() -> Policy {
+    Policy {
+        conflicts: ConflictRule::PreferHr,
+        missing: MissingRule::Fill,
+        create_in_idp: CreationRule::All,
+        create_in_hr: CreationRule::None,
+        ..Policy::default()
+    }
 }
 
 /// Seeds both fakes with the demo company and returns who is who.
