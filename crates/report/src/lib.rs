@@ -66,6 +66,6 @@ pub use decisions::{DecisionEntry, Decisions, DecisionsError};
 pub use email::ReportEmail;
 pub use look::STYLESHEET;
 pub use markdown::markdown;
-pub use plan_text::{PlanText, write_held};
+pub use plan_text::{PlanText, held_line, write_held};
 pub use report_page::html;
 pub use words::{duration_text, finding_label, quoted_value_text, value_text};

@@ -27,6 +27,7 @@
 
 use crate::words::quoted_value_text;
 use dirsync::{
+    held::HeldWrite,
     model::{Names, Side},
     plan::{AccountAction, ChangeKind, Creation, DecidedBy, Decision, Plan, RecordRef, Settled},
     report::HeldItem,
@@ -354,6 +355,20 @@ pub fn write_held(
     writeln!(out, "  {how_to_retry}")
 }
 
+/// One write held back in the state, in a line: who, what, since when and why
+/// (`Kari Nordmann: mobile phone → "+47 4000 0001" (refused 2 time(s) since 2026-11-02: …)`).
+pub fn held_line(held: &HeldWrite) -> String {
+    let value = held.value.as_deref().map(|v| format!(" → \"{v}\"")).unwrap_or_default();
+    format!(
+        "{}: {}{value} (refused {} time(s) since {}: {})",
+        held.name,
+        held.write,
+        held.attempts,
+        held.first_seen.format("%Y-%m-%d"),
+        held.error
+    )
+}
+
 fn record_text(names: &Names, r: &RecordRef) -> String {
     format!("{} {}", names.of(r.side), r.id)
 }
@@ -535,5 +550,32 @@ mod tests {
         assert!(line.contains("held back since 2026-11-02: permission denied"), "{text}");
         assert!(line.contains("held-0123456789abcdef"), "{text}");
         assert!(text.ends_with("  To try one again: release its id.\n"), "{text}");
+    }
+
+    #[test]
+    fn a_held_write_of_the_state_is_one_line_with_its_value_refusals_and_reason() {
+        let at = chrono::DateTime::from_timestamp(1_793_577_600, 0).expect("a time"); // 2026-11-02
+        let held = HeldWrite {
+            id: dirsync::plan::ItemId::new("held-0123456789abcdef"),
+            target: Side::Idp,
+            record: "a7".into(),
+            name: "Lars Eriksson".into(),
+            write: dirsync::held::Write::Field(dirsync::model::Field::Phone),
+            value: Some("+46 70 123 45 67".into()),
+            current: None,
+            value_data: None,
+            current_data: None,
+            person_data: None,
+            kind: dirsync::directory::ErrorKind::PermissionDenied,
+            error: "Insufficient privileges".into(),
+            first_seen: at,
+            last_seen: at,
+            attempts: 2,
+        };
+        assert_eq!(
+            held_line(&held),
+            "Lars Eriksson: Phone number → \"+46 70 123 45 67\" (refused 2 time(s) since \
+             2026-11-02: Insufficient privileges)"
+        );
     }
 }
