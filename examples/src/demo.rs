@@ -4,11 +4,7 @@
 //! people only in Azure AD are listed, not created in Huma.
 
 use crate::run::{Console, Mode, Outcome, say, sync};
-use dirsync::{
-    apply::ApplyOptions,
-    policy::{ConflictRule, CreationRule, MissingRule, Policy},
-    report::Report,
-};
+use dirsync::{apply::ApplyOptions, report::Report};
 use dirsync_connect::{Directories, NewPeople, SyncSetup};
 use dirsync_report::ReportEmail;
 use std::path::{Path, PathBuf};
@@ -20,19 +16,6 @@ pub fn directories(org: &DemoOrg) -> Directories {
     Directories::for_fakes(&org.graph, &org.huma, &new_people())
 }
 
-/// The policy the demo settles its plan with, as Huma's own setup would be filled in: Huma wins
-/// conflicts, missing values are filled, people only in Huma are created in Azure AD, and people
-/// only in Azure AD are listed for a person to choose.
-pub fn policy() -> Policy {
-    Policy {
-        conflicts: ConflictRule::PreferHr,
-        missing: MissingRule::Fill,
-        create_in_idp: CreationRule::All,
-        create_in_hr: CreationRule::None,
-        ..Policy::default()
-    }
-}
-
 /// How new people are made in the demo.
 pub fn new_people() -> NewPeople {
     NewPeople { upn_domain: DOMAIN.to_owned(), huma_groups: Vec::new(), create_job_titles: true }
@@ -41,7 +24,7 @@ pub fn new_people() -> NewPeople {
 /// The settings of one demo run.
 pub fn settings(state: &Path, report_html: Option<PathBuf>) -> SyncSetup {
     SyncSetup {
-        policy: policy(),
+        policy: testkit::demo::policy(),
         decisions: None,
         state: dirsync_connect::StateLocation::File(state.to_owned()),
         report_json: None,

@@ -91,21 +91,18 @@ fn print_instructions(console: &mut Console, url: &Url) {
 
 /// The first line that is not blank, after a prompt.
 fn read_pasted_line(console: &mut Console) -> Result<String, String> {
-    let Some(input) = console.input.as_mut() else {
+    if console.input.is_none() {
         return Err("`sync login-azure` needs a person to paste the address: run it in a \
                     terminal"
             .to_owned());
-    };
+    }
     loop {
-        let _ = write!(console.err, "Address: ");
-        let _ = console.err.flush();
-        let mut line = String::new();
-        match input.read_line(&mut line) {
-            Ok(0) => {
+        match console.ask("Address: ") {
+            Ok(None) => {
                 return Err("no address was pasted: run `sync login-azure` again".to_owned());
             }
-            Ok(_) if line.trim().is_empty() => continue,
-            Ok(_) => return Ok(line.trim().to_owned()),
+            Ok(Some(line)) if line.is_empty() => continue,
+            Ok(Some(line)) => return Ok(line),
             Err(e) => return Err(format!("cannot read the pasted address: {e}")),
         }
     }

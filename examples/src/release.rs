@@ -6,8 +6,9 @@
 
 use crate::cli::ReleaseArgs;
 use crate::run::{Console, Outcome, refused, say};
-use dirsync::{directory::ErrorChain, held::HeldWrite};
+use dirsync::directory::ErrorChain;
 use dirsync_connect::{StateLocation, holder};
+use dirsync_report::held_line;
 use std::io::Write;
 
 /// Runs `sync release`: 0 when something was released, 1 when nothing held back has the id or
@@ -56,7 +57,7 @@ pub async fn release(args: &ReleaseArgs, console: &mut Console) -> Outcome {
                  written to for all of that user's. Held back now:"
             );
             for held in &state.held {
-                say!(console.err, "  {}  {}", held.id, describe(held));
+                say!(console.err, "  {}  {}", held.id, held_line(held));
             }
         }
         return Outcome::CouldNotRun;
@@ -67,20 +68,7 @@ pub async fn release(args: &ReleaseArgs, console: &mut Console) -> Outcome {
         released.len()
     );
     for held in &released {
-        say!(console.out, "  {}  {}", held.id, describe(held));
+        say!(console.out, "  {}  {}", held.id, held_line(held));
     }
     Outcome::Done
-}
-
-/// One held write for a person: who, what, since when and why.
-fn describe(held: &HeldWrite) -> String {
-    let value = held.value.as_deref().map(|v| format!(" → \"{v}\"")).unwrap_or_default();
-    format!(
-        "{}: {}{value} (refused {} time(s) since {}: {})",
-        held.name,
-        held.write,
-        held.attempts,
-        held.first_seen.format("%Y-%m-%d"),
-        held.error
-    )
 }

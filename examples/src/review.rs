@@ -4,7 +4,7 @@
 use crate::cli::ReviewArgs;
 use crate::run::{Console, Outcome, Run, applied_run, refused, say};
 use dirsync::directory::Directory;
-use dirsync_connect::{EmailOutcome, NewPeople, Secrets, SmtpEnv, SyncSetup, review_email};
+use dirsync_connect::{EmailOutcome, Secrets, SmtpEnv, SyncSetup, review_email};
 use dirsync_review::{Access, AccessToken, Finished, ReviewEmail};
 use std::future::Future;
 use std::io::Write as _;
@@ -18,13 +18,8 @@ pub async fn review(
     console: &mut Console,
     stop: impl Future<Output = ()>,
 ) -> Outcome {
-    let settings = match SyncSetup::new(&args.sync) {
-        Ok(settings) => settings,
-        Err(e) => return refused(console, &e),
-    };
-    let new_people = NewPeople::from(&args.sync.policy);
-    let directories = match dirsync_connect::connect(&args.sync.connection, &new_people, secrets) {
-        Ok(directories) => directories,
+    let (settings, directories) = match SyncSetup::connect(&args.sync, secrets) {
+        Ok(ready) => ready,
         Err(e) => return refused(console, &e),
     };
     let graph = directories.idp.graph();

@@ -5,22 +5,21 @@ use crate::cli::{Args, Command};
 use crate::plan_view;
 use dirsync::{
     apply::{ApplyError, DirectoryPair, Progress},
-    directory::{Directory, ErrorChain},
+    directory::Directory,
     model::Names,
     plan::{AccountAction, Decision, ItemId, Plan, PlanItem},
     report::Report,
-    store::MemoryStore,
     sync::{PlannedSync, SyncError, Synchronizer},
 };
 use dirsync_connect::{
-    Directories, EmailOutcome, NewPeople, Problem, ProblemKind, Secrets, SyncSettings, SyncSetup,
+    Directories, EmailOutcome, Problem, ProblemKind, Secrets, SyncSettings, SyncSetup,
 };
 use dirsync_postgres::{PostgresConfig, PostgresDatabase};
 use dirsync_report::quoted_value_text as value_text;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::ffi::OsString;
 use std::io::{self, BufRead, Write};
-use std::sync::{Arc, Mutex};
+pub use testkit::Captured;
 
 /// How a run ended: the process's exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -86,6 +85,19 @@ impl Console {
         }
     }
 
+    /// Asks `question` on the error stream and reads the answer, trimmed; `None` when nobody is
+    /// there to answer or the input ended.
+    ///
+    /// # Errors
+    /// The input cannot be read.
+    pub fn ask(&mut self, question: &str) -> io::Result<Option<String>> {
+        let Some(input) = self.input.as_mut() else { return Ok(None) };
+        let _ = write!(self.err, "{question}");
+        let _ = self.err.flush();
+        let mut line = String::new();
+        Ok((input.read_line(&mut line)? > 0).then(|| line.trim().to_owned()))
+    }
+
     /// A console that keeps everything written to it (standard output and errors together), with
     /// nobody to answer questions: for tests.
     pub fn captured() -> (Console, Captured) {
@@ -97,29 +109,6 @@ impl Console {
             progress: false,
         };
         (console, captured)
-    }
-}
-
-/// Text written to a [`Console::captured`] console.
-#[derive(Debug, Clone, Default)]
-pub struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Captured {
-    /// Everything written so far.
-    pub fn text(&self) -> String {
-        let bytes = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        String::from_utf8_lossy(&bytes).into_owned()
-    }
-}
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
     }
 }
 
@@ -201,13 +190,8 @@ async fn real(
     secrets: &Secrets,
     console: &mut Console,
 ) -> Outcome {
-    let settings = match SyncSetup::new(args) {
-        Ok(settings) => settings,
-        Err(e) => return refused(console, &e),
-    };
-    let new_people = NewPeople::from(&args.policy);
-    let directories = match dirsync_connect::connect(&args.connection, &new_people, secrets) {
-        Ok(directories) => directories,
+    let (settings, directories) = match SyncSetup::connect(args, secrets) {
+        Ok(ready) => ready,
         Err(e) => return refused(console, &e),
     };
     warn_if_cannot_disable(&settings, directories.idp.directory(), console);
@@ -226,16 +210,12 @@ async fn real(
 
 /// Says so when --disable-leavers is given for a directory that cannot disable accounts.
 pub(crate) fn warn_if_cannot_disable(
-    settings: &SyncSetup,
+    setup: &SyncSetup,
     idp: &dyn Directory,
     console: &mut Console,
 ) {
-    if settings.policy.leavers.disable && !idp.capabilities().can_disable {
-        say!(
-            console.err,
-            "warning: {} cannot disable accounts, so --disable-leavers disables nobody",
-            idp.name()
-        );
+    if let Some(warning) = setup.cannot_disable(idp) {
+        say!(console.err, "warning: {warning}");
     }
 }
 
@@ -334,10 +314,8 @@ pub async fn sync_with(
     };
     match mode {
         Mode::Plan { json } => {
-            // `plan` takes no lease on the state, so that it may run beside a sync (and never
-            // keeps one from starting): it plans over a copy of the state.
-            let copy = match settings.state.load().await {
-                Ok(state) => MemoryStore::with_state(state),
+            let copy = match settings.state.snapshot().await {
+                Ok(copy) => copy,
                 Err(e) => return Run::failed(console, Problem::from(&e), None),
             };
             show_plan(&synchronizer(&copy), settings, json, console).await
@@ -488,12 +466,9 @@ pub fn applied_run(
     let mut outcome = if report.is_success() { Outcome::Done } else { Outcome::SomeFailed };
     say!(console.out);
     say!(console.out, "{}", dirsync_report::markdown(&report).trim_end());
-    match write_reports(&report, settings) {
+    match settings.write_reports(&report) {
         Ok(written) => written.iter().for_each(|line| say!(console.out, "{line}")),
-        Err(message) => {
-            say!(console.err, "error: {message}");
-            outcome = Outcome::CouldNotRun;
-        }
+        Err(e) => outcome = refused(console, Problem::chain(ProblemKind::CouldNotRun, &e)),
     }
     if let Some(problem) = stopped {
         outcome = refused(console, problem);
@@ -529,14 +504,6 @@ fn progress_to(bar: ProgressBar, names: Names) -> impl Fn(&Progress) + Send + Sy
     }
 }
 
-/// Writes the report files `settings` ask for; says what was written, or why not.
-pub(crate) fn write_reports(report: &Report, settings: &SyncSetup) -> Result<Vec<String>, String> {
-    match settings.write_reports(report) {
-        Ok(written) => Ok(written.iter().map(ToString::to_string).collect()),
-        Err(e) => Err(ErrorChain(&e).to_string()),
-    }
-}
-
 fn progress_bar(visible: bool, len: usize) -> ProgressBar {
     if !visible {
         return ProgressBar::hidden();
@@ -550,7 +517,6 @@ fn progress_bar(visible: bool, len: usize) -> ProgressBar {
 
 /// Asks about each pending item on the console's input until it is settled or the input ends.
 fn ask(planned: &mut PlannedSync<'_>, console: &mut Console) {
-    let Some(input) = console.input.as_mut() else { return };
     let pending = planned.pending();
     if !pending.is_empty() {
         say!(console.err);
@@ -559,14 +525,8 @@ fn ask(planned: &mut PlannedSync<'_>, console: &mut Console) {
     for id in pending {
         let question = question(planned.plan(), &id);
         loop {
-            let _ = write!(console.err, "{question}");
-            let _ = console.err.flush();
-            let mut line = String::new();
-            match input.read_line(&mut line) {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {}
-            }
-            let decision = match line.trim().to_ascii_lowercase().as_str() {
+            let Ok(Some(answer)) = console.ask(&question) else { return };
+            let decision = match answer.to_ascii_lowercase().as_str() {
                 "h" | "huma" => Decision::UseHr,
                 "a" | "azure" => Decision::UseIdp,
                 "s" | "skip" => Decision::Skip,

@@ -5,11 +5,10 @@
 
 use crate::cli::WorkerArgs;
 use crate::run::{Console, Outcome, refused, say};
-use dirsync::{directory::ErrorChain, sync::SyncError};
 use dirsync_connect::orgs_file::{self, Organisation, ReadError};
-use dirsync_connect::{JobNote, OrganisationJob as Job, Problem, ProblemKind};
+use dirsync_connect::{OrganisationJob as Job, Problem, ProblemKind};
 use dirsync_postgres::{
-    OrgDone, OrgJob as _, OrgKey, OrgRun, PostgresConfig, RoundOutcome, StopSignals, Worker,
+    OrgDone, OrgJob as _, OrgKey, PostgresConfig, RoundOutcome, StopSignals, Worker,
 };
 use std::collections::HashMap;
 use std::io::Write;
@@ -115,35 +114,12 @@ fn job(organisation: Organisation, database: &PostgresConfig, holder: &str) -> R
 fn log(out: &mut dyn Write, err: &mut dyn Write, done: &OrgDone, job: Option<&Job>) {
     let at = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ");
     let took = done.took.as_secs_f64();
-    let key = &done.key;
-    let status = done.status();
-    let detail = match &done.result {
-        Ok(OrgRun::NotDue) => "synced less than --every ago (here or by another worker)".to_owned(),
-        Ok(OrgRun::Busy(holder)) => match holder {
-            Some(holder) => format!("being synced by {holder}"),
-            None => "being synced by another".to_owned(),
-        },
-        Ok(OrgRun::Ran(result)) => match result.as_ref() {
-            Ok(synced) => dirsync_report::history::counts_text(&synced.report.counts),
-            Err(e) => failure_text(e, job),
-        },
-        Err(e) => failure_text(e, job),
-        Ok(_) => String::new(),
-    };
+    let (key, status) = (&done.key, done.status());
+    let detail = job.map(|job| job.describe(done)).unwrap_or_default();
     say!(out, "{at} {key}: {status} in {took:.1} s: {detail}");
     for note in job.map(Job::take_notes).unwrap_or_default() {
-        match note {
-            JobNote::Written(written) => say!(err, "{key}: {written}"),
-            JobNote::NotWritten(e) => say!(err, "{key}: error: {}", ErrorChain(&e)),
-            JobNote::Email(email) => say!(err, "{key}: {email}"),
-            _ => {}
-        }
+        say!(err, "{key}: {note}");
     }
-}
-
-/// Why a run failed, in the words `sync apply` uses (with its counts when it wrote anything).
-fn failure_text(error: &SyncError, job: Option<&Job>) -> String {
-    job.map_or_else(|| ErrorChain(error).to_string(), |job| job.failure(error))
 }
 
 /// Says on standard error what each stop signal does, as it comes.

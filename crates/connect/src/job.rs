@@ -2,7 +2,7 @@
 //! made from its settings, its state in the worker's database, and after each run its report
 //! files written and its report emailed.
 
-use crate::directories::{Directories, NewPeople, connect};
+use crate::directories::Directories;
 use crate::email::{EmailOutcome, EmailSettings, send_report};
 use crate::error::ConnectError;
 use crate::policy::SyncSettings;
@@ -11,14 +11,14 @@ use crate::secrets::Secrets;
 use crate::setup::{ReportFileError, SetupError, SyncSetup, WrittenReport};
 use crate::state::StateLocation;
 use async_trait::async_trait;
-use dirsync::{apply::ApplyError, report::Report, sync::SyncError};
-use dirsync_postgres::{OrgJob, OrgKey, OrgRun, PostgresConfig, PostgresStore};
+use dirsync::{apply::ApplyError, directory::ErrorChain, report::Report, sync::SyncError};
+use dirsync_postgres::{OrgDone, OrgJob, OrgKey, OrgRun, PostgresConfig, PostgresStore};
 use dirsync_report::history::counts_text;
 use std::sync::Mutex;
 use std::time::Duration;
 
-/// Why an organisation cannot be served: its settings are wrong, or its directories cannot be
-/// made from them.
+/// Why an organisation cannot be served, or a sync set up: its settings are wrong, or its
+/// directories cannot be made from them.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum JobError {
@@ -40,6 +40,17 @@ pub enum JobNote {
     NotWritten(ReportFileError),
     /// What became of the report email (never [`EmailOutcome::NotAsked`]).
     Email(EmailOutcome),
+}
+
+impl std::fmt::Display for JobNote {
+    /// The note for a log: what was written where, why not, what became of the email.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JobNote::Written(written) => write!(f, "{written}"),
+            JobNote::NotWritten(e) => write!(f, "error: {}", ErrorChain(e)),
+            JobNote::Email(email) => write!(f, "{email}"),
+        }
+    }
 }
 
 /// One organisation, ready for a [`dirsync_postgres::Worker`]: an [`OrgJob`] that never asks
@@ -69,12 +80,10 @@ impl OrganisationJob {
         database: &PostgresConfig,
         holder: &str,
     ) -> Result<OrganisationJob, JobError> {
-        let mut setup = SyncSetup::new(settings)?;
+        let (mut setup, directories) = SyncSetup::connect(settings, secrets)?;
         setup.state =
             StateLocation::Postgres { database: Box::new(database.clone()), org: key.clone() };
         setup.title = format!("{key}: {}", setup.title);
-        let new_people = NewPeople::from(&settings.policy);
-        let directories = connect(&settings.connection, &new_people, secrets)?;
         Ok(OrganisationJob {
             key,
             setup,
@@ -98,6 +107,24 @@ impl OrganisationJob {
     /// What the runs since the last call left to say (report files, the email), oldest first.
     pub fn take_notes(&self) -> Vec<JobNote> {
         std::mem::take(&mut *self.notes.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// What became of the organisation's turn in a worker's round, for its log: the counts of
+    /// what the run wrote, why it failed, or why it did not run.
+    pub fn describe(&self, done: &OrgDone) -> String {
+        match &done.result {
+            Ok(OrgRun::NotDue) => {
+                "synced less than --every ago (here or by another worker)".to_owned()
+            }
+            Ok(OrgRun::Busy(Some(holder))) => format!("being synced by {holder}"),
+            Ok(OrgRun::Busy(None)) => "being synced by another".to_owned(),
+            Ok(OrgRun::Ran(result)) => match result.as_ref() {
+                Ok(synced) => counts_text(&synced.report.counts),
+                Err(e) => self.failure(e),
+            },
+            Err(e) => self.failure(e),
+            Ok(_) => String::new(),
+        }
     }
 
     /// Why a run of this organisation failed, for its log or its administrator: what it wrote,

@@ -204,13 +204,12 @@ impl From<&SetupError> for Problem {
 }
 
 impl From<&JobError> for Problem {
-    /// An organisation that cannot be served: its settings are wrong.
+    /// A sync that cannot be set up: as its setup's or its connection's error.
     fn from(error: &JobError) -> Problem {
-        let message = match error {
-            JobError::Connect(e) => Problem::from(e).message,
-            other => other.to_string(),
-        };
-        Problem::new(ProblemKind::Settings, message)
+        match error {
+            JobError::Setup(e) => Problem::from(e),
+            JobError::Connect(e) => Problem::from(e),
+        }
     }
 }
 

@@ -1,7 +1,10 @@
 //! One organisation's sync as its settings ask, every setting checked: the policy, the
 //! decisions file, where the state is, where the report files go, and the limits of one run.
 
+use crate::directories::{Directories, NewPeople};
+use crate::job::JobError;
 use crate::policy::SyncSettings;
+use crate::secrets::Secrets;
 use crate::settings::IdpKind;
 use crate::state::{StateLocation, StateLocationError};
 use dirsync::{
@@ -136,6 +139,30 @@ impl SyncSetup {
         })
     }
 
+    /// The setup for `settings` and the directories they connect to with `secrets`: all a sync
+    /// needs but its state store. The decisions file is read; no request is made.
+    ///
+    /// # Errors
+    /// [`JobError::Setup`] as [`SyncSetup::new`], [`JobError::Connect`] as
+    /// [`connect`](crate::connect).
+    pub fn connect(
+        settings: &SyncSettings,
+        secrets: &Secrets,
+    ) -> Result<(SyncSetup, Directories), JobError> {
+        let setup = SyncSetup::new(settings)?;
+        let new_people = NewPeople::from(&settings.policy);
+        let directories = crate::directories::connect(&settings.connection, &new_people, secrets)?;
+        Ok((setup, directories))
+    }
+
+    /// Why leavers to be disabled in `idp` will not be: it cannot disable accounts.
+    pub fn cannot_disable(&self, idp: &dyn Directory) -> Option<String> {
+        let cannot = self.policy.leavers.disable && !idp.capabilities().can_disable;
+        cannot.then(|| {
+            format!("{} cannot disable accounts, so --disable-leavers disables nobody", idp.name())
+        })
+    }
+
     /// The apply options this setup asks for: a copy of [`SyncSetup::apply`].
     pub fn apply_options(&self) -> ApplyOptions {
         self.apply.clone()
@@ -226,5 +253,33 @@ mod tests {
         setup.report_json = Some(dir.path().join("no-such-folder").join("report.json"));
         let refused = setup.write_reports(&Report::default()).unwrap_err();
         assert!(refused.to_string().starts_with("cannot write the report to"), "{refused}");
+    }
+
+    #[test]
+    fn disabling_leavers_in_a_directory_that_cannot_disable_is_said() {
+        use dirsync::directory::{Capabilities, InMemoryDirectory};
+        let mut settings = SyncSettings::default();
+        let setup = SyncSetup::new(&settings).expect("the defaults");
+        let cannot = Capabilities { can_disable: false, ..Capabilities::default() };
+        let cannot = InMemoryDirectory::with_capabilities(cannot, []).with_name("Slack");
+        assert_eq!(setup.cannot_disable(&cannot), None, "leavers are not disabled");
+        settings.policy.disable_leavers = true;
+        let setup = SyncSetup::new(&settings).expect("disabling leavers");
+        let said = setup.cannot_disable(&cannot).expect("said");
+        assert_eq!(said, "Slack cannot disable accounts, so --disable-leavers disables nobody");
+        let can = Capabilities { can_disable: true, ..Capabilities::default() };
+        let can = InMemoryDirectory::with_capabilities(can, []);
+        assert_eq!(setup.cannot_disable(&can), None);
+    }
+
+    #[test]
+    fn connecting_refuses_wrong_settings_before_missing_secrets() {
+        let mut settings = SyncSettings::default();
+        settings.policy.create_in_azure = Create::All;
+        let refused = SyncSetup::connect(&settings, &Secrets::default()).unwrap_err();
+        assert!(matches!(refused, JobError::Setup(SetupError::NoUpnDomain)), "{refused}");
+        settings.policy.upn_domain = Some("acme.example".to_owned());
+        let refused = SyncSetup::connect(&settings, &Secrets::default()).unwrap_err();
+        assert!(matches!(refused, JobError::Connect(_)), "{refused}");
     }
 }

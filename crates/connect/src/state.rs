@@ -3,7 +3,7 @@
 
 use dirsync::{
     directory::ErrorChain,
-    store::{JsonFileStore, StateStore, SyncState},
+    store::{JsonFileStore, MemoryStore, StateStore, SyncState},
 };
 use dirsync_postgres::{OrgKey, PgError, PostgresConfig, PostgresDatabase, PostgresStore};
 use std::fmt;
@@ -227,6 +227,15 @@ impl StateLocation {
             StateLocation::File(path) => StateLocationError::File { path: path.clone(), source },
             StateLocation::Postgres { .. } => StateLocationError::Stored(source),
         })
+    }
+
+    /// A copy of the state as stored now, in memory: a plan over it takes no lease, so that it
+    /// may run beside a sync and never keeps one from starting.
+    ///
+    /// # Errors
+    /// As [`StateLocation::load`].
+    pub async fn snapshot(&self) -> Result<MemoryStore, StateLocationError> {
+        self.load().await.map(MemoryStore::with_state)
     }
 }
 

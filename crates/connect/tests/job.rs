@@ -54,3 +54,18 @@ fn wrong_settings_are_refused_before_the_connection() {
     let refused = job(&wrong, &secrets()).unwrap_err();
     assert!(matches!(refused, JobError::Connect(ConnectError::MissingHumaClientId)), "{refused}");
 }
+
+#[test]
+fn a_note_reads_as_a_log_line() {
+    use dirsync_connect::{JobNote, ReportFileError, WrittenReport};
+    let path = std::path::PathBuf::from("acme.json");
+    let written = JobNote::Written(WrittenReport { format: "JSON", path });
+    assert_eq!(written.to_string(), "Report (JSON) written to acme.json");
+    let source = std::io::Error::other("disk full");
+    let path = std::path::PathBuf::from("out/acme.json");
+    let not_written = JobNote::NotWritten(ReportFileError::Write { path, source });
+    assert_eq!(
+        not_written.to_string(),
+        "error: cannot write the report to out/acme.json: disk full"
+    );
+}
