@@ -10,7 +10,7 @@ use dirsync::{
     directory::{Cursor, Directory, IncrementalDirectory, Snapshot},
     model::Side,
     plan::{Plan, Summary},
-    policy::{ConflictRule, CreationRule, MissingRule, Policy},
+    policy::Policy,
     report::Report,
     store::{MemoryStore, StateStore, SyncState},
     sync::{SyncError, Synchronizer, Timings},
@@ -113,15 +113,9 @@ pub fn connect(endpoints: &Endpoints, tuning: &Tuning) -> Result<Clients, Connec
 
 /// The policy of every run here, as Huma's own integration works: Huma wins conflicts, missing
 /// values are filled on the empty side, people only in Huma are created in Azure AD, nobody is
-/// created in Huma.
+/// created in Huma: the demo company's ([`testkit::demo::policy`]).
 pub fn policy() -> Policy {
-    Policy {
-        conflicts: ConflictRule::PreferHr,
-        missing: MissingRule::Fill,
-        create_in_idp: CreationRule::All,
-        create_in_hr: CreationRule::None,
-        ..Policy::default()
-    }
+    testkit::demo::policy()
 }
 
 /// How one run goes.
