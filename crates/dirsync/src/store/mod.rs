@@ -12,6 +12,7 @@ mod file;
 mod history;
 mod json_file;
 mod memory;
+mod part;
 
 pub use changes::StateChanges;
 pub use file::{replace_file, replace_private_file};
@@ -20,8 +21,9 @@ pub use history::{
 };
 pub use json_file::{JsonFileStore, STATE_FORMAT};
 pub use memory::MemoryStore;
+pub use part::StatePart;
 
-use crate::HeldWrite;
+use crate::{HeldWrite, RecordId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
@@ -60,6 +62,22 @@ pub trait StateStore: Send + Sync {
     /// # Errors
     /// [`StateError`] when the state exists but cannot be read or understood.
     async fn load(&self) -> Result<SyncState, StateError>;
+
+    /// The part of the saved state that concerns the HR records `hr` and the identity-directory
+    /// accounts `idp` ([`StatePart::of`]): the links of either, the disabled entries of the
+    /// accounts, the held writes of either, and how many links the whole state has. A real-time
+    /// push reads this for each person rather than the whole state.
+    ///
+    /// The default loads the whole state and keeps that part, so every store has it; a store
+    /// that can read the part alone (a database, by its indexes) should, so that a push costs
+    /// the same however many people are linked. It must return what the default would from
+    /// one consistent view of the state.
+    ///
+    /// # Errors
+    /// As [`StateStore::load`].
+    async fn load_part(&self, hr: &[RecordId], idp: &[RecordId]) -> Result<StatePart, StateError> {
+        Ok(StatePart::of(&self.load().await?, hr, idp))
+    }
 
     /// Replaces the saved state with `state`, completely or not at all, after any
     /// [`StateStore::update`] or [`StateStore::commit`] under way.
