@@ -55,10 +55,12 @@ impl Rows<'_> {
         Ok(state)
     }
 
-    /// The part of the state that concerns the HR records `hr` and the accounts `idp`, each read
-    /// by an index: the links by their key (org, hr) or by `dirsync_links_by_idp`, the disabled
-    /// accounts by their key (org, idp); the held writes among the organisation's (their key
-    /// leads with org; they are a few refused writes, not a row per person).
+    /// The part of the state that concerns the HR records `hr` and the accounts `idp`: the links
+    /// by their key (org, hr) or by `dirsync_links_by_idp`, the disabled accounts by their key
+    /// (org, idp), and the held writes of either among the organisation's. Those are found by
+    /// the key's leading org and their JSON's record: no index has the record, as held writes
+    /// are the few a directory refused for good, and an index would be a schema version that
+    /// workers of the version before refuse to run with.
     pub(crate) async fn part(
         &self,
         hr: &[RecordId],
