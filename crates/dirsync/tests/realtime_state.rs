@@ -7,17 +7,22 @@ use dirsync::{
     model::Person,
     policy::Leavers,
     realtime::{HrChange, HrEvent, PushAction, RealtimePush},
-    store::{Lease, MemoryStore, StateChanges, StateError, StatePart, StateStore, SyncState},
+    store::{
+        Lease, MemoryStore, PartRequest, StateChanges, StateError, StatePart, StateStore, SyncState,
+    },
     sync::Synchronizer,
 };
 use std::sync::Mutex;
+
+/// A part asked for: its HR records, its accounts, and whether the links were counted.
+type Asked = (Vec<RecordId>, Vec<RecordId>, bool);
 
 /// A memory store that counts whole loads and remembers which parts were asked for.
 #[derive(Default)]
 struct Counting {
     inner: MemoryStore,
     loads: Mutex<usize>,
-    parts: Mutex<Vec<(Vec<RecordId>, Vec<RecordId>)>>,
+    parts: Mutex<Vec<Asked>>,
 }
 
 impl Counting {
@@ -25,7 +30,7 @@ impl Counting {
         *self.loads.lock().expect("not poisoned")
     }
 
-    fn parts(&self) -> Vec<(Vec<RecordId>, Vec<RecordId>)> {
+    fn parts(&self) -> Vec<Asked> {
         self.parts.lock().expect("not poisoned").clone()
     }
 
@@ -42,9 +47,10 @@ impl StateStore for Counting {
         self.inner.load().await
     }
 
-    async fn load_part(&self, hr: &[RecordId], idp: &[RecordId]) -> Result<StatePart, StateError> {
-        self.parts.lock().expect("not poisoned").push((hr.to_vec(), idp.to_vec()));
-        Ok(StatePart::of(&self.inner.state(), hr, idp))
+    async fn load_part(&self, request: &PartRequest<'_>) -> Result<StatePart, StateError> {
+        let asked = (request.hr.to_vec(), request.idp.to_vec(), request.links_total);
+        self.parts.lock().expect("not poisoned").push(asked);
+        Ok(StatePart::of(&self.inner.state(), request))
     }
 
     async fn save(&self, state: &SyncState) -> Result<(), StateError> {
@@ -107,9 +113,10 @@ async fn a_push_of_a_linked_person_reads_their_part_of_the_state_never_the_whole
     assert_eq!(summary.people[0].action, PushAction::Updated, "{summary:?}");
     assert_eq!(store.loads(), 0, "the whole state was never loaded");
     let asked = [
-        (ids(&["h2"]), ids(&[])), // the event's ids, for the threshold on disabled accounts
-        (ids(&["h2"]), ids(&[])), // the person's link, to find their account
-        (ids(&["h2"]), ids(&["a2"])), // the person and their account, for the engine
+        // The event's ids and how many links there are, for the threshold on disabled accounts.
+        (ids(&["h2"]), ids(&[]), true),
+        (ids(&["h2"]), ids(&[]), false), // the person's link, to find their account
+        (ids(&["h2"]), ids(&["a2"]), false), // the person and their account, for the engine
     ];
     assert_eq!(store.parts(), asked);
     let job = |id: &str| idp.records().into_iter().find(|r| r.id.as_str() == id);
@@ -147,7 +154,7 @@ async fn an_account_found_by_email_but_linked_to_another_is_still_refused() {
     assert_eq!(pushed.action, PushAction::Ambiguous, "{summary:?}");
     assert!(pushed.detail.as_deref().unwrap_or_default().contains("linked to Huma person h1"));
     assert_eq!(store.loads(), 0);
-    assert_eq!(store.parts().last(), Some(&(ids(&["h9"]), ids(&["a1"]))));
+    assert_eq!(store.parts().last(), Some(&(ids(&["h9"]), ids(&["a1"]), false)));
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ use dirsync::{
     directory::RecordId,
     model::Person,
     plan::ItemId,
-    store::{Link, StateChanges, StatePart, SyncState},
+    store::{Link, PartRequest, StateChanges, StatePart, SyncState},
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -55,19 +55,15 @@ impl Rows<'_> {
         Ok(state)
     }
 
-    /// The part of the state that concerns the HR records `hr` and the accounts `idp`: the links
-    /// by their key (org, hr) or by `dirsync_links_by_idp`, the disabled accounts by their key
-    /// (org, idp), and the held writes of either among the organisation's. Those are found by
-    /// the key's leading org and their JSON's record: no index has the record, as held writes
-    /// are the few a directory refused for good, and an index would be a schema version that
-    /// workers of the version before refuse to run with.
-    pub(crate) async fn part(
-        &self,
-        hr: &[RecordId],
-        idp: &[RecordId],
-    ) -> Result<StatePart, PgError> {
-        let hr: Vec<&str> = hr.iter().map(RecordId::as_str).collect();
-        let idp: Vec<&str> = idp.iter().map(RecordId::as_str).collect();
+    /// The part of the state `request` asks for: the links by their key (org, hr) or by
+    /// `dirsync_links_by_idp`, the disabled accounts by their key (org, idp), the held writes
+    /// of its records among the organisation's, and a count of the links if asked for. Held
+    /// writes are found by the key's leading org and their JSON's record: no index has the
+    /// record, as held writes are the few a directory refused for good, and an index would be
+    /// a schema version that workers of the version before refuse to run with.
+    pub(crate) async fn part(&self, request: &PartRequest<'_>) -> Result<StatePart, PgError> {
+        let hr: Vec<&str> = request.hr.iter().map(RecordId::as_str).collect();
+        let idp: Vec<&str> = request.idp.iter().map(RecordId::as_str).collect();
         let mut state = SyncState::new();
         state.links = self
             .links_where(
@@ -84,7 +80,8 @@ impl Rows<'_> {
             self.keyed_where(&HELD, "write->>'record' = ANY($2)", &[&self.org, &records]).await?;
         state.held = held.into_values().collect();
         state.sort_held();
-        Ok(StatePart { state, links_total: self.count_links().await? })
+        let links_total = if request.links_total { Some(self.count_links().await?) } else { None };
+        Ok(StatePart { state, links_total })
     }
 
     /// How many links the organisation has (an index-only count of its key where the table is

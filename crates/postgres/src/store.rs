@@ -4,9 +4,8 @@
 use crate::rows::Rows;
 use crate::{OrgKey, PgError, PostgresDatabase, lease};
 use async_trait::async_trait;
-use dirsync::directory::RecordId;
 use dirsync::store::{
-    Lease, RunHistory, StateChanges, StateError, StatePart, StateStore, SyncState,
+    Lease, PartRequest, RunHistory, StateChanges, StateError, StatePart, StateStore, SyncState,
 };
 use tokio_postgres::IsolationLevel;
 
@@ -110,10 +109,11 @@ impl StateStore for PostgresStore {
         self.read(async |rows| rows.load().await).await
     }
 
-    /// Reads the part by the tables' indexes, in one snapshot: a few rows for a person, and a
-    /// count of the links, whatever the organisation's size.
-    async fn load_part(&self, hr: &[RecordId], idp: &[RecordId]) -> Result<StatePart, StateError> {
-        self.read(async |rows| rows.part(hr, idp).await).await
+    /// Reads the part by the tables' indexes, in one snapshot: a few rows for a person,
+    /// whatever the organisation's size, and a count of its links when asked for (an index
+    /// scan of the organisation's links).
+    async fn load_part(&self, request: &PartRequest<'_>) -> Result<StatePart, StateError> {
+        self.read(async |rows| rows.part(request).await).await
     }
 
     async fn save(&self, state: &SyncState) -> Result<(), StateError> {

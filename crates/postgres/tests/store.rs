@@ -9,7 +9,9 @@ use dirsync::{
     held::{HeldWrite, Write},
     model::{Address, Field, FieldValue, Person, Side},
     plan::{AccountReason, ItemId},
-    store::{DisabledAccount, MemoryStore, Reported, StateChanges, StateStore, SyncState},
+    store::{
+        DisabledAccount, MemoryStore, PartRequest, Reported, StateChanges, StateStore, SyncState,
+    },
 };
 
 /// A held write of an address, remembered as shown and as values.
@@ -212,13 +214,17 @@ async fn a_part_read_by_index_is_what_the_default_keeps_of_the_whole_state() {
     other.save(&theirs).await.unwrap();
 
     // h5 has a held creation, a7 is disabled (h7's), a9 has a held address; a3 too.
-    let part = store.load_part(&record_ids(&["h5"]), &record_ids(&["a7", "a9"])).await.unwrap();
+    let (hr, idp) = (record_ids(&["h5"]), record_ids(&["a7", "a9"]));
+    let part = store.load_part(&PartRequest::new(&hr, &idp).with_links_total()).await.unwrap();
     let links: Vec<&str> = part.state.links.keys().map(RecordId::as_str).collect();
     assert_eq!(links, ["h5", "h7", "h9"], "by the HR record, and by the account");
     assert_eq!(part.state.disabled.keys().map(RecordId::as_str).collect::<Vec<_>>(), ["a7"]);
     let held: Vec<&str> = part.state.held.iter().map(|h| h.record.as_str()).collect();
     assert_eq!(held, ["a9", "h5"], "the held writes of either record");
-    assert_eq!(part.links_total, 50);
+    assert_eq!(part.links_total, Some(50));
+    let uncounted = store.load_part(&PartRequest::new(&hr, &idp)).await.unwrap();
+    assert_eq!(uncounted.links_total, None, "counted only when asked for");
+    assert_eq!(uncounted.state, part.state);
     assert!(part.state.cursors.is_empty() && part.state.reported.is_empty());
 
     let memory = MemoryStore::with_state(state);
@@ -231,7 +237,8 @@ async fn a_part_read_by_index_is_what_the_default_keeps_of_the_whole_state() {
     ];
     for (hr, idp) in asks {
         let (hr, idp) = (record_ids(hr), record_ids(idp));
-        let read = store.load_part(&hr, &idp).await.unwrap();
-        assert_eq!(read, memory.load_part(&hr, &idp).await.unwrap(), "{hr:?} {idp:?}");
+        let request = PartRequest::new(&hr, &idp).with_links_total();
+        let read = store.load_part(&request).await.unwrap();
+        assert_eq!(read, memory.load_part(&request).await.unwrap(), "{hr:?} {idp:?}");
     }
 }

@@ -6,7 +6,7 @@ use super::event::{AutoProvisioning, HrChange, HrEvent, PersonPush, PushAction, 
 use super::locks::PersonLocks;
 use super::pass::{self, Pass};
 use super::twin::{self, Lookup, Twin};
-use crate::store::StatePart;
+use crate::store::{PartRequest, StatePart};
 use crate::{
     DirectoryPair, ErrorChain, Leavers, Policy, Record, RecordId, Scope, StateStore, SyncState,
     default_max_disables,
@@ -227,15 +227,17 @@ impl<'a> RealtimePush<'a> {
         if !self.settings.leavers.disable {
             return None;
         }
-        let part = self.part(ids, &[]).await;
+        let part = self.part(PartRequest::new(ids, &[]).with_links_total()).await;
         let linked = |id: &RecordId| part.state.links.contains_key(id);
         let leaving = ids
             .iter()
             .zip(records)
             .filter(|(id, record)| self.leaving(record.as_ref(), linked(id)))
             .count();
-        let max =
-            self.settings.max_disables.unwrap_or_else(|| default_max_disables(part.links_total));
+        let max = self
+            .settings
+            .max_disables
+            .unwrap_or_else(|| default_max_disables(part.links_total.unwrap_or_default()));
         if leaving <= max {
             return None;
         }
@@ -350,13 +352,15 @@ impl<'a> RealtimePush<'a> {
     /// (`pass::run`) and the link that would make a matched account another person's.
     async fn find_twin(&self, id: &RecordId, hr: Option<&Record>) -> (Twin, StatePart) {
         let names = self.directories.names();
-        let part = self.part(slice::from_ref(id), &[]).await;
+        let part = self.part(PartRequest::new(slice::from_ref(id), &[])).await;
         let lookup = match hr {
             Some(hr) => twin::find(self.directories.idp, id, &hr.person, &part.state, &names).await,
             None => self.linked_twin(id, &part.state).await,
         };
         let part = match lookup.record() {
-            Some(found) => self.part(slice::from_ref(id), slice::from_ref(&found.id)).await,
+            Some(found) => {
+                self.part(PartRequest::new(slice::from_ref(id), slice::from_ref(&found.id))).await
+            }
             None => part,
         };
         (lookup.settle(id, &part.state, &names), part)
@@ -377,12 +381,12 @@ impl<'a> RealtimePush<'a> {
         }
     }
 
-    /// The part of the stored state that concerns the HR records `hr` and the accounts `idp`
-    /// ([`StateStore::load_part`]), not the whole state, so a push costs the same however many
-    /// people are linked; an empty part (every person looked up) when it cannot be read.
-    async fn part(&self, hr: &[RecordId], idp: &[RecordId]) -> StatePart {
+    /// The part of the stored state that `request` asks for ([`StateStore::load_part`]), not
+    /// the whole state, so a push costs the same however many people are linked; an empty part
+    /// (every person looked up, no link counted) when it cannot be read.
+    async fn part(&self, request: PartRequest<'_>) -> StatePart {
         let Some(store) = self.store else { return StatePart::default() };
-        store.load_part(hr, idp).await.unwrap_or_else(|e| {
+        store.load_part(&request).await.unwrap_or_else(|e| {
             tracing::warn!(error = %ErrorChain(&e), "the state cannot be read; looking people up instead");
             StatePart::default()
         })

@@ -21,9 +21,9 @@ pub use history::{
 };
 pub use json_file::{JsonFileStore, STATE_FORMAT};
 pub use memory::MemoryStore;
-pub use part::StatePart;
+pub use part::{PartRequest, StatePart};
 
-use crate::{HeldWrite, RecordId};
+use crate::HeldWrite;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
@@ -63,10 +63,10 @@ pub trait StateStore: Send + Sync {
     /// [`StateError`] when the state exists but cannot be read or understood.
     async fn load(&self) -> Result<SyncState, StateError>;
 
-    /// The part of the saved state that concerns the HR records `hr` and the identity-directory
-    /// accounts `idp` ([`StatePart::of`]): the links of either, the disabled entries of the
-    /// accounts, the held writes of either, and how many links the whole state has. A real-time
-    /// push reads this for each person rather than the whole state.
+    /// The part of the saved state that `request` asks for ([`StatePart::of`]): the links of
+    /// its HR records and of its accounts, the disabled entries of the accounts, the held writes
+    /// of either, and, when asked for, how many links the whole state has. A real-time push
+    /// reads this for each person rather than the whole state.
     ///
     /// The default loads the whole state and keeps that part, so every store has it; a store
     /// that can read the part alone (a database, by its indexes) should, so that a push costs
@@ -75,8 +75,8 @@ pub trait StateStore: Send + Sync {
     ///
     /// # Errors
     /// As [`StateStore::load`].
-    async fn load_part(&self, hr: &[RecordId], idp: &[RecordId]) -> Result<StatePart, StateError> {
-        Ok(StatePart::of(&self.load().await?, hr, idp))
+    async fn load_part(&self, request: &PartRequest<'_>) -> Result<StatePart, StateError> {
+        Ok(StatePart::of(&self.load().await?, request))
     }
 
     /// Replaces the saved state with `state`, completely or not at all, after any
