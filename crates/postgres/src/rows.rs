@@ -6,12 +6,13 @@ use dirsync::{
     directory::RecordId,
     model::Person,
     plan::ItemId,
-    store::{Link, StateChanges, SyncState},
+    store::{Link, PartRequest, StateChanges, StatePart, SyncState},
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 use tokio_postgres::Transaction;
+use tokio_postgres::types::ToSql;
 
 /// A table of entries kept by key, each a JSON value: cursors, disabled accounts, held writes,
 /// what the last report showed.
@@ -54,6 +55,51 @@ impl Rows<'_> {
         Ok(state)
     }
 
+    /// The part of the state `request` asks for: the links by their key (org, hr) or by
+    /// `dirsync_links_by_idp`, the disabled accounts by their key (org, idp), the held writes
+    /// of its records among the organisation's, and a count of the links if asked for. Held
+    /// writes are found by the key's leading org and their JSON's record: no index has the
+    /// record, as held writes are the few a directory refused for good, and an index would be
+    /// a schema version that workers of the version before refuse to run with.
+    pub(crate) async fn part(&self, request: &PartRequest<'_>) -> Result<StatePart, PgError> {
+        let hr: Vec<&str> = request.hr.iter().map(RecordId::as_str).collect();
+        let idp: Vec<&str> = request.idp.iter().map(RecordId::as_str).collect();
+        let mut state = SyncState::new();
+        state.links = self
+            .links_where(
+                "SELECT hr, idp, baseline::text FROM dirsync_links \
+                 WHERE org = $1 AND (hr = ANY($2) OR idp = ANY($3))",
+                &[&self.org, &hr, &idp],
+            )
+            .await?;
+        state.disabled = self
+            .keyed_where(&DISABLED, &format!("{} = ANY($2)", DISABLED.key), &[&self.org, &idp])
+            .await?;
+        let records: Vec<&str> = hr.iter().chain(&idp).copied().collect();
+        let held: BTreeMap<String, dirsync::held::HeldWrite> =
+            self.keyed_where(&HELD, "write->>'record' = ANY($2)", &[&self.org, &records]).await?;
+        state.held = held.into_values().collect();
+        state.sort_held();
+        let links_total = if request.links_total { Some(self.count_links().await?) } else { None };
+        Ok(StatePart { state, links_total })
+    }
+
+    /// How many links the organisation has (an index-only count of its key where the table is
+    /// vacuumed).
+    async fn count_links(&self) -> Result<usize, PgError> {
+        let row = self
+            .tx
+            .query_one("SELECT count(*) FROM dirsync_links WHERE org = $1", &[&self.org])
+            .await
+            .map_err(|e| PgError::database("count the links", self.target, e))?;
+        let count: i64 = row.get(0);
+        usize::try_from(count).map_err(|_| PgError::Corrupt {
+            what: "the number of links".to_owned(),
+            organisation: self.organisation.to_owned(),
+            reason: format!("{count} is not a count"),
+        })
+    }
+
     /// Writes `changes`: the rows they set or remove, nothing else.
     pub(crate) async fn write(&self, changes: &StateChanges) -> Result<(), PgError> {
         self.write_links(changes).await?;
@@ -80,9 +126,22 @@ impl Rows<'_> {
     }
 
     async fn links(&self) -> Result<BTreeMap<RecordId, Link>, PgError> {
+        self.links_where(
+            "SELECT hr, idp, baseline::text FROM dirsync_links WHERE org = $1",
+            &[&self.org],
+        )
+        .await
+    }
+
+    /// The links `sql` selects (hr, idp, baseline as text) with `params`.
+    async fn links_where(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<BTreeMap<RecordId, Link>, PgError> {
         let rows = self
             .tx
-            .query("SELECT hr, idp, baseline::text FROM dirsync_links WHERE org = $1", &[&self.org])
+            .query(sql, params)
             .await
             .map_err(|e| PgError::database("read the links", self.target, e))?;
         let mut links = BTreeMap::new();
@@ -101,13 +160,23 @@ impl Rows<'_> {
         &self,
         table: &Keyed,
     ) -> Result<BTreeMap<K, V>, PgError> {
+        self.keyed_where(table, "true", &[&self.org]).await
+    }
+
+    /// The entries of `table` of the organisation (`$1`) that `condition` keeps, with `params`.
+    async fn keyed_where<K: From<String> + Ord, V: DeserializeOwned>(
+        &self,
+        table: &Keyed,
+        condition: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<BTreeMap<K, V>, PgError> {
         let sql = format!(
-            "SELECT {}, {}::text FROM {} WHERE org = $1",
+            "SELECT {}, {}::text FROM {} WHERE org = $1 AND ({condition})",
             table.key, table.value, table.table
         );
         let rows = self
             .tx
-            .query(&sql, &[&self.org])
+            .query(&sql, params)
             .await
             .map_err(|e| PgError::database("read the state", self.target, e))?;
         let mut entries = BTreeMap::new();

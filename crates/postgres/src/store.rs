@@ -4,15 +4,18 @@
 use crate::rows::Rows;
 use crate::{OrgKey, PgError, PostgresDatabase, lease};
 use async_trait::async_trait;
-use dirsync::store::{Lease, RunHistory, StateChanges, StateError, StateStore, SyncState};
+use dirsync::store::{
+    Lease, PartRequest, RunHistory, StateChanges, StateError, StatePart, StateStore, SyncState,
+};
 use tokio_postgres::IsolationLevel;
 
 /// The state of one organisation in a [`PostgresDatabase`]: a [`StateStore`] whose save writes
 /// the rows a run changed, whose lease works across machines, and which keeps the history of
 /// runs ([`RunHistory`]).
 ///
-/// - **Reads** ([`StateStore::load`]) see one snapshot of the state (a repeatable-read
-///   transaction), never half of a commit.
+/// - **Reads** ([`StateStore::load`], [`StateStore::load_part`]) see one snapshot of the state
+///   (a repeatable-read transaction), never half of a commit; the part a real-time push reads
+///   is a few rows found by index, not the organisation's every link.
 /// - **Writes** ([`StateStore::commit`], [`StateStore::update`], [`StateStore::save`]) are one
 ///   transaction each, holding the organisation's row lock: they never interleave, and a
 ///   connection lost half-way leaves the state as it was.
@@ -52,6 +55,27 @@ impl PostgresStore {
         &self.name
     }
 
+    /// Runs `work` in one read-only, repeatable-read transaction: it sees one snapshot of the
+    /// state, never half of a commit.
+    async fn read<T>(
+        &self,
+        work: impl AsyncFnOnce(&Rows<'_>) -> Result<T, PgError>,
+    ) -> Result<T, StateError> {
+        let fail = |e: PgError| e.into_state("read", &self.name);
+        let target = self.db.target();
+        let mut client = self.db.client().await.map_err(fail)?;
+        let tx = tokio_postgres::Client::build_transaction(&mut client)
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await
+            .map_err(|e| fail(PgError::database("begin a transaction", target, e)))?;
+        let rows = Rows { tx: &tx, org: self.id, organisation: self.key.as_str(), target };
+        let done = work(&rows).await.map_err(fail)?;
+        tx.commit().await.map_err(|e| fail(PgError::database("end a read", target, e)))?;
+        Ok(done)
+    }
+
     /// Runs `work` in one transaction that holds the organisation's row lock, and commits it.
     async fn write<T>(
         &self,
@@ -82,19 +106,14 @@ pub(crate) fn name_of(key: &OrgKey, db: &PostgresDatabase) -> String {
 #[async_trait]
 impl StateStore for PostgresStore {
     async fn load(&self) -> Result<SyncState, StateError> {
-        let fail = |e: PgError| e.into_state("read", &self.name);
-        let target = self.db.target();
-        let mut client = self.db.client().await.map_err(fail)?;
-        let tx = tokio_postgres::Client::build_transaction(&mut client)
-            .isolation_level(IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .await
-            .map_err(|e| fail(PgError::database("begin a transaction", target, e)))?;
-        let rows = Rows { tx: &tx, org: self.id, organisation: self.key.as_str(), target };
-        let state = rows.load().await.map_err(fail)?;
-        tx.commit().await.map_err(|e| fail(PgError::database("end a read", target, e)))?;
-        Ok(state)
+        self.read(async |rows| rows.load().await).await
+    }
+
+    /// Reads the part by the tables' indexes, in one snapshot: a few rows for a person,
+    /// whatever the organisation's size, and a count of its links when asked for (an index
+    /// scan of the organisation's links).
+    async fn load_part(&self, request: &PartRequest<'_>) -> Result<StatePart, StateError> {
+        self.read(async |rows| rows.part(request).await).await
     }
 
     async fn save(&self, state: &SyncState) -> Result<(), StateError> {

@@ -9,7 +9,9 @@ use dirsync::{
     held::{HeldWrite, Write},
     model::{Address, Field, FieldValue, Person, Side},
     plan::{AccountReason, ItemId},
-    store::{DisabledAccount, MemoryStore, Reported, StateChanges, StateStore, SyncState},
+    store::{
+        DisabledAccount, MemoryStore, PartRequest, Reported, StateChanges, StateStore, SyncState,
+    },
 };
 
 /// A held write of an address, remembered as shown and as values.
@@ -192,4 +194,51 @@ async fn a_commit_after_one_percent_changed_writes_one_percent_of_the_rows() {
                   (SELECT max(xmin::text::bigint) FROM dirsync_links)";
     assert_eq!(server.psql(&name, newest), "100");
     assert_eq!(store.load().await.unwrap(), end);
+}
+
+fn record_ids(ids: &[&str]) -> Vec<RecordId> {
+    ids.iter().map(|id| RecordId::from(*id)).collect()
+}
+
+#[tokio::test]
+async fn a_part_read_by_index_is_what_the_default_keeps_of_the_whole_state() {
+    let Some((db, _, _)) = common::database().await else { return };
+    let store = db.organisation("acme").await.unwrap();
+    let state = full_state();
+    store.save(&state).await.unwrap();
+    // Another organisation with the same ids must not show through.
+    let other = db.organisation("globex").await.unwrap();
+    let mut theirs = common::linked(80);
+    theirs.disabled.clone_from(&state.disabled);
+    theirs.held.clone_from(&state.held);
+    other.save(&theirs).await.unwrap();
+
+    // h5 has a held creation, a7 is disabled (h7's), a9 has a held address; a3 too.
+    let (hr, idp) = (record_ids(&["h5"]), record_ids(&["a7", "a9"]));
+    let part = store.load_part(&PartRequest::new(&hr, &idp).with_links_total()).await.unwrap();
+    let links: Vec<&str> = part.state.links.keys().map(RecordId::as_str).collect();
+    assert_eq!(links, ["h5", "h7", "h9"], "by the HR record, and by the account");
+    assert_eq!(part.state.disabled.keys().map(RecordId::as_str).collect::<Vec<_>>(), ["a7"]);
+    let held: Vec<&str> = part.state.held.iter().map(|h| h.record.as_str()).collect();
+    assert_eq!(held, ["a9", "h5"], "the held writes of either record");
+    assert_eq!(part.links_total, Some(50));
+    let uncounted = store.load_part(&PartRequest::new(&hr, &idp)).await.unwrap();
+    assert_eq!(uncounted.links_total, None, "counted only when asked for");
+    assert_eq!(uncounted.state, part.state);
+    assert!(part.state.cursors.is_empty() && part.state.reported.is_empty());
+
+    let memory = MemoryStore::with_state(state);
+    let asks: [(&[&str], &[&str]); 5] = [
+        (&["h1"], &[]),
+        (&["h1", "nobody"], &["a6", "a3"]),
+        (&["a3"], &[]),
+        (&[], &["h5"]),
+        (&[], &[]),
+    ];
+    for (hr, idp) in asks {
+        let (hr, idp) = (record_ids(hr), record_ids(idp));
+        let request = PartRequest::new(&hr, &idp).with_links_total();
+        let read = store.load_part(&request).await.unwrap();
+        assert_eq!(read, memory.load_part(&request).await.unwrap(), "{hr:?} {idp:?}");
+    }
 }

@@ -5,13 +5,15 @@ use super::classify::classify;
 use super::event::{AutoProvisioning, HrChange, HrEvent, PersonPush, PushAction, PushSummary};
 use super::locks::PersonLocks;
 use super::pass::{self, Pass};
-use super::twin::{self, Twin};
+use super::twin::{self, Lookup, Twin};
+use crate::store::{PartRequest, StatePart};
 use crate::{
     DirectoryPair, ErrorChain, Leavers, Policy, Record, RecordId, Scope, StateStore, SyncState,
     default_max_disables,
 };
 use chrono::Utc;
 use futures::{StreamExt, TryStreamExt};
+use std::slice;
 use tracing::Instrument;
 
 /// What a push may do, beside its directories and state: the same for every event, so a
@@ -41,8 +43,11 @@ pub struct PushSettings {
 /// rules of a sync, and writes a directory refused for good before held back
 /// ([`crate::store::SyncState::held`]), as a sync holds them. What changed in the state (a new link, a
 /// baseline, a disabled account, a write held back) is committed through [`StateStore::commit`],
-/// so it never overwrites a running sync's state, nor the reverse. Pushes of one person run one
-/// after the other ([`PersonLocks`]): a webhook delivered twice at once creates nobody twice.
+/// so it never overwrites a running sync's state, nor the reverse. Of the state, a push reads only
+/// the part that concerns each person and their account ([`StateStore::load_part`]), so with a
+/// store that reads that part alone it costs the same however many people are linked. Pushes
+/// of one person run one after the other ([`PersonLocks`]): a webhook delivered twice at once
+/// creates nobody twice.
 /// Changes made in the identity directory reach the HR system on the next sync only, as in
 /// Huma's own integration.
 ///
@@ -222,14 +227,17 @@ impl<'a> RealtimePush<'a> {
         if !self.settings.leavers.disable {
             return None;
         }
-        let state = self.state().await;
+        let part = self.part(PartRequest::new(ids, &[]).with_links_total()).await;
+        let linked = |id: &RecordId| part.state.links.contains_key(id);
         let leaving = ids
             .iter()
             .zip(records)
-            .filter(|(id, record)| self.leaving(record.as_ref(), state.links.contains_key(*id)))
+            .filter(|(id, record)| self.leaving(record.as_ref(), linked(id)))
             .count();
-        let max =
-            self.settings.max_disables.unwrap_or_else(|| default_max_disables(state.links.len()));
+        let max = self
+            .settings
+            .max_disables
+            .unwrap_or_else(|| default_max_disables(part.links_total.unwrap_or_default()));
         if leaving <= max {
             return None;
         }
@@ -249,7 +257,6 @@ impl<'a> RealtimePush<'a> {
         refused: Option<&str>,
     ) -> PersonPush {
         let _turn = self.locks.lock(id).await;
-        let state = self.state().await;
         let names = self.directories.names();
         let out = PersonPush::new(id.clone());
         if let Some(why) = hr.as_ref().and_then(|hr| hr.unreadable.as_ref()) {
@@ -260,10 +267,8 @@ impl<'a> RealtimePush<'a> {
             );
             return out.with_detail(PushAction::Unreadable, detail);
         }
-        let twin = match &hr {
-            Some(hr) => twin::find(self.directories.idp, id, &hr.person, &state, &names).await,
-            None => self.linked_twin(id, &state).await,
-        };
+        let (twin, part) = self.find_twin(id, hr.as_ref()).await;
+        let state = part.state;
         let twin = match twin {
             Twin::Found(twin) => Some(twin),
             Twin::None => None,
@@ -305,17 +310,11 @@ impl<'a> RealtimePush<'a> {
         if !enabled(&pass) {
             return classify(out, &pass, hr, twin.as_ref(), &names);
         }
-        let state = self.state().await;
-        let found = match hr {
-            Some(record) => {
-                twin::find(self.directories.idp, id, &record.person, &state, &names).await
-            }
-            None => Twin::None,
-        };
-        let Twin::Found(twin) = found else {
+        let Some(record) = hr else { return classify(out, &pass, hr, twin.as_ref(), &names) };
+        let (Twin::Found(twin), part) = self.find_twin(id, Some(record)).await else {
             return classify(out, &pass, hr, twin.as_ref(), &names);
         };
-        let again = self.pass(id, hr, Some(&twin), &state).await;
+        let again = self.pass(id, hr, Some(&twin), &part.state).await;
         let pushed = classify(out, &again, hr, Some(&twin), &names);
         match pushed.action {
             PushAction::Unchanged => pushed.with_detail(PushAction::Updated, "enabled again"),
@@ -347,27 +346,49 @@ impl<'a> RealtimePush<'a> {
         linked && leaves
     }
 
+    /// The twin of the HR person `id` (`hr`, or none when they are gone), and the part of the
+    /// state that concerns both: their link is read first to find the twin, then the part of
+    /// the person and the twin together, which holds all a pass of the engine looks at
+    /// (`pass::run`) and the link that would make a matched account another person's.
+    async fn find_twin(&self, id: &RecordId, hr: Option<&Record>) -> (Twin, StatePart) {
+        let names = self.directories.names();
+        let part = self.part(PartRequest::new(slice::from_ref(id), &[])).await;
+        let lookup = match hr {
+            Some(hr) => twin::find(self.directories.idp, id, &hr.person, &part.state, &names).await,
+            None => self.linked_twin(id, &part.state).await,
+        };
+        let part = match lookup.record() {
+            Some(found) => {
+                self.part(PartRequest::new(slice::from_ref(id), slice::from_ref(&found.id))).await
+            }
+            None => part,
+        };
+        (lookup.settle(id, &part.state, &names), part)
+    }
+
     /// The record the state links `id` to, for a person no longer in the HR system.
-    async fn linked_twin(&self, id: &RecordId, state: &SyncState) -> Twin {
-        let Some(link) = state.links.get(id) else { return Twin::None };
+    async fn linked_twin(&self, id: &RecordId, state: &SyncState) -> Lookup {
+        let Some(link) = state.links.get(id) else { return Lookup::Settled(Twin::None) };
         match self.directories.idp.get(&link.idp).await {
-            Ok(Some(twin)) => Twin::Found(twin),
-            Ok(None) => Twin::None,
-            Err(e) => Twin::Failed(format!(
+            Ok(Some(twin)) => Lookup::Linked(twin),
+            Ok(None) => Lookup::Settled(Twin::None),
+            Err(e) => Lookup::Settled(Twin::Failed(format!(
                 "could not read the account {} in {}: {}",
                 link.idp,
                 self.directories.idp.name(),
                 ErrorChain(&e)
-            )),
+            ))),
         }
     }
 
-    /// The stored state; an empty one (every person looked up) when it cannot be read.
-    async fn state(&self) -> SyncState {
-        let Some(store) = self.store else { return SyncState::new() };
-        store.load().await.unwrap_or_else(|e| {
+    /// The part of the stored state that `request` asks for ([`StateStore::load_part`]), not
+    /// the whole state, so a push costs the same however many people are linked; an empty part
+    /// (every person looked up, no link counted) when it cannot be read.
+    async fn part(&self, request: PartRequest<'_>) -> StatePart {
+        let Some(store) = self.store else { return StatePart::default() };
+        store.load_part(&request).await.unwrap_or_else(|e| {
             tracing::warn!(error = %ErrorChain(&e), "the state cannot be read; looking people up instead");
-            SyncState::new()
+            StatePart::default()
         })
     }
 }

@@ -15,24 +15,58 @@ pub(super) enum Twin {
     Failed(String),
 }
 
-/// The twin of the HR person `hr` (with `person`'s values) in `idp`, going by `state`'s links.
+/// What [`find`] found before the state's other links were looked at.
+pub(super) enum Lookup {
+    /// The record the state links the person to.
+    Linked(Record),
+    /// The one record with the person's employment id or email: theirs unless the state links
+    /// it to another HR person ([`Lookup::settle`]).
+    Matched(Record),
+    /// Nothing, or something to report: no record's link needs reading.
+    Settled(Twin),
+}
+
+impl Lookup {
+    /// The record found, whose link and state entries are to be read before [`Lookup::settle`].
+    pub(super) fn record(&self) -> Option<&Record> {
+        match self {
+            Lookup::Linked(record) | Lookup::Matched(record) => Some(record),
+            Lookup::Settled(_) => None,
+        }
+    }
+
+    /// The twin of the HR person `hr`, with `state` holding at least the link to the record
+    /// found, if there is one (a push reads that part only, not every link).
+    pub(super) fn settle(self, hr: &RecordId, state: &SyncState, names: &Names) -> Twin {
+        match self {
+            Lookup::Linked(record) => Twin::Found(record),
+            Lookup::Matched(record) => {
+                owned_by_another(&record, hr, state, names).unwrap_or(Twin::Found(record))
+            }
+            Lookup::Settled(twin) => twin,
+        }
+    }
+}
+
+/// The twin of the HR person `hr` (with `person`'s values) in `idp`, going by `state`'s link of
+/// `hr`; one found by matching is to be checked against the link to it ([`Lookup::settle`]).
 pub(super) async fn find(
     idp: &dyn Directory,
     hr: &RecordId,
     person: &Person,
     state: &SyncState,
     names: &Names,
-) -> Twin {
+) -> Lookup {
     if let Some(id) = state.links.get(hr).map(|link| &link.idp) {
         match idp.get(id).await {
-            Ok(Some(found)) => return Twin::Found(found),
+            Ok(Some(found)) => return Lookup::Linked(found),
             Ok(None) => {}
             Err(e) => {
-                return Twin::Failed(format!(
+                return Lookup::Settled(Twin::Failed(format!(
                     "could not read the {} user {id}: {}",
                     names.idp,
                     ErrorChain(&e)
-                ));
+                )));
             }
         }
     }
@@ -40,23 +74,20 @@ pub(super) async fn find(
         Ok(found) => found,
         Err(e) => {
             let what = format!("could not look the person up in {}", names.idp);
-            return Twin::Failed(format!("{what}: {}", ErrorChain(&e)));
+            return Lookup::Settled(Twin::Failed(format!("{what}: {}", ErrorChain(&e))));
         }
     };
     if found.len() > 1 {
         let ids: Vec<&str> = found.iter().map(|r| r.id.as_str()).collect();
-        return Twin::Ambiguous(format!(
+        return Lookup::Settled(Twin::Ambiguous(format!(
             "{} {} users have this person's employment id or email ({}); nothing was written: \
              remove the duplicates",
             found.len(),
             names.idp,
             ids.join(", ")
-        ));
+        )));
     }
-    match found.into_iter().next() {
-        Some(one) => owned_by_another(&one, hr, state, names).unwrap_or(Twin::Found(one)),
-        None => Twin::None,
-    }
+    found.into_iter().next().map_or(Lookup::Settled(Twin::None), Lookup::Matched)
 }
 
 /// A record the state links to another HR person is theirs, as in a sync: writing this person's

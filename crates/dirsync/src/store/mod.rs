@@ -12,6 +12,7 @@ mod file;
 mod history;
 mod json_file;
 mod memory;
+mod part;
 
 pub use changes::StateChanges;
 pub use file::{replace_file, replace_private_file};
@@ -20,6 +21,7 @@ pub use history::{
 };
 pub use json_file::{JsonFileStore, STATE_FORMAT};
 pub use memory::MemoryStore;
+pub use part::{PartRequest, StatePart};
 
 use crate::HeldWrite;
 use async_trait::async_trait;
@@ -60,6 +62,22 @@ pub trait StateStore: Send + Sync {
     /// # Errors
     /// [`StateError`] when the state exists but cannot be read or understood.
     async fn load(&self) -> Result<SyncState, StateError>;
+
+    /// The part of the saved state that `request` asks for ([`StatePart::of`]): the links of
+    /// its HR records and of its accounts, the disabled entries of the accounts, the held writes
+    /// of either, and, when asked for, how many links the whole state has. A real-time push
+    /// reads this for each person rather than the whole state.
+    ///
+    /// The default loads the whole state and keeps that part, so every store has it; a store
+    /// that can read the part alone (a database, by its indexes) should, so that a push costs
+    /// the same however many people are linked. It must return what the default would from
+    /// one consistent view of the state.
+    ///
+    /// # Errors
+    /// As [`StateStore::load`].
+    async fn load_part(&self, request: &PartRequest<'_>) -> Result<StatePart, StateError> {
+        Ok(StatePart::of(&self.load().await?, request))
+    }
 
     /// Replaces the saved state with `state`, completely or not at all, after any
     /// [`StateStore::update`] or [`StateStore::commit`] under way.
