@@ -21,6 +21,8 @@ type Asked = (Vec<RecordId>, Vec<RecordId>, bool);
 #[derive(Default)]
 struct Counting {
     inner: MemoryStore,
+    /// Whether it says it reads parts alone (as PostgreSQL does), or keeps the default.
+    reads_parts: bool,
     loads: Mutex<usize>,
     parts: Mutex<Vec<Asked>>,
 }
@@ -53,6 +55,10 @@ impl StateStore for Counting {
         Ok(StatePart::of(&self.inner.state(), request))
     }
 
+    fn reads_parts(&self) -> bool {
+        self.reads_parts
+    }
+
     async fn save(&self, state: &SyncState) -> Result<(), StateError> {
         self.inner.save(state).await
     }
@@ -77,13 +83,18 @@ fn person(i: usize) -> Person {
     Person::new().with_email(format!("p{i}@example.com")).with_given_name(format!("P{i}"))
 }
 
-/// `n` people linked by a sync (h0 ↔ a0, …), and the store counting from then on.
+/// `n` people linked by a sync (h0 ↔ a0, …), and the store, reading parts alone, counting from
+/// then on.
 async fn linked(n: usize) -> (InMemoryDirectory, InMemoryDirectory, Counting) {
+    linked_in(n, Counting { reads_parts: true, ..Counting::default() }).await
+}
+
+/// [`linked`] over `store`.
+async fn linked_in(n: usize, store: Counting) -> (InMemoryDirectory, InMemoryDirectory, Counting) {
     let hr = InMemoryDirectory::new((0..n).map(|i| Record::new(format!("h{i}"), person(i))))
         .with_name("Huma");
     let idp = InMemoryDirectory::new((0..n).map(|i| Record::new(format!("a{i}"), person(i))))
         .with_name("Azure AD");
-    let store = Counting::default();
     let sync = Synchronizer::new(&hr, &idp, &store);
     sync.plan().await.expect("planned").apply().await.expect("linked");
     store.reset();
@@ -174,4 +185,15 @@ async fn the_threshold_on_disabled_accounts_counts_every_link_of_the_state() {
     assert!(summary.people.iter().all(|p| p.action == PushAction::Failed), "{summary:?}");
     assert!(summary.people[0].detail.as_deref().unwrap_or_default().contains("more than the 10"));
     assert_eq!(store.loads(), 0);
+}
+
+#[tokio::test]
+async fn a_store_that_keeps_the_default_is_loaded_once_for_a_person() {
+    let (hr, idp, store) = linked_in(5, Counting::default()).await;
+    hr.put(Record::new("h2", person(2).with_job_title("CTO")));
+    let push = RealtimePush::new(&hr, &idp).with_store(&store);
+    let summary = push.push_event(&updated(&["h2"])).await.expect("pushed");
+    assert_eq!(summary.people[0].action, PushAction::Updated, "{summary:?}");
+    assert_eq!(store.loads(), 1, "one whole load, the parts taken from it");
+    assert_eq!(store.parts(), Vec::<Asked>::new(), "no part read on its own");
 }

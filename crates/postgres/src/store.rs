@@ -116,6 +116,10 @@ impl StateStore for PostgresStore {
         self.read(async |rows| rows.part(request).await).await
     }
 
+    fn reads_parts(&self) -> bool {
+        true
+    }
+
     async fn save(&self, state: &SyncState) -> Result<(), StateError> {
         let everything = StateChanges::between(&SyncState::new(), state);
         self.write("write", async |rows| {

@@ -352,18 +352,40 @@ impl<'a> RealtimePush<'a> {
     /// (`pass::run`) and the link that would make a matched account another person's.
     async fn find_twin(&self, id: &RecordId, hr: Option<&Record>) -> (Twin, StatePart) {
         let names = self.directories.names();
-        let part = self.part(PartRequest::new(slice::from_ref(id), &[])).await;
+        let whole = self.whole_unless_parts().await;
+        let whole = whole.as_ref();
+        let part = self.part_of(whole, PartRequest::new(slice::from_ref(id), &[])).await;
         let lookup = match hr {
             Some(hr) => twin::find(self.directories.idp, id, &hr.person, &part.state, &names).await,
             None => self.linked_twin(id, &part.state).await,
         };
         let part = match lookup.record() {
             Some(found) => {
-                self.part(PartRequest::new(slice::from_ref(id), slice::from_ref(&found.id))).await
+                let both = PartRequest::new(slice::from_ref(id), slice::from_ref(&found.id));
+                self.part_of(whole, both).await
             }
             None => part,
         };
         (lookup.settle(id, &part.state, &names), part)
+    }
+
+    /// The whole state, loaded once for a person, when the store has no cheaper way to read a
+    /// part ([`StateStore::reads_parts`]); `None` when it has, or there is no store.
+    async fn whole_unless_parts(&self) -> Option<SyncState> {
+        let store = self.store.filter(|store| !store.reads_parts())?;
+        Some(store.load().await.unwrap_or_else(|e| {
+            tracing::warn!(error = %ErrorChain(&e), "the state cannot be read; looking people up instead");
+            SyncState::new()
+        }))
+    }
+
+    /// The part `request` asks for: taken from `whole` when the state was loaded whole, else
+    /// read from the store.
+    async fn part_of(&self, whole: Option<&SyncState>, request: PartRequest<'_>) -> StatePart {
+        match whole {
+            Some(state) => StatePart::of(state, &request),
+            None => self.part(request).await,
+        }
     }
 
     /// The record the state links `id` to, for a person no longer in the HR system.

@@ -79,6 +79,13 @@ pub trait StateStore: Send + Sync {
         Ok(StatePart::of(&self.load().await?, request))
     }
 
+    /// Whether [`StateStore::load_part`] reads the part alone, for less than a whole
+    /// [`StateStore::load`]: a store that overrides it says so. A push then reads each person's
+    /// parts; otherwise it loads the whole state once for a person and takes the parts from it.
+    fn reads_parts(&self) -> bool {
+        false
+    }
+
     /// Replaces the saved state with `state`, completely or not at all, after any
     /// [`StateStore::update`] or [`StateStore::commit`] under way.
     ///
