@@ -11,7 +11,6 @@ use dirsync::{
     model::{Address, Field, Person},
     plan::BlockReason,
 };
-use hmac::{Hmac, Mac};
 use huma_api::mapping::{address_to_wire, record_from_details, record_from_json};
 use huma_api::model::UserDetails;
 use huma_api::webhook::{Topic, WebhookError, WebhookVerifier, parse_event};
@@ -437,9 +436,7 @@ fn bytes_that_are_not_json_are_an_error_and_never_a_record() {
 const SECRET: &str = "webhook-secret";
 
 fn sign(body: &[u8]) -> String {
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
-    mac.update(body);
-    hex::encode(mac.finalize().into_bytes())
+    testkit::huma_signature(SECRET, body)
 }
 
 #[test]

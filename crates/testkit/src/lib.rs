@@ -152,7 +152,7 @@ pub use graph::{
 };
 pub use huma::{
     FakeHuma, HumaAddress, HumaConfig, HumaGroup, HumaGroupKind, HumaPosition, HumaUser, HumaView,
-    HumaWebhook, JobTitle,
+    HumaWebhook, JobTitle, huma_signature,
 };
 pub use intercept::{Intercept, Intercepted};
 pub use python::PythonTool;

@@ -12,7 +12,7 @@ mod webhook;
 pub use groups::{HumaGroup, HumaGroupKind};
 pub use raw::HumaView;
 pub use state::{HumaAddress, HumaPosition, HumaUser, JobTitle};
-pub use webhook::HumaWebhook;
+pub use webhook::{HumaWebhook, huma_signature};
 
 use crate::counters::RequestCounts;
 use crate::faults::{Fault, FaultEngine};

@@ -60,7 +60,7 @@ impl HumaWebhook {
             .post(&self.url)
             .header("content-type", "application/json")
             .header(TOPIC_HEADER, topic)
-            .header(SIGNATURE_HEADER, sign(&self.secret, &body))
+            .header(SIGNATURE_HEADER, huma_signature(&self.secret, &body))
             .body(body)
             .send()
             .await?;
@@ -69,10 +69,15 @@ impl HumaWebhook {
     }
 }
 
-/// The body's HMAC-SHA256 with `secret`, hex, as Huma computes it: written here again rather
-/// than taken from `huma_api`, so that a receiver's tests check its verifier against a signer
-/// of their own.
-fn sign(secret: &str, body: &[u8]) -> String {
+/// The body's HMAC-SHA256 with `secret`, hex, as Huma puts it in `huma-hmac-sha256`: written
+/// here again rather than taken from `huma_api`, so that a verifier's tests check it against a
+/// signer of their own.
+///
+/// ```
+/// let signature = testkit::huma_signature("s3cret", b"{}");
+/// assert_eq!(signature.len(), 64);
+/// ```
+pub fn huma_signature(secret: &str, body: &[u8]) -> String {
     match Hmac::<Sha256>::new_from_slice(secret.as_bytes()) {
         Ok(mut mac) => {
             mac.update(body);
