@@ -130,11 +130,8 @@ pub async fn ready(
 ) -> Result<Receiver, Outcome> {
     match args.receiver.ready(secrets, verifier).await {
         Ok(ready) => {
-            if let Some(idp) = ready.cannot_disable {
-                say!(
-                    console.err,
-                    "warning: {idp} cannot disable accounts, so --disable-leavers disables nobody"
-                );
+            if let Some(warning) = ready.cannot_disable {
+                say!(console.err, "warning: {warning}");
             }
             Ok(ready.receiver)
         }

@@ -118,8 +118,8 @@ pub fn verifier_from_env() -> Result<WebhookVerifier, ReceiverError> {
 pub struct ReadyReceiver {
     /// The receiver.
     pub receiver: Receiver,
-    /// The identity directory's name when leavers are to be disabled and it cannot disable
-    /// accounts: nobody will be disabled.
+    /// Why nobody will be disabled, when leavers are to be disabled and the identity directory
+    /// cannot disable accounts (the warning a program prints).
     pub cannot_disable: Option<String>,
 }
 
@@ -169,8 +169,7 @@ impl ReceiverSettings {
         let directories = connect(&self.connection, &new_people, secrets)?;
         directories.check_scope().await.map_err(ReceiverError::Scoped)?;
         let idp = directories.idp.directory();
-        let cannot_disable = (self.disable_leavers && !idp.capabilities().can_disable)
-            .then(|| idp.name().to_owned());
+        let cannot_disable = crate::setup::cannot_disable(self.disable_leavers, idp);
         let (huma, idp) = directories.shared();
         let receiver = Receiver::new(huma, idp, verifier)
             .with_store(store.shared())

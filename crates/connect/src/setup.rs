@@ -103,6 +103,15 @@ impl fmt::Display for WrittenReport {
     }
 }
 
+/// Why leavers will not be disabled in `idp` though `disable_leavers` asks for it: it cannot
+/// disable accounts. For a sync's setup and a webhook receiver alike.
+pub(crate) fn cannot_disable(disable_leavers: bool, idp: &dyn Directory) -> Option<String> {
+    let cannot = disable_leavers && !idp.capabilities().can_disable;
+    cannot.then(|| {
+        format!("{} cannot disable accounts, so --disable-leavers disables nobody", idp.name())
+    })
+}
+
 impl SyncSetup {
     /// The setup for these settings; the decisions file is read here, so a bad one stops the
     /// run before anything is read from the services.
@@ -157,10 +166,7 @@ impl SyncSetup {
 
     /// Why leavers to be disabled in `idp` will not be: it cannot disable accounts.
     pub fn cannot_disable(&self, idp: &dyn Directory) -> Option<String> {
-        let cannot = self.policy.leavers.disable && !idp.capabilities().can_disable;
-        cannot.then(|| {
-            format!("{} cannot disable accounts, so --disable-leavers disables nobody", idp.name())
-        })
+        cannot_disable(self.policy.leavers.disable, idp)
     }
 
     /// The apply options this setup asks for: a copy of [`SyncSetup::apply`].
