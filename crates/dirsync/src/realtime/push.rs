@@ -6,7 +6,7 @@ use super::event::{AutoProvisioning, HrChange, HrEvent, PersonPush, PushAction, 
 use super::locks::PersonLocks;
 use super::pass::{self, Pass};
 use super::twin::{self, Lookup, Twin};
-use crate::store::{PartRequest, StatePart};
+use crate::store::{PartRequest, StateError, StatePart};
 use crate::{
     DirectoryPair, ErrorChain, Leavers, Policy, Record, RecordId, Scope, StateStore, SyncState,
     default_max_disables,
@@ -373,10 +373,7 @@ impl<'a> RealtimePush<'a> {
     /// part ([`StateStore::reads_parts`]); `None` when it has, or there is no store.
     async fn whole_unless_parts(&self) -> Option<SyncState> {
         let store = self.store.filter(|store| !store.reads_parts())?;
-        Some(store.load().await.unwrap_or_else(|e| {
-            tracing::warn!(error = %ErrorChain(&e), "the state cannot be read; looking people up instead");
-            SyncState::new()
-        }))
+        Some(or_empty(store.load().await))
     }
 
     /// The part `request` asks for: taken from `whole` when the state was loaded whole, else
@@ -408,11 +405,17 @@ impl<'a> RealtimePush<'a> {
     /// (every person looked up, no link counted) when it cannot be read.
     async fn part(&self, request: PartRequest<'_>) -> StatePart {
         let Some(store) = self.store else { return StatePart::default() };
-        store.load_part(&request).await.unwrap_or_else(|e| {
-            tracing::warn!(error = %ErrorChain(&e), "the state cannot be read; looking people up instead");
-            StatePart::default()
-        })
+        or_empty(store.load_part(&request).await)
     }
+}
+
+/// What was read of the state, or nothing (every person looked up, no link counted) when it
+/// cannot be read: a push goes on without it.
+fn or_empty<T: Default>(read: Result<T, StateError>) -> T {
+    read.unwrap_or_else(|e| {
+        tracing::warn!(error = %ErrorChain(&e), "the state cannot be read; looking people up instead");
+        T::default()
+    })
 }
 
 /// Whether the pass enabled an account again.
